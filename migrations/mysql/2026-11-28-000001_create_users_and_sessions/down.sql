@@ -1,0 +1,2 @@
+DROP TABLE user_login_sessions;
+DROP TABLE users;

@@ -1,0 +1,119 @@
+//! Login: check a user name and password, open a new session for the device.
+
+use crate::app::App;
+use crate::auth::client::ClientInfo;
+use crate::auth::sessions::{IssuedTokens, issue_tokens};
+use crate::auth::{ids, input};
+use crate::clock;
+use crate::db::models::sessions::{self as session_rows, NewSession, SessionRecord};
+use crate::db::models::users;
+use crate::error::AppError;
+use crate::secret::Secret;
+
+/// What a client sends to log in.
+#[derive(Debug)]
+pub struct LoginRequest {
+    pub user_name: String,
+    pub password: Secret,
+    pub device_info: Option<String>,
+}
+
+/// Checks the credentials and opens a session. Unknown user names cost the
+/// same work as wrong passwords and get the same answer.
+pub async fn login(
+    app: &App,
+    request: LoginRequest,
+    client: &ClientInfo,
+) -> Result<IssuedTokens, AppError> {
+    input::check_user_name(&request.user_name)?;
+    input::check_password(request.password.expose())?;
+    input::check_device_info(request.device_info.as_deref())?;
+    let user_name_key = input::fold_user_name(&request.user_name);
+
+    let user = {
+        let mut conn = app.pool.get().await?;
+        users::find_by_name_key(&mut conn, &user_name_key).await?
+    };
+    // The connection goes back to the pool while the hash runs.
+    let verification = app
+        .passwords
+        .verify(
+            &request.password,
+            user.as_ref().map(|u| u.password_hash.as_str()),
+        )
+        .await?;
+    let user = match user {
+        Some(user) if verification.matches => user,
+        _ => {
+            tracing::info!(user_name_key = %user_name_key, "login failed: invalid credentials");
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+    if !user.is_active() {
+        tracing::info!(user_id = %user.id, "login refused: account disabled");
+        return Err(AppError::AccountDisabled);
+    }
+
+    if verification.needs_rehash {
+        upgrade_hash(app, &user.id, &request.password).await;
+    }
+    let now = clock::now();
+    let mut conn = app.pool.get().await?;
+    let expires_at = clock::add_secs(
+        now,
+        app.config
+            .refresh_token_ttl_secs
+            .min(app.config.session_max_lifetime_secs),
+    );
+    let ip_address = client.ip_address.map(|ip| ip.to_string());
+    let user_agent = client.user_agent.as_deref().map(input::cut_user_agent);
+    let session = SessionRecord {
+        id: ids::new_id(),
+        user_id: user.id.clone(),
+        device_info: request.device_info,
+        ip_address,
+        user_agent,
+        created_at: now,
+        last_active_at: now,
+        expires_at,
+        ended_at: None,
+        end_reason: None,
+        refresh_secret: ids::new_secret(),
+        refresh_generation: 0,
+        refreshed_at: None,
+    };
+    session_rows::insert(
+        &mut conn,
+        &NewSession {
+            id: &session.id,
+            user_id: &session.user_id,
+            device_info: session.device_info.as_deref(),
+            ip_address: session.ip_address.as_deref(),
+            user_agent: session.user_agent.as_deref(),
+            created_at: session.created_at,
+            last_active_at: session.last_active_at,
+            expires_at: session.expires_at,
+            refresh_secret: &session.refresh_secret,
+            refresh_generation: session.refresh_generation,
+        },
+    )
+    .await?;
+    tracing::info!(user_id = %user.id, session_id = %session.id, "login succeeded: session opened");
+    issue_tokens(app, session, user, now)
+}
+
+/// Replaces a hash made at a weaker cost; a failure leaves the old one, which
+/// still works, so it is logged and the login goes on.
+async fn upgrade_hash(app: &App, user_id: &str, password: &Secret) {
+    let result = async {
+        let hash = app.passwords.hash(password).await?;
+        let mut conn = app.pool.get().await?;
+        users::update_password_hash(&mut conn, user_id, &hash, clock::now()).await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => tracing::info!(%user_id, "password hash upgraded to the current cost"),
+        Err(error) => tracing::warn!(%user_id, %error, "cannot upgrade the password hash"),
+    }
+}

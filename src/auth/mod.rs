@@ -1,0 +1,13 @@
+//! The rules of the contract: passwords, tokens, sessions, input bounds and
+//! the client's address. Resolvers and the CLI call into here; only `db`
+//! is below it.
+
+pub mod client;
+pub mod ids;
+pub mod input;
+pub mod login;
+pub mod password;
+pub mod refresh;
+pub mod sessions;
+pub mod tokens;
+pub mod users;

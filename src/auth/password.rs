@@ -1,0 +1,189 @@
+//! Argon2id hashing and verification, off the async executor and bounded in
+//! how many run at once, so that a login flood neither exhausts memory nor
+//! stalls other requests.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::{OnceCell, Semaphore};
+
+use crate::config::Argon2Cost;
+use crate::error::{AppError, InternalCause};
+use crate::secret::Secret;
+
+/// The result of checking a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verification {
+    pub matches: bool,
+    /// The stored hash is weaker than the current cost and should be replaced.
+    pub needs_rehash: bool,
+}
+
+/// Hashes and verifies passwords at one configured cost.
+pub struct Passwords {
+    cost: Argon2Cost,
+    permits: Arc<Semaphore>,
+    /// A hash of a random password, verified against for unknown user names so
+    /// that they cost the same work as a wrong password.
+    dummy_hash: OnceCell<String>,
+}
+
+impl Passwords {
+    /// `concurrency` hashes may run at once; more wait their turn.
+    pub fn new(cost: Argon2Cost, concurrency: usize) -> Self {
+        Passwords {
+            cost,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy_hash: OnceCell::new(),
+        }
+    }
+
+    /// How many hashes may run at once.
+    pub fn concurrency(&self) -> usize {
+        self.permits.available_permits()
+    }
+
+    /// A new PHC-format Argon2id hash of `password`.
+    pub async fn hash(&self, password: &Secret) -> Result<String, AppError> {
+        let cost = self.cost;
+        let password = password.clone();
+        self.run_blocking(move || hash_now(cost, password.expose()))
+            .await?
+    }
+
+    /// Checks `password` against `stored`, or against the dummy hash when the
+    /// user does not exist (`stored` is None); the answer is then "no match".
+    pub async fn verify(
+        &self,
+        password: &Secret,
+        stored: Option<&str>,
+    ) -> Result<Verification, AppError> {
+        let (hash, is_real) = match stored {
+            Some(hash) => (hash.to_owned(), true),
+            None => (self.dummy_hash().await?.to_owned(), false),
+        };
+        let cost = self.cost;
+        let password = password.clone();
+        let verification = self
+            .run_blocking(move || verify_now(cost, password.expose(), &hash))
+            .await??;
+        Ok(Verification {
+            matches: verification.matches && is_real,
+            needs_rehash: verification.needs_rehash && is_real,
+        })
+    }
+
+    async fn dummy_hash(&self) -> Result<&str, AppError> {
+        self.dummy_hash
+            .get_or_try_init(|| async {
+                self.hash(&Secret::new(crate::auth::ids::new_secret()))
+                    .await
+            })
+            .await
+            .map(String::as_str)
+    }
+
+    /// Runs CPU-heavy work on the blocking pool once a permit is free.
+    async fn run_blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| AppError::internal(InternalCause::PasswordHash(e.to_string())))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(AppError::internal)
+    }
+}
+
+fn argon2(cost: Argon2Cost) -> Result<Argon2<'static>, AppError> {
+    let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
+        .map_err(|e| AppError::internal(InternalCause::PasswordHash(e.to_string())))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+fn hash_now(cost: Argon2Cost, password: &str) -> Result<String, AppError> {
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+        .map_err(|e| AppError::internal(InternalCause::PasswordHash(e.to_string())))?;
+    argon2(cost)?
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| AppError::internal(InternalCause::PasswordHash(e.to_string())))
+}
+
+fn verify_now(cost: Argon2Cost, password: &str, stored: &str) -> Result<Verification, AppError> {
+    let parsed = PasswordHash::new(stored)
+        .map_err(|e| AppError::internal(InternalCause::PasswordHash(e.to_string())))?;
+    let matches = argon2(cost)?
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
+    Ok(Verification {
+        matches,
+        needs_rehash: is_weaker(&parsed, cost),
+    })
+}
+
+/// Whether a stored hash was made with less than the current cost.
+fn is_weaker(parsed: &PasswordHash<'_>, cost: Argon2Cost) -> bool {
+    if parsed.algorithm.as_str() != "argon2id" {
+        return true;
+    }
+    match Params::try_from(parsed) {
+        Ok(params) => {
+            params.m_cost() < cost.memory_kib
+                || params.t_cost() < cost.iterations
+                || params.p_cost() < cost.parallelism
+        }
+        Err(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_then_verify() {
+        let passwords = Passwords::new(Argon2Cost::OWASP_MINIMUM, 2);
+        let hash = passwords.hash(&Secret::new("correct horse")).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        let good = passwords
+            .verify(&Secret::new("correct horse"), Some(&hash))
+            .await
+            .unwrap();
+        assert_eq!(
+            good,
+            Verification {
+                matches: true,
+                needs_rehash: false
+            }
+        );
+        let bad = passwords
+            .verify(&Secret::new("wrong"), Some(&hash))
+            .await
+            .unwrap();
+        assert!(!bad.matches);
+        let unknown = passwords
+            .verify(&Secret::new("correct horse"), None)
+            .await
+            .unwrap();
+        assert!(!unknown.matches);
+    }
+
+    #[tokio::test]
+    async fn weaker_hashes_ask_for_an_upgrade() {
+        let stronger = Argon2Cost {
+            iterations: 3,
+            ..Argon2Cost::OWASP_MINIMUM
+        };
+        let old = Passwords::new(Argon2Cost::OWASP_MINIMUM, 1);
+        let hash = old.hash(&Secret::new("pw")).await.unwrap();
+        let new = Passwords::new(stronger, 1);
+        let verification = new.verify(&Secret::new("pw"), Some(&hash)).await.unwrap();
+        assert!(verification.matches && verification.needs_rehash);
+    }
+}

@@ -1,0 +1,206 @@
+//! Sessions: resolving a bearer token to its live session on every request,
+//! listing, and ending them. The rules of the contract's "Sessions" section.
+
+use chrono::NaiveDateTime;
+
+use crate::app::App;
+use crate::clock;
+use crate::db::DbConn;
+use crate::db::models::sessions::{self as session_rows, SessionRecord};
+use crate::db::models::users::UserRecord;
+use crate::error::AppError;
+use crate::secret::Secret;
+
+/// `lastActiveAt` is written at most this often per session.
+pub const LAST_ACTIVE_RESOLUTION_SECS: i64 = 60;
+
+/// Why a session ended, as kept in `end_reason` for audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    Logout,
+    EndedByOtherSession,
+    LogoutAll,
+    RefreshReuse,
+    UserDisabled,
+    Expired,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Logout => "logout",
+            EndReason::EndedByOtherSession => "ended_by_other_session",
+            EndReason::LogoutAll => "logout_all",
+            EndReason::RefreshReuse => "refresh_reuse",
+            EndReason::UserDisabled => "user_disabled",
+            EndReason::Expired => "expired",
+        }
+    }
+}
+
+/// A request whose bearer token resolved to a live session.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user: UserRecord,
+    pub session: SessionRecord,
+}
+
+/// What login and refresh hand back to the client.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    pub access_token: Secret,
+    pub refresh_token: Secret,
+    pub expires_in_secs: u64,
+    pub session: SessionRecord,
+    pub user: UserRecord,
+}
+
+/// Mints both tokens for `generation` of a session.
+pub fn issue_tokens(
+    app: &App,
+    session: SessionRecord,
+    user: UserRecord,
+    now: NaiveDateTime,
+) -> Result<IssuedTokens, AppError> {
+    let access_token =
+        app.access_tokens
+            .mint(&user.id, &session.id, &user.role, clock::unix_secs(now))?;
+    let refresh_token = app.refresh_tokens.mint(
+        &session.id,
+        session.refresh_generation,
+        &session.refresh_secret,
+    );
+    Ok(IssuedTokens {
+        access_token: Secret::new(access_token),
+        refresh_token,
+        expires_in_secs: app.access_tokens.ttl_secs,
+        session,
+        user,
+    })
+}
+
+/// The token of an `Authorization: Bearer <token>` header; None for anything else.
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+        .then_some(token)
+}
+
+/// Resolves the request's `Authorization` header to its live session, with the
+/// contract's code when it cannot be.
+pub async fn authenticate(
+    app: &App,
+    authorization: Option<&str>,
+) -> Result<Authenticated, AppError> {
+    let token = authorization
+        .and_then(bearer_token)
+        .ok_or(AppError::Unauthenticated)?;
+    let now = clock::now();
+    let claims = app.access_tokens.verify(token, clock::unix_secs(now))?;
+    let mut conn = app.pool.get().await?;
+    let (mut session, user) = session_rows::find_with_user(&mut conn, &claims.sid)
+        .await?
+        .ok_or(AppError::SessionRevoked)?;
+    if session.user_id != claims.sub {
+        return Err(AppError::Unauthenticated);
+    }
+    ensure_live(&mut conn, &session, &user, now).await?;
+    let stale_before = now - chrono::TimeDelta::seconds(LAST_ACTIVE_RESOLUTION_SECS);
+    if session.last_active_at < stale_before {
+        // Losing this write costs only a lagging lastActiveAt; the request goes on.
+        match session_rows::touch(&mut conn, &session.id, now, stale_before).await {
+            Ok(()) => session.last_active_at = now,
+            Err(error) => {
+                tracing::warn!(%error, session_id = %session.id, "cannot record session activity")
+            }
+        }
+    }
+    Ok(Authenticated { user, session })
+}
+
+/// Refuses a session that has ended or expired, or whose user is disabled.
+/// An expiry noticed here is stamped for the audit trail.
+pub async fn ensure_live(
+    conn: &mut DbConn,
+    session: &SessionRecord,
+    user: &UserRecord,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    if session.ended_at.is_none() && session.expires_at <= now {
+        session_rows::mark_expired(conn, &session.id, EndReason::Expired.as_str(), now).await?;
+    }
+    if !session.is_open(now) || !user.is_active() {
+        return Err(AppError::SessionRevoked);
+    }
+    Ok(())
+}
+
+/// The caller's open sessions, the most recently active first.
+pub async fn list_open(app: &App, auth: &Authenticated) -> Result<Vec<SessionRecord>, AppError> {
+    let mut conn = app.pool.get().await?;
+    Ok(session_rows::list_open(&mut conn, &auth.user.id, clock::now()).await?)
+}
+
+/// Ends the caller's own session.
+pub async fn logout(app: &App, auth: &Authenticated) -> Result<bool, AppError> {
+    let mut conn = app.pool.get().await?;
+    let now = clock::now();
+    // Already ended by a racing request: the caller's wish holds all the same.
+    session_rows::end_one(
+        &mut conn,
+        &auth.session.id,
+        &auth.user.id,
+        EndReason::Logout.as_str(),
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Ends one of the caller's open sessions; `NOT_FOUND` for any other id.
+pub async fn logout_session(
+    app: &App,
+    auth: &Authenticated,
+    session_id: &str,
+) -> Result<bool, AppError> {
+    if !crate::auth::ids::looks_like_id(session_id) {
+        return Err(AppError::NotFound);
+    }
+    let reason = if session_id == auth.session.id {
+        EndReason::Logout
+    } else {
+        EndReason::EndedByOtherSession
+    };
+    let mut conn = app.pool.get().await?;
+    let ended = session_rows::end_one(
+        &mut conn,
+        session_id,
+        &auth.user.id,
+        reason.as_str(),
+        clock::now(),
+    )
+    .await?;
+    if !ended {
+        return Err(AppError::NotFound);
+    }
+    Ok(true)
+}
+
+/// Ends all of the caller's open sessions, or all but its own; returns how many.
+pub async fn logout_all(
+    app: &App,
+    auth: &Authenticated,
+    except_current: bool,
+) -> Result<usize, AppError> {
+    let except = except_current.then_some(auth.session.id.as_str());
+    let mut conn = app.pool.get().await?;
+    Ok(session_rows::end_all(
+        &mut conn,
+        &auth.user.id,
+        except,
+        EndReason::LogoutAll.as_str(),
+        clock::now(),
+    )
+    .await?)
+}

@@ -1,0 +1,141 @@
+//! The command line of the contract: `serve`, `migrate`, `user add|disable|enable`,
+//! `schema`. Each command is a thin wrapper over the services; any failure is
+//! one line on stderr and a non-zero exit.
+
+mod logging;
+mod password_input;
+pub mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::App;
+use crate::auth::users::{self, UserCommandError};
+use crate::config::Config;
+use crate::db::migrate;
+
+/// A GraphQL authentication service.
+#[derive(Parser, Debug)]
+#[command(name = "authql", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Apply pending migrations, then serve HTTP until SIGINT/SIGTERM (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the GraphQL SDL.
+    Schema,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; the password is read from stdin (first line) or asked for.
+    Add {
+        name: String,
+        #[arg(long, default_value = "user")]
+        role: String,
+    },
+    /// Disable a user and end all of its sessions.
+    Disable { name: String },
+    /// Let a disabled user log in again.
+    Enable { name: String },
+}
+
+/// Why a command failed; printed as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("invalid RUST_LOG: {0}")]
+    LogFilter(String),
+    #[error("{0}")]
+    JwtSecret(#[from] crate::jwt_secret::JwtSecretError),
+    #[error("{0}")]
+    Pool(#[from] crate::db::PoolBuildError),
+    #[error("migrations: {0}")]
+    Migrate(#[from] migrate::MigrateError),
+    #[error("{0}")]
+    User(#[from] UserCommandError),
+    #[error("{0}")]
+    Password(String),
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Runs the parsed command and turns its outcome into an exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Schema = command {
+        print!("{}", crate::graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    match run_with_config(command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("authql: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_with_config(command: Command) -> Result<(), CliError> {
+    let config = Config::from_env()?;
+    logging::init().map_err(CliError::LogFilter)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    runtime.block_on(async move {
+        match command {
+            Command::Serve => serve::serve(config).await,
+            Command::Migrate => {
+                let applied = migrate::run_pending(&config.database_url).await?;
+                tracing::info!(applied, "migrations are up to date");
+                Ok(())
+            }
+            Command::User(user_command) => user(config, user_command).await,
+            Command::Schema => Ok(()),
+        }
+    })
+}
+
+async fn user(config: Config, command: UserCommand) -> Result<(), CliError> {
+    migrate::run_pending(&config.database_url).await?;
+    // User commands sign nothing; any key will do for the unused token signers.
+    let unused_key = crate::secret::Secret::new(crate::auth::ids::new_secret());
+    let app = App::new(config, &unused_key)?;
+    match command {
+        UserCommand::Add { name, role } => {
+            let password = password_input::read_new_password().map_err(CliError::Password)?;
+            let id = users::add_user(&app, &name, &password, &role).await?;
+            tracing::info!(user_id = %id, "user created");
+            println!("created user {name} ({id})");
+        }
+        UserCommand::Disable { name } => {
+            users::disable_user(&app.pool, &name).await?;
+            println!("disabled user {name}; its sessions have ended");
+        }
+        UserCommand::Enable { name } => {
+            users::enable_user(&app.pool, &name).await?;
+            println!("enabled user {name}");
+        }
+    }
+    app.pool.close();
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! `authql serve`: migrate, then serve HTTP until SIGINT or SIGTERM, letting
+//! in-flight requests finish.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::app::App;
+use crate::cli::CliError;
+use crate::config::Config;
+use crate::db::migrate;
+
+/// Runs the service until a shutdown signal.
+pub async fn serve(config: Config) -> Result<(), CliError> {
+    let applied = migrate::run_pending(&config.database_url).await?;
+    let jwt_secret = crate::jwt_secret::resolve(&config.jwt_secret)?;
+    let listen_addr = config.listen_addr;
+    let app = Arc::new(App::new(config, &jwt_secret)?);
+    let listener = tokio::net::TcpListener::bind(listen_addr)
+        .await
+        .map_err(|source| CliError::Listen {
+            addr: listen_addr,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(CliError::Serve)?;
+    tracing::info!(
+        %local_addr,
+        backend = app.pool.backend_name(),
+        migrations_applied = applied,
+        "authql is serving GraphQL at http://{local_addr}/graphql"
+    );
+    let router = crate::http::router(app.clone());
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(CliError::Serve)?;
+    app.pool.close();
+    tracing::info!("authql stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received: finishing in-flight requests"),
+        () = terminate => tracing::info!("SIGTERM received: finishing in-flight requests"),
+    }
+}

@@ -1,0 +1,331 @@
+//! Configuration: every variable of the contract (and a few of our own), read
+//! from the environment and `.env`, validated once at start.
+//!
+//! Contract variables: `DATABASE_URL`, `LISTEN_ADDR`, `JWT_SECRET`, `JWT_ISSUER`,
+//! `JWT_AUDIENCE`, `ACCESS_TOKEN_TTL_SECS`, `REFRESH_TOKEN_TTL_SECS`,
+//! `SESSION_MAX_LIFETIME_SECS`, `REFRESH_REUSE_GRACE_SECS`, `LOGIN_MAX_FAILURES`,
+//! `LOGIN_LOCKOUT_SECS`, `TRUSTED_PROXIES`, `GRAPHQL_INTROSPECTION`, `RUST_LOG`
+//! (read by the log setup in `main`).
+//!
+//! Ours: `JWT_SECRET_FILE`, `DB_POOL_SIZE`, `DB_POOL_TIMEOUT_SECS`,
+//! `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
+//! `PASSWORD_HASH_CONCURRENCY`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use ipnet::IpNet;
+
+use crate::secret::Secret;
+
+/// Where the data lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// An embedded SQLite file, created on first use.
+    Sqlite(PathBuf),
+    /// A MySQL or MariaDB server; the whole `mysql://` URL.
+    Mysql(String),
+}
+
+impl fmt::Debug for DatabaseUrl {
+    // The MySQL URL may hold a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Mysql(_) => f.write_str("mysql://…"),
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(url: &str) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() || path.contains(":memory:") {
+                return Err("sqlite:// needs a file path (an in-memory database is not shared between connections)".into());
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if let Some(rest) = url.strip_prefix("mysql://") {
+            let database = rest.rsplit_once('/').map(|(_, db)| db).unwrap_or("");
+            let database = database.split('?').next().unwrap_or("");
+            if database.is_empty() {
+                return Err(
+                    "mysql:// URL needs a database name: mysql://USER:PASS@HOST:PORT/DB".into(),
+                );
+            }
+            return Ok(DatabaseUrl::Mysql(url.to_owned()));
+        }
+        Err("expected sqlite://PATH or mysql://USER:PASS@HOST:PORT/DB".into())
+    }
+}
+
+/// Where the HS256 key comes from.
+#[derive(Clone, Debug)]
+pub enum JwtSecretSource {
+    /// `JWT_SECRET`, already checked to be 32 bytes or more.
+    Given(Secret),
+    /// Generated once and kept in this file (`JWT_SECRET_FILE`).
+    GeneratedFile(PathBuf),
+}
+
+/// Argon2id cost, never below OWASP's minimum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Argon2Cost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Argon2Cost {
+    /// OWASP's minimum for Argon2id: 19 MiB, 2 passes, 1 lane.
+    pub const OWASP_MINIMUM: Argon2Cost = Argon2Cost {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
+}
+
+/// The validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub listen_addr: SocketAddr,
+    pub jwt_secret: JwtSecretSource,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    pub session_max_lifetime_secs: u64,
+    pub refresh_reuse_grace_secs: u64,
+    pub login_max_failures: u32,
+    pub login_lockout_secs: u64,
+    pub trusted_proxies: Vec<IpNet>,
+    pub graphql_introspection: bool,
+    pub db_pool_size: usize,
+    pub db_pool_timeout_secs: u64,
+    pub argon2_cost: Argon2Cost,
+    pub password_hash_concurrency: usize,
+}
+
+/// A variable that is set to something unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl Config {
+    /// Reads `.env` (the environment wins over it), then the environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => {
+                return Err(ConfigError {
+                    variable: ".env",
+                    problem: e.to_string(),
+                });
+            }
+        }
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any source of variables.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let vars = Vars(&lookup);
+        let jwt_secret = match vars.raw("JWT_SECRET") {
+            Some(secret) if secret.len() < 32 => {
+                return Err(ConfigError {
+                    variable: "JWT_SECRET",
+                    problem: format!("must be 32 bytes or more, got {}", secret.len()),
+                });
+            }
+            Some(secret) => JwtSecretSource::Given(Secret::new(secret)),
+            None => JwtSecretSource::GeneratedFile(
+                vars.parse("JWT_SECRET_FILE", "authql-jwt-secret".into())?,
+            ),
+        };
+        let config = Config {
+            database_url: vars.parse("DATABASE_URL", DatabaseUrl::Sqlite("authql.db".into()))?,
+            listen_addr: vars.parse("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            jwt_secret,
+            jwt_issuer: vars.non_empty("JWT_ISSUER", "authql")?,
+            jwt_audience: vars.non_empty("JWT_AUDIENCE", "authql")?,
+            access_token_ttl_secs: vars.positive("ACCESS_TOKEN_TTL_SECS", 900)?,
+            refresh_token_ttl_secs: vars.positive("REFRESH_TOKEN_TTL_SECS", 2_592_000)?,
+            session_max_lifetime_secs: vars.positive("SESSION_MAX_LIFETIME_SECS", 7_776_000)?,
+            refresh_reuse_grace_secs: vars.parse("REFRESH_REUSE_GRACE_SECS", 10)?,
+            login_max_failures: vars.positive("LOGIN_MAX_FAILURES", 5)?,
+            login_lockout_secs: vars.positive("LOGIN_LOCKOUT_SECS", 900)?,
+            trusted_proxies: parse_proxies(vars.raw("TRUSTED_PROXIES").as_deref().unwrap_or(""))?,
+            graphql_introspection: vars.parse("GRAPHQL_INTROSPECTION", true)?,
+            db_pool_size: vars.positive("DB_POOL_SIZE", 10)?,
+            db_pool_timeout_secs: vars.positive("DB_POOL_TIMEOUT_SECS", 5)?,
+            argon2_cost: Argon2Cost {
+                memory_kib: vars
+                    .at_least("ARGON2_MEMORY_KIB", Argon2Cost::OWASP_MINIMUM.memory_kib)?,
+                iterations: vars
+                    .at_least("ARGON2_ITERATIONS", Argon2Cost::OWASP_MINIMUM.iterations)?,
+                parallelism: vars
+                    .at_least("ARGON2_PARALLELISM", Argon2Cost::OWASP_MINIMUM.parallelism)?,
+            },
+            password_hash_concurrency: vars.positive(
+                "PASSWORD_HASH_CONCURRENCY",
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )?,
+        };
+        Ok(config)
+    }
+}
+
+/// Typed reads of variables, each failure naming its variable.
+struct Vars<'a, F: Fn(&str) -> Option<String>>(&'a F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
+    /// The value, or None when unset or blank.
+    fn raw(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn parse<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.raw(name) {
+            None => Ok(default),
+            Some(value) => value.trim().parse().map_err(|e: T::Err| ConfigError {
+                variable: name,
+                problem: e.to_string(),
+            }),
+        }
+    }
+
+    fn at_least<T>(&self, name: &'static str, minimum: T) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + fmt::Display + Copy,
+        T::Err: fmt::Display,
+    {
+        let value = self.parse(name, minimum)?;
+        if value < minimum {
+            return Err(ConfigError {
+                variable: name,
+                problem: format!("must be at least {minimum}, got {value}"),
+            });
+        }
+        Ok(value)
+    }
+
+    fn positive<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + fmt::Display + Copy + From<u8>,
+        T::Err: fmt::Display,
+    {
+        let value = self.parse(name, default)?;
+        if value < T::from(1) {
+            return Err(ConfigError {
+                variable: name,
+                problem: "must be 1 or more".into(),
+            });
+        }
+        Ok(value)
+    }
+
+    fn non_empty(&self, name: &'static str, default: &str) -> Result<String, ConfigError> {
+        Ok(self.raw(name).unwrap_or_else(|| default.to_owned()))
+    }
+}
+
+fn parse_proxies(list: &str) -> Result<Vec<IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| ConfigError {
+                    variable: "TRUSTED_PROXIES",
+                    problem: format!("{entry:?} is neither an IP address nor a CIDR"),
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let config = config_with(&[]).expect("defaults are valid");
+        assert_eq!(config.database_url, DatabaseUrl::Sqlite("authql.db".into()));
+        assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.access_token_ttl_secs, 900);
+        assert_eq!(config.refresh_token_ttl_secs, 2_592_000);
+        assert_eq!(config.session_max_lifetime_secs, 7_776_000);
+        assert_eq!(config.refresh_reuse_grace_secs, 10);
+        assert_eq!(
+            (config.login_max_failures, config.login_lockout_secs),
+            (5, 900)
+        );
+        assert!(config.graphql_introspection);
+        assert!(config.trusted_proxies.is_empty());
+        assert_eq!(config.argon2_cost, Argon2Cost::OWASP_MINIMUM);
+        assert!(matches!(
+            config.jwt_secret,
+            JwtSecretSource::GeneratedFile(_)
+        ));
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases = [
+            ("JWT_SECRET", "too-short"),
+            ("DATABASE_URL", "postgres://x/y"),
+            ("DATABASE_URL", "mysql://root@localhost:3306"),
+            ("LISTEN_ADDR", "nowhere"),
+            ("ACCESS_TOKEN_TTL_SECS", "0"),
+            ("REFRESH_TOKEN_TTL_SECS", "-5"),
+            ("LOGIN_MAX_FAILURES", "many"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8, not-an-ip"),
+            ("GRAPHQL_INTROSPECTION", "maybe"),
+            ("ARGON2_MEMORY_KIB", "1024"),
+        ];
+        for (variable, value) in cases {
+            let error = config_with(&[(variable, value)]).expect_err(variable);
+            assert_eq!(error.variable, variable);
+            assert!(
+                error
+                    .to_string()
+                    .starts_with(&format!("invalid {variable}: "))
+            );
+        }
+    }
+
+    #[test]
+    fn proxies_take_addresses_and_cidrs() {
+        let config = config_with(&[("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7,::1")]).unwrap();
+        assert_eq!(config.trusted_proxies.len(), 3);
+        assert!(
+            config.trusted_proxies[1].contains(&"192.168.1.7".parse::<std::net::IpAddr>().unwrap())
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! The `user_login_sessions` table: one row per login, holding the session's
+//! refresh-token state. Every state change is a single conditional UPDATE, so
+//! concurrent requests and replicas cannot both win the same change.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::db::DbConn;
+use crate::db::models::users::UserRecord;
+use crate::db::schema::{user_login_sessions as sessions, users};
+use crate::with_conn;
+
+/// A session row.
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = sessions)]
+#[diesel(check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: String,
+    pub device_info: Option<String>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_active_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+    pub end_reason: Option<String>,
+    pub refresh_secret: String,
+    pub refresh_generation: i64,
+    pub refreshed_at: Option<NaiveDateTime>,
+}
+
+impl SessionRecord {
+    /// Open means neither ended nor past its expiry.
+    pub fn is_open(&self, now: NaiveDateTime) -> bool {
+        self.ended_at.is_none() && self.expires_at > now
+    }
+}
+
+/// A row to insert at login.
+#[derive(Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub device_info: Option<&'a str>,
+    pub ip_address: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub last_active_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub refresh_secret: &'a str,
+    pub refresh_generation: i64,
+}
+
+/// Inserts a new session.
+pub async fn insert(conn: &mut DbConn, new_session: &NewSession<'_>) -> QueryResult<()> {
+    with_conn!(conn, |c| {
+        diesel::insert_into(sessions::table)
+            .values(new_session)
+            .execute(c)
+            .await
+            .map(|_| ())
+    })
+}
+
+/// A session and its user, in one round trip.
+pub async fn find_with_user(
+    conn: &mut DbConn,
+    session_id: &str,
+) -> QueryResult<Option<(SessionRecord, UserRecord)>> {
+    with_conn!(conn, |c| {
+        sessions::table
+            .inner_join(users::table)
+            .filter(sessions::id.eq(session_id))
+            .select((SessionRecord::as_select(), UserRecord::as_select()))
+            .first(c)
+            .await
+            .optional()
+    })
+}
+
+/// The user's open sessions, the most recently active first.
+pub async fn list_open(
+    conn: &mut DbConn,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<SessionRecord>> {
+    with_conn!(conn, |c| {
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::ended_at.is_null())
+            .filter(sessions::expires_at.gt(now))
+            .order((
+                sessions::last_active_at.desc(),
+                sessions::created_at.desc(),
+                sessions::id.asc(),
+            ))
+            .select(SessionRecord::as_select())
+            .load(c)
+            .await
+    })
+}
+
+/// Moves `last_active_at` to `now` unless it is already later than
+/// `stale_before`, so that a burst of requests writes once.
+pub async fn touch(
+    conn: &mut DbConn,
+    session_id: &str,
+    now: NaiveDateTime,
+    stale_before: NaiveDateTime,
+) -> QueryResult<()> {
+    with_conn!(conn, |c| {
+        diesel::update(
+            sessions::table
+                .filter(sessions::id.eq(session_id))
+                .filter(sessions::last_active_at.lt(stale_before))
+                .filter(sessions::ended_at.is_null()),
+        )
+        .set(sessions::last_active_at.eq(now))
+        .execute(c)
+        .await
+        .map(|_| ())
+    })
+}
+
+/// Rotates the refresh token from `from_generation` to the next one: a
+/// compare-and-set that only one of any number of concurrent callers wins.
+/// Returns whether this caller won.
+pub async fn rotate(
+    conn: &mut DbConn,
+    session_id: &str,
+    from_generation: i64,
+    now: NaiveDateTime,
+    new_expires_at: NaiveDateTime,
+) -> QueryResult<bool> {
+    with_conn!(conn, |c| {
+        diesel::update(
+            sessions::table
+                .filter(sessions::id.eq(session_id))
+                .filter(sessions::refresh_generation.eq(from_generation))
+                .filter(sessions::ended_at.is_null())
+                .filter(sessions::expires_at.gt(now)),
+        )
+        .set((
+            sessions::refresh_generation.eq(from_generation + 1),
+            sessions::refreshed_at.eq(now),
+            sessions::last_active_at.eq(now),
+            sessions::expires_at.eq(new_expires_at),
+        ))
+        .execute(c)
+        .await
+        .map(|matched| matched == 1)
+    })
+}
+
+/// Ends one open session of `user_id`. Returns whether a session was ended.
+pub async fn end_one(
+    conn: &mut DbConn,
+    session_id: &str,
+    user_id: &str,
+    reason: &'static str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    with_conn!(conn, |c| {
+        diesel::update(
+            sessions::table
+                .filter(sessions::id.eq(session_id))
+                .filter(sessions::user_id.eq(user_id))
+                .filter(sessions::ended_at.is_null())
+                .filter(sessions::expires_at.gt(now)),
+        )
+        .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
+        .execute(c)
+        .await
+        .map(|matched| matched == 1)
+    })
+}
+
+/// Ends every open session of `user_id`, but `except_session_id` when given.
+/// Returns how many were ended.
+pub async fn end_all(
+    conn: &mut DbConn,
+    user_id: &str,
+    except_session_id: Option<&str>,
+    reason: &'static str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    // The excluded id defaults to one no session can have (ids are base64url).
+    let except = except_session_id.unwrap_or("-");
+    with_conn!(conn, |c| {
+        diesel::update(
+            sessions::table
+                .filter(sessions::user_id.eq(user_id))
+                .filter(sessions::id.ne(except))
+                .filter(sessions::ended_at.is_null())
+                .filter(sessions::expires_at.gt(now)),
+        )
+        .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
+        .execute(c)
+        .await
+    })
+}
+
+/// Records that an open session has passed its expiry, for the audit trail.
+/// The session already behaves as ended; this only stamps why.
+pub async fn mark_expired(
+    conn: &mut DbConn,
+    session_id: &str,
+    reason: &'static str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    with_conn!(conn, |c| {
+        diesel::update(
+            sessions::table
+                .filter(sessions::id.eq(session_id))
+                .filter(sessions::ended_at.is_null())
+                .filter(sessions::expires_at.le(now)),
+        )
+        .set((
+            sessions::ended_at.eq(sessions::expires_at.nullable()),
+            sessions::end_reason.eq(reason),
+        ))
+        .execute(c)
+        .await
+        .map(|_| ())
+    })
+}

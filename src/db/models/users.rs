@@ -1,0 +1,148 @@
+//! The `users` table: rows, inserts and the queries the services need.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+use crate::db::DbConn;
+use crate::db::schema::{user_login_sessions, users};
+use crate::with_conn;
+
+/// A user may log in.
+pub const STATUS_ACTIVE: &str = "active";
+/// A user may not log in and holds no open session.
+pub const STATUS_DISABLED: &str = "disabled";
+
+/// A user as the services see it (the lookup key and `updated_at` stay in SQL).
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = users)]
+#[diesel(check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+pub struct UserRecord {
+    pub id: String,
+    pub user_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl UserRecord {
+    /// Whether the user may log in and use its sessions.
+    pub fn is_active(&self) -> bool {
+        self.status == STATUS_ACTIVE
+    }
+}
+
+/// A row to insert into `users`.
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub user_name: &'a str,
+    pub user_name_key: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Inserts a user; a taken name fails with a unique violation.
+pub async fn insert(conn: &mut DbConn, new_user: &NewUser<'_>) -> QueryResult<()> {
+    with_conn!(conn, |c| {
+        diesel::insert_into(users::table)
+            .values(new_user)
+            .execute(c)
+            .await
+            .map(|_| ())
+    })
+}
+
+/// The user whose folded name is `user_name_key`.
+pub async fn find_by_name_key(
+    conn: &mut DbConn,
+    user_name_key: &str,
+) -> QueryResult<Option<UserRecord>> {
+    with_conn!(conn, |c| {
+        users::table
+            .filter(users::user_name_key.eq(user_name_key))
+            .select(UserRecord::as_select())
+            .first(c)
+            .await
+            .optional()
+    })
+}
+
+/// The users with these ids, in no particular order.
+pub async fn find_by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<UserRecord>> {
+    with_conn!(conn, |c| {
+        users::table
+            .filter(users::id.eq_any(ids))
+            .select(UserRecord::as_select())
+            .load(c)
+            .await
+    })
+}
+
+/// Replaces a user's password hash (an upgrade to stronger parameters).
+pub async fn update_password_hash(
+    conn: &mut DbConn,
+    user_id: &str,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    with_conn!(conn, |c| {
+        diesel::update(users::table.filter(users::id.eq(user_id)))
+            .set((
+                users::password_hash.eq(password_hash),
+                users::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await
+            .map(|_| ())
+    })
+}
+
+/// Sets a user's status; when disabling, ends every open session of the user
+/// in the same transaction. Returns false when no user has that name.
+///
+/// Both statements are writes, and the first one is a write, so that a SQLite
+/// transaction takes the write lock at once instead of failing on upgrade.
+pub async fn set_status(
+    conn: &mut DbConn,
+    user_name_key: &str,
+    status: &'static str,
+    end_reason: &'static str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    with_conn!(conn, |c| {
+        c.transaction(async |c| {
+            let matched =
+                diesel::update(users::table.filter(users::user_name_key.eq(user_name_key)))
+                    .set((users::status.eq(status), users::updated_at.eq(now)))
+                    .execute(c)
+                    .await?;
+            if matched == 0 {
+                return Ok(false);
+            }
+            if status == STATUS_DISABLED {
+                let user_ids = users::table
+                    .filter(users::user_name_key.eq(user_name_key))
+                    .select(users::id);
+                diesel::update(
+                    user_login_sessions::table
+                        .filter(user_login_sessions::user_id.eq_any(user_ids))
+                        .filter(user_login_sessions::ended_at.is_null()),
+                )
+                .set((
+                    user_login_sessions::ended_at.eq(now),
+                    user_login_sessions::end_reason.eq(end_reason),
+                ))
+                .execute(c)
+                .await?;
+            }
+            Ok(true)
+        })
+        .await
+    })
+}

@@ -1,0 +1,40 @@
+//! Table definitions shared by both backends. Only portable SQL types are used:
+//! `Varchar`/`Text`, `BigInt` and `Timestamp` (naive UTC, microseconds).
+
+diesel::table! {
+    /// People who can log in. `user_name_key` is the Unicode lower-case form of
+    /// `user_name` and carries the uniqueness constraint.
+    users (id) {
+        id -> Varchar,
+        user_name -> Varchar,
+        user_name_key -> Varchar,
+        password_hash -> Varchar,
+        role -> Varchar,
+        status -> Varchar,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One row per login session (device). Refresh-token state lives here and
+    /// only here: rotation updates the row, it never adds one.
+    user_login_sessions (id) {
+        id -> Varchar,
+        user_id -> Varchar,
+        device_info -> Nullable<Varchar>,
+        ip_address -> Nullable<Varchar>,
+        user_agent -> Nullable<Varchar>,
+        created_at -> Timestamp,
+        last_active_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        end_reason -> Nullable<Varchar>,
+        refresh_secret -> Varchar,
+        refresh_generation -> BigInt,
+        refreshed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(user_login_sessions -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, user_login_sessions);

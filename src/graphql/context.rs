@@ -1,0 +1,43 @@
+//! What one request carries into the resolvers: its `Authorization` header,
+//! the client's address and agent, and the session the header resolved to
+//! (looked up at most once per request, and only by fields that need it).
+
+use async_graphql::Context;
+use tokio::sync::OnceCell;
+
+use crate::app::AppState;
+use crate::auth::client::ClientInfo;
+use crate::auth::sessions::{self, Authenticated};
+use crate::error::{AppError, InternalCause};
+
+/// Per-request data, put into the GraphQL request by the HTTP layer.
+pub struct RequestContext {
+    authorization: Option<String>,
+    pub client: ClientInfo,
+    authenticated: OnceCell<Authenticated>,
+}
+
+impl RequestContext {
+    pub fn new(authorization: Option<String>, client: ClientInfo) -> Self {
+        RequestContext {
+            authorization,
+            client,
+            authenticated: OnceCell::new(),
+        }
+    }
+
+    /// The caller's live session, or the contract's guard error.
+    pub async fn authenticated(&self, app: &AppState) -> Result<&Authenticated, AppError> {
+        self.authenticated
+            .get_or_try_init(|| sessions::authenticate(app, self.authorization.as_deref()))
+            .await
+    }
+}
+
+/// The app state and request context of a resolver.
+pub fn parts<'a>(ctx: &'a Context<'_>) -> Result<(&'a AppState, &'a RequestContext), AppError> {
+    let missing = || AppError::internal(InternalCause::Invariant("request context missing"));
+    let app = ctx.data::<AppState>().map_err(|_| missing())?;
+    let request = ctx.data::<RequestContext>().map_err(|_| missing())?;
+    Ok((app, request))
+}

@@ -1,0 +1,48 @@
+//! The GraphQL schema: types, resolvers, the per-request context and the
+//! limits every query is held to.
+
+pub mod context;
+pub mod error_codes;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod scalars;
+pub mod types;
+
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+
+use crate::app::AppState;
+pub use context::RequestContext;
+use mutation::Mutation;
+use query::Query;
+
+/// The schema type served at `/graphql`.
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Deepest query accepted. GraphiQL's own introspection query needs 13.
+pub const MAX_DEPTH: usize = 16;
+/// Costliest query accepted (one point per field).
+pub const MAX_COMPLEXITY: usize = 256;
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .extension(error_codes::ErrorCodes)
+}
+
+/// The schema with the service's state, as served.
+pub fn build_schema(app: AppState) -> AppSchema {
+    let introspection = app.config.graphql_introspection;
+    let builder = builder().data(app);
+    if introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
+}
+
+/// The SDL that `authql schema` prints and `schema.graphql` holds.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

@@ -1,0 +1,92 @@
+//! Mutation fields: login, refresh and the ways to end sessions.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use crate::auth::login::{self, LoginRequest};
+use crate::auth::{refresh, sessions};
+use crate::error::GraphqlResult;
+use crate::graphql::context::parts;
+use crate::graphql::types::AuthPayload;
+use crate::secret::Secret;
+
+#[derive(Default)]
+pub struct Mutation;
+
+/// The credentials and device label of a login.
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub user_name: String,
+    pub password: String,
+    /// A label the client chooses for this device, such as "Firefox on Linux".
+    pub device_info: Option<String>,
+}
+
+#[Object]
+impl Mutation {
+    /// Checks a user name and password and opens a new session for this device.
+    /// Other sessions of the same user stay open.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        input: LoginInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let (app, request) = parts(ctx).graphql()?;
+        let login_request = LoginRequest {
+            user_name: input.user_name,
+            password: Secret::new(input.password),
+            device_info: input.device_info,
+        };
+        let issued = login::login(app, login_request, &request.client)
+            .await
+            .graphql()?;
+        Ok(AuthPayload(issued))
+    }
+
+    /// Trades a refresh token for a new access token and a new refresh token.
+    /// The presented refresh token is used up (rotation). Needs no bearer token.
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        let (app, _) = parts(ctx).graphql()?;
+        let issued = refresh::refresh(app, &refresh_token).await.graphql()?;
+        Ok(AuthPayload(issued))
+    }
+
+    /// Ends the session of the bearer token. Returns true.
+    async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let (app, request) = parts(ctx).graphql()?;
+        let auth = request.authenticated(app).await.graphql()?;
+        sessions::logout(app, auth).await.graphql()
+    }
+
+    /// Ends one of the signed-in user's own sessions (the current one too).
+    /// Returns true.
+    async fn logout_session(
+        &self,
+        ctx: &Context<'_>,
+        session_id: ID,
+    ) -> async_graphql::Result<bool> {
+        let (app, request) = parts(ctx).graphql()?;
+        let auth = request.authenticated(app).await.graphql()?;
+        sessions::logout_session(app, auth, &session_id)
+            .await
+            .graphql()
+    }
+
+    /// Ends every session of the signed-in user, or every one but the caller's
+    /// with exceptCurrent. Returns how many sessions were ended.
+    async fn logout_all(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] except_current: bool,
+    ) -> async_graphql::Result<i32> {
+        let (app, request) = parts(ctx).graphql()?;
+        let auth = request.authenticated(app).await.graphql()?;
+        let ended = sessions::logout_all(app, auth, except_current)
+            .await
+            .graphql()?;
+        Ok(i32::try_from(ended).unwrap_or(i32::MAX))
+    }
+}

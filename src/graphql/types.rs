@@ -1,0 +1,140 @@
+//! The output types of the contract: `User`, `Session`, `AuthPayload`.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object};
+
+use crate::auth::sessions::IssuedTokens;
+use crate::db::models::sessions::SessionRecord;
+use crate::db::models::users::UserRecord;
+use crate::error::{AppError, GraphqlResult, InternalCause};
+use crate::graphql::loaders::UserLoader;
+use crate::graphql::scalars::DateTime;
+
+/// A person who can log in.
+pub struct User(pub UserRecord);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn user_name(&self) -> &str {
+        &self.0.user_name
+    }
+
+    async fn role(&self) -> &str {
+        &self.0.role
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}
+
+/// One device's login.
+pub struct Session {
+    pub record: SessionRecord,
+    pub current: bool,
+}
+
+#[Object]
+impl Session {
+    /// Opaque and unguessable; never a counter.
+    async fn id(&self) -> ID {
+        ID(self.record.id.clone())
+    }
+
+    /// True for the session of the bearer token that made this request.
+    async fn current(&self) -> bool {
+        self.current
+    }
+
+    async fn device_info(&self) -> Option<&str> {
+        self.record.device_info.as_deref()
+    }
+
+    /// The client's address as the server saw it (see the API notes on proxies).
+    async fn ip_address(&self) -> Option<&str> {
+        self.record.ip_address.as_deref()
+    }
+
+    async fn user_agent(&self) -> Option<&str> {
+        self.record.user_agent.as_deref()
+    }
+
+    /// When the session was opened by login.
+    async fn created_at(&self) -> DateTime {
+        self.record.created_at.into()
+    }
+
+    /// When the session was last used by a request or a refresh (may lag real
+    /// time by up to a minute).
+    async fn last_active_at(&self) -> DateTime {
+        self.record.last_active_at.into()
+    }
+
+    /// When the session ends if its refresh token is not used before then.
+    async fn expires_at(&self) -> DateTime {
+        self.record.expires_at.into()
+    }
+
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        let loader = ctx
+            .data::<DataLoader<UserLoader>>()
+            .map_err(|_| AppError::internal(InternalCause::Invariant("user loader missing")))
+            .graphql()?;
+        let user = loader
+            .load_one(self.record.user_id.clone())
+            .await
+            .map_err(AppError::from)
+            .graphql()?;
+        // The foreign key guarantees the user; its absence is a broken database.
+        user.map(User)
+            .ok_or_else(|| AppError::internal(InternalCause::Invariant("session without user")))
+            .graphql()
+    }
+}
+
+/// Tokens for a session, with the session and its user.
+pub struct AuthPayload(pub IssuedTokens);
+
+#[Object]
+impl AuthPayload {
+    /// A signed JWT to send as `Authorization: Bearer <accessToken>`.
+    async fn access_token(&self) -> &str {
+        self.0.access_token.expose()
+    }
+
+    /// Opaque. Send it to refreshToken once; the answer holds the next one.
+    async fn refresh_token(&self) -> &str {
+        self.0.refresh_token.expose()
+    }
+
+    /// Always "Bearer".
+    async fn token_type(&self) -> &'static str {
+        "Bearer"
+    }
+
+    /// Seconds until accessToken expires.
+    async fn expires_in(&self) -> i64 {
+        i64::try_from(self.0.expires_in_secs).unwrap_or(i64::MAX)
+    }
+
+    /// When the refresh token stops working if it is not used before then.
+    async fn refresh_token_expires_at(&self) -> DateTime {
+        self.0.session.expires_at.into()
+    }
+
+    /// The session these tokens belong to.
+    async fn session(&self) -> Session {
+        Session {
+            record: self.0.session.clone(),
+            current: true,
+        }
+    }
+
+    async fn user(&self) -> User {
+        User(self.0.user.clone())
+    }
+}

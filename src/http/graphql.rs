@@ -1,0 +1,229 @@
+//! `/graphql`: GraphQL over HTTP with the contract's transport rules.
+//! POST takes `application/json` only (else 415) and at most 64 KiB (else
+//! 413); GET serves GraphiQL, or runs a `?query=` that is not a mutation.
+
+use std::net::SocketAddr;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
+use async_graphql_axum::GraphQLResponse;
+use axum::body::to_bytes;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response as HttpResponse};
+
+use super::HttpState;
+use crate::auth::client::{ClientInfo, client_address};
+use crate::graphql::RequestContext;
+use crate::graphql::error_codes::with_code;
+use crate::graphql::loaders::UserLoader;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Most operations in one batched request.
+pub const MAX_BATCH_OPERATIONS: usize = 10;
+
+/// POST: run a GraphQL request (or a batch) sent as JSON.
+pub async fn post_graphql(
+    State(state): State<HttpState>,
+    request: axum::extract::Request,
+) -> HttpResponse {
+    let (parts, body) = request.into_parts();
+    if !is_json(&parts.headers) {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST /graphql takes Content-Type: application/json\n",
+        )
+            .into_response();
+    }
+    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body over 64 KiB\n").into_response();
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(_) => {
+            let error = ServerError::new("the body is not a GraphQL request in JSON", None);
+            return (
+                StatusCode::BAD_REQUEST,
+                GraphQLResponse::from(Response::from_errors(vec![with_code(
+                    error,
+                    "GRAPHQL_PARSE_FAILED",
+                )])),
+            )
+                .into_response();
+        }
+    };
+    let client = client_info(&state, &parts);
+    let authorization = authorization(&parts.headers);
+    let response = match batch {
+        BatchRequest::Single(request) => {
+            BatchResponse::Single(execute(&state, request, &authorization, &client).await)
+        }
+        BatchRequest::Batch(requests) if requests.len() > MAX_BATCH_OPERATIONS => {
+            let error = ServerError::new(
+                format!("a batch holds at most {MAX_BATCH_OPERATIONS} operations"),
+                None,
+            );
+            BatchResponse::Single(Response::from_errors(vec![with_code(
+                error,
+                "GRAPHQL_VALIDATION_FAILED",
+            )]))
+        }
+        BatchRequest::Batch(requests) => {
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                responses.push(execute(&state, request, &authorization, &client).await);
+            }
+            BatchResponse::Batch(responses)
+        }
+    };
+    GraphQLResponse::from(response).into_response()
+}
+
+/// The query string of a GET.
+#[derive(serde::Deserialize)]
+pub struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+/// GET: GraphiQL for a browser, or a query (never a mutation) from `?query=`.
+pub async fn get_graphql(
+    State(state): State<HttpState>,
+    Query(params): Query<GetParams>,
+    request: axum::extract::Request,
+) -> HttpResponse {
+    let Some(query) = params.query else {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("authql")
+                .finish(),
+        )
+        .into_response();
+    };
+    let (parts, _) = request.into_parts();
+    let mut graphql_request = Request::new(query);
+    if let Some(name) = params.operation_name {
+        graphql_request = graphql_request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        match serde_json::from_str(&variables) {
+            Ok(variables) => graphql_request = graphql_request.variables(variables),
+            Err(_) => return single_error("variables must be a JSON object", "BAD_USER_INPUT"),
+        }
+    }
+    let operation_name = graphql_request.operation_name.clone();
+    match graphql_request.parsed_query() {
+        Err(error) => {
+            return GraphQLResponse::from(Response::from_errors(vec![with_code(
+                error,
+                "GRAPHQL_PARSE_FAILED",
+            )]))
+            .into_response();
+        }
+        Ok(document) => {
+            if selects_mutation(&document.operations, operation_name.as_deref()) {
+                return single_error(
+                    "mutations must be sent with POST",
+                    "GRAPHQL_VALIDATION_FAILED",
+                );
+            }
+        }
+    }
+    let client = client_info(&state, &parts);
+    let authorization = authorization(&parts.headers);
+    GraphQLResponse::from(execute(&state, graphql_request, &authorization, &client).await)
+        .into_response()
+}
+
+/// Runs one operation with its own request context and DataLoader.
+async fn execute(
+    state: &HttpState,
+    request: Request,
+    authorization: &Option<String>,
+    client: &ClientInfo,
+) -> Response {
+    let loader = DataLoader::new(
+        UserLoader {
+            app: state.app.clone(),
+        },
+        tokio::spawn,
+    );
+    let request = request
+        .data(RequestContext::new(authorization.clone(), client.clone()))
+        .data(loader);
+    let mut response = state.schema.execute(request).await;
+    // Errors that reach here without a code come from async-graphql itself:
+    // with no path they are about the document, with a path about an input.
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(|error| {
+            let code = if error.path.is_empty() {
+                "GRAPHQL_VALIDATION_FAILED"
+            } else {
+                "BAD_USER_INPUT"
+            };
+            with_code(error, code)
+        })
+        .collect();
+    response
+}
+
+fn single_error(message: &str, code: &'static str) -> HttpResponse {
+    let error = with_code(ServerError::new(message, None), code);
+    GraphQLResponse::from(Response::from_errors(vec![error])).into_response()
+}
+
+/// Whether the operation a request would run is a mutation or subscription.
+fn selects_mutation(operations: &DocumentOperations, operation_name: Option<&str>) -> bool {
+    let is_write = |ty: OperationType| ty != OperationType::Query;
+    match (operations, operation_name) {
+        (DocumentOperations::Single(op), _) => is_write(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .iter()
+            .find(|(op_name, _)| op_name.as_str() == name)
+            .is_some_and(|(_, op)| is_write(op.node.ty)),
+        // Without a name async-graphql refuses a multi-operation document;
+        // refuse here too if any of them writes.
+        (DocumentOperations::Multiple(ops), None) => ops.values().any(|op| is_write(op.node.ty)),
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+fn authorization(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn client_info(state: &HttpState, parts: &axum::http::request::Parts) -> ClientInfo {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let forwarded_for = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok());
+    ClientInfo {
+        ip_address: client_address(peer, forwarded_for, &state.app.config.trusted_proxies),
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(crate::auth::input::cut_user_agent),
+    }
+}

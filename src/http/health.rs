@@ -1,0 +1,28 @@
+//! Liveness and readiness for load balancers and orchestrators.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use super::HttpState;
+
+/// How long readiness waits for the database before answering 503.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// 200 while the process serves.
+pub async fn healthz() -> (StatusCode, &'static str) {
+    (StatusCode::OK, "ok\n")
+}
+
+/// 200 when the database answers, else 503.
+pub async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
+    let check = async {
+        let mut conn = state.app.pool.get().await.ok()?;
+        crate::db::ping(&mut conn).await.ok()
+    };
+    match tokio::time::timeout(READY_TIMEOUT, check).await {
+        Ok(Some(())) => (StatusCode::OK, "ready\n"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n"),
+    }
+}
