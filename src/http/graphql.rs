@@ -220,10 +220,9 @@ fn client_info(state: &HttpState, parts: &axum::http::request::Parts) -> ClientI
         .and_then(|value| value.to_str().ok());
     ClientInfo {
         ip_address: client_address(peer, forwarded_for, &state.app.config.trusted_proxies),
-        user_agent: parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|value| value.to_str().ok())
-            .map(crate::auth::input::cut_user_agent),
+        // Agents may send UTF-8 (or worse); keep what can be shown.
+        user_agent: parts.headers.get(header::USER_AGENT).map(|value| {
+            crate::auth::input::cut_user_agent(&String::from_utf8_lossy(value.as_bytes()))
+        }),
     }
 }

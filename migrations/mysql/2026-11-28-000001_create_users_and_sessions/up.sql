@@ -1,9 +1,11 @@
 -- Binary collation throughout: ids are case-sensitive base64url, and user name
 -- folding is done by the program (Unicode lower case), not by the collation.
+-- The lookup key is VARBINARY because every *_bin collation of MariaDB pads
+-- with spaces ("a" = "a "), and trailing spaces must count.
 CREATE TABLE users (
     id VARCHAR(32) NOT NULL PRIMARY KEY,
     user_name VARCHAR(64) NOT NULL,
-    user_name_key VARCHAR(255) NOT NULL,
+    user_name_key VARBINARY(1024) NOT NULL,
     password_hash VARCHAR(255) NOT NULL,
     role VARCHAR(64) NOT NULL,
     status VARCHAR(16) NOT NULL,

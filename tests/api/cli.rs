@@ -1,0 +1,186 @@
+//! The `authql` binary: user commands, migrations, and bad input reported as
+//! one line with a non-zero exit.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::both_backends;
+use crate::harness::{Backend, TestApp, TestDb, access_token};
+
+/// Runs `authql ARGS` with DATABASE_URL and stdin; returns (success, stdout, stderr).
+pub fn authql(
+    database_url: &str,
+    args: &[&str],
+    stdin: &str,
+    extra_env: &[(&str, &str)],
+) -> (bool, String, String) {
+    let workdir = tempfile::tempdir().expect("workdir");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_authql"));
+    command
+        .args(args)
+        .current_dir(workdir.path())
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in extra_env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("spawn authql");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("authql exits");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+async fn run(database_url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let (url, args, stdin): (String, Vec<String>, String) = (
+        database_url.into(),
+        args.iter().map(|a| a.to_string()).collect(),
+        stdin.into(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        authql(&url, &args, &stdin, &[])
+    })
+    .await
+    .expect("join")
+}
+
+fn one_line(stderr: &str) -> &str {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line on stderr, got: {stderr:?}");
+    lines[0]
+}
+
+async fn user_commands_work_and_refuse_bad_input(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let url = app.db.url_text.clone();
+
+    let (ok, stdout, _) = run(
+        &url,
+        &["user", "add", "Mallory", "--role", "admin"],
+        "s3cret\n",
+    )
+    .await;
+    assert!(ok, "user add succeeds");
+    assert!(stdout.contains("Mallory"));
+    let payload = app.login("mallory", "s3cret").await;
+    assert_eq!(payload["user"]["role"], "admin");
+
+    let (ok, _, stderr) = run(&url, &["user", "add", "MALLORY"], "other\n").await;
+    assert!(!ok, "a duplicate name (any case) is refused");
+    assert!(one_line(&stderr).contains("already exists"), "{stderr}");
+
+    let (ok, _, stderr) = run(&url, &["user", "add", "nina"], "\n").await;
+    assert!(!ok, "an empty password is refused");
+    assert!(one_line(&stderr).contains("empty"), "{stderr}");
+    assert_eq!(
+        app.login_answer("nina", "", None).await.code(),
+        "BAD_USER_INPUT"
+    );
+
+    for verb in ["disable", "enable"] {
+        let (ok, _, stderr) = run(&url, &["user", verb, "nobody"], "").await;
+        assert!(!ok, "{verb} of an unknown user is refused");
+        assert!(one_line(&stderr).contains("no user"), "{stderr}");
+    }
+
+    let (ok, _, _) = run(&url, &["user", "disable", "mallory"], "").await;
+    assert!(ok);
+    let me = app
+        .graphql_as(&access_token(&payload), "{ me { id } }")
+        .await;
+    assert_eq!(
+        me.code(),
+        "SESSION_REVOKED",
+        "user disable ends the sessions at once"
+    );
+    assert_eq!(
+        app.login_answer("mallory", "s3cret", None).await.code(),
+        "ACCOUNT_DISABLED"
+    );
+
+    let (ok, _, _) = run(&url, &["user", "enable", "Mallory"], "").await;
+    assert!(ok);
+    let again = app.login("mallory", "s3cret").await;
+    let sessions = app
+        .graphql_as(&access_token(&again), "{ mySessions { id } }")
+        .await;
+    assert_eq!(
+        sessions.data("mySessions").as_array().unwrap().len(),
+        1,
+        "old sessions stay ended"
+    );
+}
+
+async fn migrations_applied_twice_are_harmless(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    assert!(authql::db::migrate::run_pending(&db.url).await.unwrap() > 0);
+    assert_eq!(authql::db::migrate::run_pending(&db.url).await.unwrap(), 0);
+    let (ok, _, stderr) = run(&db.url_text, &["migrate"], "").await;
+    assert!(ok, "{stderr}");
+    let (ok, _, _) = run(&db.url_text, &["user", "add", "olga"], "pw\n").await;
+    assert!(ok, "the schema is usable after migrating twice");
+}
+
+both_backends!(
+    user_commands_work_and_refuse_bad_input,
+    migrations_applied_twice_are_harmless
+);
+
+#[test]
+fn bad_configuration_is_one_line_naming_the_variable() {
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
+        ("postgres://x/y", &[], "DATABASE_URL"),
+        (
+            "sqlite://authql.db",
+            &[("JWT_SECRET", "short")],
+            "JWT_SECRET",
+        ),
+        (
+            "sqlite://authql.db",
+            &[("LISTEN_ADDR", "nowhere")],
+            "LISTEN_ADDR",
+        ),
+        (
+            "sqlite://authql.db",
+            &[("ACCESS_TOKEN_TTL_SECS", "soon")],
+            "ACCESS_TOKEN_TTL_SECS",
+        ),
+    ];
+    for (url, env, variable) in cases {
+        let (ok, _, stderr) = authql(url, &["serve"], "", env);
+        assert!(!ok, "{variable}");
+        assert!(one_line(&stderr).contains(variable), "{stderr}");
+    }
+}
+
+#[test]
+fn unreachable_database_is_one_line() {
+    let (ok, _, stderr) = authql(
+        "sqlite:///proc/no/such/dir/authql.db",
+        &["migrate"],
+        "",
+        &[],
+    );
+    assert!(!ok);
+    assert!(one_line(&stderr).starts_with("authql: "), "{stderr}");
+}
+
+#[test]
+fn schema_command_needs_no_database() {
+    let (ok, stdout, _) = authql("postgres://not-even-valid", &["schema"], "", &[]);
+    assert!(ok);
+    assert!(stdout.contains("type Query"));
+}

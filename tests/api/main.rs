@@ -1,0 +1,10 @@
+//! Integration tests: every body that touches storage runs twice, on a fresh
+//! SQLite file and on a fresh MySQL database, through the real HTTP router.
+
+mod harness;
+
+mod cli;
+mod guard;
+mod login;
+mod schema;
+mod sessions;
