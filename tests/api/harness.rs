@@ -267,6 +267,15 @@ impl TestApp {
             .expect("add user")
     }
 
+    /// Opens `count` pool connections up front, so that a race test races on
+    /// queries rather than on connection set-up.
+    pub async fn warm_pool(&self, count: usize) {
+        let mut held = Vec::with_capacity(count);
+        for _ in 0..count {
+            held.push(self.app.pool.get().await.expect("connection"));
+        }
+    }
+
     /// Sends a raw HTTP request to the router.
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
         let response = self
@@ -303,18 +312,29 @@ impl TestApp {
 
     /// POSTs a JSON body from the given TCP peer.
     pub async fn post_json(&self, body: Value, headers: &[(&str, &str)], peer: &str) -> Answer {
-        let mut request = Request::post("/graphql").header("content-type", "application/json");
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let mut request = request.body(Body::from(body.to_string())).expect("request");
-        let peer: SocketAddr = peer.parse().expect("peer address");
-        request.extensions_mut().insert(ConnectInfo(peer));
-        let (status, body) = self.send(request).await;
-        Answer {
-            status,
-            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-        }
+        post(self.router.clone(), body, headers, peer).await
+    }
+
+    /// Starts a GraphQL operation on its own task, once `start` lets it go,
+    /// so that several really run at the same time.
+    pub fn spawn_graphql(
+        &self,
+        start: Arc<tokio::sync::Barrier>,
+        query: &str,
+        variables: Value,
+        bearer: Option<&str>,
+    ) -> tokio::task::JoinHandle<Answer> {
+        let router = self.router.clone();
+        let body = json!({ "query": query, "variables": variables });
+        let authorization = bearer.map(|token| format!("Bearer {token}"));
+        tokio::spawn(async move {
+            let headers: Vec<(&str, &str)> = authorization
+                .iter()
+                .map(|value| ("authorization", value.as_str()))
+                .collect();
+            start.wait().await;
+            post(router, body, &headers, DEFAULT_PEER).await
+        })
     }
 
     /// A GraphQL operation without a token.
@@ -353,6 +373,38 @@ impl TestApp {
     }
 }
 
+/// POSTs a JSON body to a router from the given TCP peer.
+async fn post(router: Router, body: Value, headers: &[(&str, &str)], peer: &str) -> Answer {
+    let mut request = Request::post("/graphql").header("content-type", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut request = request.body(Body::from(body.to_string())).expect("request");
+    let peer: SocketAddr = peer.parse().expect("peer address");
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let response = router.oneshot(request).await.expect("router answers");
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    Answer {
+        status,
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    }
+}
+
+/// Waits for spawned operations, failing the test if one panicked.
+pub async fn join_answers(handles: Vec<tokio::task::JoinHandle<Answer>>) -> Vec<Answer> {
+    let mut answers = Vec::with_capacity(handles.len());
+    for handle in handles {
+        answers.push(handle.await.expect("operation task"));
+    }
+    answers
+}
+
 /// The login mutation with every field of `AuthPayload`.
 pub const LOGIN: &str = "mutation Login($input: LoginInput!) { login(input: $input) { \
     accessToken refreshToken tokenType expiresIn refreshTokenExpiresAt \
@@ -373,4 +425,36 @@ pub fn session_id(payload: &Value) -> String {
         .as_str()
         .expect("session id")
         .to_owned()
+}
+
+/// The refreshToken mutation with the fields tests look at.
+pub const REFRESH: &str = "mutation Refresh($token: String!) { refreshToken(refreshToken: $token) { \
+    accessToken refreshToken expiresIn refreshTokenExpiresAt session { id current expiresAt lastActiveAt } user { id } } }";
+
+/// The refresh token of an `AuthPayload`.
+pub fn refresh_token(payload: &Value) -> String {
+    payload["refreshToken"]
+        .as_str()
+        .expect("refreshToken")
+        .to_owned()
+}
+
+impl TestApp {
+    /// Calls `refreshToken` with the given token.
+    pub async fn refresh(&self, token: &str) -> Answer {
+        self.graphql(REFRESH, json!({ "token": token })).await
+    }
+
+    /// A session row as stored, for audit assertions.
+    pub async fn stored_session(
+        &self,
+        session_id: &str,
+    ) -> authql::db::models::sessions::SessionRecord {
+        let mut conn = self.app.pool.get().await.expect("connection");
+        authql::db::models::sessions::find_with_user(&mut conn, session_id)
+            .await
+            .expect("query")
+            .expect("session row")
+            .0
+    }
 }

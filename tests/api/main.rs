@@ -4,7 +4,11 @@
 mod harness;
 
 mod cli;
+mod fuzz;
 mod guard;
+mod http;
 mod login;
+mod logout;
+mod refresh;
 mod schema;
 mod sessions;

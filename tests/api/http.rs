@@ -1,0 +1,249 @@
+//! The HTTP surface: routes, content types, body size, GET rules, error codes
+//! for documents that do not parse or validate, limits, introspection.
+
+use axum::body::Body;
+use axum::http::Request;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::harness::{Backend, LOGIN, TestApp, access_token};
+
+/// The query GraphiQL sends on load (graphql-js `getIntrospectionQuery`).
+const GRAPHIQL_INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) {
+    name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+  }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}"#;
+
+async fn get(app: &TestApp, uri: &str, accept: &str) -> (u16, String) {
+    let request = Request::get(uri)
+        .header("accept", accept)
+        .body(Body::empty())
+        .unwrap();
+    let (status, body) = app.send(request).await;
+    (status.as_u16(), String::from_utf8_lossy(&body).into_owned())
+}
+
+async fn post_raw(app: &TestApp, content_type: &str, body: Vec<u8>) -> (u16, String) {
+    let request = Request::post("/graphql")
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .unwrap();
+    let (status, body) = app.send(request).await;
+    (status.as_u16(), String::from_utf8_lossy(&body).into_owned())
+}
+
+async fn session_count(app: &TestApp, user: &str) -> usize {
+    let payload = app.login(user, "pw").await;
+    let answer = app
+        .graphql_as(&access_token(&payload), "{ mySessions { id } }")
+        .await;
+    answer.data("mySessions").as_array().unwrap().len() - 1
+}
+
+async fn health_and_readiness(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    assert_eq!(get(&app, "/healthz", "*/*").await.0, 200);
+    assert_eq!(get(&app, "/readyz", "*/*").await.0, 200);
+    let (status, page) = get(&app, "/graphql", "text/html").await;
+    assert_eq!(status, 200);
+    assert!(page.to_lowercase().contains("graphiql"), "GraphiQL page");
+}
+
+async fn get_runs_queries_but_never_mutations(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.add_user("rex", "pw").await;
+    let (status, body) = get(&app, "/graphql?query=%7B__typename%7D", "application/json").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["data"]["__typename"],
+        "Query"
+    );
+
+    let login = "mutation { login(input: {userName: \"rex\", password: \"pw\"}) { accessToken } }";
+    let uri = format!("/graphql?query={}", urlencode(login));
+    let (_, body) = get(&app, &uri, "application/json").await;
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert!(body["data"].is_null());
+    assert_eq!(
+        session_count(&app, "rex").await,
+        0,
+        "the GET mutation opened no session"
+    );
+}
+
+async fn only_json_posts_run(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.add_user("sam", "pw").await;
+    let login = json!({ "query": LOGIN, "variables": { "input": { "userName": "sam", "password": "pw" } } });
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let (status, _) = post_raw(&app, content_type, login.to_string().into_bytes()).await;
+        assert_eq!(status, 415, "{content_type}");
+    }
+    let (status, _) = post_raw(
+        &app,
+        "application/json; charset=utf-8",
+        login.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "charset parameter is fine");
+    assert_eq!(
+        session_count(&app, "sam").await,
+        1,
+        "only the JSON post logged in"
+    );
+}
+
+async fn oversized_bodies_are_refused(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let padding = " ".repeat(64 * 1024);
+    let body = format!(r#"{{"query":"{{ __typename }}{padding}"}}"#);
+    assert_eq!(
+        post_raw(&app, "application/json", body.into_bytes())
+            .await
+            .0,
+        413
+    );
+    let (status, _) = post_raw(
+        &app,
+        "application/json",
+        br#"{"query":"{ __typename }"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+async fn documents_that_fail_get_codes(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    assert_eq!(
+        app.graphql("{ me { id ", json!({})).await.code(),
+        "GRAPHQL_PARSE_FAILED"
+    );
+    assert_eq!(
+        app.graphql("{ nope }", json!({})).await.code(),
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert_eq!(
+        app.graphql("mutation { logoutAll(exceptCurrent: \"yes\") }", json!({}))
+            .await
+            .code(),
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    let wrong_variable = app
+        .graphql(LOGIN, json!({ "input": { "userName": 5 } }))
+        .await;
+    assert!(!wrong_variable.codes().is_empty());
+    assert!(
+        wrong_variable.codes().iter().all(|c| c != "<none>"),
+        "{}",
+        wrong_variable.body
+    );
+    let (status, body) = post_raw(&app, "application/json", b"{not json".to_vec()).await;
+    assert_eq!(status, 400);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_PARSE_FAILED"
+    );
+}
+
+async fn depth_is_bounded_but_graphiql_introspects(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let introspection = app.graphql(GRAPHIQL_INTROSPECTION, json!({})).await;
+    assert!(
+        introspection.data("__schema")["types"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 10
+    );
+    let deep = format!(
+        "{{ __schema {{ types {}name{} }} }}",
+        "{ ofType ".repeat(20),
+        " }".repeat(20)
+    );
+    assert_eq!(
+        app.graphql(&deep, json!({})).await.code(),
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+}
+
+async fn introspection_can_be_turned_off(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("GRAPHQL_INTROSPECTION", "false")]).await;
+    let answer = app
+        .graphql("{ __schema { types { name } } }", json!({}))
+        .await;
+    // async-graphql answers introspection fields with null when it is off.
+    assert!(
+        answer.body["data"]["__schema"].is_null(),
+        "no schema leaked: {}",
+        answer.body
+    );
+    assert!(!answer.body.to_string().contains("AuthPayload"));
+}
+
+async fn batches_are_capped(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let one = json!({ "query": "{ __typename }" });
+    let two = app
+        .post_json(json!([one, one]), &[], crate::harness::DEFAULT_PEER)
+        .await;
+    assert_eq!(two.body.as_array().map(Vec::len), Some(2));
+    let many = app
+        .post_json(
+            Value::Array(vec![one; 11]),
+            &[],
+            crate::harness::DEFAULT_PEER,
+        )
+        .await;
+    assert_eq!(many.code(), "GRAPHQL_VALIDATION_FAILED");
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+both_backends!(
+    health_and_readiness,
+    get_runs_queries_but_never_mutations,
+    only_json_posts_run,
+    oversized_bodies_are_refused,
+    documents_that_fail_get_codes,
+    depth_is_bounded_but_graphiql_introspects,
+    introspection_can_be_turned_off,
+    batches_are_capped,
+);

@@ -1,0 +1,196 @@
+//! `logout`, `logoutSession`, `logoutAll`, the audit trail of why sessions
+//! ended, and how often `lastActiveAt` is written.
+
+use serde_json::json;
+
+use crate::both_backends;
+use crate::harness::{Answer, Backend, TestApp, access_token, session_id};
+
+async fn logout_session(app: &TestApp, token: &str, id: &str) -> Answer {
+    app.graphql_with(
+        "mutation($id: ID!) { logoutSession(sessionId: $id) }",
+        json!({ "id": id }),
+        &[("authorization", &format!("Bearer {token}"))],
+    )
+    .await
+}
+
+async fn is_live(app: &TestApp, token: &str) -> bool {
+    let me = app.graphql_as(token, "{ me { id } }").await;
+    if me.body.get("errors").is_some() {
+        assert_eq!(me.code(), "SESSION_REVOKED");
+        return false;
+    }
+    true
+}
+
+async fn logout_ends_only_the_callers_session(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.add_user("jon", "pw").await;
+    let a = app.login("jon", "pw").await;
+    let b = app.login("jon", "pw").await;
+    assert_eq!(
+        app.graphql_as(&access_token(&a), "mutation { logout }")
+            .await
+            .data("logout"),
+        true
+    );
+    assert!(!is_live(&app, &access_token(&a)).await);
+    assert!(is_live(&app, &access_token(&b)).await);
+    assert_eq!(
+        app.stored_session(&session_id(&a))
+            .await
+            .end_reason
+            .as_deref(),
+        Some("logout")
+    );
+    assert_eq!(
+        app.graphql_as(&access_token(&a), "mutation { logout }")
+            .await
+            .code(),
+        "SESSION_REVOKED"
+    );
+}
+
+async fn logout_session_only_ends_the_callers_open_sessions(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.add_user("kai", "pw").await;
+    app.add_user("liv", "pw").await;
+    let mine = app.login("kai", "pw").await;
+    let my_other = app.login("kai", "pw").await;
+    let theirs = app.login("liv", "pw").await;
+    let token = access_token(&mine);
+
+    for id in [
+        session_id(&theirs),
+        "garbage".into(),
+        String::new(),
+        "x".repeat(300),
+        "AAAAAAAAAAAAAAAAAAAAAA".into(),
+    ] {
+        assert_eq!(
+            logout_session(&app, &token, &id).await.code(),
+            "NOT_FOUND",
+            "{id}"
+        );
+    }
+    assert!(
+        is_live(&app, &access_token(&theirs)).await,
+        "another user's session is untouched"
+    );
+
+    assert_eq!(
+        logout_session(&app, &token, &session_id(&my_other))
+            .await
+            .data("logoutSession"),
+        true
+    );
+    assert!(!is_live(&app, &access_token(&my_other)).await);
+    let stored = app.stored_session(&session_id(&my_other)).await;
+    assert_eq!(stored.end_reason.as_deref(), Some("ended_by_other_session"));
+    assert_eq!(
+        logout_session(&app, &token, &session_id(&my_other))
+            .await
+            .code(),
+        "NOT_FOUND",
+        "an ended session is not found"
+    );
+
+    assert_eq!(
+        logout_session(&app, &token, &session_id(&mine))
+            .await
+            .data("logoutSession"),
+        true
+    );
+    assert!(
+        !is_live(&app, &token).await,
+        "the current session can end itself"
+    );
+}
+
+async fn logout_all_counts_with_and_without_except_current(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.add_user("max", "pw").await;
+    app.add_user("ned", "pw").await;
+    let bystander = app.login("ned", "pw").await;
+    let mut logins = Vec::new();
+    for _ in 0..3 {
+        logins.push(app.login("max", "pw").await);
+    }
+    let caller = access_token(&logins[0]);
+    let except = app
+        .graphql_as(&caller, "mutation { logoutAll(exceptCurrent: true) }")
+        .await;
+    assert_eq!(except.data("logoutAll"), 2);
+    assert!(is_live(&app, &caller).await);
+    assert!(!is_live(&app, &access_token(&logins[1])).await);
+    assert!(!is_live(&app, &access_token(&logins[2])).await);
+
+    let newer = app.login("max", "pw").await;
+    let all = app.graphql_as(&caller, "mutation { logoutAll }").await;
+    assert_eq!(all.data("logoutAll"), 2, "the caller and the newer session");
+    assert!(!is_live(&app, &caller).await);
+    assert!(!is_live(&app, &access_token(&newer)).await);
+    assert!(
+        is_live(&app, &access_token(&bystander)).await,
+        "other users keep their sessions"
+    );
+    assert_eq!(
+        app.stored_session(&session_id(&newer))
+            .await
+            .end_reason
+            .as_deref(),
+        Some("logout_all")
+    );
+}
+
+async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
+    use authql::db::schema::user_login_sessions as sessions;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    let app = TestApp::start(backend).await;
+    app.add_user("ola", "pw").await;
+    let login = app.login("ola", "pw").await;
+    let id = session_id(&login);
+    let set_last_active = |seconds_ago: i64| {
+        let id = id.clone();
+        let pool = app.app.pool.clone();
+        async move {
+            let at = authql::clock::now() - chrono::TimeDelta::seconds(seconds_ago);
+            let mut conn = pool.get().await.expect("connection");
+            authql::with_conn!(&mut conn, |c| {
+                diesel::update(sessions::table.filter(sessions::id.eq(&id)))
+                    .set(sessions::last_active_at.eq(at))
+                    .execute(c)
+                    .await
+            })
+            .expect("update");
+            at
+        }
+    };
+
+    let recent = set_last_active(30).await;
+    assert!(is_live(&app, &access_token(&login)).await);
+    assert_eq!(
+        app.stored_session(&id).await.last_active_at,
+        recent,
+        "no write within a minute"
+    );
+
+    let stale = set_last_active(120).await;
+    let before = authql::clock::now();
+    assert!(is_live(&app, &access_token(&login)).await);
+    let written = app.stored_session(&id).await.last_active_at;
+    assert!(
+        written > stale && written >= before,
+        "a stale lastActiveAt moves to now"
+    );
+}
+
+both_backends!(
+    logout_ends_only_the_callers_session,
+    logout_session_only_ends_the_callers_open_sessions,
+    logout_all_counts_with_and_without_except_current,
+    last_active_is_written_at_most_once_a_minute,
+);
