@@ -33,9 +33,7 @@ fn run_cases(
         failure_persistence: None,
         ..Config::default()
     });
-    runner
-        .run(&strategy, |input| check(input))
-        .expect("property holds");
+    runner.run(&strategy, check).expect("property holds");
 }
 
 async fn arbitrary_refresh_tokens_get_contract_codes(backend: Backend) {
