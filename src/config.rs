@@ -7,7 +7,8 @@
 //! `LOGIN_LOCKOUT_SECS`, `TRUSTED_PROXIES`, `GRAPHQL_INTROSPECTION`, `RUST_LOG`
 //! (read by the log setup in `main`).
 //!
-//! Ours: `JWT_SECRET_FILE`, `DB_POOL_SIZE`, `DB_POOL_TIMEOUT_SECS`,
+//! Ours: `LOGIN_IP_MAX_FAILURES`, `LOGIN_IP_LOCKOUT_SECS`, `JWT_SECRET_FILE`,
+//! `DB_POOL_SIZE`, `DB_POOL_TIMEOUT_SECS`,
 //! `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
 //! `PASSWORD_HASH_CONCURRENCY`.
 
@@ -103,6 +104,10 @@ pub struct Config {
     pub refresh_reuse_grace_secs: u64,
     pub login_max_failures: u32,
     pub login_lockout_secs: u64,
+    /// Failed logins from one client address, across all user names, before
+    /// that address is refused for `login_ip_lockout_secs`.
+    pub login_ip_max_failures: u32,
+    pub login_ip_lockout_secs: u64,
     pub trusted_proxies: Vec<IpNet>,
     pub graphql_introspection: bool,
     pub db_pool_size: usize,
@@ -162,6 +167,8 @@ impl Config {
             refresh_reuse_grace_secs: vars.parse("REFRESH_REUSE_GRACE_SECS", 10)?,
             login_max_failures: vars.positive("LOGIN_MAX_FAILURES", 5)?,
             login_lockout_secs: vars.positive("LOGIN_LOCKOUT_SECS", 900)?,
+            login_ip_max_failures: vars.positive("LOGIN_IP_MAX_FAILURES", 100)?,
+            login_ip_lockout_secs: vars.positive("LOGIN_IP_LOCKOUT_SECS", 900)?,
             trusted_proxies: parse_proxies(vars.raw("TRUSTED_PROXIES").as_deref().unwrap_or(""))?,
             graphql_introspection: vars.parse("GRAPHQL_INTROSPECTION", true)?,
             db_pool_size: vars.positive("DB_POOL_SIZE", 10)?,

@@ -3,7 +3,7 @@
 use crate::app::App;
 use crate::auth::client::ClientInfo;
 use crate::auth::sessions::{IssuedTokens, issue_tokens};
-use crate::auth::{ids, input};
+use crate::auth::{ids, input, throttle};
 use crate::clock;
 use crate::db::models::sessions::{self as session_rows, NewSession, SessionRecord};
 use crate::db::models::users;
@@ -32,6 +32,7 @@ pub async fn login(
 
     let user = {
         let mut conn = app.pool.get().await?;
+        throttle::admit(app, &mut conn, &user_name_key, client.ip_address).await?;
         users::find_by_name_key(&mut conn, &user_name_key).await?
     };
     // The connection goes back to the pool while the hash runs.
@@ -46,6 +47,8 @@ pub async fn login(
         Some(user) if verification.matches => user,
         _ => {
             tracing::info!(user_name_key = %user_name_key, "login failed: invalid credentials");
+            let mut conn = app.pool.get().await?;
+            throttle::record_failure(app, &mut conn, client.ip_address).await?;
             return Err(AppError::InvalidCredentials);
         }
     };
@@ -59,6 +62,7 @@ pub async fn login(
     }
     let now = clock::now();
     let mut conn = app.pool.get().await?;
+    throttle::record_success(&mut conn, &user_name_key).await?;
     let expires_at = clock::add_secs(
         now,
         app.config

@@ -9,5 +9,6 @@ pub mod login;
 pub mod password;
 pub mod refresh;
 pub mod sessions;
+pub mod throttle;
 pub mod tokens;
 pub mod users;

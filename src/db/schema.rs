@@ -37,4 +37,14 @@ diesel::table! {
 }
 
 diesel::joinable!(user_login_sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, user_login_sessions);
+diesel::allow_tables_to_appear_in_same_query!(users, user_login_sessions, login_throttle);
+
+diesel::table! {
+    /// Login attempt counters per user name key or client address, in a
+    /// fixed window from the first attempt.
+    login_throttle (throttle_key) {
+        throttle_key -> Varchar,
+        failure_count -> Integer,
+        window_started_at -> Timestamp,
+    }
+}

@@ -214,12 +214,20 @@ fn client_info(state: &HttpState, parts: &axum::http::request::Parts) -> ClientI
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
-    let forwarded_for = parts
+    // Several X-Forwarded-For headers read as one list, in order.
+    let forwarded_for: Vec<&str> = parts
         .headers
-        .get("x-forwarded-for")
-        .and_then(|value| value.to_str().ok());
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    let forwarded_for = (!forwarded_for.is_empty()).then(|| forwarded_for.join(","));
     ClientInfo {
-        ip_address: client_address(peer, forwarded_for, &state.app.config.trusted_proxies),
+        ip_address: client_address(
+            peer,
+            forwarded_for.as_deref(),
+            &state.app.config.trusted_proxies,
+        ),
         // Agents may send UTF-8 (or worse); keep what can be shown.
         user_agent: parts.headers.get(header::USER_AGENT).map(|value| {
             crate::auth::input::cut_user_agent(&String::from_utf8_lossy(value.as_bytes()))

@@ -189,7 +189,8 @@ pub fn base_vars(db: &TestDb) -> Vec<(String, String)> {
 pub struct TestApp {
     pub app: AppState,
     pub router: Router,
-    pub db: TestDb,
+    pub db: Arc<TestDb>,
+    config_vars: Vec<(String, String)>,
 }
 
 /// One HTTP answer: status and JSON body (Null when the body is not JSON).
@@ -245,19 +246,36 @@ impl TestApp {
         let db = TestDb::create(backend).await;
         let mut vars = base_vars(&db);
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let app = TestApp::serve(Arc::new(db), vars).await;
+        authql::db::migrate::run_pending(&app.app.config.database_url)
+            .await
+            .expect("migrations");
+        app
+    }
+
+    /// Another server process on the same database and configuration, as a
+    /// second replica would be.
+    pub async fn second_server(&self) -> TestApp {
+        TestApp::serve(self.db.clone(), self.config_vars.clone()).await
+    }
+
+    async fn serve(db: Arc<TestDb>, config_vars: Vec<(String, String)>) -> TestApp {
         let config = Config::from_lookup(|name| {
-            vars.iter()
+            config_vars
+                .iter()
                 .rev()
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
         })
         .expect("test config");
-        authql::db::migrate::run_pending(&config.database_url)
-            .await
-            .expect("migrations");
         let app = Arc::new(App::new(config, &Secret::new(TEST_JWT_SECRET)).expect("app"));
         let router = authql::http::router(app.clone());
-        TestApp { app, router, db }
+        TestApp {
+            app,
+            router,
+            db,
+            config_vars,
+        }
     }
 
     /// Creates an active user through the same service as `authql user add`.

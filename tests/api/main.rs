@@ -12,3 +12,4 @@ mod logout;
 mod refresh;
 mod schema;
 mod sessions;
+mod throttle;

@@ -2,4 +2,5 @@
 //! a [`DbConn`](crate::db::DbConn) and works on both backends.
 
 pub mod sessions;
+pub mod throttle;
 pub mod users;

@@ -1,0 +1,175 @@
+//! The login throttle: per user name (aliases and case included), per client
+//! address, cleared by success, shared by replicas.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::harness::{Answer, Backend, LOGIN, TestApp};
+
+fn login_body(user: &str, password: &str) -> Value {
+    json!({ "query": LOGIN, "variables": { "input": { "userName": user, "password": password } } })
+}
+
+async fn login_from(app: &TestApp, user: &str, password: &str, peer: &str) -> Answer {
+    app.post_json(login_body(user, password), &[], peer).await
+}
+
+fn retry_after(answer: &Answer) -> u64 {
+    assert_eq!(answer.code(), "TOO_MANY_ATTEMPTS", "{}", answer.body);
+    answer.body["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .expect("retryAfter in whole seconds")
+}
+
+async fn five_failures_lock_the_name_even_for_the_right_password(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.add_user("tom", "right").await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.login_answer("tom", "wrong", None).await.code(),
+            "INVALID_CREDENTIALS"
+        );
+    }
+    let locked = app.login_answer("TOM", "right", None).await;
+    let seconds = retry_after(&locked);
+    assert!((1..=900).contains(&seconds), "{seconds}");
+    assert_eq!(
+        app.login_answer("nobody-else", "x", None).await.code(),
+        "INVALID_CREDENTIALS"
+    );
+}
+
+async fn aliased_logins_count_one_by_one(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.add_user("uma", "right").await;
+    let fields: Vec<String> = (0..10)
+        .map(|i| {
+            format!(
+                "a{i}: login(input: {{userName: \"uma\", password: \"wrong\"}}) {{ accessToken }}"
+            )
+        })
+        .collect();
+    let answer = app
+        .graphql(&format!("mutation {{ {} }}", fields.join(" ")), json!({}))
+        .await;
+    let codes = answer.codes();
+    assert_eq!(codes.len(), 10, "{}", answer.body);
+    assert_eq!(&codes[..5], vec!["INVALID_CREDENTIALS"; 5].as_slice());
+    assert_eq!(&codes[5..], vec!["TOO_MANY_ATTEMPTS"; 5].as_slice());
+    assert_eq!(
+        app.login_answer("uma", "right", None).await.code(),
+        "TOO_MANY_ATTEMPTS"
+    );
+}
+
+async fn success_clears_the_count(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.add_user("vic", "right").await;
+    for _ in 0..2 {
+        for _ in 0..4 {
+            assert_eq!(
+                app.login_answer("vic", "wrong", None).await.code(),
+                "INVALID_CREDENTIALS"
+            );
+        }
+        app.login("vic", "right").await;
+    }
+}
+
+async fn the_lock_lifts_when_the_window_passes(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("LOGIN_LOCKOUT_SECS", "1")]).await;
+    app.add_user("wes", "right").await;
+    for _ in 0..5 {
+        app.login_answer("wes", "wrong", None).await;
+    }
+    assert_eq!(
+        retry_after(&app.login_answer("wes", "right", None).await),
+        1
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.login("wes", "right").await;
+}
+
+async fn one_address_cannot_spray_many_accounts(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("LOGIN_IP_MAX_FAILURES", "3")]).await;
+    app.add_user("xia", "right").await;
+    let sprayer = "198.51.100.66:1234";
+    for name in ["a1", "a2", "a3"] {
+        assert_eq!(
+            login_from(&app, name, "guess", sprayer).await.code(),
+            "INVALID_CREDENTIALS"
+        );
+    }
+    let refused = login_from(&app, "xia", "right", sprayer).await;
+    assert!(retry_after(&refused) >= 1);
+    let elsewhere = login_from(&app, "xia", "right", "192.0.2.10:1234").await;
+    assert!(
+        elsewhere.body.get("errors").is_none(),
+        "other addresses are not affected: {}",
+        elsewhere.body
+    );
+}
+
+async fn replicas_share_the_throttle(backend: Backend) {
+    let first = TestApp::start(backend).await;
+    let second = first.second_server().await;
+    first.add_user("yan", "right").await;
+    for attempt in 0..5 {
+        let server = if attempt % 2 == 0 { &first } else { &second };
+        assert_eq!(
+            server.login_answer("yan", "wrong", None).await.code(),
+            "INVALID_CREDENTIALS"
+        );
+    }
+    assert_eq!(
+        second.login_answer("yan", "right", None).await.code(),
+        "TOO_MANY_ATTEMPTS"
+    );
+    assert_eq!(
+        first.login_answer("yan", "right", None).await.code(),
+        "TOO_MANY_ATTEMPTS"
+    );
+}
+
+async fn concurrent_guesses_cannot_exceed_the_limit(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
+    app.add_user("zed", "right").await;
+    app.warm_pool(16).await;
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(12));
+    let handles = (0..12)
+        .map(|_| {
+            app.spawn_graphql(
+                start.clone(),
+                LOGIN,
+                json!({ "input": { "userName": "zed", "password": "wrong" } }),
+                None,
+            )
+        })
+        .collect();
+    let answers = crate::harness::join_answers(handles).await;
+    let checked = answers
+        .iter()
+        .filter(|a| a.code() == "INVALID_CREDENTIALS")
+        .count();
+    assert!(
+        checked <= 5,
+        "at most 5 passwords were checked, got {checked}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| ["INVALID_CREDENTIALS", "TOO_MANY_ATTEMPTS"].contains(&a.code().as_str()))
+    );
+}
+
+both_backends!(
+    five_failures_lock_the_name_even_for_the_right_password,
+    aliased_logins_count_one_by_one,
+    success_clears_the_count,
+    the_lock_lifts_when_the_window_passes,
+    one_address_cannot_spray_many_accounts,
+    replicas_share_the_throttle,
+    concurrent_guesses_cannot_exceed_the_limit,
+);
