@@ -256,7 +256,14 @@ impl TestApp {
     /// Another server process on the same database and configuration, as a
     /// second replica would be.
     pub async fn second_server(&self) -> TestApp {
-        TestApp::serve(self.db.clone(), self.config_vars.clone()).await
+        self.second_server_with(&[]).await
+    }
+
+    /// A second server on the same database with some variables changed.
+    pub async fn second_server_with(&self, extra: &[(&str, &str)]) -> TestApp {
+        let mut vars = self.config_vars.clone();
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        TestApp::serve(self.db.clone(), vars).await
     }
 
     async fn serve(db: Arc<TestDb>, config_vars: Vec<(String, String)>) -> TestApp {
