@@ -4,7 +4,7 @@
 //! message, so no SQL, driver text or path ever leaves the process.
 
 use async_graphql::ErrorExtensions;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 
 /// Every failure a request can end in.
 #[derive(Debug, thiserror::Error)]
@@ -79,15 +79,8 @@ impl AppError {
 
 impl From<DieselError> for AppError {
     fn from(error: DieselError) -> Self {
-        // A dropped connection means the database went away mid-request.
-        let unavailable = matches!(
-            &error,
-            DieselError::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                _
-            ) | DieselError::BrokenTransactionManager
-        );
-        if unavailable {
+        // A lost connection means the database went away mid-request.
+        if crate::db::is_connection_error(&error) {
             AppError::ServiceUnavailable(error.into())
         } else {
             AppError::Internal(error.into())

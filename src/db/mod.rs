@@ -6,13 +6,18 @@ pub mod migrate;
 pub mod models;
 pub mod schema;
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use deadpool::Runtime;
+use deadpool::managed::{Hook, HookError, Metrics};
+use diesel::QueryResult;
 use diesel::SqliteConnection;
 use diesel_async::AsyncMysqlConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use futures_util::FutureExt;
 
@@ -23,33 +28,183 @@ pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
 /// A pool of connections to one of the two backends.
 #[derive(Clone)]
-pub enum DbPool {
+pub struct DbPool {
+    pools: Pools,
+    health: Arc<PoolHealth>,
+}
+
+#[derive(Clone)]
+enum Pools {
     Mysql(Pool<AsyncMysqlConnection>),
     Sqlite(Pool<SqliteConn>),
 }
 
-/// A connection checked out of a [`DbPool`].
-pub enum DbConn {
+/// A pooled connection of either backend.
+pub enum PooledConn {
     Mysql(Object<AsyncMysqlConnection>),
     Sqlite(Object<SqliteConn>),
 }
 
+/// A connection checked out of a [`DbPool`]. A connection that failed at the
+/// connection level (the server went away) is discarded when dropped instead
+/// of going back to the pool, and makes the pool verify its other idle
+/// connections before handing them out again.
+pub struct DbConn {
+    // Only `Drop` empties this.
+    conn: Option<PooledConn>,
+    health: Arc<PoolHealth>,
+    lost: bool,
+}
+
+/// When the pool last saw a connection fail, shared by its connections.
+#[derive(Default)]
+struct PoolHealth {
+    last_connection_failure: Mutex<Option<Instant>>,
+}
+
+impl PoolHealth {
+    fn record_failure(&self) {
+        if let Ok(mut last) = self.last_connection_failure.lock() {
+            *last = Some(Instant::now());
+        }
+    }
+
+    /// Whether an idle connection must be checked before use: it sat idle
+    /// long enough for the server to drop it, or a connection failed since it
+    /// was last used.
+    fn needs_verification(&self, metrics: &Metrics) -> bool {
+        let last_used = metrics.recycled.unwrap_or(metrics.created);
+        if last_used.elapsed() > IDLE_VERIFY_AFTER {
+            return true;
+        }
+        match self.last_connection_failure.lock() {
+            Ok(last) => last.is_some_and(|failed_at| failed_at >= last_used),
+            Err(_) => true,
+        }
+    }
+}
+
+/// Idle connections older than this are pinged before use; fresher ones are
+/// trusted, so that a request costs no extra round trip.
+const IDLE_VERIFY_AFTER: Duration = Duration::from_secs(30);
+
+impl DbConn {
+    /// The pooled connection, for [`with_conn!`].
+    pub fn pooled(&mut self) -> &mut PooledConn {
+        match &mut self.conn {
+            Some(conn) => conn,
+            None => unreachable!("DbConn is only emptied by Drop"),
+        }
+    }
+
+    /// Whether this is a MySQL connection (for the rare statement whose SQL
+    /// differs between backends).
+    pub fn is_mysql(&self) -> bool {
+        matches!(self.conn, Some(PooledConn::Mysql(_)))
+    }
+
+    /// Notes a query's outcome; a lost connection will not be reused.
+    pub fn observe<T>(&mut self, result: &QueryResult<T>) {
+        if let Err(error) = result
+            && is_connection_error(error)
+        {
+            self.lost = true;
+            self.health.record_failure();
+        }
+    }
+}
+
+impl Drop for DbConn {
+    fn drop(&mut self) {
+        if !self.lost {
+            return;
+        }
+        // Detach from the pool and close, so the slot is refilled afresh.
+        match self.conn.take() {
+            Some(PooledConn::Mysql(conn)) => drop(Object::take(conn)),
+            Some(PooledConn::Sqlite(conn)) => drop(Object::take(conn)),
+            None => {}
+        }
+    }
+}
+
+/// Whether a query failed because the connection itself is gone (as opposed
+/// to the statement failing on a working connection).
+pub fn is_connection_error(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::BrokenTransactionManager => true,
+        // diesel-async reports the MySQL driver's own failures (as opposed to
+        // server errors, which carry only the server's message) in its text.
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message();
+            message.starts_with("Input/output error")
+                || message.starts_with("Driver error")
+                || message.starts_with("Connection to the server is closed")
+        }
+        _ => false,
+    }
+}
+
 /// Runs `$body` with `$c` bound to `&mut` the concrete connection. The body is
 /// compiled once per backend, so it must only use portable diesel features.
+/// It must evaluate to a `QueryResult`, which the connection observes.
 #[macro_export]
 macro_rules! with_conn {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::db::DbConn::Mysql($c) => {
+    ($conn:expr, |$c:ident| $body:expr) => {{
+        let db_conn: &mut $crate::db::DbConn = $conn;
+        let result = match db_conn.pooled() {
+            $crate::db::PooledConn::Mysql($c) => {
                 let $c: &mut ::diesel_async::AsyncMysqlConnection = &mut *$c;
                 $body
             }
-            $crate::db::DbConn::Sqlite($c) => {
+            $crate::db::PooledConn::Sqlite($c) => {
                 let $c: &mut $crate::db::SqliteConn = &mut *$c;
                 $body
             }
-        }
-    };
+        };
+        db_conn.observe(&result);
+        result
+    }};
+}
+
+/// A pre-recycle hook that pings connections the pool no longer trusts.
+macro_rules! verify_hook {
+    ($health:expr) => {{
+        let health: Arc<PoolHealth> = $health;
+        Hook::async_fn(move |conn, metrics| {
+            let verify = health.needs_verification(metrics);
+            Box::pin(async move {
+                if !verify {
+                    return Ok(());
+                }
+                use diesel::IntoSql;
+                use diesel_async::RunQueryDsl;
+                diesel::select(1_i32.into_sql::<diesel::sql_types::Integer>())
+                    .get_result::<i32>(conn)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| {
+                        HookError::Backend(diesel_async::pooled_connection::PoolError::QueryError(
+                            e,
+                        ))
+                    })
+            })
+        })
+    }};
+}
+
+/// Pool use right now, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub max_size: usize,
+    pub open: usize,
+    pub in_use: usize,
+    pub waiting: usize,
 }
 
 /// Why a pool could not be built.
@@ -76,21 +231,31 @@ impl DbPool {
             create: Some(settings.wait_timeout),
             recycle: Some(settings.wait_timeout),
         };
+        let health = Arc::new(PoolHealth::default());
         match url {
             DatabaseUrl::Mysql(url) => {
-                let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new(url);
+                let mut config = ManagerConfig::<AsyncMysqlConnection>::default();
+                config.recycling_method = RecyclingMethod::Fast;
+                let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new_with_config(
+                    url, config,
+                );
                 let pool = Pool::builder(manager)
                     .max_size(settings.max_size)
                     .timeouts(timeouts)
                     .runtime(Runtime::Tokio1)
+                    .pre_recycle(verify_hook!(health.clone()))
                     .build()?;
-                Ok(DbPool::Mysql(pool))
+                Ok(DbPool {
+                    pools: Pools::Mysql(pool),
+                    health,
+                })
             }
             DatabaseUrl::Sqlite(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     std::fs::create_dir_all(parent).map_err(PoolBuildError::SqliteDirectory)?;
                 }
                 let mut config = ManagerConfig::<SqliteConn>::default();
+                config.recycling_method = RecyclingMethod::Fast;
                 config.custom_setup = Box::new(|url| establish_sqlite(url.to_owned()).boxed());
                 let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(
                     path.to_string_lossy(),
@@ -100,33 +265,56 @@ impl DbPool {
                     .max_size(settings.max_size)
                     .timeouts(timeouts)
                     .runtime(Runtime::Tokio1)
+                    .pre_recycle(verify_hook!(health.clone()))
                     .build()?;
-                Ok(DbPool::Sqlite(pool))
+                Ok(DbPool {
+                    pools: Pools::Sqlite(pool),
+                    health,
+                })
             }
         }
     }
 
     /// Checks a connection out, waiting at most the configured time.
     pub async fn get(&self) -> Result<DbConn, PoolError> {
-        match self {
-            DbPool::Mysql(pool) => pool.get().await.map(DbConn::Mysql),
-            DbPool::Sqlite(pool) => pool.get().await.map(DbConn::Sqlite),
-        }
+        let conn = match &self.pools {
+            Pools::Mysql(pool) => pool.get().await.map(PooledConn::Mysql),
+            Pools::Sqlite(pool) => pool.get().await.map(PooledConn::Sqlite),
+        }?;
+        Ok(DbConn {
+            conn: Some(conn),
+            health: self.health.clone(),
+            lost: false,
+        })
     }
 
     /// Which backend this pool talks to, for logs.
     pub fn backend_name(&self) -> &'static str {
-        match self {
-            DbPool::Mysql(_) => "mysql",
-            DbPool::Sqlite(_) => "sqlite",
+        match self.pools {
+            Pools::Mysql(_) => "mysql",
+            Pools::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// How many connections exist, are in use, and how many callers wait.
+    pub fn usage(&self) -> PoolUse {
+        let status = match &self.pools {
+            Pools::Mysql(pool) => pool.status(),
+            Pools::Sqlite(pool) => pool.status(),
+        };
+        PoolUse {
+            max_size: status.max_size,
+            open: status.size,
+            in_use: status.size.saturating_sub(status.available),
+            waiting: status.waiting,
         }
     }
 
     /// Closes the pool: idle connections are dropped, new checkouts fail.
     pub fn close(&self) {
-        match self {
-            DbPool::Mysql(pool) => pool.close(),
-            DbPool::Sqlite(pool) => pool.close(),
+        match &self.pools {
+            Pools::Mysql(pool) => pool.close(),
+            Pools::Sqlite(pool) => pool.close(),
         }
     }
 }

@@ -28,19 +28,16 @@ pub async fn count_attempt(
     // The upsert is the one statement whose syntax differs between backends.
     // MySQL evaluates the assignments left to right, so the count is set
     // before the window start it depends on changes.
-    let upsert = match conn {
-        DbConn::Mysql(_) => {
-            "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at) VALUES (?, 1, ?) \
+    let upsert = if conn.is_mysql() {
+        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at) VALUES (?, 1, ?) \
              ON DUPLICATE KEY UPDATE \
              failure_count = IF(window_started_at <= ?, 1, failure_count + 1), \
              window_started_at = IF(window_started_at <= ?, ?, window_started_at)"
-        }
-        DbConn::Sqlite(_) => {
-            "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at) VALUES (?, 1, ?) \
+    } else {
+        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at) VALUES (?, 1, ?) \
              ON CONFLICT (throttle_key) DO UPDATE SET \
              failure_count = CASE WHEN window_started_at <= ? THEN 1 ELSE failure_count + 1 END, \
              window_started_at = CASE WHEN window_started_at <= ? THEN ? ELSE window_started_at END"
-        }
     };
     with_conn!(conn, |c| {
         diesel::sql_query(upsert)
