@@ -253,6 +253,11 @@ impl TestApp {
         app
     }
 
+    /// Starts on a database made by the caller, with exactly these variables.
+    pub async fn with_vars(db: TestDb, vars: Vec<(String, String)>) -> TestApp {
+        TestApp::serve(Arc::new(db), vars).await
+    }
+
     /// Another server process on the same database and configuration, as a
     /// second replica would be.
     pub async fn second_server(&self) -> TestApp {

@@ -164,7 +164,26 @@ async fn concurrent_guesses_cannot_exceed_the_limit(backend: Backend) {
     );
 }
 
+async fn concurrent_right_logins_all_succeed(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("DB_POOL_SIZE", "8")]).await;
+    app.add_user("amy", "right").await;
+    app.warm_pool(8).await;
+    for _round in 0..3 {
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(4));
+        let handles = (0..4)
+            .map(|_| {
+                let input = json!({ "input": { "userName": "amy", "password": "right" } });
+                app.spawn_graphql(start.clone(), LOGIN, input, None)
+            })
+            .collect();
+        for answer in crate::harness::join_answers(handles).await {
+            assert!(answer.body.get("errors").is_none(), "{}", answer.body);
+        }
+    }
+}
+
 both_backends!(
+    concurrent_right_logins_all_succeed,
     five_failures_lock_the_name_even_for_the_right_password,
     aliased_logins_count_one_by_one,
     success_clears_the_count,

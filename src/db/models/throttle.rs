@@ -47,13 +47,14 @@ pub async fn count_attempt(
             .bind::<Timestamp, _>(window_cutoff)
             .bind::<Timestamp, _>(now)
             .execute(c)
-            .await?;
-        throttle::table
-            .filter(throttle::throttle_key.eq(key))
-            .select((throttle::failure_count, throttle::window_started_at))
-            .first::<Window>(c)
             .await
-    })
+    })?;
+    // A racing successful login may have cleared the row since: then this
+    // attempt is the first of a new window.
+    Ok(window(conn, key).await?.unwrap_or(Window {
+        failure_count: 1,
+        started_at: now,
+    }))
 }
 
 /// The current window of `key`, if any attempt was counted.
