@@ -8,6 +8,7 @@ use crate::auth::password::Passwords;
 use crate::auth::tokens::{AccessTokens, RefreshTokens};
 use crate::config::Config;
 use crate::db::{DbPool, PoolBuildError, PoolSettings};
+use crate::metrics::Metrics;
 use crate::secret::Secret;
 
 /// The shared state of a running service.
@@ -17,6 +18,7 @@ pub struct App {
     pub access_tokens: AccessTokens,
     pub refresh_tokens: RefreshTokens,
     pub passwords: Passwords,
+    pub metrics: Metrics,
 }
 
 /// How handlers hold the [`App`].
@@ -41,6 +43,7 @@ impl App {
             ),
             refresh_tokens: RefreshTokens::new(jwt_secret),
             passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency),
+            metrics: Metrics::new(),
             pool,
             config,
         })

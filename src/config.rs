@@ -7,7 +7,8 @@
 //! `LOGIN_LOCKOUT_SECS`, `TRUSTED_PROXIES`, `GRAPHQL_INTROSPECTION`, `RUST_LOG`
 //! (read by the log setup in `main`).
 //!
-//! Ours: `LOGIN_IP_MAX_FAILURES`, `LOGIN_IP_LOCKOUT_SECS`, `JWT_SECRET_FILE`,
+//! Ours: `LOGIN_IP_MAX_FAILURES`, `LOGIN_IP_LOCKOUT_SECS`, `LOG_FORMAT`,
+//! `SESSION_RETENTION_DAYS`, `PRUNE_INTERVAL_SECS`, `SHUTDOWN_TIMEOUT_SECS`, `JWT_SECRET_FILE`,
 //! `DB_POOL_SIZE`, `DB_POOL_TIMEOUT_SECS`,
 //! `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
 //! `PASSWORD_HASH_CONCURRENCY`.
@@ -90,6 +91,27 @@ impl Argon2Cost {
     };
 }
 
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        match value.to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("expected text or json".into()),
+        }
+    }
+}
+
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -110,6 +132,13 @@ pub struct Config {
     pub login_ip_lockout_secs: u64,
     pub trusted_proxies: Vec<IpNet>,
     pub graphql_introspection: bool,
+    pub log_format: LogFormat,
+    /// Ended or expired sessions are deleted this long after they ended.
+    pub session_retention_days: u64,
+    /// How often the server prunes old rows.
+    pub prune_interval_secs: u64,
+    /// How long a shutdown waits for in-flight requests.
+    pub shutdown_timeout_secs: u64,
     pub db_pool_size: usize,
     pub db_pool_timeout_secs: u64,
     pub argon2_cost: Argon2Cost,
@@ -161,18 +190,22 @@ impl Config {
             jwt_secret,
             jwt_issuer: vars.non_empty("JWT_ISSUER", "authql")?,
             jwt_audience: vars.non_empty("JWT_AUDIENCE", "authql")?,
-            access_token_ttl_secs: vars.positive("ACCESS_TOKEN_TTL_SECS", 900)?,
-            refresh_token_ttl_secs: vars.positive("REFRESH_TOKEN_TTL_SECS", 2_592_000)?,
-            session_max_lifetime_secs: vars.positive("SESSION_MAX_LIFETIME_SECS", 7_776_000)?,
-            refresh_reuse_grace_secs: vars.parse("REFRESH_REUSE_GRACE_SECS", 10)?,
+            access_token_ttl_secs: vars.duration("ACCESS_TOKEN_TTL_SECS", 900, 1)?,
+            refresh_token_ttl_secs: vars.duration("REFRESH_TOKEN_TTL_SECS", 2_592_000, 1)?,
+            session_max_lifetime_secs: vars.duration("SESSION_MAX_LIFETIME_SECS", 7_776_000, 1)?,
+            refresh_reuse_grace_secs: vars.duration("REFRESH_REUSE_GRACE_SECS", 10, 0)?,
             login_max_failures: vars.positive("LOGIN_MAX_FAILURES", 5)?,
-            login_lockout_secs: vars.positive("LOGIN_LOCKOUT_SECS", 900)?,
+            login_lockout_secs: vars.duration("LOGIN_LOCKOUT_SECS", 900, 1)?,
             login_ip_max_failures: vars.positive("LOGIN_IP_MAX_FAILURES", 100)?,
-            login_ip_lockout_secs: vars.positive("LOGIN_IP_LOCKOUT_SECS", 900)?,
+            login_ip_lockout_secs: vars.duration("LOGIN_IP_LOCKOUT_SECS", 900, 1)?,
             trusted_proxies: parse_proxies(vars.raw("TRUSTED_PROXIES").as_deref().unwrap_or(""))?,
             graphql_introspection: vars.parse("GRAPHQL_INTROSPECTION", true)?,
+            log_format: vars.parse("LOG_FORMAT", LogFormat::Text)?,
+            session_retention_days: vars.duration("SESSION_RETENTION_DAYS", 30, 0)?,
+            prune_interval_secs: vars.duration("PRUNE_INTERVAL_SECS", 3600, 1)?,
+            shutdown_timeout_secs: vars.duration("SHUTDOWN_TIMEOUT_SECS", 30, 1)?,
             db_pool_size: vars.positive("DB_POOL_SIZE", 10)?,
-            db_pool_timeout_secs: vars.positive("DB_POOL_TIMEOUT_SECS", 5)?,
+            db_pool_timeout_secs: vars.duration("DB_POOL_TIMEOUT_SECS", 5, 1)?,
             argon2_cost: Argon2Cost {
                 memory_kib: vars
                     .at_least("ARGON2_MEMORY_KIB", Argon2Cost::OWASP_MINIMUM.memory_kib)?,
@@ -237,6 +270,20 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
             return Err(ConfigError {
                 variable: name,
                 problem: "must be 1 or more".into(),
+            });
+        }
+        Ok(value)
+    }
+
+    /// Whole seconds from `minimum` up to a century (larger values would
+    /// overflow date arithmetic and mean nothing).
+    fn duration(&self, name: &'static str, default: u64, minimum: u64) -> Result<u64, ConfigError> {
+        const MAX_DURATION_SECS: u64 = 100 * 366 * 24 * 3600;
+        let value = self.parse(name, default)?;
+        if value < minimum || value > MAX_DURATION_SECS {
+            return Err(ConfigError {
+                variable: name,
+                problem: format!("must be {minimum} to {MAX_DURATION_SECS} seconds, got {value}"),
             });
         }
         Ok(value)

@@ -71,6 +71,17 @@ impl AppError {
         }
     }
 
+    /// The message with its internal cause, for operators (the CLI, logs);
+    /// never for a client.
+    pub fn detail(&self) -> String {
+        match self {
+            AppError::Internal(cause) | AppError::ServiceUnavailable(cause) => {
+                format!("{self}: {cause}")
+            }
+            _ => self.to_string(),
+        }
+    }
+
     /// An internal error from any of the causes above.
     pub fn internal(cause: impl Into<InternalCause>) -> Self {
         AppError::Internal(cause.into())

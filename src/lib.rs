@@ -13,4 +13,6 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod jwt_secret;
+pub mod metrics;
+pub mod prune;
 pub mod secret;

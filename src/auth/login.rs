@@ -46,7 +46,13 @@ pub async fn login(
     let user = match user {
         Some(user) if verification.matches => user,
         _ => {
-            tracing::info!(user_name_key = %user_name_key, "login failed: invalid credentials");
+            // Never the name typed: people type passwords into name fields.
+            match &user {
+                Some(user) => {
+                    tracing::info!(user_id = %user.id, ip = ?client.ip_address, "login failed: wrong password")
+                }
+                None => tracing::info!(ip = ?client.ip_address, "login failed: unknown user name"),
+            }
             let mut conn = app.pool.get().await?;
             throttle::record_failure(app, &mut conn, client.ip_address).await?;
             return Err(AppError::InvalidCredentials);

@@ -13,7 +13,7 @@
 use chrono::TimeDelta;
 
 use crate::app::App;
-use crate::auth::sessions::{EndReason, IssuedTokens, issue_tokens};
+use crate::auth::sessions::{self, EndReason, IssuedTokens, issue_tokens};
 use crate::clock;
 use crate::db::models::sessions as session_rows;
 use crate::error::AppError;
@@ -24,6 +24,17 @@ const MAX_ATTEMPTS: usize = 4;
 
 /// Trades a refresh token for new tokens.
 pub async fn refresh(app: &App, presented_token: &str) -> Result<IssuedTokens, AppError> {
+    let result = refresh_counted(app, presented_token).await;
+    if let Err(error) = &result {
+        app.metrics
+            .refreshes
+            .with_label_values(&[error.code()])
+            .inc();
+    }
+    result
+}
+
+async fn refresh_counted(app: &App, presented_token: &str) -> Result<IssuedTokens, AppError> {
     let presented = app
         .refresh_tokens
         .parse(presented_token)
@@ -40,7 +51,7 @@ pub async fn refresh(app: &App, presented_token: &str) -> Result<IssuedTokens, A
             return Err(AppError::InvalidRefreshToken);
         }
         let now = clock::now();
-        if crate::auth::sessions::ensure_live(&mut conn, &session, &user, now)
+        if sessions::ensure_live(app, &mut conn, &session, &user, now)
             .await
             .is_err()
         {
@@ -58,33 +69,32 @@ pub async fn refresh(app: &App, presented_token: &str) -> Result<IssuedTokens, A
                 session.last_active_at = now;
                 session.expires_at = expires_at;
                 tracing::info!(user_id = %user.id, session_id = %session.id, "refresh token rotated");
+                app.metrics.refreshes.with_label_values(&["rotated"]).inc();
                 return issue_tokens(app, session, user, now);
             }
             continue;
         }
-        let grace = TimeDelta::seconds(
-            i64::try_from(app.config.refresh_reuse_grace_secs).unwrap_or(i64::MAX),
-        );
+        // Config bounds every duration, so this conversion cannot fail.
+        let grace =
+            TimeDelta::try_seconds(i64::try_from(app.config.refresh_reuse_grace_secs).unwrap_or(0))
+                .unwrap_or(TimeDelta::zero());
         let within_grace = session
             .refreshed_at
             .is_some_and(|rotated_at| now.signed_duration_since(rotated_at) <= grace);
         if presented.generation + 1 == current && within_grace {
             tracing::info!(user_id = %user.id, session_id = %session.id, "refresh token reused within grace");
+            app.metrics.refreshes.with_label_values(&["grace"]).inc();
             return issue_tokens(app, session, user, now);
         }
         if presented.generation > current {
             // Signed by us for a generation that never was: a restored backup.
             return Err(AppError::InvalidRefreshToken);
         }
-        session_rows::end_one(
-            &mut conn,
-            &session.id,
-            &user.id,
-            EndReason::RefreshReuse.as_str(),
-            now,
-        )
-        .await?;
+        let reason = EndReason::RefreshReuse.as_str();
+        let ended = session_rows::end_one(&mut conn, &session.id, &user.id, reason, now).await?;
         tracing::warn!(user_id = %user.id, session_id = %session.id, "refresh token reuse detected: session ended");
+        app.metrics.refresh_reuse_detected.inc();
+        sessions::record_ended(app, &session.id, reason, usize::from(ended));
         return Err(AppError::RefreshTokenReused);
     }
     Err(AppError::internal(crate::error::InternalCause::Invariant(

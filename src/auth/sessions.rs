@@ -105,7 +105,7 @@ pub async fn authenticate(
     if session.user_id != claims.sub {
         return Err(AppError::Unauthenticated);
     }
-    ensure_live(&mut conn, &session, &user, now).await?;
+    ensure_live(app, &mut conn, &session, &user, now).await?;
     let stale_before = now - chrono::TimeDelta::seconds(LAST_ACTIVE_RESOLUTION_SECS);
     if session.last_active_at < stale_before {
         // Losing this write costs only a lagging lastActiveAt; the request goes on.
@@ -122,18 +122,29 @@ pub async fn authenticate(
 /// Refuses a session that has ended or expired, or whose user is disabled.
 /// An expiry noticed here is stamped for the audit trail.
 pub async fn ensure_live(
+    app: &App,
     conn: &mut DbConn,
     session: &SessionRecord,
     user: &UserRecord,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     if session.ended_at.is_none() && session.expires_at <= now {
-        session_rows::mark_expired(conn, &session.id, EndReason::Expired.as_str(), now).await?;
+        let reason = EndReason::Expired.as_str();
+        let stamped = session_rows::mark_expired(conn, &session.id, reason, now).await?;
+        record_ended(app, &session.id, reason, stamped);
     }
     if !session.is_open(now) || !user.is_active() {
         return Err(AppError::SessionRevoked);
     }
     Ok(())
+}
+
+/// Counts and logs sessions that a request has just ended.
+pub fn record_ended(app: &App, session_id: &str, reason: &'static str, count: usize) {
+    if count > 0 {
+        app.metrics.sessions_ended(reason, count);
+        tracing::info!(%session_id, reason, count, "session ended");
+    }
 }
 
 /// The caller's open sessions, the most recently active first.
@@ -184,6 +195,7 @@ pub async fn logout_session(
     if !ended {
         return Err(AppError::NotFound);
     }
+    record_ended(app, session_id, reason.as_str(), 1);
     Ok(true)
 }
 
@@ -194,13 +206,11 @@ pub async fn logout_all(
     except_current: bool,
 ) -> Result<usize, AppError> {
     let except = except_current.then_some(auth.session.id.as_str());
+    let reason = EndReason::LogoutAll.as_str();
     let mut conn = app.pool.get().await?;
-    Ok(session_rows::end_all(
-        &mut conn,
-        &auth.user.id,
-        except,
-        EndReason::LogoutAll.as_str(),
-        clock::now(),
-    )
-    .await?)
+    let ended =
+        session_rows::end_all(&mut conn, &auth.user.id, except, reason, clock::now()).await?;
+    app.metrics.sessions_ended(reason, ended);
+    tracing::info!(user_id = %auth.user.id, session_id = %auth.session.id, reason, count = ended, "sessions ended");
+    Ok(ended)
 }

@@ -28,7 +28,10 @@ fn address_key(ip: IpAddr) -> String {
 }
 
 fn cutoff(now: NaiveDateTime, window_secs: u64) -> NaiveDateTime {
-    now - TimeDelta::seconds(i64::try_from(window_secs).unwrap_or(i64::MAX / 1000))
+    // Config bounds every duration, so the conversions cannot fail.
+    let window = TimeDelta::try_seconds(i64::try_from(window_secs).unwrap_or(0))
+        .unwrap_or(TimeDelta::zero());
+    now.checked_sub_signed(window).unwrap_or(NaiveDateTime::MIN)
 }
 
 /// Whole seconds until a window that began at `started_at` is over (at least 1).
@@ -69,10 +72,7 @@ pub async fn admit(
     )
     .await?;
     if i64::from(window.failure_count) > i64::from(config.login_max_failures) {
-        tracing::warn!(
-            user_name_key,
-            "login refused: too many failures for this user name"
-        );
+        tracing::warn!(ip = ?ip, "login refused: too many failures for this user name");
         return Err(AppError::TooManyAttempts {
             retry_after_secs: retry_after(window, config.login_lockout_secs, now),
         });

@@ -18,7 +18,7 @@ pub enum UserCommandError {
     Unknown(String),
     #[error("{0}")]
     Invalid(String),
-    #[error("{0}")]
+    #[error("{}", .0.detail())]
     Service(AppError),
 }
 

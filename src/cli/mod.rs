@@ -34,6 +34,8 @@ pub enum Command {
     User(UserCommand),
     /// Print the GraphQL SDL.
     Schema,
+    /// Delete sessions past SESSION_RETENTION_DAYS and stale throttle rows, once.
+    Prune,
 }
 
 #[derive(Subcommand, Debug)]
@@ -67,6 +69,8 @@ pub enum CliError {
     User(#[from] UserCommandError),
     #[error("{0}")]
     Password(String),
+    #[error("{}", .0.detail())]
+    Service(#[from] crate::error::AppError),
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),
     #[error("cannot listen on {addr}: {source}")]
@@ -96,7 +100,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn run_with_config(command: Command) -> Result<(), CliError> {
     let config = Config::from_env()?;
-    logging::init().map_err(CliError::LogFilter)?;
+    logging::init(config.log_format).map_err(CliError::LogFilter)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -110,16 +114,34 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
                 Ok(())
             }
             Command::User(user_command) => user(config, user_command).await,
+            Command::Prune => prune(config).await,
             Command::Schema => Ok(()),
         }
     })
 }
 
+/// An `App` for commands that sign no token.
+fn offline_app(config: Config) -> Result<App, CliError> {
+    // Any key will do for the unused token signers.
+    let unused_key = crate::secret::Secret::new(crate::auth::ids::new_secret());
+    Ok(App::new(config, &unused_key)?)
+}
+
+async fn prune(config: Config) -> Result<(), CliError> {
+    migrate::run_pending(&config.database_url).await?;
+    let app = offline_app(config)?;
+    let report = crate::prune::prune_once(&app).await?;
+    println!(
+        "deleted {} sessions and {} throttle rows",
+        report.sessions, report.throttle_rows
+    );
+    app.pool.close();
+    Ok(())
+}
+
 async fn user(config: Config, command: UserCommand) -> Result<(), CliError> {
     migrate::run_pending(&config.database_url).await?;
-    // User commands sign nothing; any key will do for the unused token signers.
-    let unused_key = crate::secret::Secret::new(crate::auth::ids::new_secret());
-    let app = App::new(config, &unused_key)?;
+    let app = offline_app(config)?;
     match command {
         UserCommand::Add { name, role } => {
             let password = password_input::read_new_password().map_err(CliError::Password)?;

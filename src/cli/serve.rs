@@ -3,6 +3,9 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use crate::app::App;
 use crate::cli::CliError;
@@ -29,13 +32,26 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
         "authql is serving GraphQL at http://{local_addr}/graphql"
     );
     let router = crate::http::router(app.clone());
-    axum::serve(
+    let pruner = crate::prune::spawn_periodic(app.clone());
+    let shutdown_started = Arc::new(Notify::new());
+    let signal_seen = shutdown_started.clone();
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(CliError::Serve)?;
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        signal_seen.notify_one();
+    });
+    let deadline = Duration::from_secs(app.config.shutdown_timeout_secs);
+    tokio::select! {
+        served = server => served.map_err(CliError::Serve)?,
+        () = async {
+            shutdown_started.notified().await;
+            tokio::time::sleep(deadline).await;
+        } => tracing::warn!(?deadline, "in-flight requests did not finish in time; stopping anyway"),
+    }
+    pruner.abort();
     app.pool.close();
     tracing::info!("authql stopped");
     Ok(())

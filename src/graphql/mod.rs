@@ -5,6 +5,7 @@ pub mod context;
 pub mod error_codes;
 pub mod loaders;
 pub mod mutation;
+pub mod operation;
 pub mod query;
 pub mod scalars;
 pub mod types;

@@ -3,6 +3,7 @@
 //! 413); GET serves GraphiQL, or runs a `?query=` that is not a mutation.
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
@@ -141,13 +142,17 @@ pub async fn get_graphql(
         .into_response()
 }
 
-/// Runs one operation with its own request context and DataLoader.
+/// Runs one operation with its own request context and DataLoader, and
+/// records it: one log line and the request metrics.
 async fn execute(
     state: &HttpState,
-    request: Request,
+    mut request: Request,
     authorization: &Option<String>,
     client: &ClientInfo,
 ) -> Response {
+    let started = Instant::now();
+    let operation = crate::graphql::operation::label(&mut request);
+    let operation_name = request.operation_name.clone();
     let loader = DataLoader::new(
         UserLoader {
             app: state.app.clone(),
@@ -171,6 +176,33 @@ async fn execute(
             with_code(error, code)
         })
         .collect();
+    let outcome = response
+        .errors
+        .first()
+        .and_then(|error| error.extensions.as_ref())
+        .and_then(|extensions| match extensions.get("code") {
+            Some(async_graphql::Value::String(code)) => Some(code.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "OK".to_owned());
+    let elapsed = started.elapsed();
+    let metrics = &state.app.metrics;
+    metrics
+        .requests
+        .with_label_values(&[&operation, &outcome])
+        .inc();
+    metrics
+        .request_seconds
+        .with_label_values(&[&operation, &outcome])
+        .observe(elapsed.as_secs_f64());
+    tracing::info!(
+        target: "authql::request",
+        %operation,
+        operation_name = operation_name.as_deref().unwrap_or(""),
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        %outcome,
+        "graphql request"
+    );
     response
 }
 

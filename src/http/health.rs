@@ -1,4 +1,5 @@
-//! Liveness and readiness for load balancers and orchestrators.
+//! Liveness, readiness and metrics for load balancers, orchestrators and
+//! monitoring.
 
 use std::time::Duration;
 
@@ -25,4 +26,16 @@ pub async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str
         Ok(Some(())) => (StatusCode::OK, "ready\n"),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n"),
     }
+}
+
+/// Prometheus text exposition.
+pub async fn metrics(State(state): State<HttpState>) -> impl axum::response::IntoResponse {
+    let body = state.app.metrics.render(state.app.pool.usage());
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
 }

@@ -1,5 +1,5 @@
 //! The HTTP surface: `/graphql` (POST, and GET for GraphiQL and queries),
-//! `/healthz` and `/readyz`.
+//! `/healthz`, `/readyz` and `/metrics`.
 
 pub mod graphql;
 pub mod health;
@@ -27,5 +27,6 @@ pub fn router(app: AppState) -> Router {
         )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .with_state(HttpState { app, schema })
 }

@@ -210,7 +210,7 @@ pub async fn mark_expired(
     session_id: &str,
     reason: &'static str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<usize> {
     with_conn!(conn, |c| {
         diesel::update(
             sessions::table
@@ -224,6 +224,45 @@ pub async fn mark_expired(
         ))
         .execute(c)
         .await
-        .map(|_| ())
+    })
+}
+
+/// Up to `limit` ids of sessions that ended, or expired, before `cutoff`.
+pub async fn finished_before(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    with_conn!(conn, |c| {
+        sessions::table
+            .filter(
+                sessions::ended_at.lt(cutoff).or(sessions::ended_at
+                    .is_null()
+                    .and(sessions::expires_at.lt(cutoff))),
+            )
+            .select(sessions::id)
+            .limit(limit)
+            .load::<String>(c)
+            .await
+    })
+}
+
+/// Deletes those of `ids` that still ended or expired before `cutoff`; the
+/// re-check keeps concurrent prunes (several replicas) harmless.
+pub async fn delete_finished(
+    conn: &mut DbConn,
+    ids: &[String],
+    cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
+    with_conn!(conn, |c| {
+        diesel::delete(
+            sessions::table.filter(sessions::id.eq_any(ids)).filter(
+                sessions::ended_at.lt(cutoff).or(sessions::ended_at
+                    .is_null()
+                    .and(sessions::expires_at.lt(cutoff))),
+            ),
+        )
+        .execute(c)
+        .await
     })
 }

@@ -78,3 +78,36 @@ pub async fn clear(conn: &mut DbConn, key: &str) -> QueryResult<()> {
             .map(|_| ())
     })
 }
+
+/// Up to `limit` keys whose window began before `cutoff`.
+pub async fn stale_keys(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    with_conn!(conn, |c| {
+        throttle::table
+            .filter(throttle::window_started_at.lt(cutoff))
+            .select(throttle::throttle_key)
+            .limit(limit)
+            .load::<String>(c)
+            .await
+    })
+}
+
+/// Deletes those of `keys` whose window still began before `cutoff`.
+pub async fn delete_stale(
+    conn: &mut DbConn,
+    keys: &[String],
+    cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
+    with_conn!(conn, |c| {
+        diesel::delete(
+            throttle::table
+                .filter(throttle::throttle_key.eq_any(keys))
+                .filter(throttle::window_started_at.lt(cutoff)),
+        )
+        .execute(c)
+        .await
+    })
+}

@@ -1,0 +1,59 @@
+//! A short, bounded label for an operation, for logs and metrics: the root
+//! fields it selects (`login`, `me+mySessions`), never client-chosen text.
+
+use async_graphql::Request;
+use async_graphql::parser::types::{DocumentOperations, Selection};
+
+/// Root fields the schema has; anything else is labelled "unknown".
+const KNOWN_ROOT_FIELDS: [&str; 10] = [
+    "login",
+    "refreshToken",
+    "logout",
+    "logoutSession",
+    "logoutAll",
+    "me",
+    "mySessions",
+    "__typename",
+    "__schema",
+    "__type",
+];
+
+/// The label of the operation a request selects ("invalid" when it does not parse).
+pub fn label(request: &mut Request) -> String {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return "invalid".into();
+    };
+    let operation = match (&document.operations, operation_name.as_deref()) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations
+            .iter()
+            .find(|(op_name, _)| op_name.as_str() == name)
+            .map(|(_, operation)| operation),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    let Some(operation) = operation else {
+        return "invalid".into();
+    };
+    let mut fields: Vec<&str> = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::Field(field) => {
+                let name = field.node.name.node.as_str();
+                KNOWN_ROOT_FIELDS
+                    .iter()
+                    .copied()
+                    .find(|known| *known == name)
+                    .unwrap_or("unknown")
+            }
+            Selection::FragmentSpread(_) | Selection::InlineFragment(_) => "fragment",
+        })
+        .collect();
+    fields.sort_unstable();
+    fields.dedup();
+    fields.join("+")
+}
