@@ -25,6 +25,23 @@ pub async fn login(
     request: LoginRequest,
     client: &ClientInfo,
 ) -> Result<IssuedTokens, AppError> {
+    let result = check_and_open(app, request, client).await;
+    let outcome = match &result {
+        Ok(_) => {
+            app.metrics.sessions_opened.inc();
+            "ok"
+        }
+        Err(error) => error.code(),
+    };
+    app.metrics.logins.with_label_values(&[outcome]).inc();
+    result
+}
+
+async fn check_and_open(
+    app: &App,
+    request: LoginRequest,
+    client: &ClientInfo,
+) -> Result<IssuedTokens, AppError> {
     input::check_user_name(&request.user_name)?;
     input::check_password(request.password.expose())?;
     input::check_device_info(request.device_info.as_deref())?;

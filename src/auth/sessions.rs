@@ -157,15 +157,11 @@ pub async fn list_open(app: &App, auth: &Authenticated) -> Result<Vec<SessionRec
 pub async fn logout(app: &App, auth: &Authenticated) -> Result<bool, AppError> {
     let mut conn = app.pool.get().await?;
     let now = clock::now();
+    let reason = EndReason::Logout.as_str();
     // Already ended by a racing request: the caller's wish holds all the same.
-    session_rows::end_one(
-        &mut conn,
-        &auth.session.id,
-        &auth.user.id,
-        EndReason::Logout.as_str(),
-        now,
-    )
-    .await?;
+    let ended =
+        session_rows::end_one(&mut conn, &auth.session.id, &auth.user.id, reason, now).await?;
+    record_ended(app, &auth.session.id, reason, usize::from(ended));
     Ok(true)
 }
 

@@ -30,6 +30,10 @@ pub fn label(request: &mut Request) -> String {
             .iter()
             .find(|(op_name, _)| op_name.as_str() == name)
             .map(|(_, operation)| operation),
+        // One named operation and no operationName: that one runs.
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()
+        }
         (DocumentOperations::Multiple(_), None) => None,
     };
     let Some(operation) = operation else {

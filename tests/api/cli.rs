@@ -131,6 +131,9 @@ async fn migrations_applied_twice_are_harmless(backend: Backend) {
     assert!(ok, "{stderr}");
     let (ok, _, _) = run(&db.url_text, &["user", "add", "olga"], "pw\n").await;
     assert!(ok, "the schema is usable after migrating twice");
+    let (ok, stdout, stderr) = run(&db.url_text, &["prune"], "").await;
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.trim(), "deleted 0 sessions and 0 throttle rows");
 }
 
 both_backends!(

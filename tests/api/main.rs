@@ -10,6 +10,7 @@ mod guard;
 mod http;
 mod login;
 mod logout;
+mod operations;
 mod outage;
 mod refresh;
 mod schema;
