@@ -198,6 +198,23 @@ macro_rules! verify_hook {
     }};
 }
 
+/// Builds a deadpool for one backend's manager: bounded size, every wait
+/// bounded by the pool timeout, stale connections verified before use.
+macro_rules! build_pool {
+    ($manager:expr, $settings:expr, $health:expr) => {
+        Pool::builder($manager)
+            .max_size($settings.max_size)
+            .timeouts(deadpool::managed::Timeouts {
+                wait: Some($settings.wait_timeout),
+                create: Some($settings.wait_timeout),
+                recycle: Some($settings.wait_timeout),
+            })
+            .runtime(Runtime::Tokio1)
+            .pre_recycle(verify_hook!($health.clone()))
+            .build()?
+    };
+}
+
 /// Pool use right now, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolUse {
@@ -226,11 +243,6 @@ pub struct PoolSettings {
 impl DbPool {
     /// Builds the pool. No connection is opened until the first request.
     pub fn new(url: &DatabaseUrl, settings: PoolSettings) -> Result<Self, PoolBuildError> {
-        let timeouts = deadpool::managed::Timeouts {
-            wait: Some(settings.wait_timeout),
-            create: Some(settings.wait_timeout),
-            recycle: Some(settings.wait_timeout),
-        };
         let health = Arc::new(PoolHealth::default());
         match url {
             DatabaseUrl::Mysql(url) => {
@@ -239,12 +251,7 @@ impl DbPool {
                 let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new_with_config(
                     url, config,
                 );
-                let pool = Pool::builder(manager)
-                    .max_size(settings.max_size)
-                    .timeouts(timeouts)
-                    .runtime(Runtime::Tokio1)
-                    .pre_recycle(verify_hook!(health.clone()))
-                    .build()?;
+                let pool = build_pool!(manager, settings, health);
                 Ok(DbPool {
                     pools: Pools::Mysql(pool),
                     health,
@@ -261,12 +268,7 @@ impl DbPool {
                     path.to_string_lossy(),
                     config,
                 );
-                let pool = Pool::builder(manager)
-                    .max_size(settings.max_size)
-                    .timeouts(timeouts)
-                    .runtime(Runtime::Tokio1)
-                    .pre_recycle(verify_hook!(health.clone()))
-                    .build()?;
+                let pool = build_pool!(manager, settings, health);
                 Ok(DbPool {
                     pools: Pools::Sqlite(pool),
                     health,

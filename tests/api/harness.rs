@@ -308,21 +308,7 @@ impl TestApp {
 
     /// Sends a raw HTTP request to the router.
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers");
-        let status = response.status();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec();
-        (status, body)
+        send_to(self.router.clone(), request).await
     }
 
     /// POSTs a GraphQL operation as JSON, with extra headers.
@@ -403,6 +389,20 @@ impl TestApp {
     }
 }
 
+/// Sends a request through a router; returns the status and the whole body.
+async fn send_to(router: Router, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+    let response = router.oneshot(request).await.expect("router answers");
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    (status, body)
+}
+
 /// POSTs a JSON body to a router from the given TCP peer.
 async fn post(router: Router, body: Value, headers: &[(&str, &str)], peer: &str) -> Answer {
     let mut request = Request::post("/graphql").header("content-type", "application/json");
@@ -412,14 +412,7 @@ async fn post(router: Router, body: Value, headers: &[(&str, &str)], peer: &str)
     let mut request = request.body(Body::from(body.to_string())).expect("request");
     let peer: SocketAddr = peer.parse().expect("peer address");
     request.extensions_mut().insert(ConnectInfo(peer));
-    let response = router.oneshot(request).await.expect("router answers");
-    let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
+    let (status, body) = send_to(router, request).await;
     Answer {
         status,
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
