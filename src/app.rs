@@ -21,12 +21,21 @@ pub struct App {
     pub metrics: Metrics,
 }
 
+/// Why the service state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Pool(#[from] PoolBuildError),
+    #[error("cannot start the password hashing threads: {0}")]
+    HashThreads(std::io::Error),
+}
+
 /// How handlers hold the [`App`].
 pub type AppState = Arc<App>;
 
 impl App {
     /// Builds the state; `jwt_secret` is the resolved `JWT_SECRET`.
-    pub fn new(config: Config, jwt_secret: &Secret) -> Result<App, PoolBuildError> {
+    pub fn new(config: Config, jwt_secret: &Secret) -> Result<App, StartError> {
         let pool = DbPool::new(
             &config.database_url,
             PoolSettings {
@@ -42,7 +51,8 @@ impl App {
                 config.access_token_ttl_secs,
             ),
             refresh_tokens: RefreshTokens::new(jwt_secret),
-            passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency),
+            passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
+                .map_err(StartError::HashThreads)?,
             metrics: Metrics::new(),
             pool,
             config,

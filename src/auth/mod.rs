@@ -3,6 +3,7 @@
 //! is below it.
 
 pub mod client;
+pub mod hash_workers;
 pub mod ids;
 pub mod input;
 pub mod login;

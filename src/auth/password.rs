@@ -2,11 +2,11 @@
 //! how many run at once, so that a login flood neither exhausts memory nor
 //! stalls other requests.
 
-use std::sync::Arc;
-
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::OnceCell;
+
+use crate::auth::hash_workers::HashWorkers;
 
 use crate::config::Argon2Cost;
 use crate::error::{AppError, InternalCause};
@@ -23,25 +23,26 @@ pub struct Verification {
 /// Hashes and verifies passwords at one configured cost.
 pub struct Passwords {
     cost: Argon2Cost,
-    permits: Arc<Semaphore>,
+    workers: HashWorkers,
     /// A hash of a random password, verified against for unknown user names so
     /// that they cost the same work as a wrong password.
     dummy_hash: OnceCell<String>,
 }
 
 impl Passwords {
-    /// `concurrency` hashes may run at once; more wait their turn.
-    pub fn new(cost: Argon2Cost, concurrency: usize) -> Self {
-        Passwords {
+    /// `concurrency` hashes may run at once, on threads of their own; more
+    /// wait their turn.
+    pub fn new(cost: Argon2Cost, concurrency: usize) -> std::io::Result<Self> {
+        Ok(Passwords {
             cost,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            workers: HashWorkers::start(concurrency)?,
             dummy_hash: OnceCell::new(),
-        }
+        })
     }
 
     /// How many hashes may run at once.
     pub fn concurrency(&self) -> usize {
-        self.permits.available_permits()
+        self.workers.size()
     }
 
     /// A new PHC-format Argon2id hash of `password`.
@@ -84,19 +85,12 @@ impl Passwords {
             .map(String::as_str)
     }
 
-    /// Runs CPU-heavy work on the blocking pool once a permit is free.
+    /// Runs CPU-heavy work on a hashing thread once one is free.
     async fn run_blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| AppError::internal(InternalCause::PasswordHash(e.to_string())))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(AppError::internal)
+        self.workers.run(work).await
     }
 }
 
@@ -148,7 +142,7 @@ mod tests {
 
     #[tokio::test]
     async fn hash_then_verify() {
-        let passwords = Passwords::new(Argon2Cost::OWASP_MINIMUM, 2);
+        let passwords = Passwords::new(Argon2Cost::OWASP_MINIMUM, 2).unwrap();
         let hash = passwords.hash(&Secret::new("correct horse")).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         let good = passwords
@@ -180,9 +174,9 @@ mod tests {
             iterations: 3,
             ..Argon2Cost::OWASP_MINIMUM
         };
-        let old = Passwords::new(Argon2Cost::OWASP_MINIMUM, 1);
+        let old = Passwords::new(Argon2Cost::OWASP_MINIMUM, 1).unwrap();
         let hash = old.hash(&Secret::new("pw")).await.unwrap();
-        let new = Passwords::new(stronger, 1);
+        let new = Passwords::new(stronger, 1).unwrap();
         let verification = new.verify(&Secret::new("pw"), Some(&hash)).await.unwrap();
         assert!(verification.matches && verification.needs_rehash);
     }

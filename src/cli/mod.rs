@@ -62,7 +62,7 @@ pub enum CliError {
     #[error("{0}")]
     JwtSecret(#[from] crate::jwt_secret::JwtSecretError),
     #[error("{0}")]
-    Pool(#[from] crate::db::PoolBuildError),
+    Start(#[from] crate::app::StartError),
     #[error("migrations: {0}")]
     Migrate(#[from] migrate::MigrateError),
     #[error("{0}")]

@@ -1,0 +1,122 @@
+//! The threads that run password hashes: a fixed number of them, so that a
+//! login flood cannot take more memory or cores than configured, and at a
+//! lower scheduling priority, so that the cheap requests beside a flood (`me`,
+//! `refreshToken`) keep their latency while hashes take the leftover CPU.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{Semaphore, oneshot};
+
+use crate::error::{AppError, InternalCause};
+
+/// Nice value of the hashing threads (0 is normal, 19 the lowest priority).
+const HASH_THREAD_NICE: i32 = 10;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A pool of hashing threads fed through a queue.
+pub struct HashWorkers {
+    jobs: Mutex<mpsc::Sender<Job>>,
+    /// One permit per thread: callers wait here, in async land, rather than
+    /// in the queue, so that a cancelled request leaves nothing behind.
+    permits: Semaphore,
+    size: usize,
+}
+
+impl HashWorkers {
+    /// Starts `size` threads; they stop when the pool is dropped.
+    pub fn start(size: usize) -> std::io::Result<HashWorkers> {
+        let size = size.max(1);
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for index in 0..size {
+            let receiver = receiver.clone();
+            std::thread::Builder::new()
+                .name(format!("authql-hash-{index}"))
+                .spawn(move || {
+                    lower_priority();
+                    while let Some(job) = next_job(&receiver) {
+                        job();
+                    }
+                })?;
+        }
+        Ok(HashWorkers {
+            jobs: Mutex::new(sender),
+            permits: Semaphore::new(size),
+            size,
+        })
+    }
+
+    /// How many hashes run at once at most.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Runs `work` on a hashing thread once one is free.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let broken = |what: &'static str| AppError::internal(InternalCause::Invariant(what));
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| broken("hash permits closed"))?;
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            // The caller may have gone away; its answer is then not needed.
+            let _ = reply.send(work());
+        });
+        self.jobs
+            .lock()
+            .map_err(|_| broken("hash queue poisoned"))?
+            .send(job)
+            .map_err(|_| broken("hash threads stopped"))?;
+        answer
+            .await
+            .map_err(|_| broken("hash thread dropped a job"))
+    }
+}
+
+fn next_job(receiver: &Mutex<mpsc::Receiver<Job>>) -> Option<Job> {
+    receiver.lock().ok()?.recv().ok()
+}
+
+/// Lowers the calling thread's priority; on failure the thread runs at the
+/// normal priority, which is only slower for the requests beside it.
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    // SAFETY: gettid and setpriority take plain integers and touch no memory
+    // of ours; on Linux, PRIO_PROCESS with a thread id sets that thread's nice.
+    let result = unsafe {
+        let thread_id = libc::gettid();
+        libc::setpriority(
+            libc::PRIO_PROCESS,
+            thread_id as libc::id_t,
+            HASH_THREAD_NICE,
+        )
+    };
+    if result != 0 {
+        tracing::warn!("cannot lower the priority of a password hashing thread");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn runs_jobs_and_bounds_concurrency() {
+        let workers = HashWorkers::start(2).unwrap();
+        assert_eq!(workers.size(), 2);
+        let answers =
+            futures_util::future::join_all((0..8).map(|i| workers.run(move || i * 2))).await;
+        let answers: Vec<i32> = answers.into_iter().map(Result::unwrap).collect();
+        assert_eq!(answers, vec![0, 2, 4, 6, 8, 10, 12, 14]);
+    }
+}
