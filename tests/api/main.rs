@@ -9,6 +9,7 @@ mod fuzz;
 mod guard;
 mod http;
 mod login;
+mod loadtest;
 mod logout;
 mod operations;
 mod outage;

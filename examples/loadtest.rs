@@ -1,0 +1,273 @@
+//! The load benchmark of issue 6: starts `authql serve` on a fresh SQLite file
+//! or MySQL database, creates users and sessions, and drives the server over
+//! HTTP with N concurrent keep-alive connections for a fixed time per scenario.
+//!
+//! ```text
+//! cargo run --release --example loadtest -- [--backend sqlite|mysql]
+//!     [--mysql-url mysql://root@127.0.0.1:3306] [--connections 32]
+//!     [--duration-secs 10] [--scenarios baseline,me,...] [--json]
+//!     [--flood-connections 8] [--hash-concurrency N] [--server-bin PATH]
+//! ```
+//!
+//! A smoke run (seconds): `--duration-secs 1 --connections 4`.
+//!
+//! Scenarios: `baseline` (`{ __typename }`, no token), `me` (each worker its
+//! own session), `mySessions` (a user with 10 sessions), `refresh` (each worker
+//! rotating its own sessions' refresh tokens), `login` (right passwords, spread
+//! over several user names), and `me_during_login_flood` (`me` while other
+//! workers flood `login`). Each reports requests/s, p50, p99, p99.9 and errors;
+//! the run also reports the server's start-to-first-answer time on a migrated
+//! database, its RSS idle and at peak, and the budget of issue 6 as ratios.
+//!
+//! The server is built with `cargo build --release --bin authql` into the same
+//! target directory (or given with `--server-bin`), runs in a temporary
+//! folder, and is configured by environment variables set here; others (such
+//! as `DB_POOL_SIZE`) pass through. A MySQL database `authql_bench_<random>` is
+//! created on the given server and dropped at the end.
+//!
+//! Exit status: 0 when no request failed, 1 when some did (or the server did
+//! not stop cleanly), 2 when the benchmark could not run.
+
+// The crate root is this file, so its modules live in `loadtest/` by path.
+#[path = "loadtest/client.rs"]
+mod client;
+#[path = "loadtest/hashing.rs"]
+mod hashing;
+#[path = "loadtest/report.rs"]
+mod report;
+#[path = "loadtest/scenarios.rs"]
+mod scenarios;
+#[path = "loadtest/server.rs"]
+mod server;
+#[path = "loadtest/stats.rs"]
+mod stats;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use authql::config::Argon2Cost;
+use clap::{Parser, ValueEnum};
+
+use crate::report::{Hashing, Machine, Report, ScenarioRow, ServerNumbers};
+use crate::scenarios::{LOGIN_WORKERS_PER_USER, Plan, Scenario, Users};
+use crate::server::{Database, ServerSetup};
+
+/// The error type of everything that stops the benchmark.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Users created for `me`, `refresh` and `login`, at the least.
+const MIN_LOGIN_USERS: usize = 16;
+/// The password of every benchmark user.
+const PASSWORD: &str = "loadtest-password-1";
+/// Pause between the first answer and the idle memory reading.
+const IDLE_SETTLE: Duration = Duration::from_millis(200);
+/// Longest warm-up before a scenario's measured window.
+const MAX_WARMUP: Duration = Duration::from_secs(1);
+
+/// Load benchmark of authql: starts the server and drives it over HTTP.
+#[derive(Parser, Debug)]
+#[command(name = "loadtest")]
+struct Args {
+    /// Storage backend of the server under test.
+    #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
+    backend: Backend,
+    /// MySQL server (no database part) on which a database is created and dropped.
+    #[arg(long, default_value = "mysql://root@127.0.0.1:3306")]
+    mysql_url: String,
+    /// Concurrent keep-alive connections (one worker each).
+    #[arg(long, default_value_t = 32, value_parser = at_least_one)]
+    connections: usize,
+    /// Measured seconds per scenario (after a warm-up of a fifth of it, at most 1 s).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    duration_secs: u64,
+    /// Scenarios to run, comma-separated, in order.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Scenario::ALL)]
+    scenarios: Vec<Scenario>,
+    /// Connections flooding `login` in `me_during_login_flood`.
+    #[arg(long, default_value_t = 8, value_parser = at_least_one)]
+    flood_connections: usize,
+    /// PASSWORD_HASH_CONCURRENCY given to the server [default: number of CPUs].
+    #[arg(long, value_parser = at_least_one)]
+    hash_concurrency: Option<usize>,
+    /// A built `authql` binary to use instead of building one.
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    Sqlite,
+    Mysql,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Mysql => "mysql",
+        }
+    }
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("must be a whole number, 1 or more".to_owned()),
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(report) => {
+            if args.json {
+                println!("{}", report.json());
+            } else {
+                print!("{}", report.table());
+            }
+            if report.has_errors() {
+                eprintln!("loadtest: some requests failed (the report lists them by kind)");
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(error) => {
+            eprintln!("loadtest: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prepares the database, benchmarks, and removes the database whatever happened.
+fn run(args: &Args) -> Result<Report, BoxError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let binary = match &args.server_bin {
+        Some(path) => path.clone(),
+        None => server::build_release_binary()?,
+    };
+    let workdir = tempfile::Builder::new()
+        .prefix("authql-loadtest")
+        .tempdir()?;
+    let database = match args.backend {
+        Backend::Sqlite => Database::sqlite(workdir.path()),
+        Backend::Mysql => runtime.block_on(Database::mysql(&args.mysql_url))?,
+    };
+    let report = bench(args, &runtime, binary, workdir.path(), database.url());
+    let removed = runtime.block_on(database.remove());
+    let report = report?;
+    removed?;
+    Ok(report)
+}
+
+/// Sets the server up, runs the scenarios, and gathers the report.
+fn bench(
+    args: &Args,
+    runtime: &tokio::runtime::Runtime,
+    binary: PathBuf,
+    workdir: &Path,
+    database_url: &str,
+) -> Result<Report, BoxError> {
+    let machine = Machine::this_one();
+    let hash_concurrency = args.hash_concurrency.unwrap_or(machine.cores);
+    let setup = ServerSetup::new(binary, workdir, database_url, hash_concurrency)?;
+    eprintln!("migrating a fresh {} database", args.backend.name());
+    setup.migrate()?;
+    let users = create_users(&setup, args)?;
+    let hashing = measure_hashing(hash_concurrency)?;
+
+    eprintln!("starting authql serve");
+    let mut server = setup.start()?;
+    std::thread::sleep(IDLE_SETTLE);
+    let idle = server.memory()?;
+    let plan = Plan {
+        addr: server.addr(),
+        connections: args.connections,
+        flood_connections: args.flood_connections,
+        warmup: warmup(args.duration_secs),
+        duration: Duration::from_secs(args.duration_secs),
+        users,
+    };
+    let mut rows = Vec::with_capacity(args.scenarios.len());
+    for scenario in &args.scenarios {
+        eprintln!("running {}", scenario.name());
+        let outcome = runtime.block_on(scenarios::run(*scenario, &plan))?;
+        server.check_alive()?;
+        rows.push(ScenarioRow::from(outcome));
+    }
+    let peak = server.memory()?;
+    let start_to_first_answer = server.start_to_first_answer;
+    let exit = server.stop()?;
+
+    let server = ServerNumbers {
+        start_to_first_answer_ms: start_to_first_answer.as_secs_f64() * 1000.0,
+        rss_idle_mb: megabytes(idle.rss_kib),
+        rss_peak_mb: megabytes(peak.peak_kib),
+        exited_cleanly: exit.success(),
+    };
+    let budget = report::budget(&rows, &server, &hashing);
+    Ok(Report {
+        backend: args.backend.name(),
+        machine,
+        connections: args.connections,
+        flood_connections: args.flood_connections,
+        warmup_secs: plan.warmup.as_secs_f64(),
+        duration_secs: plan.duration.as_secs_f64(),
+        server,
+        hashing,
+        scenarios: rows,
+        budget,
+    })
+}
+
+/// Creates the benchmark's users with `authql user add`: enough names that no
+/// more than [`LOGIN_WORKERS_PER_USER`] login workers share one, and the user
+/// that will hold the `mySessions` sessions.
+fn create_users(setup: &ServerSetup, args: &Args) -> Result<Users, BoxError> {
+    let most_login_workers = args.connections.max(args.flood_connections);
+    let count = MIN_LOGIN_USERS.max(most_login_workers.div_ceil(LOGIN_WORKERS_PER_USER));
+    let users = Users {
+        names: (0..count).map(|i| format!("bench_user_{i:03}")).collect(),
+        my_sessions_user: "bench_sessions".to_owned(),
+        password: PASSWORD.to_owned(),
+    };
+    eprintln!("creating {} users", count + 1);
+    for name in users.names.iter().chain([&users.my_sessions_user]) {
+        setup.add_user(name, &users.password)?;
+    }
+    Ok(users)
+}
+
+/// Times one Argon2id verify at the cost the server is given, the login rate
+/// that `hash_concurrency` of them at once allow, and what that many threads
+/// verifying at once really reach here.
+fn measure_hashing(hash_concurrency: usize) -> Result<Hashing, BoxError> {
+    let cost = Argon2Cost::OWASP_MINIMUM;
+    let verifier = hashing::Verifier::new(cost)?;
+    let one_verify = verifier.time_one()?;
+    Ok(Hashing {
+        memory_kib: cost.memory_kib,
+        iterations: cost.iterations,
+        parallelism: cost.parallelism,
+        one_verify_ms: one_verify.as_secs_f64() * 1000.0,
+        password_hash_concurrency: hash_concurrency,
+        bound_logins_per_sec: hashing::bound_per_sec(hash_concurrency, one_verify),
+        parallel_verifies_per_sec: verifier.parallel_per_sec(hash_concurrency)?,
+    })
+}
+
+/// The warm-up before each measured window: a fifth of it, at most 1 s.
+fn warmup(duration_secs: u64) -> Duration {
+    (Duration::from_secs(duration_secs) / 5).min(MAX_WARMUP)
+}
+
+/// KiB to MB (10^6 bytes).
+fn megabytes(kib: u64) -> f64 {
+    kib as f64 * 1024.0 / 1e6
+}

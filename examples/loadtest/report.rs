@@ -1,0 +1,346 @@
+//! The report of one run: per-scenario numbers, the server's start time and
+//! memory, the hashing bound, and the budget of issue 6 as ratios measured in
+//! the same run. Printed as a plain text table, or as JSON with `--json`.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::scenarios::Outcome;
+use crate::stats::Summary;
+
+/// Everything one run measured.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub backend: &'static str,
+    pub machine: Machine,
+    pub connections: usize,
+    pub flood_connections: usize,
+    pub warmup_secs: f64,
+    pub duration_secs: f64,
+    pub server: ServerNumbers,
+    pub hashing: Hashing,
+    pub scenarios: Vec<ScenarioRow>,
+    pub budget: Vec<BudgetLine>,
+}
+
+/// Where the run ran.
+#[derive(Debug, Serialize)]
+pub struct Machine {
+    pub cpu: String,
+    pub cores: usize,
+}
+
+impl Machine {
+    /// This machine: the CPU model from `/proc/cpuinfo` and the usable cores.
+    pub fn this_one() -> Machine {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|l| l.strip_prefix("model name"))
+                    .map(|rest| rest.trim_start_matches([' ', '\t', ':']).trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown CPU".to_owned());
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        Machine { cpu, cores }
+    }
+}
+
+/// The server process's own numbers.
+#[derive(Debug, Serialize)]
+pub struct ServerNumbers {
+    /// From spawning `authql serve` on a migrated database to its first `/healthz` 200.
+    pub start_to_first_answer_ms: f64,
+    /// Resident memory after start, before any load (MB = 10^6 bytes).
+    pub rss_idle_mb: f64,
+    /// Peak resident memory over the whole run (`VmHWM`).
+    pub rss_peak_mb: f64,
+    /// Whether it exited 0 on SIGTERM at the end.
+    pub exited_cleanly: bool,
+}
+
+/// The Argon2id cost and the login rate it allows.
+#[derive(Debug, Serialize)]
+pub struct Hashing {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    pub one_verify_ms: f64,
+    pub password_hash_concurrency: usize,
+    /// `password_hash_concurrency` / `one_verify_ms`: the budget's bound.
+    pub bound_logins_per_sec: f64,
+    /// For context: verifies/s reached with that many threads at once here.
+    pub parallel_verifies_per_sec: f64,
+}
+
+/// One scenario's line; `login_beside` is the flood of `me_during_login_flood`.
+#[derive(Debug, Serialize)]
+pub struct ScenarioRow {
+    pub scenario: &'static str,
+    #[serde(flatten)]
+    pub summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_beside: Option<Summary>,
+}
+
+impl From<Outcome> for ScenarioRow {
+    fn from(outcome: Outcome) -> ScenarioRow {
+        ScenarioRow {
+            scenario: outcome.scenario.name(),
+            summary: outcome.summary,
+            login_beside: outcome.beside,
+        }
+    }
+}
+
+/// How a budget line's numbers read.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Ratio,
+    Times,
+    Mb,
+    Ms,
+}
+
+/// One line of the budget: measured against its limit.
+#[derive(Debug, Serialize)]
+pub struct BudgetLine {
+    pub what: &'static str,
+    pub measured: f64,
+    pub limit: f64,
+    /// True for "at least `limit`", false for "at most `limit`".
+    pub at_least: bool,
+    pub unit: Unit,
+    pub holds: bool,
+}
+
+impl BudgetLine {
+    fn new(what: &'static str, measured: f64, at_least: bool, limit: f64, unit: Unit) -> Self {
+        let holds = if at_least {
+            measured >= limit
+        } else {
+            measured <= limit
+        };
+        BudgetLine {
+            what,
+            measured,
+            limit,
+            at_least,
+            unit,
+            holds,
+        }
+    }
+}
+
+/// The budget of issue 6, for the scenarios that ran.
+pub fn budget(rows: &[ScenarioRow], server: &ServerNumbers, hashing: &Hashing) -> Vec<BudgetLine> {
+    let find = |name: &str| rows.iter().find(|r| r.scenario == name);
+    let rps = |name: &str| find(name).map(|r| r.summary.requests_per_sec);
+    let mut lines = Vec::new();
+    if let Some(baseline) = rps("baseline").filter(|b| *b > 0.0) {
+        for (what, name, limit) in [
+            ("me / baseline (req/s)", "me", 0.50),
+            ("refresh / baseline (req/s)", "refresh", 0.30),
+            ("mySessions / baseline (req/s)", "mySessions", 0.40),
+        ] {
+            if let Some(rate) = rps(name) {
+                lines.push(BudgetLine::new(
+                    what,
+                    rate / baseline,
+                    true,
+                    limit,
+                    Unit::Ratio,
+                ));
+            }
+        }
+    }
+    if let Some(login) = rps("login") {
+        let ratio = login / hashing.bound_logins_per_sec;
+        lines.push(BudgetLine::new(
+            "login / hashing bound",
+            ratio,
+            true,
+            0.90,
+            Unit::Ratio,
+        ));
+    }
+    let p99 = |name: &str| find(name).map(|r| r.summary.p99_ms);
+    if let (Some(flood), Some(alone)) = (p99("me_during_login_flood"), p99("me")) {
+        let ratio = flood / alone.max(f64::MIN_POSITIVE);
+        lines.push(BudgetLine::new(
+            "me p99: flood / alone",
+            ratio,
+            false,
+            3.0,
+            Unit::Times,
+        ));
+    }
+    lines.push(BudgetLine::new(
+        "RSS idle",
+        server.rss_idle_mb,
+        false,
+        20.0,
+        Unit::Mb,
+    ));
+    lines.push(BudgetLine::new(
+        "RSS peak",
+        server.rss_peak_mb,
+        false,
+        64.0,
+        Unit::Mb,
+    ));
+    lines.push(BudgetLine::new(
+        "start to first answer",
+        server.start_to_first_answer_ms,
+        false,
+        100.0,
+        Unit::Ms,
+    ));
+    lines
+}
+
+impl Report {
+    /// Whether any scenario counted an error, or the server did not stop cleanly.
+    pub fn has_errors(&self) -> bool {
+        !self.server.exited_cleanly
+            || self.scenarios.iter().any(|row| {
+                row.summary.errors > 0 || row.login_beside.as_ref().is_some_and(|s| s.errors > 0)
+            })
+    }
+
+    /// The report as a plain text table.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        self.write_header(&mut out);
+        self.write_scenarios(&mut out);
+        self.write_server(&mut out);
+        self.write_budget(&mut out);
+        self.write_errors(&mut out);
+        out
+    }
+
+    fn write_header(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "authql load benchmark: {}, {} connections ({} flooding logins), {} s per scenario after {} s warm-up",
+            self.backend,
+            self.connections,
+            self.flood_connections,
+            self.duration_secs,
+            self.warmup_secs
+        );
+        let _ = writeln!(
+            out,
+            "machine: {}, {} cores (server and load generator share them)\n",
+            self.machine.cpu, self.machine.cores
+        );
+    }
+
+    fn write_scenarios(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "{:<24} {:>10} {:>9} {:>9} {:>9} {:>7}",
+            "scenario", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"
+        );
+        for row in &self.scenarios {
+            write_row(out, row.scenario, &row.summary);
+            if let Some(beside) = &row.login_beside {
+                write_row(out, "  (login flood beside)", beside);
+            }
+        }
+    }
+
+    fn write_server(&self, out: &mut String) {
+        let (server, hashing) = (&self.server, &self.hashing);
+        let _ = writeln!(
+            out,
+            "\nserver: start to first answer {:.1} ms (migrated database); RSS idle {:.1} MB, peak {:.1} MB; {}",
+            server.start_to_first_answer_ms,
+            server.rss_idle_mb,
+            server.rss_peak_mb,
+            if server.exited_cleanly {
+                "exited 0 on SIGTERM"
+            } else {
+                "did NOT exit cleanly on SIGTERM"
+            }
+        );
+        let _ = writeln!(
+            out,
+            "argon2id verify (m={} KiB, t={}, p={}): {:.1} ms; PASSWORD_HASH_CONCURRENCY={} -> hashing bound {:.1} logins/s \
+             ({} threads verifying at once reach {:.1}/s here)",
+            hashing.memory_kib,
+            hashing.iterations,
+            hashing.parallelism,
+            hashing.one_verify_ms,
+            hashing.password_hash_concurrency,
+            hashing.bound_logins_per_sec,
+            hashing.password_hash_concurrency,
+            hashing.parallel_verifies_per_sec
+        );
+    }
+
+    fn write_budget(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "\nbudget of issue 6 (set for MySQL, 32 connections){}",
+            if self.backend == "mysql" {
+                ""
+            } else {
+                "; shown for information"
+            }
+        );
+        let _ = writeln!(out, "{:<32} {:>10}     {:<9}", "", "measured", "budget");
+        for line in &self.budget {
+            let sign = if line.at_least { ">=" } else { "<=" };
+            let _ = writeln!(
+                out,
+                "{:<32} {:>10} {:>3} {:<9} {}",
+                line.what,
+                format_value(line.measured, line.unit),
+                sign,
+                format_value(line.limit, line.unit),
+                if line.holds { "ok" } else { "MISSED" }
+            );
+        }
+    }
+
+    fn write_errors(&self, out: &mut String) {
+        for row in &self.scenarios {
+            let beside = row.login_beside.iter().map(|s| ("login flood", s));
+            for (name, summary) in std::iter::once((row.scenario, &row.summary)).chain(beside) {
+                for (kind, count) in &summary.error_kinds {
+                    let _ = writeln!(out, "errors in {name}: {count} x {kind}");
+                }
+            }
+        }
+    }
+
+    /// The report as pretty-printed JSON.
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+fn write_row(out: &mut String, name: &str, summary: &Summary) {
+    let _ = writeln!(
+        out,
+        "{:<24} {:>10.1} {:>9.2} {:>9.2} {:>9.2} {:>7}",
+        name,
+        summary.requests_per_sec,
+        summary.p50_ms,
+        summary.p99_ms,
+        summary.p999_ms,
+        summary.errors
+    );
+}
+
+fn format_value(value: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Ratio => format!("{:.1} %", value * 100.0),
+        Unit::Times => format!("{value:.2}x"),
+        Unit::Mb => format!("{value:.1} MB"),
+        Unit::Ms => format!("{value:.1} ms"),
+    }
+}

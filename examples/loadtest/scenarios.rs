@@ -1,0 +1,406 @@
+//! The scenarios of issue 6, their setup (users' sessions opened by real
+//! logins) and the workers that drive them: one task and one keep-alive
+//! connection per worker, sending its next request as soon as the previous
+//! answer is in, until the scenario's window closes.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use hyper::body::Bytes;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use tokio::task::JoinHandle;
+
+use crate::BoxError;
+use crate::client::{self, Connection, Failure, GqlRequest};
+use crate::stats::{Recorder, Summary, Window};
+
+const BASELINE: &str = "{ __typename }";
+const ME: &str = "{ me { id userName } }";
+const MY_SESSIONS: &str = "{ mySessions { id current lastActiveAt } }";
+const REFRESH: &str = "mutation($t: String!) { refreshToken(refreshToken: $t) { refreshToken } }";
+const LOGIN: &str =
+    "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }";
+
+/// Sessions the `mySessions` user holds.
+pub const MY_SESSIONS_COUNT: usize = 10;
+/// Sessions each `refresh` worker rotates in turn.
+const REFRESH_SESSIONS_PER_WORKER: usize = 2;
+/// Logins at once while sessions are set up: at most this many per user name,
+/// below the per-name throttle (attempts are counted before the hash).
+const SETUP_LOGINS_AT_ONCE: usize = 4;
+/// Most workers that log in as one user name at once, for the same reason.
+pub const LOGIN_WORKERS_PER_USER: usize = 4;
+
+/// A scenario of the benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// `{ __typename }` without a token: HTTP and GraphQL, no database.
+    #[value(name = "baseline")]
+    Baseline,
+    /// `me` with a bearer token, each worker its own session.
+    #[value(name = "me")]
+    Me,
+    /// `mySessions` of a user holding 10 sessions.
+    #[value(name = "mySessions")]
+    MySessions,
+    /// `refreshToken`, each worker rotating its own sessions' tokens.
+    #[value(name = "refresh")]
+    Refresh,
+    /// `login` with the right password, spread over several user names.
+    #[value(name = "login")]
+    Login,
+    /// `me` while other workers flood `login`.
+    #[value(name = "me_during_login_flood")]
+    MeDuringLoginFlood,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 6] = [
+        Scenario::Baseline,
+        Scenario::Me,
+        Scenario::MySessions,
+        Scenario::Refresh,
+        Scenario::Login,
+        Scenario::MeDuringLoginFlood,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Baseline => "baseline",
+            Scenario::Me => "me",
+            Scenario::MySessions => "mySessions",
+            Scenario::Refresh => "refresh",
+            Scenario::Login => "login",
+            Scenario::MeDuringLoginFlood => "me_during_login_flood",
+        }
+    }
+}
+
+/// The users created before the server starts, all with one password.
+#[derive(Debug, Clone)]
+pub struct Users {
+    /// Users for `me`, `refresh` and `login` sessions.
+    pub names: Vec<String>,
+    /// The user that holds exactly [`MY_SESSIONS_COUNT`] sessions.
+    pub my_sessions_user: String,
+    pub password: String,
+}
+
+/// Everything a scenario needs to run.
+pub struct Plan {
+    pub addr: SocketAddr,
+    pub connections: usize,
+    pub flood_connections: usize,
+    pub warmup: Duration,
+    pub duration: Duration,
+    pub users: Users,
+}
+
+/// What one scenario measured; `beside` is the login flood of
+/// `me_during_login_flood`.
+pub struct Outcome {
+    pub scenario: Scenario,
+    pub summary: Summary,
+    pub beside: Option<Summary>,
+}
+
+/// Sets up and runs one scenario.
+pub async fn run(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxError> {
+    let (summary, beside) = match scenario {
+        Scenario::Baseline => (run_baseline(plan).await?, None),
+        Scenario::Me => (run_me(plan).await?, None),
+        Scenario::MySessions => (run_my_sessions(plan).await?, None),
+        Scenario::Refresh => (run_refresh(plan).await?, None),
+        Scenario::Login => (run_login(plan).await?, None),
+        Scenario::MeDuringLoginFlood => {
+            let (me, logins) = run_me_during_login_flood(plan).await?;
+            (me, Some(logins))
+        }
+    };
+    Ok(Outcome {
+        scenario,
+        summary,
+        beside,
+    })
+}
+
+async fn run_baseline(plan: &Plan) -> Result<Summary, BoxError> {
+    let request = GqlRequest::new(BASELINE, None, None)?;
+    let jobs = (0..plan.connections).map(|_| Fixed(request.clone()));
+    finish(spawn_workers(plan.addr, jobs, plan.window())).await
+}
+
+async fn run_me(plan: &Plan) -> Result<Summary, BoxError> {
+    let jobs = me_jobs(plan).await?;
+    finish(spawn_workers(plan.addr, jobs, plan.window())).await
+}
+
+async fn run_my_sessions(plan: &Plan) -> Result<Summary, BoxError> {
+    let user = std::slice::from_ref(&plan.users.my_sessions_user);
+    let sessions = open_sessions(plan, user, MY_SESSIONS_COUNT).await?;
+    let requests = sessions
+        .iter()
+        .map(|s| GqlRequest::new(MY_SESSIONS, None, Some(&s.access_token)))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_session_count(plan.addr, &requests[0]).await?;
+    let jobs = (0..plan.connections).map(|i| Fixed(requests[i % requests.len()].clone()));
+    finish(spawn_workers(plan.addr, jobs, plan.window())).await
+}
+
+async fn run_refresh(plan: &Plan) -> Result<Summary, BoxError> {
+    let count = plan.connections * REFRESH_SESSIONS_PER_WORKER;
+    let sessions = open_sessions(plan, &plan.users.names, count).await?;
+    let jobs: Vec<Rotate> = sessions
+        .chunks(REFRESH_SESSIONS_PER_WORKER)
+        .map(|owned| Rotate::new(owned.iter().map(|s| s.refresh_token.clone()).collect()))
+        .collect();
+    finish(spawn_workers(plan.addr, jobs, plan.window())).await
+}
+
+async fn run_login(plan: &Plan) -> Result<Summary, BoxError> {
+    let jobs = login_jobs(plan, plan.connections)?;
+    finish(spawn_workers(plan.addr, jobs, plan.window())).await
+}
+
+async fn run_me_during_login_flood(plan: &Plan) -> Result<(Summary, Summary), BoxError> {
+    let me = me_jobs(plan).await?;
+    let logins = login_jobs(plan, plan.flood_connections)?;
+    let window = plan.window();
+    let me = spawn_workers(plan.addr, me, window);
+    let logins = spawn_workers(plan.addr, logins, window);
+    Ok((finish(me).await?, finish(logins).await?))
+}
+
+/// One `me` worker per connection, each with a session of its own.
+async fn me_jobs(plan: &Plan) -> Result<Vec<Fixed>, BoxError> {
+    let sessions = open_sessions(plan, &plan.users.names, plan.connections).await?;
+    sessions
+        .iter()
+        .map(|s| Ok(Fixed(GqlRequest::new(ME, None, Some(&s.access_token))?)))
+        .collect()
+}
+
+/// `workers` login workers, each logging in as one user name, at most
+/// [`LOGIN_WORKERS_PER_USER`] per name.
+fn login_jobs(plan: &Plan, workers: usize) -> Result<Vec<Fixed>, BoxError> {
+    let names = &plan.users.names;
+    if workers > names.len() * LOGIN_WORKERS_PER_USER {
+        return Err("more login workers than the users allow".into());
+    }
+    (0..workers)
+        .map(|i| {
+            Ok(Fixed(login_request(
+                &names[i % names.len()],
+                &plan.users.password,
+            )?))
+        })
+        .collect()
+}
+
+fn login_request(user_name: &str, password: &str) -> Result<GqlRequest, BoxError> {
+    let variables = serde_json::json!({
+        "input": { "userName": user_name, "password": password, "deviceInfo": "loadtest" }
+    });
+    GqlRequest::new(LOGIN, Some(variables), None)
+}
+
+impl Plan {
+    fn window(&self) -> Window {
+        Window::after_warmup(self.warmup, self.duration)
+    }
+}
+
+/// The tokens of a session opened for the benchmark.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Tokens {
+    access_token: String,
+    refresh_token: String,
+}
+
+#[derive(Deserialize)]
+struct LoginData {
+    login: Tokens,
+}
+
+/// Opens `count` sessions by logging in, the user names taken in turn, at
+/// most [`SETUP_LOGINS_AT_ONCE`] logins at once. Any failure is fatal.
+async fn open_sessions(
+    plan: &Plan,
+    user_names: &[String],
+    count: usize,
+) -> Result<Vec<Tokens>, BoxError> {
+    let requests = (0..count)
+        .map(|i| login_request(&user_names[i % user_names.len()], &plan.users.password))
+        .collect::<Result<Vec<_>, _>>()?;
+    let lanes: Vec<JoinHandle<Result<Numbered, Failure>>> = (0..SETUP_LOGINS_AT_ONCE)
+        .map(|lane| {
+            let mine: Vec<(usize, GqlRequest)> = requests
+                .iter()
+                .enumerate()
+                .skip(lane)
+                .step_by(SETUP_LOGINS_AT_ONCE)
+                .map(|(i, r)| (i, r.clone()))
+                .collect();
+            tokio::spawn(log_in_each(plan.addr, mine))
+        })
+        .collect();
+    let mut sessions = Vec::with_capacity(count);
+    for lane in lanes {
+        sessions.extend(
+            lane.await?
+                .map_err(|f| format!("setup login failed: {f}"))?,
+        );
+    }
+    sessions.sort_by_key(|(i, _)| *i);
+    Ok(sessions.into_iter().map(|(_, tokens)| tokens).collect())
+}
+
+/// Sessions' tokens, each with its place in the order asked for.
+type Numbered = Vec<(usize, Tokens)>;
+
+async fn log_in_each(
+    addr: SocketAddr,
+    requests: Vec<(usize, GqlRequest)>,
+) -> Result<Numbered, Failure> {
+    let mut connection = Connection::new(addr);
+    let mut sessions = Vec::with_capacity(requests.len());
+    for (i, request) in requests {
+        let body = connection.post(&request).await?;
+        sessions.push((i, client::data::<LoginData>(&body)?.login));
+    }
+    Ok(sessions)
+}
+
+/// Makes sure the `mySessions` user really lists its 10 sessions.
+async fn check_session_count(addr: SocketAddr, request: &GqlRequest) -> Result<(), BoxError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Listed {
+        my_sessions: Vec<IgnoredAny>,
+    }
+    let body = Connection::new(addr).post(request).await?;
+    let listed = client::data::<Listed>(&body)?.my_sessions.len();
+    if listed != MY_SESSIONS_COUNT {
+        return Err(format!("mySessions lists {listed} sessions, not {MY_SESSIONS_COUNT}").into());
+    }
+    Ok(())
+}
+
+/// What a worker sends, and how it judges each answer.
+trait Job: Send + 'static {
+    /// The next request, or None when the worker has nothing left to send.
+    fn next(&mut self) -> Option<&GqlRequest>;
+    /// Judges the answer to the request `next` returned last.
+    fn finish(&mut self, answer: Result<Bytes, Failure>) -> Result<(), Failure>;
+}
+
+/// The same request again and again; an answer is good when it has data and
+/// no errors.
+struct Fixed(GqlRequest);
+
+impl Job for Fixed {
+    fn next(&mut self) -> Option<&GqlRequest> {
+        Some(&self.0)
+    }
+
+    fn finish(&mut self, answer: Result<Bytes, Failure>) -> Result<(), Failure> {
+        client::data::<IgnoredAny>(&answer?).map(drop)
+    }
+}
+
+/// Refresh-token rotation over a few sessions, taken in turn; each answer's
+/// new token replaces the one just used. A session whose refresh failed is
+/// dropped (its token chain is lost).
+struct Rotate {
+    refresh_tokens: Vec<String>,
+    turn: usize,
+    request: Option<GqlRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefreshData {
+    refresh_token: Rotated,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Rotated {
+    refresh_token: String,
+}
+
+impl Rotate {
+    fn new(refresh_tokens: Vec<String>) -> Rotate {
+        Rotate {
+            refresh_tokens,
+            turn: 0,
+            request: None,
+        }
+    }
+}
+
+impl Job for Rotate {
+    fn next(&mut self) -> Option<&GqlRequest> {
+        if self.refresh_tokens.is_empty() {
+            return None;
+        }
+        self.turn %= self.refresh_tokens.len();
+        let variables = serde_json::json!({ "t": self.refresh_tokens[self.turn] });
+        self.request = GqlRequest::new(REFRESH, Some(variables), None).ok();
+        self.request.as_ref()
+    }
+
+    fn finish(&mut self, answer: Result<Bytes, Failure>) -> Result<(), Failure> {
+        match answer.and_then(|body| client::data::<RefreshData>(&body)) {
+            Ok(data) => {
+                self.refresh_tokens[self.turn] = data.refresh_token.refresh_token;
+                self.turn += 1;
+                Ok(())
+            }
+            Err(failure) => {
+                self.refresh_tokens.remove(self.turn);
+                Err(failure)
+            }
+        }
+    }
+}
+
+/// Starts one worker task per job, all measured over `window`.
+fn spawn_workers<J: Job>(
+    addr: SocketAddr,
+    jobs: impl IntoIterator<Item = J>,
+    window: Window,
+) -> Vec<JoinHandle<Recorder>> {
+    jobs.into_iter()
+        .map(|job| tokio::spawn(drive(addr, job, window)))
+        .collect()
+}
+
+/// Waits for the workers and merges what they recorded.
+async fn finish(workers: Vec<JoinHandle<Recorder>>) -> Result<Summary, BoxError> {
+    let mut merged: Option<Recorder> = None;
+    for worker in workers {
+        let recorder = worker.await?;
+        match merged.as_mut() {
+            Some(all) => all.merge(recorder),
+            None => merged = Some(recorder),
+        }
+    }
+    Ok(merged.ok_or("a scenario without workers")?.summary())
+}
+
+/// One worker: request after request on one connection until the window ends.
+async fn drive(addr: SocketAddr, mut job: impl Job, window: Window) -> Recorder {
+    let mut connection = Connection::new(addr);
+    let mut recorder = Recorder::new(window);
+    while Instant::now() < window.end {
+        let Some(request) = job.next() else { break };
+        let started = Instant::now();
+        let answer = connection.post(request).await;
+        let finished = Instant::now();
+        recorder.record(started, finished, job.finish(answer));
+    }
+    recorder
+}
