@@ -187,3 +187,44 @@ fn schema_command_needs_no_database() {
     assert!(ok);
     assert!(stdout.contains("type Query"));
 }
+
+#[test]
+fn dot_env_is_read_and_the_environment_wins() {
+    let workdir = tempfile::tempdir().expect("workdir");
+    let db_path = workdir.path().join("from-dotenv.db");
+    std::fs::write(
+        workdir.path().join(".env"),
+        format!(
+            "DATABASE_URL=sqlite://{}\nLISTEN_ADDR=not-an-address\n",
+            db_path.display()
+        ),
+    )
+    .expect("write .env");
+    let run = |extra: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_authql"));
+        command
+            .arg("migrate")
+            .current_dir(workdir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("LISTEN_ADDR")
+            .env("RUST_LOG", "warn");
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        command.output().expect("authql runs")
+    };
+    let from_file = run(&[]);
+    assert!(!from_file.status.success());
+    let stderr = String::from_utf8_lossy(&from_file.stderr);
+    assert!(
+        one_line(&stderr).contains("LISTEN_ADDR"),
+        "the .env value was read: {stderr}"
+    );
+    let overridden = run(&[("LISTEN_ADDR", "127.0.0.1:0")]);
+    assert!(
+        overridden.status.success(),
+        "{}",
+        String::from_utf8_lossy(&overridden.stderr)
+    );
+    assert!(db_path.exists(), "DATABASE_URL came from .env");
+}
