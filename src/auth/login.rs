@@ -47,25 +47,25 @@ async fn check_and_open(
     input::check_device_info(request.device_info.as_deref())?;
     let user_name_key = input::fold_user_name(&request.user_name);
 
-    let user = {
+    let credentials = {
         let mut conn = app.pool.get().await?;
         throttle::admit(app, &mut conn, &user_name_key, client.ip_address).await?;
-        users::find_by_name_key(&mut conn, &user_name_key).await?
+        users::find_credentials(&mut conn, &user_name_key).await?
     };
     // The connection goes back to the pool while the hash runs.
     let verification = app
         .passwords
         .verify(
             &request.password,
-            user.as_ref().map(|u| u.password_hash.as_str()),
+            credentials.as_ref().map(|(_, hash)| hash.as_str()),
         )
         .await?;
-    let user = match user {
-        Some(user) if verification.matches => user,
-        _ => {
+    let user = match credentials {
+        Some((user, _)) if verification.matches => user,
+        credentials => {
             // Never the name typed: people type passwords into name fields.
-            match &user {
-                Some(user) => {
+            match &credentials {
+                Some((user, _)) => {
                     tracing::info!(user_id = %user.id, ip = ?client.ip_address, "login failed: wrong password")
                 }
                 None => tracing::info!(ip = ?client.ip_address, "login failed: unknown user name"),

@@ -51,7 +51,7 @@ async fn refresh_counted(app: &App, presented_token: &str) -> Result<IssuedToken
             return Err(AppError::InvalidRefreshToken);
         }
         let now = clock::now();
-        if sessions::ensure_live(app, &mut conn, &session, &user, now)
+        if sessions::ensure_live(app, &mut conn, &session.state(), &user, now)
             .await
             .is_err()
         {

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use crate::app::App;
 use crate::clock;
 use crate::db::DbConn;
-use crate::db::models::sessions::{self as session_rows, SessionRecord};
+use crate::db::models::sessions::{self as session_rows, SessionRecord, SessionState, SessionView};
 use crate::db::models::users::UserRecord;
 use crate::error::AppError;
 use crate::secret::Secret;
@@ -42,7 +42,7 @@ impl EndReason {
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub user: UserRecord,
-    pub session: SessionRecord,
+    pub session: SessionState,
 }
 
 /// What login and refresh hand back to the client.
@@ -99,7 +99,7 @@ pub async fn authenticate(
     let now = clock::now();
     let claims = app.access_tokens.verify(token, clock::unix_secs(now))?;
     let mut conn = app.pool.get().await?;
-    let (mut session, user) = session_rows::find_with_user(&mut conn, &claims.sid)
+    let (mut session, user) = session_rows::find_state_with_user(&mut conn, &claims.sid)
         .await?
         .ok_or(AppError::SessionRevoked)?;
     if session.user_id != claims.sub {
@@ -124,7 +124,7 @@ pub async fn authenticate(
 pub async fn ensure_live(
     app: &App,
     conn: &mut DbConn,
-    session: &SessionRecord,
+    session: &SessionState,
     user: &UserRecord,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
@@ -148,7 +148,7 @@ pub fn record_ended(app: &App, session_id: &str, reason: &'static str, count: us
 }
 
 /// The caller's open sessions, the most recently active first.
-pub async fn list_open(app: &App, auth: &Authenticated) -> Result<Vec<SessionRecord>, AppError> {
+pub async fn list_open(app: &App, auth: &Authenticated) -> Result<Vec<SessionView>, AppError> {
     let mut conn = app.pool.get().await?;
     Ok(session_rows::list_open(&mut conn, &auth.user.id, clock::now()).await?)
 }

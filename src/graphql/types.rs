@@ -4,7 +4,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object};
 
 use crate::auth::sessions::IssuedTokens;
-use crate::db::models::sessions::SessionRecord;
+use crate::db::models::sessions::SessionView;
 use crate::db::models::users::UserRecord;
 use crate::error::{AppError, GraphqlResult, InternalCause};
 use crate::graphql::loaders::UserLoader;
@@ -34,7 +34,7 @@ impl User {
 
 /// One device's login.
 pub struct Session {
-    pub record: SessionRecord,
+    pub record: SessionView,
     pub current: bool,
 }
 
@@ -129,7 +129,7 @@ impl AuthPayload {
     /// The session these tokens belong to.
     async fn session(&self) -> Session {
         Session {
-            record: self.0.session.clone(),
+            record: self.0.session.view(),
             current: true,
         }
     }

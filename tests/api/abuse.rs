@@ -14,11 +14,11 @@ use crate::harness::{
 
 async fn stored_hash(app: &TestApp, user_name: &str) -> String {
     let mut conn = app.app.pool.get().await.expect("connection");
-    authql::db::models::users::find_by_name_key(&mut conn, user_name)
+    authql::db::models::users::find_credentials(&mut conn, user_name)
         .await
         .expect("query")
         .expect("user")
-        .password_hash
+        .1
 }
 
 async fn weaker_hashes_are_upgraded_at_login(backend: Backend) {

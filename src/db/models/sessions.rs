@@ -32,10 +32,65 @@ pub struct SessionRecord {
 }
 
 impl SessionRecord {
+    /// The part of the row that says whether the session is live.
+    pub fn state(&self) -> SessionState {
+        SessionState {
+            id: self.id.clone(),
+            user_id: self.user_id.clone(),
+            last_active_at: self.last_active_at,
+            expires_at: self.expires_at,
+            ended_at: self.ended_at,
+        }
+    }
+
+    /// The part of the row a client may see.
+    pub fn view(&self) -> SessionView {
+        SessionView {
+            id: self.id.clone(),
+            user_id: self.user_id.clone(),
+            device_info: self.device_info.clone(),
+            ip_address: self.ip_address.clone(),
+            user_agent: self.user_agent.clone(),
+            created_at: self.created_at,
+            last_active_at: self.last_active_at,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+/// What the bearer guard reads on every request: no device details, no
+/// refresh-token state.
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = sessions)]
+#[diesel(check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+pub struct SessionState {
+    pub id: String,
+    pub user_id: String,
+    pub last_active_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+impl SessionState {
     /// Open means neither ended nor past its expiry.
     pub fn is_open(&self, now: NaiveDateTime) -> bool {
         self.ended_at.is_none() && self.expires_at > now
     }
+}
+
+/// A session as `Session` shows it to its owner.
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = sessions)]
+#[diesel(check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+pub struct SessionView {
+    pub id: String,
+    pub user_id: String,
+    pub device_info: Option<String>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_active_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
 }
 
 /// A row to insert at login.
@@ -65,7 +120,23 @@ pub async fn insert(conn: &mut DbConn, new_session: &NewSession<'_>) -> QueryRes
     })
 }
 
-/// A session and its user, in one round trip.
+/// A session's state and its user, in one round trip: the guard's query.
+pub async fn find_state_with_user(
+    conn: &mut DbConn,
+    session_id: &str,
+) -> QueryResult<Option<(SessionState, UserRecord)>> {
+    with_conn!(conn, |c| {
+        sessions::table
+            .inner_join(users::table)
+            .filter(sessions::id.eq(session_id))
+            .select((SessionState::as_select(), UserRecord::as_select()))
+            .first(c)
+            .await
+            .optional()
+    })
+}
+
+/// A whole session row and its user, in one round trip.
 pub async fn find_with_user(
     conn: &mut DbConn,
     session_id: &str,
@@ -86,7 +157,7 @@ pub async fn list_open(
     conn: &mut DbConn,
     user_id: &str,
     now: NaiveDateTime,
-) -> QueryResult<Vec<SessionRecord>> {
+) -> QueryResult<Vec<SessionView>> {
     with_conn!(conn, |c| {
         sessions::table
             .filter(sessions::user_id.eq(user_id))
@@ -97,7 +168,7 @@ pub async fn list_open(
                 sessions::created_at.desc(),
                 sessions::id.asc(),
             ))
-            .select(SessionRecord::as_select())
+            .select(SessionView::as_select())
             .load(c)
             .await
     })

@@ -13,14 +13,14 @@ pub const STATUS_ACTIVE: &str = "active";
 /// A user may not log in and holds no open session.
 pub const STATUS_DISABLED: &str = "disabled";
 
-/// A user as the services see it (the lookup key and `updated_at` stay in SQL).
+/// A user as requests see it. The password hash is read only by login
+/// ([`find_credentials`]), so no other request carries it around.
 #[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = users)]
 #[diesel(check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
 pub struct UserRecord {
     pub id: String,
     pub user_name: String,
-    pub password_hash: String,
     pub role: String,
     pub status: String,
     pub created_at: NaiveDateTime,
@@ -58,15 +58,15 @@ pub async fn insert(conn: &mut DbConn, new_user: &NewUser<'_>) -> QueryResult<()
     })
 }
 
-/// The user whose folded name is `user_name_key`.
-pub async fn find_by_name_key(
+/// The user whose folded name is `user_name_key`, with its password hash.
+pub async fn find_credentials(
     conn: &mut DbConn,
     user_name_key: &str,
-) -> QueryResult<Option<UserRecord>> {
+) -> QueryResult<Option<(UserRecord, String)>> {
     with_conn!(conn, |c| {
         users::table
             .filter(users::user_name_key.eq(user_name_key))
-            .select(UserRecord::as_select())
+            .select((UserRecord::as_select(), users::password_hash))
             .first(c)
             .await
             .optional()
