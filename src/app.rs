@@ -41,6 +41,7 @@ impl App {
             PoolSettings {
                 max_size: config.db_pool_size,
                 wait_timeout: Duration::from_secs(config.db_pool_timeout_secs),
+                query_timeout: Duration::from_secs(config.db_query_timeout_secs),
             },
         )?;
         Ok(App {

@@ -9,7 +9,7 @@
 //!
 //! Ours: `LOGIN_IP_MAX_FAILURES`, `LOGIN_IP_LOCKOUT_SECS`, `LOG_FORMAT`,
 //! `SESSION_RETENTION_DAYS`, `PRUNE_INTERVAL_SECS`, `SHUTDOWN_TIMEOUT_SECS`, `JWT_SECRET_FILE`,
-//! `DB_POOL_SIZE`, `DB_POOL_TIMEOUT_SECS`,
+//! `DB_POOL_SIZE`, `DB_POOL_TIMEOUT_SECS`, `DB_QUERY_TIMEOUT_SECS`,
 //! `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
 //! `PASSWORD_HASH_CONCURRENCY`.
 
@@ -141,6 +141,8 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     pub db_pool_size: usize,
     pub db_pool_timeout_secs: u64,
+    /// Longest one statement or transaction may take.
+    pub db_query_timeout_secs: u64,
     pub argon2_cost: Argon2Cost,
     pub password_hash_concurrency: usize,
 }
@@ -206,6 +208,7 @@ impl Config {
             shutdown_timeout_secs: vars.duration("SHUTDOWN_TIMEOUT_SECS", 30, 1)?,
             db_pool_size: vars.positive("DB_POOL_SIZE", 10)?,
             db_pool_timeout_secs: vars.duration("DB_POOL_TIMEOUT_SECS", 5, 1)?,
+            db_query_timeout_secs: vars.duration("DB_QUERY_TIMEOUT_SECS", 10, 1)?,
             argon2_cost: Argon2Cost {
                 memory_kib: vars
                     .at_least("ARGON2_MEMORY_KIB", Argon2Cost::OWASP_MINIMUM.memory_kib)?,

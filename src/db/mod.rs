@@ -31,6 +31,7 @@ pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 pub struct DbPool {
     pools: Pools,
     health: Arc<PoolHealth>,
+    query_timeout: Duration,
 }
 
 #[derive(Clone)]
@@ -53,6 +54,7 @@ pub struct DbConn {
     // Only `Drop` empties this.
     conn: Option<PooledConn>,
     health: Arc<PoolHealth>,
+    query_timeout: Duration,
     lost: bool,
 }
 
@@ -97,6 +99,11 @@ impl DbConn {
         }
     }
 
+    /// How long one `with_conn!` body may take.
+    pub fn query_timeout(&self) -> Duration {
+        self.query_timeout
+    }
+
     /// Whether this is a MySQL connection (for the rare statement whose SQL
     /// differs between backends).
     pub fn is_mysql(&self) -> bool {
@@ -128,6 +135,21 @@ impl Drop for DbConn {
     }
 }
 
+/// Runs a query body, failing it as a lost connection after `timeout`.
+pub async fn within<T>(
+    timeout: Duration,
+    body: impl Future<Output = QueryResult<T>>,
+) -> QueryResult<T> {
+    tokio::time::timeout(timeout, body)
+        .await
+        .unwrap_or_else(|_| {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection,
+                Box::new(String::from("the database did not answer in time")),
+            ))
+        })
+}
+
 /// Whether a query failed because the connection itself is gone (as opposed
 /// to the statement failing on a working connection).
 pub fn is_connection_error(error: &diesel::result::Error) -> bool {
@@ -152,19 +174,21 @@ pub fn is_connection_error(error: &diesel::result::Error) -> bool {
 
 /// Runs `$body` with `$c` bound to `&mut` the concrete connection. The body is
 /// compiled once per backend, so it must only use portable diesel features.
-/// It must evaluate to a `QueryResult`, which the connection observes.
+/// It must evaluate to a `QueryResult`, which the connection observes; a body
+/// that takes longer than the query timeout fails as a lost connection.
 #[macro_export]
 macro_rules! with_conn {
     ($conn:expr, |$c:ident| $body:expr) => {{
         let db_conn: &mut $crate::db::DbConn = $conn;
+        let timeout = db_conn.query_timeout();
         let result = match db_conn.pooled() {
             $crate::db::PooledConn::Mysql($c) => {
                 let $c: &mut ::diesel_async::AsyncMysqlConnection = &mut *$c;
-                $body
+                $crate::db::within(timeout, async { $body }).await
             }
             $crate::db::PooledConn::Sqlite($c) => {
                 let $c: &mut $crate::db::SqliteConn = &mut *$c;
-                $body
+                $crate::db::within(timeout, async { $body }).await
             }
         };
         db_conn.observe(&result);
@@ -174,8 +198,9 @@ macro_rules! with_conn {
 
 /// A pre-recycle hook that pings connections the pool no longer trusts.
 macro_rules! verify_hook {
-    ($health:expr) => {{
+    ($health:expr, $timeout:expr) => {{
         let health: Arc<PoolHealth> = $health;
+        let timeout: Duration = $timeout;
         Hook::async_fn(move |conn, metrics| {
             let verify = health.needs_verification(metrics);
             Box::pin(async move {
@@ -184,15 +209,13 @@ macro_rules! verify_hook {
                 }
                 use diesel::IntoSql;
                 use diesel_async::RunQueryDsl;
-                diesel::select(1_i32.into_sql::<diesel::sql_types::Integer>())
-                    .get_result::<i32>(conn)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| {
-                        HookError::Backend(diesel_async::pooled_connection::PoolError::QueryError(
-                            e,
-                        ))
-                    })
+                // deadpool's recycle timeout does not cover hooks: a server
+                // that stopped answering would hold the checkout forever.
+                let ping = diesel::select(1_i32.into_sql::<diesel::sql_types::Integer>())
+                    .get_result::<i32>(conn);
+                within(timeout, ping).await.map(|_| ()).map_err(|e| {
+                    HookError::Backend(diesel_async::pooled_connection::PoolError::QueryError(e))
+                })
             })
         })
     }};
@@ -210,7 +233,7 @@ macro_rules! build_pool {
                 recycle: Some($settings.wait_timeout),
             })
             .runtime(Runtime::Tokio1)
-            .pre_recycle(verify_hook!($health.clone()))
+            .pre_recycle(verify_hook!($health.clone(), $settings.wait_timeout))
             .build()?
     };
 }
@@ -238,6 +261,10 @@ pub enum PoolBuildError {
 pub struct PoolSettings {
     pub max_size: usize,
     pub wait_timeout: Duration,
+    /// Longest a statement (or a transaction) may take before its connection
+    /// is given up as lost, so that a database that stops answering without
+    /// closing its connections cannot hold requests forever.
+    pub query_timeout: Duration,
 }
 
 impl DbPool {
@@ -255,6 +282,7 @@ impl DbPool {
                 Ok(DbPool {
                     pools: Pools::Mysql(pool),
                     health,
+                    query_timeout: settings.query_timeout,
                 })
             }
             DatabaseUrl::Sqlite(path) => {
@@ -272,6 +300,7 @@ impl DbPool {
                 Ok(DbPool {
                     pools: Pools::Sqlite(pool),
                     health,
+                    query_timeout: settings.query_timeout,
                 })
             }
         }
@@ -286,6 +315,7 @@ impl DbPool {
         Ok(DbConn {
             conn: Some(conn),
             health: self.health.clone(),
+            query_timeout: self.query_timeout,
             lost: false,
         })
     }

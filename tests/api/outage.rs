@@ -1,53 +1,71 @@
-//! A database outage on MySQL: a TCP proxy between authql and MariaDB is cut
-//! and restored. Requests answer SERVICE_UNAVAILABLE within a bounded time
+//! Database outages on MySQL: a TCP proxy between authql and MariaDB is cut
+//! (or frozen) and restored. Requests answer SERVICE_UNAVAILABLE within a bounded time
 //! and change nothing, `/readyz` turns 503, and service resumes by itself.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::Request;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
 
 use crate::harness::{TestApp, TestDb, access_token, base_vars, mysql_server_url, refresh_token};
 
-/// A loopback TCP proxy that can drop every connection and refuse new ones.
-struct CuttableProxy {
+/// What the proxy does with traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Forwards both ways.
+    Open,
+    /// Closes every connection and refuses new ones: a database that is down.
+    Cut,
+    /// Keeps connections open but forwards nothing: a database that hangs or
+    /// a network that drops packets.
+    Frozen,
+}
+
+/// A loopback TCP proxy between authql and MariaDB that can fail on demand.
+struct FaultyProxy {
     port: u16,
-    open: Arc<AtomicBool>,
+    mode: watch::Sender<Mode>,
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
-impl CuttableProxy {
-    async fn start(upstream: String) -> CuttableProxy {
+impl FaultyProxy {
+    async fn start(upstream: String) -> FaultyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let port = listener.local_addr().expect("proxy address").port();
-        let open = Arc::new(AtomicBool::new(true));
+        let (mode, _) = watch::channel(Mode::Open);
         let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let (accept_open, accept_links) = (open.clone(), links.clone());
+        let (accept_mode, accept_links) = (mode.clone(), links.clone());
         tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
-                if !accept_open.load(Ordering::SeqCst) {
+                let mut mode = accept_mode.subscribe();
+                if *mode.borrow() == Mode::Cut {
                     drop(client);
                     continue;
                 }
                 let upstream = upstream.clone();
                 let link = tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(&upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    let Ok(mut server) = TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = async { mode.wait_for(|mode| *mode == Mode::Frozen).await.is_ok() } => {
+                            // Hold both sockets open, silent, until aborted.
+                            std::future::pending::<()>().await;
+                        }
                     }
                 });
                 accept_links.lock().await.push(link);
             }
         });
-        CuttableProxy { port, open, links }
+        FaultyProxy { port, mode, links }
     }
 
-    async fn cut(&self) {
-        self.open.store(false, Ordering::SeqCst);
+    async fn close_links(&self) {
         for link in self.links.lock().await.drain(..) {
             link.abort();
             // Wait until the task is gone and both sockets are closed.
@@ -55,9 +73,56 @@ impl CuttableProxy {
         }
     }
 
-    fn restore(&self) {
-        self.open.store(true, Ordering::SeqCst);
+    async fn cut(&self) {
+        self.mode.send_replace(Mode::Cut);
+        self.close_links().await;
     }
+
+    fn freeze(&self) {
+        self.mode.send_replace(Mode::Frozen);
+    }
+
+    /// Back to normal; connections that hung are closed, as a peer that
+    /// comes back would reset them.
+    async fn restore(&self) {
+        self.close_links().await;
+        self.mode.send_replace(Mode::Open);
+    }
+
+    /// A `mysql://` URL for `database` through this proxy.
+    fn url(&self, server_url: &str, database: &str) -> String {
+        // prefer_socket=false: the driver would otherwise switch to MariaDB's
+        // Unix socket on loopback and go around the proxy.
+        let user = server_url
+            .trim_start_matches("mysql://")
+            .rsplit_once('@')
+            .map(|(user, _)| format!("{user}@"))
+            .unwrap_or_default();
+        format!(
+            "mysql://{user}127.0.0.1:{}/{database}?prefer_socket=false",
+            self.port
+        )
+    }
+}
+
+/// A MySQL test app whose database is reached through a [`FaultyProxy`].
+async fn app_behind_proxy(extra: &[(&str, &str)]) -> Option<(TestApp, FaultyProxy)> {
+    let server_url = mysql_server_url()?;
+    let db = TestDb::create(crate::harness::Backend::Mysql).await;
+    authql::db::migrate::run_pending(&db.url)
+        .await
+        .expect("migrations");
+    let host = server_url
+        .rsplit('@')
+        .next()
+        .expect("host:port in the URL")
+        .to_owned();
+    let proxy = FaultyProxy::start(host).await;
+    let database = db.url_text.rsplit('/').next().expect("database").to_owned();
+    let mut vars = base_vars(&db);
+    vars.push(("DATABASE_URL".into(), proxy.url(&server_url, &database)));
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Some((TestApp::with_vars(db, vars).await, proxy))
 }
 
 async fn ready_status(app: &TestApp) -> u16 {
@@ -69,41 +134,9 @@ async fn ready_status(app: &TestApp) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_outage_is_survived() {
-    let Some(server_url) = mysql_server_url() else {
+    let Some((app, proxy)) = app_behind_proxy(&[("DB_POOL_TIMEOUT_SECS", "2")]).await else {
         return;
     };
-    let db = TestDb::create(crate::harness::Backend::Mysql).await;
-    authql::db::migrate::run_pending(&db.url)
-        .await
-        .expect("migrations");
-    let host = server_url
-        .rsplit('@')
-        .next()
-        .expect("host:port in the URL")
-        .to_owned();
-    let proxy = CuttableProxy::start(host).await;
-    let database = db.url_text.rsplit('/').next().expect("database").to_owned();
-    let user_part = server_url
-        .trim_start_matches("mysql://")
-        .rsplit_once('@')
-        .map(|(user, _)| user.to_owned());
-    // prefer_socket=false: the driver would otherwise switch to MariaDB's
-    // Unix socket on loopback and go around the proxy.
-    let proxied = match user_part {
-        Some(user) => format!(
-            "mysql://{user}@127.0.0.1:{}/{database}?prefer_socket=false",
-            proxy.port
-        ),
-        None => format!(
-            "mysql://127.0.0.1:{}/{database}?prefer_socket=false",
-            proxy.port
-        ),
-    };
-    let mut vars = base_vars(&db);
-    vars.push(("DATABASE_URL".into(), proxied));
-    vars.push(("DB_POOL_TIMEOUT_SECS".into(), "2".into()));
-    let app = TestApp::with_vars(db, vars).await;
-
     app.add_user("otto", "pw").await;
     let sessions: Vec<_> = futures::future::join_all((0..3).map(|_| app.login("otto", "pw"))).await;
     assert_eq!(ready_status(&app).await, 200);
@@ -160,7 +193,7 @@ async fn mysql_outage_is_survived() {
         still_down.code()
     );
 
-    proxy.restore();
+    proxy.restore().await;
     let restored_at = began.elapsed();
     eprintln!("[{:>6} ms] restored", restored_at.as_millis());
     let recovered_at = loop {
@@ -206,5 +239,68 @@ async fn mysql_outage_is_survived() {
         listed.data("mySessions").as_array().map(Vec::len),
         Some(3),
         "no session lost or added"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_that_stops_answering_is_bounded() {
+    let timeouts = [
+        ("DB_POOL_TIMEOUT_SECS", "1"),
+        ("DB_QUERY_TIMEOUT_SECS", "1"),
+    ];
+    let Some((app, proxy)) = app_behind_proxy(&timeouts).await else {
+        return;
+    };
+    app.add_user("hana", "pw").await;
+    let session = app.login("hana", "pw").await;
+    app.warm_pool(3).await;
+
+    proxy.freeze();
+    let began = Instant::now();
+    let me = app
+        .graphql_as(&access_token(&session), "{ me { id } }")
+        .await;
+    let answered_after = began.elapsed();
+    assert_eq!(me.code(), "SERVICE_UNAVAILABLE");
+    assert!(
+        answered_after < Duration::from_secs(4),
+        "bounded by the query timeout: {answered_after:?}"
+    );
+    eprintln!(
+        "frozen: me -> {} after {} ms",
+        me.code(),
+        answered_after.as_millis()
+    );
+    let login = app.login_answer("hana", "pw", None).await;
+    assert_eq!(login.code(), "SERVICE_UNAVAILABLE");
+    assert_eq!(ready_status(&app).await, 503);
+
+    proxy.restore().await;
+    let restored_at = Instant::now();
+    loop {
+        let me = app
+            .graphql_as(&access_token(&session), "{ me { userName } }")
+            .await;
+        if me.body.get("errors").is_none() {
+            break;
+        }
+        assert!(
+            restored_at.elapsed() < Duration::from_secs(15),
+            "no recovery: {}",
+            me.body
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "thawed: recovered {} ms after restore",
+        restored_at.elapsed().as_millis()
+    );
+    let listed = app
+        .graphql_as(&access_token(&session), "{ mySessions { id } }")
+        .await;
+    assert_eq!(
+        listed.data("mySessions").as_array().map(Vec::len),
+        Some(1),
+        "the failed login added nothing"
     );
 }
