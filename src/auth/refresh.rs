@@ -24,7 +24,7 @@ const MAX_ATTEMPTS: usize = 4;
 
 /// Trades a refresh token for new tokens.
 pub async fn refresh(app: &App, presented_token: &str) -> Result<IssuedTokens, AppError> {
-    let result = refresh_counted(app, presented_token).await;
+    let result = exchange(app, presented_token).await;
     if let Err(error) = &result {
         app.metrics
             .refreshes
@@ -34,7 +34,8 @@ pub async fn refresh(app: &App, presented_token: &str) -> Result<IssuedTokens, A
     result
 }
 
-async fn refresh_counted(app: &App, presented_token: &str) -> Result<IssuedTokens, AppError> {
+/// The rules of the module doc; `refresh` counts the outcome.
+async fn exchange(app: &App, presented_token: &str) -> Result<IssuedTokens, AppError> {
     let presented = app
         .refresh_tokens
         .parse(presented_token)
@@ -51,11 +52,11 @@ async fn refresh_counted(app: &App, presented_token: &str) -> Result<IssuedToken
             return Err(AppError::InvalidRefreshToken);
         }
         let now = clock::now();
-        if sessions::ensure_live(app, &mut conn, &session.state(), &user, now)
-            .await
-            .is_err()
-        {
-            return Err(AppError::InvalidRefreshToken);
+        // An ended or expired session, or a disabled user: the token is dead.
+        match sessions::ensure_live(app, &mut conn, &session.state(), &user, now).await {
+            Ok(()) => {}
+            Err(AppError::SessionRevoked) => return Err(AppError::InvalidRefreshToken),
+            Err(other) => return Err(other),
         }
         let current = session.refresh_generation;
         if presented.generation == current {
