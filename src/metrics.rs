@@ -30,79 +30,74 @@ pub struct Metrics {
 impl Metrics {
     pub fn new() -> Metrics {
         let registry = Registry::new();
-        let metrics = Metrics {
-            requests: IntCounterVec::new(
-                Opts::new(
-                    "authql_graphql_requests_total",
-                    "GraphQL operations by operation and outcome",
+        Metrics {
+            requests: registered(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new(
+                        "authql_graphql_requests_total",
+                        "GraphQL operations by operation and outcome",
+                    ),
+                    &["operation", "outcome"],
                 ),
-                &["operation", "outcome"],
-            )
-            .unwrap_or_else(|e| unreachable!("static metric definition: {e}")),
-            request_seconds: HistogramVec::new(
-                HistogramOpts::new(
-                    "authql_graphql_request_duration_seconds",
-                    "GraphQL operation latency",
-                )
-                .buckets(vec![
-                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-                ]),
-                &["operation", "outcome"],
-            )
-            .unwrap_or_else(|e| unreachable!("static metric definition: {e}")),
-            logins: IntCounterVec::new(
-                Opts::new("authql_logins_total", "Logins by outcome"),
-                &["outcome"],
-            )
-            .unwrap_or_else(|e| unreachable!("static metric definition: {e}")),
-            refreshes: IntCounterVec::new(
-                Opts::new("authql_refreshes_total", "Refresh-token calls by outcome"),
-                &["outcome"],
-            )
-            .unwrap_or_else(|e| unreachable!("static metric definition: {e}")),
-            refresh_reuse_detected: IntCounter::new(
-                "authql_refresh_reuse_detected_total",
-                "Used-up refresh tokens presented after the grace window",
-            )
-            .unwrap_or_else(|e| unreachable!("static metric definition: {e}")),
-            sessions_opened: IntCounter::new(
-                "authql_sessions_opened_total",
-                "Sessions opened by login",
-            )
-            .unwrap_or_else(|e| unreachable!("static metric definition: {e}")),
-            sessions_ended: IntCounterVec::new(
-                Opts::new("authql_sessions_ended_total", "Sessions ended, by reason"),
-                &["reason"],
-            )
-            .unwrap_or_else(|e| unreachable!("static metric definition: {e}")),
-            pool_connections: IntGaugeVec::new(
-                Opts::new(
-                    "authql_db_pool_connections",
-                    "Database pool connections by state",
+            ),
+            request_seconds: registered(
+                &registry,
+                HistogramVec::new(
+                    HistogramOpts::new(
+                        "authql_graphql_request_duration_seconds",
+                        "GraphQL operation latency",
+                    )
+                    .buckets(vec![
+                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                        5.0,
+                    ]),
+                    &["operation", "outcome"],
                 ),
-                &["state"],
-            )
-            .unwrap_or_else(|e| unreachable!("static metric definition: {e}")),
+            ),
+            logins: registered(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new("authql_logins_total", "Logins by outcome"),
+                    &["outcome"],
+                ),
+            ),
+            refreshes: registered(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new("authql_refreshes_total", "Refresh-token calls by outcome"),
+                    &["outcome"],
+                ),
+            ),
+            refresh_reuse_detected: registered(
+                &registry,
+                IntCounter::new(
+                    "authql_refresh_reuse_detected_total",
+                    "Used-up refresh tokens presented after the grace window",
+                ),
+            ),
+            sessions_opened: registered(
+                &registry,
+                IntCounter::new("authql_sessions_opened_total", "Sessions opened by login"),
+            ),
+            sessions_ended: registered(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new("authql_sessions_ended_total", "Sessions ended, by reason"),
+                    &["reason"],
+                ),
+            ),
+            pool_connections: registered(
+                &registry,
+                IntGaugeVec::new(
+                    Opts::new(
+                        "authql_db_pool_connections",
+                        "Database pool connections by state",
+                    ),
+                    &["state"],
+                ),
+            ),
             registry,
-        };
-        metrics.register_all();
-        metrics
-    }
-
-    fn register_all(&self) {
-        let collectors: [Box<dyn prometheus::core::Collector>; 8] = [
-            Box::new(self.requests.clone()),
-            Box::new(self.request_seconds.clone()),
-            Box::new(self.logins.clone()),
-            Box::new(self.refreshes.clone()),
-            Box::new(self.refresh_reuse_detected.clone()),
-            Box::new(self.sessions_opened.clone()),
-            Box::new(self.sessions_ended.clone()),
-            Box::new(self.pool_connections.clone()),
-        ];
-        for collector in collectors {
-            // Names are distinct constants and the registry is new.
-            let _ = self.registry.register(collector);
         }
     }
 
@@ -132,6 +127,17 @@ impl Metrics {
         }
         String::from_utf8_lossy(&text).into_owned()
     }
+}
+
+/// Registers a metric built from constant, valid definitions: neither the
+/// building nor the registering (distinct names, a new registry) can fail.
+fn registered<M>(registry: &Registry, built: prometheus::Result<M>) -> M
+where
+    M: prometheus::core::Collector + Clone + 'static,
+{
+    let metric = built.unwrap_or_else(|error| unreachable!("static metric definition: {error}"));
+    let _ = registry.register(Box::new(metric.clone()));
+    metric
 }
 
 impl Default for Metrics {
