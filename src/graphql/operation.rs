@@ -1,8 +1,9 @@
 //! A short, bounded label for an operation, for logs and metrics: the root
 //! fields it selects (`login`, `me+mySessions`), never client-chosen text.
 
+use async_graphql::Positioned;
 use async_graphql::Request;
-use async_graphql::parser::types::{DocumentOperations, Selection};
+use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
 const KNOWN_ROOT_FIELDS: [&str; 10] = [
@@ -18,13 +19,14 @@ const KNOWN_ROOT_FIELDS: [&str; 10] = [
     "__type",
 ];
 
-/// The label of the operation a request selects ("invalid" when it does not parse).
-pub fn label(request: &mut Request) -> String {
-    let operation_name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
-        return "invalid".into();
-    };
-    let operation = match (&document.operations, operation_name.as_deref()) {
+/// The operation a document runs for `operation_name`, as async-graphql
+/// picks it; None when the name matches nothing, or is missing and several
+/// operations are defined.
+pub fn selected<'a>(
+    operations: &'a DocumentOperations,
+    operation_name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
+    match (operations, operation_name) {
         (DocumentOperations::Single(operation), _) => Some(operation),
         (DocumentOperations::Multiple(operations), Some(name)) => operations
             .iter()
@@ -35,7 +37,16 @@ pub fn label(request: &mut Request) -> String {
             operations.values().next()
         }
         (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+/// The label of the operation a request selects ("invalid" when it does not parse).
+pub fn label(request: &mut Request) -> String {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return "invalid".into();
     };
+    let operation = selected(&document.operations, operation_name.as_deref());
     let Some(operation) = operation else {
         return "invalid".into();
     };

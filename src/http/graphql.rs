@@ -214,15 +214,16 @@ fn single_error(message: &str, code: &'static str) -> HttpResponse {
 /// Whether the operation a request would run is a mutation or subscription.
 fn selects_mutation(operations: &DocumentOperations, operation_name: Option<&str>) -> bool {
     let is_write = |ty: OperationType| ty != OperationType::Query;
-    match (operations, operation_name) {
-        (DocumentOperations::Single(op), _) => is_write(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops
-            .iter()
-            .find(|(op_name, _)| op_name.as_str() == name)
-            .is_some_and(|(_, op)| is_write(op.node.ty)),
-        // Without a name async-graphql refuses a multi-operation document;
+    match crate::graphql::operation::selected(operations, operation_name) {
+        Some(operation) => is_write(operation.node.ty),
+        // Several operations and no name: async-graphql refuses the document;
         // refuse here too if any of them writes.
-        (DocumentOperations::Multiple(ops), None) => ops.values().any(|op| is_write(op.node.ty)),
+        None if operation_name.is_none() => match operations {
+            DocumentOperations::Multiple(ops) => ops.values().any(|op| is_write(op.node.ty)),
+            DocumentOperations::Single(op) => is_write(op.node.ty),
+        },
+        // A name that matches nothing: async-graphql answers that error.
+        None => false,
     }
 }
 
