@@ -2,108 +2,13 @@
 //! (or frozen) and restored. Requests answer SERVICE_UNAVAILABLE within a bounded time
 //! and change nothing, `/readyz` turns 503, and service resumes by itself.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::Request;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Mutex, watch};
-use tokio::task::JoinHandle;
 
 use crate::harness::{TestApp, TestDb, access_token, base_vars, mysql_server_url, refresh_token};
-
-/// What the proxy does with traffic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// Forwards both ways.
-    Open,
-    /// Closes every connection and refuses new ones: a database that is down.
-    Cut,
-    /// Keeps connections open but forwards nothing: a database that hangs or
-    /// a network that drops packets.
-    Frozen,
-}
-
-/// A loopback TCP proxy between authql and MariaDB that can fail on demand.
-struct FaultyProxy {
-    port: u16,
-    mode: watch::Sender<Mode>,
-    links: Arc<Mutex<Vec<JoinHandle<()>>>>,
-}
-
-impl FaultyProxy {
-    async fn start(upstream: String) -> FaultyProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        let port = listener.local_addr().expect("proxy address").port();
-        let (mode, _) = watch::channel(Mode::Open);
-        let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let (accept_mode, accept_links) = (mode.clone(), links.clone());
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                let mut mode = accept_mode.subscribe();
-                if *mode.borrow() == Mode::Cut {
-                    drop(client);
-                    continue;
-                }
-                let upstream = upstream.clone();
-                let link = tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(&upstream).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = async { mode.wait_for(|mode| *mode == Mode::Frozen).await.is_ok() } => {
-                            // Hold both sockets open, silent, until aborted.
-                            std::future::pending::<()>().await;
-                        }
-                    }
-                });
-                accept_links.lock().await.push(link);
-            }
-        });
-        FaultyProxy { port, mode, links }
-    }
-
-    async fn close_links(&self) {
-        for link in self.links.lock().await.drain(..) {
-            link.abort();
-            // Wait until the task is gone and both sockets are closed.
-            let _ = link.await;
-        }
-    }
-
-    async fn cut(&self) {
-        self.mode.send_replace(Mode::Cut);
-        self.close_links().await;
-    }
-
-    fn freeze(&self) {
-        self.mode.send_replace(Mode::Frozen);
-    }
-
-    /// Back to normal; connections that hung are closed, as a peer that
-    /// comes back would reset them.
-    async fn restore(&self) {
-        self.close_links().await;
-        self.mode.send_replace(Mode::Open);
-    }
-
-    /// A `mysql://` URL for `database` through this proxy.
-    fn url(&self, server_url: &str, database: &str) -> String {
-        // prefer_socket=false: the driver would otherwise switch to MariaDB's
-        // Unix socket on loopback and go around the proxy.
-        let user = server_url
-            .trim_start_matches("mysql://")
-            .rsplit_once('@')
-            .map(|(user, _)| format!("{user}@"))
-            .unwrap_or_default();
-        format!(
-            "mysql://{user}127.0.0.1:{}/{database}?prefer_socket=false",
-            self.port
-        )
-    }
-}
+use crate::proxy::FaultyProxy;
 
 /// A MySQL test app whose database is reached through a [`FaultyProxy`].
 async fn app_behind_proxy(extra: &[(&str, &str)]) -> Option<(TestApp, FaultyProxy)> {
