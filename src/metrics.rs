@@ -8,7 +8,7 @@ use prometheus::{
     TextEncoder,
 };
 
-use crate::db::PoolUse;
+use crate::db::{Discard, PoolUse};
 
 /// The service's counters, histograms and gauges.
 pub struct Metrics {
@@ -25,6 +25,12 @@ pub struct Metrics {
     /// Sessions ended, by the reason kept in `end_reason`.
     pub sessions_ended: IntCounterVec,
     pool_connections: IntGaugeVec,
+    /// Connections closed instead of reused, by [`Discard`] reason; follows
+    /// the pool's own counts when rendered.
+    pool_discarded: IntCounterVec,
+    /// Held while the pool's counts are copied, so that two scrapes at once
+    /// cannot both add the same difference.
+    pool_discarded_sync: std::sync::Mutex<()>,
 }
 
 impl Metrics {
@@ -97,6 +103,17 @@ impl Metrics {
                     &["state"],
                 ),
             ),
+            pool_discarded: registered(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new(
+                        "authql_db_connections_discarded_total",
+                        "Database connections closed instead of reused: lost, interrupted mid-statement, or answering for another statement",
+                    ),
+                    &["reason"],
+                ),
+            ),
+            pool_discarded_sync: std::sync::Mutex::new(()),
             registry,
         }
     }
@@ -120,6 +137,12 @@ impl Metrics {
             self.pool_connections
                 .with_label_values(&[state])
                 .set(i64::try_from(value).unwrap_or(i64::MAX));
+        }
+        if let Ok(_synced) = self.pool_discarded_sync.lock() {
+            for (reason, total) in Discard::ALL.into_iter().zip(pool.discarded) {
+                let counter = self.pool_discarded.with_label_values(&[reason.label()]);
+                counter.inc_by(total.saturating_sub(counter.get()));
+            }
         }
         let mut text = Vec::new();
         if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut text) {

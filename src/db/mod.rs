@@ -1,11 +1,49 @@
 //! Storage: which backend `DATABASE_URL` names, the connection pool over either
 //! backend, and `with_conn!`, which runs one diesel query body on whichever
 //! connection a request holds.
+//!
+//! # Interrupted queries
+//!
+//! A MySQL connection is a byte stream: a statement whose future is dropped
+//! after it was sent but before its whole answer was read leaves that answer
+//! in the socket, and the next statement on the connection would read it as
+//! its own (another user's row, or "packet out of order"). A future is dropped
+//! when a client hangs up, when the query timeout fires, when a caller's own
+//! timeout gives up (`/readyz`), or when a task panics. Two defences, both
+//! kept, each enough on its own for the cases it covers:
+//!
+//! - **Work runs to its end.** The HTTP layer runs each GraphQL request on a
+//!   task of its own that does not die with the client's connection, so a
+//!   client that hangs up interrupts nothing: its statements finish and its
+//!   connection goes back to the pool clean. Finishing is also what the
+//!   client may expect of a login or logout it sent, and it costs the pool
+//!   nothing, where discarding would turn every hang-up into a fresh
+//!   connection (a handshake and authentication on the server: an
+//!   amplification anyone could trigger by closing sockets).
+//! - **A connection interrupted mid-statement is never reused.** `with_conn!`
+//!   marks the [`DbConn`] busy for the length of its body; a `DbConn` dropped
+//!   while still busy (a timeout, a panic, any caller that gives up) is
+//!   detached from the pool and closed instead of being returned. This needs
+//!   no round trip in the steady state; a ping per checkout would cost one per
+//!   request and is deliberately not done.
+//!
+//! On top of that, lookups by key check that the row that came back is the row
+//! they asked for (see [`expect_key`]). A mismatch, or a row that does not
+//! decode, means the connection answered for another statement: it is
+//! discarded and the request fails as an internal error, never answered with
+//! that row.
+//!
+//! SQLite runs each statement on a blocking thread that holds the connection
+//! for its whole length, so an abandoned caller cannot leave half an answer
+//! behind; a transaction left open by an abandoned caller is caught by the
+//! same busy mark (and by diesel-async's own check for open transactions when
+//! a connection is recycled).
 
 pub mod migrate;
 pub mod models;
 pub mod schema;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -46,22 +84,54 @@ pub enum PooledConn {
     Sqlite(Object<SqliteConn>),
 }
 
-/// A connection checked out of a [`DbPool`]. A connection that failed at the
-/// connection level (the server went away) is discarded when dropped instead
-/// of going back to the pool, and makes the pool verify its other idle
-/// connections before handing them out again.
+/// A connection checked out of a [`DbPool`]. It goes back to the pool when
+/// dropped, unless it can no longer be trusted: it failed at the connection
+/// level (the server went away), a statement on it was interrupted, or it
+/// answered with a row that was not asked for. Such a connection is closed
+/// instead, and a lost one makes the pool verify its other idle connections
+/// before handing them out again.
 pub struct DbConn {
     // Only `Drop` empties this.
     conn: Option<PooledConn>,
     health: Arc<PoolHealth>,
     query_timeout: Duration,
-    lost: bool,
+    /// A `with_conn!` body started and has not finished.
+    query_in_flight: bool,
+    discard: Option<Discard>,
 }
 
-/// When the pool last saw a connection fail, shared by its connections.
+/// Why a connection is closed instead of going back to the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discard {
+    /// The server went away, or did not answer in time.
+    Lost,
+    /// Dropped with a statement in flight: its answer may still be unread.
+    Interrupted,
+    /// It answered with a row other than the one asked for, or with one that
+    /// does not decode.
+    WrongAnswer,
+}
+
+impl Discard {
+    /// Every reason, for metrics.
+    pub const ALL: [Discard; 3] = [Discard::Lost, Discard::Interrupted, Discard::WrongAnswer];
+
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Discard::Lost => "lost",
+            Discard::Interrupted => "interrupted",
+            Discard::WrongAnswer => "wrong_answer",
+        }
+    }
+}
+
+/// When the pool last saw a connection fail, and how many it discarded, shared
+/// by its connections.
 #[derive(Default)]
 struct PoolHealth {
     last_connection_failure: Mutex<Option<Instant>>,
+    discarded: [AtomicU64; Discard::ALL.len()],
 }
 
 impl PoolHealth {
@@ -69,6 +139,10 @@ impl PoolHealth {
         if let Ok(mut last) = self.last_connection_failure.lock() {
             *last = Some(Instant::now());
         }
+    }
+
+    fn record_discard(&self, reason: Discard) {
+        self.discarded[reason as usize].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Whether an idle connection must be checked before use: it sat idle
@@ -110,21 +184,41 @@ impl DbConn {
         matches!(self.conn, Some(PooledConn::Mysql(_)))
     }
 
-    /// Notes a query's outcome; a lost connection will not be reused.
+    /// Marks a statement as started, for [`with_conn!`]: until
+    /// [`DbConn::observe`] sees its outcome, dropping this connection closes it.
+    pub fn begin_query(&mut self) {
+        self.query_in_flight = true;
+    }
+
+    /// Notes a statement's outcome; a connection that failed, or answered
+    /// for another statement, will not be reused.
     pub fn observe<T>(&mut self, result: &QueryResult<T>) {
-        if let Err(error) = result
-            && is_connection_error(error)
-        {
-            self.lost = true;
+        self.query_in_flight = false;
+        let Err(error) = result else {
+            return;
+        };
+        if is_connection_error(error) {
+            self.discard = Some(Discard::Lost);
             self.health.record_failure();
+        } else if is_wrong_answer(error) {
+            self.discard = Some(Discard::WrongAnswer);
         }
     }
 }
 
 impl Drop for DbConn {
     fn drop(&mut self) {
-        if !self.lost {
+        let reason = if self.query_in_flight {
+            Some(Discard::Interrupted)
+        } else {
+            self.discard
+        };
+        let Some(reason) = reason else {
             return;
+        };
+        self.health.record_discard(reason);
+        if reason == Discard::Interrupted {
+            tracing::debug!("closing a database connection whose statement was interrupted");
         }
         // Detach from the pool and close, so the slot is refilled afresh.
         match self.conn.take() {
@@ -133,6 +227,37 @@ impl Drop for DbConn {
             None => {}
         }
     }
+}
+
+/// A row that came back for a lookup by key but is not the row asked for.
+#[derive(Debug, thiserror::Error)]
+#[error("the database answered with {what} {got:?} to a lookup of {asked:?}")]
+pub struct WrongRow {
+    what: &'static str,
+    asked: String,
+    got: String,
+}
+
+/// Fails unless a looked-up row's key (`got`) is the one asked for. Call it
+/// inside the `with_conn!` body, so that a mismatch discards the connection.
+pub fn expect_key(what: &'static str, asked: &str, got: &str) -> QueryResult<()> {
+    if asked == got {
+        return Ok(());
+    }
+    Err(diesel::result::Error::DeserializationError(Box::new(
+        WrongRow {
+            what,
+            asked: asked.to_owned(),
+            got: got.to_owned(),
+        },
+    )))
+}
+
+/// Whether a statement's answer cannot have been its own: a row other than
+/// the one asked for, or one that does not decode into the columns selected
+/// (which the schema rules out for a connection that is in step).
+pub fn is_wrong_answer(error: &diesel::result::Error) -> bool {
+    matches!(error, diesel::result::Error::DeserializationError(_))
 }
 
 /// Runs a query body, failing it as a lost connection after `timeout`.
@@ -175,12 +300,15 @@ pub fn is_connection_error(error: &diesel::result::Error) -> bool {
 /// Runs `$body` with `$c` bound to `&mut` the concrete connection. The body is
 /// compiled once per backend, so it must only use portable diesel features.
 /// It must evaluate to a `QueryResult`, which the connection observes; a body
-/// that takes longer than the query timeout fails as a lost connection.
+/// that takes longer than the query timeout fails as a lost connection, and
+/// one that never finishes (its future dropped) leaves the connection marked
+/// busy, so that it is closed rather than reused.
 #[macro_export]
 macro_rules! with_conn {
     ($conn:expr, |$c:ident| $body:expr) => {{
         let db_conn: &mut $crate::db::DbConn = $conn;
         let timeout = db_conn.query_timeout();
+        db_conn.begin_query();
         let result = match db_conn.pooled() {
             $crate::db::PooledConn::Mysql($c) => {
                 let $c: &mut ::diesel_async::AsyncMysqlConnection = &mut *$c;
@@ -245,6 +373,9 @@ pub struct PoolUse {
     pub open: usize,
     pub in_use: usize,
     pub waiting: usize,
+    /// Connections closed instead of reused since start, by [`Discard`] reason
+    /// (indexed like [`Discard::ALL`]).
+    pub discarded: [u64; Discard::ALL.len()],
 }
 
 /// Why a pool could not be built.
@@ -316,7 +447,8 @@ impl DbPool {
             conn: Some(conn),
             health: self.health.clone(),
             query_timeout: self.query_timeout,
-            lost: false,
+            query_in_flight: false,
+            discard: None,
         })
     }
 
@@ -339,6 +471,8 @@ impl DbPool {
             open: status.size,
             in_use: status.size.saturating_sub(status.available),
             waiting: status.waiting,
+            discarded: Discard::ALL
+                .map(|reason| self.health.discarded[reason as usize].load(Ordering::Relaxed)),
         }
     }
 

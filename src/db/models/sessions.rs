@@ -6,9 +6,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::db::DbConn;
 use crate::db::models::users::UserRecord;
 use crate::db::schema::{user_login_sessions as sessions, users};
+use crate::db::{DbConn, expect_key};
 use crate::with_conn;
 
 /// A session row.
@@ -126,14 +126,29 @@ pub async fn find_state_with_user(
     session_id: &str,
 ) -> QueryResult<Option<(SessionState, UserRecord)>> {
     with_conn!(conn, |c| {
-        sessions::table
+        let found = sessions::table
             .inner_join(users::table)
             .filter(sessions::id.eq(session_id))
             .select((SessionState::as_select(), UserRecord::as_select()))
-            .first(c)
+            .first::<(SessionState, UserRecord)>(c)
             .await
-            .optional()
+            .optional()?;
+        if let Some((session, user)) = &found {
+            expect_session_and_user(session_id, &session.id, &session.user_id, &user.id)?;
+        }
+        Ok(found)
     })
+}
+
+/// The rows of a session lookup are the session asked for and its own user.
+fn expect_session_and_user(
+    asked_session_id: &str,
+    session_id: &str,
+    session_user_id: &str,
+    user_id: &str,
+) -> QueryResult<()> {
+    expect_key("session", asked_session_id, session_id)?;
+    expect_key("user", session_user_id, user_id)
 }
 
 /// A whole session row and its user, in one round trip.
@@ -142,13 +157,17 @@ pub async fn find_with_user(
     session_id: &str,
 ) -> QueryResult<Option<(SessionRecord, UserRecord)>> {
     with_conn!(conn, |c| {
-        sessions::table
+        let found = sessions::table
             .inner_join(users::table)
             .filter(sessions::id.eq(session_id))
             .select((SessionRecord::as_select(), UserRecord::as_select()))
-            .first(c)
+            .first::<(SessionRecord, UserRecord)>(c)
             .await
-            .optional()
+            .optional()?;
+        if let Some((session, user)) = &found {
+            expect_session_and_user(session_id, &session.id, &session.user_id, &user.id)?;
+        }
+        Ok(found)
     })
 }
 
@@ -159,7 +178,7 @@ pub async fn list_open(
     now: NaiveDateTime,
 ) -> QueryResult<Vec<SessionView>> {
     with_conn!(conn, |c| {
-        sessions::table
+        let listed = sessions::table
             .filter(sessions::user_id.eq(user_id))
             .filter(sessions::ended_at.is_null())
             .filter(sessions::expires_at.gt(now))
@@ -169,8 +188,12 @@ pub async fn list_open(
                 sessions::id.asc(),
             ))
             .select(SessionView::as_select())
-            .load(c)
-            .await
+            .load::<SessionView>(c)
+            .await?;
+        for session in &listed {
+            expect_key("session owner", user_id, &session.user_id)?;
+        }
+        Ok(listed)
     })
 }
 

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
 use diesel_async::RunQueryDsl;
 
-use crate::db::DbConn;
 use crate::db::schema::login_throttle as throttle;
+use crate::db::{DbConn, expect_key};
 use crate::with_conn;
 
 /// A key's count and when its window began.
@@ -60,12 +60,20 @@ pub async fn count_attempt(
 /// The current window of `key`, if any attempt was counted.
 pub async fn window(conn: &mut DbConn, key: &str) -> QueryResult<Option<Window>> {
     with_conn!(conn, |c| {
-        throttle::table
+        let found = throttle::table
             .filter(throttle::throttle_key.eq(key))
-            .select((throttle::failure_count, throttle::window_started_at))
-            .first::<Window>(c)
+            .select((
+                throttle::throttle_key,
+                (throttle::failure_count, throttle::window_started_at),
+            ))
+            .first::<(String, Window)>(c)
             .await
-            .optional()
+            .optional()?;
+        let Some((found_key, window)) = found else {
+            return Ok(None);
+        };
+        expect_key("throttle key", key, &found_key)?;
+        Ok(Some(window))
     })
 }
 

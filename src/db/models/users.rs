@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
-use crate::db::DbConn;
 use crate::db::schema::{user_login_sessions, users};
+use crate::db::{DbConn, expect_key};
 use crate::with_conn;
 
 /// A user may log in.
@@ -64,23 +64,38 @@ pub async fn find_credentials(
     user_name_key: &str,
 ) -> QueryResult<Option<(UserRecord, String)>> {
     with_conn!(conn, |c| {
-        users::table
+        let found = users::table
             .filter(users::user_name_key.eq(user_name_key))
-            .select((UserRecord::as_select(), users::password_hash))
-            .first(c)
+            .select((
+                UserRecord::as_select(),
+                users::password_hash,
+                users::user_name_key,
+            ))
+            .first::<(UserRecord, String, String)>(c)
             .await
-            .optional()
+            .optional()?;
+        let Some((user, password_hash, found_key)) = found else {
+            return Ok(None);
+        };
+        expect_key("user name", user_name_key, &found_key)?;
+        Ok(Some((user, password_hash)))
     })
 }
 
 /// The users with these ids, in no particular order.
 pub async fn find_by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<UserRecord>> {
     with_conn!(conn, |c| {
-        users::table
+        let found = users::table
             .filter(users::id.eq_any(ids))
             .select(UserRecord::as_select())
-            .load(c)
-            .await
+            .load::<UserRecord>(c)
+            .await?;
+        for user in &found {
+            if !ids.contains(&user.id) {
+                expect_key("user", &ids.join(","), &user.id)?;
+            }
+        }
+        Ok(found)
     })
 }
 
