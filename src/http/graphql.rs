@@ -58,9 +58,44 @@ pub async fn post_graphql(
     };
     let client = client_info(&state, &parts);
     let authorization = authorization(&parts.headers);
-    let response = match batch {
+    GraphQLResponse::from(run_to_completion(&state, batch, authorization, client).await)
+        .into_response()
+}
+
+/// Runs a request's operations on a task of their own and waits for them. A
+/// client that hangs up drops this handler's future but not the task, so no
+/// statement is cut half way and what the client asked for is done or not
+/// done as a whole (see `crate::db`, "Interrupted queries").
+async fn run_to_completion(
+    state: &HttpState,
+    batch: BatchRequest,
+    authorization: Option<String>,
+    client: ClientInfo,
+) -> BatchResponse {
+    let state = state.clone();
+    let work = tokio::spawn(async move { run_batch(&state, batch, &authorization, &client).await });
+    match work.await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(%error, "a GraphQL request's task failed");
+            BatchResponse::Single(Response::from_errors(vec![with_code(
+                ServerError::new("internal server error", None),
+                "INTERNAL_SERVER_ERROR",
+            )]))
+        }
+    }
+}
+
+/// Runs one operation, or each of a batch in turn.
+async fn run_batch(
+    state: &HttpState,
+    batch: BatchRequest,
+    authorization: &Option<String>,
+    client: &ClientInfo,
+) -> BatchResponse {
+    match batch {
         BatchRequest::Single(request) => {
-            BatchResponse::Single(execute(&state, request, &authorization, &client).await)
+            BatchResponse::Single(execute(state, request, authorization, client).await)
         }
         BatchRequest::Batch(requests) if requests.len() > MAX_BATCH_OPERATIONS => {
             let error = ServerError::new(
@@ -75,12 +110,11 @@ pub async fn post_graphql(
         BatchRequest::Batch(requests) => {
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                responses.push(execute(&state, request, &authorization, &client).await);
+                responses.push(execute(state, request, authorization, client).await);
             }
             BatchResponse::Batch(responses)
         }
-    };
-    GraphQLResponse::from(response).into_response()
+    }
 }
 
 /// The query string of a GET.
@@ -138,7 +172,8 @@ pub async fn get_graphql(
     }
     let client = client_info(&state, &parts);
     let authorization = authorization(&parts.headers);
-    GraphQLResponse::from(execute(&state, graphql_request, &authorization, &client).await)
+    let batch = BatchRequest::Single(graphql_request);
+    GraphQLResponse::from(run_to_completion(&state, batch, authorization, client).await)
         .into_response()
 }
 
