@@ -1,4 +1,4 @@
-//! The load benchmark of issue 6: starts `authql serve` on a fresh SQLite file
+//! The load benchmark: starts `authql serve` on a fresh SQLite file
 //! or MySQL database, creates users and sessions, and drives the server over
 //! HTTP with N concurrent keep-alive connections for a fixed time per scenario.
 //!
@@ -14,10 +14,13 @@
 //! Scenarios: `baseline` (`{ __typename }`, no token), `me` (each worker its
 //! own session), `mySessions` (a user with 10 sessions), `refresh` (each worker
 //! rotating its own sessions' refresh tokens), `login` (right passwords, spread
-//! over several user names), and `me_during_login_flood` (`me` while other
-//! workers flood `login`). Each reports requests/s, p50, p99, p99.9 and errors;
+//! over several user names), `me_during_login_flood` (`me` while other
+//! workers flood `login`), and `disconnects` (`me`, every answer checked to be
+//! the caller's own, while `--flood-connections` workers send `mySessions` and
+//! hang up without reading the answer; a wrong answer is an error and the
+//! budget allows none). Each reports requests/s, p50, p99, p99.9 and errors;
 //! the run also reports the server's start-to-first-answer time on a migrated
-//! database, its RSS idle and at peak, and the budget of issue 6 as ratios.
+//! database, its RSS idle and at peak, and the performance budget as ratios.
 //!
 //! The server is built with `cargo build --release --bin authql` into the same
 //! target directory (or given with `--server-bin`), runs in a temporary

@@ -156,6 +156,32 @@ impl Connection {
     }
 }
 
+/// Opens a connection, sends the request and closes the connection without
+/// waiting for the answer: a client that vanishes mid-request.
+pub async fn send_and_hang_up(addr: SocketAddr, request: &GqlRequest) -> Result<(), Failure> {
+    use tokio::io::AsyncWriteExt;
+    let mut head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        request.body.len()
+    );
+    if let Some(authorization) = request.authorization.as_ref().and_then(|v| v.to_str().ok()) {
+        head.push_str(&format!("Authorization: {authorization}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut stream = match TcpStream::connect(addr).await {
+        Ok(stream) => stream,
+        Err(_) => {
+            tokio::time::sleep(RECONNECT_PAUSE).await;
+            return Err("connect".into());
+        }
+    };
+    let whole = [head.as_bytes(), &request.body].concat();
+    stream
+        .write_all(&whole)
+        .await
+        .map_err(|_| "send".to_owned())
+}
+
 /// A GraphQL answer: `data`, or the code of its first error.
 #[derive(Deserialize)]
 struct Answer<T> {

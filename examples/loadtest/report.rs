@@ -1,5 +1,5 @@
 //! The report of one run: per-scenario numbers, the server's start time and
-//! memory, the hashing bound, and the budget of issue 6 as ratios measured in
+//! memory, the hashing bound, and the performance budget as ratios measured in
 //! the same run. Printed as a plain text table, or as JSON with `--json`.
 
 use std::fmt::Write as _;
@@ -74,14 +74,23 @@ pub struct Hashing {
     pub parallel_verifies_per_sec: f64,
 }
 
-/// One scenario's line; `login_beside` is the flood of `me_during_login_flood`.
+/// One scenario's line; `beside` is the load that ran beside it (the login
+/// flood of `me_during_login_flood`, the hang-ups of `disconnects`).
 #[derive(Debug, Serialize)]
 pub struct ScenarioRow {
     pub scenario: &'static str,
     #[serde(flatten)]
     pub summary: Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub login_beside: Option<Summary>,
+    pub beside: Option<BesideRow>,
+}
+
+/// The load beside a scenario, with what it was.
+#[derive(Debug, Serialize)]
+pub struct BesideRow {
+    pub what: &'static str,
+    #[serde(flatten)]
+    pub summary: Summary,
 }
 
 impl From<Outcome> for ScenarioRow {
@@ -89,7 +98,9 @@ impl From<Outcome> for ScenarioRow {
         ScenarioRow {
             scenario: outcome.scenario.name(),
             summary: outcome.summary,
-            login_beside: outcome.beside,
+            beside: outcome
+                .beside
+                .map(|(what, summary)| BesideRow { what, summary }),
         }
     }
 }
@@ -102,6 +113,7 @@ pub enum Unit {
     Times,
     Mb,
     Ms,
+    Count,
 }
 
 /// One line of the budget: measured against its limit.
@@ -134,7 +146,7 @@ impl BudgetLine {
     }
 }
 
-/// The budget of issue 6, for the scenarios that ran.
+/// The performance budget, for the scenarios that ran.
 pub fn budget(rows: &[ScenarioRow], server: &ServerNumbers, hashing: &Hashing) -> Vec<BudgetLine> {
     let find = |name: &str| rows.iter().find(|r| r.scenario == name);
     let rps = |name: &str| find(name).map(|r| r.summary.requests_per_sec);
@@ -177,6 +189,17 @@ pub fn budget(rows: &[ScenarioRow], server: &ServerNumbers, hashing: &Hashing) -
             Unit::Times,
         ));
     }
+    if let Some(row) = find("disconnects") {
+        // Every failed `me` beside the hang-ups is an answer a live session
+        // should not have had: none is allowed.
+        lines.push(BudgetLine::new(
+            "disconnects: wrong answers",
+            row.summary.errors as f64,
+            false,
+            0.0,
+            Unit::Count,
+        ));
+    }
     lines.push(BudgetLine::new(
         "RSS idle",
         server.rss_idle_mb,
@@ -206,7 +229,7 @@ impl Report {
     pub fn has_errors(&self) -> bool {
         !self.server.exited_cleanly
             || self.scenarios.iter().any(|row| {
-                row.summary.errors > 0 || row.login_beside.as_ref().is_some_and(|s| s.errors > 0)
+                row.summary.errors > 0 || row.beside.as_ref().is_some_and(|b| b.summary.errors > 0)
             })
     }
 
@@ -246,8 +269,8 @@ impl Report {
         );
         for row in &self.scenarios {
             write_row(out, row.scenario, &row.summary);
-            if let Some(beside) = &row.login_beside {
-                write_row(out, "  (login flood beside)", beside);
+            if let Some(beside) = &row.beside {
+                write_row(out, &format!("  ({} beside)", beside.what), &beside.summary);
             }
         }
     }
@@ -284,7 +307,7 @@ impl Report {
     fn write_budget(&self, out: &mut String) {
         let _ = writeln!(
             out,
-            "\nbudget of issue 6 (set for MySQL, 32 connections){}",
+            "\nperformance budget (set for MySQL, 32 connections){}",
             if self.backend == "mysql" {
                 ""
             } else {
@@ -308,7 +331,7 @@ impl Report {
 
     fn write_errors(&self, out: &mut String) {
         for row in &self.scenarios {
-            let beside = row.login_beside.iter().map(|s| ("login flood", s));
+            let beside = row.beside.iter().map(|b| (b.what, &b.summary));
             for (name, summary) in std::iter::once((row.scenario, &row.summary)).chain(beside) {
                 for (kind, count) in &summary.error_kinds {
                     let _ = writeln!(out, "errors in {name}: {count} x {kind}");
@@ -342,5 +365,6 @@ fn format_value(value: f64, unit: Unit) -> String {
         Unit::Times => format!("{value:.2}x"),
         Unit::Mb => format!("{value:.1} MB"),
         Unit::Ms => format!("{value:.1} ms"),
+        Unit::Count => format!("{value:.0}"),
     }
 }

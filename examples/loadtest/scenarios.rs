@@ -1,4 +1,4 @@
-//! The scenarios of issue 6, their setup (users' sessions opened by real
+//! The benchmark's scenarios, their setup (users' sessions opened by real
 //! logins) and the workers that drive them: one task and one keep-alive
 //! connection per worker, sending its next request as soon as the previous
 //! answer is in, until the scenario's window closes.
@@ -53,16 +53,21 @@ pub enum Scenario {
     /// `me` while other workers flood `login`.
     #[value(name = "me_during_login_flood")]
     MeDuringLoginFlood,
+    /// `me`, each answer checked to be the caller's own, while other workers
+    /// send `mySessions` and hang up without reading the answer.
+    #[value(name = "disconnects")]
+    Disconnects,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::Baseline,
         Scenario::Me,
         Scenario::MySessions,
         Scenario::Refresh,
         Scenario::Login,
         Scenario::MeDuringLoginFlood,
+        Scenario::Disconnects,
     ];
 
     pub fn name(self) -> &'static str {
@@ -73,6 +78,7 @@ impl Scenario {
             Scenario::Refresh => "refresh",
             Scenario::Login => "login",
             Scenario::MeDuringLoginFlood => "me_during_login_flood",
+            Scenario::Disconnects => "disconnects",
         }
     }
 }
@@ -97,12 +103,12 @@ pub struct Plan {
     pub users: Users,
 }
 
-/// What one scenario measured; `beside` is the login flood of
-/// `me_during_login_flood`.
+/// What one scenario measured; `beside` is the load that ran beside it (the
+/// login flood, the hang-ups), named.
 pub struct Outcome {
     pub scenario: Scenario,
     pub summary: Summary,
-    pub beside: Option<Summary>,
+    pub beside: Option<(&'static str, Summary)>,
 }
 
 /// Sets up and runs one scenario.
@@ -115,7 +121,11 @@ pub async fn run(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxError> {
         Scenario::Login => (run_login(plan).await?, None),
         Scenario::MeDuringLoginFlood => {
             let (me, logins) = run_me_during_login_flood(plan).await?;
-            (me, Some(logins))
+            (me, Some(("login flood", logins)))
+        }
+        Scenario::Disconnects => {
+            let (me, hang_ups) = run_disconnects(plan).await?;
+            (me, Some(("hang-ups", hang_ups)))
         }
     };
     Ok(Outcome {
@@ -171,6 +181,81 @@ async fn run_me_during_login_flood(plan: &Plan) -> Result<(Summary, Summary), Bo
     let logins = spawn_workers(plan.addr, logins, window);
     Ok((finish(me).await?, finish(logins).await?))
 }
+
+/// `me` workers whose every answer must be their own user, beside
+/// `flood_connections` workers that send `mySessions` and hang up at once.
+/// A wrong answer (someone else's user, or an error for a live session) is
+/// counted as an error of the `me` side, kind "wrong answer" or the code.
+async fn run_disconnects(plan: &Plan) -> Result<(Summary, Summary), BoxError> {
+    let names = &plan.users.names;
+    let sessions = open_sessions(plan, names, plan.connections).await?;
+    let me: Vec<OwnMe> = sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            Ok(OwnMe {
+                request: GqlRequest::new(ME, None, Some(&s.access_token))?,
+                user_name: names[i % names.len()].clone(),
+            })
+        })
+        .collect::<Result<_, BoxError>>()?;
+    let hanging_up = open_sessions(plan, &names[..1], 1).await?;
+    let hang_up = GqlRequest::new(MY_SESSIONS, None, Some(&hanging_up[0].access_token))?;
+    let window = plan.window();
+    let me = spawn_workers(plan.addr, me, window);
+    let hang_ups: Vec<_> = (0..plan.flood_connections)
+        .map(|_| tokio::spawn(hang_up_again(plan.addr, hang_up.clone(), window)))
+        .collect();
+    Ok((finish(me).await?, finish(hang_ups).await?))
+}
+
+/// Sends the request on a new connection and closes it at once, again and
+/// again until the window ends; each send counts as one request.
+async fn hang_up_again(addr: SocketAddr, request: GqlRequest, window: Window) -> Recorder {
+    let mut recorder = Recorder::new(window);
+    while Instant::now() < window.end {
+        let started = Instant::now();
+        let sent = client::send_and_hang_up(addr, &request).await;
+        recorder.record(started, Instant::now(), sent);
+    }
+    recorder
+}
+
+/// `me` again and again; an answer is good only when it is the caller's.
+struct OwnMe {
+    request: GqlRequest,
+    user_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MeData {
+    me: Me,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Me {
+    user_name: String,
+}
+
+impl Job for OwnMe {
+    fn next(&mut self) -> Option<&GqlRequest> {
+        Some(&self.request)
+    }
+
+    fn finish(&mut self, answer: Result<Bytes, Failure>) -> Result<(), Failure> {
+        let me = client::data::<MeData>(&answer?)?.me;
+        if me.user_name == self.user_name {
+            Ok(())
+        } else {
+            Err(WRONG_ANSWER.to_owned())
+        }
+    }
+}
+
+/// The error kind of an answer that belongs to another user.
+pub const WRONG_ANSWER: &str = "wrong answer";
 
 /// One `me` worker per connection, each with a session of its own.
 async fn me_jobs(plan: &Plan) -> Result<Vec<Fixed>, BoxError> {

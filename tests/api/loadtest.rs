@@ -47,6 +47,7 @@ fn smoke(backend: &str, extra: &[&str]) {
         "refresh",
         "login",
         "me_during_login_flood",
+        "disconnects",
     ] {
         assert!(stdout.contains(scenario), "{scenario} reported:\n{stdout}");
     }
