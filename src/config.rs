@@ -31,6 +31,25 @@ pub enum DatabaseUrl {
     Mysql(String),
 }
 
+/// The MySQL driver moves a connection to a loopback host onto the server's
+/// Unix socket unless told not to (`prefer_socket`), which would quietly go
+/// around a proxy or load balancer listening on loopback. A host given as
+/// TCP stays TCP, unless the URL itself asks for the socket.
+fn tcp_as_written(url: &str) -> String {
+    let asks_itself = url.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|pair| pair.starts_with("prefer_socket="))
+    });
+    if asks_itself {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&prefer_socket=false")
+    } else {
+        format!("{url}?prefer_socket=false")
+    }
+}
+
 impl fmt::Debug for DatabaseUrl {
     // The MySQL URL may hold a password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -59,7 +78,7 @@ impl FromStr for DatabaseUrl {
                     "mysql:// URL needs a database name: mysql://USER:PASS@HOST:PORT/DB".into(),
                 );
             }
-            return Ok(DatabaseUrl::Mysql(url.to_owned()));
+            return Ok(DatabaseUrl::Mysql(tcp_as_written(url)));
         }
         Err("expected sqlite://PATH or mysql://USER:PASS@HOST:PORT/DB".into())
     }

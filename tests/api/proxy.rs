@@ -105,17 +105,12 @@ impl FaultyProxy {
 
     /// A `mysql://` URL for `database` through this proxy.
     pub fn url(&self, server_url: &str, database: &str) -> String {
-        // prefer_socket=false: the driver would otherwise switch to MariaDB's
-        // Unix socket on loopback and go around the proxy.
         let user = server_url
             .trim_start_matches("mysql://")
             .rsplit_once('@')
             .map(|(user, _)| format!("{user}@"))
             .unwrap_or_default();
-        format!(
-            "mysql://{user}127.0.0.1:{}/{database}?prefer_socket=false",
-            self.port
-        )
+        format!("mysql://{user}127.0.0.1:{}/{database}", self.port)
     }
 }
 
