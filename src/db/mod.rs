@@ -297,12 +297,45 @@ pub fn is_connection_error(error: &diesel::result::Error) -> bool {
     }
 }
 
+/// Most times a body that lost a lock conflict is run again.
+pub const MAX_CONFLICT_RETRIES: u32 = 5;
+
+/// Whether a statement failed only because it lost a lock conflict with a
+/// concurrent one: an InnoDB deadlock, or (on Galera) a certification
+/// conflict, both error 1213. The server has rolled back the statement, or
+/// the whole transaction it was in, so running the body again is safe.
+pub fn is_lock_conflict(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            info.message().starts_with("Deadlock found")
+        }
+        _ => false,
+    }
+}
+
+/// The pause before running a body again after its `attempt`-th lock
+/// conflict, or None to give up (or when the result is not a conflict).
+pub fn conflict_pause<T>(result: &QueryResult<T>, attempt: u32) -> Option<Duration> {
+    match result {
+        Err(error) if attempt < MAX_CONFLICT_RETRIES && is_lock_conflict(error) => {
+            // A short, growing, jittered pause so that the racers do not
+            // collide again in lockstep.
+            let base = 2_u64 << attempt;
+            Some(Duration::from_millis(base + rand::random_range(0..base)))
+        }
+        _ => None,
+    }
+}
+
 /// Runs `$body` with `$c` bound to `&mut` the concrete connection. The body is
 /// compiled once per backend, so it must only use portable diesel features.
-/// It must evaluate to a `QueryResult`, which the connection observes; a body
-/// that takes longer than the query timeout fails as a lost connection, and
-/// one that never finishes (its future dropped) leaves the connection marked
-/// busy, so that it is closed rather than reused.
+/// It must evaluate to a `QueryResult`, which the connection observes. A body
+/// that loses a lock conflict runs again, a few times; one that takes longer
+/// than the query timeout fails as a lost connection; one that never finishes
+/// (its future dropped) leaves the connection marked busy, so that it is
+/// closed rather than reused.
 #[macro_export]
 macro_rules! with_conn {
     ($conn:expr, |$c:ident| $body:expr) => {{
@@ -312,9 +345,22 @@ macro_rules! with_conn {
         let result = match db_conn.pooled() {
             $crate::db::PooledConn::Mysql($c) => {
                 let $c: &mut ::diesel_async::AsyncMysqlConnection = &mut *$c;
-                $crate::db::within(timeout, async { $body }).await
+                $crate::db::within(timeout, async {
+                    let mut attempt = 0;
+                    loop {
+                        let result = async { $body }.await;
+                        match $crate::db::conflict_pause(&result, attempt) {
+                            Some(pause) => ::tokio::time::sleep(pause).await,
+                            None => break result,
+                        }
+                        attempt += 1;
+                    }
+                })
+                .await
             }
             $crate::db::PooledConn::Sqlite($c) => {
+                // SQLite serialises writers (the busy timeout makes them
+                // wait), so it has no conflicts to retry.
                 let $c: &mut $crate::db::SqliteConn = &mut *$c;
                 $crate::db::within(timeout, async { $body }).await
             }
