@@ -1,10 +1,79 @@
 //! `AppError`: what services return and the only error type that reaches
-//! async-graphql. Each user-facing variant is one code of the contract.
+//! async-graphql. Each user-facing variant is one [`Code`] of the contract.
 //! Internal variants keep their cause for the log; the client sees a generic
 //! message, so no SQL, driver text or path ever leaves the process.
+//!
+//! Resolvers turn an `AppError` into a GraphQL error with async-graphql's own
+//! `ResultExt::extend`; the error carries its `Code` as its typed source, and
+//! the HTTP layer writes `extensions.code` from it for every error in one pass
+//! (`crate::graphql::error_codes::finish`), which is also where errors that
+//! async-graphql raises itself get theirs.
+
+use std::sync::Arc;
 
 use async_graphql::ErrorExtensions;
 use diesel::result::Error as DieselError;
+
+/// The contract's error codes: every value `extensions.code` can take.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+    strum::EnumString,
+    strum::Display,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum Code {
+    Unauthenticated,
+    TokenExpired,
+    SessionRevoked,
+    InvalidCredentials,
+    AccountDisabled,
+    TooManyAttempts,
+    InvalidRefreshToken,
+    RefreshTokenReused,
+    NotFound,
+    BadUserInput,
+    GraphqlParseFailed,
+    GraphqlValidationFailed,
+    ServiceUnavailable,
+    InternalServerError,
+}
+
+impl Code {
+    /// The code as the wire and the metrics write it.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// How a request or an operation ended, for metrics labels and log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Failed(Code),
+}
+
+impl Outcome {
+    /// `OK`, or the error's code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "OK",
+            Outcome::Failed(code) => code.as_str(),
+        }
+    }
+
+    /// Every outcome, for registering metrics at zero.
+    pub fn all() -> impl Iterator<Item = Outcome> {
+        use strum::IntoEnumIterator;
+        std::iter::once(Outcome::Ok).chain(Code::iter().map(Outcome::Failed))
+    }
+}
 
 /// Every failure a request can end in.
 #[derive(Debug, thiserror::Error)]
@@ -54,20 +123,20 @@ pub enum InternalCause {
 
 impl AppError {
     /// The contract's code for this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            AppError::Unauthenticated => "UNAUTHENTICATED",
-            AppError::TokenExpired => "TOKEN_EXPIRED",
-            AppError::SessionRevoked => "SESSION_REVOKED",
-            AppError::InvalidCredentials => "INVALID_CREDENTIALS",
-            AppError::AccountDisabled => "ACCOUNT_DISABLED",
-            AppError::TooManyAttempts { .. } => "TOO_MANY_ATTEMPTS",
-            AppError::InvalidRefreshToken => "INVALID_REFRESH_TOKEN",
-            AppError::RefreshTokenReused => "REFRESH_TOKEN_REUSED",
-            AppError::NotFound => "NOT_FOUND",
-            AppError::BadUserInput(_) => "BAD_USER_INPUT",
-            AppError::ServiceUnavailable(_) => "SERVICE_UNAVAILABLE",
-            AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
+            AppError::Unauthenticated => Code::Unauthenticated,
+            AppError::TokenExpired => Code::TokenExpired,
+            AppError::SessionRevoked => Code::SessionRevoked,
+            AppError::InvalidCredentials => Code::InvalidCredentials,
+            AppError::AccountDisabled => Code::AccountDisabled,
+            AppError::TooManyAttempts { .. } => Code::TooManyAttempts,
+            AppError::InvalidRefreshToken => Code::InvalidRefreshToken,
+            AppError::RefreshTokenReused => Code::RefreshTokenReused,
+            AppError::NotFound => Code::NotFound,
+            AppError::BadUserInput(_) => Code::BadUserInput,
+            AppError::ServiceUnavailable(_) => Code::ServiceUnavailable,
+            AppError::Internal(_) => Code::InternalServerError,
         }
     }
 
@@ -118,25 +187,13 @@ impl ErrorExtensions for AppError {
             }
             _ => {}
         }
-        async_graphql::Error::new(self.to_string()).extend_with(|_, extensions| {
-            extensions.set("code", self.code());
+        let mut error = async_graphql::Error::new(self.to_string());
+        error.source = Some(Arc::new(self.code()));
+        error.extend_with(|_, extensions| {
+            extensions.set("code", self.code().as_str());
             if let AppError::TooManyAttempts { retry_after_secs } = self {
                 extensions.set("retryAfter", *retry_after_secs);
             }
         })
-    }
-}
-
-/// Turns service results into resolver results with the contract's code.
-///
-/// Resolvers use this instead of `?`: async-graphql converts any `Display`
-/// type into an error, and that path would drop `extensions.code`.
-pub trait GraphqlResult<T> {
-    fn graphql(self) -> async_graphql::Result<T>;
-}
-
-impl<T> GraphqlResult<T> for Result<T, AppError> {
-    fn graphql(self) -> async_graphql::Result<T> {
-        self.map_err(|error| error.extend())
     }
 }

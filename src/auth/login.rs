@@ -31,7 +31,7 @@ pub async fn login(
             app.metrics.sessions_opened.inc();
             "ok"
         }
-        Err(error) => error.code(),
+        Err(error) => error.code().as_str(),
     };
     app.metrics.logins.with_label_values(&[outcome]).inc();
     result

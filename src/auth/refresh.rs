@@ -28,7 +28,7 @@ pub async fn refresh(app: &App, presented_token: &str) -> Result<IssuedTokens, A
     if let Err(error) = &result {
         app.metrics
             .refreshes
-            .with_label_values(&[error.code()])
+            .with_label_values(&[error.code().as_str()])
             .inc();
     }
     result

@@ -1,5 +1,8 @@
-//! Gives parse and validation errors the contract's codes; async-graphql
-//! leaves them without `extensions.code`.
+//! Gives every error of an answer its contract code. Errors raised by the
+//! service carry their [`Code`] as their typed source (see `crate::error`);
+//! parse and validation errors get theirs from the extension below; whatever
+//! async-graphql raises past those (a bad argument value, with a path) gets
+//! its code in [`finish`], which also reports the answer's outcome.
 
 use std::sync::Arc;
 
@@ -7,7 +10,9 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+
+use crate::error::{Code, Outcome};
 
 /// The extension factory to register on the schema.
 pub struct ErrorCodes;
@@ -20,13 +25,42 @@ impl ExtensionFactory for ErrorCodes {
 
 struct ErrorCodesExtension;
 
-/// Sets `extensions.code` unless the error already has one.
-pub fn with_code(mut error: ServerError, code: &'static str) -> ServerError {
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_none() {
-        extensions.set("code", code);
-    }
+/// Gives an error `code` unless it already has one.
+pub fn with_code(mut error: ServerError, code: Code) -> ServerError {
+    let code = *error.source::<Code>().unwrap_or(&code);
+    error.source = Some(Arc::new(code));
     error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+    error
+}
+
+/// An answer made of one error.
+pub fn error_response(message: impl Into<String>, code: Code) -> Response {
+    Response::from_errors(vec![with_code(ServerError::new(message, None), code)])
+}
+
+/// Gives every error of the response its code and returns the outcome: `Ok`,
+/// or the first error's code.
+pub fn finish(response: &mut Response) -> Outcome {
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(|error| {
+            // Without a code of ours, the error is async-graphql's: with no
+            // path it is about the document, with a path about an input.
+            let fallback = if error.path.is_empty() {
+                Code::GraphqlValidationFailed
+            } else {
+                Code::BadUserInput
+            };
+            with_code(error, fallback)
+        })
+        .collect();
+    match response.errors.first().and_then(|e| e.source::<Code>()) {
+        Some(code) => Outcome::Failed(*code),
+        None => Outcome::Ok,
+    }
 }
 
 #[async_trait::async_trait]
@@ -40,7 +74,7 @@ impl Extension for ErrorCodesExtension {
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables)
             .await
-            .map_err(|error| with_code(error, "GRAPHQL_PARSE_FAILED"))
+            .map_err(|error| with_code(error, Code::GraphqlParseFailed))
     }
 
     async fn validation(
@@ -51,7 +85,7 @@ impl Extension for ErrorCodesExtension {
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
-                .map(|error| with_code(error, "GRAPHQL_VALIDATION_FAILED"))
+                .map(|error| with_code(error, Code::GraphqlValidationFailed))
                 .collect()
         })
     }

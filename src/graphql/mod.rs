@@ -1,6 +1,7 @@
 //! The GraphQL schema: types, resolvers, the per-request context and the
 //! limits every query is held to.
 
+pub mod admission;
 pub mod context;
 pub mod error_codes;
 pub mod loaders;

@@ -4,10 +4,10 @@ use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::auth::login::{self, LoginRequest};
 use crate::auth::{refresh, sessions};
-use crate::error::GraphqlResult;
 use crate::graphql::context::parts;
 use crate::graphql::types::AuthPayload;
 use crate::secret::Secret;
+use async_graphql::ResultExt;
 
 #[derive(Default)]
 pub struct Mutation;
@@ -30,7 +30,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: LoginInput,
     ) -> async_graphql::Result<AuthPayload> {
-        let (app, request) = parts(ctx).graphql()?;
+        let (app, request) = parts(ctx).extend()?;
         let login_request = LoginRequest {
             user_name: input.user_name,
             password: Secret::new(input.password),
@@ -38,7 +38,7 @@ impl Mutation {
         };
         let issued = login::login(app, login_request, &request.client)
             .await
-            .graphql()?;
+            .extend()?;
         Ok(AuthPayload(issued))
     }
 
@@ -49,16 +49,16 @@ impl Mutation {
         ctx: &Context<'_>,
         refresh_token: String,
     ) -> async_graphql::Result<AuthPayload> {
-        let (app, _) = parts(ctx).graphql()?;
-        let issued = refresh::refresh(app, &refresh_token).await.graphql()?;
+        let (app, _) = parts(ctx).extend()?;
+        let issued = refresh::refresh(app, &refresh_token).await.extend()?;
         Ok(AuthPayload(issued))
     }
 
     /// Ends the session of the bearer token. Returns true.
     async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        let (app, request) = parts(ctx).graphql()?;
-        let auth = request.authenticated(app).await.graphql()?;
-        sessions::logout(app, auth).await.graphql()
+        let (app, request) = parts(ctx).extend()?;
+        let auth = request.authenticated(app).await.extend()?;
+        sessions::logout(app, auth).await.extend()
     }
 
     /// Ends one of the signed-in user's own sessions (the current one too).
@@ -68,11 +68,11 @@ impl Mutation {
         ctx: &Context<'_>,
         session_id: ID,
     ) -> async_graphql::Result<bool> {
-        let (app, request) = parts(ctx).graphql()?;
-        let auth = request.authenticated(app).await.graphql()?;
+        let (app, request) = parts(ctx).extend()?;
+        let auth = request.authenticated(app).await.extend()?;
         sessions::logout_session(app, auth, &session_id)
             .await
-            .graphql()
+            .extend()
     }
 
     /// Ends every session of the signed-in user, or every one but the caller's
@@ -82,11 +82,11 @@ impl Mutation {
         ctx: &Context<'_>,
         #[graphql(default = false)] except_current: bool,
     ) -> async_graphql::Result<i32> {
-        let (app, request) = parts(ctx).graphql()?;
-        let auth = request.authenticated(app).await.graphql()?;
+        let (app, request) = parts(ctx).extend()?;
+        let auth = request.authenticated(app).await.extend()?;
         let ended = sessions::logout_all(app, auth, except_current)
             .await
-            .graphql()?;
+            .extend()?;
         Ok(i32::try_from(ended).unwrap_or(i32::MAX))
     }
 }

@@ -6,9 +6,10 @@ use async_graphql::{Context, ID, Object};
 use crate::auth::sessions::IssuedTokens;
 use crate::db::models::sessions::SessionView;
 use crate::db::models::users::UserRecord;
-use crate::error::{AppError, GraphqlResult, InternalCause};
+use crate::error::{AppError, InternalCause};
 use crate::graphql::loaders::UserLoader;
 use crate::graphql::scalars::DateTime;
+use async_graphql::ResultExt;
 
 /// A person who can log in.
 pub struct User(pub UserRecord);
@@ -83,16 +84,16 @@ impl Session {
         let loader = ctx
             .data::<DataLoader<UserLoader>>()
             .map_err(|_| AppError::internal(InternalCause::Invariant("user loader missing")))
-            .graphql()?;
+            .extend()?;
         let user = loader
             .load_one(self.record.user_id.clone())
             .await
             .map_err(AppError::from)
-            .graphql()?;
+            .extend()?;
         // The foreign key guarantees the user; its absence is a broken database.
         user.map(User)
             .ok_or_else(|| AppError::internal(InternalCause::Invariant("session without user")))
-            .graphql()
+            .extend()
     }
 }
 

@@ -17,9 +17,10 @@ use axum::response::{Html, IntoResponse, Response as HttpResponse};
 
 use super::HttpState;
 use crate::auth::client::{ClientInfo, client_address};
-use crate::graphql::RequestContext;
-use crate::graphql::error_codes::with_code;
+use crate::error::{Code, Outcome};
+use crate::graphql::error_codes::{error_response, finish};
 use crate::graphql::loaders::UserLoader;
+use crate::graphql::{RequestContext, admission};
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -45,15 +46,11 @@ pub async fn post_graphql(
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
         Err(_) => {
-            let error = ServerError::new("the body is not a GraphQL request in JSON", None);
-            return (
-                StatusCode::BAD_REQUEST,
-                GraphQLResponse::from(Response::from_errors(vec![with_code(
-                    error,
-                    "GRAPHQL_PARSE_FAILED",
-                )])),
-            )
-                .into_response();
+            let error = error_response(
+                "the body is not a GraphQL request in JSON",
+                Code::GraphqlParseFailed,
+            );
+            return (StatusCode::BAD_REQUEST, GraphQLResponse::from(error)).into_response();
         }
     };
     let client = client_info(&state, &parts);
@@ -78,10 +75,10 @@ async fn run_to_completion(
         Ok(response) => response,
         Err(error) => {
             tracing::error!(%error, "a GraphQL request's task failed");
-            BatchResponse::Single(Response::from_errors(vec![with_code(
-                ServerError::new("internal server error", None),
-                "INTERNAL_SERVER_ERROR",
-            )]))
+            BatchResponse::Single(error_response(
+                "internal server error",
+                Code::InternalServerError,
+            ))
         }
     }
 }
@@ -98,14 +95,10 @@ async fn run_batch(
             BatchResponse::Single(execute(state, request, authorization, client).await)
         }
         BatchRequest::Batch(requests) if requests.len() > MAX_BATCH_OPERATIONS => {
-            let error = ServerError::new(
+            BatchResponse::Single(error_response(
                 format!("a batch holds at most {MAX_BATCH_OPERATIONS} operations"),
-                None,
-            );
-            BatchResponse::Single(Response::from_errors(vec![with_code(
-                error,
-                "GRAPHQL_VALIDATION_FAILED",
-            )]))
+                Code::GraphqlValidationFailed,
+            ))
         }
         BatchRequest::Batch(requests) => {
             let mut responses = Vec::with_capacity(requests.len());
@@ -149,23 +142,21 @@ pub async fn get_graphql(
     if let Some(variables) = params.variables {
         match serde_json::from_str(&variables) {
             Ok(variables) => graphql_request = graphql_request.variables(variables),
-            Err(_) => return single_error("variables must be a JSON object", "BAD_USER_INPUT"),
+            Err(_) => return single_error("variables must be a JSON object", Code::BadUserInput),
         }
     }
     let operation_name = graphql_request.operation_name.clone();
+    if let Err(refused) = admission::check_nesting(&graphql_request.query) {
+        return GraphQLResponse::from(Response::from_errors(vec![refused])).into_response();
+    }
     match graphql_request.parsed_query() {
-        Err(error) => {
-            return GraphQLResponse::from(Response::from_errors(vec![with_code(
-                error,
-                "GRAPHQL_PARSE_FAILED",
-            )]))
-            .into_response();
-        }
+        // Left for `execute`, which answers it with its code.
+        Err(_) => {}
         Ok(document) => {
             if selects_mutation(&document.operations, operation_name.as_deref()) {
                 return single_error(
                     "mutations must be sent with POST",
-                    "GRAPHQL_VALIDATION_FAILED",
+                    Code::GraphqlValidationFailed,
                 );
             }
         }
@@ -186,64 +177,77 @@ async fn execute(
     client: &ClientInfo,
 ) -> Response {
     let started = Instant::now();
-    let operation = crate::graphql::operation::label(&mut request);
+    let refused = admission::check_nesting(&request.query).err();
+    let operation = match refused {
+        Some(_) => "invalid".to_owned(),
+        None => crate::graphql::operation::label(&mut request),
+    };
     let operation_name = request.operation_name.clone();
-    let loader = DataLoader::new(
-        UserLoader {
-            app: state.app.clone(),
-        },
-        tokio::spawn,
-    );
-    let request = request
-        .data(RequestContext::new(authorization.clone(), client.clone()))
-        .data(loader);
-    let mut response = state.schema.execute(request).await;
-    // Errors that reach here without a code come from async-graphql itself:
-    // with no path they are about the document, with a path about an input.
-    response.errors = std::mem::take(&mut response.errors)
-        .into_iter()
-        .map(|error| {
-            let code = if error.path.is_empty() {
-                "GRAPHQL_VALIDATION_FAILED"
-            } else {
-                "BAD_USER_INPUT"
-            };
-            with_code(error, code)
-        })
-        .collect();
-    let outcome = response
-        .errors
-        .first()
-        .and_then(|error| error.extensions.as_ref())
-        .and_then(|extensions| match extensions.get("code") {
-            Some(async_graphql::Value::String(code)) => Some(code.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| "OK".to_owned());
-    let elapsed = started.elapsed();
-    let metrics = &state.app.metrics;
-    metrics
-        .requests
-        .with_label_values(&[&operation, &outcome])
-        .inc();
-    metrics
-        .request_seconds
-        .with_label_values(&[&operation, &outcome])
-        .observe(elapsed.as_secs_f64());
-    tracing::info!(
-        target: "authql::request",
-        %operation,
-        operation_name = operation_name.as_deref().unwrap_or(""),
-        duration_ms = elapsed.as_secs_f64() * 1000.0,
-        %outcome,
-        "graphql request"
+    let refused = refused.or_else(|| introspection_refusal(state, &mut request));
+    let mut response = match refused {
+        Some(refused) => Response::from_errors(vec![refused]),
+        None => {
+            let loader = DataLoader::new(
+                UserLoader {
+                    app: state.app.clone(),
+                },
+                tokio::spawn,
+            );
+            let request = request
+                .data(RequestContext::new(authorization.clone(), client.clone()))
+                .data(loader);
+            state.schema.execute(request).await
+        }
+    };
+    let outcome = finish(&mut response);
+    record(
+        state,
+        &operation,
+        operation_name.as_deref(),
+        outcome,
+        started,
     );
     response
 }
 
-fn single_error(message: &str, code: &'static str) -> HttpResponse {
-    let error = with_code(ServerError::new(message, None), code);
-    GraphQLResponse::from(Response::from_errors(vec![error])).into_response()
+/// With introspection off, a document that asks for it is refused; one that
+/// does not parse is left to the schema, which answers the syntax error.
+fn introspection_refusal(state: &HttpState, request: &mut Request) -> Option<ServerError> {
+    if state.app.config.graphql_introspection {
+        return None;
+    }
+    let document = request.parsed_query().ok()?;
+    admission::check_no_introspection(document).err()
+}
+
+/// One log line and the request metrics for an operation.
+fn record(
+    state: &HttpState,
+    operation: &str,
+    operation_name: Option<&str>,
+    outcome: Outcome,
+    started: Instant,
+) {
+    let elapsed = started.elapsed();
+    let metrics = &state.app.metrics;
+    let labels = [operation, outcome.as_str()];
+    metrics.requests.with_label_values(&labels).inc();
+    metrics
+        .request_seconds
+        .with_label_values(&labels)
+        .observe(elapsed.as_secs_f64());
+    tracing::info!(
+        target: "authql::request",
+        %operation,
+        operation_name = operation_name.unwrap_or(""),
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        outcome = outcome.as_str(),
+        "graphql request"
+    );
+}
+
+fn single_error(message: &str, code: Code) -> HttpResponse {
+    GraphQLResponse::from(error_response(message, code)).into_response()
 }
 
 /// Whether the operation a request would run is a mutation or subscription.
