@@ -202,16 +202,61 @@ async fn depth_is_bounded_but_graphiql_introspects(backend: Backend) {
 
 async fn introspection_can_be_turned_off(backend: Backend) {
     let app = TestApp::start_with(backend, &[("GRAPHQL_INTROSPECTION", "false")]).await;
-    let answer = app
-        .graphql("{ __schema { types { name } } }", json!({}))
-        .await;
-    // async-graphql answers introspection fields with null when it is off.
-    assert!(
-        answer.body["data"]["__schema"].is_null(),
-        "no schema leaked: {}",
-        answer.body
+    for query in [
+        "{ __schema { types { name } } }",
+        "{ __type(name: \"AuthPayload\") { fields { name } } }",
+        // Hidden in a fragment, or behind a field that needs a token.
+        "query { ...f } fragment f on Query { __schema { queryType { name } } }",
+        "{ me { id } __type(name: \"User\") { name } }",
+    ] {
+        let answer = app.graphql(query, json!({})).await;
+        assert_eq!(
+            answer.code(),
+            "GRAPHQL_VALIDATION_FAILED",
+            "{query}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body["data"].is_null(),
+            "nothing ran: {}",
+            answer.body
+        );
+        assert!(!answer.body.to_string().contains("AuthPayload\",\"fields"));
+    }
+    let typename = app.graphql("{ __typename }", json!({})).await;
+    assert_eq!(
+        typename.data("__typename"),
+        "Query",
+        "__typename still works"
     );
-    assert!(!answer.body.to_string().contains("AuthPayload"));
+}
+
+async fn nesting_past_any_limit_is_a_validation_error(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    for depth in [17, 33, 40, 65, 200, 6_000] {
+        let deep = format!(
+            "{{ me {} id {} }}",
+            "{ user ".repeat(depth),
+            "}".repeat(depth)
+        );
+        let answer = app.graphql(&deep, json!({})).await;
+        assert_eq!(answer.code(), "GRAPHQL_VALIDATION_FAILED", "depth {depth}");
+    }
+    let nested_value = format!(
+        "mutation {{ logoutSession(sessionId: {}1{}) }}",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    assert_eq!(
+        app.graphql(&nested_value, json!({})).await.code(),
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    let broken = format!("{{ me {} id", "{ user ".repeat(200));
+    assert_eq!(
+        app.graphql(&broken, json!({})).await.code(),
+        "GRAPHQL_PARSE_FAILED",
+        "a document that does not close is still a syntax error"
+    );
 }
 
 async fn batches_are_capped(backend: Backend) {
@@ -250,5 +295,6 @@ both_backends!(
     documents_that_fail_get_codes,
     depth_is_bounded_but_graphiql_introspects,
     introspection_can_be_turned_off,
+    nesting_past_any_limit_is_a_validation_error,
     batches_are_capped,
 );

@@ -95,7 +95,7 @@ async fn a_connection_answering_for_another_row_is_closed(backend: Backend) {
     let error = answer.expect_err("a row other than the one asked for is refused");
     assert!(authql::db::is_wrong_answer(&error), "{error}");
     assert_eq!(
-        authql::error::AppError::from(error).code(),
+        authql::error::AppError::from(error).code().as_str(),
         "INTERNAL_SERVER_ERROR",
         "an internal error, never an answer"
     );
