@@ -16,3 +16,4 @@ pub mod jwt_secret;
 pub mod metrics;
 pub mod prune;
 pub mod secret;
+pub mod vocabulary;

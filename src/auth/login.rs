@@ -8,6 +8,7 @@ use crate::clock;
 use crate::db::models::sessions::{self as session_rows, NewSession, SessionRecord};
 use crate::db::models::users;
 use crate::error::AppError;
+use crate::metrics::LoginOutcome;
 use crate::secret::Secret;
 
 /// What a client sends to log in.
@@ -29,11 +30,11 @@ pub async fn login(
     let outcome = match &result {
         Ok(_) => {
             app.metrics.sessions_opened.inc();
-            "ok"
+            LoginOutcome::Ok
         }
-        Err(error) => error.code().as_str(),
+        Err(error) => LoginOutcome::Failed(error.code()),
     };
-    app.metrics.logins.with_label_values(&[outcome]).inc();
+    app.metrics.login(outcome);
     result
 }
 

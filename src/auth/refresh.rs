@@ -17,6 +17,7 @@ use crate::auth::sessions::{self, EndReason, IssuedTokens, issue_tokens};
 use crate::clock;
 use crate::db::models::sessions as session_rows;
 use crate::error::AppError;
+use crate::metrics::RefreshOutcome;
 
 /// Compare-and-set attempts before giving up; each lost race means another
 /// caller rotated, which the next read sees as the grace case.
@@ -26,10 +27,7 @@ const MAX_ATTEMPTS: usize = 4;
 pub async fn refresh(app: &App, presented_token: &str) -> Result<IssuedTokens, AppError> {
     let result = exchange(app, presented_token).await;
     if let Err(error) = &result {
-        app.metrics
-            .refreshes
-            .with_label_values(&[error.code().as_str()])
-            .inc();
+        app.metrics.refresh(RefreshOutcome::Failed(error.code()));
     }
     result
 }
@@ -70,7 +68,7 @@ async fn exchange(app: &App, presented_token: &str) -> Result<IssuedTokens, AppE
                 session.last_active_at = now;
                 session.expires_at = expires_at;
                 tracing::info!(user_id = %user.id, session_id = %session.id, "refresh token rotated");
-                app.metrics.refreshes.with_label_values(&["rotated"]).inc();
+                app.metrics.refresh(RefreshOutcome::Rotated);
                 return issue_tokens(app, session, user, now);
             }
             continue;
@@ -84,14 +82,14 @@ async fn exchange(app: &App, presented_token: &str) -> Result<IssuedTokens, AppE
             .is_some_and(|rotated_at| now.signed_duration_since(rotated_at) <= grace);
         if presented.generation + 1 == current && within_grace {
             tracing::info!(user_id = %user.id, session_id = %session.id, "refresh token reused within grace");
-            app.metrics.refreshes.with_label_values(&["grace"]).inc();
+            app.metrics.refresh(RefreshOutcome::Grace);
             return issue_tokens(app, session, user, now);
         }
         if presented.generation > current {
             // Signed by us for a generation that never was: a restored backup.
             return Err(AppError::InvalidRefreshToken);
         }
-        let reason = EndReason::RefreshReuse.as_str();
+        let reason = EndReason::RefreshReuse;
         let ended = session_rows::end_one(&mut conn, &session.id, &user.id, reason, now).await?;
         tracing::warn!(user_id = %user.id, session_id = %session.id, "refresh token reuse detected: session ended");
         app.metrics.refresh_reuse_detected.inc();

@@ -10,33 +10,10 @@ use crate::db::models::sessions::{self as session_rows, SessionRecord, SessionSt
 use crate::db::models::users::UserRecord;
 use crate::error::AppError;
 use crate::secret::Secret;
+pub use crate::vocabulary::EndReason;
 
 /// `lastActiveAt` is written at most this often per session.
 pub const LAST_ACTIVE_RESOLUTION_SECS: i64 = 60;
-
-/// Why a session ended, as kept in `end_reason` for audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
-    Logout,
-    EndedByOtherSession,
-    LogoutAll,
-    RefreshReuse,
-    UserDisabled,
-    Expired,
-}
-
-impl EndReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndReason::Logout => "logout",
-            EndReason::EndedByOtherSession => "ended_by_other_session",
-            EndReason::LogoutAll => "logout_all",
-            EndReason::RefreshReuse => "refresh_reuse",
-            EndReason::UserDisabled => "user_disabled",
-            EndReason::Expired => "expired",
-        }
-    }
-}
 
 /// A request whose bearer token resolved to a live session.
 #[derive(Debug, Clone)]
@@ -129,7 +106,7 @@ pub async fn ensure_live(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     if session.ended_at.is_none() && session.expires_at <= now {
-        let reason = EndReason::Expired.as_str();
+        let reason = EndReason::Expired;
         let stamped = session_rows::mark_expired(conn, &session.id, reason, now).await?;
         record_ended(app, &session.id, reason, stamped);
     }
@@ -140,10 +117,10 @@ pub async fn ensure_live(
 }
 
 /// Counts and logs sessions that a request has just ended.
-pub fn record_ended(app: &App, session_id: &str, reason: &'static str, count: usize) {
+pub fn record_ended(app: &App, session_id: &str, reason: EndReason, count: usize) {
     if count > 0 {
         app.metrics.sessions_ended(reason, count);
-        tracing::info!(%session_id, reason, count, "session ended");
+        tracing::info!(%session_id, %reason, count, "session ended");
     }
 }
 
@@ -157,7 +134,7 @@ pub async fn list_open(app: &App, auth: &Authenticated) -> Result<Vec<SessionVie
 pub async fn logout(app: &App, auth: &Authenticated) -> Result<bool, AppError> {
     let mut conn = app.pool.get().await?;
     let now = clock::now();
-    let reason = EndReason::Logout.as_str();
+    let reason = EndReason::Logout;
     // Already ended by a racing request: the caller's wish holds all the same.
     let ended =
         session_rows::end_one(&mut conn, &auth.session.id, &auth.user.id, reason, now).await?;
@@ -180,18 +157,12 @@ pub async fn logout_session(
         EndReason::EndedByOtherSession
     };
     let mut conn = app.pool.get().await?;
-    let ended = session_rows::end_one(
-        &mut conn,
-        session_id,
-        &auth.user.id,
-        reason.as_str(),
-        clock::now(),
-    )
-    .await?;
+    let ended =
+        session_rows::end_one(&mut conn, session_id, &auth.user.id, reason, clock::now()).await?;
     if !ended {
         return Err(AppError::NotFound);
     }
-    record_ended(app, session_id, reason.as_str(), 1);
+    record_ended(app, session_id, reason, 1);
     Ok(true)
 }
 
@@ -202,11 +173,11 @@ pub async fn logout_all(
     except_current: bool,
 ) -> Result<usize, AppError> {
     let except = except_current.then_some(auth.session.id.as_str());
-    let reason = EndReason::LogoutAll.as_str();
+    let reason = EndReason::LogoutAll;
     let mut conn = app.pool.get().await?;
     let ended =
         session_rows::end_all(&mut conn, &auth.user.id, except, reason, clock::now()).await?;
     app.metrics.sessions_ended(reason, ended);
-    tracing::info!(user_id = %auth.user.id, session_id = %auth.session.id, reason, count = ended, "sessions ended");
+    tracing::info!(user_id = %auth.user.id, session_id = %auth.session.id, %reason, count = ended, "sessions ended");
     Ok(ended)
 }

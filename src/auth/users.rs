@@ -5,9 +5,10 @@ use crate::auth::input;
 use crate::auth::sessions::EndReason;
 use crate::clock;
 use crate::db::DbPool;
-use crate::db::models::users::{self, NewUser, STATUS_ACTIVE, STATUS_DISABLED};
+use crate::db::models::users::{self, NewUser};
 use crate::error::AppError;
 use crate::secret::Secret;
+use crate::vocabulary::UserStatus;
 
 /// Why a user command failed.
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +65,7 @@ pub async fn add_user(
             user_name_key: &user_name_key,
             password_hash: &password_hash,
             role,
-            status: STATUS_ACTIVE,
+            status: UserStatus::Active,
             created_at: now,
             updated_at: now,
         },
@@ -82,18 +83,18 @@ pub async fn add_user(
 
 /// Disables a user and ends all of its sessions in one transaction.
 pub async fn disable_user(pool: &DbPool, user_name: &str) -> Result<(), UserCommandError> {
-    set_status(pool, user_name, STATUS_DISABLED).await
+    set_status(pool, user_name, UserStatus::Disabled).await
 }
 
 /// Lets a disabled user log in again; its ended sessions stay ended.
 pub async fn enable_user(pool: &DbPool, user_name: &str) -> Result<(), UserCommandError> {
-    set_status(pool, user_name, STATUS_ACTIVE).await
+    set_status(pool, user_name, UserStatus::Active).await
 }
 
 async fn set_status(
     pool: &DbPool,
     user_name: &str,
-    status: &'static str,
+    status: UserStatus,
 ) -> Result<(), UserCommandError> {
     let key = input::fold_user_name(user_name);
     let mut conn = pool.get().await.map_err(AppError::from)?;
@@ -101,7 +102,7 @@ async fn set_status(
         &mut conn,
         &key,
         status,
-        EndReason::UserDisabled.as_str(),
+        EndReason::UserDisabled,
         clock::now(),
     )
     .await?;

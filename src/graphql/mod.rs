@@ -28,6 +28,9 @@ pub const MAX_COMPLEXITY: usize = 256;
 
 fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation, EmptySubscription)
+        // Part of the contract ahead of the field that returns it, so that
+        // clients can be generated against it now.
+        .register_output_type::<crate::vocabulary::EndReason>()
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(error_codes::ErrorCodes)

@@ -41,7 +41,7 @@ async fn logout_ends_only_the_callers_session(backend: Backend) {
         app.stored_session(&session_id(&a))
             .await
             .end_reason
-            .as_deref(),
+            .map(authql::vocabulary::EndReason::as_str),
         Some("logout")
     );
     assert_eq!(
@@ -87,7 +87,10 @@ async fn logout_session_only_ends_the_callers_open_sessions(backend: Backend) {
     );
     assert!(!is_live(&app, &access_token(&my_other)).await);
     let stored = app.stored_session(&session_id(&my_other)).await;
-    assert_eq!(stored.end_reason.as_deref(), Some("ended_by_other_session"));
+    assert_eq!(
+        stored.end_reason.map(authql::vocabulary::EndReason::as_str),
+        Some("ended_by_other_session")
+    );
     assert_eq!(
         logout_session(&app, &token, &session_id(&my_other))
             .await
@@ -139,7 +142,7 @@ async fn logout_all_counts_with_and_without_except_current(backend: Backend) {
         app.stored_session(&session_id(&newer))
             .await
             .end_reason
-            .as_deref(),
+            .map(authql::vocabulary::EndReason::as_str),
         Some("logout_all")
     );
 }

@@ -9,6 +9,7 @@ use diesel_async::RunQueryDsl;
 use crate::db::models::users::UserRecord;
 use crate::db::schema::{user_login_sessions as sessions, users};
 use crate::db::{DbConn, expect_key};
+use crate::vocabulary::EndReason;
 use crate::with_conn;
 
 /// A session row.
@@ -25,7 +26,7 @@ pub struct SessionRecord {
     pub last_active_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub ended_at: Option<NaiveDateTime>,
-    pub end_reason: Option<String>,
+    pub end_reason: Option<EndReason>,
     pub refresh_secret: String,
     pub refresh_generation: i64,
     pub refreshed_at: Option<NaiveDateTime>,
@@ -254,7 +255,7 @@ pub async fn end_one(
     conn: &mut DbConn,
     session_id: &str,
     user_id: &str,
-    reason: &'static str,
+    reason: EndReason,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     with_conn!(conn, |c| {
@@ -278,7 +279,7 @@ pub async fn end_all(
     conn: &mut DbConn,
     user_id: &str,
     except_session_id: Option<&str>,
-    reason: &'static str,
+    reason: EndReason,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     // The excluded id defaults to one no session can have (ids are base64url).
@@ -302,7 +303,7 @@ pub async fn end_all(
 pub async fn mark_expired(
     conn: &mut DbConn,
     session_id: &str,
-    reason: &'static str,
+    reason: EndReason,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     with_conn!(conn, |c| {

@@ -6,12 +6,8 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::db::schema::{user_login_sessions, users};
 use crate::db::{DbConn, expect_key};
+use crate::vocabulary::{EndReason, UserStatus};
 use crate::with_conn;
-
-/// A user may log in.
-pub const STATUS_ACTIVE: &str = "active";
-/// A user may not log in and holds no open session.
-pub const STATUS_DISABLED: &str = "disabled";
 
 /// A user as requests see it. The password hash is read only by login
 /// ([`find_credentials`]), so no other request carries it around.
@@ -22,14 +18,14 @@ pub struct UserRecord {
     pub id: String,
     pub user_name: String,
     pub role: String,
-    pub status: String,
+    pub status: UserStatus,
     pub created_at: NaiveDateTime,
 }
 
 impl UserRecord {
     /// Whether the user may log in and use its sessions.
     pub fn is_active(&self) -> bool {
-        self.status == STATUS_ACTIVE
+        self.status == UserStatus::Active
     }
 }
 
@@ -42,7 +38,7 @@ pub struct NewUser<'a> {
     pub user_name_key: &'a str,
     pub password_hash: &'a str,
     pub role: &'a str,
-    pub status: &'a str,
+    pub status: UserStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -126,8 +122,8 @@ pub async fn update_password_hash(
 pub async fn set_status(
     conn: &mut DbConn,
     user_name_key: &str,
-    status: &'static str,
-    end_reason: &'static str,
+    status: UserStatus,
+    end_reason: EndReason,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     with_conn!(conn, |c| {
@@ -140,7 +136,7 @@ pub async fn set_status(
             if matched == 0 {
                 return Ok(false);
             }
-            if status == STATUS_DISABLED {
+            if status == UserStatus::Disabled {
                 let user_ids = users::table
                     .filter(users::user_name_key.eq(user_name_key))
                     .select(users::id);
