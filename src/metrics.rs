@@ -1,7 +1,11 @@
 //! Prometheus metrics, served at `GET /metrics` in the text format.
 //!
 //! Each `App` has its own registry (tests run many apps in one process).
-//! Labels hold only values from small fixed sets, never client input.
+//! Labels hold only values from small fixed sets, never client input, and
+//! come from the enums that name them ([`Outcome`], [`LoginOutcome`],
+//! [`RefreshOutcome`], [`EndReason`], [`Discard`]). Every family is there from
+//! the start, its known series at zero, so that dashboards and alerts read 0
+//! rather than "no data" before the first event.
 
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
@@ -9,21 +13,77 @@ use prometheus::{
 };
 
 use crate::db::{Discard, PoolUse};
+use crate::error::{Code, Outcome};
+use crate::vocabulary::EndReason;
+
+/// How a login ended, for `authql_logins_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginOutcome {
+    Ok,
+    Failed(Code),
+}
+
+impl LoginOutcome {
+    /// The codes a login can fail with.
+    const FAILURES: [Code; 6] = [
+        Code::BadUserInput,
+        Code::TooManyAttempts,
+        Code::InvalidCredentials,
+        Code::AccountDisabled,
+        Code::ServiceUnavailable,
+        Code::InternalServerError,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            LoginOutcome::Ok => "ok",
+            LoginOutcome::Failed(code) => code.as_str(),
+        }
+    }
+}
+
+/// How a refresh ended, for `authql_refreshes_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// The token was current and has been replaced.
+    Rotated,
+    /// The previous token, within the grace window: the current answer again.
+    Grace,
+    Failed(Code),
+}
+
+impl RefreshOutcome {
+    /// The codes a refresh can fail with.
+    const FAILURES: [Code; 4] = [
+        Code::InvalidRefreshToken,
+        Code::RefreshTokenReused,
+        Code::ServiceUnavailable,
+        Code::InternalServerError,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            RefreshOutcome::Rotated => "rotated",
+            RefreshOutcome::Grace => "grace",
+            RefreshOutcome::Failed(code) => code.as_str(),
+        }
+    }
+}
 
 /// The service's counters, histograms and gauges.
 pub struct Metrics {
     registry: Registry,
     /// GraphQL operations by root field(s) and outcome code.
-    pub requests: IntCounterVec,
-    pub request_seconds: HistogramVec,
+    requests: IntCounterVec,
+    request_seconds: HistogramVec,
     /// Logins by outcome (`ok` or the error code).
-    pub logins: IntCounterVec,
+    logins: IntCounterVec,
     /// Refreshes by outcome (`rotated`, `grace`, or the error code).
-    pub refreshes: IntCounterVec,
+    refreshes: IntCounterVec,
     pub refresh_reuse_detected: IntCounter,
     pub sessions_opened: IntCounter,
     /// Sessions ended, by the reason kept in `end_reason`.
-    pub sessions_ended: IntCounterVec,
+    sessions_ended: IntCounterVec,
     pool_connections: IntGaugeVec,
     /// Connections closed instead of reused, by [`Discard`] reason; follows
     /// the pool's own counts when rendered.
@@ -35,6 +95,37 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
+        let metrics = Metrics::unpopulated();
+        for operation in crate::graphql::operation::KNOWN_ROOT_FIELDS {
+            let labels = [operation, Outcome::Ok.as_str()];
+            metrics.requests.with_label_values(&labels);
+            metrics.request_seconds.with_label_values(&labels);
+        }
+        let logins = LoginOutcome::FAILURES.map(LoginOutcome::Failed);
+        for outcome in std::iter::once(LoginOutcome::Ok).chain(logins) {
+            metrics.logins.with_label_values(&[outcome.label()]);
+        }
+        let refreshes = RefreshOutcome::FAILURES.map(RefreshOutcome::Failed);
+        for outcome in [RefreshOutcome::Rotated, RefreshOutcome::Grace]
+            .into_iter()
+            .chain(refreshes)
+        {
+            metrics.refreshes.with_label_values(&[outcome.label()]);
+        }
+        for reason in <EndReason as strum::IntoEnumIterator>::iter() {
+            metrics.sessions_ended.with_label_values(&[reason.as_str()]);
+        }
+        for state in POOL_STATES {
+            metrics.pool_connections.with_label_values(&[state]);
+        }
+        for reason in Discard::ALL {
+            metrics.pool_discarded.with_label_values(&[reason.label()]);
+        }
+        metrics
+    }
+
+    /// The families, registered but without any series yet.
+    fn unpopulated() -> Metrics {
         let registry = Registry::new();
         Metrics {
             requests: registered(
@@ -119,21 +210,40 @@ impl Metrics {
     }
 
     /// Counts `count` sessions ended for `reason`.
-    pub fn sessions_ended(&self, reason: &str, count: usize) {
+    pub fn sessions_ended(&self, reason: EndReason, count: usize) {
         self.sessions_ended
-            .with_label_values(&[reason])
+            .with_label_values(&[reason.as_str()])
             .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
+    }
+
+    /// Counts one login.
+    pub fn login(&self, outcome: LoginOutcome) {
+        self.logins.with_label_values(&[outcome.label()]).inc();
+    }
+
+    /// Counts one refresh.
+    pub fn refresh(&self, outcome: RefreshOutcome) {
+        self.refreshes.with_label_values(&[outcome.label()]).inc();
+    }
+
+    /// Counts one GraphQL operation and its latency.
+    pub fn request(&self, operation: &str, outcome: Outcome, elapsed: std::time::Duration) {
+        let labels = [operation, outcome.as_str()];
+        self.requests.with_label_values(&labels).inc();
+        self.request_seconds
+            .with_label_values(&labels)
+            .observe(elapsed.as_secs_f64());
     }
 
     /// The text exposition, with pool gauges read now.
     pub fn render(&self, pool: PoolUse) -> String {
         let gauges = [
-            ("in_use", pool.in_use),
-            ("idle", pool.open.saturating_sub(pool.in_use)),
-            ("waiting", pool.waiting),
-            ("max", pool.max_size),
+            pool.in_use,
+            pool.open.saturating_sub(pool.in_use),
+            pool.waiting,
+            pool.max_size,
         ];
-        for (state, value) in gauges {
+        for (state, value) in POOL_STATES.into_iter().zip(gauges) {
             self.pool_connections
                 .with_label_values(&[state])
                 .set(i64::try_from(value).unwrap_or(i64::MAX));
@@ -151,6 +261,9 @@ impl Metrics {
         String::from_utf8_lossy(&text).into_owned()
     }
 }
+
+/// The states `authql_db_pool_connections` reports.
+const POOL_STATES: [&str; 4] = ["in_use", "idle", "waiting", "max"];
 
 /// Registers a metric built from constant, valid definitions: neither the
 /// building nor the registering (distinct names, a new registry) can fail.

@@ -6,7 +6,7 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-const KNOWN_ROOT_FIELDS: [&str; 10] = [
+pub const KNOWN_ROOT_FIELDS: [&str; 10] = [
     "login",
     "refreshToken",
     "logout",

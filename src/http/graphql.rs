@@ -229,13 +229,7 @@ fn record(
     started: Instant,
 ) {
     let elapsed = started.elapsed();
-    let metrics = &state.app.metrics;
-    let labels = [operation, outcome.as_str()];
-    metrics.requests.with_label_values(&labels).inc();
-    metrics
-        .request_seconds
-        .with_label_values(&labels)
-        .observe(elapsed.as_secs_f64());
+    state.app.metrics.request(operation, outcome, elapsed);
     tracing::info!(
         target: "authql::request",
         %operation,

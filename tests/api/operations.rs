@@ -177,6 +177,50 @@ async fn metrics_move_with_requests(backend: Backend) {
     assert!(after[r#"authql_db_pool_connections{state="max"}"#] >= 1.0);
 }
 
+async fn fresh_metrics_show_every_family_at_zero(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (status, body) = app
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8(body).expect("UTF-8");
+    let samples = parse_prometheus(&text);
+    let families: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.split(' ').next())
+        .collect();
+    for family in [
+        "authql_graphql_requests_total",
+        "authql_graphql_request_duration_seconds",
+        "authql_logins_total",
+        "authql_refreshes_total",
+        "authql_refresh_reuse_detected_total",
+        "authql_sessions_opened_total",
+        "authql_sessions_ended_total",
+        "authql_db_pool_connections",
+        "authql_db_connections_discarded_total",
+    ] {
+        assert!(
+            families.contains(family),
+            "{family} is missing from a fresh /metrics:\n{text}"
+        );
+    }
+    for series in [
+        r#"authql_graphql_requests_total{operation="me",outcome="OK"}"#,
+        r#"authql_graphql_request_duration_seconds_count{operation="login",outcome="OK"}"#,
+        r#"authql_logins_total{outcome="ok"}"#,
+        r#"authql_logins_total{outcome="TOO_MANY_ATTEMPTS"}"#,
+        r#"authql_refreshes_total{outcome="rotated"}"#,
+        r#"authql_refreshes_total{outcome="REFRESH_TOKEN_REUSED"}"#,
+        r#"authql_sessions_ended_total{reason="logout"}"#,
+        r#"authql_sessions_ended_total{reason="evicted"}"#,
+        r#"authql_db_connections_discarded_total{reason="interrupted"}"#,
+    ] {
+        assert_eq!(samples.get(series), Some(&0.0), "{series} at zero");
+    }
+}
+
 /// Parses the text exposition strictly: every non-comment line is
 /// `name{labels} value`, and every sample's family has a TYPE line.
 fn parse_prometheus(text: &str) -> std::collections::HashMap<String, f64> {
@@ -218,6 +262,7 @@ both_backends!(
     pruning_removes_exactly_the_rows_past_retention,
     stale_throttle_rows_are_pruned,
     metrics_move_with_requests,
+    fresh_metrics_show_every_family_at_zero,
 );
 
 /// Starts `authql serve` on a free port; returns the child and its port.
