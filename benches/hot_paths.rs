@@ -22,11 +22,16 @@ const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
 const PASSWORD: &str = "correct horse battery staple";
 
 fn now_unix() -> i64 {
-    authql::clock::unix_secs(authql::clock::now())
+    authql::clock::unix_secs(authql::clock::Clock::now(&authql::clock::SystemClock))
 }
 
 fn access_tokens() -> AccessTokens {
-    AccessTokens::new(&Secret::new(SECRET), "authql", "authql", 900)
+    AccessTokens::new(
+        &Secret::new(SECRET),
+        "authql",
+        "authql",
+        chrono::TimeDelta::seconds(900),
+    )
 }
 
 fn minted_access_token(tokens: &AccessTokens) -> String {

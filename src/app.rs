@@ -2,12 +2,12 @@
 //! built once and shared behind an `Arc`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::auth::password::Passwords;
 use crate::auth::tokens::{AccessTokens, RefreshTokens};
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::db::{DbPool, PoolBuildError, PoolSettings};
+use crate::db::{DbPool, PoolBuildError};
 use crate::metrics::Metrics;
 use crate::secret::Secret;
 
@@ -19,6 +19,8 @@ pub struct App {
     pub refresh_tokens: RefreshTokens,
     pub passwords: Passwords,
     pub metrics: Metrics,
+    /// Where every service reads "now"; tests move it.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Why the service state could not be built.
@@ -36,25 +38,28 @@ pub type AppState = Arc<App>;
 impl App {
     /// Builds the state; `jwt_secret` is the resolved `JWT_SECRET`.
     pub fn new(config: Config, jwt_secret: &Secret) -> Result<App, StartError> {
-        let pool = DbPool::new(
-            &config.database_url,
-            PoolSettings {
-                max_size: config.db_pool_size,
-                wait_timeout: Duration::from_secs(config.db_pool_timeout_secs),
-                query_timeout: Duration::from_secs(config.db_query_timeout_secs),
-            },
-        )?;
+        App::with_clock(config, jwt_secret, Arc::new(SystemClock))
+    }
+
+    /// Builds the state on a clock of the caller's.
+    pub fn with_clock(
+        config: Config,
+        jwt_secret: &Secret,
+        clock: Arc<dyn Clock>,
+    ) -> Result<App, StartError> {
+        let pool = DbPool::new(&config.database_url, config.pool)?;
         Ok(App {
             access_tokens: AccessTokens::new(
                 jwt_secret,
                 &config.jwt_issuer,
                 &config.jwt_audience,
-                config.access_token_ttl_secs,
+                config.access_token_ttl,
             ),
             refresh_tokens: RefreshTokens::new(jwt_secret),
             passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
                 .map_err(StartError::HashThreads)?,
             metrics: Metrics::new(),
+            clock,
             pool,
             config,
         })

@@ -17,9 +17,12 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
+use chrono::TimeDelta;
 use ipnet::IpNet;
 
+use crate::db::PoolSettings;
 use crate::secret::Secret;
 
 /// Where the data lives.
@@ -131,7 +134,8 @@ impl FromStr for LogFormat {
     }
 }
 
-/// The validated configuration.
+/// The validated configuration. Durations are held as the types the code
+/// computes with: `TimeDelta` for date arithmetic, `Duration` for timers.
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: DatabaseUrl,
@@ -139,29 +143,28 @@ pub struct Config {
     pub jwt_secret: JwtSecretSource,
     pub jwt_issuer: String,
     pub jwt_audience: String,
-    pub access_token_ttl_secs: u64,
-    pub refresh_token_ttl_secs: u64,
-    pub session_max_lifetime_secs: u64,
-    pub refresh_reuse_grace_secs: u64,
+    pub access_token_ttl: TimeDelta,
+    pub refresh_token_ttl: TimeDelta,
+    pub session_max_lifetime: TimeDelta,
+    pub refresh_reuse_grace: TimeDelta,
     pub login_max_failures: u32,
-    pub login_lockout_secs: u64,
+    pub login_lockout: TimeDelta,
     /// Failed logins from one client address, across all user names, before
-    /// that address is refused for `login_ip_lockout_secs`.
+    /// that address is refused for `login_ip_lockout`.
     pub login_ip_max_failures: u32,
-    pub login_ip_lockout_secs: u64,
+    pub login_ip_lockout: TimeDelta,
     pub trusted_proxies: Vec<IpNet>,
     pub graphql_introspection: bool,
     pub log_format: LogFormat,
     /// Ended or expired sessions are deleted this long after they ended.
-    pub session_retention_days: u64,
+    pub session_retention: TimeDelta,
     /// How often the server prunes old rows.
-    pub prune_interval_secs: u64,
+    pub prune_interval: Duration,
     /// How long a shutdown waits for in-flight requests.
-    pub shutdown_timeout_secs: u64,
-    pub db_pool_size: usize,
-    pub db_pool_timeout_secs: u64,
-    /// Longest one statement or transaction may take.
-    pub db_query_timeout_secs: u64,
+    pub shutdown_timeout: Duration,
+    /// Pool size, how long a request waits for a connection, and how long
+    /// one statement or transaction may take.
+    pub pool: PoolSettings,
     pub argon2_cost: Argon2Cost,
     pub password_hash_concurrency: usize,
 }
@@ -211,23 +214,30 @@ impl Config {
             jwt_secret,
             jwt_issuer: vars.non_empty("JWT_ISSUER", "authql")?,
             jwt_audience: vars.non_empty("JWT_AUDIENCE", "authql")?,
-            access_token_ttl_secs: vars.duration("ACCESS_TOKEN_TTL_SECS", 900, 1)?,
-            refresh_token_ttl_secs: vars.duration("REFRESH_TOKEN_TTL_SECS", 2_592_000, 1)?,
-            session_max_lifetime_secs: vars.duration("SESSION_MAX_LIFETIME_SECS", 7_776_000, 1)?,
-            refresh_reuse_grace_secs: vars.duration("REFRESH_REUSE_GRACE_SECS", 10, 0)?,
+            access_token_ttl: vars.delta("ACCESS_TOKEN_TTL_SECS", 900, 1)?,
+            refresh_token_ttl: vars.delta("REFRESH_TOKEN_TTL_SECS", 2_592_000, 1)?,
+            session_max_lifetime: vars.delta("SESSION_MAX_LIFETIME_SECS", 7_776_000, 1)?,
+            refresh_reuse_grace: vars.delta("REFRESH_REUSE_GRACE_SECS", 10, 0)?,
             login_max_failures: vars.positive("LOGIN_MAX_FAILURES", 5)?,
-            login_lockout_secs: vars.duration("LOGIN_LOCKOUT_SECS", 900, 1)?,
+            login_lockout: vars.delta("LOGIN_LOCKOUT_SECS", 900, 1)?,
             login_ip_max_failures: vars.positive("LOGIN_IP_MAX_FAILURES", 100)?,
-            login_ip_lockout_secs: vars.duration("LOGIN_IP_LOCKOUT_SECS", 900, 1)?,
+            login_ip_lockout: vars.delta("LOGIN_IP_LOCKOUT_SECS", 900, 1)?,
             trusted_proxies: parse_proxies(vars.raw("TRUSTED_PROXIES").as_deref().unwrap_or(""))?,
             graphql_introspection: vars.parse("GRAPHQL_INTROSPECTION", true)?,
             log_format: vars.parse("LOG_FORMAT", LogFormat::Text)?,
-            session_retention_days: vars.duration("SESSION_RETENTION_DAYS", 30, 0)?,
-            prune_interval_secs: vars.duration("PRUNE_INTERVAL_SECS", 3600, 1)?,
-            shutdown_timeout_secs: vars.duration("SHUTDOWN_TIMEOUT_SECS", 30, 1)?,
-            db_pool_size: vars.positive("DB_POOL_SIZE", 10)?,
-            db_pool_timeout_secs: vars.duration("DB_POOL_TIMEOUT_SECS", 5, 1)?,
-            db_query_timeout_secs: vars.duration("DB_QUERY_TIMEOUT_SECS", 10, 1)?,
+            session_retention: TimeDelta::days(i64::from(vars.bounded::<u32>(
+                "SESSION_RETENTION_DAYS",
+                30,
+                0,
+                MAX_DAYS,
+            )?)),
+            prune_interval: vars.timer("PRUNE_INTERVAL_SECS", 3600, 1)?,
+            shutdown_timeout: vars.timer("SHUTDOWN_TIMEOUT_SECS", 30, 1)?,
+            pool: PoolSettings {
+                max_size: vars.positive("DB_POOL_SIZE", 10)?,
+                wait_timeout: vars.timer("DB_POOL_TIMEOUT_SECS", 5, 1)?,
+                query_timeout: vars.timer("DB_QUERY_TIMEOUT_SECS", 10, 1)?,
+            },
             argon2_cost: Argon2Cost {
                 memory_kib: vars
                     .at_least("ARGON2_MEMORY_KIB", Argon2Cost::OWASP_MINIMUM.memory_kib)?,
@@ -297,24 +307,58 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
         Ok(value)
     }
 
-    /// Whole seconds from `minimum` up to a century (larger values would
-    /// overflow date arithmetic and mean nothing).
-    fn duration(&self, name: &'static str, default: u64, minimum: u64) -> Result<u64, ConfigError> {
-        const MAX_DURATION_SECS: u64 = 100 * 366 * 24 * 3600;
+    /// A whole number from `minimum` to `maximum`.
+    fn bounded<T>(
+        &self,
+        name: &'static str,
+        default: T,
+        minimum: T,
+        maximum: T,
+    ) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + fmt::Display + Copy,
+        T::Err: fmt::Display,
+    {
         let value = self.parse(name, default)?;
-        if value < minimum || value > MAX_DURATION_SECS {
+        if value < minimum || value > maximum {
             return Err(ConfigError {
                 variable: name,
-                problem: format!("must be {minimum} to {MAX_DURATION_SECS} seconds, got {value}"),
+                problem: format!("must be {minimum} to {maximum}, got {value}"),
             });
         }
         Ok(value)
+    }
+
+    /// Whole seconds from `minimum` up to a century (larger values would
+    /// overflow date arithmetic and mean nothing), for date arithmetic.
+    fn delta(
+        &self,
+        name: &'static str,
+        default: u32,
+        minimum: u32,
+    ) -> Result<TimeDelta, ConfigError> {
+        let secs = self.bounded(name, default, minimum, MAX_DAYS * 24 * 3600)?;
+        Ok(TimeDelta::seconds(i64::from(secs)))
+    }
+
+    /// Whole seconds from `minimum` up to a century, for timers.
+    fn timer(
+        &self,
+        name: &'static str,
+        default: u32,
+        minimum: u32,
+    ) -> Result<Duration, ConfigError> {
+        let secs = self.bounded(name, default, minimum, MAX_DAYS * 24 * 3600)?;
+        Ok(Duration::from_secs(u64::from(secs)))
     }
 
     fn non_empty(&self, name: &'static str, default: &str) -> Result<String, ConfigError> {
         Ok(self.raw(name).unwrap_or_else(|| default.to_owned()))
     }
 }
+
+/// The longest duration accepted, in days: a century.
+const MAX_DAYS: u32 = 100 * 366;
 
 fn parse_proxies(list: &str) -> Result<Vec<IpNet>, ConfigError> {
     list.split(',')
@@ -354,14 +398,16 @@ mod tests {
         let config = config_with(&[]).expect("defaults are valid");
         assert_eq!(config.database_url, DatabaseUrl::Sqlite("authql.db".into()));
         assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8080");
-        assert_eq!(config.access_token_ttl_secs, 900);
-        assert_eq!(config.refresh_token_ttl_secs, 2_592_000);
-        assert_eq!(config.session_max_lifetime_secs, 7_776_000);
-        assert_eq!(config.refresh_reuse_grace_secs, 10);
+        assert_eq!(config.access_token_ttl, TimeDelta::seconds(900));
+        assert_eq!(config.refresh_token_ttl, TimeDelta::days(30));
+        assert_eq!(config.session_max_lifetime, TimeDelta::days(90));
+        assert_eq!(config.refresh_reuse_grace, TimeDelta::seconds(10));
         assert_eq!(
-            (config.login_max_failures, config.login_lockout_secs),
-            (5, 900)
+            (config.login_max_failures, config.login_lockout),
+            (5, TimeDelta::seconds(900))
         );
+        assert_eq!(config.pool.max_size, 10);
+        assert_eq!(config.pool.query_timeout, Duration::from_secs(10));
         assert!(config.graphql_introspection);
         assert!(config.trusted_proxies.is_empty());
         assert_eq!(config.argon2_cost, Argon2Cost::OWASP_MINIMUM);

@@ -3,10 +3,6 @@
 //! in small batches, so that the tables stay bounded by live use. Safe when
 //! several replicas prune at once: each delete re-checks its condition.
 
-use std::time::Duration;
-
-use chrono::{NaiveDateTime, TimeDelta};
-
 use crate::app::{App, AppState};
 use crate::clock;
 use crate::db::models::{sessions, throttle};
@@ -22,25 +18,13 @@ pub struct PruneReport {
     pub throttle_rows: usize,
 }
 
-fn before(now: NaiveDateTime, delta: Option<TimeDelta>) -> NaiveDateTime {
-    delta
-        .and_then(|delta| now.checked_sub_signed(delta))
-        .unwrap_or(NaiveDateTime::MIN)
-}
-
 /// Deletes everything past retention, batch by batch, until none is left.
 pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
-    let now = clock::now();
+    let now = app.clock.now();
     let config = &app.config;
-    let session_cutoff = before(
-        now,
-        TimeDelta::try_days(i64::try_from(config.session_retention_days).unwrap_or(0)),
-    );
-    let window_secs = config.login_lockout_secs.max(config.login_ip_lockout_secs);
-    let throttle_cutoff = before(
-        now,
-        TimeDelta::try_seconds(i64::try_from(window_secs).unwrap_or(0)),
-    );
+    let session_cutoff = clock::earlier(now, config.session_retention);
+    let window = config.login_lockout.max(config.login_ip_lockout);
+    let throttle_cutoff = clock::earlier(now, window);
     let mut report = PruneReport::default();
     let mut conn = app.pool.get().await?;
     loop {
@@ -74,7 +58,7 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
 
 /// Prunes every `PRUNE_INTERVAL_SECS` until the task is aborted.
 pub fn spawn_periodic(app: AppState) -> tokio::task::JoinHandle<()> {
-    let interval = Duration::from_secs(app.config.prune_interval_secs);
+    let interval = app.config.prune_interval;
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -2,11 +2,13 @@
 
 use crate::app::App;
 use crate::auth::client::ClientInfo;
+use crate::auth::password::Verification;
 use crate::auth::sessions::{IssuedTokens, issue_tokens};
 use crate::auth::{ids, input, throttle};
 use crate::clock;
 use crate::db::models::sessions::{self as session_rows, NewSession, SessionRecord};
-use crate::db::models::users;
+use crate::db::models::throttle::CheckEnd;
+use crate::db::models::users::{self, UserRecord};
 use crate::error::AppError;
 use crate::metrics::LoginOutcome;
 use crate::secret::Secret;
@@ -48,34 +50,18 @@ async fn check_and_open(
     input::check_device_info(request.device_info.as_deref())?;
     let user_name_key = input::fold_user_name(&request.user_name);
 
-    let credentials = {
-        let mut conn = app.pool.get().await?;
-        throttle::admit(app, &mut conn, &user_name_key, client.ip_address).await?;
-        users::find_credentials(&mut conn, &user_name_key).await?
+    throttle::refuse_busy_address(app, client.ip_address).await?;
+    let check = throttle::begin_check(app, &user_name_key).await?;
+    let checked = check_password(app, &request, &user_name_key, client).await;
+    let end = match &checked {
+        Ok((user, _)) if user.is_active() => CheckEnd::Succeeded,
+        Err(AppError::InvalidCredentials) => CheckEnd::Failed,
+        // A right password for a disabled account is no guess; an error
+        // says nothing about the password.
+        Ok(_) | Err(_) => CheckEnd::Abandoned,
     };
-    // The connection goes back to the pool while the hash runs.
-    let verification = app
-        .passwords
-        .verify(
-            &request.password,
-            credentials.as_ref().map(|(_, hash)| hash.as_str()),
-        )
-        .await?;
-    let user = match credentials {
-        Some((user, _)) if verification.matches => user,
-        credentials => {
-            // Never the name typed: people type passwords into name fields.
-            match &credentials {
-                Some((user, _)) => {
-                    tracing::info!(user_id = %user.id, ip = ?client.ip_address, "login failed: wrong password")
-                }
-                None => tracing::info!(ip = ?client.ip_address, "login failed: unknown user name"),
-            }
-            let mut conn = app.pool.get().await?;
-            throttle::record_failure(app, &mut conn, client.ip_address).await?;
-            return Err(AppError::InvalidCredentials);
-        }
-    };
+    throttle::end_check(app, check, end, client.ip_address).await;
+    let (user, verification) = checked?;
     if !user.is_active() {
         tracing::info!(user_id = %user.id, "login refused: account disabled");
         return Err(AppError::AccountDisabled);
@@ -84,14 +70,13 @@ async fn check_and_open(
     if verification.needs_rehash {
         upgrade_hash(app, &user.id, &request.password).await;
     }
-    let now = clock::now();
+    let now = app.clock.now();
     let mut conn = app.pool.get().await?;
-    throttle::record_success(&mut conn, &user_name_key).await?;
-    let expires_at = clock::add_secs(
+    let expires_at = clock::later(
         now,
         app.config
-            .refresh_token_ttl_secs
-            .min(app.config.session_max_lifetime_secs),
+            .refresh_token_ttl
+            .min(app.config.session_max_lifetime),
     );
     let ip_address = client.ip_address.map(|ip| ip.to_string());
     let user_agent = client.user_agent.as_deref().map(input::cut_user_agent);
@@ -130,13 +115,48 @@ async fn check_and_open(
     issue_tokens(app, session, user, now)
 }
 
+/// The user whose name and password these are, with what the hash check
+/// found; `INVALID_CREDENTIALS` for an unknown name or a wrong password.
+async fn check_password(
+    app: &App,
+    request: &LoginRequest,
+    user_name_key: &str,
+    client: &ClientInfo,
+) -> Result<(UserRecord, Verification), AppError> {
+    let credentials = {
+        let mut conn = app.pool.get().await?;
+        users::find_credentials(&mut conn, user_name_key).await?
+    };
+    // No connection is held while the hash runs.
+    let verification = app
+        .passwords
+        .verify(
+            &request.password,
+            credentials.as_ref().map(|(_, hash)| hash.as_str()),
+        )
+        .await?;
+    match credentials {
+        Some((user, _)) if verification.matches => Ok((user, verification)),
+        credentials => {
+            // Never the name typed: people type passwords into name fields.
+            match &credentials {
+                Some((user, _)) => {
+                    tracing::info!(user_id = %user.id, ip = ?client.ip_address, "login failed: wrong password")
+                }
+                None => tracing::info!(ip = ?client.ip_address, "login failed: unknown user name"),
+            }
+            Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
 /// Replaces a hash made at a weaker cost; a failure leaves the old one, which
 /// still works, so it is logged and the login goes on.
 async fn upgrade_hash(app: &App, user_id: &str, password: &Secret) {
     let result = async {
         let hash = app.passwords.hash(password).await?;
         let mut conn = app.pool.get().await?;
-        users::update_password_hash(&mut conn, user_id, &hash, clock::now()).await?;
+        users::update_password_hash(&mut conn, user_id, &hash, app.clock.now()).await?;
         Ok::<(), AppError>(())
     }
     .await;

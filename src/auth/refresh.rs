@@ -10,8 +10,6 @@
 //!
 //! A token whose MAC does not check ends nothing.
 
-use chrono::TimeDelta;
-
 use crate::app::App;
 use crate::auth::sessions::{self, EndReason, IssuedTokens, issue_tokens};
 use crate::clock;
@@ -49,7 +47,7 @@ async fn exchange(app: &App, presented_token: &str) -> Result<IssuedTokens, AppE
         {
             return Err(AppError::InvalidRefreshToken);
         }
-        let now = clock::now();
+        let now = app.clock.now();
         // An ended or expired session, or a disabled user: the token is dead.
         match sessions::ensure_live(app, &mut conn, &session.state(), &user, now).await {
             Ok(()) => {}
@@ -58,10 +56,8 @@ async fn exchange(app: &App, presented_token: &str) -> Result<IssuedTokens, AppE
         }
         let current = session.refresh_generation;
         if presented.generation == current {
-            let max_expires_at =
-                clock::add_secs(session.created_at, app.config.session_max_lifetime_secs);
-            let expires_at =
-                clock::add_secs(now, app.config.refresh_token_ttl_secs).min(max_expires_at);
+            let max_expires_at = clock::later(session.created_at, app.config.session_max_lifetime);
+            let expires_at = clock::later(now, app.config.refresh_token_ttl).min(max_expires_at);
             if session_rows::rotate(&mut conn, &session.id, current, now, expires_at).await? {
                 session.refresh_generation = current + 1;
                 session.refreshed_at = Some(now);
@@ -73,10 +69,7 @@ async fn exchange(app: &App, presented_token: &str) -> Result<IssuedTokens, AppE
             }
             continue;
         }
-        // Config bounds every duration, so this conversion cannot fail.
-        let grace =
-            TimeDelta::try_seconds(i64::try_from(app.config.refresh_reuse_grace_secs).unwrap_or(0))
-                .unwrap_or(TimeDelta::zero());
+        let grace = app.config.refresh_reuse_grace;
         let within_grace = session
             .refreshed_at
             .is_some_and(|rotated_at| now.signed_duration_since(rotated_at) <= grace);

@@ -27,7 +27,7 @@ pub struct Authenticated {
 pub struct IssuedTokens {
     pub access_token: Secret,
     pub refresh_token: Secret,
-    pub expires_in_secs: u64,
+    pub expires_in_secs: i64,
     pub session: SessionRecord,
     pub user: UserRecord,
 }
@@ -50,7 +50,7 @@ pub fn issue_tokens(
     Ok(IssuedTokens {
         access_token: Secret::new(access_token),
         refresh_token,
-        expires_in_secs: app.access_tokens.ttl_secs,
+        expires_in_secs: app.access_tokens.ttl.num_seconds(),
         session,
         user,
     })
@@ -73,7 +73,7 @@ pub async fn authenticate(
     let token = authorization
         .and_then(bearer_token)
         .ok_or(AppError::Unauthenticated)?;
-    let now = clock::now();
+    let now = app.clock.now();
     let claims = app.access_tokens.verify(token, clock::unix_secs(now))?;
     let mut conn = app.pool.get().await?;
     let (mut session, user) = session_rows::find_state_with_user(&mut conn, &claims.sid)
@@ -127,13 +127,13 @@ pub fn record_ended(app: &App, session_id: &str, reason: EndReason, count: usize
 /// The caller's open sessions, the most recently active first.
 pub async fn list_open(app: &App, auth: &Authenticated) -> Result<Vec<SessionView>, AppError> {
     let mut conn = app.pool.get().await?;
-    Ok(session_rows::list_open(&mut conn, &auth.user.id, clock::now()).await?)
+    Ok(session_rows::list_open(&mut conn, &auth.user.id, app.clock.now()).await?)
 }
 
 /// Ends the caller's own session.
 pub async fn logout(app: &App, auth: &Authenticated) -> Result<bool, AppError> {
     let mut conn = app.pool.get().await?;
-    let now = clock::now();
+    let now = app.clock.now();
     let reason = EndReason::Logout;
     // Already ended by a racing request: the caller's wish holds all the same.
     let ended =
@@ -157,8 +157,14 @@ pub async fn logout_session(
         EndReason::EndedByOtherSession
     };
     let mut conn = app.pool.get().await?;
-    let ended =
-        session_rows::end_one(&mut conn, session_id, &auth.user.id, reason, clock::now()).await?;
+    let ended = session_rows::end_one(
+        &mut conn,
+        session_id,
+        &auth.user.id,
+        reason,
+        app.clock.now(),
+    )
+    .await?;
     if !ended {
         return Err(AppError::NotFound);
     }
@@ -176,7 +182,7 @@ pub async fn logout_all(
     let reason = EndReason::LogoutAll;
     let mut conn = app.pool.get().await?;
     let ended =
-        session_rows::end_all(&mut conn, &auth.user.id, except, reason, clock::now()).await?;
+        session_rows::end_all(&mut conn, &auth.user.id, except, reason, app.clock.now()).await?;
     app.metrics.sessions_ended(reason, ended);
     tracing::info!(user_id = %auth.user.id, session_id = %auth.session.id, %reason, count = ended, "sessions ended");
     Ok(ended)

@@ -1,23 +1,41 @@
 //! The login throttle, kept in the database so that replicas share it.
 //!
-//! Per user name key: every attempt is counted before the password is
-//! checked (so concurrent attempts cannot slip past the limit), and a success
-//! clears the count. An attempt beyond `LOGIN_MAX_FAILURES` within the window
-//! is refused, right password or not.
+//! Per user name key, only failures count, and a success clears them. To
+//! keep guesses bounded while right passwords that arrive together all get
+//! through, each password check takes a slot before it runs: a slot is free
+//! while the window's failures plus the checks under way stay below
+//! `LOGIN_MAX_FAILURES`, so no more wrong passwords than that can ever be
+//! checked in one window, on any number of replicas. An attempt that finds
+//! every slot held by checks still under way waits for them (a check takes
+//! milliseconds) instead of being refused: they may well succeed. Once the
+//! failures alone fill the window, attempts are refused with
+//! `TOO_MANY_ATTEMPTS` until it is over, right password or not.
+//!
+//! A server that dies mid-check leaves its slot taken; slots are forgotten
+//! once no check has begun for [`STALE_CHECK_AFTER`], longer than any check
+//! can take.
 //!
 //! Per client address: failures across all user names are counted, and an
 //! address past `LOGIN_IP_MAX_FAILURES` is refused, so that one address
 //! cannot spray many accounts. Successes do not clear it.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::app::App;
 use crate::clock;
-use crate::db::DbConn;
-use crate::db::models::throttle::{self, Window};
+use crate::db::models::throttle::{self, CheckEnd, Cutoffs, Window};
 use crate::error::AppError;
+
+/// Checks begun this long ago without another are taken to have died.
+pub const STALE_CHECK_AFTER: TimeDelta = TimeDelta::minutes(2);
+/// Longest an attempt waits for the checks under way to finish.
+const MAX_WAIT: Duration = Duration::from_secs(10);
+/// First and longest pause between looks at the slots while waiting.
+const FIRST_PAUSE: Duration = Duration::from_millis(5);
+const LONGEST_PAUSE: Duration = Duration::from_millis(200);
 
 fn name_key(user_name_key: &str) -> String {
     format!("name:{user_name_key}")
@@ -27,79 +45,110 @@ fn address_key(ip: IpAddr) -> String {
     format!("ip:{ip}")
 }
 
-fn cutoff(now: NaiveDateTime, window_secs: u64) -> NaiveDateTime {
-    // Config bounds every duration, so the conversions cannot fail.
-    let window = TimeDelta::try_seconds(i64::try_from(window_secs).unwrap_or(0))
-        .unwrap_or(TimeDelta::zero());
-    now.checked_sub_signed(window).unwrap_or(NaiveDateTime::MIN)
+fn cutoffs(now: NaiveDateTime, window: TimeDelta) -> Cutoffs {
+    Cutoffs {
+        now,
+        window: clock::earlier(now, window),
+        stale_checks: clock::earlier(now, STALE_CHECK_AFTER),
+    }
 }
 
 /// Whole seconds until a window that began at `started_at` is over (at least 1).
-fn retry_after(window: Window, window_secs: u64, now: NaiveDateTime) -> u64 {
-    let ends_at = clock::add_secs(window.started_at, window_secs);
+fn retry_after(window: Window, length: TimeDelta, now: NaiveDateTime) -> u64 {
+    let ends_at = clock::later(window.started_at, length);
     let millis = u64::try_from((ends_at - now).num_milliseconds()).unwrap_or(0);
     millis.div_ceil(1000).max(1)
 }
 
-/// Admits a login attempt or refuses it with `TOO_MANY_ATTEMPTS`; the attempt
-/// counts against the user name either way.
-pub async fn admit(
-    app: &App,
-    conn: &mut DbConn,
-    user_name_key: &str,
-    ip: Option<IpAddr>,
-) -> Result<(), AppError> {
+/// Refuses an address that failed too often lately, across all user names.
+pub async fn refuse_busy_address(app: &App, ip: Option<IpAddr>) -> Result<(), AppError> {
+    let Some(ip) = ip else {
+        return Ok(());
+    };
     let config = &app.config;
-    let now = clock::now();
-    if let Some(ip) = ip {
-        let ip_cutoff = cutoff(now, config.login_ip_lockout_secs);
-        if let Some(window) = throttle::window(conn, &address_key(ip)).await? {
-            let exceeded =
-                i64::from(window.failure_count) >= i64::from(config.login_ip_max_failures);
-            if exceeded && window.started_at > ip_cutoff {
-                tracing::warn!(%ip, "login refused: too many failures from this address");
-                return Err(AppError::TooManyAttempts {
-                    retry_after_secs: retry_after(window, config.login_ip_lockout_secs, now),
-                });
-            }
+    let now = app.clock.now();
+    let mut conn = app.pool.get().await?;
+    if let Some(window) = throttle::window(&mut conn, &address_key(ip)).await? {
+        let exceeded = i64::from(window.failure_count) >= i64::from(config.login_ip_max_failures);
+        if exceeded && window.started_at > clock::earlier(now, config.login_ip_lockout) {
+            tracing::warn!(%ip, "login refused: too many failures from this address");
+            return Err(AppError::TooManyAttempts {
+                retry_after_secs: retry_after(window, config.login_ip_lockout, now),
+            });
         }
     }
-    let window = throttle::count_attempt(
-        conn,
-        &name_key(user_name_key),
-        now,
-        cutoff(now, config.login_lockout_secs),
-    )
-    .await?;
-    if i64::from(window.failure_count) > i64::from(config.login_max_failures) {
-        tracing::warn!(ip = ?ip, "login refused: too many failures for this user name");
-        return Err(AppError::TooManyAttempts {
-            retry_after_secs: retry_after(window, config.login_lockout_secs, now),
-        });
-    }
     Ok(())
 }
 
-/// Counts a failed login against the client address.
-pub async fn record_failure(
-    app: &App,
-    conn: &mut DbConn,
-    ip: Option<IpAddr>,
-) -> Result<(), AppError> {
-    if let Some(ip) = ip {
-        let now = clock::now();
-        throttle::count_attempt(
-            conn,
-            &address_key(ip),
-            now,
-            cutoff(now, app.config.login_ip_lockout_secs),
+/// A password check that holds a slot; hand it to [`end_check`].
+#[derive(Debug)]
+#[must_use = "a check holds a slot until it is ended"]
+pub struct PasswordCheck {
+    key: String,
+}
+
+/// Takes a slot to check a password for `user_name_key`, waiting (bounded)
+/// while checks under way hold them all; `TOO_MANY_ATTEMPTS` once the
+/// window's failures alone fill them.
+pub async fn begin_check(app: &App, user_name_key: &str) -> Result<PasswordCheck, AppError> {
+    let key = name_key(user_name_key);
+    let config = &app.config;
+    let began = tokio::time::Instant::now();
+    let mut pause = FIRST_PAUSE;
+    loop {
+        let now = app.clock.now();
+        let cutoffs = cutoffs(now, config.login_lockout);
+        let mut conn = app.pool.get().await?;
+        if throttle::begin_check(&mut conn, &key, cutoffs, config.login_max_failures).await? {
+            return Ok(PasswordCheck { key });
+        }
+        let window = throttle::window(&mut conn, &key).await?;
+        drop(conn);
+        let failures = window
+            .filter(|window| window.started_at > cutoffs.window)
+            .map_or(0, |window| window.failure_count);
+        let refuse = || AppError::TooManyAttempts {
+            retry_after_secs: window
+                .map_or(1, |window| retry_after(window, config.login_lockout, now)),
+        };
+        if i64::from(failures) >= i64::from(config.login_max_failures) {
+            tracing::warn!("login refused: too many failures for this user name");
+            return Err(refuse());
+        }
+        if began.elapsed() >= MAX_WAIT {
+            tracing::warn!("login refused: checks for this user name did not finish in time");
+            return Err(AppError::TooManyAttempts {
+                retry_after_secs: 1,
+            });
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(LONGEST_PAUSE);
+    }
+}
+
+/// Ends a check, counting a failure against the user name (and the client
+/// address), or clearing the user name's failures after a success. A failure
+/// to record is logged: the slot then stays taken until it is stale, which
+/// errs on the side of fewer guesses.
+pub async fn end_check(app: &App, check: PasswordCheck, end: CheckEnd, ip: Option<IpAddr>) {
+    let result = async {
+        let now = app.clock.now();
+        let mut conn = app.pool.get().await?;
+        throttle::end_check(
+            &mut conn,
+            &check.key,
+            end,
+            cutoffs(now, app.config.login_lockout),
         )
         .await?;
+        if let (CheckEnd::Failed, Some(ip)) = (end, ip) {
+            let cutoffs = cutoffs(now, app.config.login_ip_lockout);
+            throttle::count_failure(&mut conn, &address_key(ip), cutoffs).await?;
+        }
+        Ok::<(), AppError>(())
     }
-    Ok(())
-}
-
-/// Clears the user name's count after a successful login.
-pub async fn record_success(conn: &mut DbConn, user_name_key: &str) -> Result<(), AppError> {
-    Ok(throttle::clear(conn, &name_key(user_name_key)).await?)
+    .await;
+    if let Err(error) = result {
+        tracing::warn!(error = %error.detail(), ?end, "cannot record the end of a password check");
+    }
 }

@@ -10,6 +10,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::TimeDelta;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -43,11 +44,11 @@ pub struct AccessTokens {
     validation: Validation,
     issuer: String,
     audience: String,
-    pub ttl_secs: u64,
+    pub ttl: TimeDelta,
 }
 
 impl AccessTokens {
-    pub fn new(secret: &Secret, issuer: &str, audience: &str, ttl_secs: u64) -> Self {
+    pub fn new(secret: &Secret, issuer: &str, audience: &str, ttl: TimeDelta) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
@@ -61,7 +62,7 @@ impl AccessTokens {
             validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
-            ttl_secs,
+            ttl,
         }
     }
 
@@ -78,7 +79,7 @@ impl AccessTokens {
             sid: session_id.to_owned(),
             role: role.to_owned(),
             iat: now_unix,
-            exp: now_unix.saturating_add(i64::try_from(self.ttl_secs).unwrap_or(i64::MAX)),
+            exp: now_unix.saturating_add(self.ttl.num_seconds()),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
@@ -212,7 +213,7 @@ mod tests {
 
     #[test]
     fn access_token_round_trip_and_expiry() {
-        let tokens = AccessTokens::new(&secret(), "authql", "authql", 900);
+        let tokens = AccessTokens::new(&secret(), "authql", "authql", TimeDelta::seconds(900));
         let token = tokens.mint("u1", "s1", "user", 1_000_000).unwrap();
         let claims = tokens.verify(&token, 1_000_100).unwrap();
         assert_eq!(
@@ -231,9 +232,14 @@ mod tests {
 
     #[test]
     fn foreign_issuer_audience_and_key_are_unauthenticated() {
-        let ours = AccessTokens::new(&secret(), "authql", "authql", 900);
-        let other_iss = AccessTokens::new(&secret(), "other", "authql", 900);
-        let other_key = AccessTokens::new(&Secret::new("x".repeat(32)), "authql", "authql", 900);
+        let ours = AccessTokens::new(&secret(), "authql", "authql", TimeDelta::seconds(900));
+        let other_iss = AccessTokens::new(&secret(), "other", "authql", TimeDelta::seconds(900));
+        let other_key = AccessTokens::new(
+            &Secret::new("x".repeat(32)),
+            "authql",
+            "authql",
+            TimeDelta::seconds(900),
+        );
         for token in [
             other_iss.mint("u", "s", "user", 0).unwrap(),
             other_key.mint("u", "s", "user", 2_000_000_000).unwrap(),

@@ -3,7 +3,7 @@
 use crate::app::App;
 use crate::auth::input;
 use crate::auth::sessions::EndReason;
-use crate::clock;
+use crate::clock::{Clock, SystemClock};
 use crate::db::DbPool;
 use crate::db::models::users::{self, NewUser};
 use crate::error::AppError;
@@ -54,7 +54,7 @@ pub async fn add_user(
     }
     let password_hash = app.passwords.hash(password).await?;
     let id = crate::auth::ids::new_id();
-    let now = clock::now();
+    let now = app.clock.now();
     let user_name_key = input::fold_user_name(user_name);
     let mut conn = app.pool.get().await.map_err(AppError::from)?;
     let inserted = users::insert(
@@ -103,7 +103,7 @@ async fn set_status(
         &key,
         status,
         EndReason::UserDisabled,
-        clock::now(),
+        SystemClock.now(),
     )
     .await?;
     if !found {

@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::Notify;
 
@@ -43,7 +42,7 @@ pub async fn serve(config: Config) -> Result<(), CliError> {
         shutdown_signal().await;
         signal_seen.notify_one();
     });
-    let deadline = Duration::from_secs(app.config.shutdown_timeout_secs);
+    let deadline = app.config.shutdown_timeout;
     tokio::select! {
         served = server => served.map_err(CliError::Serve)?,
         () = async {

@@ -40,11 +40,14 @@ diesel::joinable!(user_login_sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, user_login_sessions, login_throttle);
 
 diesel::table! {
-    /// Login attempt counters per user name key or client address, in a
-    /// fixed window from the first attempt.
+    /// Failed-login counters per user name key or client address, in a
+    /// fixed window from the first failure, and the password checks under
+    /// way for a user name key.
     login_throttle (throttle_key) {
         throttle_key -> Varchar,
         failure_count -> Integer,
         window_started_at -> Timestamp,
+        checking -> Integer,
+        checking_since -> Nullable<Timestamp>,
     }
 }

@@ -119,7 +119,7 @@ impl AuthPayload {
 
     /// Seconds until accessToken expires.
     async fn expires_in(&self) -> i64 {
-        i64::try_from(self.0.expires_in_secs).unwrap_or(i64::MAX)
+        self.0.expires_in_secs
     }
 
     /// When the refresh token stops working if it is not used before then.

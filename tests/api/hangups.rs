@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::harness::{Backend, LOGIN, TestApp, mysql_server_url};
 use crate::proxy::FaultyProxy;
 use crate::served::ServedProcess;
+use authql::clock::Clock;
 
 /// A signed-in user as the test knows it.
 #[derive(Clone)]
@@ -292,34 +293,13 @@ async fn work_a_client_hung_up_on_runs_to_its_end(backend: Backend) {
     let client = server.send_graphql(LOGIN, input, None);
     let open_sessions = async || {
         let mut conn = app.app.pool.get().await.expect("connection");
-        let now = authql::clock::now();
+        let now = app.clock.now();
         authql::db::models::sessions::list_open(&mut conn, &user_id, now)
             .await
             .expect("sessions")
             .len()
     };
-    // The attempt is counted before the password is checked: once its row
-    // is there, the login is under way.
-    let began = Instant::now();
-    loop {
-        let mut conn = app.app.pool.get().await.expect("connection");
-        let counted = authql::db::models::throttle::window(&mut conn, "name:dora")
-            .await
-            .expect("throttle row");
-        if counted.is_some() {
-            break;
-        }
-        assert_eq!(
-            open_sessions().await,
-            0,
-            "the login was caught before it ended"
-        );
-        assert!(
-            began.elapsed() < Duration::from_secs(30),
-            "the login never started"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    app.wait_for_password_check("dora").await;
     assert_eq!(
         open_sessions().await,
         0,

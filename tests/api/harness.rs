@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Once};
 
 use authql::app::{App, AppState};
+use authql::clock::ShiftedClock;
 use authql::config::{Config, DatabaseUrl};
 use authql::secret::Secret;
 use axum::Router;
@@ -190,6 +191,9 @@ pub struct TestApp {
     pub app: AppState,
     pub router: Router,
     pub db: Arc<TestDb>,
+    /// The server's clock, shared with its second servers: tests move it
+    /// forward instead of sleeping.
+    pub clock: Arc<ShiftedClock>,
     config_vars: Vec<(String, String)>,
 }
 
@@ -246,7 +250,7 @@ impl TestApp {
         let db = TestDb::create(backend).await;
         let mut vars = base_vars(&db);
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let app = TestApp::serve(Arc::new(db), vars).await;
+        let app = TestApp::serve(Arc::new(db), vars, Arc::new(ShiftedClock::new())).await;
         authql::db::migrate::run_pending(&app.app.config.database_url)
             .await
             .expect("migrations");
@@ -255,7 +259,7 @@ impl TestApp {
 
     /// Starts on a database made by the caller, with exactly these variables.
     pub async fn with_vars(db: TestDb, vars: Vec<(String, String)>) -> TestApp {
-        TestApp::serve(Arc::new(db), vars).await
+        TestApp::serve(Arc::new(db), vars, Arc::new(ShiftedClock::new())).await
     }
 
     /// Another server process on the same database and configuration, as a
@@ -268,10 +272,40 @@ impl TestApp {
     pub async fn second_server_with(&self, extra: &[(&str, &str)]) -> TestApp {
         let mut vars = self.config_vars.clone();
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        TestApp::serve(self.db.clone(), vars).await
+        TestApp::serve(self.db.clone(), vars, self.clock.clone()).await
     }
 
-    async fn serve(db: Arc<TestDb>, config_vars: Vec<(String, String)>) -> TestApp {
+    /// Waits until a password check for `user_name` (lower case) is under way
+    /// on any server sharing this database, and returns how long that took.
+    pub async fn wait_for_password_check(&self, user_name: &str) {
+        let key = format!("name:{user_name}");
+        let began = std::time::Instant::now();
+        loop {
+            let mut conn = self.app.pool.get().await.expect("connection");
+            let row = authql::db::models::throttle::window(&mut conn, &key)
+                .await
+                .expect("throttle row");
+            if row.is_some_and(|row| row.checking > 0) {
+                return;
+            }
+            assert!(
+                began.elapsed() < std::time::Duration::from_secs(30),
+                "no password check for {user_name} began"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Moves the clock of this server (and its second servers) forward.
+    pub fn advance(&self, by: chrono::TimeDelta) {
+        self.clock.advance(by);
+    }
+
+    async fn serve(
+        db: Arc<TestDb>,
+        config_vars: Vec<(String, String)>,
+        clock: Arc<ShiftedClock>,
+    ) -> TestApp {
         let config = Config::from_lookup(|name| {
             config_vars
                 .iter()
@@ -280,12 +314,14 @@ impl TestApp {
                 .map(|(_, v)| v.clone())
         })
         .expect("test config");
-        let app = Arc::new(App::new(config, &Secret::new(TEST_JWT_SECRET)).expect("app"));
+        let app = App::with_clock(config, &Secret::new(TEST_JWT_SECRET), clock.clone());
+        let app = Arc::new(app.expect("app"));
         let router = authql::http::router(app.clone());
         TestApp {
             app,
             router,
             db,
+            clock,
             config_vars,
         }
     }

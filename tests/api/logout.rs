@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::both_backends;
 use crate::harness::{Answer, Backend, TestApp, access_token, session_id};
+use authql::clock::Clock;
 
 async fn logout_session(app: &TestApp, token: &str, id: &str) -> Answer {
     app.graphql_with(
@@ -159,8 +160,9 @@ async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
     let set_last_active = |seconds_ago: i64| {
         let id = id.clone();
         let pool = app.app.pool.clone();
+        let clock = app.clock.clone();
         async move {
-            let at = authql::clock::now() - chrono::TimeDelta::seconds(seconds_ago);
+            let at = clock.now() - chrono::TimeDelta::seconds(seconds_ago);
             let mut conn = pool.get().await.expect("connection");
             authql::with_conn!(&mut conn, |c| {
                 diesel::update(sessions::table.filter(sessions::id.eq(&id)))
@@ -182,7 +184,7 @@ async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
     );
 
     let stale = set_last_active(120).await;
-    let before = authql::clock::now();
+    let before = app.clock.now();
     assert!(is_live(&app, &access_token(&login)).await);
     let written = app.stored_session(&id).await.last_active_at;
     assert!(

@@ -1,8 +1,6 @@
 //! What operators rely on: pruning, metrics, graceful shutdown, JSON logs.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -11,8 +9,12 @@ use chrono::TimeDelta;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use authql::clock::Clock;
+use serde_json::json;
+
 use crate::both_backends;
 use crate::harness::{Backend, TestApp, TestDb, access_token, session_id};
+use crate::served::ServedProcess;
 use authql::db::schema::{login_throttle, user_login_sessions as sessions};
 
 /// Sets a session's `ended_at` and `expires_at` relative to now.
@@ -22,7 +24,7 @@ async fn age_session(
     ended_days_ago: Option<i64>,
     expires_days_from_now: i64,
 ) {
-    let now = authql::clock::now();
+    let now = app.clock.now();
     let ended_at = ended_days_ago.map(|days| now - TimeDelta::days(days));
     let expires_at = now + TimeDelta::days(expires_days_from_now);
     let id = id.to_owned();
@@ -81,7 +83,7 @@ async fn pruning_removes_exactly_the_rows_past_retention(backend: Backend) {
     age_session(&app, &ids[3], None, -1).await; // expired yesterday: stays
     // ids[4] is live and must keep working.
     app.login_answer("pam", "wrong", None).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.advance(chrono::TimeDelta::milliseconds(1100));
     app.login_answer("pam", "wrong", None).await; // a fresh window: stays
     let fresh_keys = throttle_keys(&app).await;
 
@@ -125,7 +127,7 @@ async fn stale_throttle_rows_are_pruned(backend: Backend) {
         2,
         "a name and an address counter"
     );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.advance(chrono::TimeDelta::milliseconds(1100));
     let report = authql::prune::prune_once(&app.app).await.expect("prune");
     assert_eq!(report.throttle_rows, 2);
     assert!(throttle_keys(&app).await.is_empty());
@@ -265,80 +267,27 @@ both_backends!(
     fresh_metrics_show_every_family_at_zero,
 );
 
-/// Starts `authql serve` on a free port; returns the child and its port.
-fn spawn_server(db: &TestDb, extra: &[(&str, &str)]) -> (std::process::Child, u16) {
-    let workdir = tempfile::tempdir().expect("workdir");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_authql"));
-    command
-        .arg("serve")
-        .current_dir(workdir.path())
-        .env("DATABASE_URL", &db.url_text)
-        .env("JWT_SECRET", crate::harness::TEST_JWT_SECRET)
-        .env("LISTEN_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (name, value) in extra {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("spawn authql serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let port = loop {
-        let line = lines
-            .next()
-            .expect("server log line")
-            .expect("readable log");
-        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
-            break rest
-                .split('/')
-                .next()
-                .expect("port")
-                .parse::<u16>()
-                .expect("numeric port");
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, port)
-}
-
-fn post(port: u16, body: &str) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    let request = format!(
-        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("read answer");
-    answer
-}
-
 #[test]
 fn sigterm_lets_a_slow_request_finish() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let db = runtime.block_on(TestDb::create(Backend::Sqlite));
     // A deliberately slow hash makes the login the slow request.
     let slow = [("ARGON2_MEMORY_KIB", "262144"), ("ARGON2_ITERATIONS", "6")];
-    let (ok, _, stderr) = crate::cli::authql(&db.url_text, &["user", "add", "sid"], "pw\n", &slow);
-    assert!(ok, "{stderr}");
-    let (mut server, port) = spawn_server(&db, &slow);
-    let login = r#"{"query":"mutation { login(input: {userName: \"sid\", password: \"pw\"}) { session { id } } }"}"#;
-    let in_flight = std::thread::spawn(move || post(port, login));
-    std::thread::sleep(Duration::from_millis(150));
-    let kill = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
+    let app = runtime.block_on(TestApp::start_with(Backend::Sqlite, &slow));
+    runtime.block_on(app.add_user("sid", "pw"));
+    let server = Arc::new(ServedProcess::start(&app.db.url_text, &slow));
+    let login =
+        "mutation { login(input: {userName: \"sid\", password: \"pw\"}) { session { id } } }";
+    let client = server.clone();
+    let in_flight = std::thread::spawn(move || client.graphql(login, json!({}), None));
+    runtime.block_on(app.wait_for_password_check("sid"));
+    let status = server.terminate();
     let answer = in_flight.join().expect("request thread");
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(
-        answer.contains(r#""session":{"id":""#),
-        "the login completed: {answer}"
+        answer.body["data"]["login"]["session"]["id"].is_string(),
+        "the login completed: {}",
+        answer.body
     );
-    let status = server.wait().expect("server exits");
     assert!(
         status.success(),
         "exit 0 after a graceful shutdown: {status:?}"
@@ -349,39 +298,24 @@ fn sigterm_lets_a_slow_request_finish() {
 fn json_logs_have_one_object_per_request() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let db = runtime.block_on(TestDb::create(Backend::Sqlite));
-    let workdir = tempfile::tempdir().expect("workdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_authql"))
-        .arg("serve")
-        .current_dir(workdir.path())
-        .env("DATABASE_URL", &db.url_text)
-        .env("JWT_SECRET", crate::harness::TEST_JWT_SECRET)
-        .env("LISTEN_ADDR", "127.0.0.1:0")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let mut port = None;
-    let mut request_line = None;
-    while let Some(Ok(line)) = lines.next() {
-        let object: serde_json::Value =
-            serde_json::from_str(&line).unwrap_or_else(|_| panic!("JSON log line: {line}"));
-        if let Some(message) = object["message"].as_str()
-            && let Some(rest) = message.split("http://127.0.0.1:").nth(1)
-        {
-            port = rest.split('/').next().and_then(|p| p.parse::<u16>().ok());
-            post(port.expect("port"), r#"{"query":"{ me { id } }"}"#);
+    let server = ServedProcess::start(&db.url_text, &[("LOG_FORMAT", "json")]);
+    server.graphql("{ me { id } }", json!({}), None);
+    let began = std::time::Instant::now();
+    let request_line = loop {
+        if let Some(line) = server.log_lines_with(&["graphql request"]).pop() {
+            break line;
         }
-        if object["message"] == "graphql request" {
-            request_line = Some(object);
-            break;
-        }
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "no request log line"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    for line in server.log_lines_with(&[""]) {
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(&line);
+        assert!(parsed.is_ok(), "JSON log line: {line}");
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(port.is_some());
-    let request_line = request_line.expect("a request log line");
+    let request_line: serde_json::Value = serde_json::from_str(&request_line).expect("JSON");
     assert_eq!(request_line["operation"], "me");
     assert_eq!(request_line["outcome"], "UNAUTHENTICATED");
     assert!(request_line["duration_ms"].as_f64().is_some());

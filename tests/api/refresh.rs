@@ -1,7 +1,6 @@
 //! `refreshToken`: rotation, the grace window, reuse detection, forgery, races.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use std::sync::Arc;
 
@@ -23,7 +22,7 @@ async fn rotation_issues_working_tokens_and_moves_expiry(backend: Backend) {
     let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "1000")]).await;
     app.add_user("ann", "pw").await;
     let login = app.login("ann", "pw").await;
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    app.advance(chrono::TimeDelta::milliseconds(20));
     let first = app.refresh(&refresh_token(&login)).await;
     let first = first.data("refreshToken").clone();
     assert_eq!(session_id(&first), session_id(&login), "the same session");
@@ -115,7 +114,7 @@ async fn reuse_after_grace_ends_the_session(backend: Backend) {
         .await
         .data("refreshToken")
         .clone();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    app.advance(chrono::TimeDelta::milliseconds(1500));
     assert_eq!(
         app.refresh(&refresh_token(&login)).await.code(),
         "REFRESH_TOKEN_REUSED"
@@ -294,7 +293,7 @@ async fn expired_sessions_behave_as_ended(backend: Backend) {
     let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "1")]).await;
     app.add_user("ida", "pw").await;
     let login = app.login("ida", "pw").await;
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    app.advance(chrono::TimeDelta::milliseconds(1300));
     assert_eq!(
         app.graphql_as(&access_token(&login), "{ me { id } }")
             .await

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 /// A running server process, killed when dropped.
 pub struct ServedProcess {
-    child: Child,
+    child: Mutex<Child>,
     pub port: u16,
     log: Arc<Mutex<Vec<String>>>,
     _workdir: tempfile::TempDir,
@@ -68,7 +68,7 @@ impl ServedProcess {
             }
         });
         ServedProcess {
-            child,
+            child: Mutex::new(child),
             port,
             log,
             _workdir: workdir,
@@ -132,10 +132,25 @@ impl ServedProcess {
     }
 }
 
+impl ServedProcess {
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(&self) -> std::process::ExitStatus {
+        let mut child = self.child.lock().expect("child");
+        let kill = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(kill.success(), "SIGTERM sent");
+        child.wait().expect("the server exits")
+    }
+}
+
 impl Drop for ServedProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Ok(child) = self.child.get_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -1,8 +1,6 @@
 //! The login throttle: per user name (aliases and case included), per client
 //! address, cleared by success, shared by replicas.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::both_backends;
@@ -88,7 +86,7 @@ async fn the_lock_lifts_when_the_window_passes(backend: Backend) {
         retry_after(&app.login_answer("wes", "right", None).await),
         1
     );
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.advance(chrono::TimeDelta::milliseconds(1200));
     app.login("wes", "right").await;
 }
 
@@ -133,57 +131,87 @@ async fn replicas_share_the_throttle(backend: Backend) {
     );
 }
 
-async fn concurrent_guesses_cannot_exceed_the_limit(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
-    app.add_user("zed", "right").await;
-    app.warm_pool(16).await;
-    let start = std::sync::Arc::new(tokio::sync::Barrier::new(12));
-    let handles = (0..12)
-        .map(|_| {
-            app.spawn_graphql(
-                start.clone(),
-                LOGIN,
-                json!({ "input": { "userName": "zed", "password": "wrong" } }),
-                None,
-            )
+/// Sends `count` logins for `user` with `password` at the same moment,
+/// alternating between two replicas on one database.
+async fn logins_at_once(
+    first: &TestApp,
+    second: &TestApp,
+    user: &str,
+    password: &str,
+    count: usize,
+) -> Vec<Answer> {
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(count));
+    let handles = (0..count)
+        .map(|i| {
+            let server = if i % 2 == 0 { first } else { second };
+            let input = json!({ "input": { "userName": user, "password": password } });
+            server.spawn_graphql(start.clone(), LOGIN, input, None)
         })
         .collect();
-    let answers = crate::harness::join_answers(handles).await;
-    let checked = answers
-        .iter()
-        .filter(|a| a.code() == "INVALID_CREDENTIALS")
-        .count();
-    assert!(
-        checked <= 5,
-        "at most 5 passwords were checked, got {checked}"
+    crate::harness::join_answers(handles).await
+}
+
+async fn concurrent_guesses_cannot_exceed_the_limit(backend: Backend) {
+    let first = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
+    let second = first.second_server().await;
+    first.add_user("zed", "right").await;
+    first.warm_pool(16).await;
+    second.warm_pool(16).await;
+    let answers = logins_at_once(&first, &second, "zed", "wrong", 12).await;
+    let codes: Vec<String> = answers.iter().map(Answer::code).collect();
+    let checked = codes.iter().filter(|c| *c == "INVALID_CREDENTIALS").count();
+    let refused = codes.iter().filter(|c| *c == "TOO_MANY_ATTEMPTS").count();
+    assert_eq!(
+        (checked, refused),
+        (5, 7),
+        "exactly LOGIN_MAX_FAILURES passwords were checked, the rest refused: {codes:?}"
     );
-    assert!(
-        answers
-            .iter()
-            .all(|a| ["INVALID_CREDENTIALS", "TOO_MANY_ATTEMPTS"].contains(&a.code().as_str()))
+    assert_eq!(
+        first.login_answer("zed", "right", None).await.code(),
+        "TOO_MANY_ATTEMPTS"
     );
 }
 
 async fn concurrent_right_logins_all_succeed(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("DB_POOL_SIZE", "8")]).await;
-    app.add_user("amy", "right").await;
-    app.warm_pool(8).await;
-    for _round in 0..3 {
-        let start = std::sync::Arc::new(tokio::sync::Barrier::new(4));
-        let handles = (0..4)
-            .map(|_| {
-                let input = json!({ "input": { "userName": "amy", "password": "right" } });
-                app.spawn_graphql(start.clone(), LOGIN, input, None)
-            })
-            .collect();
-        for answer in crate::harness::join_answers(handles).await {
-            assert!(answer.body.get("errors").is_none(), "{}", answer.body);
+    let first = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
+    let second = first.second_server().await;
+    first.add_user("amy", "right").await;
+    first.warm_pool(16).await;
+    second.warm_pool(16).await;
+    for _round in 0..2 {
+        let answers = logins_at_once(&first, &second, "amy", "right", 12).await;
+        for answer in answers {
+            assert!(
+                answer.body.get("errors").is_none(),
+                "every right password gets in: {}",
+                answer.body
+            );
         }
+    }
+}
+
+async fn right_passwords_beside_guesses_wait_for_them(backend: Backend) {
+    let first = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
+    let second = first.second_server().await;
+    first.add_user("bea", "right").await;
+    first.warm_pool(16).await;
+    for _ in 0..3 {
+        assert_eq!(
+            first.login_answer("bea", "wrong", None).await.code(),
+            "INVALID_CREDENTIALS"
+        );
+    }
+    // Two slots are left; eight right passwords arrive at once. They take
+    // turns instead of being refused, and each success clears the count.
+    let answers = logins_at_once(&first, &second, "bea", "right", 8).await;
+    for answer in answers {
+        assert!(answer.body.get("errors").is_none(), "{}", answer.body);
     }
 }
 
 both_backends!(
     concurrent_right_logins_all_succeed,
+    right_passwords_beside_guesses_wait_for_them,
     five_failures_lock_the_name_even_for_the_right_password,
     aliased_logins_count_one_by_one,
     success_clears_the_count,

@@ -1,33 +1,41 @@
-//! The `login_throttle` table: atomic counting of login attempts per key.
+//! The `login_throttle` table: failures counted per key in a window, and the
+//! password checks under way per user name key. Every change is one atomic
+//! statement, so concurrent requests and replicas each see a consistent
+//! count without holding a lock across the password check.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Timestamp};
+use diesel::sql_types::{Integer, Text, Timestamp};
 use diesel_async::RunQueryDsl;
 
 use crate::db::schema::login_throttle as throttle;
 use crate::db::{DbConn, expect_key};
 use crate::with_conn;
 
-/// A key's count and when its window began.
+/// A key's row: failures in the window that began at `started_at`, and the
+/// checks under way (`checking`, the last begun at `checking_since`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
 pub struct Window {
     pub failure_count: i32,
     pub started_at: NaiveDateTime,
+    pub checking: i32,
+    pub checking_since: Option<NaiveDateTime>,
 }
 
-/// Counts one attempt for `key` in a single statement, starting a new window
-/// when the current one began at or before `window_cutoff`; returns the
-/// window as it is afterwards. Concurrent callers each get their own count.
-pub async fn count_attempt(
-    conn: &mut DbConn,
-    key: &str,
-    now: NaiveDateTime,
-    window_cutoff: NaiveDateTime,
-) -> QueryResult<Window> {
-    // The upsert is the one statement whose syntax differs between backends.
-    // MySQL evaluates the assignments left to right, so the count is set
-    // before the window start it depends on changes.
+/// The moments that decide whether counts still hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Cutoffs {
+    pub now: NaiveDateTime,
+    /// A window that began at or before this is over: its failures are forgotten.
+    pub window: NaiveDateTime,
+    /// Checks counted when the last one began at or before this are forgotten:
+    /// none can take that long, so their server died mid-check.
+    pub stale_checks: NaiveDateTime,
+}
+
+/// Counts one failure for `key` in a single statement, starting a new window
+/// when the current one is over. Concurrent callers each get their own count.
+pub async fn count_failure(conn: &mut DbConn, key: &str, cutoffs: Cutoffs) -> QueryResult<()> {
     let upsert = if conn.is_mysql() {
         "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at) VALUES (?, 1, ?) \
              ON DUPLICATE KEY UPDATE \
@@ -42,29 +50,128 @@ pub async fn count_attempt(
     with_conn!(conn, |c| {
         diesel::sql_query(upsert)
             .bind::<Text, _>(key)
-            .bind::<Timestamp, _>(now)
-            .bind::<Timestamp, _>(window_cutoff)
-            .bind::<Timestamp, _>(window_cutoff)
-            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(cutoffs.now)
+            .bind::<Timestamp, _>(cutoffs.window)
+            .bind::<Timestamp, _>(cutoffs.window)
+            .bind::<Timestamp, _>(cutoffs.now)
             .execute(c)
             .await
-    })?;
-    // A racing successful login may have cleared the row since: then this
-    // attempt is the first of a new window.
-    Ok(window(conn, key).await?.unwrap_or(Window {
-        failure_count: 1,
-        started_at: now,
-    }))
+            .map(drop)
+    })
 }
 
-/// The current window of `key`, if any attempt was counted.
+/// Begins a password check for `key` if the failures of the window and the
+/// checks under way leave room below `limit`; returns whether it began.
+/// Expired windows and stale checks are forgotten in the same statement.
+pub async fn begin_check(
+    conn: &mut DbConn,
+    key: &str,
+    cutoffs: Cutoffs,
+    limit: u32,
+) -> QueryResult<bool> {
+    let insert = if conn.is_mysql() {
+        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at, checking) \
+             VALUES (?, 0, ?, 0) ON DUPLICATE KEY UPDATE throttle_key = throttle_key"
+    } else {
+        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at, checking) \
+             VALUES (?, 0, ?, 0) ON CONFLICT (throttle_key) DO NOTHING"
+    };
+    // MySQL evaluates SET assignments left to right with the new values, so
+    // each column is assigned before any later expression reads it.
+    let take = "UPDATE login_throttle SET \
+         failure_count = CASE WHEN window_started_at <= ? THEN 0 ELSE failure_count END, \
+         window_started_at = CASE WHEN window_started_at <= ? THEN ? ELSE window_started_at END, \
+         checking = CASE WHEN checking_since IS NULL OR checking_since <= ? THEN 1 ELSE checking + 1 END, \
+         checking_since = ? \
+         WHERE throttle_key = ? \
+         AND (CASE WHEN window_started_at <= ? THEN 0 ELSE failure_count END) \
+           + (CASE WHEN checking_since IS NULL OR checking_since <= ? THEN 0 ELSE checking END) < ?";
+    let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+    with_conn!(conn, |c| {
+        diesel::sql_query(insert)
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(cutoffs.now)
+            .execute(c)
+            .await?;
+        diesel::sql_query(take)
+            .bind::<Timestamp, _>(cutoffs.window)
+            .bind::<Timestamp, _>(cutoffs.window)
+            .bind::<Timestamp, _>(cutoffs.now)
+            .bind::<Timestamp, _>(cutoffs.stale_checks)
+            .bind::<Timestamp, _>(cutoffs.now)
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(cutoffs.window)
+            .bind::<Timestamp, _>(cutoffs.stale_checks)
+            .bind::<Integer, _>(limit)
+            .execute(c)
+            .await
+            .map(|matched| matched == 1)
+    })
+}
+
+/// How a password check ended, for [`end_check`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckEnd {
+    /// A wrong password (or no such user): one more failure in the window.
+    Failed,
+    /// The right password: the window's failures are cleared.
+    Succeeded,
+    /// Neither (the account is disabled, or the check could not finish).
+    Abandoned,
+}
+
+/// Ends one check of `key` begun by [`begin_check`], counting its result.
+pub async fn end_check(
+    conn: &mut DbConn,
+    key: &str,
+    end: CheckEnd,
+    cutoffs: Cutoffs,
+) -> QueryResult<()> {
+    let release = "checking = CASE WHEN checking > 0 THEN checking - 1 ELSE 0 END";
+    let sql = match end {
+        CheckEnd::Failed => format!(
+            "UPDATE login_throttle SET \
+             failure_count = CASE WHEN window_started_at <= ? THEN 1 ELSE failure_count + 1 END, \
+             window_started_at = CASE WHEN window_started_at <= ? THEN ? ELSE window_started_at END, \
+             {release} WHERE throttle_key = ?"
+        ),
+        CheckEnd::Succeeded => {
+            format!("UPDATE login_throttle SET failure_count = 0, {release} WHERE throttle_key = ?")
+        }
+        CheckEnd::Abandoned => {
+            format!("UPDATE login_throttle SET {release} WHERE throttle_key = ?")
+        }
+    };
+    with_conn!(conn, |c| {
+        let query = diesel::sql_query(sql.as_str());
+        let executed = if end == CheckEnd::Failed {
+            query
+                .bind::<Timestamp, _>(cutoffs.window)
+                .bind::<Timestamp, _>(cutoffs.window)
+                .bind::<Timestamp, _>(cutoffs.now)
+                .bind::<Text, _>(key)
+                .execute(c)
+                .await
+        } else {
+            query.bind::<Text, _>(key).execute(c).await
+        };
+        executed.map(drop)
+    })
+}
+
+/// The current row of `key`, if it has one.
 pub async fn window(conn: &mut DbConn, key: &str) -> QueryResult<Option<Window>> {
     with_conn!(conn, |c| {
         let found = throttle::table
             .filter(throttle::throttle_key.eq(key))
             .select((
                 throttle::throttle_key,
-                (throttle::failure_count, throttle::window_started_at),
+                (
+                    throttle::failure_count,
+                    throttle::window_started_at,
+                    throttle::checking,
+                    throttle::checking_since,
+                ),
             ))
             .first::<(String, Window)>(c)
             .await
@@ -77,17 +184,8 @@ pub async fn window(conn: &mut DbConn, key: &str) -> QueryResult<Option<Window>>
     })
 }
 
-/// Forgets the attempts of `key`.
-pub async fn clear(conn: &mut DbConn, key: &str) -> QueryResult<()> {
-    with_conn!(conn, |c| {
-        diesel::delete(throttle::table.filter(throttle::throttle_key.eq(key)))
-            .execute(c)
-            .await
-            .map(|_| ())
-    })
-}
-
-/// Up to `limit` keys whose window began before `cutoff`.
+/// Up to `limit` keys whose window began before `cutoff`, with no check
+/// under way since then.
 pub async fn stale_keys(
     conn: &mut DbConn,
     cutoff: NaiveDateTime,
@@ -96,6 +194,11 @@ pub async fn stale_keys(
     with_conn!(conn, |c| {
         throttle::table
             .filter(throttle::window_started_at.lt(cutoff))
+            .filter(
+                throttle::checking
+                    .eq(0)
+                    .or(throttle::checking_since.lt(cutoff)),
+            )
             .select(throttle::throttle_key)
             .limit(limit)
             .load::<String>(c)
@@ -103,7 +206,7 @@ pub async fn stale_keys(
     })
 }
 
-/// Deletes those of `keys` whose window still began before `cutoff`.
+/// Deletes those of `keys` that are still stale (see [`stale_keys`]).
 pub async fn delete_stale(
     conn: &mut DbConn,
     keys: &[String],
@@ -113,7 +216,12 @@ pub async fn delete_stale(
         diesel::delete(
             throttle::table
                 .filter(throttle::throttle_key.eq_any(keys))
-                .filter(throttle::window_started_at.lt(cutoff)),
+                .filter(throttle::window_started_at.lt(cutoff))
+                .filter(
+                    throttle::checking
+                        .eq(0)
+                        .or(throttle::checking_since.lt(cutoff)),
+                ),
         )
         .execute(c)
         .await

@@ -1,0 +1,1 @@
+ALTER TABLE login_throttle DROP COLUMN checking_since, DROP COLUMN checking;
