@@ -28,7 +28,7 @@ pub enum JwtSecretError {
 }
 
 /// The key to sign with.
-pub fn resolve(source: &JwtSecretSource) -> Result<Secret, JwtSecretError> {
+pub(crate) fn resolve(source: &JwtSecretSource) -> Result<Secret, JwtSecretError> {
     match source {
         JwtSecretSource::Given(secret) => Ok(secret.clone()),
         JwtSecretSource::GeneratedFile(path) => load_or_generate(path),

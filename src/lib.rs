@@ -2,6 +2,10 @@
 //! rotating refresh tokens, on embedded SQLite or MySQL/MariaDB.
 //!
 //! Data flows one way: `http` → `graphql` → `auth` → `db`.
+//!
+//! Public are the parts the binary, the tests and the benchmarks use; the
+//! rest is `pub(crate)`, so that the compiler reports what nothing uses.
+#![warn(unreachable_pub)]
 
 pub mod app;
 pub mod auth;
@@ -12,8 +16,8 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
-pub mod jwt_secret;
-pub mod metrics;
+pub(crate) mod jwt_secret;
+pub(crate) mod metrics;
 pub mod prune;
 pub mod secret;
 pub mod vocabulary;

@@ -7,13 +7,13 @@ use ipnet::IpNet;
 
 /// What the server knows about the device making a request.
 #[derive(Clone, Debug, Default)]
-pub struct ClientInfo {
+pub(crate) struct ClientInfo {
     pub ip_address: Option<IpAddr>,
     pub user_agent: Option<String>,
 }
 
 /// The client's address as the contract defines it.
-pub fn client_address(
+pub(crate) fn client_address(
     peer: Option<IpAddr>,
     forwarded_for: Option<&str>,
     trusted_proxies: &[IpNet],

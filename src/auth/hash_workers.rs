@@ -16,7 +16,7 @@ const HASH_THREAD_NICE: i32 = 10;
 type Job = Box<dyn FnOnce() + Send>;
 
 /// A pool of hashing threads fed through a queue.
-pub struct HashWorkers {
+pub(crate) struct HashWorkers {
     jobs: Mutex<mpsc::Sender<Job>>,
     /// One permit per thread: callers wait here, in async land, rather than
     /// in the queue, so that a cancelled request leaves nothing behind.
@@ -26,7 +26,7 @@ pub struct HashWorkers {
 
 impl HashWorkers {
     /// Starts `size` threads; they stop when the pool is dropped.
-    pub fn start(size: usize) -> std::io::Result<HashWorkers> {
+    pub(crate) fn start(size: usize) -> std::io::Result<HashWorkers> {
         let size = size.max(1);
         let (sender, receiver) = mpsc::channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
@@ -49,12 +49,12 @@ impl HashWorkers {
     }
 
     /// How many hashes run at once at most.
-    pub fn size(&self) -> usize {
+    pub(crate) fn size(&self) -> usize {
         self.size
     }
 
     /// Runs `work` on a hashing thread once one is free.
-    pub async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {

@@ -3,22 +3,22 @@
 use crate::error::AppError;
 
 /// Longest user name, in characters.
-pub const USER_NAME_MAX_CHARS: usize = 64;
+pub(crate) const USER_NAME_MAX_CHARS: usize = 64;
 /// Longest password, in bytes.
-pub const PASSWORD_MAX_BYTES: usize = 1024;
+pub(crate) const PASSWORD_MAX_BYTES: usize = 1024;
 /// Longest device label, in characters.
-pub const DEVICE_INFO_MAX_CHARS: usize = 255;
+pub(crate) const DEVICE_INFO_MAX_CHARS: usize = 255;
 /// A longer `User-Agent` is cut to this many characters.
-pub const USER_AGENT_MAX_CHARS: usize = 512;
+pub(crate) const USER_AGENT_MAX_CHARS: usize = 512;
 
 /// The key two user names share when they are the same user: their Unicode
 /// lower-case form. Nothing else is folded (accents and spaces count).
-pub fn fold_user_name(user_name: &str) -> String {
+pub(crate) fn fold_user_name(user_name: &str) -> String {
     user_name.to_lowercase()
 }
 
 /// A user name of 1 to 64 characters.
-pub fn check_user_name(user_name: &str) -> Result<(), AppError> {
+pub(crate) fn check_user_name(user_name: &str) -> Result<(), AppError> {
     let chars = user_name.chars().count();
     if chars == 0 || chars > USER_NAME_MAX_CHARS {
         return Err(AppError::BadUserInput(format!(
@@ -30,7 +30,7 @@ pub fn check_user_name(user_name: &str) -> Result<(), AppError> {
 
 /// A user name fit to create: the login bounds, and no control characters
 /// (they would make the name impossible to type or to show).
-pub fn check_new_user_name(user_name: &str) -> Result<(), AppError> {
+pub(crate) fn check_new_user_name(user_name: &str) -> Result<(), AppError> {
     check_user_name(user_name)?;
     if user_name.chars().any(char::is_control) {
         return Err(AppError::BadUserInput(
@@ -41,7 +41,7 @@ pub fn check_new_user_name(user_name: &str) -> Result<(), AppError> {
 }
 
 /// A password of 1 to 1024 bytes.
-pub fn check_password(password: &str) -> Result<(), AppError> {
+pub(crate) fn check_password(password: &str) -> Result<(), AppError> {
     if password.is_empty() || password.len() > PASSWORD_MAX_BYTES {
         return Err(AppError::BadUserInput(format!(
             "password must be 1 to {PASSWORD_MAX_BYTES} bytes"
@@ -51,7 +51,7 @@ pub fn check_password(password: &str) -> Result<(), AppError> {
 }
 
 /// A device label of at most 255 characters.
-pub fn check_device_info(device_info: Option<&str>) -> Result<(), AppError> {
+pub(crate) fn check_device_info(device_info: Option<&str>) -> Result<(), AppError> {
     match device_info {
         Some(label) if label.chars().count() > DEVICE_INFO_MAX_CHARS => {
             Err(AppError::BadUserInput(format!(
@@ -63,7 +63,7 @@ pub fn check_device_info(device_info: Option<&str>) -> Result<(), AppError> {
 }
 
 /// The first 512 characters of a `User-Agent`.
-pub fn cut_user_agent(user_agent: &str) -> String {
+pub(crate) fn cut_user_agent(user_agent: &str) -> String {
     user_agent.chars().take(USER_AGENT_MAX_CHARS).collect()
 }
 

@@ -15,7 +15,7 @@ use crate::secret::Secret;
 
 /// What a client sends to log in.
 #[derive(Debug)]
-pub struct LoginRequest {
+pub(crate) struct LoginRequest {
     pub user_name: String,
     pub password: Secret,
     pub device_info: Option<String>,
@@ -23,7 +23,7 @@ pub struct LoginRequest {
 
 /// Checks the credentials and opens a session. Unknown user names cost the
 /// same work as wrong passwords and get the same answer.
-pub async fn login(
+pub(crate) async fn login(
     app: &App,
     request: LoginRequest,
     client: &ClientInfo,

@@ -2,14 +2,14 @@
 //! the client's address. Resolvers and the CLI call into here; only `db`
 //! is below it.
 
-pub mod client;
-pub mod hash_workers;
+pub(crate) mod client;
+pub(crate) mod hash_workers;
 pub mod ids;
-pub mod input;
-pub mod login;
+pub(crate) mod input;
+pub(crate) mod login;
 pub mod password;
-pub mod refresh;
+pub(crate) mod refresh;
 pub mod sessions;
-pub mod throttle;
+pub(crate) mod throttle;
 pub mod tokens;
 pub mod users;

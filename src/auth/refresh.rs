@@ -22,7 +22,7 @@ use crate::metrics::RefreshOutcome;
 const MAX_ATTEMPTS: usize = 4;
 
 /// Trades a refresh token for new tokens.
-pub async fn refresh(app: &App, presented_token: &str) -> Result<IssuedTokens, AppError> {
+pub(crate) async fn refresh(app: &App, presented_token: &str) -> Result<IssuedTokens, AppError> {
     let result = exchange(app, presented_token).await;
     if let Err(error) = &result {
         app.metrics.refresh(RefreshOutcome::Failed(error.code()));

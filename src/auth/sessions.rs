@@ -13,18 +13,18 @@ use crate::secret::Secret;
 pub use crate::vocabulary::EndReason;
 
 /// `lastActiveAt` is written at most this often per session.
-pub const LAST_ACTIVE_RESOLUTION_SECS: i64 = 60;
+pub(crate) const LAST_ACTIVE_RESOLUTION_SECS: i64 = 60;
 
 /// A request whose bearer token resolved to a live session.
 #[derive(Debug, Clone)]
-pub struct Authenticated {
+pub(crate) struct Authenticated {
     pub user: UserRecord,
     pub session: SessionState,
 }
 
 /// What login and refresh hand back to the client.
 #[derive(Debug, Clone)]
-pub struct IssuedTokens {
+pub(crate) struct IssuedTokens {
     pub access_token: Secret,
     pub refresh_token: Secret,
     pub expires_in_secs: i64,
@@ -33,7 +33,7 @@ pub struct IssuedTokens {
 }
 
 /// Mints both tokens for `generation` of a session.
-pub fn issue_tokens(
+pub(crate) fn issue_tokens(
     app: &App,
     session: SessionRecord,
     user: UserRecord,
@@ -66,7 +66,7 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
 
 /// Resolves the request's `Authorization` header to its live session, with the
 /// contract's code when it cannot be.
-pub async fn authenticate(
+pub(crate) async fn authenticate(
     app: &App,
     authorization: Option<&str>,
 ) -> Result<Authenticated, AppError> {
@@ -98,7 +98,7 @@ pub async fn authenticate(
 
 /// Refuses a session that has ended or expired, or whose user is disabled.
 /// An expiry noticed here is stamped for the audit trail.
-pub async fn ensure_live(
+pub(crate) async fn ensure_live(
     app: &App,
     conn: &mut DbConn,
     session: &SessionState,
@@ -117,7 +117,7 @@ pub async fn ensure_live(
 }
 
 /// Counts and logs sessions that a request has just ended.
-pub fn record_ended(app: &App, session_id: &str, reason: EndReason, count: usize) {
+pub(crate) fn record_ended(app: &App, session_id: &str, reason: EndReason, count: usize) {
     if count > 0 {
         app.metrics.sessions_ended(reason, count);
         tracing::info!(%session_id, %reason, count, "session ended");
@@ -125,13 +125,16 @@ pub fn record_ended(app: &App, session_id: &str, reason: EndReason, count: usize
 }
 
 /// The caller's open sessions, the most recently active first.
-pub async fn list_open(app: &App, auth: &Authenticated) -> Result<Vec<SessionView>, AppError> {
+pub(crate) async fn list_open(
+    app: &App,
+    auth: &Authenticated,
+) -> Result<Vec<SessionView>, AppError> {
     let mut conn = app.pool.get().await?;
     Ok(session_rows::list_open(&mut conn, &auth.user.id, app.clock.now()).await?)
 }
 
 /// Ends the caller's own session.
-pub async fn logout(app: &App, auth: &Authenticated) -> Result<bool, AppError> {
+pub(crate) async fn logout(app: &App, auth: &Authenticated) -> Result<bool, AppError> {
     let mut conn = app.pool.get().await?;
     let now = app.clock.now();
     let reason = EndReason::Logout;
@@ -143,7 +146,7 @@ pub async fn logout(app: &App, auth: &Authenticated) -> Result<bool, AppError> {
 }
 
 /// Ends one of the caller's open sessions; `NOT_FOUND` for any other id.
-pub async fn logout_session(
+pub(crate) async fn logout_session(
     app: &App,
     auth: &Authenticated,
     session_id: &str,
@@ -173,7 +176,7 @@ pub async fn logout_session(
 }
 
 /// Ends all of the caller's open sessions, or all but its own; returns how many.
-pub async fn logout_all(
+pub(crate) async fn logout_all(
     app: &App,
     auth: &Authenticated,
     except_current: bool,

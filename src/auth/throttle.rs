@@ -30,7 +30,7 @@ use crate::db::models::throttle::{self, CheckEnd, Cutoffs, Window};
 use crate::error::AppError;
 
 /// Checks begun this long ago without another are taken to have died.
-pub const STALE_CHECK_AFTER: TimeDelta = TimeDelta::minutes(2);
+pub(crate) const STALE_CHECK_AFTER: TimeDelta = TimeDelta::minutes(2);
 /// Longest an attempt waits for the checks under way to finish.
 const MAX_WAIT: Duration = Duration::from_secs(10);
 /// First and longest pause between looks at the slots while waiting.
@@ -61,7 +61,7 @@ fn retry_after(window: Window, length: TimeDelta, now: NaiveDateTime) -> u64 {
 }
 
 /// Refuses an address that failed too often lately, across all user names.
-pub async fn refuse_busy_address(app: &App, ip: Option<IpAddr>) -> Result<(), AppError> {
+pub(crate) async fn refuse_busy_address(app: &App, ip: Option<IpAddr>) -> Result<(), AppError> {
     let Some(ip) = ip else {
         return Ok(());
     };
@@ -83,14 +83,14 @@ pub async fn refuse_busy_address(app: &App, ip: Option<IpAddr>) -> Result<(), Ap
 /// A password check that holds a slot; hand it to [`end_check`].
 #[derive(Debug)]
 #[must_use = "a check holds a slot until it is ended"]
-pub struct PasswordCheck {
+pub(crate) struct PasswordCheck {
     key: String,
 }
 
 /// Takes a slot to check a password for `user_name_key`, waiting (bounded)
 /// while checks under way hold them all; `TOO_MANY_ATTEMPTS` once the
 /// window's failures alone fill them.
-pub async fn begin_check(app: &App, user_name_key: &str) -> Result<PasswordCheck, AppError> {
+pub(crate) async fn begin_check(app: &App, user_name_key: &str) -> Result<PasswordCheck, AppError> {
     let key = name_key(user_name_key);
     let config = &app.config;
     let began = tokio::time::Instant::now();
@@ -130,7 +130,7 @@ pub async fn begin_check(app: &App, user_name_key: &str) -> Result<PasswordCheck
 /// address), or clearing the user name's failures after a success. A failure
 /// to record is logged: the slot then stays taken until it is stale, which
 /// errs on the side of fewer guesses.
-pub async fn end_check(app: &App, check: PasswordCheck, end: CheckEnd, ip: Option<IpAddr>) {
+pub(crate) async fn end_check(app: &App, check: PasswordCheck, end: CheckEnd, ip: Option<IpAddr>) {
     let result = async {
         let now = app.clock.now();
         let mut conn = app.pool.get().await?;

@@ -6,7 +6,7 @@ use tracing_subscriber::EnvFilter;
 use crate::config::LogFormat;
 
 /// Installs the global subscriber; a bad `RUST_LOG` is an error.
-pub fn init(format: LogFormat) -> Result<(), String> {
+pub(super) fn init(format: LogFormat) -> Result<(), String> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(value) if !value.trim().is_empty() => {
             EnvFilter::try_new(value).map_err(|e| e.to_string())?

@@ -4,7 +4,7 @@
 
 mod logging;
 mod password_input;
-pub mod serve;
+pub(crate) mod serve;
 
 use std::process::ExitCode;
 

@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal};
 use crate::secret::Secret;
 
 /// The password for `user add`.
-pub fn read_new_password() -> Result<Secret, String> {
+pub(super) fn read_new_password() -> Result<Secret, String> {
     let stdin = std::io::stdin();
     let password = if stdin.is_terminal() {
         let first = rpassword::prompt_password("Password: ")

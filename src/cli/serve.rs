@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::db::migrate;
 
 /// Runs the service until a shutdown signal.
-pub async fn serve(config: Config) -> Result<(), CliError> {
+pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
     let applied = migrate::run_pending(&config.database_url).await?;
     let jwt_secret = crate::jwt_secret::resolve(&config.jwt_secret)?;
     let listen_addr = config.listen_addr;

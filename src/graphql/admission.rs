@@ -20,7 +20,7 @@ use crate::graphql::error_codes::with_code;
 
 /// Deepest bracket nesting (`{`, `[`, `(`) parsed at all. The parser's own
 /// recursion limits begin at 32 levels; the schema's depth limit (16) is below.
-pub const MAX_NESTING: usize = 32;
+pub(crate) const MAX_NESTING: usize = 32;
 
 /// How far a document's brackets nest, or None when they do not balance.
 /// Brackets inside strings, block strings and comments do not count.
@@ -87,7 +87,7 @@ fn bracket_depth(document: &str) -> Option<usize> {
 /// Refuses a document nested past [`MAX_NESTING`] before it is parsed. One
 /// that does not balance is left to the parser, which reports the syntax
 /// error, unless it is also too deep to parse safely.
-pub fn check_nesting(document: &str) -> Result<(), ServerError> {
+pub(crate) fn check_nesting(document: &str) -> Result<(), ServerError> {
     match bracket_depth(document) {
         Some(depth) if depth <= MAX_NESTING => Ok(()),
         Some(_) => Err(refusal(
@@ -110,7 +110,7 @@ pub fn check_nesting(document: &str) -> Result<(), ServerError> {
 }
 
 /// Refuses `__schema` and `__type` anywhere in the document.
-pub fn check_no_introspection(document: &ExecutableDocument) -> Result<(), ServerError> {
+pub(crate) fn check_no_introspection(document: &ExecutableDocument) -> Result<(), ServerError> {
     let mut pending: Vec<&SelectionSet> = document
         .operations
         .iter()

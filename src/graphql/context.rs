@@ -2,7 +2,7 @@
 //! the client's address and agent, and the session the header resolved to
 //! (looked up at most once per request, and only by fields that need it).
 
-use async_graphql::Context;
+use async_graphql::{Context, ResultExt};
 use tokio::sync::OnceCell;
 
 use crate::app::AppState;
@@ -11,14 +11,14 @@ use crate::auth::sessions::{self, Authenticated};
 use crate::error::{AppError, InternalCause};
 
 /// Per-request data, put into the GraphQL request by the HTTP layer.
-pub struct RequestContext {
+pub(crate) struct RequestContext {
     authorization: Option<String>,
     pub client: ClientInfo,
     authenticated: OnceCell<Authenticated>,
 }
 
 impl RequestContext {
-    pub fn new(authorization: Option<String>, client: ClientInfo) -> Self {
+    pub(crate) fn new(authorization: Option<String>, client: ClientInfo) -> Self {
         RequestContext {
             authorization,
             client,
@@ -27,7 +27,7 @@ impl RequestContext {
     }
 
     /// The caller's live session, or the contract's guard error.
-    pub async fn authenticated(&self, app: &AppState) -> Result<&Authenticated, AppError> {
+    pub(crate) async fn authenticated(&self, app: &AppState) -> Result<&Authenticated, AppError> {
         self.authenticated
             .get_or_try_init(|| sessions::authenticate(app, self.authorization.as_deref()))
             .await
@@ -35,9 +35,24 @@ impl RequestContext {
 }
 
 /// The app state and request context of a resolver.
-pub fn parts<'a>(ctx: &'a Context<'_>) -> Result<(&'a AppState, &'a RequestContext), AppError> {
+pub(crate) fn parts<'a>(
+    ctx: &'a Context<'_>,
+) -> async_graphql::Result<(&'a AppState, &'a RequestContext)> {
     let missing = || AppError::internal(InternalCause::Invariant("request context missing"));
-    let app = ctx.data::<AppState>().map_err(|_| missing())?;
-    let request = ctx.data::<RequestContext>().map_err(|_| missing())?;
+    let app = ctx.data::<AppState>().map_err(|_| missing()).extend()?;
+    let request = ctx
+        .data::<RequestContext>()
+        .map_err(|_| missing())
+        .extend()?;
     Ok((app, request))
+}
+
+/// The app state and the authenticated caller of a resolver that needs a
+/// bearer token, or the guard's error with its code.
+pub(crate) async fn caller<'a>(
+    ctx: &'a Context<'_>,
+) -> async_graphql::Result<(&'a AppState, &'a Authenticated)> {
+    let (app, request) = parts(ctx)?;
+    let auth = request.authenticated(app).await.extend()?;
+    Ok((app, auth))
 }

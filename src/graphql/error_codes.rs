@@ -15,7 +15,7 @@ use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Varia
 use crate::error::{Code, Outcome};
 
 /// The extension factory to register on the schema.
-pub struct ErrorCodes;
+pub(crate) struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
@@ -26,7 +26,7 @@ impl ExtensionFactory for ErrorCodes {
 struct ErrorCodesExtension;
 
 /// Gives an error `code` unless it already has one.
-pub fn with_code(mut error: ServerError, code: Code) -> ServerError {
+pub(crate) fn with_code(mut error: ServerError, code: Code) -> ServerError {
     let code = *error.source::<Code>().unwrap_or(&code);
     error.source = Some(Arc::new(code));
     error
@@ -37,13 +37,13 @@ pub fn with_code(mut error: ServerError, code: Code) -> ServerError {
 }
 
 /// An answer made of one error.
-pub fn error_response(message: impl Into<String>, code: Code) -> Response {
+pub(crate) fn error_response(message: impl Into<String>, code: Code) -> Response {
     Response::from_errors(vec![with_code(ServerError::new(message, None), code)])
 }
 
 /// Gives every error of the response its code and returns the outcome: `Ok`,
 /// or the first error's code.
-pub fn finish(response: &mut Response) -> Outcome {
+pub(crate) fn finish(response: &mut Response) -> Outcome {
     response.errors = std::mem::take(&mut response.errors)
         .into_iter()
         .map(|error| {

@@ -1,20 +1,19 @@
 //! The GraphQL schema: types, resolvers, the per-request context and the
 //! limits every query is held to.
 
-pub mod admission;
-pub mod context;
-pub mod error_codes;
-pub mod loaders;
-pub mod mutation;
-pub mod operation;
-pub mod query;
-pub mod scalars;
-pub mod types;
+pub(crate) mod admission;
+pub(crate) mod context;
+pub(crate) mod error_codes;
+pub(crate) mod mutation;
+pub(crate) mod operation;
+pub(crate) mod query;
+pub(crate) mod scalars;
+pub(crate) mod types;
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
 use crate::app::AppState;
-pub use context::RequestContext;
+pub(crate) use context::RequestContext;
 use mutation::Mutation;
 use query::Query;
 

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::auth::login::{self, LoginRequest};
 use crate::auth::{refresh, sessions};
-use crate::graphql::context::parts;
+use crate::graphql::context::{caller, parts};
 use crate::graphql::types::AuthPayload;
 use crate::secret::Secret;
 use async_graphql::ResultExt;
@@ -14,7 +14,7 @@ pub struct Mutation;
 
 /// The credentials and device label of a login.
 #[derive(InputObject)]
-pub struct LoginInput {
+pub(crate) struct LoginInput {
     pub user_name: String,
     pub password: String,
     /// A label the client chooses for this device, such as "Firefox on Linux".
@@ -30,7 +30,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: LoginInput,
     ) -> async_graphql::Result<AuthPayload> {
-        let (app, request) = parts(ctx).extend()?;
+        let (app, request) = parts(ctx)?;
         let login_request = LoginRequest {
             user_name: input.user_name,
             password: Secret::new(input.password),
@@ -49,15 +49,14 @@ impl Mutation {
         ctx: &Context<'_>,
         refresh_token: String,
     ) -> async_graphql::Result<AuthPayload> {
-        let (app, _) = parts(ctx).extend()?;
+        let (app, _) = parts(ctx)?;
         let issued = refresh::refresh(app, &refresh_token).await.extend()?;
         Ok(AuthPayload(issued))
     }
 
     /// Ends the session of the bearer token. Returns true.
     async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        let (app, request) = parts(ctx).extend()?;
-        let auth = request.authenticated(app).await.extend()?;
+        let (app, auth) = caller(ctx).await?;
         sessions::logout(app, auth).await.extend()
     }
 
@@ -68,8 +67,7 @@ impl Mutation {
         ctx: &Context<'_>,
         session_id: ID,
     ) -> async_graphql::Result<bool> {
-        let (app, request) = parts(ctx).extend()?;
-        let auth = request.authenticated(app).await.extend()?;
+        let (app, auth) = caller(ctx).await?;
         sessions::logout_session(app, auth, &session_id)
             .await
             .extend()
@@ -82,8 +80,7 @@ impl Mutation {
         ctx: &Context<'_>,
         #[graphql(default = false)] except_current: bool,
     ) -> async_graphql::Result<i32> {
-        let (app, request) = parts(ctx).extend()?;
-        let auth = request.authenticated(app).await.extend()?;
+        let (app, auth) = caller(ctx).await?;
         let ended = sessions::logout_all(app, auth, except_current)
             .await
             .extend()?;

@@ -6,7 +6,7 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-pub const KNOWN_ROOT_FIELDS: [&str; 10] = [
+pub(crate) const KNOWN_ROOT_FIELDS: [&str; 10] = [
     "login",
     "refreshToken",
     "logout",
@@ -22,7 +22,7 @@ pub const KNOWN_ROOT_FIELDS: [&str; 10] = [
 /// The operation a document runs for `operation_name`, as async-graphql
 /// picks it; None when the name matches nothing, or is missing and several
 /// operations are defined.
-pub fn selected<'a>(
+pub(crate) fn selected<'a>(
     operations: &'a DocumentOperations,
     operation_name: Option<&str>,
 ) -> Option<&'a Positioned<OperationDefinition>> {
@@ -41,7 +41,7 @@ pub fn selected<'a>(
 }
 
 /// The label of the operation a request selects ("invalid" when it does not parse).
-pub fn label(request: &mut Request) -> String {
+pub(crate) fn label(request: &mut Request) -> String {
     let operation_name = request.operation_name.clone();
     let Ok(document) = request.parsed_query() else {
         return "invalid".into();
@@ -71,4 +71,38 @@ pub fn label(request: &mut Request) -> String {
     fields.sort_unstable();
     fields.dedup();
     fields.join("+")
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_schema;
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+
+    use super::KNOWN_ROOT_FIELDS;
+
+    #[test]
+    fn known_root_fields_are_the_schemas() {
+        let document = parse_schema(crate::graphql::sdl()).expect("the SDL parses");
+        let mut in_schema: Vec<String> = ["__typename", "__schema", "__type"]
+            .map(str::to_owned)
+            .to_vec();
+        for definition in document.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else {
+                continue;
+            };
+            if !["Query", "Mutation", "Subscription"].contains(&ty.node.name.node.as_str()) {
+                continue;
+            }
+            if let TypeKind::Object(object) = &ty.node.kind {
+                in_schema.extend(object.fields.iter().map(|f| f.node.name.node.to_string()));
+            }
+        }
+        in_schema.sort();
+        let mut known: Vec<String> = KNOWN_ROOT_FIELDS.map(str::to_owned).to_vec();
+        known.sort();
+        assert_eq!(
+            known, in_schema,
+            "KNOWN_ROOT_FIELDS must list every root field"
+        );
+    }
 }

@@ -5,7 +5,7 @@ use chrono::{NaiveDateTime, SecondsFormat};
 
 /// An RFC 3339 date-time in UTC, for example "2026-11-28T09:39:11Z".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct DateTime(pub NaiveDateTime);
+pub(crate) struct DateTime(pub NaiveDateTime);
 
 /// An RFC 3339 date-time in UTC, for example "2026-11-28T09:39:11Z".
 #[Scalar(name = "DateTime")]

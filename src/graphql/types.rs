@@ -1,18 +1,14 @@
 //! The output types of the contract: `User`, `Session`, `AuthPayload`.
 
-use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, ID, Object};
+use async_graphql::{ID, Object};
 
 use crate::auth::sessions::IssuedTokens;
 use crate::db::models::sessions::SessionView;
 use crate::db::models::users::UserRecord;
-use crate::error::{AppError, InternalCause};
-use crate::graphql::loaders::UserLoader;
 use crate::graphql::scalars::DateTime;
-use async_graphql::ResultExt;
 
 /// A person who can log in.
-pub struct User(pub UserRecord);
+pub(crate) struct User(pub UserRecord);
 
 #[Object]
 impl User {
@@ -33,10 +29,12 @@ impl User {
     }
 }
 
-/// One device's login.
-pub struct Session {
+/// One device's login, with its user (which every request that shows a
+/// session already holds: the caller, or the payload's user).
+pub(crate) struct Session {
     pub record: SessionView,
     pub current: bool,
+    pub user: UserRecord,
 }
 
 #[Object]
@@ -80,25 +78,13 @@ impl Session {
         self.record.expires_at.into()
     }
 
-    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        let loader = ctx
-            .data::<DataLoader<UserLoader>>()
-            .map_err(|_| AppError::internal(InternalCause::Invariant("user loader missing")))
-            .extend()?;
-        let user = loader
-            .load_one(self.record.user_id.clone())
-            .await
-            .map_err(AppError::from)
-            .extend()?;
-        // The foreign key guarantees the user; its absence is a broken database.
-        user.map(User)
-            .ok_or_else(|| AppError::internal(InternalCause::Invariant("session without user")))
-            .extend()
+    async fn user(&self) -> User {
+        User(self.user.clone())
     }
 }
 
 /// Tokens for a session, with the session and its user.
-pub struct AuthPayload(pub IssuedTokens);
+pub(crate) struct AuthPayload(pub IssuedTokens);
 
 #[Object]
 impl AuthPayload {
@@ -132,6 +118,7 @@ impl AuthPayload {
         Session {
             record: self.0.session.view(),
             current: true,
+            user: self.0.user.clone(),
         }
     }
 

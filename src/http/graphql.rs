@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
@@ -19,16 +18,15 @@ use super::HttpState;
 use crate::auth::client::{ClientInfo, client_address};
 use crate::error::{Code, Outcome};
 use crate::graphql::error_codes::{error_response, finish};
-use crate::graphql::loaders::UserLoader;
 use crate::graphql::{RequestContext, admission};
 
 /// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Most operations in one batched request.
-pub const MAX_BATCH_OPERATIONS: usize = 10;
+pub(crate) const MAX_BATCH_OPERATIONS: usize = 10;
 
 /// POST: run a GraphQL request (or a batch) sent as JSON.
-pub async fn post_graphql(
+pub(crate) async fn post_graphql(
     State(state): State<HttpState>,
     request: axum::extract::Request,
 ) -> HttpResponse {
@@ -112,7 +110,7 @@ async fn run_batch(
 
 /// The query string of a GET.
 #[derive(serde::Deserialize)]
-pub struct GetParams {
+pub(crate) struct GetParams {
     query: Option<String>,
     #[serde(rename = "operationName")]
     operation_name: Option<String>,
@@ -120,7 +118,7 @@ pub struct GetParams {
 }
 
 /// GET: GraphiQL for a browser, or a query (never a mutation) from `?query=`.
-pub async fn get_graphql(
+pub(crate) async fn get_graphql(
     State(state): State<HttpState>,
     Query(params): Query<GetParams>,
     request: axum::extract::Request,
@@ -168,7 +166,7 @@ pub async fn get_graphql(
         .into_response()
 }
 
-/// Runs one operation with its own request context and DataLoader, and
+/// Runs one operation with its own request context, and
 /// records it: one log line and the request metrics.
 async fn execute(
     state: &HttpState,
@@ -187,15 +185,7 @@ async fn execute(
     let mut response = match refused {
         Some(refused) => Response::from_errors(vec![refused]),
         None => {
-            let loader = DataLoader::new(
-                UserLoader {
-                    app: state.app.clone(),
-                },
-                tokio::spawn,
-            );
-            let request = request
-                .data(RequestContext::new(authorization.clone(), client.clone()))
-                .data(loader);
+            let request = request.data(RequestContext::new(authorization.clone(), client.clone()));
             state.schema.execute(request).await
         }
     };

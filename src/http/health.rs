@@ -12,12 +12,12 @@ use super::HttpState;
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// 200 while the process serves.
-pub async fn healthz() -> (StatusCode, &'static str) {
+pub(crate) async fn healthz() -> (StatusCode, &'static str) {
     (StatusCode::OK, "ok\n")
 }
 
 /// 200 when the database answers, else 503.
-pub async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
+pub(crate) async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
     let check = async {
         let mut conn = state.app.pool.get().await.ok()?;
         crate::db::ping(&mut conn).await.ok()
@@ -29,7 +29,7 @@ pub async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str
 }
 
 /// Prometheus text exposition.
-pub async fn metrics(State(state): State<HttpState>) -> impl axum::response::IntoResponse {
+pub(crate) async fn metrics(State(state): State<HttpState>) -> impl axum::response::IntoResponse {
     let body = state.app.metrics.render(state.app.pool.usage());
     (
         [(

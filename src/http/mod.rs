@@ -1,8 +1,8 @@
 //! The HTTP surface: `/graphql` (POST, and GET for GraphiQL and queries),
 //! `/healthz`, `/readyz` and `/metrics`.
 
-pub mod graphql;
-pub mod health;
+pub(crate) mod graphql;
+pub(crate) mod health;
 
 use axum::Router;
 use axum::routing::get;

@@ -97,7 +97,7 @@ pub struct SessionView {
 /// A row to insert at login.
 #[derive(Insertable)]
 #[diesel(table_name = sessions)]
-pub struct NewSession<'a> {
+pub(crate) struct NewSession<'a> {
     pub id: &'a str,
     pub user_id: &'a str,
     pub device_info: Option<&'a str>,
@@ -111,7 +111,7 @@ pub struct NewSession<'a> {
 }
 
 /// Inserts a new session.
-pub async fn insert(conn: &mut DbConn, new_session: &NewSession<'_>) -> QueryResult<()> {
+pub(crate) async fn insert(conn: &mut DbConn, new_session: &NewSession<'_>) -> QueryResult<()> {
     with_conn!(conn, |c| {
         diesel::insert_into(sessions::table)
             .values(new_session)
@@ -122,7 +122,7 @@ pub async fn insert(conn: &mut DbConn, new_session: &NewSession<'_>) -> QueryRes
 }
 
 /// A session's state and its user, in one round trip: the guard's query.
-pub async fn find_state_with_user(
+pub(crate) async fn find_state_with_user(
     conn: &mut DbConn,
     session_id: &str,
 ) -> QueryResult<Option<(SessionState, UserRecord)>> {
@@ -200,7 +200,7 @@ pub async fn list_open(
 
 /// Moves `last_active_at` to `now` unless it is already later than
 /// `stale_before`, so that a burst of requests writes once.
-pub async fn touch(
+pub(crate) async fn touch(
     conn: &mut DbConn,
     session_id: &str,
     now: NaiveDateTime,
@@ -223,7 +223,7 @@ pub async fn touch(
 /// Rotates the refresh token from `from_generation` to the next one: a
 /// compare-and-set that only one of any number of concurrent callers wins.
 /// Returns whether this caller won.
-pub async fn rotate(
+pub(crate) async fn rotate(
     conn: &mut DbConn,
     session_id: &str,
     from_generation: i64,
@@ -251,7 +251,7 @@ pub async fn rotate(
 }
 
 /// Ends one open session of `user_id`. Returns whether a session was ended.
-pub async fn end_one(
+pub(crate) async fn end_one(
     conn: &mut DbConn,
     session_id: &str,
     user_id: &str,
@@ -275,7 +275,7 @@ pub async fn end_one(
 
 /// Ends every open session of `user_id`, but `except_session_id` when given.
 /// Returns how many were ended.
-pub async fn end_all(
+pub(crate) async fn end_all(
     conn: &mut DbConn,
     user_id: &str,
     except_session_id: Option<&str>,
@@ -300,7 +300,7 @@ pub async fn end_all(
 
 /// Records that an open session has passed its expiry, for the audit trail.
 /// The session already behaves as ended; this only stamps why.
-pub async fn mark_expired(
+pub(crate) async fn mark_expired(
     conn: &mut DbConn,
     session_id: &str,
     reason: EndReason,
@@ -323,7 +323,7 @@ pub async fn mark_expired(
 }
 
 /// Up to `limit` ids of sessions that ended, or expired, before `cutoff`.
-pub async fn finished_before(
+pub(crate) async fn finished_before(
     conn: &mut DbConn,
     cutoff: NaiveDateTime,
     limit: i64,
@@ -344,7 +344,7 @@ pub async fn finished_before(
 
 /// Deletes those of `ids` that still ended or expired before `cutoff`; the
 /// re-check keeps concurrent prunes (several replicas) harmless.
-pub async fn delete_finished(
+pub(crate) async fn delete_finished(
     conn: &mut DbConn,
     ids: &[String],
     cutoff: NaiveDateTime,

@@ -24,7 +24,7 @@ pub struct Window {
 
 /// The moments that decide whether counts still hold.
 #[derive(Debug, Clone, Copy)]
-pub struct Cutoffs {
+pub(crate) struct Cutoffs {
     pub now: NaiveDateTime,
     /// A window that began at or before this is over: its failures are forgotten.
     pub window: NaiveDateTime,
@@ -35,7 +35,11 @@ pub struct Cutoffs {
 
 /// Counts one failure for `key` in a single statement, starting a new window
 /// when the current one is over. Concurrent callers each get their own count.
-pub async fn count_failure(conn: &mut DbConn, key: &str, cutoffs: Cutoffs) -> QueryResult<()> {
+pub(crate) async fn count_failure(
+    conn: &mut DbConn,
+    key: &str,
+    cutoffs: Cutoffs,
+) -> QueryResult<()> {
     let upsert = if conn.is_mysql() {
         "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at) VALUES (?, 1, ?) \
              ON DUPLICATE KEY UPDATE \
@@ -63,7 +67,7 @@ pub async fn count_failure(conn: &mut DbConn, key: &str, cutoffs: Cutoffs) -> Qu
 /// Begins a password check for `key` if the failures of the window and the
 /// checks under way leave room below `limit`; returns whether it began.
 /// Expired windows and stale checks are forgotten in the same statement.
-pub async fn begin_check(
+pub(crate) async fn begin_check(
     conn: &mut DbConn,
     key: &str,
     cutoffs: Cutoffs,
@@ -111,7 +115,7 @@ pub async fn begin_check(
 
 /// How a password check ended, for [`end_check`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckEnd {
+pub(crate) enum CheckEnd {
     /// A wrong password (or no such user): one more failure in the window.
     Failed,
     /// The right password: the window's failures are cleared.
@@ -121,7 +125,7 @@ pub enum CheckEnd {
 }
 
 /// Ends one check of `key` begun by [`begin_check`], counting its result.
-pub async fn end_check(
+pub(crate) async fn end_check(
     conn: &mut DbConn,
     key: &str,
     end: CheckEnd,
@@ -186,7 +190,7 @@ pub async fn window(conn: &mut DbConn, key: &str) -> QueryResult<Option<Window>>
 
 /// Up to `limit` keys whose window began before `cutoff`, with no check
 /// under way since then.
-pub async fn stale_keys(
+pub(crate) async fn stale_keys(
     conn: &mut DbConn,
     cutoff: NaiveDateTime,
     limit: i64,
@@ -207,7 +211,7 @@ pub async fn stale_keys(
 }
 
 /// Deletes those of `keys` that are still stale (see [`stale_keys`]).
-pub async fn delete_stale(
+pub(crate) async fn delete_stale(
     conn: &mut DbConn,
     keys: &[String],
     cutoff: NaiveDateTime,

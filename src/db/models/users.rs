@@ -32,7 +32,7 @@ impl UserRecord {
 /// A row to insert into `users`.
 #[derive(Insertable)]
 #[diesel(table_name = users)]
-pub struct NewUser<'a> {
+pub(crate) struct NewUser<'a> {
     pub id: &'a str,
     pub user_name: &'a str,
     pub user_name_key: &'a str,
@@ -44,7 +44,7 @@ pub struct NewUser<'a> {
 }
 
 /// Inserts a user; a taken name fails with a unique violation.
-pub async fn insert(conn: &mut DbConn, new_user: &NewUser<'_>) -> QueryResult<()> {
+pub(crate) async fn insert(conn: &mut DbConn, new_user: &NewUser<'_>) -> QueryResult<()> {
     with_conn!(conn, |c| {
         diesel::insert_into(users::table)
             .values(new_user)
@@ -78,25 +78,8 @@ pub async fn find_credentials(
     })
 }
 
-/// The users with these ids, in no particular order.
-pub async fn find_by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<UserRecord>> {
-    with_conn!(conn, |c| {
-        let found = users::table
-            .filter(users::id.eq_any(ids))
-            .select(UserRecord::as_select())
-            .load::<UserRecord>(c)
-            .await?;
-        for user in &found {
-            if !ids.contains(&user.id) {
-                expect_key("user", &ids.join(","), &user.id)?;
-            }
-        }
-        Ok(found)
-    })
-}
-
 /// Replaces a user's password hash (an upgrade to stronger parameters).
-pub async fn update_password_hash(
+pub(crate) async fn update_password_hash(
     conn: &mut DbConn,
     user_id: &str,
     password_hash: &str,
@@ -119,7 +102,7 @@ pub async fn update_password_hash(
 ///
 /// Both statements are writes, and the first one is a write, so that a SQLite
 /// transaction takes the write lock at once instead of failing on upgrade.
-pub async fn set_status(
+pub(crate) async fn set_status(
     conn: &mut DbConn,
     user_name_key: &str,
     status: UserStatus,
