@@ -8,6 +8,7 @@ use crate::auth::tokens::{AccessTokens, RefreshTokens};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::{DbPool, PoolBuildError};
+use crate::http::detached::DetachedWork;
 use crate::metrics::Metrics;
 use crate::secret::Secret;
 
@@ -21,6 +22,9 @@ pub struct App {
     pub metrics: Metrics,
     /// Where every service reads "now"; tests move it.
     pub clock: Arc<dyn Clock>,
+    /// The requests running on tasks of their own, bounded; a shutdown
+    /// drains them before closing the pool.
+    pub detached: DetachedWork,
 }
 
 /// Why the service state could not be built.
@@ -60,6 +64,7 @@ impl App {
                 .map_err(StartError::HashThreads)?,
             metrics: Metrics::new(),
             clock,
+            detached: DetachedWork::default(),
             pool,
             config,
         })

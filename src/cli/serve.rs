@@ -50,6 +50,17 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
             tokio::time::sleep(deadline).await;
         } => tracing::warn!(?deadline, "in-flight requests did not finish in time; stopping anyway"),
     }
+    // Requests whose clients hung up run on; give them as long again
+    // before the pool closes under them.
+    if tokio::time::timeout(deadline, app.detached.drain())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            ?deadline,
+            "requests still running at shutdown; stopping anyway"
+        );
+    }
     pruner.abort();
     app.pool.close();
     tracing::info!("authql stopped");

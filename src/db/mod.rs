@@ -254,10 +254,10 @@ pub fn expect_key(what: &'static str, asked: &str, got: &str) -> QueryResult<()>
 }
 
 /// Whether a statement's answer cannot have been its own: a row other than
-/// the one asked for, or one that does not decode into the columns selected
-/// (which the schema rules out for a connection that is in step).
+/// the one asked for. (A row that merely fails to decode, such as an unknown
+/// word in a text column, is bad data, not a connection out of step.)
 pub fn is_wrong_answer(error: &diesel::result::Error) -> bool {
-    matches!(error, diesel::result::Error::DeserializationError(_))
+    matches!(error, diesel::result::Error::DeserializationError(cause) if cause.is::<WrongRow>())
 }
 
 /// Runs a query body, failing it as a lost connection after `timeout`.

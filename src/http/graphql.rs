@@ -19,6 +19,7 @@ use crate::auth::client::{ClientInfo, client_address};
 use crate::error::{Code, Outcome};
 use crate::graphql::error_codes::{error_response, finish};
 use crate::graphql::{RequestContext, admission};
+use crate::http::detached::Saturated;
 
 /// Largest request body accepted.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -67,15 +68,22 @@ async fn run_to_completion(
     authorization: Option<String>,
     client: ClientInfo,
 ) -> BatchResponse {
-    let state = state.clone();
-    let work = tokio::spawn(async move { run_batch(&state, batch, &authorization, &client).await });
-    match work.await {
-        Ok(response) => response,
-        Err(error) => {
+    let running = state.clone();
+    let work = async move { run_batch(&running, batch, &authorization, &client).await };
+    match state.app.detached.run(work).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(error)) => {
             tracing::error!(%error, "a GraphQL request's task failed");
             BatchResponse::Single(error_response(
                 "internal server error",
                 Code::InternalServerError,
+            ))
+        }
+        Err(Saturated) => {
+            tracing::warn!("too many requests running at once; answering SERVICE_UNAVAILABLE");
+            BatchResponse::Single(error_response(
+                "the service is overloaded; try again",
+                Code::ServiceUnavailable,
             ))
         }
     }

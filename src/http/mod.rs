@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql` (POST, and GET for GraphiQL and queries),
 //! `/healthz`, `/readyz` and `/metrics`.
 
+pub mod detached;
 pub(crate) mod graphql;
 pub(crate) mod health;
 

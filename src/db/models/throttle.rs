@@ -12,8 +12,9 @@ use crate::db::schema::login_throttle as throttle;
 use crate::db::{DbConn, expect_key};
 use crate::with_conn;
 
-/// A key's row: failures in the window that began at `started_at`, and the
-/// checks under way (`checking`, the last begun at `checking_since`).
+/// A key's row: failures in the window that began at `started_at` (with the
+/// first of them), and the checks under way (`checking`, the last begun at
+/// `checking_since`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
 pub struct Window {
     pub failure_count: i32,
@@ -80,11 +81,11 @@ pub(crate) async fn begin_check(
         "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at, checking) \
              VALUES (?, 0, ?, 0) ON CONFLICT (throttle_key) DO NOTHING"
     };
-    // MySQL evaluates SET assignments left to right with the new values, so
-    // each column is assigned before any later expression reads it.
+    // MySQL evaluates SET assignments left to right, each seeing the values
+    // assigned before it; SQLite sees the old row throughout. No expression
+    // here reads a column assigned earlier in the list, so both agree.
     let take = "UPDATE login_throttle SET \
          failure_count = CASE WHEN window_started_at <= ? THEN 0 ELSE failure_count END, \
-         window_started_at = CASE WHEN window_started_at <= ? THEN ? ELSE window_started_at END, \
          checking = CASE WHEN checking_since IS NULL OR checking_since <= ? THEN 1 ELSE checking + 1 END, \
          checking_since = ? \
          WHERE throttle_key = ? \
@@ -99,8 +100,6 @@ pub(crate) async fn begin_check(
             .await?;
         diesel::sql_query(take)
             .bind::<Timestamp, _>(cutoffs.window)
-            .bind::<Timestamp, _>(cutoffs.window)
-            .bind::<Timestamp, _>(cutoffs.now)
             .bind::<Timestamp, _>(cutoffs.stale_checks)
             .bind::<Timestamp, _>(cutoffs.now)
             .bind::<Text, _>(key)
@@ -131,12 +130,23 @@ pub(crate) async fn end_check(
     end: CheckEnd,
     cutoffs: Cutoffs,
 ) -> QueryResult<()> {
+    let is_mysql = conn.is_mysql();
     let release = "checking = CASE WHEN checking > 0 THEN checking - 1 ELSE 0 END";
+    // The first failure of a window (the last one is over, or a success
+    // cleared the count) starts a new window now. MySQL's SET sees the
+    // failure count just assigned (1 exactly when this one is the first);
+    // SQLite's sees the old row, so it repeats the condition.
+    let restart = if is_mysql {
+        "failure_count = 1"
+    } else {
+        "window_started_at <= ? OR failure_count = 0"
+    };
     let sql = match end {
         CheckEnd::Failed => format!(
             "UPDATE login_throttle SET \
-             failure_count = CASE WHEN window_started_at <= ? THEN 1 ELSE failure_count + 1 END, \
-             window_started_at = CASE WHEN window_started_at <= ? THEN ? ELSE window_started_at END, \
+             failure_count = CASE WHEN window_started_at <= ? OR failure_count = 0 THEN 1 \
+                             ELSE failure_count + 1 END, \
+             window_started_at = CASE WHEN {restart} THEN ? ELSE window_started_at END, \
              {release} WHERE throttle_key = ?"
         ),
         CheckEnd::Succeeded => {
@@ -148,7 +158,16 @@ pub(crate) async fn end_check(
     };
     with_conn!(conn, |c| {
         let query = diesel::sql_query(sql.as_str());
-        let executed = if end == CheckEnd::Failed {
+        let executed = if end != CheckEnd::Failed {
+            query.bind::<Text, _>(key).execute(c).await
+        } else if is_mysql {
+            query
+                .bind::<Timestamp, _>(cutoffs.window)
+                .bind::<Timestamp, _>(cutoffs.now)
+                .bind::<Text, _>(key)
+                .execute(c)
+                .await
+        } else {
             query
                 .bind::<Timestamp, _>(cutoffs.window)
                 .bind::<Timestamp, _>(cutoffs.window)
@@ -156,8 +175,6 @@ pub(crate) async fn end_check(
                 .bind::<Text, _>(key)
                 .execute(c)
                 .await
-        } else {
-            query.bind::<Text, _>(key).execute(c).await
         };
         executed.map(drop)
     })
