@@ -4,8 +4,9 @@
 //! Contract variables: `DATABASE_URL`, `LISTEN_ADDR`, `JWT_SECRET`, `JWT_ISSUER`,
 //! `JWT_AUDIENCE`, `ACCESS_TOKEN_TTL_SECS`, `REFRESH_TOKEN_TTL_SECS`,
 //! `SESSION_MAX_LIFETIME_SECS`, `REFRESH_REUSE_GRACE_SECS`, `LOGIN_MAX_FAILURES`,
-//! `LOGIN_LOCKOUT_SECS`, `TRUSTED_PROXIES`, `GRAPHQL_INTROSPECTION`, `RUST_LOG`
-//! (read by the log setup in `main`).
+//! `LOGIN_LOCKOUT_SECS`, `TRUSTED_PROXIES`, `GRAPHQL_INTROSPECTION`,
+//! `PASSWORD_MIN_LENGTH`, `MAX_SESSIONS_PER_USER`, `RUST_LOG` (read by the log
+//! setup in `main`).
 //!
 //! Ours: `LOGIN_IP_MAX_FAILURES`, `LOGIN_IP_LOCKOUT_SECS`, `LOG_FORMAT`,
 //! `SESSION_RETENTION_DAYS`, `PRUNE_INTERVAL_SECS`, `SHUTDOWN_TIMEOUT_SECS`, `JWT_SECRET_FILE`,
@@ -167,6 +168,12 @@ pub struct Config {
     pub pool: PoolSettings,
     pub argon2_cost: Argon2Cost,
     pub password_hash_concurrency: usize,
+    /// Fewest characters of a new password (`user add`, `user set-password`,
+    /// `changePassword`); login does not check it.
+    pub password_min_length: usize,
+    /// Most open sessions per user; 0 is no limit. The login that would pass
+    /// it ends the least recently active one first.
+    pub max_sessions_per_user: u32,
 }
 
 /// A variable that is set to something unusable.
@@ -246,6 +253,13 @@ impl Config {
                 parallelism: vars
                     .at_least("ARGON2_PARALLELISM", Argon2Cost::OWASP_MINIMUM.parallelism)?,
             },
+            password_min_length: vars.bounded(
+                "PASSWORD_MIN_LENGTH",
+                8,
+                1,
+                crate::auth::input::PASSWORD_MAX_BYTES,
+            )?,
+            max_sessions_per_user: vars.parse("MAX_SESSIONS_PER_USER", 0)?,
             password_hash_concurrency: vars.positive(
                 "PASSWORD_HASH_CONCURRENCY",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -407,6 +421,8 @@ mod tests {
             (5, TimeDelta::seconds(900))
         );
         assert_eq!(config.pool.max_size, 10);
+        assert_eq!(config.password_min_length, 8);
+        assert_eq!(config.max_sessions_per_user, 0);
         assert_eq!(config.pool.query_timeout, Duration::from_secs(10));
         assert!(config.graphql_introspection);
         assert!(config.trusted_proxies.is_empty());

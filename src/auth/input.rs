@@ -50,6 +50,17 @@ pub(crate) fn check_password(password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A password fit to set: at least `min_chars` characters (as people count
+/// them, not bytes) and at most 1024 bytes.
+pub(crate) fn check_new_password(password: &str, min_chars: usize) -> Result<(), AppError> {
+    if password.chars().count() < min_chars || password.len() > PASSWORD_MAX_BYTES {
+        return Err(AppError::BadUserInput(format!(
+            "a new password must be at least {min_chars} characters and at most {PASSWORD_MAX_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
 /// A device label of at most 255 characters.
 pub(crate) fn check_device_info(device_info: Option<&str>) -> Result<(), AppError> {
     match device_info {
@@ -89,5 +100,8 @@ mod tests {
         assert!(check_device_info(Some(&"x".repeat(256))).is_err());
         assert_eq!(cut_user_agent(&"ü".repeat(600)).chars().count(), 512);
         assert!(check_new_user_name("bad\nname").is_err());
+        assert!(check_new_password(&"é".repeat(7), 8).is_err());
+        assert!(check_new_password(&"é".repeat(8), 8).is_ok());
+        assert!(check_new_password(&"x".repeat(1025), 8).is_err());
     }
 }

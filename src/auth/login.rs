@@ -2,13 +2,11 @@
 
 use crate::app::App;
 use crate::auth::client::ClientInfo;
-use crate::auth::password::Verification;
-use crate::auth::sessions::{IssuedTokens, issue_tokens};
-use crate::auth::{ids, input, throttle};
+use crate::auth::sessions::{self, EndReason, IssuedTokens, issue_tokens};
+use crate::auth::{credentials, ids, input};
 use crate::clock;
 use crate::db::models::sessions::{self as session_rows, NewSession, SessionRecord};
-use crate::db::models::throttle::CheckEnd;
-use crate::db::models::users::{self, UserRecord};
+use crate::db::models::users;
 use crate::error::AppError;
 use crate::metrics::LoginOutcome;
 use crate::secret::Secret;
@@ -50,18 +48,8 @@ async fn check_and_open(
     input::check_device_info(request.device_info.as_deref())?;
     let user_name_key = input::fold_user_name(&request.user_name);
 
-    throttle::refuse_busy_address(app, client.ip_address).await?;
-    let check = throttle::begin_check(app, &user_name_key).await?;
-    let checked = check_password(app, &request, &user_name_key, client).await;
-    let end = match &checked {
-        Ok((user, _)) if user.is_active() => CheckEnd::Succeeded,
-        Err(AppError::InvalidCredentials) => CheckEnd::Failed,
-        // A right password for a disabled account is no guess; an error
-        // says nothing about the password.
-        Ok(_) | Err(_) => CheckEnd::Abandoned,
-    };
-    throttle::end_check(app, check, end, client.ip_address).await;
-    let (user, verification) = checked?;
+    let (user, verification) =
+        credentials::check(app, &user_name_key, &request.password, client.ip_address).await?;
     if !user.is_active() {
         tracing::info!(user_id = %user.id, "login refused: account disabled");
         return Err(AppError::AccountDisabled);
@@ -95,59 +83,31 @@ async fn check_and_open(
         refresh_generation: 0,
         refreshed_at: None,
     };
-    session_rows::insert(
-        &mut conn,
-        &NewSession {
-            id: &session.id,
-            user_id: &session.user_id,
-            device_info: session.device_info.as_deref(),
-            ip_address: session.ip_address.as_deref(),
-            user_agent: session.user_agent.as_deref(),
-            created_at: session.created_at,
-            last_active_at: session.last_active_at,
-            expires_at: session.expires_at,
-            refresh_secret: &session.refresh_secret,
-            refresh_generation: session.refresh_generation,
-        },
-    )
-    .await?;
-    tracing::info!(user_id = %user.id, session_id = %session.id, "login succeeded: session opened");
-    issue_tokens(app, session, user, now)
-}
-
-/// The user whose name and password these are, with what the hash check
-/// found; `INVALID_CREDENTIALS` for an unknown name or a wrong password.
-async fn check_password(
-    app: &App,
-    request: &LoginRequest,
-    user_name_key: &str,
-    client: &ClientInfo,
-) -> Result<(UserRecord, Verification), AppError> {
-    let credentials = {
-        let mut conn = app.pool.get().await?;
-        users::find_credentials(&mut conn, user_name_key).await?
+    let new_session = NewSession {
+        id: &session.id,
+        user_id: &session.user_id,
+        device_info: session.device_info.as_deref(),
+        ip_address: session.ip_address.as_deref(),
+        user_agent: session.user_agent.as_deref(),
+        created_at: session.created_at,
+        last_active_at: session.last_active_at,
+        expires_at: session.expires_at,
+        refresh_secret: &session.refresh_secret,
+        refresh_generation: session.refresh_generation,
     };
-    // No connection is held while the hash runs.
-    let verification = app
-        .passwords
-        .verify(
-            &request.password,
-            credentials.as_ref().map(|(_, hash)| hash.as_str()),
-        )
-        .await?;
-    match credentials {
-        Some((user, _)) if verification.matches => Ok((user, verification)),
-        credentials => {
-            // Never the name typed: people type passwords into name fields.
-            match &credentials {
-                Some((user, _)) => {
-                    tracing::info!(user_id = %user.id, ip = ?client.ip_address, "login failed: wrong password")
-                }
-                None => tracing::info!(ip = ?client.ip_address, "login failed: unknown user name"),
+    match app.config.max_sessions_per_user {
+        0 => session_rows::insert(&mut conn, &new_session).await?,
+        cap => {
+            let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+            let evicted =
+                session_rows::insert_within_cap(&mut conn, &new_session, cap, now).await?;
+            for session_id in &evicted {
+                sessions::record_ended(app, session_id, EndReason::Evicted, 1);
             }
-            Err(AppError::InvalidCredentials)
         }
     }
+    tracing::info!(user_id = %user.id, session_id = %session.id, "login succeeded: session opened");
+    issue_tokens(app, session, user, now)
 }
 
 /// Replaces a hash made at a weaker cost; a failure leaves the old one, which

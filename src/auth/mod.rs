@@ -2,7 +2,9 @@
 //! the client's address. Resolvers and the CLI call into here; only `db`
 //! is below it.
 
+pub(crate) mod change_password;
 pub(crate) mod client;
+pub(crate) mod credentials;
 pub(crate) mod hash_workers;
 pub mod ids;
 pub(crate) mod input;

@@ -11,9 +11,11 @@
 //! failures alone fill the window, attempts are refused with
 //! `TOO_MANY_ATTEMPTS` until it is over, right password or not.
 //!
-//! A server that dies mid-check leaves its slot taken; slots are forgotten
-//! once no check has begun for [`STALE_CHECK_AFTER`], longer than any check
-//! can take.
+//! A server that dies mid-check, or a database that fails as a check ends,
+//! leaves its slot taken; the slots of a name are forgotten once no check
+//! has begun for [`STALE_CHECK_AFTER`], longer than any check may take (a
+//! check is abandoned after 30 s). Until then a leaked slot lowers the name's
+//! allowance of wrong passwords; it never raises it.
 //!
 //! Per client address: failures across all user names are counted, and an
 //! address past `LOGIN_IP_MAX_FAILURES` is refused, so that one address

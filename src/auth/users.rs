@@ -1,11 +1,13 @@
-//! Managing users from the command line: create, disable, enable.
+//! Managing users from the command line: create, disable, enable, set a
+//! password, list and end sessions.
 
 use crate::app::App;
 use crate::auth::input;
 use crate::auth::sessions::EndReason;
 use crate::clock::{Clock, SystemClock};
 use crate::db::DbPool;
-use crate::db::models::users::{self, NewUser};
+use crate::db::models::sessions::{self as session_rows, SessionView};
+use crate::db::models::users::{self, NewUser, SessionsToEnd, UserRecord};
 use crate::error::AppError;
 use crate::secret::Secret;
 use crate::vocabulary::UserStatus;
@@ -17,6 +19,8 @@ pub enum UserCommandError {
     Duplicate(String),
     #[error("no user is named {0:?}")]
     Unknown(String),
+    #[error("{user:?} has no open session {session_id:?}")]
+    UnknownSession { user: String, session_id: String },
     #[error("{0}")]
     Invalid(String),
     #[error("{}", .0.detail())]
@@ -46,7 +50,7 @@ pub async fn add_user(
     role: &str,
 ) -> Result<String, UserCommandError> {
     input::check_new_user_name(user_name)?;
-    input::check_password(password.expose())?;
+    input::check_new_password(password.expose(), app.config.password_min_length)?;
     if role.trim().is_empty() || role.chars().count() > 64 {
         return Err(UserCommandError::Invalid(
             "role must be 1 to 64 characters".into(),
@@ -110,4 +114,73 @@ async fn set_status(
         return Err(UserCommandError::Unknown(user_name.to_owned()));
     }
     Ok(())
+}
+
+/// The user named `user_name` (in any case), or `Unknown`.
+async fn find_user(app: &App, user_name: &str) -> Result<UserRecord, UserCommandError> {
+    let mut conn = app.pool.get().await.map_err(AppError::from)?;
+    users::find_by_name_key(&mut conn, &input::fold_user_name(user_name))
+        .await?
+        .ok_or_else(|| UserCommandError::Unknown(user_name.to_owned()))
+}
+
+/// Sets a new password and ends every session of the user
+/// (`PASSWORD_CHANGED`), in one transaction; returns how many ended.
+pub(crate) async fn set_password(
+    app: &App,
+    user_name: &str,
+    password: &Secret,
+) -> Result<usize, UserCommandError> {
+    input::check_new_password(password.expose(), app.config.password_min_length)?;
+    let user = find_user(app, user_name).await?;
+    let password_hash = app.passwords.hash(password).await?;
+    let mut conn = app.pool.get().await.map_err(AppError::from)?;
+    let ended = users::replace_password(
+        &mut conn,
+        &user.id,
+        &password_hash,
+        SessionsToEnd::All,
+        app.clock.now(),
+    )
+    .await?;
+    tracing::info!(user_id = %user.id, ended, "password set by an operator");
+    Ok(ended)
+}
+
+/// The user's open sessions, the most recently active first.
+pub(crate) async fn list_sessions(
+    app: &App,
+    user_name: &str,
+) -> Result<Vec<SessionView>, UserCommandError> {
+    let user = find_user(app, user_name).await?;
+    let mut conn = app.pool.get().await.map_err(AppError::from)?;
+    Ok(session_rows::list_open(&mut conn, &user.id, app.clock.now()).await?)
+}
+
+/// Ends every open session of the user, or the one given
+/// (`ENDED_BY_ADMIN`); returns how many ended.
+pub(crate) async fn end_sessions(
+    app: &App,
+    user_name: &str,
+    session_id: Option<&str>,
+) -> Result<usize, UserCommandError> {
+    let user = find_user(app, user_name).await?;
+    let reason = EndReason::EndedByAdmin;
+    let now = app.clock.now();
+    let mut conn = app.pool.get().await.map_err(AppError::from)?;
+    let ended = match session_id {
+        Some(session_id) => {
+            let ended = session_rows::end_one(&mut conn, session_id, &user.id, reason, now).await?;
+            if !ended {
+                return Err(UserCommandError::UnknownSession {
+                    user: user_name.to_owned(),
+                    session_id: session_id.to_owned(),
+                });
+            }
+            1
+        }
+        None => session_rows::end_all(&mut conn, &user.id, None, reason, now).await?,
+    };
+    tracing::info!(user_id = %user.id, ended, %reason, "sessions ended by an operator");
+    Ok(ended)
 }

@@ -1,10 +1,11 @@
-//! The command line of the contract: `serve`, `migrate`, `user add|disable|enable`,
-//! `schema`. Each command is a thin wrapper over the services; any failure is
+//! The command line of the contract: `serve`, `migrate`, `user
+//! add|disable|enable|set-password|sessions|logout`, `schema`, `prune`. Each command is a thin wrapper over the services; any failure is
 //! one line on stderr and a non-zero exit.
 
 mod logging;
 mod password_input;
 pub(crate) mod serve;
+mod session_table;
 
 use std::process::ExitCode;
 
@@ -50,6 +51,17 @@ pub enum UserCommand {
     Disable { name: String },
     /// Let a disabled user log in again.
     Enable { name: String },
+    /// Set a new password (read like `user add`) and end all of the user's sessions.
+    SetPassword { name: String },
+    /// List the user's open sessions, one a line.
+    Sessions { name: String },
+    /// End all of the user's sessions, or the one given; print how many ended.
+    Logout {
+        name: String,
+        /// The id of the one session to end.
+        #[arg(long)]
+        session: Option<String>,
+    },
 }
 
 /// Why a command failed; printed as one line.
@@ -157,7 +169,28 @@ async fn user(config: Config, command: UserCommand) -> Result<(), CliError> {
             users::enable_user(&app.pool, &name).await?;
             println!("enabled user {name}");
         }
+        UserCommand::SetPassword { name } => {
+            let password = password_input::read_new_password().map_err(CliError::Password)?;
+            let ended = users::set_password(&app, &name, &password).await?;
+            println!("set a new password for {name}; {}", sessions_ended(ended));
+        }
+        UserCommand::Sessions { name } => {
+            let listed = users::list_sessions(&app, &name).await?;
+            print!("{}", session_table::render(&listed));
+        }
+        UserCommand::Logout { name, session } => {
+            let ended = users::end_sessions(&app, &name, session.as_deref()).await?;
+            println!("{}", sessions_ended(ended));
+        }
     }
     app.pool.close();
     Ok(())
+}
+
+/// "1 session ended", "3 sessions ended".
+fn sessions_ended(count: usize) -> String {
+    match count {
+        1 => "1 session ended".to_owned(),
+        n => format!("{n} sessions ended"),
+    }
 }

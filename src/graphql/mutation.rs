@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
+use crate::auth::change_password::{PasswordChange, change_password};
 use crate::auth::login::{self, LoginRequest};
 use crate::auth::{refresh, sessions};
 use crate::graphql::context::{caller, parts};
@@ -11,6 +12,16 @@ use async_graphql::ResultExt;
 
 #[derive(Default)]
 pub struct Mutation;
+
+/// The current and the new password of a password change.
+#[derive(InputObject)]
+pub(crate) struct ChangePasswordInput {
+    pub current_password: String,
+    pub new_password: String,
+    /// End every other session of the user (the default).
+    #[graphql(default = true)]
+    pub end_other_sessions: bool,
+}
 
 /// The credentials and device label of a login.
 #[derive(InputObject)]
@@ -82,6 +93,27 @@ impl Mutation {
     ) -> async_graphql::Result<i32> {
         let (app, auth) = caller(ctx).await?;
         let ended = sessions::logout_all(app, auth, except_current)
+            .await
+            .extend()?;
+        Ok(i32::try_from(ended).unwrap_or(i32::MAX))
+    }
+
+    /// Changes the signed-in user's password after checking the current one.
+    /// Ends the user's other sessions unless endOtherSessions is false; the
+    /// caller's session stays open. Returns how many sessions were ended.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> async_graphql::Result<i32> {
+        let (app, auth) = caller(ctx).await?;
+        let (_, request) = parts(ctx)?;
+        let change = PasswordChange {
+            current_password: Secret::new(input.current_password),
+            new_password: Secret::new(input.new_password),
+            end_other_sessions: input.end_other_sessions,
+        };
+        let ended = change_password(app, auth, change, &request.client)
             .await
             .extend()?;
         Ok(i32::try_from(ended).unwrap_or(i32::MAX))

@@ -6,8 +6,9 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-pub(crate) const KNOWN_ROOT_FIELDS: [&str; 10] = [
+pub(crate) const KNOWN_ROOT_FIELDS: [&str; 11] = [
     "login",
+    "changePassword",
     "refreshToken",
     "logout",
     "logoutSession",

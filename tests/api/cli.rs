@@ -42,7 +42,7 @@ pub fn authql(
     )
 }
 
-async fn run(database_url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
+pub async fn run(database_url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
     let (url, args, stdin): (String, Vec<String>, String) = (
         database_url.into(),
         args.iter().map(|a| a.to_string()).collect(),
@@ -56,7 +56,7 @@ async fn run(database_url: &str, args: &[&str], stdin: &str) -> (bool, String, S
     .expect("join")
 }
 
-fn one_line(stderr: &str) -> &str {
+pub fn one_line(stderr: &str) -> &str {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one line on stderr, got: {stderr:?}");
     lines[0]
@@ -69,15 +69,15 @@ async fn user_commands_work_and_refuse_bad_input(backend: Backend) {
     let (ok, stdout, _) = run(
         &url,
         &["user", "add", "Mallory", "--role", "admin"],
-        "s3cret\n",
+        "s3cret-pass\n",
     )
     .await;
     assert!(ok, "user add succeeds");
     assert!(stdout.contains("Mallory"));
-    let payload = app.login("mallory", "s3cret").await;
+    let payload = app.login("mallory", "s3cret-pass").await;
     assert_eq!(payload["user"]["role"], "admin");
 
-    let (ok, _, stderr) = run(&url, &["user", "add", "MALLORY"], "other\n").await;
+    let (ok, _, stderr) = run(&url, &["user", "add", "MALLORY"], "other-pass\n").await;
     assert!(!ok, "a duplicate name (any case) is refused");
     assert!(one_line(&stderr).contains("already exists"), "{stderr}");
 
@@ -106,13 +106,15 @@ async fn user_commands_work_and_refuse_bad_input(backend: Backend) {
         "user disable ends the sessions at once"
     );
     assert_eq!(
-        app.login_answer("mallory", "s3cret", None).await.code(),
+        app.login_answer("mallory", "s3cret-pass", None)
+            .await
+            .code(),
         "ACCOUNT_DISABLED"
     );
 
     let (ok, _, _) = run(&url, &["user", "enable", "Mallory"], "").await;
     assert!(ok);
-    let again = app.login("mallory", "s3cret").await;
+    let again = app.login("mallory", "s3cret-pass").await;
     let sessions = app
         .graphql_as(&access_token(&again), "{ mySessions { id } }")
         .await;
@@ -129,7 +131,7 @@ async fn migrations_applied_twice_are_harmless(backend: Backend) {
     assert_eq!(authql::db::migrate::run_pending(&db.url).await.unwrap(), 0);
     let (ok, _, stderr) = run(&db.url_text, &["migrate"], "").await;
     assert!(ok, "{stderr}");
-    let (ok, _, _) = run(&db.url_text, &["user", "add", "olga"], "pw\n").await;
+    let (ok, _, _) = run(&db.url_text, &["user", "add", "olga"], "olga-password\n").await;
     assert!(ok, "the schema is usable after migrating twice");
     let (ok, stdout, stderr) = run(&db.url_text, &["prune"], "").await;
     assert!(ok, "{stderr}");

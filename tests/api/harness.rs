@@ -180,6 +180,8 @@ pub fn base_vars(db: &TestDb) -> Vec<(String, String)> {
         ("DATABASE_URL", db.url_text.as_str()),
         ("JWT_SECRET", TEST_JWT_SECRET),
         ("PASSWORD_HASH_CONCURRENCY", "2"),
+        // Tests create users with short passwords; the minimum has its own tests.
+        ("PASSWORD_MIN_LENGTH", "1"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

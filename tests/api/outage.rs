@@ -7,28 +7,8 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::Request;
 
-use crate::harness::{TestApp, TestDb, access_token, base_vars, mysql_server_url, refresh_token};
-use crate::proxy::FaultyProxy;
-
-/// A MySQL test app whose database is reached through a [`FaultyProxy`].
-async fn app_behind_proxy(extra: &[(&str, &str)]) -> Option<(TestApp, FaultyProxy)> {
-    let server_url = mysql_server_url()?;
-    let db = TestDb::create(crate::harness::Backend::Mysql).await;
-    authql::db::migrate::run_pending(&db.url)
-        .await
-        .expect("migrations");
-    let host = server_url
-        .rsplit('@')
-        .next()
-        .expect("host:port in the URL")
-        .to_owned();
-    let proxy = FaultyProxy::start(host).await;
-    let database = db.url_text.rsplit('/').next().expect("database").to_owned();
-    let mut vars = base_vars(&db);
-    vars.push(("DATABASE_URL".into(), proxy.url(&server_url, &database)));
-    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    Some((TestApp::with_vars(db, vars).await, proxy))
-}
+use crate::harness::{TestApp, access_token, refresh_token};
+use crate::proxy::app_behind_proxy;
 
 async fn ready_status(app: &TestApp) -> u16 {
     let request = Request::get("/readyz")

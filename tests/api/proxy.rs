@@ -11,6 +11,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
 
+use crate::harness::{TestApp, TestDb, base_vars, mysql_server_url};
+
 /// What the proxy does with traffic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -31,7 +33,12 @@ pub struct FaultyProxy {
     pub port: u16,
     mode: watch::Sender<Mode>,
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    tripwire: Tripwire,
 }
+
+/// Bytes that, once authql sends them, cut the connection they travel on
+/// before they reach the database; fires once.
+type Tripwire = Arc<std::sync::Mutex<Option<Vec<u8>>>>;
 
 impl FaultyProxy {
     /// Listens on a free loopback port and forwards to `upstream` (host:port).
@@ -40,7 +47,9 @@ impl FaultyProxy {
         let port = listener.local_addr().expect("proxy address").port();
         let (mode, _) = watch::channel(Mode::Open);
         let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let tripwire: Tripwire = Arc::default();
         let (accept_mode, accept_links) = (mode.clone(), links.clone());
+        let accept_tripwire = tripwire.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 if *accept_mode.borrow() == Mode::Cut {
@@ -49,6 +58,7 @@ impl FaultyProxy {
                 }
                 let upstream = upstream.clone();
                 let mode = accept_mode.subscribe();
+                let tripwire = accept_tripwire.clone();
                 let link = tokio::spawn(async move {
                     let Ok(server) = TcpStream::connect(&upstream).await else {
                         return;
@@ -56,14 +66,28 @@ impl FaultyProxy {
                     let (client_read, client_write) = client.into_split();
                     let (server_read, server_write) = server.into_split();
                     tokio::join!(
-                        pump(client_read, server_write, mode.clone(), false),
-                        pump(server_read, client_write, mode, true),
+                        pump(client_read, server_write, mode.clone(), Some(tripwire)),
+                        pump(server_read, client_write, mode, None),
                     );
                 });
                 accept_links.lock().await.push(link);
             }
         });
-        FaultyProxy { port, mode, links }
+        FaultyProxy {
+            port,
+            mode,
+            links,
+            tripwire,
+        }
+    }
+
+    /// Cuts the connection on which authql next sends `bytes` (say, the text
+    /// of a statement being prepared), before the database sees them: the
+    /// server then rolls back whatever that connection had begun.
+    pub fn cut_when_sent(&self, bytes: &[u8]) {
+        if let Ok(mut armed) = self.tripwire.lock() {
+            *armed = Some(bytes.to_vec());
+        }
     }
 
     async fn close_links(&self) {
@@ -114,14 +138,16 @@ impl FaultyProxy {
     }
 }
 
-/// Copies one direction of a link, obeying the mode as it changes. Only the
-/// database's direction (`answers`) is slowed.
+/// Copies one direction of a link, obeying the mode as it changes. The
+/// database's answers are slowed; authql's side (the one given the tripwire)
+/// can be cut when it sends the armed bytes.
 async fn pump(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     mut mode: watch::Receiver<Mode>,
-    answers: bool,
+    tripwire: Option<Tripwire>,
 ) {
+    let answers = tripwire.is_none();
     let mut buffer = vec![0_u8; 16 * 1024];
     loop {
         let read = tokio::select! {
@@ -135,6 +161,11 @@ async fn pump(
         let Ok(length @ 1..) = read else {
             break;
         };
+        if let Some(tripwire) = &tripwire
+            && tripped(tripwire, &buffer[..length])
+        {
+            break;
+        }
         let current = *mode.borrow();
         match current {
             Mode::Slow(delay) if answers => tokio::time::sleep(delay).await,
@@ -146,4 +177,38 @@ async fn pump(
         }
     }
     let _ = to.shutdown().await;
+}
+
+/// Whether `chunk` holds the armed bytes; disarms when it does.
+fn tripped(tripwire: &Tripwire, chunk: &[u8]) -> bool {
+    let Ok(mut armed) = tripwire.lock() else {
+        return false;
+    };
+    let hit = armed
+        .as_deref()
+        .is_some_and(|bytes| chunk.windows(bytes.len()).any(|window| window == bytes));
+    if hit {
+        *armed = None;
+    }
+    hit
+}
+
+/// A MySQL test app whose database is reached through a [`FaultyProxy`].
+pub async fn app_behind_proxy(extra: &[(&str, &str)]) -> Option<(TestApp, FaultyProxy)> {
+    let server_url = mysql_server_url()?;
+    let db = TestDb::create(crate::harness::Backend::Mysql).await;
+    authql::db::migrate::run_pending(&db.url)
+        .await
+        .expect("migrations");
+    let host = server_url
+        .rsplit('@')
+        .next()
+        .expect("host:port in the URL")
+        .to_owned();
+    let proxy = FaultyProxy::start(host).await;
+    let database = db.url_text.rsplit('/').next().expect("database").to_owned();
+    let mut vars = base_vars(&db);
+    vars.push(("DATABASE_URL".into(), proxy.url(&server_url, &database)));
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Some((TestApp::with_vars(db, vars).await, proxy))
 }

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::db::models::users::UserRecord;
 use crate::db::schema::{user_login_sessions as sessions, users};
@@ -118,6 +118,63 @@ pub(crate) async fn insert(conn: &mut DbConn, new_session: &NewSession<'_>) -> Q
             .execute(c)
             .await
             .map(|_| ())
+    })
+}
+
+/// Inserts a session, first ending (`EVICTED`) the user's least recently
+/// active open sessions so that no more than `cap` are open with the new
+/// one. One transaction that begins by locking the user's row, so racing
+/// logins of one user take turns and never leave more than `cap`. Returns
+/// the ids of the sessions ended.
+pub(crate) async fn insert_within_cap(
+    conn: &mut DbConn,
+    new_session: &NewSession<'_>,
+    cap: usize,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    let user_id = new_session.user_id;
+    with_conn!(conn, |c| {
+        c.transaction(async |c| {
+            // A write, so that it locks on both backends (SQLite has no
+            // SELECT ... FOR UPDATE; its first write takes the database lock).
+            diesel::update(users::table.filter(users::id.eq(user_id)))
+                .set(users::updated_at.eq(users::updated_at))
+                .execute(c)
+                .await?;
+            let open: Vec<String> = sessions::table
+                .filter(sessions::user_id.eq(user_id))
+                .filter(sessions::ended_at.is_null())
+                .filter(sessions::expires_at.gt(now))
+                .order((
+                    sessions::last_active_at.asc(),
+                    sessions::created_at.asc(),
+                    sessions::id.asc(),
+                ))
+                .select(sessions::id)
+                .load(c)
+                .await?;
+            let surplus = (open.len() + 1).saturating_sub(cap);
+            let evicted: Vec<String> = open.into_iter().take(surplus).collect();
+            if !evicted.is_empty() {
+                diesel::update(
+                    sessions::table
+                        .filter(sessions::id.eq_any(&evicted))
+                        .filter(sessions::ended_at.is_null()),
+                )
+                .set((
+                    sessions::ended_at.eq(now),
+                    sessions::end_reason.eq(EndReason::Evicted),
+                ))
+                .execute(c)
+                .await?;
+            }
+            diesel::insert_into(sessions::table)
+                .values(new_session)
+                .execute(c)
+                .await?;
+            Ok(evicted)
+        })
+        .await
     })
 }
 

@@ -140,3 +140,78 @@ pub(crate) async fn set_status(
         .await
     })
 }
+
+/// The user whose name folds to `user_name_key`.
+pub(crate) async fn find_by_name_key(
+    conn: &mut DbConn,
+    user_name_key: &str,
+) -> QueryResult<Option<UserRecord>> {
+    with_conn!(conn, |c| {
+        let found = users::table
+            .filter(users::user_name_key.eq(user_name_key))
+            .select((UserRecord::as_select(), users::user_name_key))
+            .first::<(UserRecord, String)>(c)
+            .await
+            .optional()?;
+        let Some((user, found_key)) = found else {
+            return Ok(None);
+        };
+        expect_key("user name", user_name_key, &found_key)?;
+        Ok(Some(user))
+    })
+}
+
+/// Which of a user's open sessions a password change ends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SessionsToEnd<'a> {
+    None,
+    /// Every one but this (the caller's own).
+    AllBut(&'a str),
+    All,
+}
+
+/// Replaces a user's password hash and ends sessions (`PASSWORD_CHANGED`),
+/// in one transaction: either both happen or neither. Returns how many
+/// sessions ended.
+pub(crate) async fn replace_password(
+    conn: &mut DbConn,
+    user_id: &str,
+    password_hash: &str,
+    ending: SessionsToEnd<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    // No session id is "-" (ids are base64url): AllBut("-") ends them all.
+    let except = match ending {
+        SessionsToEnd::None => None,
+        SessionsToEnd::AllBut(session_id) => Some(session_id),
+        SessionsToEnd::All => Some("-"),
+    };
+    with_conn!(conn, |c| {
+        c.transaction(async |c| {
+            diesel::update(users::table.filter(users::id.eq(user_id)))
+                .set((
+                    users::password_hash.eq(password_hash),
+                    users::updated_at.eq(now),
+                ))
+                .execute(c)
+                .await?;
+            let Some(except) = except else {
+                return Ok(0);
+            };
+            diesel::update(
+                user_login_sessions::table
+                    .filter(user_login_sessions::user_id.eq(user_id))
+                    .filter(user_login_sessions::id.ne(except))
+                    .filter(user_login_sessions::ended_at.is_null())
+                    .filter(user_login_sessions::expires_at.gt(now)),
+            )
+            .set((
+                user_login_sessions::ended_at.eq(now),
+                user_login_sessions::end_reason.eq(EndReason::PasswordChanged),
+            ))
+            .execute(c)
+            .await
+        })
+        .await
+    })
+}

@@ -1,0 +1,90 @@
+//! MAX_SESSIONS_PER_USER: the login that would pass the cap ends the user's
+//! least recently active session first (EVICTED), and racing logins on two
+//! replicas never leave more than the cap open.
+
+use serde_json::json;
+
+use crate::harness::{
+    Backend, LOGIN, TestApp, access_token, join_answers, refresh_token, session_id,
+};
+
+async fn open_sessions(app: &TestApp, token: &str) -> usize {
+    let listed = app.graphql_as(token, "{ mySessions { id } }").await;
+    listed.data("mySessions").as_array().map_or(0, Vec::len)
+}
+
+async fn the_least_recently_active_session_is_evicted(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("MAX_SESSIONS_PER_USER", "3")]).await;
+    app.add_user("hugo", "pw").await;
+    let mut logins = Vec::new();
+    for _ in 0..3 {
+        logins.push(app.login("hugo", "pw").await);
+        app.advance(chrono::TimeDelta::seconds(5));
+    }
+    // The first is used (a refresh), so the second is now the least recent.
+    let refreshed = app.refresh(&refresh_token(&logins[0])).await;
+    let first = refreshed.data("refreshToken").clone();
+    app.advance(chrono::TimeDelta::seconds(5));
+
+    let fourth = app.login("hugo", "pw").await;
+    let second = app
+        .graphql_as(&access_token(&logins[1]), "{ me { id } }")
+        .await;
+    assert_eq!(
+        second.code(),
+        "SESSION_REVOKED",
+        "the least recently active one ended"
+    );
+    assert_eq!(
+        app.stored_session(&session_id(&logins[1]))
+            .await
+            .end_reason
+            .map(authql::vocabulary::EndReason::as_str),
+        Some("evicted")
+    );
+    for live in [&first, &logins[2], &fourth] {
+        assert_eq!(open_sessions(&app, &access_token(live)).await, 3);
+    }
+}
+
+async fn racing_logins_at_the_cap_leave_exactly_the_cap(backend: Backend) {
+    // Eight hashes at once per server, so that the logins reach their
+    // transactions together rather than one by one.
+    let extra = [
+        ("MAX_SESSIONS_PER_USER", "3"),
+        ("DB_POOL_SIZE", "16"),
+        ("PASSWORD_HASH_CONCURRENCY", "8"),
+    ];
+    let app = TestApp::start_with(backend, &extra).await;
+    let replica = app.second_server().await;
+    let user_id = app.add_user("ivy", "pw").await;
+    app.warm_pool(16).await;
+    replica.warm_pool(16).await;
+    for _ in 0..3 {
+        app.login("ivy", "pw").await;
+    }
+    for _round in 0..4 {
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+        let handles = (0..8)
+            .map(|i| {
+                let server = if i % 2 == 0 { &app } else { &replica };
+                let input = json!({ "input": { "userName": "ivy", "password": "pw" } });
+                server.spawn_graphql(start.clone(), LOGIN, input, None)
+            })
+            .collect();
+        for answer in join_answers(handles).await {
+            assert!(answer.body.get("errors").is_none(), "{}", answer.body);
+        }
+        let mut conn = app.app.pool.get().await.expect("connection");
+        let now = authql::clock::Clock::now(app.clock.as_ref());
+        let open = authql::db::models::sessions::list_open(&mut conn, &user_id, now)
+            .await
+            .expect("sessions");
+        assert_eq!(open.len(), 3, "exactly the cap");
+    }
+}
+
+crate::both_backends!(
+    the_least_recently_active_session_is_evicted,
+    racing_logins_at_the_cap_leave_exactly_the_cap,
+);
