@@ -39,20 +39,27 @@
 //! same busy mark (and by diesel-async's own check for open transactions when
 //! a connection is recycled).
 
+mod conn;
+mod failures;
 pub mod migrate;
 pub mod models;
 pub mod schema;
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+pub(crate) use conn::PoolHealth;
+pub use conn::{DbConn, Discard, PooledConn};
+pub use failures::{
+    MAX_CONFLICT_RETRIES, WrongRow, conflict_pause, expect_key, is_connection_error,
+    is_lock_conflict, is_wrong_answer, within,
+};
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use deadpool::Runtime;
-use deadpool::managed::{Hook, HookError, Metrics};
-use diesel::QueryResult;
+use deadpool::managed::{Hook, HookError};
 use diesel::SqliteConnection;
 use diesel_async::AsyncMysqlConnection;
-use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::deadpool::{Pool, PoolError};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
@@ -76,257 +83,6 @@ pub struct DbPool {
 enum Pools {
     Mysql(Pool<AsyncMysqlConnection>),
     Sqlite(Pool<SqliteConn>),
-}
-
-/// A pooled connection of either backend.
-pub enum PooledConn {
-    Mysql(Object<AsyncMysqlConnection>),
-    Sqlite(Object<SqliteConn>),
-}
-
-/// A connection checked out of a [`DbPool`]. It goes back to the pool when
-/// dropped, unless it can no longer be trusted: it failed at the connection
-/// level (the server went away), a statement on it was interrupted, or it
-/// answered with a row that was not asked for. Such a connection is closed
-/// instead, and a lost one makes the pool verify its other idle connections
-/// before handing them out again.
-pub struct DbConn {
-    // Only `Drop` empties this.
-    conn: Option<PooledConn>,
-    health: Arc<PoolHealth>,
-    query_timeout: Duration,
-    /// A `with_conn!` body started and has not finished.
-    query_in_flight: bool,
-    discard: Option<Discard>,
-}
-
-/// Why a connection is closed instead of going back to the pool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Discard {
-    /// The server went away, or did not answer in time.
-    Lost,
-    /// Dropped with a statement in flight: its answer may still be unread.
-    Interrupted,
-    /// It answered with a row other than the one asked for, or with one that
-    /// does not decode.
-    WrongAnswer,
-}
-
-impl Discard {
-    /// Every reason, for metrics.
-    pub const ALL: [Discard; 3] = [Discard::Lost, Discard::Interrupted, Discard::WrongAnswer];
-
-    /// The metric label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Discard::Lost => "lost",
-            Discard::Interrupted => "interrupted",
-            Discard::WrongAnswer => "wrong_answer",
-        }
-    }
-}
-
-/// When the pool last saw a connection fail, and how many it discarded, shared
-/// by its connections.
-#[derive(Default)]
-struct PoolHealth {
-    last_connection_failure: Mutex<Option<Instant>>,
-    discarded: [AtomicU64; Discard::ALL.len()],
-}
-
-impl PoolHealth {
-    fn record_failure(&self) {
-        if let Ok(mut last) = self.last_connection_failure.lock() {
-            *last = Some(Instant::now());
-        }
-    }
-
-    fn record_discard(&self, reason: Discard) {
-        self.discarded[reason as usize].fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Whether an idle connection must be checked before use: it sat idle
-    /// long enough for the server to drop it, or a connection failed since it
-    /// was last used.
-    fn needs_verification(&self, metrics: &Metrics) -> bool {
-        let last_used = metrics.recycled.unwrap_or(metrics.created);
-        if last_used.elapsed() > IDLE_VERIFY_AFTER {
-            return true;
-        }
-        match self.last_connection_failure.lock() {
-            Ok(last) => last.is_some_and(|failed_at| failed_at >= last_used),
-            Err(_) => true,
-        }
-    }
-}
-
-/// Idle connections older than this are pinged before use; fresher ones are
-/// trusted, so that a request costs no extra round trip.
-const IDLE_VERIFY_AFTER: Duration = Duration::from_secs(30);
-
-impl DbConn {
-    /// The pooled connection, for [`with_conn!`].
-    pub fn pooled(&mut self) -> &mut PooledConn {
-        match &mut self.conn {
-            Some(conn) => conn,
-            None => unreachable!("DbConn is only emptied by Drop"),
-        }
-    }
-
-    /// How long one `with_conn!` body may take.
-    pub fn query_timeout(&self) -> Duration {
-        self.query_timeout
-    }
-
-    /// Whether this is a MySQL connection (for the rare statement whose SQL
-    /// differs between backends).
-    pub fn is_mysql(&self) -> bool {
-        matches!(self.conn, Some(PooledConn::Mysql(_)))
-    }
-
-    /// Marks a statement as started, for [`with_conn!`]: until
-    /// [`DbConn::observe`] sees its outcome, dropping this connection closes it.
-    pub fn begin_query(&mut self) {
-        self.query_in_flight = true;
-    }
-
-    /// Notes a statement's outcome; a connection that failed, or answered
-    /// for another statement, will not be reused.
-    pub fn observe<T>(&mut self, result: &QueryResult<T>) {
-        self.query_in_flight = false;
-        let Err(error) = result else {
-            return;
-        };
-        if is_connection_error(error) {
-            self.discard = Some(Discard::Lost);
-            self.health.record_failure();
-        } else if is_wrong_answer(error) {
-            self.discard = Some(Discard::WrongAnswer);
-        }
-    }
-}
-
-impl Drop for DbConn {
-    fn drop(&mut self) {
-        let reason = if self.query_in_flight {
-            Some(Discard::Interrupted)
-        } else {
-            self.discard
-        };
-        let Some(reason) = reason else {
-            return;
-        };
-        self.health.record_discard(reason);
-        if reason == Discard::Interrupted {
-            tracing::debug!("closing a database connection whose statement was interrupted");
-        }
-        // Detach from the pool and close, so the slot is refilled afresh.
-        match self.conn.take() {
-            Some(PooledConn::Mysql(conn)) => drop(Object::take(conn)),
-            Some(PooledConn::Sqlite(conn)) => drop(Object::take(conn)),
-            None => {}
-        }
-    }
-}
-
-/// A row that came back for a lookup by key but is not the row asked for.
-#[derive(Debug, thiserror::Error)]
-#[error("the database answered with {what} {got:?} to a lookup of {asked:?}")]
-pub struct WrongRow {
-    what: &'static str,
-    asked: String,
-    got: String,
-}
-
-/// Fails unless a looked-up row's key (`got`) is the one asked for. Call it
-/// inside the `with_conn!` body, so that a mismatch discards the connection.
-pub fn expect_key(what: &'static str, asked: &str, got: &str) -> QueryResult<()> {
-    if asked == got {
-        return Ok(());
-    }
-    Err(diesel::result::Error::DeserializationError(Box::new(
-        WrongRow {
-            what,
-            asked: asked.to_owned(),
-            got: got.to_owned(),
-        },
-    )))
-}
-
-/// Whether a statement's answer cannot have been its own: a row other than
-/// the one asked for. (A row that merely fails to decode, such as an unknown
-/// word in a text column, is bad data, not a connection out of step.)
-pub fn is_wrong_answer(error: &diesel::result::Error) -> bool {
-    matches!(error, diesel::result::Error::DeserializationError(cause) if cause.is::<WrongRow>())
-}
-
-/// Runs a query body, failing it as a lost connection after `timeout`.
-pub async fn within<T>(
-    timeout: Duration,
-    body: impl Future<Output = QueryResult<T>>,
-) -> QueryResult<T> {
-    tokio::time::timeout(timeout, body)
-        .await
-        .unwrap_or_else(|_| {
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::ClosedConnection,
-                Box::new(String::from("the database did not answer in time")),
-            ))
-        })
-}
-
-/// Whether a query failed because the connection itself is gone (as opposed
-/// to the statement failing on a working connection).
-pub fn is_connection_error(error: &diesel::result::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match error {
-        Error::DatabaseError(
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-            _,
-        ) => true,
-        Error::BrokenTransactionManager => true,
-        // diesel-async reports the MySQL driver's own failures (as opposed to
-        // server errors, which carry only the server's message) in its text.
-        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
-            let message = info.message();
-            message.starts_with("Input/output error")
-                || message.starts_with("Driver error")
-                || message.starts_with("Connection to the server is closed")
-        }
-        _ => false,
-    }
-}
-
-/// Most times a body that lost a lock conflict is run again.
-pub const MAX_CONFLICT_RETRIES: u32 = 5;
-
-/// Whether a statement failed only because it lost a lock conflict with a
-/// concurrent one: an InnoDB deadlock, or (on Galera) a certification
-/// conflict, both error 1213. The server has rolled back the statement, or
-/// the whole transaction it was in, so running the body again is safe.
-pub fn is_lock_conflict(error: &diesel::result::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match error {
-        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
-        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
-            info.message().starts_with("Deadlock found")
-        }
-        _ => false,
-    }
-}
-
-/// The pause before running a body again after its `attempt`-th lock
-/// conflict, or None to give up (or when the result is not a conflict).
-pub fn conflict_pause<T>(result: &QueryResult<T>, attempt: u32) -> Option<Duration> {
-    match result {
-        Err(error) if attempt < MAX_CONFLICT_RETRIES && is_lock_conflict(error) => {
-            // A short, growing, jittered pause so that the racers do not
-            // collide again in lockstep.
-            let base = 2_u64 << attempt;
-            Some(Duration::from_millis(base + rand::random_range(0..base)))
-        }
-        _ => None,
-    }
 }
 
 /// Runs `$body` with `$c` bound to `&mut` the concrete connection. The body is
@@ -489,13 +245,7 @@ impl DbPool {
             Pools::Mysql(pool) => pool.get().await.map(PooledConn::Mysql),
             Pools::Sqlite(pool) => pool.get().await.map(PooledConn::Sqlite),
         }?;
-        Ok(DbConn {
-            conn: Some(conn),
-            health: self.health.clone(),
-            query_timeout: self.query_timeout,
-            query_in_flight: false,
-            discard: None,
-        })
+        Ok(DbConn::new(conn, self.health.clone(), self.query_timeout))
     }
 
     /// Which backend this pool talks to, for logs.
@@ -517,8 +267,7 @@ impl DbPool {
             open: status.size,
             in_use: status.size.saturating_sub(status.available),
             waiting: status.waiting,
-            discarded: Discard::ALL
-                .map(|reason| self.health.discarded[reason as usize].load(Ordering::Relaxed)),
+            discarded: self.health.discarded(),
         }
     }
 

@@ -1,0 +1,107 @@
+//! Reading a failed statement: the connection is gone, it answered with a
+//! row nobody asked for, or the statement lost a lock conflict and may run
+//! again.
+
+use std::time::Duration;
+
+use diesel::QueryResult;
+
+/// A row that came back for a lookup by key but is not the row asked for.
+#[derive(Debug, thiserror::Error)]
+#[error("the database answered with {what} {got:?} to a lookup of {asked:?}")]
+pub struct WrongRow {
+    what: &'static str,
+    asked: String,
+    got: String,
+}
+
+/// Fails unless a looked-up row's key (`got`) is the one asked for. Call it
+/// inside the `with_conn!` body, so that a mismatch discards the connection.
+pub fn expect_key(what: &'static str, asked: &str, got: &str) -> QueryResult<()> {
+    if asked == got {
+        return Ok(());
+    }
+    Err(diesel::result::Error::DeserializationError(Box::new(
+        WrongRow {
+            what,
+            asked: asked.to_owned(),
+            got: got.to_owned(),
+        },
+    )))
+}
+
+/// Whether a statement's answer cannot have been its own: a row other than
+/// the one asked for. (A row that merely fails to decode, such as an unknown
+/// word in a text column, is bad data, not a connection out of step.)
+pub fn is_wrong_answer(error: &diesel::result::Error) -> bool {
+    matches!(error, diesel::result::Error::DeserializationError(cause) if cause.is::<WrongRow>())
+}
+
+/// Runs a query body, failing it as a lost connection after `timeout`.
+pub async fn within<T>(
+    timeout: Duration,
+    body: impl Future<Output = QueryResult<T>>,
+) -> QueryResult<T> {
+    tokio::time::timeout(timeout, body)
+        .await
+        .unwrap_or_else(|_| {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection,
+                Box::new(String::from("the database did not answer in time")),
+            ))
+        })
+}
+
+/// Whether a query failed because the connection itself is gone (as opposed
+/// to the statement failing on a working connection).
+pub fn is_connection_error(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::BrokenTransactionManager => true,
+        // diesel-async reports the MySQL driver's own failures (as opposed to
+        // server errors, which carry only the server's message) in its text.
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message();
+            message.starts_with("Input/output error")
+                || message.starts_with("Driver error")
+                || message.starts_with("Connection to the server is closed")
+        }
+        _ => false,
+    }
+}
+
+/// Most times a body that lost a lock conflict is run again.
+pub const MAX_CONFLICT_RETRIES: u32 = 5;
+
+/// Whether a statement failed only because it lost a lock conflict with a
+/// concurrent one: an InnoDB deadlock, or (on Galera) a certification
+/// conflict, both error 1213. The server has rolled back the statement, or
+/// the whole transaction it was in, so running the body again is safe.
+pub fn is_lock_conflict(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            info.message().starts_with("Deadlock found")
+        }
+        _ => false,
+    }
+}
+
+/// The pause before running a body again after its `attempt`-th lock
+/// conflict, or None to give up (or when the result is not a conflict).
+pub fn conflict_pause<T>(result: &QueryResult<T>, attempt: u32) -> Option<Duration> {
+    match result {
+        Err(error) if attempt < MAX_CONFLICT_RETRIES && is_lock_conflict(error) => {
+            // A short, growing, jittered pause so that the racers do not
+            // collide again in lockstep.
+            let base = 2_u64 << attempt;
+            Some(Duration::from_millis(base + rand::random_range(0..base)))
+        }
+        _ => None,
+    }
+}
