@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 use crate::harness::{Backend, LOGIN, TestApp, mysql_server_url};
 use crate::proxy::FaultyProxy;
 use crate::served::ServedProcess;
-use authql::clock::Clock;
 
 /// A signed-in user as the test knows it.
 #[derive(Clone)]
@@ -291,30 +290,26 @@ async fn work_a_client_hung_up_on_runs_to_its_end(backend: Backend) {
     let server = ServedProcess::start(&app.db.url_text, &SLOW_HASH);
     let input = json!({ "input": { "userName": "dora", "password": password_of("dora") } });
     let client = server.send_graphql(LOGIN, input, None);
-    let open_sessions = async || {
-        let mut conn = app.app.pool.get().await.expect("connection");
-        let now = app.clock.now();
-        authql::db::models::sessions::list_open(&mut conn, &user_id, now)
-            .await
-            .expect("sessions")
-            .len()
-    };
     app.wait_for_password_check("dora").await;
     assert_eq!(
-        open_sessions().await,
+        app.open_session_count(&user_id).await,
         0,
         "the login is still checking the password"
     );
     drop(client);
     let hung_up_at = Instant::now();
-    while open_sessions().await == 0 {
+    while app.open_session_count(&user_id).await == 0 {
         assert!(
             hung_up_at.elapsed() < Duration::from_secs(30),
             "the login the client hung up on never opened its session"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(open_sessions().await, 1, "one login, one session");
+    assert_eq!(
+        app.open_session_count(&user_id).await,
+        1,
+        "one login, one session"
+    );
 }
 
 crate::both_backends!(

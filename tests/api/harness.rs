@@ -298,6 +298,27 @@ impl TestApp {
         }
     }
 
+    /// Whether an access token's session is live: `me` answers, or is
+    /// refused with `SESSION_REVOKED` (any other answer fails the test).
+    pub async fn is_live(&self, access_token: &str) -> bool {
+        let me = self.graphql_as(access_token, "{ me { id } }").await;
+        if me.body.get("errors").is_some() {
+            assert_eq!(me.code(), "SESSION_REVOKED");
+            return false;
+        }
+        true
+    }
+
+    /// How many sessions of `user_id` are open now, read from the database.
+    pub async fn open_session_count(&self, user_id: &str) -> usize {
+        use authql::clock::Clock;
+        let mut conn = self.app.pool.get().await.expect("connection");
+        authql::db::models::sessions::list_open(&mut conn, user_id, self.clock.now())
+            .await
+            .expect("sessions")
+            .len()
+    }
+
     /// Moves the clock of this server (and its second servers) forward.
     pub fn advance(&self, by: chrono::TimeDelta) {
         self.clock.advance(by);

@@ -16,15 +16,6 @@ async fn logout_session(app: &TestApp, token: &str, id: &str) -> Answer {
     .await
 }
 
-async fn is_live(app: &TestApp, token: &str) -> bool {
-    let me = app.graphql_as(token, "{ me { id } }").await;
-    if me.body.get("errors").is_some() {
-        assert_eq!(me.code(), "SESSION_REVOKED");
-        return false;
-    }
-    true
-}
-
 async fn logout_ends_only_the_callers_session(backend: Backend) {
     let app = TestApp::start(backend).await;
     app.add_user("jon", "pw").await;
@@ -36,8 +27,8 @@ async fn logout_ends_only_the_callers_session(backend: Backend) {
             .data("logout"),
         true
     );
-    assert!(!is_live(&app, &access_token(&a)).await);
-    assert!(is_live(&app, &access_token(&b)).await);
+    assert!(!app.is_live(&access_token(&a)).await);
+    assert!(app.is_live(&access_token(&b)).await);
     assert_eq!(
         app.stored_session(&session_id(&a))
             .await
@@ -76,7 +67,7 @@ async fn logout_session_only_ends_the_callers_open_sessions(backend: Backend) {
         );
     }
     assert!(
-        is_live(&app, &access_token(&theirs)).await,
+        app.is_live(&access_token(&theirs)).await,
         "another user's session is untouched"
     );
 
@@ -86,7 +77,7 @@ async fn logout_session_only_ends_the_callers_open_sessions(backend: Backend) {
             .data("logoutSession"),
         true
     );
-    assert!(!is_live(&app, &access_token(&my_other)).await);
+    assert!(!app.is_live(&access_token(&my_other)).await);
     let stored = app.stored_session(&session_id(&my_other)).await;
     assert_eq!(
         stored.end_reason.map(authql::vocabulary::EndReason::as_str),
@@ -107,7 +98,7 @@ async fn logout_session_only_ends_the_callers_open_sessions(backend: Backend) {
         true
     );
     assert!(
-        !is_live(&app, &token).await,
+        !app.is_live(&token).await,
         "the current session can end itself"
     );
 }
@@ -126,17 +117,17 @@ async fn logout_all_counts_with_and_without_except_current(backend: Backend) {
         .graphql_as(&caller, "mutation { logoutAll(exceptCurrent: true) }")
         .await;
     assert_eq!(except.data("logoutAll"), 2);
-    assert!(is_live(&app, &caller).await);
-    assert!(!is_live(&app, &access_token(&logins[1])).await);
-    assert!(!is_live(&app, &access_token(&logins[2])).await);
+    assert!(app.is_live(&caller).await);
+    assert!(!app.is_live(&access_token(&logins[1])).await);
+    assert!(!app.is_live(&access_token(&logins[2])).await);
 
     let newer = app.login("max", "pw").await;
     let all = app.graphql_as(&caller, "mutation { logoutAll }").await;
     assert_eq!(all.data("logoutAll"), 2, "the caller and the newer session");
-    assert!(!is_live(&app, &caller).await);
-    assert!(!is_live(&app, &access_token(&newer)).await);
+    assert!(!app.is_live(&caller).await);
+    assert!(!app.is_live(&access_token(&newer)).await);
     assert!(
-        is_live(&app, &access_token(&bystander)).await,
+        app.is_live(&access_token(&bystander)).await,
         "other users keep their sessions"
     );
     assert_eq!(
@@ -176,7 +167,7 @@ async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
     };
 
     let recent = set_last_active(30).await;
-    assert!(is_live(&app, &access_token(&login)).await);
+    assert!(app.is_live(&access_token(&login)).await);
     assert_eq!(
         app.stored_session(&id).await.last_active_at,
         recent,
@@ -185,7 +176,7 @@ async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
 
     let stale = set_last_active(120).await;
     let before = app.clock.now();
-    assert!(is_live(&app, &access_token(&login)).await);
+    assert!(app.is_live(&access_token(&login)).await);
     let written = app.stored_session(&id).await.last_active_at;
     assert!(
         written > stale && written >= before,

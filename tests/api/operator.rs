@@ -7,13 +7,6 @@ use crate::harness::{Backend, TestApp, access_token, session_id};
 
 const MY_SESSIONS: &str = "{ mySessions { id } }";
 
-async fn is_live(app: &TestApp, payload: &serde_json::Value) -> bool {
-    let me = app
-        .graphql_as(&access_token(payload), "{ me { id } }")
-        .await;
-    me.body.get("errors").is_none()
-}
-
 async fn set_password_ends_every_session(backend: Backend) {
     let app = TestApp::start(backend).await;
     let url = app.db.url_text.clone();
@@ -27,7 +20,7 @@ async fn set_password_ends_every_session(backend: Backend) {
         one_line(&stderr).contains("at least 8 characters"),
         "{stderr}"
     );
-    assert!(is_live(&app, &first).await, "nothing changed");
+    assert!(app.is_live(&access_token(&first)).await, "nothing changed");
     app.login("june_doe", "old-password").await;
 
     let (ok, _, stderr) = run(&url, &["user", "set-password", "nobody"], "long-enough\n").await;
@@ -46,7 +39,10 @@ async fn set_password_ends_every_session(backend: Backend) {
         "set a new password for JUNE_DOE; 3 sessions ended"
     );
     for payload in [&first, &second] {
-        assert!(!is_live(&app, payload).await, "every session ended");
+        assert!(
+            !app.is_live(&access_token(payload)).await,
+            "every session ended"
+        );
         let stored = app.stored_session(&session_id(payload)).await;
         assert_eq!(
             stored.end_reason.map(authql::vocabulary::EndReason::as_str),
@@ -110,14 +106,14 @@ async fn sessions_are_listed_and_ended_by_the_operator(backend: Backend) {
     let (ok, _, _) = run(&url, &["user", "logout", "nobody"], "").await;
     assert!(!ok);
     for login in &logins {
-        assert!(is_live(&app, login).await, "nothing changed");
+        assert!(app.is_live(&access_token(login)).await, "nothing changed");
     }
 
     let one = session_id(&logins[0]);
     let (ok, stdout, stderr) = run(&url, &["user", "logout", "kai", "--session", &one], "").await;
     assert!(ok, "{stderr}");
     assert_eq!(stdout.trim(), "1 session ended");
-    assert!(!is_live(&app, &logins[0]).await);
+    assert!(!app.is_live(&access_token(&logins[0])).await);
     assert_eq!(
         app.stored_session(&one)
             .await
@@ -132,7 +128,7 @@ async fn sessions_are_listed_and_ended_by_the_operator(backend: Backend) {
     assert!(ok);
     assert_eq!(stdout.trim(), "2 sessions ended");
     for login in &logins {
-        assert!(!is_live(&app, login).await);
+        assert!(!app.is_live(&access_token(login)).await);
     }
     let (ok, stdout, _) = run(&url, &["user", "sessions", "kai"], "").await;
     assert!(ok);

@@ -20,13 +20,6 @@ async fn change(app: &TestApp, payload: &Value, input: Value) -> Answer {
     .await
 }
 
-async fn is_live(app: &TestApp, payload: &Value) -> bool {
-    let me = app
-        .graphql_as(&access_token(payload), "{ me { id } }")
-        .await;
-    me.body.get("errors").is_none()
-}
-
 async fn other_sessions_end_everywhere_at_once(backend: Backend) {
     let app = TestApp::start(backend).await;
     let replica = app.second_server().await;
@@ -41,12 +34,12 @@ async fn other_sessions_end_everywhere_at_once(backend: Backend) {
     let answer = change(&app, &mine, input).await;
     assert_eq!(answer.data("changePassword"), 2, "two other sessions ended");
     assert!(
-        is_live(&app, &mine).await,
+        app.is_live(&access_token(&mine)).await,
         "the caller's session stays open"
     );
     for other in &others {
         assert!(
-            !is_live(&replica, other).await,
+            !replica.is_live(&access_token(other)).await,
             "refused at once on another replica"
         );
         let stored = app.stored_session(&session_id(other)).await;
@@ -76,7 +69,7 @@ async fn other_sessions_may_be_kept(backend: Backend) {
         "endOtherSessions": false,
     });
     assert_eq!(change(&app, &mine, input).await.data("changePassword"), 0);
-    assert!(is_live(&app, &other).await);
+    assert!(app.is_live(&access_token(&other)).await);
     app.login("dina", "new-password-1").await;
 }
 
@@ -128,7 +121,10 @@ async fn new_passwords_are_bounded_but_old_ones_still_log_in(backend: Backend) {
             "{why}"
         );
     }
-    assert!(is_live(&app, &other).await, "a refused change ends nothing");
+    assert!(
+        app.is_live(&access_token(&other)).await,
+        "a refused change ends nothing"
+    );
     app.login("fay", "short").await;
     let input = json!({ "currentPassword": "short", "newPassword": "é".repeat(8) });
     assert_eq!(change(&app, &mine, input).await.data("changePassword"), 2);
@@ -198,8 +194,8 @@ async fn a_change_that_fails_half_way_changes_nothing(backend: Backend) {
         "{}",
         failed.body
     );
-    assert!(is_live(&app, &other).await, "no session ended");
-    assert!(is_live(&app, &mine).await);
+    assert!(app.is_live(&access_token(&other)).await, "no session ended");
+    assert!(app.is_live(&access_token(&mine)).await);
     assert_eq!(
         app.login_answer("gus", "new-password-1", None).await.code(),
         "INVALID_CREDENTIALS",

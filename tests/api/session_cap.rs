@@ -75,12 +75,7 @@ async fn racing_logins_at_the_cap_leave_exactly_the_cap(backend: Backend) {
         for answer in join_answers(handles).await {
             assert!(answer.body.get("errors").is_none(), "{}", answer.body);
         }
-        let mut conn = app.app.pool.get().await.expect("connection");
-        let now = authql::clock::Clock::now(app.clock.as_ref());
-        let open = authql::db::models::sessions::list_open(&mut conn, &user_id, now)
-            .await
-            .expect("sessions");
-        assert_eq!(open.len(), 3, "exactly the cap");
+        assert_eq!(app.open_session_count(&user_id).await, 3, "exactly the cap");
     }
 }
 
