@@ -34,7 +34,7 @@ impl LoginOutcome {
         Code::InternalServerError,
     ];
 
-    fn label(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             LoginOutcome::Ok => "ok",
             LoginOutcome::Failed(code) => code.as_str(),
@@ -61,7 +61,7 @@ impl RefreshOutcome {
         Code::InternalServerError,
     ];
 
-    fn label(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             RefreshOutcome::Rotated => "rotated",
             RefreshOutcome::Grace => "grace",
@@ -103,14 +103,14 @@ impl Metrics {
         }
         let logins = LoginOutcome::FAILURES.map(LoginOutcome::Failed);
         for outcome in std::iter::once(LoginOutcome::Ok).chain(logins) {
-            metrics.logins.with_label_values(&[outcome.label()]);
+            metrics.logins.with_label_values(&[outcome.as_str()]);
         }
         let refreshes = RefreshOutcome::FAILURES.map(RefreshOutcome::Failed);
         for outcome in [RefreshOutcome::Rotated, RefreshOutcome::Grace]
             .into_iter()
             .chain(refreshes)
         {
-            metrics.refreshes.with_label_values(&[outcome.label()]);
+            metrics.refreshes.with_label_values(&[outcome.as_str()]);
         }
         for reason in <EndReason as strum::IntoEnumIterator>::iter() {
             metrics.sessions_ended.with_label_values(&[reason.as_str()]);
@@ -119,7 +119,7 @@ impl Metrics {
             metrics.pool_connections.with_label_values(&[state]);
         }
         for reason in Discard::ALL {
-            metrics.pool_discarded.with_label_values(&[reason.label()]);
+            metrics.pool_discarded.with_label_values(&[reason.as_str()]);
         }
         metrics
     }
@@ -218,12 +218,12 @@ impl Metrics {
 
     /// Counts one login.
     pub fn login(&self, outcome: LoginOutcome) {
-        self.logins.with_label_values(&[outcome.label()]).inc();
+        self.logins.with_label_values(&[outcome.as_str()]).inc();
     }
 
     /// Counts one refresh.
     pub fn refresh(&self, outcome: RefreshOutcome) {
-        self.refreshes.with_label_values(&[outcome.label()]).inc();
+        self.refreshes.with_label_values(&[outcome.as_str()]).inc();
     }
 
     /// Counts one GraphQL operation and its latency.
@@ -250,7 +250,7 @@ impl Metrics {
         }
         if let Ok(_synced) = self.pool_discarded_sync.lock() {
             for (reason, total) in Discard::ALL.into_iter().zip(pool.discarded) {
-                let counter = self.pool_discarded.with_label_values(&[reason.label()]);
+                let counter = self.pool_discarded.with_label_values(&[reason.as_str()]);
                 counter.inc_by(total.saturating_sub(counter.get()));
             }
         }

@@ -52,7 +52,7 @@ impl Discard {
     pub const ALL: [Discard; 3] = [Discard::Lost, Discard::Interrupted, Discard::WrongAnswer];
 
     /// The metric label.
-    pub fn label(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Discard::Lost => "lost",
             Discard::Interrupted => "interrupted",

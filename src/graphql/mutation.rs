@@ -95,7 +95,7 @@ impl Mutation {
         let ended = sessions::logout_all(app, auth, except_current)
             .await
             .extend()?;
-        Ok(i32::try_from(ended).unwrap_or(i32::MAX))
+        Ok(count(ended))
     }
 
     /// Changes the signed-in user's password after checking the current one.
@@ -116,6 +116,11 @@ impl Mutation {
         let ended = change_password(app, auth, change, &request.client)
             .await
             .extend()?;
-        Ok(i32::try_from(ended).unwrap_or(i32::MAX))
+        Ok(count(ended))
     }
+}
+
+/// A number of sessions as the schema's `Int`.
+fn count(sessions: usize) -> i32 {
+    i32::try_from(sessions).unwrap_or(i32::MAX)
 }
