@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the pieces every request or login goes through, without
-//! any I/O: access-token verification, refresh-token minting and checking,
+//! any I/O: access-token verification (HS256, EdDSA, ES256), refresh-token
+//! minting and checking,
 //! guard resolution (bearer header to verified claims), and one Argon2id
 //! verification at the configured cost (OWASP's minimum, the default).
 //!
@@ -11,9 +12,11 @@ use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use authql::auth::access_token::{AccessClaims, AccessKeys, AccessTokens};
 use authql::auth::ids;
+use authql::auth::refresh_token::RefreshTokens;
 use authql::auth::sessions::bearer_token;
-use authql::auth::tokens::{AccessClaims, AccessTokens, RefreshTokens};
+use authql::auth::signing_key::{PrivateKey, SigningAlgorithm};
 use authql::config::Argon2Cost;
 use authql::secret::Secret;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -25,13 +28,16 @@ fn now_unix() -> i64 {
     authql::clock::unix_secs(authql::clock::Clock::now(&authql::clock::SystemClock))
 }
 
-fn access_tokens() -> AccessTokens {
-    AccessTokens::new(
-        &Secret::new(SECRET),
-        "authql",
-        "authql",
-        chrono::TimeDelta::seconds(900),
-    )
+fn access_tokens(algorithm: SigningAlgorithm) -> AccessTokens {
+    let keys = match algorithm {
+        SigningAlgorithm::Hs256 => AccessKeys::Shared(Secret::new(SECRET)),
+        _ => AccessKeys::Pairs {
+            current: Box::new(PrivateKey::generate(algorithm).expect("a key pair algorithm")),
+            previous: Vec::new(),
+        },
+    };
+    AccessTokens::new(&keys, "authql", "authql", chrono::TimeDelta::seconds(900))
+        .expect("access-token keys")
 }
 
 fn minted_access_token(tokens: &AccessTokens) -> String {
@@ -45,12 +51,18 @@ fn verify(tokens: &AccessTokens, token: &str, now: i64) -> AccessClaims {
 }
 
 fn access_token_verify(c: &mut Criterion) {
-    let tokens = access_tokens();
-    let token = minted_access_token(&tokens);
     let now = now_unix();
-    c.bench_function("access_token/verify", |b| {
-        b.iter(|| verify(&tokens, black_box(&token), now))
-    });
+    for algorithm in [
+        SigningAlgorithm::Hs256,
+        SigningAlgorithm::EdDsa,
+        SigningAlgorithm::Es256,
+    ] {
+        let tokens = access_tokens(algorithm);
+        let token = minted_access_token(&tokens);
+        c.bench_function(&format!("access_token/verify/{algorithm}"), |b| {
+            b.iter(|| verify(&tokens, black_box(&token), now))
+        });
+    }
 }
 
 fn refresh_token_mint_and_check(c: &mut Criterion) {
@@ -72,7 +84,7 @@ fn refresh_token_mint_and_check(c: &mut Criterion) {
 }
 
 fn guard_without_io(c: &mut Criterion) {
-    let tokens = access_tokens();
+    let tokens = access_tokens(SigningAlgorithm::Hs256);
     let header = format!("Bearer {}", minted_access_token(&tokens));
     let now = now_unix();
     c.bench_function("guard/bearer_header_to_claims", |b| {

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use crate::auth::access_token::{AccessKeys, AccessTokens};
 use crate::auth::password::Passwords;
-use crate::auth::tokens::{AccessTokens, RefreshTokens};
+use crate::auth::refresh_token::RefreshTokens;
+use crate::auth::signing_key::KeyError;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::{DbPool, PoolBuildError};
@@ -18,6 +20,9 @@ pub struct App {
     pub pool: DbPool,
     pub access_tokens: AccessTokens,
     pub refresh_tokens: RefreshTokens,
+    /// The public keys that verify access tokens (RFC 7517 JSON), rendered
+    /// once; None with `HS256`.
+    pub jwks: Option<String>,
     pub passwords: Passwords,
     pub metrics: Metrics,
     /// Where every service reads "now"; tests move it.
@@ -34,31 +39,41 @@ pub enum StartError {
     Pool(#[from] PoolBuildError),
     #[error("cannot start the password hashing threads: {0}")]
     HashThreads(std::io::Error),
+    #[error("the access-token keys: {0}")]
+    Keys(#[from] KeyError),
 }
 
 /// How handlers hold the [`App`].
 pub type AppState = Arc<App>;
 
 impl App {
-    /// Builds the state; `jwt_secret` is the resolved `JWT_SECRET`.
-    pub fn new(config: Config, jwt_secret: &Secret) -> Result<App, StartError> {
-        App::with_clock(config, jwt_secret, Arc::new(SystemClock))
+    /// Builds the state; `jwt_secret` is the resolved `JWT_SECRET` (the key
+    /// of refresh tokens, and of access tokens with `HS256`), `access_keys`
+    /// what access tokens are signed with.
+    pub fn new(
+        config: Config,
+        jwt_secret: &Secret,
+        access_keys: &AccessKeys,
+    ) -> Result<App, StartError> {
+        App::with_clock(config, jwt_secret, access_keys, Arc::new(SystemClock))
     }
 
     /// Builds the state on a clock of the caller's.
     pub fn with_clock(
         config: Config,
         jwt_secret: &Secret,
+        access_keys: &AccessKeys,
         clock: Arc<dyn Clock>,
     ) -> Result<App, StartError> {
         let pool = DbPool::new(&config.database_url, config.pool)?;
         Ok(App {
             access_tokens: AccessTokens::new(
-                jwt_secret,
+                access_keys,
                 &config.jwt_issuer,
                 &config.jwt_audience,
                 config.access_token_ttl,
-            ),
+            )?,
+            jwks: crate::auth::jwks::render(&access_keys.public_keys()),
             refresh_tokens: RefreshTokens::new(jwt_secret),
             passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
                 .map_err(StartError::HashThreads)?,

@@ -5,14 +5,15 @@
 //! `JWT_AUDIENCE`, `ACCESS_TOKEN_TTL_SECS`, `REFRESH_TOKEN_TTL_SECS`,
 //! `SESSION_MAX_LIFETIME_SECS`, `REFRESH_REUSE_GRACE_SECS`, `LOGIN_MAX_FAILURES`,
 //! `LOGIN_LOCKOUT_SECS`, `TRUSTED_PROXIES`, `GRAPHQL_INTROSPECTION`,
-//! `PASSWORD_MIN_LENGTH`, `MAX_SESSIONS_PER_USER`, `RUST_LOG` (read by the log
-//! setup in `main`).
+//! `PASSWORD_MIN_LENGTH`, `MAX_SESSIONS_PER_USER`, `JWT_ALGORITHM`,
+//! `JWT_PRIVATE_KEY_FILE`, `JWT_PREVIOUS_PUBLIC_KEY_FILES`, `RUST_LOG` (read by
+//! the log setup in `main`).
 //!
 //! Ours: `LOGIN_IP_MAX_FAILURES`, `LOGIN_IP_LOCKOUT_SECS`, `LOG_FORMAT`,
 //! `SESSION_RETENTION_DAYS`, `PRUNE_INTERVAL_SECS`, `SHUTDOWN_TIMEOUT_SECS`, `JWT_SECRET_FILE`,
 //! `DB_POOL_SIZE`, `DB_POOL_TIMEOUT_SECS`, `DB_QUERY_TIMEOUT_SECS`,
 //! `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
-//! `PASSWORD_HASH_CONCURRENCY`.
+//! `PASSWORD_HASH_CONCURRENCY`, `JWKS_MAX_AGE_SECS`.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use ipnet::IpNet;
 
+use crate::auth::signing_key::SigningAlgorithm;
 use crate::db::PoolSettings;
 use crate::secret::Secret;
 
@@ -97,6 +99,28 @@ pub enum JwtSecretSource {
     GeneratedFile(PathBuf),
 }
 
+/// Where the private key of `EdDSA`/`ES256` comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrivateKeySource {
+    /// `JWT_PRIVATE_KEY_FILE`: it must exist.
+    Given(PathBuf),
+    /// Generated on the first start and kept in this file.
+    GeneratedFile(PathBuf),
+}
+
+/// How access tokens are signed.
+#[derive(Clone, Debug)]
+pub struct AccessSigning {
+    /// `JWT_ALGORITHM`, pinned: tokens of any other are refused.
+    pub algorithm: SigningAlgorithm,
+    /// Used by `EdDSA` and `ES256` only.
+    pub private_key: PrivateKeySource,
+    /// PEM public keys that still verify and are still published.
+    pub previous_public_keys: Vec<PathBuf>,
+    /// How long others may cache `/.well-known/jwks.json`.
+    pub jwks_max_age: Duration,
+}
+
 /// Argon2id cost, never below OWASP's minimum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Argon2Cost {
@@ -142,6 +166,7 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     pub listen_addr: SocketAddr,
     pub jwt_secret: JwtSecretSource,
+    pub access_signing: AccessSigning,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub access_token_ttl: TimeDelta,
@@ -219,6 +244,22 @@ impl Config {
             database_url: vars.parse("DATABASE_URL", DatabaseUrl::Sqlite("authql.db".into()))?,
             listen_addr: vars.parse("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             jwt_secret,
+            access_signing: AccessSigning {
+                algorithm: vars.parse("JWT_ALGORITHM", SigningAlgorithm::Hs256)?,
+                private_key: match vars.raw("JWT_PRIVATE_KEY_FILE") {
+                    Some(path) => PrivateKeySource::Given(path.trim().into()),
+                    None => PrivateKeySource::GeneratedFile("authql-jwt-key.pem".into()),
+                },
+                previous_public_keys: vars
+                    .raw("JWT_PREVIOUS_PUBLIC_KEY_FILES")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|path| !path.is_empty())
+                    .map(PathBuf::from)
+                    .collect(),
+                jwks_max_age: vars.timer("JWKS_MAX_AGE_SECS", 300, 0)?,
+            },
             jwt_issuer: vars.non_empty("JWT_ISSUER", "authql")?,
             jwt_audience: vars.non_empty("JWT_AUDIENCE", "authql")?,
             access_token_ttl: vars.delta("ACCESS_TOKEN_TTL_SECS", 900, 1)?,
@@ -431,6 +472,12 @@ mod tests {
             config.jwt_secret,
             JwtSecretSource::GeneratedFile(_)
         ));
+        assert_eq!(config.access_signing.algorithm, SigningAlgorithm::Hs256);
+        assert_eq!(
+            config.access_signing.private_key,
+            PrivateKeySource::GeneratedFile("authql-jwt-key.pem".into())
+        );
+        assert!(config.access_signing.previous_public_keys.is_empty());
     }
 
     #[test]
@@ -446,6 +493,7 @@ mod tests {
             ("TRUSTED_PROXIES", "10.0.0.0/8, not-an-ip"),
             ("GRAPHQL_INTROSPECTION", "maybe"),
             ("ARGON2_MEMORY_KIB", "1024"),
+            ("JWT_ALGORITHM", "RS256"),
         ];
         for (variable, value) in cases {
             let error = config_with(&[(variable, value)]).expect_err(variable);

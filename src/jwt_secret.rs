@@ -1,7 +1,6 @@
 //! Resolves the HS256 key: `JWT_SECRET` when given, else a secret generated
 //! once and kept in `JWT_SECRET_FILE`, so that tokens survive a restart.
 
-use std::io::Write;
 use std::path::Path;
 
 use base64::Engine;
@@ -48,10 +47,12 @@ fn load_or_generate(path: &Path) -> Result<Secret, JwtSecretError> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 48]>());
-            write_new(path, &secret).map_err(|source| JwtSecretError::Write {
-                path: shown.clone(),
-                source,
-            })?;
+            crate::owner_only_file::create_new(path, format!("{secret}\n").as_bytes()).map_err(
+                |source| JwtSecretError::Write {
+                    path: shown.clone(),
+                    source,
+                },
+            )?;
             tracing::warn!(
                 path = %shown,
                 "JWT_SECRET is unset: generated one and kept it in this file; set JWT_SECRET in production"
@@ -63,21 +64,6 @@ fn load_or_generate(path: &Path) -> Result<Secret, JwtSecretError> {
             source,
         }),
     }
-}
-
-/// Creates the file readable by its owner only; fails if it appeared meanwhile.
-fn write_new(path: &Path, secret: &str) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(secret.as_bytes())?;
-    file.write_all(b"\n")?;
-    file.sync_all()
 }
 
 #[cfg(test)]

@@ -76,6 +76,8 @@ pub struct Metrics {
     /// GraphQL operations by root field(s) and outcome code.
     requests: IntCounterVec,
     request_seconds: HistogramVec,
+    /// Forward-auth checks (`/auth/verify`) by outcome.
+    forward_auth: IntCounterVec,
     /// Logins by outcome (`ok` or the error code).
     logins: IntCounterVec,
     /// Refreshes by outcome (`rotated`, `grace`, or the error code).
@@ -100,6 +102,9 @@ impl Metrics {
             let labels = [operation, Outcome::Ok.as_str()];
             metrics.requests.with_label_values(&labels);
             metrics.request_seconds.with_label_values(&labels);
+        }
+        for outcome in FORWARD_AUTH_OUTCOMES {
+            metrics.forward_auth.with_label_values(&[outcome.as_str()]);
         }
         let logins = LoginOutcome::FAILURES.map(LoginOutcome::Failed);
         for outcome in std::iter::once(LoginOutcome::Ok).chain(logins) {
@@ -150,6 +155,16 @@ impl Metrics {
                         5.0,
                     ]),
                     &["operation", "outcome"],
+                ),
+            ),
+            forward_auth: registered(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new(
+                        "authql_forward_auth_requests_total",
+                        "Forward-auth checks (/auth/verify) by outcome",
+                    ),
+                    &["outcome"],
                 ),
             ),
             logins: registered(
@@ -216,6 +231,13 @@ impl Metrics {
             .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
     }
 
+    /// Counts one forward-auth check.
+    pub fn forward_auth(&self, outcome: Outcome) {
+        self.forward_auth
+            .with_label_values(&[outcome.as_str()])
+            .inc();
+    }
+
     /// Counts one login.
     pub fn login(&self, outcome: LoginOutcome) {
         self.logins.with_label_values(&[outcome.as_str()]).inc();
@@ -261,6 +283,16 @@ impl Metrics {
         String::from_utf8_lossy(&text).into_owned()
     }
 }
+
+/// What a forward-auth check can end in.
+const FORWARD_AUTH_OUTCOMES: [Outcome; 6] = [
+    Outcome::Ok,
+    Outcome::Failed(Code::Unauthenticated),
+    Outcome::Failed(Code::TokenExpired),
+    Outcome::Failed(Code::SessionRevoked),
+    Outcome::Failed(Code::ServiceUnavailable),
+    Outcome::Failed(Code::InternalServerError),
+];
 
 /// The states `authql_db_pool_connections` reports.
 const POOL_STATES: [&str; 4] = ["in_use", "idle", "waiting", "max"];

@@ -1,7 +1,9 @@
 //! The command line of the contract: `serve`, `migrate`, `user
-//! add|disable|enable|set-password|sessions|logout`, `schema`, `prune`. Each command is a thin wrapper over the services; any failure is
+//! add|disable|enable|set-password|sessions|logout`, `schema`, `prune`,
+//! `keys generate|public`. Each command is a thin wrapper over the services; any failure is
 //! one line on stderr and a non-zero exit.
 
+pub mod keys;
 mod logging;
 mod password_input;
 pub(crate) mod serve;
@@ -37,6 +39,9 @@ pub enum Command {
     Schema,
     /// Delete sessions past SESSION_RETENTION_DAYS and stale throttle rows, once.
     Prune,
+    /// Key files for JWT_ALGORITHM=EdDSA or ES256.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -74,6 +79,8 @@ pub enum CliError {
     #[error("{0}")]
     JwtSecret(#[from] crate::jwt_secret::JwtSecretError),
     #[error("{0}")]
+    JwtKey(#[from] crate::jwt_key::JwtKeyError),
+    #[error("{0}")]
     Start(#[from] crate::app::StartError),
     #[error("migrations: {0}")]
     Migrate(#[from] migrate::MigrateError),
@@ -92,16 +99,23 @@ pub enum CliError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("{0}")]
+    Keys(#[from] keys::KeysError),
 }
 
 /// Runs the parsed command and turns its outcome into an exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::Schema = command {
-        print!("{}", crate::graphql::sdl());
-        return ExitCode::SUCCESS;
-    }
-    match run_with_config(command) {
+    let outcome = match command {
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        // Neither needs the configuration nor the database.
+        Command::Keys(command) => keys::run(command).map_err(CliError::from),
+        command => run_with_config(command),
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("authql: {error}");
@@ -127,7 +141,7 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
             }
             Command::User(user_command) => user(config, user_command).await,
             Command::Prune => prune(config).await,
-            Command::Schema => Ok(()),
+            Command::Schema | Command::Keys(_) => Ok(()),
         }
     })
 }
@@ -136,7 +150,8 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
 fn offline_app(config: Config) -> Result<App, CliError> {
     // Any key will do for the unused token signers.
     let unused_key = crate::secret::Secret::new(crate::auth::ids::new_secret());
-    Ok(App::new(config, &unused_key)?)
+    let unused_signer = crate::auth::access_token::AccessKeys::Shared(unused_key.clone());
+    Ok(App::new(config, &unused_key, &unused_signer)?)
 }
 
 async fn prune(config: Config) -> Result<(), CliError> {

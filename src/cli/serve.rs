@@ -15,8 +15,9 @@ use crate::db::migrate;
 pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
     let applied = migrate::run_pending(&config.database_url).await?;
     let jwt_secret = crate::jwt_secret::resolve(&config.jwt_secret)?;
+    let access_keys = crate::jwt_key::resolve(&config.access_signing, &jwt_secret)?;
     let listen_addr = config.listen_addr;
-    let app = Arc::new(App::new(config, &jwt_secret)?);
+    let app = Arc::new(App::new(config, &jwt_secret, &access_keys)?);
     let listener = tokio::net::TcpListener::bind(listen_addr)
         .await
         .map_err(|source| CliError::Listen {

@@ -1,12 +1,15 @@
 //! The HTTP surface: `/graphql` (POST, and GET for GraphiQL and queries),
-//! `/healthz`, `/readyz` and `/metrics`.
+//! `/auth/verify` for reverse proxies, `/.well-known/jwks.json`, `/healthz`,
+//! `/readyz` and `/metrics`.
 
 pub mod detached;
+pub(crate) mod forward_auth;
 pub(crate) mod graphql;
 pub(crate) mod health;
+pub(crate) mod jwks;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{any, get};
 
 use crate::app::AppState;
 use crate::graphql::{AppSchema, build_schema};
@@ -28,6 +31,15 @@ pub fn router(app: AppState) -> Router {
                 .post(graphql::post_graphql)
                 .layer(axum::middleware::map_response(no_store)),
         )
+        .route(
+            "/auth/verify",
+            any(forward_auth::verify).layer(axum::middleware::map_response(no_store)),
+        )
+        .route(
+            "/auth/verify/{*path}",
+            any(forward_auth::verify).layer(axum::middleware::map_response(no_store)),
+        )
+        .route("/.well-known/jwks.json", get(jwks::jwks))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

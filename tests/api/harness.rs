@@ -337,7 +337,9 @@ impl TestApp {
                 .map(|(_, v)| v.clone())
         })
         .expect("test config");
-        let app = App::with_clock(config, &Secret::new(TEST_JWT_SECRET), clock.clone());
+        let secret = Secret::new(TEST_JWT_SECRET);
+        let keys = authql::jwt_key::resolve(&config.access_signing, &secret).expect("signing keys");
+        let app = App::with_clock(config, &secret, &keys, clock.clone());
         let app = Arc::new(app.expect("app"));
         let router = authql::http::router(app.clone());
         TestApp {
@@ -445,6 +447,76 @@ impl TestApp {
             .await
             .data("login")
             .clone()
+    }
+}
+
+/// A whole HTTP answer, headers included.
+pub struct FullAnswer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl FullAnswer {
+    /// A header's value as text; "" when it is missing.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The body as JSON (Null when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+impl TestApp {
+    /// Sends a request with these headers and no body from the default peer.
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> FullAnswer {
+        let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut request = request.body(Body::empty()).expect("request");
+        let peer: SocketAddr = DEFAULT_PEER.parse().expect("peer address");
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        FullAnswer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Serves this app's router on a loopback port of its own until the test
+    /// ends, for clients that need a real socket; returns its address.
+    pub async fn listen(&self) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("local address");
+        let service = self
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await });
+        addr
     }
 }
 

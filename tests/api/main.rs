@@ -5,10 +5,12 @@ mod harness;
 
 mod abuse;
 mod cli;
+mod forward_auth;
 mod fuzz;
 mod guard;
 mod hangups;
 mod http;
+mod jwks_consumer;
 mod loadtest;
 mod login;
 mod logout;
@@ -23,4 +25,5 @@ mod schema;
 mod served;
 mod session_cap;
 mod sessions;
+pub mod signing;
 mod throttle;

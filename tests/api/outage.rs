@@ -57,6 +57,13 @@ async fn mysql_outage_is_survived() {
     }
     assert_eq!(ready_status(&app).await, 503);
     eprintln!("[{:>6} ms] /readyz -> 503", began.elapsed().as_millis());
+    let verify = crate::forward_auth::verify_as(&app, &access_token(&sessions[0])).await;
+    assert_eq!(verify.status.as_u16(), 503, "/auth/verify in the outage");
+    assert_eq!(verify.header("x-auth-error"), "SERVICE_UNAVAILABLE");
+    eprintln!(
+        "[{:>6} ms] /auth/verify -> 503",
+        began.elapsed().as_millis()
+    );
     let health = app
         .send(
             Request::get("/healthz")

@@ -1,4 +1,4 @@
-//! Access tokens (HS256 JWTs) and refresh tokens (opaque, HMAC-signed).
+//! Refresh tokens: opaque, HMAC-signed, one chain per session.
 //!
 //! A refresh token is `SESSION_ID.GENERATION.MAC`, where MAC is
 //! HMAC-SHA256 under a key derived from the server secret, over the session
@@ -10,95 +10,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::TimeDelta;
 use hmac::{Hmac, Mac};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::auth::ids;
-use crate::error::AppError;
 use crate::secret::Secret;
-
-/// Clock skew tolerated on `exp`, in seconds.
-pub const CLOCK_SKEW_SECS: i64 = 60;
-
-/// The claims of an access token.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct AccessClaims {
-    /// The user's id.
-    pub sub: String,
-    /// The session's id.
-    pub sid: String,
-    pub role: String,
-    pub iat: i64,
-    pub exp: i64,
-    pub iss: String,
-    pub aud: String,
-}
-
-/// Signs and checks access tokens.
-pub struct AccessTokens {
-    encoding_key: EncodingKey,
-    decoding_key: DecodingKey,
-    validation: Validation,
-    issuer: String,
-    audience: String,
-    pub ttl: TimeDelta,
-}
-
-impl AccessTokens {
-    pub fn new(secret: &Secret, issuer: &str, audience: &str, ttl: TimeDelta) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        // Expiry is checked after issuer and audience (see `verify`), so that
-        // a stranger's expired token is UNAUTHENTICATED, not TOKEN_EXPIRED.
-        validation.validate_exp = false;
-        AccessTokens {
-            encoding_key: EncodingKey::from_secret(secret.expose().as_bytes()),
-            decoding_key: DecodingKey::from_secret(secret.expose().as_bytes()),
-            validation,
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-            ttl,
-        }
-    }
-
-    /// A token for this session, valid from `now_unix` for the configured time.
-    pub fn mint(
-        &self,
-        user_id: &str,
-        session_id: &str,
-        role: &str,
-        now_unix: i64,
-    ) -> Result<String, AppError> {
-        let claims = AccessClaims {
-            sub: user_id.to_owned(),
-            sid: session_id.to_owned(),
-            role: role.to_owned(),
-            iat: now_unix,
-            exp: now_unix.saturating_add(self.ttl.num_seconds()),
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding_key)
-            .map_err(AppError::internal)
-    }
-
-    /// The claims of a well-signed token of ours, or the contract's error.
-    pub fn verify(&self, token: &str, now_unix: i64) -> Result<AccessClaims, AppError> {
-        let claims =
-            jsonwebtoken::decode::<AccessClaims>(token, &self.decoding_key, &self.validation)
-                .map_err(|_| AppError::Unauthenticated)?
-                .claims;
-        if claims.exp.saturating_add(CLOCK_SKEW_SECS) < now_unix {
-            return Err(AppError::TokenExpired);
-        }
-        Ok(claims)
-    }
-}
 
 /// A refresh token as presented, parsed but not yet checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,46 +125,6 @@ mod tests {
 
     fn secret() -> Secret {
         Secret::new("0123456789abcdef0123456789abcdef")
-    }
-
-    #[test]
-    fn access_token_round_trip_and_expiry() {
-        let tokens = AccessTokens::new(&secret(), "authql", "authql", TimeDelta::seconds(900));
-        let token = tokens.mint("u1", "s1", "user", 1_000_000).unwrap();
-        let claims = tokens.verify(&token, 1_000_100).unwrap();
-        assert_eq!(
-            (claims.sub.as_str(), claims.sid.as_str(), claims.exp),
-            ("u1", "s1", 1_000_900)
-        );
-        assert!(
-            tokens.verify(&token, 1_000_900 + 60).is_ok(),
-            "skew tolerated"
-        );
-        assert!(matches!(
-            tokens.verify(&token, 1_000_900 + 61),
-            Err(AppError::TokenExpired)
-        ));
-    }
-
-    #[test]
-    fn foreign_issuer_audience_and_key_are_unauthenticated() {
-        let ours = AccessTokens::new(&secret(), "authql", "authql", TimeDelta::seconds(900));
-        let other_iss = AccessTokens::new(&secret(), "other", "authql", TimeDelta::seconds(900));
-        let other_key = AccessTokens::new(
-            &Secret::new("x".repeat(32)),
-            "authql",
-            "authql",
-            TimeDelta::seconds(900),
-        );
-        for token in [
-            other_iss.mint("u", "s", "user", 0).unwrap(),
-            other_key.mint("u", "s", "user", 2_000_000_000).unwrap(),
-        ] {
-            assert!(matches!(
-                ours.verify(&token, 1),
-                Err(AppError::Unauthenticated)
-            ));
-        }
     }
 
     #[test]
