@@ -14,7 +14,7 @@ pub struct ServedProcess {
     child: Mutex<Child>,
     pub port: u16,
     log: Arc<Mutex<Vec<String>>>,
-    _workdir: tempfile::TempDir,
+    workdir: tempfile::TempDir,
 }
 
 /// One answer: the status code and the body as JSON (Null if it is not).
@@ -71,8 +71,13 @@ impl ServedProcess {
             child: Mutex::new(child),
             port,
             log,
-            _workdir: workdir,
+            workdir,
         }
+    }
+
+    /// The folder the process runs in (files it makes for itself land here).
+    pub fn workdir(&self) -> &std::path::Path {
+        self.workdir.path()
     }
 
     /// The log lines so far that contain any of `needles` (case-insensitive).
