@@ -1,6 +1,7 @@
 //! The load generator's side of HTTP: one keep-alive HTTP/1.1 connection per
 //! worker (hyper's low-level client, no pool), GraphQL requests as prepared
-//! JSON bodies, and the reading of GraphQL answers. Every failure is returned
+//! JSON bodies (and the forward-auth check, a bodiless GET), and the reading
+//! of GraphQL answers. Every failure is returned
 //! as a short label (`"connect"`, `"HTTP 503"`, `"GraphQL SESSION_REVOKED"`…)
 //! for the error counts; nothing here panics on a network result.
 
@@ -11,7 +12,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
-use hyper::{Request, StatusCode};
+use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -30,6 +31,8 @@ pub type Failure = String;
 /// A GraphQL request ready to send again and again.
 #[derive(Clone)]
 pub struct GqlRequest {
+    method: Method,
+    path: &'static str,
     body: Bytes,
     authorization: Option<HeaderValue>,
 }
@@ -49,8 +52,20 @@ impl GqlRequest {
             .map(|token| HeaderValue::from_str(&format!("Bearer {token}")))
             .transpose()?;
         Ok(GqlRequest {
+            method: Method::POST,
+            path: "/graphql",
             body: Bytes::from(serde_json::to_vec(&body)?),
             authorization,
+        })
+    }
+
+    /// `GET /auth/verify` with a bearer token: what a reverse proxy sends.
+    pub fn verify(access_token: &str) -> Result<GqlRequest, BoxError> {
+        Ok(GqlRequest {
+            method: Method::GET,
+            path: "/auth/verify",
+            body: Bytes::new(),
+            authorization: Some(HeaderValue::from_str(&format!("Bearer {access_token}"))?),
         })
     }
 }
@@ -74,7 +89,8 @@ impl Connection {
         }
     }
 
-    /// POSTs the request to `/graphql`; the body of a `200` answer, or why not.
+    /// Sends the request (a POST to `/graphql`, or the forward-auth GET); the
+    /// body of a `200` answer, or why not.
     pub async fn post(&mut self, request: &GqlRequest) -> Result<Bytes, Failure> {
         match tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(request)).await {
             Ok(Ok(body)) => Ok(body),
@@ -110,9 +126,13 @@ impl Connection {
     }
 
     fn http_request(&self, request: &GqlRequest) -> Result<Request<Full<Bytes>>, Failure> {
-        let mut builder = Request::post("/graphql")
-            .header(HOST, self.host.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let mut builder = Request::builder()
+            .method(request.method.clone())
+            .uri(request.path)
+            .header(HOST, self.host.clone());
+        if request.method == Method::POST {
+            builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
         if let Some(authorization) = &request.authorization {
             builder = builder.header(AUTHORIZATION, authorization.clone());
         }

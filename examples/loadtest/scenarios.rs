@@ -41,6 +41,10 @@ pub enum Scenario {
     /// `me` with a bearer token, each worker its own session.
     #[value(name = "me")]
     Me,
+    /// `GET /auth/verify` with a bearer token, each worker its own session:
+    /// the check a reverse proxy makes, the same guard as `me`.
+    #[value(name = "verify")]
+    Verify,
     /// `mySessions` of a user holding 10 sessions.
     #[value(name = "mySessions")]
     MySessions,
@@ -60,9 +64,10 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::Baseline,
         Scenario::Me,
+        Scenario::Verify,
         Scenario::MySessions,
         Scenario::Refresh,
         Scenario::Login,
@@ -74,6 +79,7 @@ impl Scenario {
         match self {
             Scenario::Baseline => "baseline",
             Scenario::Me => "me",
+            Scenario::Verify => "verify",
             Scenario::MySessions => "mySessions",
             Scenario::Refresh => "refresh",
             Scenario::Login => "login",
@@ -116,6 +122,7 @@ pub async fn run(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxError> {
     let (summary, beside) = match scenario {
         Scenario::Baseline => (run_baseline(plan).await?, None),
         Scenario::Me => (run_me(plan).await?, None),
+        Scenario::Verify => (run_verify(plan).await?, None),
         Scenario::MySessions => (run_my_sessions(plan).await?, None),
         Scenario::Refresh => (run_refresh(plan).await?, None),
         Scenario::Login => (run_login(plan).await?, None),
@@ -143,6 +150,15 @@ async fn run_baseline(plan: &Plan) -> Result<Summary, BoxError> {
 
 async fn run_me(plan: &Plan) -> Result<Summary, BoxError> {
     let jobs = me_jobs(plan).await?;
+    finish(spawn_workers(plan.addr, jobs, plan.window())).await
+}
+
+async fn run_verify(plan: &Plan) -> Result<Summary, BoxError> {
+    let sessions = open_sessions(plan, &plan.users.names, plan.connections).await?;
+    let jobs = sessions
+        .iter()
+        .map(|s| Ok(Granted(GqlRequest::verify(&s.access_token)?)))
+        .collect::<Result<Vec<_>, BoxError>>()?;
     finish(spawn_workers(plan.addr, jobs, plan.window())).await
 }
 
@@ -392,6 +408,31 @@ impl Job for Fixed {
 
     fn finish(&mut self, answer: Result<Bytes, Failure>) -> Result<(), Failure> {
         client::data::<IgnoredAny>(&answer?).map(drop)
+    }
+}
+
+/// The same forward-auth check again and again; an answer is good when it
+/// is a 200 naming a user.
+struct Granted(GqlRequest);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantedBody {
+    user_id: String,
+}
+
+impl Job for Granted {
+    fn next(&mut self) -> Option<&GqlRequest> {
+        Some(&self.0)
+    }
+
+    fn finish(&mut self, answer: Result<Bytes, Failure>) -> Result<(), Failure> {
+        let granted: GrantedBody =
+            serde_json::from_slice(&answer?).map_err(|_| "unexpected answer".to_owned())?;
+        if granted.user_id.is_empty() {
+            return Err(WRONG_ANSWER.to_owned());
+        }
+        Ok(())
     }
 }
 

@@ -43,6 +43,7 @@ fn smoke(backend: &str, extra: &[&str]) {
     for scenario in [
         "baseline",
         "me",
+        "verify",
         "mySessions",
         "refresh",
         "login",

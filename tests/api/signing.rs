@@ -105,6 +105,14 @@ async fn tokens_name_their_key_and_the_jwks_publishes_it(backend: Backend) {
             32
         );
         assert!(key.get("d").is_none(), "no private part is published");
+
+        // A well-signed token is still only as good as its session.
+        let logout = app.graphql_as(&token, "mutation { logout }").await;
+        assert_eq!(logout.data("logout"), true);
+        assert!(
+            !app.is_live(&token).await,
+            "{algorithm}: refused once ended"
+        );
     }
     let hs256 = TestApp::start(backend).await;
     let jwks = hs256.request("GET", "/.well-known/jwks.json", &[]).await;
