@@ -35,6 +35,12 @@ pub enum JwtKeyError {
 pub fn resolve(signing: &AccessSigning, secret: &Secret) -> Result<AccessKeys, JwtKeyError> {
     let algorithm = signing.algorithm;
     if algorithm == SigningAlgorithm::Hs256 {
+        if let PrivateKeySource::Given(path) = &signing.private_key {
+            tracing::warn!(
+                path = %path.display(),
+                "JWT_PRIVATE_KEY_FILE is ignored: JWT_ALGORITHM is HS256, which signs with JWT_SECRET"
+            );
+        }
         if !signing.previous_public_keys.is_empty() {
             tracing::warn!(
                 "JWT_PREVIOUS_PUBLIC_KEY_FILES is ignored: JWT_ALGORITHM is HS256, which has no public keys"
@@ -89,6 +95,7 @@ fn load_or_generate(path: &Path, algorithm: SigningAlgorithm) -> Result<PrivateK
 
 fn read_private(path: &Path, algorithm: SigningAlgorithm) -> Result<PrivateKey, JwtKeyError> {
     let key = PrivateKey::from_pem(&read(path)?).map_err(|source| key_error(path, source))?;
+    warn_if_others_can_read(path);
     key.public()
         .expect_algorithm(algorithm)
         .map_err(|source| key_error(path, source))?;
@@ -100,6 +107,23 @@ fn read_public(path: &Path, algorithm: SigningAlgorithm) -> Result<PublicKey, Jw
     key.expect_algorithm(algorithm)
         .map_err(|source| key_error(path, source))?;
     Ok(key)
+}
+
+/// A private key readable by others than its owner is worth a warning,
+/// not a refusal: the operator may have reasons (a group of services).
+fn warn_if_others_can_read(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(path)
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                path = %path.display(),
+                "the signing key file is readable by others than its owner; chmod 600 it"
+            );
+        }
+    }
 }
 
 fn read(path: &Path) -> Result<String, JwtKeyError> {

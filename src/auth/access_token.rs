@@ -56,14 +56,21 @@ impl AccessKeys {
         }
     }
 
-    /// The public keys that verify tokens, the current one first; none
-    /// with `HS256`, whose key must stay secret.
+    /// The public keys that verify tokens, the current one first, each
+    /// once (a rotation may list the current key as a previous one too);
+    /// none with `HS256`, whose key must stay secret.
     pub fn public_keys(&self) -> Vec<PublicKey> {
         match self {
             AccessKeys::Shared(_) => Vec::new(),
-            AccessKeys::Pairs { current, previous } => std::iter::once(current.public())
-                .chain(previous.iter().cloned())
-                .collect(),
+            AccessKeys::Pairs { current, previous } => {
+                let mut keys = vec![current.public()];
+                for key in previous {
+                    if !keys.contains(key) {
+                        keys.push(key.clone());
+                    }
+                }
+                keys
+            }
         }
     }
 }
@@ -278,12 +285,20 @@ mod tests {
             previous: vec![old.public()],
         };
         assert_eq!(rotated.public_keys(), vec![new.public(), old.public()]);
+        let listed_twice = AccessKeys::Pairs {
+            current: Box::new(new.clone()),
+            previous: vec![old.public(), new.public()],
+        };
+        assert_eq!(listed_twice.public_keys(), vec![new.public(), old.public()]);
         assert!(tokens(&rotated, "authql").verify(&old_token, 1).is_ok());
         let dropped = AccessKeys::Pairs {
             current: Box::new(new),
             previous: Vec::new(),
         };
-        assert!(tokens(&dropped, "authql").verify(&old_token, 1).is_err());
+        assert!(matches!(
+            tokens(&dropped, "authql").verify(&old_token, 1),
+            Err(AppError::Unauthenticated)
+        ));
         let mixed = AccessKeys::Pairs {
             current: Box::new(old),
             previous: vec![

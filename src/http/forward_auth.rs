@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::HttpState;
 use crate::auth::sessions::{self, Authenticated};
-use crate::error::{AppError, Code, Outcome};
+use crate::error::{AppError, Code, InternalCause, Outcome};
 
 pub(crate) const USER_ID: HeaderName = HeaderName::from_static("x-auth-user-id");
 pub(crate) const USER_NAME: HeaderName = HeaderName::from_static("x-auth-user-name");
@@ -62,6 +62,27 @@ pub(crate) async fn verify(State(state): State<HttpState>, headers: HeaderMap) -
 }
 
 fn granted(auth: &Authenticated) -> Response {
+    let identity = [
+        (USER_ID, &auth.user.id),
+        (USER_NAME, &auth.user.user_name),
+        (ROLE, &auth.user.role),
+        (SESSION_ID, &auth.session.id),
+    ];
+    let mut values = Vec::with_capacity(identity.len());
+    for (name, value) in identity {
+        // Names and roles are UTF-8 without control characters, which a
+        // header holds as they are. Anything else cannot be handed on
+        // whole, and a proxy must not pass a request with half an identity.
+        match HeaderValue::from_bytes(value.as_bytes()) {
+            Ok(value) => values.push((name, value)),
+            Err(_) => {
+                tracing::error!(header = %name, user_id = %auth.user.id, "identity not fit for a header");
+                return refused(&AppError::internal(InternalCause::Invariant(
+                    "identity not fit for a header",
+                )));
+            }
+        }
+    }
     let body = Granted {
         user_id: &auth.user.id,
         user_name: &auth.user.user_name,
@@ -69,22 +90,7 @@ fn granted(auth: &Authenticated) -> Response {
         session_id: &auth.session.id,
     };
     let mut response = axum::Json(body).into_response();
-    let headers = response.headers_mut();
-    for (name, value) in [
-        (USER_ID, &auth.user.id),
-        (USER_NAME, &auth.user.user_name),
-        (ROLE, &auth.user.role),
-        (SESSION_ID, &auth.session.id),
-    ] {
-        // Names are UTF-8 without control characters, which a header holds
-        // as they are; anything else is left to the JSON body.
-        match HeaderValue::from_bytes(value.as_bytes()) {
-            Ok(value) => {
-                headers.insert(name, value);
-            }
-            Err(_) => tracing::warn!(header = %name, "value not fit for a header; left out"),
-        }
-    }
+    response.headers_mut().extend(values);
     response
 }
 

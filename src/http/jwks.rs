@@ -1,8 +1,8 @@
 //! `/.well-known/jwks.json`: the public keys of `EdDSA`/`ES256` access
 //! tokens, for gateways that verify them offline. 404 with `HS256`, whose
-//! key is secret. Caches may keep the answer for `JWKS_MAX_AGE_SECS`; a
-//! rotation lists the new key beside the previous ones, so a cached copy
-//! that lacks the new `kid` is refetched by the usual clients.
+//! key is secret. Caches may keep the answer for `JWKS_MAX_AGE_SECS`, which
+//! is why a rotation publishes the new key (as a previous one) before any
+//! replica signs with it; see the rotation steps in docs/api.md.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};

@@ -22,7 +22,7 @@ pub async fn verify_as(app: &TestApp, access_token: &str) -> FullAnswer {
 }
 
 /// Asserts a 401 with the contract's headers and returns its `X-Auth-Error`.
-fn refusal_code(answer: &FullAnswer) -> String {
+pub fn refusal_code(answer: &FullAnswer) -> String {
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer.header("www-authenticate"), "Bearer");
     assert_eq!(answer.json()["error"], answer.header("x-auth-error"));

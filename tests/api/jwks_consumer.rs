@@ -8,6 +8,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use authql::auth::signing_key::SigningAlgorithm;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
 use crate::both_backends;
@@ -119,11 +121,13 @@ async fn jose_verifies_tokens_across_a_rotation(backend: Backend) {
         assert_eq!(last[0]["error"], "ERR_JWKS_NO_MATCHING_KEY");
         assert_eq!(last[1]["ok"], true);
 
-        // And a token jose has never seen signed: tampered claims fail.
-        let mut parts: Vec<String> = new_token.split('.').map(str::to_owned).collect();
-        parts[1] = parts[1].chars().rev().collect();
-        let tampered = parts.join(".");
+        // And a token whose signature is one bit off fails.
+        let (signed, signature) = new_token.rsplit_once('.').expect("a JWT");
+        let mut signature = URL_SAFE_NO_PAD.decode(signature).expect("base64url");
+        signature[0] ^= 1;
+        let tampered = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature));
         let refused = jose_verdicts(&dropped, algorithm, &[&tampered]).await;
         assert_eq!(refused[0]["ok"], false, "{}", refused[0]);
+        assert_eq!(refused[0]["error"], "ERR_JWS_SIGNATURE_VERIFICATION_FAILED");
     }
 }
