@@ -6,14 +6,16 @@
 //! `SESSION_MAX_LIFETIME_SECS`, `REFRESH_REUSE_GRACE_SECS`, `LOGIN_MAX_FAILURES`,
 //! `LOGIN_LOCKOUT_SECS`, `TRUSTED_PROXIES`, `GRAPHQL_INTROSPECTION`,
 //! `PASSWORD_MIN_LENGTH`, `MAX_SESSIONS_PER_USER`, `JWT_ALGORITHM`,
-//! `JWT_PRIVATE_KEY_FILE`, `JWT_PREVIOUS_PUBLIC_KEY_FILES`, `RUST_LOG` (read by
-//! the log setup in `main`).
+//! `JWT_PRIVATE_KEY_FILE`, `JWT_PREVIOUS_PUBLIC_KEY_FILES`,
+//! `HTTP_HEADER_TIMEOUT_SECS`, `HTTP_BODY_TIMEOUT_SECS`, `HTTP_MAX_CONNECTIONS`,
+//! `RUST_LOG` (read by the log setup in `main`).
 //!
 //! Ours: `LOGIN_IP_MAX_FAILURES`, `LOGIN_IP_LOCKOUT_SECS`, `LOG_FORMAT`,
 //! `SESSION_RETENTION_DAYS`, `PRUNE_INTERVAL_SECS`, `SHUTDOWN_TIMEOUT_SECS`, `JWT_SECRET_FILE`,
 //! `DB_POOL_SIZE`, `DB_POOL_TIMEOUT_SECS`, `DB_QUERY_TIMEOUT_SECS`,
 //! `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
-//! `PASSWORD_HASH_CONCURRENCY`, `JWKS_MAX_AGE_SECS`.
+//! `PASSWORD_HASH_CONCURRENCY`, `JWKS_MAX_AGE_SECS`, `HTTP_IDLE_TIMEOUT_SECS`,
+//! `HTTP_REQUEST_TIMEOUT_SECS`.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -121,6 +123,22 @@ pub struct AccessSigning {
     pub jwks_max_age: Duration,
 }
 
+/// How long clients may take, and how many may be connected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// A whole request head, from its first byte (from the accept for a
+    /// connection's first request).
+    pub header_timeout: Duration,
+    /// A keep-alive connection between a response and the next request.
+    pub idle_timeout: Duration,
+    /// The whole request body, from the end of the head.
+    pub body_timeout: Duration,
+    /// A whole request, head to answer; past it the answer is 503.
+    pub request_timeout: Duration,
+    /// Open client connections at most; more wait to be accepted.
+    pub max_connections: usize,
+}
+
 /// Argon2id cost, never below OWASP's minimum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Argon2Cost {
@@ -165,6 +183,7 @@ impl FromStr for LogFormat {
 pub struct Config {
     pub database_url: DatabaseUrl,
     pub listen_addr: SocketAddr,
+    pub http: HttpLimits,
     pub jwt_secret: JwtSecretSource,
     pub access_signing: AccessSigning,
     pub jwt_issuer: String,
@@ -243,6 +262,13 @@ impl Config {
         let config = Config {
             database_url: vars.parse("DATABASE_URL", DatabaseUrl::Sqlite("authql.db".into()))?,
             listen_addr: vars.parse("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            http: HttpLimits {
+                header_timeout: vars.timer("HTTP_HEADER_TIMEOUT_SECS", 10, 1)?,
+                idle_timeout: vars.timer("HTTP_IDLE_TIMEOUT_SECS", 60, 1)?,
+                body_timeout: vars.timer("HTTP_BODY_TIMEOUT_SECS", 10, 1)?,
+                request_timeout: vars.timer("HTTP_REQUEST_TIMEOUT_SECS", 30, 1)?,
+                max_connections: vars.bounded("HTTP_MAX_CONNECTIONS", 8192, 1, MAX_CONNECTIONS)?,
+            },
             jwt_secret,
             access_signing: AccessSigning {
                 algorithm: vars.parse("JWT_ALGORITHM", SigningAlgorithm::Hs256)?,
@@ -412,6 +438,10 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
     }
 }
 
+/// The most connections a server may hold: tokio's semaphore bound is far
+/// above any file limit, this is a sanity bound.
+const MAX_CONNECTIONS: usize = 1 << 20;
+
 /// The longest duration accepted, in days: a century.
 const MAX_DAYS: u32 = 100 * 366;
 
@@ -473,6 +503,12 @@ mod tests {
             JwtSecretSource::GeneratedFile(_)
         ));
         assert_eq!(config.access_signing.algorithm, SigningAlgorithm::Hs256);
+        let http = config.http;
+        assert_eq!(http.header_timeout, Duration::from_secs(10));
+        assert_eq!(http.idle_timeout, Duration::from_secs(60));
+        assert_eq!(http.body_timeout, Duration::from_secs(10));
+        assert_eq!(http.request_timeout, Duration::from_secs(30));
+        assert_eq!(http.max_connections, 8192);
         assert_eq!(
             config.access_signing.private_key,
             PrivateKeySource::GeneratedFile("authql-jwt-key.pem".into())
@@ -494,6 +530,8 @@ mod tests {
             ("GRAPHQL_INTROSPECTION", "maybe"),
             ("ARGON2_MEMORY_KIB", "1024"),
             ("JWT_ALGORITHM", "RS256"),
+            ("HTTP_HEADER_TIMEOUT_SECS", "0"),
+            ("HTTP_MAX_CONNECTIONS", "0"),
         ];
         for (variable, value) in cases {
             let error = config_with(&[(variable, value)]).expect_err(variable);

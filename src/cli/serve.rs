@@ -1,7 +1,6 @@
 //! `authql serve`: migrate, then serve HTTP until SIGINT or SIGTERM, letting
 //! in-flight requests finish.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::sync::Notify;
@@ -18,12 +17,10 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
     let access_keys = crate::jwt_key::resolve(&config.access_signing, &jwt_secret)?;
     let listen_addr = config.listen_addr;
     let app = Arc::new(App::new(config, &jwt_secret, &access_keys)?);
-    let listener = tokio::net::TcpListener::bind(listen_addr)
-        .await
-        .map_err(|source| CliError::Listen {
-            addr: listen_addr,
-            source,
-        })?;
+    let listener = listen(listen_addr).map_err(|source| CliError::Listen {
+        addr: listen_addr,
+        source,
+    })?;
     let local_addr = listener.local_addr().map_err(CliError::Serve)?;
     tracing::info!(
         %local_addr,
@@ -35,17 +32,13 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
     let pruner = crate::prune::spawn_periodic(app.clone());
     let shutdown_started = Arc::new(Notify::new());
     let signal_seen = shutdown_started.clone();
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let server = crate::http::server::serve(listener, router, &app.config.http, async move {
         shutdown_signal().await;
         signal_seen.notify_one();
     });
     let deadline = app.config.shutdown_timeout;
     tokio::select! {
-        served = server => served.map_err(CliError::Serve)?,
+        () = server => {}
         () = async {
             shutdown_started.notified().await;
             tokio::time::sleep(deadline).await;
@@ -66,6 +59,22 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
     app.pool.close();
     tracing::info!("authql stopped");
     Ok(())
+}
+
+/// Connections past `HTTP_MAX_CONNECTIONS` wait in the kernel's accept
+/// queue; this is its length (the kernel caps it at `net.core.somaxconn`).
+const ACCEPT_BACKLOG: u32 = 4096;
+
+/// The listening socket, with a backlog long enough to hold a burst.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(ACCEPT_BACKLOG)
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -1,6 +1,8 @@
 //! `/graphql`: GraphQL over HTTP with the contract's transport rules.
 //! POST takes `application/json` only (else 415) and at most 64 KiB (else
-//! 413); GET serves GraphiQL, or runs a `?query=` that is not a mutation.
+//! 413), arriving within `HTTP_BODY_TIMEOUT_SECS` (else 408 and the
+//! connection closes); GET serves GraphiQL, or runs a `?query=` that is not a
+//! mutation.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -39,8 +41,21 @@ pub(crate) async fn post_graphql(
         )
             .into_response();
     }
-    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body over 64 KiB\n").into_response();
+    let body_timeout = state.app.config.http.body_timeout;
+    let body = match tokio::time::timeout(body_timeout, to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "request body over 64 KiB\n").into_response();
+        }
+        Err(_) => {
+            // The rest of the body may still come; only closing stops it.
+            return (
+                StatusCode::REQUEST_TIMEOUT,
+                [(header::CONNECTION, "close")],
+                "the request body did not arrive in time\n",
+            )
+                .into_response();
+        }
     };
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,

@@ -5,8 +5,10 @@
 pub mod detached;
 pub(crate) mod forward_auth;
 pub(crate) mod graphql;
+pub(crate) mod head_deadline;
 pub(crate) mod health;
 pub(crate) mod jwks;
+pub(crate) mod server;
 
 use axum::Router;
 use axum::routing::{any, get};
@@ -43,6 +45,13 @@ pub fn router(app: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        // The work of a GraphQL request runs on a task of its own (see
+        // `detached`), so a request cut here still completes or changes
+        // nothing; the client is told 503.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            app.config.http.request_timeout,
+        ))
         .with_state(HttpState { app, schema })
 }
 

@@ -12,6 +12,7 @@ mod hangups;
 mod http;
 mod jwks_consumer;
 mod keys;
+mod limits;
 mod loadtest;
 mod login;
 mod logout;

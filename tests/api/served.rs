@@ -27,8 +27,21 @@ impl ServedProcess {
     /// Starts `authql serve` on `database_url` with extra variables, and waits
     /// until it listens.
     pub fn start(database_url: &str, extra: &[(&str, &str)]) -> ServedProcess {
+        ServedProcess::start_binary(
+            std::path::Path::new(env!("CARGO_BIN_EXE_authql")),
+            database_url,
+            extra,
+        )
+    }
+
+    /// Starts a given `authql` binary (the release build, say) the same way.
+    pub fn start_binary(
+        binary: &std::path::Path,
+        database_url: &str,
+        extra: &[(&str, &str)],
+    ) -> ServedProcess {
         let workdir = tempfile::tempdir().expect("workdir");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_authql"));
+        let mut command = Command::new(binary);
         command
             .arg("serve")
             .current_dir(workdir.path())
@@ -73,6 +86,11 @@ impl ServedProcess {
             log,
             workdir,
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.lock().expect("child").id()
     }
 
     /// The folder the process runs in (files it makes for itself land here).
