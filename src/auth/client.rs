@@ -13,7 +13,7 @@ pub(crate) struct ClientInfo {
 }
 
 /// The client's address as the contract defines it.
-pub(crate) fn client_address(
+pub fn client_address(
     peer: Option<IpAddr>,
     forwarded_for: Option<&str>,
     trusted_proxies: &[IpNet],

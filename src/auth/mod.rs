@@ -4,7 +4,7 @@
 
 pub mod access_token;
 pub(crate) mod change_password;
-pub(crate) mod client;
+pub mod client;
 pub(crate) mod credentials;
 pub(crate) mod hash_workers;
 pub mod ids;
