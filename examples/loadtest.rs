@@ -7,7 +7,12 @@
 //!     [--mysql-url mysql://root@127.0.0.1:3306] [--connections 32]
 //!     [--duration-secs 10] [--scenarios baseline,me,...] [--json]
 //!     [--flood-connections 8] [--hash-concurrency N] [--server-bin PATH]
+//! cargo run --release --example loadtest -- --soak SECS [--backend …]
+//!     [--restart-command CMD] [--outage-secs 5]
 //! ```
+//!
+//! `--soak` runs mixed traffic instead of the scenarios, with the database
+//! taken away once at half time; see `loadtest/soak.rs`.
 //!
 //! A smoke run (seconds): `--duration-secs 1 --connections 4`.
 //!
@@ -42,6 +47,8 @@ mod report;
 mod scenarios;
 #[path = "loadtest/server.rs"]
 mod server;
+#[path = "loadtest/soak.rs"]
+mod soak;
 #[path = "loadtest/stats.rs"]
 mod stats;
 
@@ -99,6 +106,18 @@ struct Args {
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Instead of the scenarios, mixed traffic for this many seconds with one
+    /// database outage at half time.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    soak: Option<u64>,
+    /// The soak's outage: a command run with `sh -c` (a database restart,
+    /// say); the outage lasts while it runs. Needed on MySQL.
+    #[arg(long)]
+    restart_command: Option<String>,
+    /// On SQLite without --restart-command: how long the database file is
+    /// locked by another process.
+    #[arg(long, default_value_t = 5)]
+    outage_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -125,6 +144,25 @@ fn at_least_one(text: &str) -> Result<usize, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.soak.is_some() {
+        return match run_soak(&args) {
+            Ok(report) => {
+                print!("{}", report.text());
+                if report.passed() {
+                    ExitCode::SUCCESS
+                } else {
+                    eprintln!(
+                        "loadtest: the soak failed (wrong answers, dead sessions or growing memory)"
+                    );
+                    ExitCode::from(1)
+                }
+            }
+            Err(error) => {
+                eprintln!("loadtest: {error}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match run(&args) {
         Ok(report) => {
             if args.json {
@@ -163,6 +201,66 @@ fn run(args: &Args) -> Result<Report, BoxError> {
         Backend::Mysql => runtime.block_on(Database::mysql(&args.mysql_url))?,
     };
     let report = bench(args, &runtime, binary, workdir.path(), database.url());
+    let removed = runtime.block_on(database.remove());
+    let report = report?;
+    removed?;
+    Ok(report)
+}
+
+/// The soak: a fresh database, one user per connection, mixed traffic.
+fn run_soak(args: &Args) -> Result<soak::SoakReport, BoxError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let binary = match &args.server_bin {
+        Some(path) => path.clone(),
+        None => server::build_release_binary()?,
+    };
+    let workdir = tempfile::Builder::new().prefix("authql-soak").tempdir()?;
+    let database = match args.backend {
+        Backend::Sqlite => Database::sqlite(workdir.path()),
+        Backend::Mysql => runtime.block_on(Database::mysql(&args.mysql_url))?,
+    };
+    let outage = match (
+        &args.restart_command,
+        database.url().strip_prefix("sqlite://"),
+    ) {
+        (Some(command), _) => Ok(soak::Outage::Command(command.clone())),
+        (None, Some(path)) => Ok(soak::Outage::SqliteLock {
+            path: path.into(),
+            hold: Duration::from_secs(args.outage_secs),
+        }),
+        (None, None) => Err("--soak on MySQL needs --restart-command (a database restart)"),
+    };
+    let report = outage.map_err(BoxError::from).and_then(|outage| {
+        let setup = ServerSetup::new(
+            binary,
+            workdir.path(),
+            database.url(),
+            Machine::this_one().cores,
+        )?;
+        setup.migrate()?;
+        let users: Vec<String> = (0..args.connections)
+            .map(|i| format!("soak_user_{i:03}"))
+            .collect();
+        eprintln!("creating {} users", users.len());
+        for user in &users {
+            setup.add_user(user, PASSWORD)?;
+        }
+        let mut server = setup.start()?;
+        let plan = soak::SoakPlan {
+            addr: server.addr(),
+            duration: Duration::from_secs(args.soak.unwrap_or(60)),
+            users,
+            password: PASSWORD.to_owned(),
+            outage,
+        };
+        eprintln!("soaking for {} s", plan.duration.as_secs());
+        let report = runtime.block_on(soak::run(plan, &server))?;
+        server.check_alive()?;
+        server.stop()?;
+        Ok(report)
+    });
     let removed = runtime.block_on(database.remove());
     let report = report?;
     removed?;
