@@ -186,59 +186,25 @@ fn main() -> ExitCode {
 
 /// Prepares the database, benchmarks, and removes the database whatever happened.
 fn run(args: &Args) -> Result<Report, BoxError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let binary = match &args.server_bin {
-        Some(path) => path.clone(),
-        None => server::build_release_binary()?,
-    };
-    let workdir = tempfile::Builder::new()
-        .prefix("authql-loadtest")
-        .tempdir()?;
-    let database = match args.backend {
-        Backend::Sqlite => Database::sqlite(workdir.path()),
-        Backend::Mysql => runtime.block_on(Database::mysql(&args.mysql_url))?,
-    };
-    let report = bench(args, &runtime, binary, workdir.path(), database.url());
-    let removed = runtime.block_on(database.remove());
-    let report = report?;
-    removed?;
-    Ok(report)
+    on_fresh_database(args, "authql-loadtest", |runtime, binary, workdir, url| {
+        bench(args, runtime, binary, workdir, url)
+    })
 }
 
 /// The soak: a fresh database, one user per connection, mixed traffic.
 fn run_soak(args: &Args) -> Result<soak::SoakReport, BoxError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let binary = match &args.server_bin {
-        Some(path) => path.clone(),
-        None => server::build_release_binary()?,
-    };
-    let workdir = tempfile::Builder::new().prefix("authql-soak").tempdir()?;
-    let database = match args.backend {
-        Backend::Sqlite => Database::sqlite(workdir.path()),
-        Backend::Mysql => runtime.block_on(Database::mysql(&args.mysql_url))?,
-    };
-    let outage = match (
-        &args.restart_command,
-        database.url().strip_prefix("sqlite://"),
-    ) {
-        (Some(command), _) => Ok(soak::Outage::Command(command.clone())),
-        (None, Some(path)) => Ok(soak::Outage::SqliteLock {
-            path: path.into(),
-            hold: Duration::from_secs(args.outage_secs),
-        }),
-        (None, None) => Err("--soak on MySQL needs --restart-command (a database restart)"),
-    };
-    let report = outage.map_err(BoxError::from).and_then(|outage| {
-        let setup = ServerSetup::new(
-            binary,
-            workdir.path(),
-            database.url(),
-            Machine::this_one().cores,
-        )?;
+    on_fresh_database(args, "authql-soak", |runtime, binary, workdir, url| {
+        let outage = match (&args.restart_command, url.strip_prefix("sqlite://")) {
+            (Some(command), _) => soak::Outage::Command(command.clone()),
+            (None, Some(path)) => soak::Outage::SqliteLock {
+                path: path.into(),
+                hold: Duration::from_secs(args.outage_secs),
+            },
+            (None, None) => {
+                return Err("--soak on MySQL needs --restart-command (a database restart)".into());
+            }
+        };
+        let setup = ServerSetup::new(binary, workdir, url, Machine::this_one().cores)?;
         setup.migrate()?;
         let users: Vec<String> = (0..args.connections)
             .map(|i| format!("soak_user_{i:03}"))
@@ -260,11 +226,34 @@ fn run_soak(args: &Args) -> Result<soak::SoakReport, BoxError> {
         server.check_alive()?;
         server.stop()?;
         Ok(report)
-    });
+    })
+}
+
+/// Runs `work` with a runtime, the server binary, a scratch folder and the
+/// URL of a database made for it, and removes the database whatever
+/// happened.
+fn on_fresh_database<T>(
+    args: &Args,
+    prefix: &str,
+    work: impl FnOnce(&tokio::runtime::Runtime, PathBuf, &Path, &str) -> Result<T, BoxError>,
+) -> Result<T, BoxError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let binary = match &args.server_bin {
+        Some(path) => path.clone(),
+        None => server::build_release_binary()?,
+    };
+    let workdir = tempfile::Builder::new().prefix(prefix).tempdir()?;
+    let database = match args.backend {
+        Backend::Sqlite => Database::sqlite(workdir.path()),
+        Backend::Mysql => runtime.block_on(Database::mysql(&args.mysql_url))?,
+    };
+    let outcome = work(&runtime, binary, workdir.path(), database.url());
     let removed = runtime.block_on(database.remove());
-    let report = report?;
+    let outcome = outcome?;
     removed?;
-    Ok(report)
+    Ok(outcome)
 }
 
 /// Sets the server up, runs the scenarios, and gathers the report.

@@ -243,16 +243,17 @@ struct OwnMe {
     user_name: String,
 }
 
+/// The `data` of `{ me { userName } }`, for checking whose answer it is.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct MeData {
-    me: Me,
+pub struct MeData {
+    pub me: Me,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Me {
-    user_name: String,
+pub struct Me {
+    pub user_name: String,
 }
 
 impl Job for OwnMe {

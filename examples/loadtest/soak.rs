@@ -42,6 +42,7 @@ use serde::Deserialize;
 
 use crate::BoxError;
 use crate::client::{self, Connection, Failure, GqlRequest};
+use crate::scenarios::MeData;
 use crate::server::RunningServer;
 
 const ME: &str = "{ me { userName } }";
@@ -66,6 +67,7 @@ const REFUSED_LIVE: [&str; 4] = [
 ];
 
 /// How the database is taken away at half time.
+#[derive(Clone)]
 pub enum Outage {
     /// A command (a database restart); the outage lasts while it runs.
     Command(String),
@@ -207,7 +209,7 @@ pub async fn run(plan: SoakPlan, server: &RunningServer) -> Result<SoakReport, B
         rss.push((elapsed, server.memory()?.rss_kib));
         if outage.is_none() && elapsed >= outage_at {
             eprintln!("[{:>4} s] outage begins", elapsed.as_secs());
-            outage = Some(tokio::spawn(take_away(plan.outage_clone())));
+            outage = Some(tokio::spawn(take_away(plan.outage.clone())));
         }
         if let Some(running) = &outage
             && running.is_finished()
@@ -250,18 +252,6 @@ pub async fn run(plan: SoakPlan, server: &RunningServer) -> Result<SoakReport, B
         plan.users.len(),
         (rss_after_warmup, rss_end),
     ))
-}
-
-impl SoakPlan {
-    fn outage_clone(&self) -> Outage {
-        match &self.outage {
-            Outage::Command(command) => Outage::Command(command.clone()),
-            Outage::SqliteLock { path, hold } => Outage::SqliteLock {
-                path: path.clone(),
-                hold: *hold,
-            },
-        }
-    }
 }
 
 /// Takes the database away and gives it back; how long that took.
@@ -407,18 +397,6 @@ struct Rotated {
 #[serde(rename_all = "camelCase")]
 struct RefreshData {
     refresh_token: Rotated,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MeData {
-    me: Me,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Me {
-    user_name: String,
 }
 
 #[derive(Deserialize)]

@@ -31,25 +31,23 @@ fn mode(path: &Path) -> u32 {
         & 0o777
 }
 
+/// `authql keys generate --algorithm ALGORITHM --out OUT`.
+fn generate(algorithm: &str, out: &str) -> (bool, String, String) {
+    authql(
+        "sqlite://unused.db",
+        &["keys", "generate", "--algorithm", algorithm, "--out", out],
+        "",
+        &[],
+    )
+}
+
 #[test]
 fn keys_generate_writes_a_private_key_and_prints_its_public_half() {
     let dir = tempfile::tempdir().expect("temp dir");
     for algorithm in ["EdDSA", "ES256"] {
         let out = dir.path().join(format!("{algorithm}.pem"));
         let out_arg = out.display().to_string();
-        let (ok, stdout, stderr) = authql(
-            "sqlite://unused.db",
-            &[
-                "keys",
-                "generate",
-                "--algorithm",
-                algorithm,
-                "--out",
-                &out_arg,
-            ],
-            "",
-            &[],
-        );
+        let (ok, stdout, stderr) = generate(algorithm, &out_arg);
         assert!(ok, "{stderr}");
         assert!(
             stdout.starts_with("-----BEGIN PUBLIC KEY-----\n"),
@@ -73,31 +71,14 @@ fn keys_generate_writes_a_private_key_and_prints_its_public_half() {
             (stdout.as_str(), kid)
         );
 
-        let (ok, _, stderr) = authql(
-            "sqlite://unused.db",
-            &[
-                "keys",
-                "generate",
-                "--algorithm",
-                algorithm,
-                "--out",
-                &out_arg,
-            ],
-            "",
-            &[],
-        );
+        let (ok, _, stderr) = generate(algorithm, &out_arg);
         assert!(!ok, "an existing key file is never overwritten");
         assert!(one_line(&stderr).contains("File exists"), "{stderr}");
         assert_eq!(std::fs::read_to_string(&out).expect("key"), private);
     }
     for refused in ["HS256", "RS256"] {
         let out = dir.path().join("refused.pem").display().to_string();
-        let (ok, _, stderr) = authql(
-            "sqlite://unused.db",
-            &["keys", "generate", "--algorithm", refused, "--out", &out],
-            "",
-            &[],
-        );
+        let (ok, _, stderr) = generate(refused, &out);
         assert!(!ok, "{refused}");
         assert!(stderr.contains("--algorithm"), "{stderr}");
     }
@@ -126,19 +107,7 @@ async fn a_server_signs_with_the_key_files_it_is_given_or_makes(backend: Backend
     let dir = tempfile::tempdir().expect("temp dir");
     let key = dir.path().join("signing.pem");
     let key_arg = key.display().to_string();
-    let (ok, _, stderr) = authql(
-        &db.url_text,
-        &[
-            "keys",
-            "generate",
-            "--algorithm",
-            "ES256",
-            "--out",
-            &key_arg,
-        ],
-        "",
-        &[],
-    );
+    let (ok, _, stderr) = generate("ES256", &key_arg);
     assert!(ok, "{stderr}");
     let kid = printed_kid(&stderr);
 
