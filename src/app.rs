@@ -7,6 +7,7 @@ use crate::auth::access_token::{AccessKeys, AccessTokens};
 use crate::auth::password::Passwords;
 use crate::auth::refresh_token::RefreshTokens;
 use crate::auth::signing_key::KeyError;
+use crate::browser::graphiql_assets::{AssetsError, LocalAssets};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::{DbPool, PoolBuildError};
@@ -30,6 +31,9 @@ pub struct App {
     /// The requests running on tasks of their own, bounded; a shutdown
     /// drains them before closing the pool.
     pub detached: DetachedWork,
+    /// GraphiQL's files from `GRAPHIQL_ASSETS_DIR`, read at start; None
+    /// when the page loads them from the CDN.
+    pub graphiql_assets: Option<LocalAssets>,
 }
 
 /// Why the service state could not be built.
@@ -41,6 +45,8 @@ pub enum StartError {
     HashThreads(std::io::Error),
     #[error("the access-token keys: {0}")]
     Keys(#[from] KeyError),
+    #[error("{0}")]
+    GraphiqlAssets(#[from] AssetsError),
 }
 
 /// How handlers hold the [`App`].
@@ -66,7 +72,12 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<App, StartError> {
         let pool = DbPool::new(&config.database_url, config.pool)?;
+        let graphiql_assets = match &config.browsers.graphiql_assets_dir {
+            Some(dir) => Some(LocalAssets::load(dir)?),
+            None => None,
+        };
         Ok(App {
+            graphiql_assets,
             access_tokens: AccessTokens::new(
                 access_keys,
                 &config.jwt_issuer,

@@ -8,7 +8,8 @@
 //! `PASSWORD_MIN_LENGTH`, `MAX_SESSIONS_PER_USER`, `JWT_ALGORITHM`,
 //! `JWT_PRIVATE_KEY_FILE`, `JWT_PREVIOUS_PUBLIC_KEY_FILES`,
 //! `HTTP_HEADER_TIMEOUT_SECS`, `HTTP_BODY_TIMEOUT_SECS`, `HTTP_MAX_CONNECTIONS`,
-//! `RUST_LOG` (read by the log setup in `main`).
+//! `CORS_ALLOWED_ORIGINS`, `COOKIE_SECURE`, `COOKIE_SAMESITE`, `COOKIE_DOMAIN`,
+//! `GRAPHIQL_ASSETS_DIR`, `RUST_LOG` (read by the log setup in `main`).
 //!
 //! Ours: `LOGIN_IP_MAX_FAILURES`, `LOGIN_IP_LOCKOUT_SECS`, `LOG_FORMAT`,
 //! `SESSION_RETENTION_DAYS`, `PRUNE_INTERVAL_SECS`, `SHUTDOWN_TIMEOUT_SECS`, `JWT_SECRET_FILE`,
@@ -27,6 +28,9 @@ use chrono::TimeDelta;
 use ipnet::IpNet;
 
 use crate::auth::signing_key::SigningAlgorithm;
+use crate::browser::BrowserSettings;
+use crate::browser::cookie::{self, CookieSettings, SameSite};
+use crate::browser::origin::Origin;
 use crate::db::PoolSettings;
 use crate::secret::Secret;
 
@@ -218,6 +222,8 @@ pub struct Config {
     /// Most open sessions per user; 0 is no limit. The login that would pass
     /// it ends the least recently active one first.
     pub max_sessions_per_user: u32,
+    /// CORS, the refresh cookie and GraphiQL's files.
+    pub browsers: BrowserSettings,
 }
 
 /// A variable that is set to something unusable.
@@ -331,9 +337,55 @@ impl Config {
                 "PASSWORD_HASH_CONCURRENCY",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )?,
+            browsers: browser_settings(&vars)?,
         };
         Ok(config)
     }
+}
+
+/// `CORS_ALLOWED_ORIGINS`, the cookie's attributes and `GRAPHIQL_ASSETS_DIR`.
+fn browser_settings<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<'_, F>,
+) -> Result<BrowserSettings, ConfigError> {
+    let allowed_origins = vars
+        .raw("CORS_ALLOWED_ORIGINS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            origin.parse::<Origin>().map_err(|e| ConfigError {
+                variable: "CORS_ALLOWED_ORIGINS",
+                problem: e.to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let cookie = CookieSettings {
+        secure: vars.parse("COOKIE_SECURE", true)?,
+        same_site: vars.parse("COOKIE_SAMESITE", SameSite::Lax)?,
+        domain: vars.raw("COOKIE_DOMAIN").map(|d| d.trim().to_owned()),
+    };
+    if cookie.same_site == SameSite::None && !cookie.secure {
+        return Err(ConfigError {
+            variable: "COOKIE_SAMESITE",
+            problem: "None requires COOKIE_SECURE=true (browsers drop such cookies)".into(),
+        });
+    }
+    if let Some(domain) = cookie
+        .domain
+        .as_deref()
+        .filter(|d| !cookie::is_valid_domain(d))
+    {
+        return Err(ConfigError {
+            variable: "COOKIE_DOMAIN",
+            problem: format!("{domain:?} is not a domain name"),
+        });
+    }
+    Ok(BrowserSettings {
+        allowed_origins,
+        cookie,
+        graphiql_assets_dir: vars.raw("GRAPHIQL_ASSETS_DIR").map(|d| d.trim().into()),
+    })
 }
 
 /// Typed reads of variables, each failure naming its variable.

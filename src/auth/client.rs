@@ -20,7 +20,8 @@ pub fn client_address(
 ) -> Option<IpAddr> {
     let peer = peer.map(canonical)?;
     let is_trusted = |ip: &IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
-    let Some(forwarded_for) = forwarded_for.filter(|_| is_trusted(&peer)) else {
+    let Some(forwarded_for) = forwarded_for.filter(|_| is_trusted_proxy(peer, trusted_proxies))
+    else {
         return Some(peer);
     };
     let mut nearest = peer;
@@ -36,6 +37,13 @@ pub fn client_address(
         nearest = ip;
     }
     Some(nearest)
+}
+
+/// Whether the TCP peer is one of `TRUSTED_PROXIES`, whose forwarding
+/// headers are believed.
+pub fn is_trusted_proxy(peer: IpAddr, trusted_proxies: &[IpNet]) -> bool {
+    let peer = canonical(peer);
+    trusted_proxies.iter().any(|net| net.contains(&peer))
 }
 
 /// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) shown as plain IPv4.

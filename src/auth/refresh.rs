@@ -30,6 +30,16 @@ pub(crate) async fn refresh(app: &App, presented_token: &str) -> Result<IssuedTo
     result
 }
 
+/// A `refreshToken` call that brought no token it may use (no cookie, or a
+/// cookie from another site): refused like a made-up token, ending nothing.
+pub(crate) fn refused(app: &App, why: &'static str) -> AppError {
+    tracing::info!(why, "refresh refused without a token");
+    app.metrics.refresh(RefreshOutcome::Failed(
+        crate::error::Code::InvalidRefreshToken,
+    ));
+    AppError::InvalidRefreshToken
+}
+
 /// The rules of the module doc; `refresh` counts the outcome.
 async fn exchange(app: &App, presented_token: &str) -> Result<IssuedTokens, AppError> {
     let presented = app

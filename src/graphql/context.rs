@@ -1,6 +1,7 @@
 //! What one request carries into the resolvers: its `Authorization` header,
-//! the client's address and agent, and the session the header resolved to
-//! (looked up at most once per request, and only by fields that need it).
+//! the client's address and agent, its refresh cookie, and the session the
+//! header resolved to (looked up at most once per request, and only by
+//! fields that need it).
 
 use async_graphql::{Context, ResultExt};
 use tokio::sync::OnceCell;
@@ -9,19 +10,42 @@ use crate::app::AppState;
 use crate::auth::client::ClientInfo;
 use crate::auth::sessions::{self, Authenticated};
 use crate::error::{AppError, InternalCause};
+use crate::secret::Secret;
+
+/// The `authql_refresh` cookie of a request, as the cross-site rule lets
+/// resolvers see it.
+#[derive(Clone, Debug)]
+pub(crate) enum RefreshCookie {
+    /// The request carries none.
+    Absent,
+    /// It carries one, but from an origin that may not use it.
+    CrossSite,
+    /// It carries one that may be used.
+    Usable(Secret),
+}
+
+/// What the HTTP layer hands each operation of a request.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestInputs {
+    pub authorization: Option<String>,
+    pub client: ClientInfo,
+    pub refresh_cookie: RefreshCookie,
+}
 
 /// Per-request data, put into the GraphQL request by the HTTP layer.
 pub(crate) struct RequestContext {
     authorization: Option<String>,
     pub client: ClientInfo,
+    pub refresh_cookie: RefreshCookie,
     authenticated: OnceCell<Authenticated>,
 }
 
 impl RequestContext {
-    pub(crate) fn new(authorization: Option<String>, client: ClientInfo) -> Self {
+    pub(crate) fn new(inputs: RequestInputs) -> Self {
         RequestContext {
-            authorization,
-            client,
+            authorization: inputs.authorization,
+            client: inputs.client,
+            refresh_cookie: inputs.refresh_cookie,
             authenticated: OnceCell::new(),
         }
     }

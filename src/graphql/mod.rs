@@ -3,6 +3,7 @@
 
 pub(crate) mod admission;
 pub(crate) mod context;
+pub(crate) mod cookie_delivery;
 pub(crate) mod error_codes;
 pub(crate) mod mutation;
 pub(crate) mod operation;

@@ -5,7 +5,9 @@ use async_graphql::{Context, ID, InputObject, Object};
 use crate::auth::change_password::{PasswordChange, change_password};
 use crate::auth::login::{self, LoginRequest};
 use crate::auth::{refresh, sessions};
-use crate::graphql::context::{caller, parts};
+use crate::error::AppError;
+use crate::graphql::context::{RefreshCookie, caller, parts};
+use crate::graphql::cookie_delivery::{self, RefreshTokenDelivery};
 use crate::graphql::types::AuthPayload;
 use crate::secret::Secret;
 use async_graphql::ResultExt;
@@ -30,6 +32,9 @@ pub(crate) struct LoginInput {
     pub password: String,
     /// A label the client chooses for this device, such as "Firefox on Linux".
     pub device_info: Option<String>,
+    /// BODY (the default) or COOKIE.
+    #[graphql(default)]
+    pub refresh_token_delivery: RefreshTokenDelivery,
 }
 
 #[Object]
@@ -50,25 +55,65 @@ impl Mutation {
         let issued = login::login(app, login_request, &request.client)
             .await
             .extend()?;
-        Ok(AuthPayload(issued))
+        Ok(cookie_delivery::deliver(
+            ctx,
+            app,
+            issued,
+            input.refresh_token_delivery,
+        ))
     }
 
     /// Trades a refresh token for a new access token and a new refresh token.
     /// The presented refresh token is used up (rotation). Needs no bearer token.
+    /// Without the argument, the refresh cookie is used, and the answer's
+    /// refresh token goes into the cookie too.
     async fn refresh_token(
         &self,
         ctx: &Context<'_>,
-        refresh_token: String,
+        refresh_token: Option<String>,
     ) -> async_graphql::Result<AuthPayload> {
-        let (app, _) = parts(ctx)?;
-        let issued = refresh::refresh(app, &refresh_token).await.extend()?;
-        Ok(AuthPayload(issued))
+        let (app, request) = parts(ctx)?;
+        if let Some(token) = refresh_token {
+            let issued = refresh::refresh(app, &token).await.extend()?;
+            return Ok(AuthPayload::with_refresh_token(issued));
+        }
+        let token = match &request.refresh_cookie {
+            RefreshCookie::Usable(token) => token,
+            RefreshCookie::Absent => {
+                return Err(refresh::refused(app, "no refresh token")).extend();
+            }
+            RefreshCookie::CrossSite => {
+                tracing::warn!("refresh cookie sent from an origin that may not use it; refused");
+                return Err(refresh::refused(app, "cookie from another site")).extend();
+            }
+        };
+        match refresh::refresh(app, token.expose()).await {
+            Ok(issued) => Ok(cookie_delivery::deliver(
+                ctx,
+                app,
+                issued,
+                RefreshTokenDelivery::Cookie,
+            )),
+            Err(error) => {
+                // The cookie's session is over (or the cookie is no token):
+                // the browser should stop sending it. An outage ends nothing.
+                if matches!(
+                    error,
+                    AppError::InvalidRefreshToken | AppError::RefreshTokenReused
+                ) {
+                    cookie_delivery::clear(ctx, app);
+                }
+                Err(error).extend()
+            }
+        }
     }
 
     /// Ends the session of the bearer token. Returns true.
     async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let (app, auth) = caller(ctx).await?;
-        sessions::logout(app, auth).await.extend()
+        let ended = sessions::logout(app, auth).await.extend()?;
+        cookie_delivery::clear(ctx, app);
+        Ok(ended)
     }
 
     /// Ends one of the signed-in user's own sessions (the current one too).
@@ -79,9 +124,14 @@ impl Mutation {
         session_id: ID,
     ) -> async_graphql::Result<bool> {
         let (app, auth) = caller(ctx).await?;
-        sessions::logout_session(app, auth, &session_id)
+        let own = session_id.as_str() == auth.session.id;
+        let ended = sessions::logout_session(app, auth, &session_id)
             .await
-            .extend()
+            .extend()?;
+        if own {
+            cookie_delivery::clear(ctx, app);
+        }
+        Ok(ended)
     }
 
     /// Ends every session of the signed-in user, or every one but the caller's
@@ -95,6 +145,9 @@ impl Mutation {
         let ended = sessions::logout_all(app, auth, except_current)
             .await
             .extend()?;
+        if !except_current {
+            cookie_delivery::clear(ctx, app);
+        }
         Ok(count(ended))
     }
 

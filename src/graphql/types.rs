@@ -84,18 +84,40 @@ impl Session {
 }
 
 /// Tokens for a session, with the session and its user.
-pub(crate) struct AuthPayload(pub IssuedTokens);
+pub(crate) struct AuthPayload {
+    issued: IssuedTokens,
+    /// False when the refresh token went into the cookie instead.
+    refresh_token_in_body: bool,
+}
+
+impl AuthPayload {
+    pub(crate) fn with_refresh_token(issued: IssuedTokens) -> Self {
+        AuthPayload {
+            issued,
+            refresh_token_in_body: true,
+        }
+    }
+
+    pub(crate) fn without_refresh_token(issued: IssuedTokens) -> Self {
+        AuthPayload {
+            issued,
+            refresh_token_in_body: false,
+        }
+    }
+}
 
 #[Object]
 impl AuthPayload {
     /// A signed JWT to send as `Authorization: Bearer <accessToken>`.
     async fn access_token(&self) -> &str {
-        self.0.access_token.expose()
+        self.issued.access_token.expose()
     }
 
     /// Opaque. Send it to refreshToken once; the answer holds the next one.
-    async fn refresh_token(&self) -> &str {
-        self.0.refresh_token.expose()
+    /// Null when the refresh token was set as a cookie instead.
+    async fn refresh_token(&self) -> Option<&str> {
+        self.refresh_token_in_body
+            .then(|| self.issued.refresh_token.expose())
     }
 
     /// Always "Bearer".
@@ -105,24 +127,24 @@ impl AuthPayload {
 
     /// Seconds until accessToken expires.
     async fn expires_in(&self) -> i64 {
-        self.0.expires_in_secs
+        self.issued.expires_in_secs
     }
 
     /// When the refresh token stops working if it is not used before then.
     async fn refresh_token_expires_at(&self) -> DateTime {
-        self.0.session.expires_at.into()
+        self.issued.session.expires_at.into()
     }
 
     /// The session these tokens belong to.
     async fn session(&self) -> Session {
         Session {
-            record: self.0.session.view(),
+            record: self.issued.session.view(),
             current: true,
-            user: self.0.user.clone(),
+            user: self.issued.user.clone(),
         }
     }
 
     async fn user(&self) -> User {
-        User(self.0.user.clone())
+        User(self.issued.user.clone())
     }
 }

@@ -7,21 +7,24 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::to_bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response as HttpResponse};
+use axum::response::{IntoResponse, Response as HttpResponse};
 
 use super::HttpState;
-use crate::auth::client::{ClientInfo, client_address};
+use crate::auth::client::{ClientInfo, client_address, is_trusted_proxy};
+use crate::browser::cookie;
+use crate::browser::origin::{Scheme, may_use_cookie};
 use crate::error::{Code, Outcome};
+use crate::graphql::context::{RefreshCookie, RequestInputs};
 use crate::graphql::error_codes::{error_response, finish};
 use crate::graphql::{RequestContext, admission};
 use crate::http::detached::Saturated;
+use crate::secret::Secret;
 
 /// Largest request body accepted.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -67,10 +70,8 @@ pub(crate) async fn post_graphql(
             return (StatusCode::BAD_REQUEST, GraphQLResponse::from(error)).into_response();
         }
     };
-    let client = client_info(&state, &parts);
-    let authorization = authorization(&parts.headers);
-    GraphQLResponse::from(run_to_completion(&state, batch, authorization, client).await)
-        .into_response()
+    let inputs = request_inputs(&state, &parts);
+    GraphQLResponse::from(run_to_completion(&state, batch, inputs).await).into_response()
 }
 
 /// Runs a request's operations on a task of their own and waits for them. A
@@ -80,11 +81,10 @@ pub(crate) async fn post_graphql(
 async fn run_to_completion(
     state: &HttpState,
     batch: BatchRequest,
-    authorization: Option<String>,
-    client: ClientInfo,
+    inputs: RequestInputs,
 ) -> BatchResponse {
     let running = state.clone();
-    let work = async move { run_batch(&running, batch, &authorization, &client).await };
+    let work = async move { run_batch(&running, batch, &inputs).await };
     match state.app.detached.run(work).await {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => {
@@ -108,12 +108,11 @@ async fn run_to_completion(
 async fn run_batch(
     state: &HttpState,
     batch: BatchRequest,
-    authorization: &Option<String>,
-    client: &ClientInfo,
+    inputs: &RequestInputs,
 ) -> BatchResponse {
     match batch {
         BatchRequest::Single(request) => {
-            BatchResponse::Single(execute(state, request, authorization, client).await)
+            BatchResponse::Single(execute(state, request, inputs).await)
         }
         BatchRequest::Batch(requests) if requests.len() > MAX_BATCH_OPERATIONS => {
             BatchResponse::Single(error_response(
@@ -124,7 +123,7 @@ async fn run_batch(
         BatchRequest::Batch(requests) => {
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                responses.push(execute(state, request, authorization, client).await);
+                responses.push(execute(state, request, inputs).await);
             }
             BatchResponse::Batch(responses)
         }
@@ -147,13 +146,7 @@ pub(crate) async fn get_graphql(
     request: axum::extract::Request,
 ) -> HttpResponse {
     let Some(query) = params.query else {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("authql")
-                .finish(),
-        )
-        .into_response();
+        return super::graphiql::page(&state);
     };
     let (parts, _) = request.into_parts();
     let mut graphql_request = Request::new(query);
@@ -182,21 +175,14 @@ pub(crate) async fn get_graphql(
             }
         }
     }
-    let client = client_info(&state, &parts);
-    let authorization = authorization(&parts.headers);
+    let inputs = request_inputs(&state, &parts);
     let batch = BatchRequest::Single(graphql_request);
-    GraphQLResponse::from(run_to_completion(&state, batch, authorization, client).await)
-        .into_response()
+    GraphQLResponse::from(run_to_completion(&state, batch, inputs).await).into_response()
 }
 
 /// Runs one operation with its own request context, and
 /// records it: one log line and the request metrics.
-async fn execute(
-    state: &HttpState,
-    mut request: Request,
-    authorization: &Option<String>,
-    client: &ClientInfo,
-) -> Response {
+async fn execute(state: &HttpState, mut request: Request, inputs: &RequestInputs) -> Response {
     let started = Instant::now();
     let refused = admission::check_nesting(&request.query).err();
     let operation = match refused {
@@ -208,7 +194,7 @@ async fn execute(
     let mut response = match refused {
         Some(refused) => Response::from_errors(vec![refused]),
         None => {
-            let request = request.data(RequestContext::new(authorization.clone(), client.clone()));
+            let request = request.data(RequestContext::new(inputs.clone()));
             state.schema.execute(request).await
         }
     };
@@ -279,6 +265,50 @@ fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// What every operation of the request is given: its bearer header, the
+/// client, and its refresh cookie as the cross-site rule lets it be used.
+fn request_inputs(state: &HttpState, parts: &axum::http::request::Parts) -> RequestInputs {
+    let client = client_info(state, parts);
+    let browsers = &state.app.config.browsers;
+    let refresh_cookie = match cookie::read(&parts.headers) {
+        None => RefreshCookie::Absent,
+        Some(token) => {
+            let own_scheme = own_scheme(state, parts);
+            if may_use_cookie(&parts.headers, &browsers.allowed_origins, own_scheme) {
+                RefreshCookie::Usable(Secret::new(token))
+            } else {
+                RefreshCookie::CrossSite
+            }
+        }
+    };
+    RequestInputs {
+        authorization: authorization(&parts.headers),
+        client,
+        refresh_cookie,
+    }
+}
+
+/// The scheme the client reached authql over: plain HTTP, unless a trusted
+/// proxy says with `X-Forwarded-Proto` that it took the request over HTTPS.
+fn own_scheme(state: &HttpState, parts: &axum::http::request::Parts) -> Scheme {
+    let peer_is_trusted = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|ConnectInfo(addr)| {
+            is_trusted_proxy(addr.ip(), &state.app.config.trusted_proxies)
+        });
+    let forwarded_https = parts
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
+    if peer_is_trusted && forwarded_https {
+        Scheme::Https
+    } else {
+        Scheme::Http
+    }
 }
 
 fn authorization(headers: &HeaderMap) -> Option<String> {

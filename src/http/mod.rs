@@ -1,9 +1,12 @@
-//! The HTTP surface: `/graphql` (POST, and GET for GraphiQL and queries),
+//! The HTTP surface: `/graphql` (POST, GET for GraphiQL and queries, and
+//! OPTIONS for CORS preflights), GraphiQL's files under `/graphiql/`,
 //! `/auth/verify` for reverse proxies, `/.well-known/jwks.json`, `/healthz`,
 //! `/readyz` and `/metrics`.
 
+pub(crate) mod cors;
 pub mod detached;
 pub(crate) mod forward_auth;
+pub(crate) mod graphiql;
 pub(crate) mod graphql;
 pub(crate) mod head_deadline;
 pub(crate) mod health;
@@ -26,13 +29,16 @@ pub struct HttpState {
 /// The whole service as an axum router.
 pub fn router(app: AppState) -> Router {
     let schema = build_schema(app.clone());
+    let cors = cors::Cors::new(&app.config.browsers.allowed_origins);
     Router::new()
         .route(
             "/graphql",
             get(graphql::get_graphql)
                 .post(graphql::post_graphql)
-                .layer(axum::middleware::map_response(no_store)),
+                .layer(axum::middleware::map_response(no_store))
+                .layer(axum::middleware::from_fn_with_state(cors, cors::gate)),
         )
+        .route("/graphiql/{name}", get(graphiql::asset))
         .route(
             "/auth/verify",
             any(forward_auth::verify).layer(axum::middleware::map_response(no_store)),

@@ -504,6 +504,43 @@ impl TestApp {
         }
     }
 
+    /// POSTs a GraphQL operation with these headers; the whole answer.
+    pub async fn graphql_full(
+        &self,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> FullAnswer {
+        let mut request = Request::post("/graphql").header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let mut request = request.body(Body::from(body)).expect("request");
+        let peer: SocketAddr = DEFAULT_PEER.parse().expect("peer address");
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        FullAnswer {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// Serves this app's router on a loopback port of its own until the test
     /// ends, for clients that need a real socket; returns its address.
     pub async fn listen(&self) -> SocketAddr {

@@ -5,8 +5,10 @@ mod harness;
 
 mod abuse;
 mod cli;
+mod cors;
 mod forward_auth;
 mod fuzz;
+mod graphiql;
 mod guard;
 mod hangups;
 mod http;
@@ -24,6 +26,7 @@ mod passwords;
 mod pool;
 mod proxy;
 mod refresh;
+mod refresh_cookie;
 mod schema;
 mod served;
 mod session_cap;

@@ -1,0 +1,62 @@
+/* eslint-disable */
+import * as types from './graphql';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation RefreshFromCookie {\n    refreshToken {\n      accessToken\n    }\n  }\n": typeof types.RefreshFromCookieDocument,
+    "\n  query Account {\n    me {\n      id\n      userName\n      role\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": typeof types.AccountDocument,
+    "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": typeof types.EndSessionDocument,
+    "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": typeof types.EndAllDocument,
+    "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
+};
+const documents: Documents = {
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation RefreshFromCookie {\n    refreshToken {\n      accessToken\n    }\n  }\n": types.RefreshFromCookieDocument,
+    "\n  query Account {\n    me {\n      id\n      userName\n      role\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": types.AccountDocument,
+    "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": types.EndSessionDocument,
+    "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": types.EndAllDocument,
+    "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n"): typeof import('./graphql').LoginDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RefreshFromCookie {\n    refreshToken {\n      accessToken\n    }\n  }\n"): typeof import('./graphql').RefreshFromCookieDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Account {\n    me {\n      id\n      userName\n      role\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n"): typeof import('./graphql').AccountDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n"): typeof import('./graphql').EndSessionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n"): typeof import('./graphql').EndAllDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Logout {\n    logout\n  }\n"): typeof import('./graphql').LogoutDocument;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}

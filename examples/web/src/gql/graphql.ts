@@ -1,0 +1,288 @@
+/* eslint-disable */
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An RFC 3339 date-time in UTC, for example "2026-11-28T09:39:11Z". */
+  DateTime: { input: string; output: string; }
+};
+
+export type AuthPayload = {
+  __typename?: 'AuthPayload';
+  /** A signed JWT to send as `Authorization: Bearer <accessToken>`. */
+  accessToken: Scalars['String']['output'];
+  /** Seconds until accessToken expires. */
+  expiresIn: Scalars['Int']['output'];
+  /**
+   * Opaque. Send it to refreshToken once; the answer holds the next one.
+   * Null when the refresh token was set as a cookie instead.
+   */
+  refreshToken?: Maybe<Scalars['String']['output']>;
+  /** When the refresh token stops working if it is not used before then. */
+  refreshTokenExpiresAt: Scalars['DateTime']['output'];
+  /** The session these tokens belong to. */
+  session: Session;
+  /** Always "Bearer". */
+  tokenType: Scalars['String']['output'];
+  user: User;
+};
+
+/** The current and the new password of a password change. */
+export type ChangePasswordInput = {
+  currentPassword: Scalars['String']['input'];
+  /** End every other session of the user (the default). */
+  endOtherSessions?: Scalars['Boolean']['input'];
+  newPassword: Scalars['String']['input'];
+};
+
+/** The credentials and device label of a login. */
+export type LoginInput = {
+  /** A label the client chooses for this device, such as "Firefox on Linux". */
+  deviceInfo?: InputMaybe<Scalars['String']['input']>;
+  password: Scalars['String']['input'];
+  /** BODY (the default) or COOKIE. */
+  refreshTokenDelivery?: RefreshTokenDelivery;
+  userName: Scalars['String']['input'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Changes the signed-in user's password after checking the current one.
+   * Ends the user's other sessions unless endOtherSessions is false; the
+   * caller's session stays open. Returns how many sessions were ended.
+   */
+  changePassword: Scalars['Int']['output'];
+  /**
+   * Checks a user name and password and opens a new session for this device.
+   * Other sessions of the same user stay open.
+   */
+  login: AuthPayload;
+  /** Ends the session of the bearer token. Returns true. */
+  logout: Scalars['Boolean']['output'];
+  /**
+   * Ends every session of the signed-in user, or every one but the caller's
+   * with exceptCurrent. Returns how many sessions were ended.
+   */
+  logoutAll: Scalars['Int']['output'];
+  /**
+   * Ends one of the signed-in user's own sessions (the current one too).
+   * Returns true.
+   */
+  logoutSession: Scalars['Boolean']['output'];
+  /**
+   * Trades a refresh token for a new access token and a new refresh token.
+   * The presented refresh token is used up (rotation). Needs no bearer token.
+   * Without the argument, the refresh cookie is used, and the answer's
+   * refresh token goes into the cookie too.
+   */
+  refreshToken: AuthPayload;
+};
+
+
+export type MutationChangePasswordArgs = {
+  input: ChangePasswordInput;
+};
+
+
+export type MutationLoginArgs = {
+  input: LoginInput;
+};
+
+
+export type MutationLogoutAllArgs = {
+  exceptCurrent?: Scalars['Boolean']['input'];
+};
+
+
+export type MutationLogoutSessionArgs = {
+  sessionId: Scalars['ID']['input'];
+};
+
+
+export type MutationRefreshTokenArgs = {
+  refreshToken?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** The signed-in user. Needs `Authorization: Bearer <accessToken>`. */
+  me: User;
+  /**
+   * The signed-in user's sessions that have not ended, the most recently
+   * active first. Needs a bearer token.
+   */
+  mySessions: Array<Session>;
+};
+
+/** Where login puts the refresh token. */
+export type RefreshTokenDelivery =
+  /** In the answer, as AuthPayload.refreshToken. */
+  | 'BODY'
+  /** In an HttpOnly cookie; AuthPayload.refreshToken is null. */
+  | 'COOKIE';
+
+export type Session = {
+  __typename?: 'Session';
+  /** When the session was opened by login. */
+  createdAt: Scalars['DateTime']['output'];
+  /** True for the session of the bearer token that made this request. */
+  current: Scalars['Boolean']['output'];
+  deviceInfo?: Maybe<Scalars['String']['output']>;
+  /** When the session ends if its refresh token is not used before then. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Opaque and unguessable; never a counter. */
+  id: Scalars['ID']['output'];
+  /** The client's address as the server saw it (see the API notes on proxies). */
+  ipAddress?: Maybe<Scalars['String']['output']>;
+  /**
+   * When the session was last used by a request or a refresh (may lag real
+   * time by up to a minute).
+   */
+  lastActiveAt: Scalars['DateTime']['output'];
+  user: User;
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
+/** Why a session ended, as `SessionEndReason` shows it and `end_reason` keeps it. */
+export type SessionEndReason =
+  /** Ended by an operator (`authql user logout`). */
+  | 'ENDED_BY_ADMIN'
+  /** logoutSession from another session of the same user. */
+  | 'ENDED_BY_OTHER_SESSION'
+  /** The oldest session, ended to keep the user within MAX_SESSIONS_PER_USER. */
+  | 'EVICTED'
+  /** Its refresh token went unused too long, or it reached its maximum lifetime. */
+  | 'EXPIRED'
+  /** logout, or logoutSession of this session from itself. */
+  | 'LOGOUT'
+  /** logoutAll. */
+  | 'LOGOUT_ALL'
+  /** changePassword or `authql user set-password`. */
+  | 'PASSWORD_CHANGED'
+  /** A used-up refresh token was presented after the grace window. */
+  | 'REFRESH_REUSE'
+  /** The user was disabled (`authql user disable`). */
+  | 'USER_DISABLED';
+
+export type User = {
+  __typename?: 'User';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  role: Scalars['String']['output'];
+  userName: Scalars['String']['output'];
+};
+
+export type LoginMutationVariables = Exact<{
+  input: LoginInput;
+}>;
+
+
+export type LoginMutation = { __typename?: 'Mutation', login: { __typename?: 'AuthPayload', accessToken: string, refreshToken?: string | null } };
+
+export type RefreshFromCookieMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RefreshFromCookieMutation = { __typename?: 'Mutation', refreshToken: { __typename?: 'AuthPayload', accessToken: string } };
+
+export type AccountQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AccountQuery = { __typename?: 'Query', me: { __typename?: 'User', id: string, userName: string, role: string }, mySessions: Array<{ __typename?: 'Session', id: string, current: boolean, deviceInfo?: string | null, ipAddress?: string | null, userAgent?: string | null, lastActiveAt: string }> };
+
+export type EndSessionMutationVariables = Exact<{
+  sessionId: Scalars['ID']['input'];
+}>;
+
+
+export type EndSessionMutation = { __typename?: 'Mutation', logoutSession: boolean };
+
+export type EndAllMutationVariables = Exact<{
+  exceptCurrent: Scalars['Boolean']['input'];
+}>;
+
+
+export type EndAllMutation = { __typename?: 'Mutation', logoutAll: number };
+
+export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LogoutMutation = { __typename?: 'Mutation', logout: boolean };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const LoginDocument = new TypedDocumentString(`
+    mutation Login($input: LoginInput!) {
+  login(input: $input) {
+    accessToken
+    refreshToken
+  }
+}
+    `) as unknown as TypedDocumentString<LoginMutation, LoginMutationVariables>;
+export const RefreshFromCookieDocument = new TypedDocumentString(`
+    mutation RefreshFromCookie {
+  refreshToken {
+    accessToken
+  }
+}
+    `) as unknown as TypedDocumentString<RefreshFromCookieMutation, RefreshFromCookieMutationVariables>;
+export const AccountDocument = new TypedDocumentString(`
+    query Account {
+  me {
+    id
+    userName
+    role
+  }
+  mySessions {
+    id
+    current
+    deviceInfo
+    ipAddress
+    userAgent
+    lastActiveAt
+  }
+}
+    `) as unknown as TypedDocumentString<AccountQuery, AccountQueryVariables>;
+export const EndSessionDocument = new TypedDocumentString(`
+    mutation EndSession($sessionId: ID!) {
+  logoutSession(sessionId: $sessionId)
+}
+    `) as unknown as TypedDocumentString<EndSessionMutation, EndSessionMutationVariables>;
+export const EndAllDocument = new TypedDocumentString(`
+    mutation EndAll($exceptCurrent: Boolean!) {
+  logoutAll(exceptCurrent: $exceptCurrent)
+}
+    `) as unknown as TypedDocumentString<EndAllMutation, EndAllMutationVariables>;
+export const LogoutDocument = new TypedDocumentString(`
+    mutation Logout {
+  logout
+}
+    `) as unknown as TypedDocumentString<LogoutMutation, LogoutMutationVariables>;

@@ -1,0 +1,184 @@
+//! The GraphiQL page: pinned CDN files with Subresource Integrity and a
+//! Content-Security-Policy, or GraphiQL's files served by authql itself from
+//! `GRAPHIQL_ASSETS_DIR`. (The browser test shows both render offline.)
+
+use std::path::{Path, PathBuf};
+
+use authql::browser::graphiql_assets::{ASSETS, CDN_ORIGIN};
+use base64::Engine;
+use sha2::Digest;
+
+use crate::both_backends;
+use crate::harness::{Backend, FullAnswer, TestApp};
+
+fn csp(page: &FullAnswer) -> String {
+    page.header("content-security-policy").to_owned()
+}
+
+/// One directive of a policy, e.g. `script-src`.
+fn directive(policy: &str, name: &str) -> Vec<String> {
+    policy
+        .split(';')
+        .map(str::trim)
+        .find_map(|d| d.strip_prefix(name).filter(|rest| rest.starts_with(' ')))
+        .map(|rest| rest.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn page_text(page: &FullAnswer) -> String {
+    String::from_utf8_lossy(&page.body).into_owned()
+}
+
+async fn the_cdn_page_checks_what_it_loads(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let page = app
+        .request("GET", "/graphql", &[("accept", "text/html")])
+        .await;
+    assert_eq!(page.status, 200);
+    let html = page_text(&page);
+    for asset in &ASSETS {
+        let url = asset.cdn_url();
+        let tag = html
+            .lines()
+            .find(|line| line.contains(&url))
+            .unwrap_or_else(|| panic!("{url} in the page"));
+        assert!(
+            tag.contains(&format!("integrity=\"{}\"", asset.integrity)),
+            "{tag}"
+        );
+        assert!(tag.contains("crossorigin=\"anonymous\""), "{tag}");
+    }
+    assert!(!html.contains("<script>"), "no inline script");
+    assert!(html.contains("<script src=\"/graphiql/page.js\" defer>"));
+    let policy = csp(&page);
+    assert_eq!(directive(&policy, "default-src"), ["'none'"]);
+    assert_eq!(directive(&policy, "script-src"), ["'self'", CDN_ORIGIN]);
+    assert_eq!(directive(&policy, "connect-src"), ["'self'"]);
+    assert_eq!(directive(&policy, "frame-ancestors"), ["'none'"]);
+    assert_eq!(page.header("x-content-type-options"), "nosniff");
+
+    let script = app.request("GET", "/graphiql/page.js", &[]).await;
+    assert_eq!(script.status, 200);
+    assert!(script.header("content-type").starts_with("text/javascript"));
+    assert!(
+        page_text(&script).contains("authql-console"),
+        "the built-in console"
+    );
+    // GraphiQL's own files are not served without GRAPHIQL_ASSETS_DIR.
+    let missing = app.request("GET", "/graphiql/graphiql.js", &[]).await;
+    assert_eq!(missing.status, 404);
+}
+
+/// A folder laid out like `node_modules`, each file holding its own name.
+fn fake_assets() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for asset in &ASSETS {
+        let path = dir.path().join(asset.package_path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("folders");
+        std::fs::write(&path, format!("/* {} */", asset.package_path)).expect("write");
+    }
+    dir
+}
+
+async fn an_assets_dir_is_served_by_authql_alone(backend: Backend) {
+    let dir = fake_assets();
+    let path = dir.path().to_str().expect("utf-8 path");
+    let app = TestApp::start_with(backend, &[("GRAPHIQL_ASSETS_DIR", path)]).await;
+    let page = app
+        .request("GET", "/graphql", &[("accept", "text/html")])
+        .await;
+    let html = page_text(&page);
+    assert!(!html.contains("https://"), "nothing from elsewhere: {html}");
+    for asset in &ASSETS {
+        assert!(
+            html.contains(&format!("/graphiql/{}", asset.name)),
+            "{}",
+            asset.name
+        );
+        let file = app
+            .request("GET", &format!("/graphiql/{}", asset.name), &[])
+            .await;
+        assert_eq!(file.status, 200, "{}", asset.name);
+        assert_eq!(file.header("content-type"), asset.content_type);
+        assert_eq!(page_text(&file), format!("/* {} */", asset.package_path));
+    }
+    let policy = csp(&page);
+    assert_eq!(directive(&policy, "script-src"), ["'self'"]);
+    assert_eq!(directive(&policy, "style-src")[0], "'self'");
+    assert!(!policy.contains("https://"), "{policy}");
+    let traversal = app
+        .request("GET", "/graphiql/..%2F..%2Fetc%2Fpasswd", &[])
+        .await;
+    assert_eq!(traversal.status, 404);
+}
+
+both_backends!(
+    the_cdn_page_checks_what_it_loads,
+    an_assets_dir_is_served_by_authql_alone,
+);
+
+#[test]
+fn a_missing_asset_stops_the_start() {
+    let dir = fake_assets();
+    let removed = dir.path().join(ASSETS[2].package_path);
+    std::fs::remove_file(&removed).expect("remove");
+    let assets_dir = dir.path().to_str().expect("utf-8").to_owned();
+    let config = authql::config::Config::from_lookup(|name| match name {
+        "GRAPHIQL_ASSETS_DIR" => Some(assets_dir.clone()),
+        "JWT_SECRET" => Some(crate::harness::TEST_JWT_SECRET.to_owned()),
+        _ => None,
+    })
+    .expect("config");
+    let secret = authql::secret::Secret::new(crate::harness::TEST_JWT_SECRET);
+    let keys = authql::jwt_key::resolve(&config.access_signing, &secret).expect("keys");
+    let error = match authql::app::App::new(config, &secret, &keys) {
+        Ok(_) => panic!("started without {}", removed.display()),
+        Err(error) => error.to_string(),
+    };
+    assert!(
+        error.contains("GRAPHIQL_ASSETS_DIR") && error.contains("graphiql.min.js"),
+        "{error}"
+    );
+}
+
+/// `examples/graphiql-assets/node_modules`, filled by `npm ci` from the npm
+/// registry (`.ci/run` does it); None outside CI when it was not.
+pub fn npm_graphiql_assets() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/graphiql-assets/node_modules");
+    if dir.join(ASSETS[2].package_path).is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but {} is empty: run `npm ci` in examples/graphiql-assets",
+        dir.display()
+    );
+    eprintln!(
+        "NOTE: the GraphiQL files were NOT checked: run `npm ci` in examples/graphiql-assets"
+    );
+    None
+}
+
+/// The pinned hashes are those of the files the npm registry serves for the
+/// pinned versions, which are the files the CDN serves.
+#[test]
+fn pinned_hashes_are_the_npm_files() {
+    let Some(dir) = npm_graphiql_assets() else {
+        return;
+    };
+    for asset in &ASSETS {
+        let bytes = std::fs::read(dir.join(asset.package_path)).expect("asset file");
+        let digest = sha2::Sha384::digest(&bytes);
+        let integrity = format!(
+            "sha384-{}",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        );
+        assert_eq!(integrity, asset.integrity, "{}", asset.package_path);
+        let (name, version) = asset.package.rsplit_once('@').expect("package@version");
+        let manifest: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join(name).join("package.json")).expect("package.json"),
+        )
+        .expect("JSON");
+        assert_eq!(manifest["version"], version, "{name}");
+    }
+}
