@@ -4,6 +4,7 @@
 mod harness;
 
 mod abuse;
+mod browser;
 mod cli;
 mod cors;
 mod forward_auth;

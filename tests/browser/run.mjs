@@ -1,0 +1,337 @@
+// The browser test, run by tests/api/browser.rs (which starts every server
+// and passes their addresses in the environment). Each step prints one
+// line; the first failed check ends the run with a non-zero exit.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run through cargo test)`);
+  return value;
+};
+const API = env("API_URL");
+const LOCAL_API = env("LOCAL_API_URL");
+const APP = env("APP_URL");
+const OTHER_ORIGIN = env("OTHER_ORIGIN_URL");
+const OTHER_SITE = env("OTHER_SITE_URL");
+const USER = env("USER_NAME");
+const PASSWORD = env("PASSWORD");
+const SCREENSHOTS = env("SCREENSHOTS");
+const SUFFIX = env("SCREENSHOT_SUFFIX");
+const STEPS = env("STEPS");
+const TIMEOUT = 15_000;
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: env("CHROMIUM"),
+  headless: true,
+  args: ["--no-sandbox", `--host-resolver-rules=MAP evil.test 127.0.0.1`],
+});
+
+/** A browser context with the app open, its API traffic recorded. */
+async function openApp() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // Bearer tokens sent, error codes and operations answered (`log`: each
+  // answer as "Operation:CODES", for failure messages), page errors.
+  const seen = { tokens: new Set(), codes: [], operations: [], log: [], events: [] };
+  page.on("pageerror", (error) => seen.events.push(`error ${error}`));
+  page.on("request", (request) => {
+    if (!request.url().startsWith(API)) return;
+    const auth = request.headers()["authorization"];
+    if (auth) seen.tokens.add(auth.replace(/^Bearer /, ""));
+    const body = request.postData();
+    if (body) seen.operations.push(JSON.parse(body).query.match(/(mutation|query) (\w+)/)?.[2]);
+  });
+  page.on("response", async (response) => {
+    if (!response.url().startsWith(API) || response.request().method() !== "POST") return;
+    try {
+      const answer = await response.json();
+      for (const error of answer.errors ?? []) seen.codes.push(error.extensions?.code);
+      const op = JSON.parse(response.request().postData()).query.match(/(mutation|query) (\w+)/)?.[2];
+      seen.log.push(`${op}:${(answer.errors ?? []).map((e) => e.extensions?.code)}`);
+    } catch {
+      // Not JSON (a preflight): nothing to record.
+    }
+  });
+  await page.goto(APP);
+  return { context, page, seen };
+}
+
+async function signIn({ page }, device) {
+  await page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
+  await page.fill("#user", USER);
+  await page.fill("#password", PASSWORD);
+  await page.fill("#device", device);
+  await page.click("#signin button[type=submit]");
+  await page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+}
+
+async function refreshCookie(context) {
+  const host = new URL(API).hostname;
+  const cookies = await context.cookies();
+  return cookies.find((cookie) => cookie.name === "authql_refresh" && cookie.domain === host);
+}
+
+async function sessionsStep() {
+  const laptop = await openApp();
+  await signIn(laptop, "Laptop");
+  const current = laptop.page.locator('tr[data-current="true"]');
+  await current.waitFor({ timeout: TIMEOUT });
+  check((await current.textContent()).includes("Laptop"), "the current session is this device");
+  check((await current.textContent()).includes("this device"), "the current session is marked");
+  const cookie = await refreshCookie(laptop.context);
+  check(
+    cookie && cookie.httpOnly && cookie.secure && cookie.path === "/graphql",
+    `an HttpOnly, Secure cookie for /graphql: ${JSON.stringify(cookie && { ...cookie, value: "…" })}`,
+  );
+
+  const phone = await openApp();
+  await signIn(phone, "Phone");
+  await laptop.page.click("#reload-sessions");
+  await laptop.page.waitForFunction(() => document.querySelectorAll("#sessions tr").length === 2, null, { timeout: TIMEOUT });
+  await laptop.page.screenshot({ path: path.join(SCREENSHOTS, `app-two-sessions-${SUFFIX}.png`) });
+
+  await laptop.page.click("#end-others");
+  await laptop.page.waitForFunction(() => document.querySelectorAll("#sessions tr").length === 1, null, { timeout: TIMEOUT });
+  await phone.page.click("#reload-sessions");
+  await phone.page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
+  const notice = await phone.page.textContent("#notice");
+  check(notice.includes("signed out"), `the phone says it was signed out: ${notice} ${phone.seen.log} ${phone.seen.events}`);
+  await phone.page.screenshot({ path: path.join(SCREENSHOTS, `app-signed-out-elsewhere-${SUFFIX}.png`) });
+  check(laptop.seen.events.length + phone.seen.events.length === 0, `no page error: ${laptop.seen.events} ${phone.seen.events}`);
+  await phone.context.close();
+  console.log("ok sessions: this device marked; ending all others signs the second context out");
+  return laptop;
+}
+
+async function reloadStep(laptop) {
+  await laptop.page.reload();
+  await laptop.page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+  check((await laptop.page.textContent("#me-name")) === USER, "still signed in after a reload");
+  const stored = await laptop.page.evaluate(() =>
+    JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie]),
+  );
+  check(laptop.seen.tokens.size >= 2, `access tokens were used (${laptop.seen.tokens.size})`);
+  for (const token of laptop.seen.tokens) check(!stored.includes(token), "no access token in storage or document.cookie");
+  check(!stored.includes("authql_refresh"), "the refresh cookie is not readable by script");
+  console.log("ok reload: signed in again from the cookie; no token in storage or document.cookie");
+}
+
+async function expiryStep(laptop) {
+  const before = (await refreshCookie(laptop.context)).value;
+  const refreshesBefore = laptop.seen.operations.filter((op) => op === "RefreshFromCookie").length;
+  // Past the 60 s lifetime and the 60 s of tolerated clock skew.
+  const moved = await fetch(`${APP}/__test/advance?secs=125`, { method: "POST" });
+  check(moved.ok, "the clock moved");
+  await laptop.page.click("#reload-sessions");
+  await laptop.page.waitForFunction(
+    () => document.querySelectorAll("#sessions tr").length === 1 && !document.querySelector("#account").hidden,
+    null,
+    { timeout: TIMEOUT },
+  );
+  await laptop.page.waitForTimeout(200);
+  check(
+    !(await laptop.page.isVisible("#signin")),
+    `the user never saw the sign-in form: ${await laptop.page.textContent("#notice")}; log ${laptop.seen.log}`,
+  );
+  check(laptop.seen.codes.includes("TOKEN_EXPIRED"), `the expired token was refused: ${laptop.seen.codes}`);
+  const refreshes = laptop.seen.operations.filter((op) => op === "RefreshFromCookie").length;
+  check(refreshes === refreshesBefore + 1, `one refresh (${refreshesBefore} → ${refreshes})`);
+  const after = (await refreshCookie(laptop.context)).value;
+  check(after !== before, "the refresh token rotated");
+  console.log("ok expiry: TOKEN_EXPIRED refreshed by the app itself; the refresh token rotated");
+}
+
+async function attackStep(laptop) {
+  const before = (await refreshCookie(laptop.context)).value;
+  for (const origin of [OTHER_ORIGIN, OTHER_SITE]) {
+    const attacker = await laptop.context.newPage();
+    await attacker.goto(origin);
+    const outcome = await attacker.evaluate(async (api) => {
+      const refresh = JSON.stringify({ query: "mutation { refreshToken { accessToken } }" });
+      const result = {};
+      try {
+        const response = await fetch(`${api}/graphql`, {
+          method: "POST",
+          credentials: "include",
+          headers: { "content-type": "application/json" },
+          body: refresh,
+        });
+        result.read = await response.text();
+      } catch (error) {
+        result.blocked = String(error);
+      }
+      // What a page may send without asking: a "simple" request it cannot read.
+      const simple = await fetch(`${api}/graphql`, {
+        method: "POST",
+        mode: "no-cors",
+        credentials: "include",
+        headers: { "content-type": "text/plain" },
+        body: refresh,
+      });
+      result.simple = simple.type;
+      return result;
+    }, API);
+    check(outcome.blocked && !outcome.read, `${origin}: the browser blocked the call (${JSON.stringify(outcome)})`);
+    check(outcome.simple === "opaque", `${origin}: the simple request was unreadable`);
+    await attacker.close();
+  }
+  const after = (await refreshCookie(laptop.context)).value;
+  check(after === before, "the forged refreshes changed nothing");
+  await laptop.page.click("#reload-sessions");
+  await laptop.page.waitForTimeout(300);
+  check(await laptop.page.isVisible("#account"), "still signed in after the attacks");
+  console.log("ok attacks: unlisted origin and other site blocked; the cookie did not change");
+}
+
+/** The access token of a fresh login, for GraphiQL's header editor. */
+async function bearer(api) {
+  const response = await fetch(`${api}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      query: `mutation { login(input: {userName: ${JSON.stringify(USER)}, password: ${JSON.stringify(PASSWORD)}}) { accessToken } }`,
+    }),
+  });
+  const answer = await response.json();
+  return answer.data.login.accessToken;
+}
+
+/** A page on `api` where every request to another host fails, or is
+ *  answered by `cdn` (url → body) when it names the URL. */
+async function isolatedPage(api, cdn = {}) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const own = new URL(api).host;
+  const elsewhere = [];
+  const policyViolations = [];
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) policyViolations.push(message.text());
+  });
+  await context.route("**/*", async (route) => {
+    const url = new URL(route.request().url());
+    if (url.host === own) return route.continue();
+    elsewhere.push(url.href);
+    const body = cdn[url.href];
+    if (body === undefined) return route.abort("internetdisconnected");
+    const type = url.pathname.endsWith(".css") ? "text/css" : "text/javascript";
+    return route.fulfill({ body, contentType: type, headers: { "access-control-allow-origin": "*" } });
+  });
+  await page.goto(`${api}/graphql`);
+  return { context, page, elsewhere, policyViolations };
+}
+
+async function runInGraphiQL(page, token) {
+  await page.locator(".graphiql-container").waitFor({ timeout: TIMEOUT });
+  await page.locator(".graphiql-query-editor .CodeMirror").waitFor({ timeout: TIMEOUT });
+  await page.evaluate(() => {
+    document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue("{ me { userName } }");
+  });
+  await page.getByRole("button", { name: "Headers" }).click();
+  const headers = page.locator(".graphiql-editor-tool .CodeMirror").locator("visible=true");
+  await headers.waitFor({ timeout: TIMEOUT });
+  await headers.evaluate(
+    (editor, header) => editor.CodeMirror.setValue(header),
+    JSON.stringify({ Authorization: `Bearer ${token}` }),
+  );
+  await page.click(".graphiql-execute-button");
+  try {
+    await page.waitForFunction(
+      (user) => document.querySelector(".graphiql-response")?.textContent.includes(`"userName": "${user}"`),
+      USER,
+      { timeout: TIMEOUT },
+    );
+  } catch (error) {
+    await page.screenshot({ path: path.join(SCREENSHOTS, "graphiql-failed.png") });
+    const shown = await page.evaluate(() => document.querySelector(".graphiql-response")?.textContent);
+    throw new Error(`GraphiQL did not show the answer (see graphiql-failed.png): ${shown}: ${error}`);
+  }
+}
+
+async function graphiqlStep() {
+  // GRAPHIQL_ASSETS_DIR: GraphiQL from authql alone.
+  const local = await isolatedPage(LOCAL_API);
+  await runInGraphiQL(local.page, await bearer(LOCAL_API));
+  check(local.elsewhere.length === 0, `no request left authql: ${local.elsewhere}`);
+  check(local.policyViolations.length === 0, `no CSP violation: ${local.policyViolations}`);
+  await local.page.screenshot({ path: path.join(SCREENSHOTS, "graphiql-local-assets.png") });
+  await local.context.close();
+  console.log("ok graphiql: GRAPHIQL_ASSETS_DIR renders GraphiQL and runs { me } with no request leaving authql");
+
+  // No GRAPHIQL_ASSETS_DIR and no internet: the built-in console.
+  const offline = await isolatedPage(API);
+  await offline.page.locator("#authql-console").waitFor({ timeout: TIMEOUT });
+  check(offline.elsewhere.every((url) => url.startsWith("https://cdn.jsdelivr.net/")), `only the CDN was tried: ${offline.elsewhere}`);
+  await offline.page.fill("#authql-headers", JSON.stringify({ Authorization: `Bearer ${await bearer(API)}` }));
+  await offline.page.click("#authql-run");
+  await offline.page.waitForFunction(
+    (user) => document.querySelector("#authql-answer").textContent.includes(`"userName": "${user}"`),
+    USER,
+    { timeout: TIMEOUT },
+  );
+  await offline.page.screenshot({ path: path.join(SCREENSHOTS, "graphiql-offline-console.png") });
+  // The sign-in bar: the token it gets is sent without typing a header.
+  await offline.page.fill("#authql-headers", "");
+  await offline.page.fill("#authql-user", USER);
+  await offline.page.fill("#authql-password", PASSWORD);
+  await offline.page.click("#authql-signin button[type=submit]");
+  await offline.page.locator("#authql-who").waitFor({ timeout: TIMEOUT });
+  await offline.page.evaluate(() => {
+    document.querySelector("#authql-answer").textContent = "";
+  });
+  await offline.page.click("#authql-run");
+  await offline.page.waitForFunction(
+    (user) => document.querySelector("#authql-answer").textContent.includes(`"userName": "${user}"`),
+    USER,
+    { timeout: TIMEOUT },
+  );
+  await offline.context.close();
+  console.log("ok console: offline, the built-in console runs { me } with a bearer header, and after its sign-in bar");
+
+  // The CDN reachable (served here from the npm registry's files): the
+  // browser checks each file's integrity and GraphiQL renders; one byte
+  // changed and the console shows instead.
+  const assets = env("GRAPHIQL_ASSETS");
+  const cdn = {};
+  const files = {
+    "react@18.3.1/umd/react.production.min.js": "react/umd/react.production.min.js",
+    "react-dom@18.3.1/umd/react-dom.production.min.js": "react-dom/umd/react-dom.production.min.js",
+    "graphiql@3.9.0/graphiql.min.js": "graphiql/graphiql.min.js",
+    "graphiql@3.9.0/graphiql.min.css": "graphiql/graphiql.min.css",
+  };
+  for (const [url, file] of Object.entries(files)) {
+    cdn[`https://cdn.jsdelivr.net/npm/${url}`] = await readFile(path.join(assets, file));
+  }
+  const online = await isolatedPage(API, cdn);
+  await runInGraphiQL(online.page, await bearer(API));
+  check(online.policyViolations.length === 0, `no CSP violation: ${online.policyViolations}`);
+  await online.page.screenshot({ path: path.join(SCREENSHOTS, "graphiql-cdn.png") });
+  await online.context.close();
+  const graphiql = "https://cdn.jsdelivr.net/npm/graphiql@3.9.0/graphiql.min.js";
+  cdn[graphiql] = Buffer.concat([cdn[graphiql], Buffer.from("\n/* tampered */")]);
+  const tampered = await isolatedPage(API, cdn);
+  await tampered.page.locator("#authql-console").waitFor({ timeout: TIMEOUT });
+  await tampered.context.close();
+  console.log("ok cdn: integrity-checked CDN files render GraphiQL; a tampered file is refused and the console shows");
+}
+
+try {
+  const laptop = await sessionsStep();
+  if (STEPS === "all") {
+    await reloadStep(laptop);
+    await expiryStep(laptop);
+    await attackStep(laptop);
+    await graphiqlStep();
+  }
+  console.log("all steps passed");
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
