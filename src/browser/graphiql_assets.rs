@@ -5,7 +5,9 @@
 //!
 //! The CDN serves a package's files exactly as they are in its npm tarball,
 //! so one hash holds for both; a test checks the hashes against the files
-//! the npm registry hands out for these versions.
+//! the npm registry hands out for these versions. Files read from
+//! `GRAPHIQL_ASSETS_DIR` are checked against the same hashes at start, so
+//! the page runs no other version, and nothing altered, from either place.
 
 use std::path::{Path, PathBuf};
 
@@ -84,25 +86,53 @@ pub struct LocalAssets {
 
 /// Why `GRAPHIQL_ASSETS_DIR` cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "GRAPHIQL_ASSETS_DIR: cannot read {path}: {source} (fill the folder with `npm ci` in examples/graphiql-assets, see the README)"
-)]
-pub struct AssetsError {
-    pub path: PathBuf,
-    pub source: std::io::Error,
+pub enum AssetsError {
+    #[error(
+        "GRAPHIQL_ASSETS_DIR: cannot read {path}: {source} (fill the folder with `npm ci` in examples/graphiql-assets, see the README)"
+    )]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "GRAPHIQL_ASSETS_DIR: {path} is not the file of {package} (its hash differs); install the pinned versions with `npm ci` in examples/graphiql-assets"
+    )]
+    NotPinned {
+        path: PathBuf,
+        package: &'static str,
+    },
+}
+
+/// The `integrity` value of some bytes: `sha384-` and the base64 digest.
+pub fn integrity_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha384::digest(bytes);
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 impl LocalAssets {
-    /// Reads every file once, at start, so a missing one stops the start
-    /// instead of breaking the page later.
+    /// Reads and checks every file once, at start, so a missing or wrong
+    /// one stops the start instead of breaking the page later.
     pub fn load(dir: &Path) -> Result<LocalAssets, AssetsError> {
         let files = ASSETS
             .iter()
             .map(|asset| {
                 let path = dir.join(asset.package_path);
-                std::fs::read(&path)
-                    .map(Bytes::from)
-                    .map_err(|source| AssetsError { path, source })
+                let bytes = match std::fs::read(&path) {
+                    Ok(bytes) => bytes,
+                    Err(source) => return Err(AssetsError::Unreadable { path, source }),
+                };
+                if integrity_of(&bytes) != asset.integrity {
+                    return Err(AssetsError::NotPinned {
+                        path,
+                        package: asset.package,
+                    });
+                }
+                Ok(Bytes::from(bytes))
             })
             .collect::<Result<_, _>>()?;
         Ok(LocalAssets { files })

@@ -6,6 +6,7 @@ use async_graphql::{Context, Enum};
 
 use crate::app::App;
 use crate::auth::sessions::IssuedTokens;
+use crate::error::{AppError, InternalCause};
 use crate::graphql::types::AuthPayload;
 
 /// Where login puts the refresh token.
@@ -24,9 +25,9 @@ pub(crate) fn deliver(
     app: &App,
     issued: IssuedTokens,
     delivery: RefreshTokenDelivery,
-) -> AuthPayload {
+) -> Result<AuthPayload, AppError> {
     match delivery {
-        RefreshTokenDelivery::Body => AuthPayload::with_refresh_token(issued),
+        RefreshTokenDelivery::Body => Ok(AuthPayload::with_refresh_token(issued)),
         RefreshTokenDelivery::Cookie => {
             let max_age = issued
                 .session
@@ -34,10 +35,15 @@ pub(crate) fn deliver(
                 .signed_duration_since(app.clock.now())
                 .num_seconds();
             let cookie = &app.config.browsers.cookie;
-            if let Some(header) = cookie.set(issued.refresh_token.expose(), max_age) {
-                ctx.insert_http_header(axum::http::header::SET_COOKIE, header);
-            }
-            AuthPayload::without_refresh_token(issued)
+            // A token the cookie cannot carry would be lost with the answer.
+            let header =
+                cookie
+                    .set(issued.refresh_token.expose(), max_age)
+                    .ok_or(AppError::internal(InternalCause::Invariant(
+                        "a refresh token that cannot go into a cookie",
+                    )))?;
+            ctx.insert_http_header(axum::http::header::SET_COOKIE, header);
+            Ok(AuthPayload::without_refresh_token(issued))
         }
     }
 }

@@ -55,12 +55,7 @@ impl Mutation {
         let issued = login::login(app, login_request, &request.client)
             .await
             .extend()?;
-        Ok(cookie_delivery::deliver(
-            ctx,
-            app,
-            issued,
-            input.refresh_token_delivery,
-        ))
+        cookie_delivery::deliver(ctx, app, issued, input.refresh_token_delivery).extend()
     }
 
     /// Trades a refresh token for a new access token and a new refresh token.
@@ -88,12 +83,9 @@ impl Mutation {
             }
         };
         match refresh::refresh(app, token.expose()).await {
-            Ok(issued) => Ok(cookie_delivery::deliver(
-                ctx,
-                app,
-                issued,
-                RefreshTokenDelivery::Cookie,
-            )),
+            Ok(issued) => {
+                cookie_delivery::deliver(ctx, app, issued, RefreshTokenDelivery::Cookie).extend()
+            }
             Err(error) => {
                 // The cookie's session is over (or the cookie is no token):
                 // the browser should stop sending it. An outage ends nothing.

@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::HttpState;
-use crate::browser::graphiql_assets::{ASSETS, CDN_ORIGIN};
+use crate::browser::graphiql_assets::{ASSETS, Asset};
 
 /// authql's own script and style sheet, built into the binary.
 const PAGE_JS: &str = include_str!("graphiql/page.js");
@@ -25,19 +25,22 @@ pub(crate) fn page(state: &HttpState) -> Response {
     let local = state.app.graphiql_assets.is_some();
     let mut styles = String::new();
     let mut scripts = String::new();
-    // Written into the page as they are: names, URLs and hashes are constants.
+    // Written into the page as they are: names, URLs and hashes are
+    // constants. The browser checks each file's hash wherever it comes from
+    // (files of GRAPHIQL_ASSETS_DIR were checked at start too).
     for asset in &ASSETS {
-        let (url, checked) = if local {
-            (format!("/graphiql/{}", asset.name), String::new())
-        } else {
-            let integrity = asset.integrity;
-            (
-                asset.cdn_url(),
-                format!(r#" integrity="{integrity}" crossorigin="anonymous""#),
-            )
-        };
+        let url = asset_url(asset, local);
+        let integrity = asset.integrity;
+        let checked = format!(r#" integrity="{integrity}" crossorigin="anonymous""#);
+        // GraphiQL's style sheet is only preloaded: a style sheet that is
+        // still loading holds back every script, the console's too, and a
+        // CDN that never answers would hold it back for good. page.js
+        // applies it when GraphiQL starts.
         let _ = if asset.name.ends_with(".css") {
-            writeln!(styles, r#"<link rel="stylesheet" href="{url}"{checked}>"#)
+            writeln!(
+                styles,
+                r#"<link rel="preload" as="style" href="{url}"{checked}>"#
+            )
         } else {
             writeln!(scripts, r#"<script src="{url}"{checked} defer></script>"#)
         };
@@ -53,13 +56,13 @@ pub(crate) fn page(state: &HttpState) -> Response {
 </head>
 <body>
 <header id="authql-bar"></header>
-<main id="authql-main"><p>Loading…</p></main>
-{scripts}<script src="/graphiql/page.js" defer></script>
-</body>
+<main id="authql-main"><p>Loading GraphiQL…</p></main>
+<script src="/graphiql/page.js" defer></script>
+{scripts}</body>
 </html>
 "#
     );
-    let policy = content_security_policy(if local { "" } else { CDN_ORIGIN });
+    let policy = content_security_policy(local);
     let mut response = axum::response::Html(html).into_response();
     let headers = response.headers_mut();
     if let Ok(policy) = HeaderValue::from_str(&policy) {
@@ -76,22 +79,37 @@ pub(crate) fn page(state: &HttpState) -> Response {
     response
 }
 
-/// Scripts and styles from authql (and `cdn`, when not empty); requests to
-/// authql only; no frames, forms, plugins or base URL.
-pub(crate) fn content_security_policy(cdn: &str) -> String {
-    let with_cdn = |own: &str| {
-        if cdn.is_empty() {
-            own.to_owned()
-        } else {
-            format!("{own} {cdn}")
+/// Where the page loads an asset from.
+fn asset_url(asset: &Asset, local: bool) -> String {
+    if local {
+        format!("/graphiql/{}", asset.name)
+    } else {
+        asset.cdn_url()
+    }
+}
+
+/// Scripts and styles from authql and, without `GRAPHIQL_ASSETS_DIR`, the
+/// pinned CDN files alone (their exact URLs, not the whole CDN, which serves
+/// whatever anyone publishes to npm); requests to authql only; no frames,
+/// forms, plugins or base URL.
+pub(crate) fn content_security_policy(local: bool) -> String {
+    let mut scripts = String::from("'self'");
+    let mut styles = String::from("'self'");
+    if !local {
+        for asset in &ASSETS {
+            let list = if asset.name.ends_with(".css") {
+                &mut styles
+            } else {
+                &mut scripts
+            };
+            list.push(' ');
+            list.push_str(&asset.cdn_url());
         }
-    };
+    }
     format!(
-        "default-src 'none'; script-src {}; style-src {} 'unsafe-inline'; \
+        "default-src 'none'; script-src {scripts}; style-src {styles}; \
          img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
-         base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-        with_cdn("'self'"),
-        with_cdn("'self'"),
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
 }
 

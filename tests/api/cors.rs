@@ -95,7 +95,7 @@ async fn listed_origin_answers_carry_the_cors_headers(backend: Backend) {
 async fn unlisted_origins_get_no_allow_headers(backend: Backend) {
     let app = start(backend).await;
     app.add_user("cora", "pw").await;
-    // Another port, another scheme, another host, and no origin at all.
+    // Another port, another scheme, another host, and a sandboxed page's.
     for origin in [
         "http://localhost:5174",
         "https://localhost:5173",

@@ -1,6 +1,7 @@
 //! The GraphiQL page: pinned CDN files with Subresource Integrity and a
 //! Content-Security-Policy, or GraphiQL's files served by authql itself from
-//! `GRAPHIQL_ASSETS_DIR`. (The browser test shows both render offline.)
+//! `GRAPHIQL_ASSETS_DIR`, checked at start. (The browser test shows both
+//! render, and the console when offline.)
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,13 @@ fn page_text(page: &FullAnswer) -> String {
     String::from_utf8_lossy(&page.body).into_owned()
 }
 
+/// The line of the page that loads `url`.
+fn tag_of<'a>(html: &'a str, url: &str) -> &'a str {
+    html.lines()
+        .find(|line| line.contains(&format!("\"{url}\"")))
+        .unwrap_or_else(|| panic!("{url} in the page"))
+}
+
 async fn the_cdn_page_checks_what_it_loads(backend: Backend) {
     let app = TestApp::start(backend).await;
     let page = app
@@ -37,11 +45,7 @@ async fn the_cdn_page_checks_what_it_loads(backend: Backend) {
     assert_eq!(page.status, 200);
     let html = page_text(&page);
     for asset in &ASSETS {
-        let url = asset.cdn_url();
-        let tag = html
-            .lines()
-            .find(|line| line.contains(&url))
-            .unwrap_or_else(|| panic!("{url} in the page"));
+        let tag = tag_of(&html, &asset.cdn_url());
         assert!(
             tag.contains(&format!("integrity=\"{}\"", asset.integrity)),
             "{tag}"
@@ -52,8 +56,23 @@ async fn the_cdn_page_checks_what_it_loads(backend: Backend) {
     assert!(html.contains("<script src=\"/graphiql/page.js\" defer>"));
     let policy = csp(&page);
     assert_eq!(directive(&policy, "default-src"), ["'none'"]);
-    assert_eq!(directive(&policy, "script-src"), ["'self'", CDN_ORIGIN]);
+    // The pinned files alone, not the whole CDN.
+    let pinned_scripts: Vec<String> = std::iter::once("'self'".to_owned())
+        .chain(
+            ASSETS
+                .iter()
+                .filter(|a| a.name.ends_with(".js"))
+                .map(|a| a.cdn_url()),
+        )
+        .collect();
+    assert_eq!(directive(&policy, "script-src"), pinned_scripts);
+    assert!(
+        pinned_scripts[1..]
+            .iter()
+            .all(|url| url.starts_with(CDN_ORIGIN))
+    );
     assert_eq!(directive(&policy, "connect-src"), ["'self'"]);
+    assert!(!policy.contains("unsafe"), "no inline script or style: {policy}");
     assert_eq!(directive(&policy, "frame-ancestors"), ["'none'"]);
     assert_eq!(page.header("x-content-type-options"), "nosniff");
 
@@ -69,19 +88,23 @@ async fn the_cdn_page_checks_what_it_loads(backend: Backend) {
     assert_eq!(missing.status, 404);
 }
 
-/// A folder laid out like `node_modules`, each file holding its own name.
-fn fake_assets() -> tempfile::TempDir {
+/// A folder laid out like `node_modules` holding copies of the pinned files
+/// from the npm registry; None when those were not installed (outside CI).
+fn copied_assets() -> Option<tempfile::TempDir> {
+    let npm = npm_graphiql_assets()?;
     let dir = tempfile::tempdir().expect("temp dir");
     for asset in &ASSETS {
         let path = dir.path().join(asset.package_path);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("folders");
-        std::fs::write(&path, format!("/* {} */", asset.package_path)).expect("write");
+        std::fs::copy(npm.join(asset.package_path), &path).expect("copy");
     }
-    dir
+    Some(dir)
 }
 
 async fn an_assets_dir_is_served_by_authql_alone(backend: Backend) {
-    let dir = fake_assets();
+    let Some(dir) = copied_assets() else {
+        return;
+    };
     let path = dir.path().to_str().expect("utf-8 path");
     let app = TestApp::start_with(backend, &[("GRAPHIQL_ASSETS_DIR", path)]).await;
     let page = app
@@ -90,26 +113,29 @@ async fn an_assets_dir_is_served_by_authql_alone(backend: Backend) {
     let html = page_text(&page);
     assert!(!html.contains("https://"), "nothing from elsewhere: {html}");
     for asset in &ASSETS {
+        let url = format!("/graphiql/{}", asset.name);
+        let tag = tag_of(&html, &url);
         assert!(
-            html.contains(&format!("/graphiql/{}", asset.name)),
-            "{}",
-            asset.name
+            tag.contains(asset.integrity),
+            "checked by the browser too: {tag}"
         );
-        let file = app
-            .request("GET", &format!("/graphiql/{}", asset.name), &[])
-            .await;
+        let file = app.request("GET", &url, &[]).await;
         assert_eq!(file.status, 200, "{}", asset.name);
         assert_eq!(file.header("content-type"), asset.content_type);
-        assert_eq!(page_text(&file), format!("/* {} */", asset.package_path));
+        let on_disk = std::fs::read(dir.path().join(asset.package_path)).expect("file");
+        assert!(
+            file.body == on_disk,
+            "{} served as it is on disk",
+            asset.name
+        );
     }
     let policy = csp(&page);
     assert_eq!(directive(&policy, "script-src"), ["'self'"]);
     assert_eq!(directive(&policy, "style-src")[0], "'self'");
     assert!(!policy.contains("https://"), "{policy}");
-    let traversal = app
-        .request("GET", "/graphiql/..%2F..%2Fetc%2Fpasswd", &[])
-        .await;
-    assert_eq!(traversal.status, 404);
+    // Only the four names are served; nothing else of the folder.
+    let other = app.request("GET", "/graphiql/package.json", &[]).await;
+    assert_eq!(other.status, 404);
 }
 
 both_backends!(
@@ -117,12 +143,9 @@ both_backends!(
     an_assets_dir_is_served_by_authql_alone,
 );
 
-#[test]
-fn a_missing_asset_stops_the_start() {
-    let dir = fake_assets();
-    let removed = dir.path().join(ASSETS[2].package_path);
-    std::fs::remove_file(&removed).expect("remove");
-    let assets_dir = dir.path().to_str().expect("utf-8").to_owned();
+/// The error `App::new` stops with for this `GRAPHIQL_ASSETS_DIR`.
+fn start_error(dir: &Path) -> String {
+    let assets_dir = dir.to_str().expect("utf-8").to_owned();
     let config = authql::config::Config::from_lookup(|name| match name {
         "GRAPHIQL_ASSETS_DIR" => Some(assets_dir.clone()),
         "JWT_SECRET" => Some(crate::harness::TEST_JWT_SECRET.to_owned()),
@@ -131,12 +154,30 @@ fn a_missing_asset_stops_the_start() {
     .expect("config");
     let secret = authql::secret::Secret::new(crate::harness::TEST_JWT_SECRET);
     let keys = authql::jwt_key::resolve(&config.access_signing, &secret).expect("keys");
-    let error = match authql::app::App::new(config, &secret, &keys) {
-        Ok(_) => panic!("started without {}", removed.display()),
+    match authql::app::App::new(config, &secret, &keys) {
+        Ok(_) => panic!("started with {}", dir.display()),
         Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn a_missing_or_altered_asset_stops_the_start() {
+    let Some(dir) = copied_assets() else {
+        return;
     };
+    let graphiql = dir.path().join(ASSETS[2].package_path);
+    let mut altered = std::fs::read(&graphiql).expect("read");
+    altered.extend_from_slice(b"\n/* one more line */\n");
+    std::fs::write(&graphiql, altered).expect("write");
+    let error = start_error(dir.path());
     assert!(
-        error.contains("GRAPHIQL_ASSETS_DIR") && error.contains("graphiql.min.js"),
+        error.contains("graphiql.min.js") && error.contains("graphiql@3.9.0"),
+        "{error}"
+    );
+    std::fs::remove_file(&graphiql).expect("remove");
+    let error = start_error(dir.path());
+    assert!(
+        error.contains("GRAPHIQL_ASSETS_DIR") && error.contains("cannot read"),
         "{error}"
     );
 }
@@ -168,6 +209,8 @@ fn pinned_hashes_are_the_npm_files() {
     };
     for asset in &ASSETS {
         let bytes = std::fs::read(dir.join(asset.package_path)).expect("asset file");
+        // Computed here rather than by authql's own function, so a bug
+        // there cannot hide here.
         let digest = sha2::Sha384::digest(&bytes);
         let integrity = format!(
             "sha384-{}",

@@ -222,11 +222,12 @@ async fn a_cross_site_refresh_changes_nothing(backend: Backend) {
             "{origin}: the cookie is not touched"
         );
     }
-    // The token was not used: refreshing it now rotates (a used-up token
-    // would get the grace answer, the same successor twice).
-    let first = set_cookie(&refresh_with_cookie(&app, &cookie, Some(APP)).await)
-        .expect("cookie")
-        .value;
+    // The token was not used up: past the grace window it still rotates (a
+    // used-up one would now be REFRESH_TOKEN_REUSED and end the session).
+    app.advance(chrono::TimeDelta::seconds(11));
+    let legit = refresh_with_cookie(&app, &cookie, Some(APP)).await;
+    assert!(legit.json().get("errors").is_none(), "{}", legit.json());
+    let first = set_cookie(&legit).expect("cookie").value;
     assert_ne!(first, cookie);
     assert!(app.is_live(&access_token(&login)).await);
     // The service's own origin (its Host) may use it, as may no Origin.
@@ -235,6 +236,84 @@ async fn a_cross_site_refresh_changes_nothing(backend: Backend) {
     assert_ne!(second, first);
     let none = refresh_with_cookie(&app, &second, None).await;
     assert!(set_cookie(&none).is_some_and(|c| !c.is_clearing()));
+}
+
+/// Whether a cookie refresh with these headers is let through; keeps the
+/// cookie current when it is.
+async fn refresh_from(
+    app: &TestApp,
+    cookie: &mut String,
+    origin: &str,
+    host: &str,
+    proto: Option<&str>,
+) -> bool {
+    let header = format!("authql_refresh={cookie}");
+    let mut headers = vec![
+        ("cookie", header.as_str()),
+        ("host", host),
+        ("origin", origin),
+    ];
+    if let Some(proto) = proto {
+        headers.push(("x-forwarded-proto", proto));
+    }
+    let answer = app
+        .graphql_full(REFRESH_BY_COOKIE, json!({}), &headers)
+        .await;
+    let used = answer.json().get("errors").is_none();
+    if used {
+        *cookie = set_cookie(&answer).expect("cookie").value;
+    } else {
+        assert_eq!(code(&answer), "INVALID_REFRESH_TOKEN");
+    }
+    used
+}
+
+async fn our_own_origin_is_the_host_and_scheme_we_were_reached_by(backend: Backend) {
+    // The test's peer is a trusted proxy here, which may say it took HTTPS.
+    let app = start(backend, &[("TRUSTED_PROXIES", "203.0.113.7")]).await;
+    let (_, mut cookie) = login_cookie(&app, "cookie").await;
+    let c = &mut cookie;
+    let host = "auth.example.com";
+    assert!(
+        refresh_from(
+            &app,
+            c,
+            "http://auth.example.com:8443",
+            "auth.example.com:8443",
+            None
+        )
+        .await
+    );
+    assert!(
+        !refresh_from(
+            &app,
+            c,
+            "http://auth.example.com",
+            "auth.example.com:8443",
+            None
+        )
+        .await
+    );
+    assert!(refresh_from(&app, c, "http://[::1]:8080", "[::1]:8080", None).await);
+    assert!(refresh_from(&app, c, "https://auth.example.com", host, Some("https")).await);
+    assert!(!refresh_from(&app, c, "https://auth.example.com", host, None).await);
+    assert!(!refresh_from(&app, c, "http://auth.example.com", host, Some("https")).await);
+
+    // From a peer that is not a trusted proxy, X-Forwarded-Proto is not believed.
+    let untrusted = start(backend, &[]).await;
+    let (_, mut cookie) = login_cookie(&untrusted, "cookie").await;
+    let https = "https://auth.example.com";
+    assert!(!refresh_from(&untrusted, &mut cookie, https, host, Some("https")).await);
+    assert!(
+        refresh_from(
+            &untrusted,
+            &mut cookie,
+            "http://auth.example.com",
+            host,
+            None
+        )
+        .await
+    );
 }
 
 async fn no_cookie_and_no_argument_is_invalid(backend: Backend) {
@@ -296,6 +375,7 @@ both_backends!(
     the_cookie_refreshes_and_rotates,
     the_argument_wins_over_the_cookie,
     a_cross_site_refresh_changes_nothing,
+    our_own_origin_is_the_host_and_scheme_we_were_reached_by,
     no_cookie_and_no_argument_is_invalid,
     ending_the_callers_session_clears_the_cookie,
 );

@@ -71,6 +71,18 @@ async function signIn({ page }, device) {
   await page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
 }
 
+/** Resolves when `page` gets an `Account` answer without errors. */
+function accountAnswered(page) {
+  return page.waitForResponse(
+    async (response) => {
+      if (!response.url().startsWith(API)) return false;
+      if (!(response.request().postData() ?? "").includes("query Account")) return false;
+      return !(await response.json()).errors;
+    },
+    { timeout: TIMEOUT },
+  );
+}
+
 async function refreshCookie(context) {
   const host = new URL(API).hostname;
   const cookies = await context.cookies();
@@ -128,13 +140,14 @@ async function expiryStep(laptop) {
   // Past the 60 s lifetime and the 60 s of tolerated clock skew.
   const moved = await fetch(`${APP}/__test/advance?secs=125`, { method: "POST" });
   check(moved.ok, "the clock moved");
+  const answered = accountAnswered(laptop.page);
   await laptop.page.click("#reload-sessions");
+  await answered;
   await laptop.page.waitForFunction(
     () => document.querySelectorAll("#sessions tr").length === 1 && !document.querySelector("#account").hidden,
     null,
     { timeout: TIMEOUT },
   );
-  await laptop.page.waitForTimeout(200);
   check(
     !(await laptop.page.isVisible("#signin")),
     `the user never saw the sign-in form: ${await laptop.page.textContent("#notice")}; log ${laptop.seen.log}`,
@@ -183,8 +196,9 @@ async function attackStep(laptop) {
   }
   const after = (await refreshCookie(laptop.context)).value;
   check(after === before, "the forged refreshes changed nothing");
+  const answered = accountAnswered(laptop.page);
   await laptop.page.click("#reload-sessions");
-  await laptop.page.waitForTimeout(300);
+  await answered;
   check(await laptop.page.isVisible("#account"), "still signed in after the attacks");
   console.log("ok attacks: unlisted origin and other site blocked; the cookie did not change");
 }
@@ -203,7 +217,8 @@ async function bearer(api) {
 }
 
 /** A page on `api` where every request to another host fails, or is
- *  answered by `cdn` (url → body) when it names the URL. */
+ *  answered by `cdn` (url → body) when it names the URL, or never answered
+ *  when `cdn` is "hang". */
 async function isolatedPage(api, cdn = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -217,12 +232,14 @@ async function isolatedPage(api, cdn = {}) {
     const url = new URL(route.request().url());
     if (url.host === own) return route.continue();
     elsewhere.push(url.href);
+    if (cdn === "hang") return; // neither answered nor refused: a dead link
     const body = cdn[url.href];
     if (body === undefined) return route.abort("internetdisconnected");
     const type = url.pathname.endsWith(".css") ? "text/css" : "text/javascript";
     return route.fulfill({ body, contentType: type, headers: { "access-control-allow-origin": "*" } });
   });
-  await page.goto(`${api}/graphql`);
+  // Not waiting for "load": with a dead CDN it never comes.
+  await page.goto(`${api}/graphql`, { waitUntil: "commit" });
   return { context, page, elsewhere, policyViolations };
 }
 
@@ -292,6 +309,12 @@ async function graphiqlStep() {
   );
   await offline.context.close();
   console.log("ok console: offline, the built-in console runs { me } with a bearer header, and after its sign-in bar");
+
+  // A CDN that never answers: the console shows after a few seconds.
+  const hung = await isolatedPage(API, "hang");
+  await hung.page.locator("#authql-console").waitFor({ timeout: TIMEOUT });
+  await hung.context.close();
+  console.log("ok hung cdn: the console shows when the CDN never answers");
 
   // The CDN reachable (served here from the npm registry's files): the
   // browser checks each file's integrity and GraphiQL renders; one byte

@@ -1,6 +1,6 @@
 // authql's GraphiQL page: GraphiQL when its files loaded (from authql's own
-// GRAPHIQL_ASSETS_DIR, or from the pinned CDN with their integrity checked),
-// else a small built-in console. Both share a sign-in bar that keeps the
+// GRAPHIQL_ASSETS_DIR, or from the pinned CDN, their integrity checked
+// either way), else a small built-in console. Both share a sign-in bar that keeps the
 // access token in this page's memory and sends it as the bearer header.
 (function () {
   "use strict";
@@ -89,6 +89,15 @@
   }
 
   function startGraphiQL(main) {
+    // Its style sheet, preloaded by the page with its integrity hash.
+    document.querySelectorAll('link[rel="preload"][as="style"]').forEach(function (preload) {
+      document.head.appendChild(el("link", {
+        rel: "stylesheet",
+        href: preload.getAttribute("href"),
+        integrity: preload.getAttribute("integrity"),
+        crossorigin: "anonymous",
+      }));
+    });
     var fetcher = function (params, options) {
       return post(params, withBearer(options && options.headers));
     };
@@ -143,10 +152,22 @@
     return form;
   }
 
-  var main = document.getElementById("authql-main");
-  var loaded = window.React && window.ReactDOM && window.GraphiQL;
-  document.body.setAttribute("data-authql-ui", loaded ? "graphiql" : "console");
+  // This script runs before GraphiQL's (all are deferred, in order), so it
+  // can start the console on its own when the CDN never answers; else it
+  // starts once every deferred script has run or failed.
+  var CDN_PATIENCE_MS = 5000;
+  var started = false;
+  function start() {
+    if (started) return;
+    started = true;
+    var main = document.getElementById("authql-main");
+    var loaded = window.React && window.ReactDOM && window.GraphiQL;
+    document.body.setAttribute("data-authql-ui", loaded ? "graphiql" : "console");
+    if (loaded) startGraphiQL(main);
+    else startConsole(main);
+  }
   document.getElementById("authql-bar").append(signInBar(function () {}));
-  if (loaded) startGraphiQL(main);
-  else startConsole(main);
+  document.addEventListener("DOMContentLoaded", start);
+  // Only a CDN can keep the page waiting; authql's own files are at hand.
+  if (document.querySelector('script[src^="https:"]')) setTimeout(start, CDN_PATIENCE_MS);
 })();
