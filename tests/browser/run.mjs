@@ -121,16 +121,23 @@ async function sessionsStep() {
   return laptop;
 }
 
+/** No access token the page has sent is in its storage or readable
+ *  cookies, and the refresh cookie is not readable by script. */
+async function checkNothingStored({ page, seen }) {
+  const stored = await page.evaluate(() =>
+    JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie]),
+  );
+  for (const token of seen.tokens) check(!stored.includes(token), "no access token in storage or document.cookie");
+  check(!stored.includes("authql_refresh"), "the refresh cookie is not readable by script");
+}
+
 async function reloadStep(laptop) {
+  await checkNothingStored(laptop);
   await laptop.page.reload();
   await laptop.page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
   check((await laptop.page.textContent("#me-name")) === USER, "still signed in after a reload");
-  const stored = await laptop.page.evaluate(() =>
-    JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie]),
-  );
   check(laptop.seen.tokens.size >= 2, `access tokens were used (${laptop.seen.tokens.size})`);
-  for (const token of laptop.seen.tokens) check(!stored.includes(token), "no access token in storage or document.cookie");
-  check(!stored.includes("authql_refresh"), "the refresh cookie is not readable by script");
+  await checkNothingStored(laptop);
   console.log("ok reload: signed in again from the cookie; no token in storage or document.cookie");
 }
 
@@ -157,6 +164,7 @@ async function expiryStep(laptop) {
   check(refreshes === refreshesBefore + 1, `one refresh (${refreshesBefore} → ${refreshes})`);
   const after = (await refreshCookie(laptop.context)).value;
   check(after !== before, "the refresh token rotated");
+  await checkNothingStored(laptop);
   console.log("ok expiry: TOKEN_EXPIRED refreshed by the app itself; the refresh token rotated");
 }
 
