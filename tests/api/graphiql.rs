@@ -72,7 +72,10 @@ async fn the_cdn_page_checks_what_it_loads(backend: Backend) {
             .all(|url| url.starts_with(CDN_ORIGIN))
     );
     assert_eq!(directive(&policy, "connect-src"), ["'self'"]);
-    assert!(!policy.contains("unsafe"), "no inline script or style: {policy}");
+    assert!(
+        !policy.contains("unsafe"),
+        "no inline script or style: {policy}"
+    );
     assert_eq!(directive(&policy, "frame-ancestors"), ["'none'"]);
     assert_eq!(page.header("x-content-type-options"), "nosniff");
 
