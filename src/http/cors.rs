@@ -52,9 +52,17 @@ impl Cors {
     }
 }
 
-/// The middleware: listed origins through tower-http's layer, the rest
-/// straight on, every answer marked `Vary: Origin` (it depends on it).
+/// The path CORS applies to; the other routes are for proxies, probes and
+/// scrapers, not pages.
+const CORS_PATH: &str = "/graphql";
+
+/// The middleware, around the whole router: requests to `/graphql` from
+/// listed origins through tower-http's layer, the rest straight on, every
+/// `/graphql` answer marked `Vary: Origin` (it depends on it).
 pub(crate) async fn gate(State(cors): State<Cors>, request: Request, next: Next) -> Response {
+    if request.uri().path() != CORS_PATH {
+        return next.run(request).await;
+    }
     if !cors.lists(&request) {
         let mut response = next.run(request).await;
         response

@@ -35,8 +35,7 @@ pub fn router(app: AppState) -> Router {
             "/graphql",
             get(graphql::get_graphql)
                 .post(graphql::post_graphql)
-                .layer(axum::middleware::map_response(no_store))
-                .layer(axum::middleware::from_fn_with_state(cors, cors::gate)),
+                .layer(axum::middleware::map_response(no_store)),
         )
         .route("/graphiql/{name}", get(graphiql::asset))
         .route(
@@ -58,6 +57,8 @@ pub fn router(app: AppState) -> Router {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             app.config.http.request_timeout,
         ))
+        // Outside the timeout, so that a browser can read that 503 too.
+        .layer(axum::middleware::from_fn_with_state(cors, cors::gate))
         .with_state(HttpState { app, schema })
 }
 

@@ -126,6 +126,32 @@ async fn unlisted_origins_get_no_allow_headers(backend: Backend) {
     assert!(varies_on_origin(&plain));
 }
 
+async fn a_timed_out_request_is_readable_by_the_page(backend: Backend) {
+    // A login whose hashing outlasts the request timeout: 503, which the
+    // page can read (not a CORS failure).
+    let app = TestApp::start_with(
+        backend,
+        &[
+            ("CORS_ALLOWED_ORIGINS", APP),
+            ("HTTP_REQUEST_TIMEOUT_SECS", "1"),
+            ("ARGON2_ITERATIONS", "200"),
+        ],
+    )
+    .await;
+    let answer = app
+        .graphql_full(
+            "mutation { login(input: {userName: \"nobody\", password: \"pw\"}) { accessToken } }",
+            json!({}),
+            &[("origin", APP)],
+        )
+        .await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(answer.header("access-control-allow-origin"), APP);
+    // Other routes are not for pages: no CORS there.
+    let health = app.request("GET", "/healthz", &[("origin", APP)]).await;
+    assert_eq!(allow_headers(&health), Vec::<String>::new());
+}
+
 async fn nothing_is_listed_by_default(backend: Backend) {
     let app = TestApp::start(backend).await;
     let preflight = app
@@ -138,5 +164,6 @@ both_backends!(
     listed_origin_preflight_is_204_with_the_contract_headers,
     listed_origin_answers_carry_the_cors_headers,
     unlisted_origins_get_no_allow_headers,
+    a_timed_out_request_is_readable_by_the_page,
     nothing_is_listed_by_default,
 );
