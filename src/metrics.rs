@@ -90,6 +90,9 @@ pub struct Metrics {
     /// Connections closed instead of reused, by [`Discard`] reason; follows
     /// the pool's own counts when rendered.
     pool_discarded: IntCounterVec,
+    /// Statements the pool's connections sent; follows the pool's count when
+    /// rendered.
+    db_statements: IntCounter,
     /// Held while the pool's counts are copied, so that two scrapes at once
     /// cannot both add the same difference.
     pool_discarded_sync: std::sync::Mutex<()>,
@@ -219,6 +222,13 @@ impl Metrics {
                     &["reason"],
                 ),
             ),
+            db_statements: registered(
+                &registry,
+                IntCounter::new(
+                    "authql_db_statements_total",
+                    "SQL statements the service's database connections sent (transaction control included)",
+                ),
+            ),
             pool_discarded_sync: std::sync::Mutex::new(()),
             registry,
         }
@@ -275,6 +285,8 @@ impl Metrics {
                 let counter = self.pool_discarded.with_label_values(&[reason.as_str()]);
                 counter.inc_by(total.saturating_sub(counter.get()));
             }
+            let statements = &self.db_statements;
+            statements.inc_by(pool.statements.saturating_sub(statements.get()));
         }
         let mut text = Vec::new();
         if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut text) {

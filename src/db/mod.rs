@@ -44,6 +44,7 @@ mod failures;
 pub mod migrate;
 pub mod models;
 pub mod schema;
+pub mod statements;
 
 pub(crate) use conn::PoolHealth;
 pub use conn::{DbConn, Discard, PooledConn};
@@ -65,6 +66,7 @@ use diesel_async::pooled_connection::{
 };
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use futures_util::FutureExt;
+use statements::StatementCount;
 
 use crate::config::DatabaseUrl;
 
@@ -76,6 +78,7 @@ pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 pub struct DbPool {
     pools: Pools,
     health: Arc<PoolHealth>,
+    statements: StatementCount,
     query_timeout: Duration,
 }
 
@@ -178,6 +181,8 @@ pub struct PoolUse {
     /// Connections closed instead of reused since start, by [`Discard`] reason
     /// (indexed like [`Discard::ALL`]).
     pub discarded: [u64; Discard::ALL.len()],
+    /// Statements sent since start (see [`statements`]).
+    pub statements: u64,
 }
 
 /// Why a pool could not be built.
@@ -204,10 +209,22 @@ impl DbPool {
     /// Builds the pool. No connection is opened until the first request.
     pub fn new(url: &DatabaseUrl, settings: PoolSettings) -> Result<Self, PoolBuildError> {
         let health = Arc::new(PoolHealth::default());
+        let statements = StatementCount::default();
         match url {
             DatabaseUrl::Mysql(url) => {
                 let mut config = ManagerConfig::<AsyncMysqlConnection>::default();
                 config.recycling_method = RecyclingMethod::Fast;
+                let counted = statements.clone();
+                config.custom_setup = Box::new(move |url| {
+                    let (url, counted) = (url.to_owned(), counted.clone());
+                    async move {
+                        use diesel_async::AsyncConnection;
+                        let mut conn = AsyncMysqlConnection::establish(&url).await?;
+                        conn.set_instrumentation(counted.hook());
+                        Ok(conn)
+                    }
+                    .boxed()
+                });
                 let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new_with_config(
                     url, config,
                 );
@@ -215,6 +232,7 @@ impl DbPool {
                 Ok(DbPool {
                     pools: Pools::Mysql(pool),
                     health,
+                    statements,
                     query_timeout: settings.query_timeout,
                 })
             }
@@ -224,7 +242,9 @@ impl DbPool {
                 }
                 let mut config = ManagerConfig::<SqliteConn>::default();
                 config.recycling_method = RecyclingMethod::Fast;
-                config.custom_setup = Box::new(|url| establish_sqlite(url.to_owned()).boxed());
+                let counted = statements.clone();
+                config.custom_setup =
+                    Box::new(move |url| establish_sqlite(url.to_owned(), counted.clone()).boxed());
                 let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(
                     path.to_string_lossy(),
                     config,
@@ -233,6 +253,7 @@ impl DbPool {
                 Ok(DbPool {
                     pools: Pools::Sqlite(pool),
                     health,
+                    statements,
                     query_timeout: settings.query_timeout,
                 })
             }
@@ -268,6 +289,7 @@ impl DbPool {
             in_use: status.size.saturating_sub(status.available),
             waiting: status.waiting,
             discarded: self.health.discarded(),
+            statements: self.statements.get(),
         }
     }
 
@@ -283,12 +305,17 @@ impl DbPool {
 /// Opens a SQLite file with the settings every connection needs: WAL so that
 /// readers do not block the writer, foreign keys enforced, and a busy timeout
 /// so that concurrent writers wait instead of failing.
-async fn establish_sqlite(path: String) -> diesel::ConnectionResult<SqliteConn> {
+/// Its statements are counted into `statements`.
+async fn establish_sqlite(
+    path: String,
+    statements: StatementCount,
+) -> diesel::ConnectionResult<SqliteConn> {
     use diesel::Connection;
     tokio::task::spawn_blocking(move || {
         let mut conn = SqliteConnection::establish(&path)?;
         apply_sqlite_pragmas(&mut conn)
             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+        conn.set_instrumentation(statements.hook());
         Ok(SyncConnectionWrapper::new(conn))
     })
     .await

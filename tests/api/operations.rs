@@ -179,6 +179,38 @@ async fn metrics_move_with_requests(backend: Backend) {
     assert!(after[r#"authql_db_pool_connections{state="max"}"#] >= 1.0);
 }
 
+/// `authql_db_statements_total` counts what the connections really send: a
+/// field that needs no database sends nothing, `me` one read, a login its
+/// transaction's statements.
+async fn statements_are_counted(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.add_user("quinn", "pw").await;
+    let statements = || async {
+        let (_, body) = app
+            .send(Request::get("/metrics").body(Body::empty()).unwrap())
+            .await;
+        parse_prometheus(&String::from_utf8(body).expect("UTF-8"))["authql_db_statements_total"]
+    };
+    let login = app.login("quinn", "pw").await;
+    let token = access_token(&login);
+    let before = statements().await;
+    app.graphql("{ __typename }", json!({})).await;
+    assert_eq!(statements().await - before, 0.0, "no database work");
+    let before = statements().await;
+    for _ in 0..5 {
+        assert!(app.is_live(&token).await);
+    }
+    // One read of the session and its user per `me` (its lastActiveAt was
+    // written at login, less than a minute ago).
+    assert_eq!(statements().await - before, 5.0);
+    let before = statements().await;
+    app.login("quinn", "pw").await;
+    assert!(
+        statements().await - before >= 3.0,
+        "a login reads and writes"
+    );
+}
+
 async fn fresh_metrics_show_every_family_at_zero(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (status, body) = app
@@ -202,6 +234,7 @@ async fn fresh_metrics_show_every_family_at_zero(backend: Backend) {
         "authql_sessions_ended_total",
         "authql_db_pool_connections",
         "authql_db_connections_discarded_total",
+        "authql_db_statements_total",
     ] {
         assert!(
             families.contains(family),
@@ -264,6 +297,7 @@ both_backends!(
     pruning_removes_exactly_the_rows_past_retention,
     stale_throttle_rows_are_pruned,
     metrics_move_with_requests,
+    statements_are_counted,
     fresh_metrics_show_every_family_at_zero,
 );
 
