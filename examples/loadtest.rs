@@ -39,6 +39,8 @@
 // The crate root is this file, so its modules live in `loadtest/` by path.
 #[path = "loadtest/client.rs"]
 mod client;
+#[path = "loadtest/costs.rs"]
+mod costs;
 #[path = "loadtest/hashing.rs"]
 mod hashing;
 #[path = "loadtest/report.rs"]
@@ -283,6 +285,15 @@ fn bench(
         warmup: warmup(args.duration_secs),
         duration: Duration::from_secs(args.duration_secs),
         users,
+        probe: costs::Probe {
+            authql_pid: server.pid(),
+            database_pid: match args.backend {
+                Backend::Mysql => costs::local_database_pid(),
+                Backend::Sqlite => None,
+            },
+            addr: server.addr(),
+        },
+        window_opened: std::sync::Mutex::new(None),
     };
     let mut rows = Vec::with_capacity(args.scenarios.len());
     for scenario in &args.scenarios {

@@ -59,6 +59,16 @@ impl GqlRequest {
         })
     }
 
+    /// `GET /metrics`, for the statement count.
+    pub fn metrics() -> GqlRequest {
+        GqlRequest {
+            method: Method::GET,
+            path: "/metrics",
+            body: Bytes::new(),
+            authorization: None,
+        }
+    }
+
     /// `GET /auth/verify` with a bearer token: what a reverse proxy sends.
     pub fn verify(access_token: &str) -> Result<GqlRequest, BoxError> {
         Ok(GqlRequest {

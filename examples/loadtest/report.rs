@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::costs::Costs;
 use crate::scenarios::Outcome;
 use crate::stats::Summary;
 
@@ -81,6 +82,9 @@ pub struct ScenarioRow {
     pub scenario: &'static str,
     #[serde(flatten)]
     pub summary: Summary,
+    /// Per request in the window, the load beside included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub costs: Option<Costs>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub beside: Option<BesideRow>,
 }
@@ -98,6 +102,7 @@ impl From<Outcome> for ScenarioRow {
         ScenarioRow {
             scenario: outcome.scenario.name(),
             summary: outcome.summary,
+            costs: outcome.costs,
             beside: outcome
                 .beside
                 .map(|(what, summary)| BesideRow { what, summary }),
@@ -264,15 +269,30 @@ impl Report {
     fn write_scenarios(&self, out: &mut String) {
         let _ = writeln!(
             out,
-            "{:<24} {:>10} {:>9} {:>9} {:>9} {:>7}",
-            "scenario", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"
+            "{:<24} {:>10} {:>9} {:>9} {:>9} {:>7} {:>11} {:>10} {:>9}",
+            "scenario",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "errors",
+            "authql µs",
+            "db µs",
+            "stmts"
         );
         for row in &self.scenarios {
-            write_row(out, row.scenario, &row.summary);
+            write_row(out, row.scenario, &row.summary, row.costs.as_ref());
             if let Some(beside) = &row.beside {
-                write_row(out, &format!("  ({} beside)", beside.what), &beside.summary);
+                let name = format!("  ({} beside)", beside.what);
+                write_row(out, &name, &beside.summary, None);
             }
         }
+        let _ = writeln!(
+            out,
+            "(authql µs, db µs: CPU time of the authql process and of the local database \
+             server per request; stmts: SQL statements per request; all three over every \
+             request answered in the window, the load beside included)"
+        );
     }
 
     fn write_server(&self, out: &mut String) {
@@ -346,8 +366,8 @@ impl Report {
     }
 }
 
-fn write_row(out: &mut String, name: &str, summary: &Summary) {
-    let _ = writeln!(
+fn write_row(out: &mut String, name: &str, summary: &Summary, costs: Option<&Costs>) {
+    let _ = write!(
         out,
         "{:<24} {:>10.1} {:>9.2} {:>9.2} {:>9.2} {:>7}",
         name,
@@ -357,6 +377,17 @@ fn write_row(out: &mut String, name: &str, summary: &Summary) {
         summary.p999_ms,
         summary.errors
     );
+    if let Some(costs) = costs {
+        let database = costs
+            .database_cpu_us
+            .map_or_else(|| "-".to_owned(), |us| format!("{us:.0}"));
+        let _ = write!(
+            out,
+            " {:>11.0} {:>10} {:>9.2}",
+            costs.authql_cpu_us, database, costs.statements
+        );
+    }
+    out.push('\n');
 }
 
 fn format_value(value: f64, unit: Unit) -> String {

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::BoxError;
 use crate::client::{self, Connection, Failure, GqlRequest};
+use crate::costs::{Costs, Probe, Sample};
 use crate::stats::{Recorder, Summary, Window};
 
 const BASELINE: &str = "{ __typename }";
@@ -107,6 +108,10 @@ pub struct Plan {
     pub warmup: Duration,
     pub duration: Duration,
     pub users: Users,
+    /// Where the costs of a request are read.
+    pub probe: Probe,
+    /// The window the running scenario measures, once it has one.
+    pub window_opened: std::sync::Mutex<Option<Window>>,
 }
 
 /// What one scenario measured; `beside` is the load that ran beside it (the
@@ -115,10 +120,58 @@ pub struct Outcome {
     pub scenario: Scenario,
     pub summary: Summary,
     pub beside: Option<(&'static str, Summary)>,
+    /// Per request answered in the window, the load beside included.
+    pub costs: Option<Costs>,
 }
 
-/// Sets up and runs one scenario.
+/// Sets up and runs one scenario, reading the costs around its window.
 pub async fn run(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxError> {
+    if let Ok(mut window) = plan.window_opened.lock() {
+        *window = None;
+    }
+    let (costs_tx, costs_rx) = tokio::sync::oneshot::channel();
+    let probing = async {
+        let sampled = sample_window(plan).await;
+        let _ = costs_tx.send(sampled);
+    };
+    let (outcome, ()) = tokio::join!(
+        async {
+            let outcome = run_scenario(scenario, plan).await;
+            // A scenario that failed before its window opened: stop waiting.
+            if outcome.is_err()
+                && let Ok(mut window) = plan.window_opened.lock()
+                && window.is_none()
+            {
+                *window = Some(Window::after_warmup(Duration::ZERO, Duration::ZERO));
+            }
+            outcome
+        },
+        probing
+    );
+    let mut outcome = outcome?;
+    let (before, after) = costs_rx.await.map_err(|_| "the cost probe stopped")??;
+    let requests =
+        outcome.summary.requests + outcome.beside.as_ref().map_or(0, |(_, b)| b.requests);
+    outcome.costs = Costs::per_request(before, after, requests);
+    Ok(outcome)
+}
+
+/// The probe's samples at the opening and the close of the scenario's window.
+async fn sample_window(plan: &Plan) -> Result<(Sample, Sample), BoxError> {
+    let window = loop {
+        if let Some(window) = plan.window_opened.lock().ok().and_then(|w| *w) {
+            break window;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    tokio::time::sleep_until(window.start.into()).await;
+    let before = plan.probe.sample().await?;
+    tokio::time::sleep_until(window.end.into()).await;
+    let after = plan.probe.sample().await?;
+    Ok((before, after))
+}
+
+async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxError> {
     let (summary, beside) = match scenario {
         Scenario::Baseline => (run_baseline(plan).await?, None),
         Scenario::Me => (run_me(plan).await?, None),
@@ -139,6 +192,7 @@ pub async fn run(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxError> {
         scenario,
         summary,
         beside,
+        costs: None,
     })
 }
 
@@ -308,8 +362,13 @@ fn login_request(user_name: &str, password: &str) -> Result<GqlRequest, BoxError
 }
 
 impl Plan {
+    /// The measured window of a scenario, announced to the cost probe.
     fn window(&self) -> Window {
-        Window::after_warmup(self.warmup, self.duration)
+        let window = Window::after_warmup(self.warmup, self.duration);
+        if let Ok(mut opened) = self.window_opened.lock() {
+            *opened = Some(window);
+        }
+        window
     }
 }
 

@@ -252,6 +252,11 @@ impl RunningServer {
         self.addr
     }
 
+    /// Its process id, for reading its CPU time.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     fn wait_for_first_answer(&mut self, started: Instant) -> Result<Duration, BoxError> {
         loop {
             if healthz_answers(self.addr) {

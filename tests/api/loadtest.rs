@@ -1,5 +1,6 @@
 //! The load benchmark must not rot: run every scenario for a second against
-//! the debug server, on each backend, and expect no errors.
+//! the debug server, on each backend, and expect no errors and sensible
+//! cost columns.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -52,6 +53,19 @@ fn smoke(backend: &str, extra: &[&str]) {
     ] {
         assert!(stdout.contains(scenario), "{scenario} reported:\n{stdout}");
     }
+    // The cost columns: a `me` sends one statement (the session and its
+    // user in one read) and costs authql some CPU.
+    let me = stdout
+        .lines()
+        .find(|line| line.split_whitespace().next() == Some("me"))
+        .expect("a me line");
+    let columns: Vec<&str> = me.split_whitespace().collect();
+    let statements: f64 = columns[columns.len() - 1].parse().expect("stmts column");
+    let authql_cpu_us: f64 = columns[columns.len() - 3]
+        .parse()
+        .expect("authql µs column");
+    assert!((0.9..=1.2).contains(&statements), "statements per me: {me}");
+    assert!(authql_cpu_us > 0.0, "authql CPU per me: {me}");
 }
 
 #[test]
