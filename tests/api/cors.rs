@@ -7,6 +7,8 @@ use crate::both_backends;
 use crate::harness::{Backend, FullAnswer, TestApp};
 
 const APP: &str = "http://localhost:5173";
+const LOGIN_CORA: &str =
+    "mutation { login(input: {userName: \"cora\", password: \"pw\"}) { accessToken } }";
 
 async fn start(backend: Backend) -> TestApp {
     // Written the way people paste them: mixed case, a default port, a slash.
@@ -75,11 +77,7 @@ async fn listed_origin_answers_carry_the_cors_headers(backend: Backend) {
     let app = start(backend).await;
     app.add_user("cora", "pw").await;
     let login = app
-        .graphql_full(
-            "mutation { login(input: {userName: \"cora\", password: \"pw\"}) { accessToken } }",
-            json!({}),
-            &[("origin", APP)],
-        )
+        .graphql_full(LOGIN_CORA, json!({}), &[("origin", APP)])
         .await;
     assert_eq!(login.status, 200);
     assert!(
@@ -112,11 +110,7 @@ async fn unlisted_origins_get_no_allow_headers(backend: Backend) {
             preflight.status
         );
         let answer = app
-            .graphql_full(
-                "mutation { login(input: {userName: \"cora\", password: \"pw\"}) { accessToken } }",
-                json!({}),
-                &[("origin", origin)],
-            )
+            .graphql_full(LOGIN_CORA, json!({}), &[("origin", origin)])
             .await;
         assert_eq!(allow_headers(&answer), Vec::<String>::new(), "{origin}");
         assert!(varies_on_origin(&answer), "{origin}");

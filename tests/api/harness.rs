@@ -479,29 +479,8 @@ impl TestApp {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let mut request = request.body(Body::empty()).expect("request");
-        let peer: SocketAddr = DEFAULT_PEER.parse().expect("peer address");
-        request.extensions_mut().insert(ConnectInfo(peer));
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
+        self.full_answer(request.body(Body::empty()).expect("request"))
             .await
-            .expect("router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec();
-        FullAnswer {
-            status,
-            headers,
-            body,
-        }
     }
 
     /// POSTs a GraphQL operation with these headers; the whole answer.
@@ -516,7 +495,13 @@ impl TestApp {
             request = request.header(*name, *value);
         }
         let body = json!({ "query": query, "variables": variables }).to_string();
-        let mut request = request.body(Body::from(body)).expect("request");
+        self.full_answer(request.body(Body::from(body)).expect("request"))
+            .await
+    }
+
+    /// Sends a request from the default peer through the router; the whole
+    /// answer, headers included.
+    async fn full_answer(&self, mut request: Request<Body>) -> FullAnswer {
         let peer: SocketAddr = DEFAULT_PEER.parse().expect("peer address");
         request.extensions_mut().insert(ConnectInfo(peer));
         let response = self

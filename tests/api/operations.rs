@@ -136,13 +136,7 @@ async fn stale_throttle_rows_are_pruned(backend: Backend) {
 async fn metrics_move_with_requests(backend: Backend) {
     let app = TestApp::start(backend).await;
     app.add_user("quinn", "pw").await;
-    let scrape = || async {
-        let (status, body) = app
-            .send(Request::get("/metrics").body(Body::empty()).unwrap())
-            .await;
-        assert_eq!(status, 200);
-        parse_prometheus(&String::from_utf8(body).expect("UTF-8"))
-    };
+    let scrape = || scrape_metrics(&app);
     let before = scrape().await;
     let login = app.login("quinn", "pw").await;
     app.login_answer("quinn", "wrong", None).await;
@@ -185,12 +179,7 @@ async fn metrics_move_with_requests(backend: Backend) {
 async fn statements_are_counted(backend: Backend) {
     let app = TestApp::start(backend).await;
     app.add_user("quinn", "pw").await;
-    let statements = || async {
-        let (_, body) = app
-            .send(Request::get("/metrics").body(Body::empty()).unwrap())
-            .await;
-        parse_prometheus(&String::from_utf8(body).expect("UTF-8"))["authql_db_statements_total"]
-    };
+    let statements = || async { scrape_metrics(&app).await["authql_db_statements_total"] };
     let login = app.login("quinn", "pw").await;
     let token = access_token(&login);
     let before = statements().await;
@@ -258,6 +247,15 @@ async fn fresh_metrics_show_every_family_at_zero(backend: Backend) {
 
 /// Parses the text exposition strictly: every non-comment line is
 /// `name{labels} value`, and every sample's family has a TYPE line.
+/// `GET /metrics`, each series with its value.
+async fn scrape_metrics(app: &TestApp) -> std::collections::HashMap<String, f64> {
+    let (status, body) = app
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, 200);
+    parse_prometheus(&String::from_utf8(body).expect("UTF-8"))
+}
+
 fn parse_prometheus(text: &str) -> std::collections::HashMap<String, f64> {
     let mut typed = std::collections::HashSet::new();
     let mut samples = std::collections::HashMap::new();
