@@ -4,6 +4,7 @@
 //! answer is in, until the scenario's window closes.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use hyper::body::Bytes;
@@ -62,10 +63,15 @@ pub enum Scenario {
     /// send `mySessions` and hang up without reading the answer.
     #[value(name = "disconnects")]
     Disconnects,
+    /// `me` for one session on every worker while, half way through, the
+    /// session is ended with `logout`: every answer to a request sent after
+    /// the logout was answered must be `SESSION_REVOKED`.
+    #[value(name = "revocation")]
+    Revocation,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::Baseline,
         Scenario::Me,
         Scenario::Verify,
@@ -74,6 +80,7 @@ impl Scenario {
         Scenario::Login,
         Scenario::MeDuringLoginFlood,
         Scenario::Disconnects,
+        Scenario::Revocation,
     ];
 
     pub fn name(self) -> &'static str {
@@ -86,6 +93,7 @@ impl Scenario {
             Scenario::Login => "login",
             Scenario::MeDuringLoginFlood => "me_during_login_flood",
             Scenario::Disconnects => "disconnects",
+            Scenario::Revocation => "revocation",
         }
     }
 }
@@ -187,6 +195,7 @@ async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxErr
             let (me, hang_ups) = run_disconnects(plan).await?;
             (me, Some(("hang-ups", hang_ups)))
         }
+        Scenario::Revocation => (run_revocation(plan).await?, None),
     };
     Ok(Outcome {
         scenario,
@@ -278,6 +287,62 @@ async fn run_disconnects(plan: &Plan) -> Result<(Summary, Summary), BoxError> {
         .collect();
     Ok((finish(me).await?, finish(hang_ups).await?))
 }
+
+/// Every worker sends `me` for one session; half way through the window the
+/// session is logged out on a connection of its own. An answer other than
+/// `SESSION_REVOKED` to a request sent after the logout was answered is a
+/// wrong answer (the budget allows none); before it, either answer is right.
+async fn run_revocation(plan: &Plan) -> Result<Summary, BoxError> {
+    let session = open_sessions(plan, &plan.users.names[..1], 1)
+        .await?
+        .pop()
+        .ok_or("no session opened")?;
+    let me = GqlRequest::new(ME, None, Some(&session.access_token))?;
+    let ended_at = Arc::new(OnceLock::new());
+    let jobs = (0..plan.connections).map(|_| MeUntilEnded {
+        request: me.clone(),
+        ended_at: ended_at.clone(),
+        sent_at: Instant::now(),
+    });
+    let window = plan.window();
+    let workers = spawn_workers(plan.addr, jobs, window);
+    tokio::time::sleep_until((window.start + (window.end - window.start) / 2).into()).await;
+    let logout = GqlRequest::new("mutation { logout }", None, Some(&session.access_token))?;
+    let answer = Connection::new(plan.addr)
+        .post(&logout)
+        .await
+        .map_err(|failure| format!("logout: {failure}"))?;
+    let _: IgnoredAny = client::data(&answer).map_err(|failure| format!("logout: {failure}"))?;
+    let _ = ended_at.set(Instant::now());
+    finish(workers).await
+}
+
+/// `me` for a session that is ended while it runs (see [`run_revocation`]).
+struct MeUntilEnded {
+    request: GqlRequest,
+    ended_at: Arc<OnceLock<Instant>>,
+    sent_at: Instant,
+}
+
+impl Job for MeUntilEnded {
+    fn next(&mut self) -> Option<&GqlRequest> {
+        self.sent_at = Instant::now();
+        Some(&self.request)
+    }
+
+    fn finish(&mut self, answer: Result<Bytes, Failure>) -> Result<(), Failure> {
+        let sent_after_end = self.ended_at.get().is_some_and(|end| self.sent_at > *end);
+        match client::data::<IgnoredAny>(&answer?) {
+            Err(failure) if failure == REVOKED => Ok(()),
+            Ok(_) if sent_after_end => Err(WRONG_ANSWER.to_owned()),
+            Ok(_) => Ok(()),
+            Err(failure) => Err(failure),
+        }
+    }
+}
+
+/// How [`client::data`] reports a `SESSION_REVOKED` answer.
+const REVOKED: &str = "GraphQL SESSION_REVOKED";
 
 /// Sends the request on a new connection and closes it at once, again and
 /// again until the window ends; each send counts as one request.

@@ -50,11 +50,13 @@ fn smoke(backend: &str, extra: &[&str]) {
         "login",
         "me_during_login_flood",
         "disconnects",
+        "revocation",
     ] {
         assert!(stdout.contains(scenario), "{scenario} reported:\n{stdout}");
     }
-    // The cost columns: a `me` sends one statement (the session and its
-    // user in one read) and costs authql some CPU.
+    // The cost columns: a `me` sends at most one statement (the session and
+    // its user in one read, shared with the checks that arrive with it) and
+    // costs authql some CPU.
     let me = stdout
         .lines()
         .find(|line| line.split_whitespace().next() == Some("me"))
@@ -64,7 +66,10 @@ fn smoke(backend: &str, extra: &[&str]) {
     let authql_cpu_us: f64 = columns[columns.len() - 3]
         .parse()
         .expect("authql µs column");
-    assert!((0.9..=1.2).contains(&statements), "statements per me: {me}");
+    assert!(
+        statements > 0.0 && statements <= 1.05,
+        "statements per me: {me}"
+    );
     assert!(authql_cpu_us > 0.0, "authql CPU per me: {me}");
 }
 
