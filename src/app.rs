@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::auth::access_token::{AccessKeys, AccessTokens};
 use crate::auth::password::Passwords;
 use crate::auth::refresh_token::RefreshTokens;
+use crate::auth::session_checks::SessionChecks;
 use crate::auth::signing_key::KeyError;
 use crate::browser::graphiql_assets::{AssetsError, LocalAssets};
 use crate::clock::{Clock, SystemClock};
@@ -19,6 +20,8 @@ use crate::secret::Secret;
 pub struct App {
     pub config: Config,
     pub pool: DbPool,
+    /// Bearer-token session lookups, coalesced into batches.
+    pub(crate) session_checks: SessionChecks,
     pub access_tokens: AccessTokens,
     pub refresh_tokens: RefreshTokens,
     /// The public keys that verify access tokens (RFC 7517 JSON), rendered
@@ -91,6 +94,7 @@ impl App {
             metrics: Metrics::new(),
             clock,
             detached: DetachedWork::default(),
+            session_checks: SessionChecks::new(pool.clone()),
             pool,
             config,
         })

@@ -119,6 +119,8 @@ pub enum InternalCause {
     Task(#[from] tokio::task::JoinError),
     #[error("{0}")]
     Invariant(&'static str),
+    #[error("a coalesced session check: {0}")]
+    SharedLookup(String),
 }
 
 impl AppError {

@@ -14,6 +14,7 @@ pub(crate) mod login;
 pub mod password;
 pub(crate) mod refresh;
 pub mod refresh_token;
+pub(crate) mod session_checks;
 pub mod sessions;
 pub mod signing_key;
 pub(crate) mod throttle;

@@ -75,21 +75,35 @@ pub(crate) async fn authenticate(
         .ok_or(AppError::Unauthenticated)?;
     let now = app.clock.now();
     let claims = app.access_tokens.verify(token, clock::unix_secs(now))?;
-    let mut conn = app.pool.get().await?;
-    let (mut session, user) = session_rows::find_state_with_user(&mut conn, &claims.sid)
+    let (mut session, user) = app
+        .session_checks
+        .find(&claims.sid)
         .await?
         .ok_or(AppError::SessionRevoked)?;
     if session.user_id != claims.sub {
         return Err(AppError::Unauthenticated);
     }
-    ensure_live(app, &mut conn, &session, &user, now).await?;
+    // The check itself needed no connection of its own; the rare writes do.
+    if session.ended_at.is_none() && session.expires_at <= now {
+        let mut conn = app.pool.get().await?;
+        ensure_live(app, &mut conn, &session, &user, now).await?;
+    }
+    if !session.is_open(now) || !user.is_active() {
+        return Err(AppError::SessionRevoked);
+    }
     let stale_before = now - chrono::TimeDelta::seconds(LAST_ACTIVE_RESOLUTION_SECS);
     if session.last_active_at < stale_before {
         // Losing this write costs only a lagging lastActiveAt; the request goes on.
-        match session_rows::touch(&mut conn, &session.id, now, stale_before).await {
+        let touched = match app.pool.get().await {
+            Ok(mut conn) => session_rows::touch(&mut conn, &session.id, now, stale_before)
+                .await
+                .map_err(AppError::from),
+            Err(error) => Err(AppError::from(error)),
+        };
+        match touched {
             Ok(()) => session.last_active_at = now,
             Err(error) => {
-                tracing::warn!(%error, session_id = %session.id, "cannot record session activity")
+                tracing::warn!(error = %error.detail(), session_id = %session.id, "cannot record session activity")
             }
         }
     }

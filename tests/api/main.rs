@@ -6,6 +6,7 @@ mod harness;
 mod abuse;
 mod browser;
 mod cli;
+mod coalescing;
 mod cors;
 mod forward_auth;
 mod fuzz;

@@ -248,7 +248,7 @@ async fn fresh_metrics_show_every_family_at_zero(backend: Backend) {
 /// Parses the text exposition strictly: every non-comment line is
 /// `name{labels} value`, and every sample's family has a TYPE line.
 /// `GET /metrics`, each series with its value.
-async fn scrape_metrics(app: &TestApp) -> std::collections::HashMap<String, f64> {
+pub(crate) async fn scrape_metrics(app: &TestApp) -> std::collections::HashMap<String, f64> {
     let (status, body) = app
         .send(Request::get("/metrics").body(Body::empty()).unwrap())
         .await;

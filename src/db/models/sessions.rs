@@ -178,21 +178,42 @@ pub(crate) async fn insert_within_cap(
     })
 }
 
-/// A session's state and its user, in one round trip: the guard's query.
-pub(crate) async fn find_state_with_user(
+/// The states and users of several sessions in one statement, for
+/// coalesced session checks. Ids not found are simply missing from the
+/// answer. The id list is padded (by repeating its last id) to a power of two,
+/// so that a connection's statement cache holds a handful of statements
+/// rather than one per batch length. Every row must be one that was asked for,
+/// with its own user.
+pub(crate) async fn find_states_with_users(
     conn: &mut DbConn,
-    session_id: &str,
-) -> QueryResult<Option<(SessionState, UserRecord)>> {
+    session_ids: &[&str],
+) -> QueryResult<Vec<(SessionState, UserRecord)>> {
+    let Some(last) = session_ids.last() else {
+        return Ok(Vec::new());
+    };
+    let padded_len = session_ids.len().next_power_of_two();
+    let padded = session_ids
+        .iter()
+        .chain(std::iter::repeat(last))
+        .take(padded_len);
     with_conn!(conn, |c| {
-        let found = sessions::table
+        // `eq_any` would be simpler, but diesel never caches a statement
+        // with a list bind; a chain of `OR id = ?` of fixed length is cached.
+        let mut query = sessions::table
             .inner_join(users::table)
-            .filter(sessions::id.eq(session_id))
             .select((SessionState::as_select(), UserRecord::as_select()))
-            .first::<(SessionState, UserRecord)>(c)
-            .await
-            .optional()?;
-        if let Some((session, user)) = &found {
-            expect_session_and_user(session_id, &session.id, &session.user_id, &user.id)?;
+            .into_boxed();
+        for id in padded.clone() {
+            query = query.or_filter(sessions::id.eq(*id));
+        }
+        let found = query.load::<(SessionState, UserRecord)>(c).await?;
+        for (session, user) in &found {
+            let asked = session_ids
+                .iter()
+                .find(|id| **id == session.id)
+                .copied()
+                .unwrap_or_default();
+            expect_session_and_user(asked, &session.id, &session.user_id, &user.id)?;
         }
         Ok(found)
     })
