@@ -46,6 +46,12 @@ impl DetachedWork {
             .clone()
             .try_acquire_owned()
             .map_err(|_| Saturated)?;
+        // Boxed, so that the task holds a pointer rather than the whole
+        // future: a GraphQL execution's future is tens of kilobytes, and
+        // tokio moves a task's future (and reads its output) by copying the
+        // task's stage, which was most of a small request's instructions
+        // under callgrind.
+        let work = Box::pin(work);
         let task = self.tracker.spawn(async move {
             let result = work.await;
             drop(permit);
