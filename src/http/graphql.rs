@@ -187,7 +187,10 @@ async fn execute(state: &HttpState, mut request: Request, inputs: &RequestInputs
     let refused = admission::check_nesting(&request.query).err();
     let operation = match refused {
         Some(_) => "invalid".to_owned(),
-        None => crate::graphql::operation::label(&mut request),
+        None => {
+            state.documents.prepare(&mut request);
+            crate::graphql::operation::label(&mut request)
+        }
     };
     let operation_name = request.operation_name.clone();
     let refused = refused.or_else(|| introspection_refusal(state, &mut request));

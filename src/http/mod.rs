@@ -17,6 +17,7 @@ use axum::Router;
 use axum::routing::{any, get};
 
 use crate::app::AppState;
+use crate::graphql::parsed_documents::ParsedDocuments;
 use crate::graphql::{AppSchema, build_schema};
 
 /// What the handlers share.
@@ -24,6 +25,7 @@ use crate::graphql::{AppSchema, build_schema};
 pub struct HttpState {
     pub app: AppState,
     pub schema: AppSchema,
+    pub(crate) documents: std::sync::Arc<ParsedDocuments>,
 }
 
 /// The whole service as an axum router.
@@ -59,7 +61,11 @@ pub fn router(app: AppState) -> Router {
         ))
         // Outside the timeout, so that a browser can read that 503 too.
         .layer(axum::middleware::from_fn_with_state(cors, cors::gate))
-        .with_state(HttpState { app, schema })
+        .with_state(HttpState {
+            app,
+            schema,
+            documents: std::sync::Arc::default(),
+        })
 }
 
 /// Answers carry tokens and personal data: no cache may keep them.
