@@ -212,27 +212,22 @@ pub fn budget(
             Unit::Times,
         ));
     }
-    if let Some(row) = find("disconnects") {
-        // Every failed `me` beside the hang-ups is an answer a live session
-        // should not have had: none is allowed.
-        lines.push(BudgetLine::new(
-            "disconnects: wrong answers",
-            row.summary.errors as f64,
-            false,
-            0.0,
-            Unit::Count,
-        ));
-    }
-    if let Some(row) = find("revocation") {
-        // Answers to requests sent after the logout that were not
-        // SESSION_REVOKED: none is allowed.
-        lines.push(BudgetLine::new(
-            "revocation: live after the end",
-            row.summary.errors as f64,
-            false,
-            0.0,
-            Unit::Count,
-        ));
+    // Every error of these is an answer that should not have been given: a
+    // failed `me` beside the hang-ups (a live session refused), or one sent
+    // after the logout that was not SESSION_REVOKED. None is allowed.
+    for (what, name) in [
+        ("disconnects: wrong answers", "disconnects"),
+        ("revocation: live after the end", "revocation"),
+    ] {
+        if let Some(row) = find(name) {
+            lines.push(BudgetLine::new(
+                what,
+                row.summary.errors as f64,
+                false,
+                0.0,
+                Unit::Count,
+            ));
+        }
     }
     lines.push(BudgetLine::new(
         "RSS idle",

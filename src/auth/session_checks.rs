@@ -6,7 +6,7 @@
 //!
 //! A check joins the queue. When no batch is being looked up, it starts a
 //! driver task at once, which takes everything queued (at most
-//! [`MAX_BATCH`] distinct sessions) and reads those sessions and their users
+//! [`MAX_BATCH`] checks) and reads their sessions and users
 //! in one `WHERE id = ? OR id = ? ...` statement. Checks that arrive while
 //! that statement is in flight wait in the queue and form the next batch,
 //! which the driver sends as soon as the first one has answered. So a lone
@@ -49,7 +49,8 @@ use crate::db::models::sessions::{self as session_rows, SessionState};
 use crate::db::models::users::UserRecord;
 use crate::error::{AppError, InternalCause};
 
-/// Most distinct sessions one statement reads; the rest wait for the next.
+/// Most checks one statement answers (so at most this many sessions it
+/// reads); the rest wait for the next.
 pub(crate) const MAX_BATCH: usize = 64;
 
 /// A session and its user, as one check finds them; None when no such
@@ -123,20 +124,9 @@ async fn drive(queue: Arc<Mutex<Queue>>, pool: DbPool) {
     }
 }
 
-/// Takes the longest prefix of `waiting` that names at most [`MAX_BATCH`]
-/// distinct sessions, in arrival order.
+/// Takes the first [`MAX_BATCH`] checks of `waiting`, in arrival order.
 fn take_batch(waiting: &mut Vec<Waiter>) -> Vec<Waiter> {
-    let mut distinct: Vec<&str> = Vec::new();
-    let mut taken = 0;
-    for waiter in waiting.iter() {
-        if !distinct.contains(&waiter.session_id.as_str()) {
-            if distinct.len() == MAX_BATCH {
-                break;
-            }
-            distinct.push(&waiter.session_id);
-        }
-        taken += 1;
-    }
+    let taken = waiting.len().min(MAX_BATCH);
     waiting.drain(..taken).collect()
 }
 

@@ -83,23 +83,21 @@ pub(crate) async fn authenticate(
     if session.user_id != claims.sub {
         return Err(AppError::Unauthenticated);
     }
-    // The check itself needed no connection of its own; the rare writes do.
-    if session.ended_at.is_none() && session.expires_at <= now {
+    // The check needed no connection of its own; only the rare writes do.
+    if session.expired_unstamped(now) {
         let mut conn = app.pool.get().await?;
         ensure_live(app, &mut conn, &session, &user, now).await?;
     }
-    if !session.is_open(now) || !user.is_active() {
-        return Err(AppError::SessionRevoked);
-    }
+    refuse_unless_live(&session, &user, now)?;
     let stale_before = now - chrono::TimeDelta::seconds(LAST_ACTIVE_RESOLUTION_SECS);
     if session.last_active_at < stale_before {
         // Losing this write costs only a lagging lastActiveAt; the request goes on.
-        let touched = match app.pool.get().await {
-            Ok(mut conn) => session_rows::touch(&mut conn, &session.id, now, stale_before)
-                .await
-                .map_err(AppError::from),
-            Err(error) => Err(AppError::from(error)),
-        };
+        let touched = async {
+            let mut conn = app.pool.get().await?;
+            session_rows::touch(&mut conn, &session.id, now, stale_before).await?;
+            Ok::<_, AppError>(())
+        }
+        .await;
         match touched {
             Ok(()) => session.last_active_at = now,
             Err(error) => {
@@ -119,11 +117,21 @@ pub(crate) async fn ensure_live(
     user: &UserRecord,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    if session.ended_at.is_none() && session.expires_at <= now {
+    if session.expired_unstamped(now) {
         let reason = EndReason::Expired;
         let stamped = session_rows::mark_expired(conn, &session.id, reason, now).await?;
         record_ended(app, &session.id, reason, stamped);
     }
+    refuse_unless_live(session, user, now)
+}
+
+/// `SESSION_REVOKED` for a session that has ended or expired, or whose user
+/// is disabled.
+fn refuse_unless_live(
+    session: &SessionState,
+    user: &UserRecord,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     if !session.is_open(now) || !user.is_active() {
         return Err(AppError::SessionRevoked);
     }

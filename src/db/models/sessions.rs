@@ -77,6 +77,12 @@ impl SessionState {
     pub fn is_open(&self, now: NaiveDateTime) -> bool {
         self.ended_at.is_none() && self.expires_at > now
     }
+
+    /// Past its expiry without an end stamped yet: the audit trail still
+    /// needs one.
+    pub fn expired_unstamped(&self, now: NaiveDateTime) -> bool {
+        self.ended_at.is_none() && self.expires_at <= now
+    }
 }
 
 /// A session as `Session` shows it to its owner.
@@ -208,12 +214,10 @@ pub(crate) async fn find_states_with_users(
         }
         let found = query.load::<(SessionState, UserRecord)>(c).await?;
         for (session, user) in &found {
-            let asked = session_ids
-                .iter()
-                .find(|id| **id == session.id)
-                .copied()
-                .unwrap_or_default();
-            expect_session_and_user(asked, &session.id, &session.user_id, &user.id)?;
+            // No id asked for matches a row nobody asked for: "" stands in,
+            // so that the check fails and names the row.
+            let asked = session_ids.iter().copied().find(|id| *id == session.id);
+            expect_session_and_user(asked.unwrap_or(""), &session.id, &session.user_id, &user.id)?;
         }
         Ok(found)
     })
