@@ -46,8 +46,10 @@ fn minted_access_token(tokens: &AccessTokens) -> String {
         .expect("minting an access token")
 }
 
-fn verify(tokens: &AccessTokens, token: &str, now: i64) -> AccessClaims {
-    tokens.verify(token, now).expect("a valid token")
+/// The signature check itself: `verify` would answer a repeated token from
+/// its cache of checked tokens.
+fn verify(tokens: &AccessTokens, token: &str, _now: i64) -> AccessClaims {
+    tokens.check_signature(token).expect("a valid token")
 }
 
 fn access_token_verify(c: &mut Criterion) {

@@ -14,6 +14,7 @@ use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::signing_key::{KeyError, PrivateKey, PublicKey, SigningAlgorithm};
+use crate::auth::verified_tokens::VerifiedTokens;
 use crate::error::AppError;
 use crate::secret::Secret;
 
@@ -85,6 +86,8 @@ enum Verifying {
 
 /// Signs and checks access tokens.
 pub struct AccessTokens {
+    /// Tokens that passed [`AccessTokens::check_signature`] before.
+    verified: VerifiedTokens,
     encoding_key: EncodingKey,
     header: Header,
     verifying: Verifying,
@@ -134,6 +137,7 @@ impl AccessTokens {
         // a stranger's expired token is UNAUTHENTICATED, not TOKEN_EXPIRED.
         validation.validate_exp = false;
         Ok(AccessTokens {
+            verified: VerifiedTokens::default(),
             encoding_key,
             header,
             verifying,
@@ -164,8 +168,28 @@ impl AccessTokens {
         jsonwebtoken::encode(&self.header, &claims, &self.encoding_key).map_err(AppError::internal)
     }
 
-    /// The claims of a well-signed token of ours, or the contract's error.
+    /// The claims of a well-signed, unexpired token of ours, or the
+    /// contract's error. A token checked before is not checked again (see
+    /// `crate::auth::verified_tokens`); its expiry is, every time.
     pub fn verify(&self, token: &str, now_unix: i64) -> Result<AccessClaims, AppError> {
+        let claims = match self.verified.get(token) {
+            Some(claims) => claims,
+            None => {
+                let claims = self.check_signature(token)?;
+                self.verified.keep(token, &claims);
+                claims
+            }
+        };
+        if claims.exp.saturating_add(CLOCK_SKEW_SECS) < now_unix {
+            return Err(AppError::TokenExpired);
+        }
+        Ok(claims)
+    }
+
+    /// The claims of a token whose algorithm, key, signature, issuer and
+    /// audience are ours (`UNAUTHENTICATED` otherwise), its expiry not yet
+    /// looked at. Never kept: the micro-benchmarks time it.
+    pub fn check_signature(&self, token: &str) -> Result<AccessClaims, AppError> {
         let key = match &self.verifying {
             Verifying::Shared(key) => key,
             Verifying::ByKid(keys) => {
@@ -179,13 +203,11 @@ impl AccessTokens {
                     .ok_or(AppError::Unauthenticated)?
             }
         };
-        let claims = jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
-            .map_err(|_| AppError::Unauthenticated)?
-            .claims;
-        if claims.exp.saturating_add(CLOCK_SKEW_SECS) < now_unix {
-            return Err(AppError::TokenExpired);
-        }
-        Ok(claims)
+        Ok(
+            jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
+                .map_err(|_| AppError::Unauthenticated)?
+                .claims,
+        )
     }
 }
 
@@ -241,6 +263,24 @@ mod tests {
                 Err(AppError::TokenExpired)
             ));
         }
+    }
+
+    #[test]
+    fn a_checked_token_is_kept_by_its_exact_text_only() {
+        let tokens = tokens(&shared(), "authql");
+        let token = tokens.mint("u1", "s1", "user", 1_000_000).unwrap();
+        assert!(tokens.verify(&token, 1_000_100).is_ok());
+        assert!(tokens.verified.get(&token).is_some(), "kept once checked");
+        // The same header and claims under another signature.
+        let (signed_part, _) = token.rsplit_once('.').unwrap();
+        let forged = format!("{signed_part}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        for _ in 0..2 {
+            assert!(matches!(
+                tokens.verify(&forged, 1_000_100),
+                Err(AppError::Unauthenticated)
+            ));
+        }
+        assert!(tokens.verified.get(&forged).is_none(), "refused, not kept");
     }
 
     #[test]

@@ -19,3 +19,4 @@ pub mod sessions;
 pub mod signing_key;
 pub(crate) mod throttle;
 pub mod users;
+pub(crate) mod verified_tokens;
