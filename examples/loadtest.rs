@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release --example loadtest -- [--backend sqlite|mysql]
 //!     [--mysql-url mysql://root@127.0.0.1:3306] [--connections 32]
-//!     [--duration-secs 10] [--scenarios baseline,me,...] [--json]
+//!     [--duration-secs 10] [--rounds 3] [--scenarios baseline,me,...] [--json]
 //!     [--flood-connections 8] [--hash-concurrency N] [--server-bin PATH]
 //! cargo run --release --example loadtest -- --soak SECS [--backend …]
 //!     [--restart-command CMD] [--outage-secs 5]
@@ -29,6 +29,11 @@
 //! budget allows none). Each reports requests/s, p50, p99, p99.9 and errors;
 //! the run also reports the server's start-to-first-answer time on a migrated
 //! database, its RSS idle and at peak, and the performance budget as ratios.
+//!
+//! Throughput on a shared two-core machine moves by a fifth between runs of
+//! the same build, so every scenario runs `--rounds` times in turn: each row
+//! is the round of median req/s, and each budget line the median of its
+//! per-round values, each ratio taken within one round.
 //!
 //! The server is built with `cargo build --release --bin authql` into the same
 //! target directory (or given with `--server-bin`), runs in a temporary
@@ -96,6 +101,9 @@ struct Args {
     /// Measured seconds per scenario (after a warm-up of a fifth of it, at most 1 s).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     duration_secs: u64,
+    /// Times the whole list of scenarios runs, one round after the other.
+    #[arg(long, default_value_t = 3, value_parser = at_least_one)]
+    rounds: usize,
     /// Scenarios to run, comma-separated, in order.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = Scenario::ALL)]
     scenarios: Vec<Scenario>,
@@ -281,13 +289,14 @@ fn bench(
     let mut server = setup.start()?;
     std::thread::sleep(IDLE_SETTLE);
     let idle = server.memory()?;
-    let plan = Plan {
+    let mut plan = Plan {
         addr: server.addr(),
         connections: args.connections,
         flood_connections: args.flood_connections,
         warmup: warmup(args.duration_secs),
         duration: Duration::from_secs(args.duration_secs),
         users,
+        round: 0,
         probe: costs::Probe {
             authql_pid: server.pid(),
             database_pid: match args.backend {
@@ -298,12 +307,21 @@ fn bench(
         },
         window_opened: std::sync::Mutex::new(None),
     };
-    let mut rows = Vec::with_capacity(args.scenarios.len());
-    for scenario in &args.scenarios {
-        eprintln!("running {}", scenario.name());
-        let outcome = runtime.block_on(scenarios::run(*scenario, &plan))?;
-        server.check_alive()?;
-        rows.push(ScenarioRow::from(outcome));
+    let mut rounds = Vec::with_capacity(args.rounds);
+    for round in 1..=args.rounds {
+        plan.round = round - 1;
+        let mut rows = Vec::with_capacity(args.scenarios.len());
+        for scenario in &args.scenarios {
+            eprintln!(
+                "round {round} of {}: running {}",
+                args.rounds,
+                scenario.name()
+            );
+            let outcome = runtime.block_on(scenarios::run(*scenario, &plan))?;
+            server.check_alive()?;
+            rows.push(ScenarioRow::from(outcome));
+        }
+        rounds.push(rows);
     }
     let peak = server.memory()?;
     let start_to_first_answer = server.start_to_first_answer;
@@ -315,7 +333,8 @@ fn bench(
         rss_peak_mb: megabytes(peak.peak_kib),
         exited_cleanly: exit.success(),
     };
-    let budget = report::budget(&rows, &server, &hashing, args.backend == Backend::Mysql);
+    let budget =
+        report::budget_over_rounds(&rounds, &server, &hashing, args.backend == Backend::Mysql);
     Ok(Report {
         backend: args.backend.name(),
         machine,
@@ -323,9 +342,10 @@ fn bench(
         flood_connections: args.flood_connections,
         warmup_secs: plan.warmup.as_secs_f64(),
         duration_secs: plan.duration.as_secs_f64(),
+        rounds: args.rounds,
         server,
         hashing,
-        scenarios: rows,
+        scenarios: report::median_rows(&rounds),
         budget,
     })
 }
@@ -338,11 +358,13 @@ fn create_users(setup: &ServerSetup, args: &Args) -> Result<Users, BoxError> {
     let count = MIN_LOGIN_USERS.max(most_login_workers.div_ceil(LOGIN_WORKERS_PER_USER));
     let users = Users {
         names: (0..count).map(|i| format!("bench_user_{i:03}")).collect(),
-        my_sessions_user: "bench_sessions".to_owned(),
+        my_sessions_users: (0..args.rounds)
+            .map(|round| format!("bench_sessions_{round}"))
+            .collect(),
         password: PASSWORD.to_owned(),
     };
-    eprintln!("creating {} users", count + 1);
-    for name in users.names.iter().chain([&users.my_sessions_user]) {
+    eprintln!("creating {} users", count + users.my_sessions_users.len());
+    for name in users.names.iter().chain(&users.my_sessions_users) {
         setup.add_user(name, &users.password)?;
     }
     Ok(users)

@@ -19,6 +19,8 @@ pub struct Report {
     pub flood_connections: usize,
     pub warmup_secs: f64,
     pub duration_secs: f64,
+    /// Times every scenario ran; each row is the round of median req/s.
+    pub rounds: usize,
     pub server: ServerNumbers,
     pub hashing: Hashing,
     pub scenarios: Vec<ScenarioRow>,
@@ -132,6 +134,10 @@ pub struct BudgetLine {
     pub at_least: bool,
     pub unit: Unit,
     pub holds: bool,
+    /// What each round measured, when there were several: `measured` is
+    /// their median (their sum for counts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub per_round: Vec<f64>,
 }
 
 impl BudgetLine {
@@ -148,13 +154,117 @@ impl BudgetLine {
             at_least,
             unit,
             holds,
+            per_round: Vec::new(),
         }
+    }
+
+    /// One line from the same line of every round: the median of what they
+    /// measured, or the sum for counts (a wrong answer in any round counts).
+    fn over_rounds(lines: Vec<BudgetLine>) -> Option<BudgetLine> {
+        let first = lines.first()?;
+        let (what, at_least, limit, unit) = (first.what, first.at_least, first.limit, first.unit);
+        let per_round: Vec<f64> = lines.iter().map(|line| line.measured).collect();
+        let measured = match unit {
+            Unit::Count => per_round.iter().sum(),
+            _ => median(&per_round),
+        };
+        let mut line = BudgetLine::new(what, measured, at_least, limit, unit);
+        // The server's own numbers are one reading, the same in every round.
+        let varies = per_round.windows(2).any(|pair| pair[0] != pair[1]);
+        if per_round.len() > 1 && varies {
+            line.per_round = per_round;
+        }
+        Some(line)
     }
 }
 
-/// The performance budget, for the scenarios that ran. The throughput
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// The rows of several rounds as one: per scenario, the round of median
+/// req/s, with the errors of every round added to it so that none is hidden.
+pub fn median_rows(rounds: &[Vec<ScenarioRow>]) -> Vec<ScenarioRow> {
+    let Some(first) = rounds.first() else {
+        return Vec::new();
+    };
+    let mut rows = Vec::with_capacity(first.len());
+    for index in 0..first.len() {
+        let mut same: Vec<&ScenarioRow> = rounds.iter().filter_map(|r| r.get(index)).collect();
+        same.sort_by(|a, b| {
+            a.summary
+                .requests_per_sec
+                .total_cmp(&b.summary.requests_per_sec)
+        });
+        let Some(middle) = same.get(same.len() / 2) else {
+            continue;
+        };
+        let mut row = ScenarioRow {
+            scenario: middle.scenario,
+            summary: middle.summary.clone(),
+            costs: middle.costs,
+            beside: middle.beside.as_ref().map(|b| BesideRow {
+                what: b.what,
+                summary: b.summary.clone(),
+            }),
+        };
+        for other in same.iter().filter(|other| !std::ptr::eq(**other, *middle)) {
+            add_errors(&mut row.summary, &other.summary);
+            if let (Some(mine), Some(theirs)) = (row.beside.as_mut(), other.beside.as_ref()) {
+                add_errors(&mut mine.summary, &theirs.summary);
+            }
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+fn add_errors(into: &mut Summary, from: &Summary) {
+    into.errors += from.errors;
+    for (kind, count) in &from.error_kinds {
+        *into.error_kinds.entry(kind.clone()).or_default() += count;
+    }
+}
+
+/// The budget over several rounds: each line measured per round, then
+/// combined (see `BudgetLine::over_rounds`).
+pub fn budget_over_rounds(
+    rounds: &[Vec<ScenarioRow>],
+    server: &ServerNumbers,
+    hashing: &Hashing,
+    is_mysql: bool,
+) -> Vec<BudgetLine> {
+    let per_round: Vec<Vec<BudgetLine>> = rounds
+        .iter()
+        .map(|rows| budget(rows, server, hashing, is_mysql))
+        .collect();
+    let Some(first) = per_round.first() else {
+        return Vec::new();
+    };
+    let whats: Vec<&'static str> = first.iter().map(|line| line.what).collect();
+    let mut by_what: Vec<Vec<BudgetLine>> = whats.iter().map(|_| Vec::new()).collect();
+    for lines in per_round {
+        for line in lines {
+            if let Some(slot) = whats.iter().position(|what| *what == line.what) {
+                by_what[slot].push(line);
+            }
+        }
+    }
+    by_what
+        .into_iter()
+        .filter_map(BudgetLine::over_rounds)
+        .collect()
+}
+
+/// The performance budget of one round, for the scenarios that ran. The throughput
 /// ratios are set per backend (`is_mysql`); the others are the same on both.
-pub fn budget(
+fn budget(
     rows: &[ScenarioRow],
     server: &ServerNumbers,
     hashing: &Hashing,
@@ -276,12 +386,14 @@ impl Report {
     fn write_header(&self, out: &mut String) {
         let _ = writeln!(
             out,
-            "authql load benchmark: {}, {} connections ({} flooding logins), {} s per scenario after {} s warm-up",
+            "authql load benchmark: {}, {} connections ({} flooding logins), {} s per scenario after {} s warm-up, {} round{}",
             self.backend,
             self.connections,
             self.flood_connections,
             self.duration_secs,
-            self.warmup_secs
+            self.warmup_secs,
+            self.rounds,
+            if self.rounds == 1 { "" } else { "s" }
         );
         let _ = writeln!(
             out,
@@ -317,6 +429,12 @@ impl Report {
              server per request; stmts: SQL statements per request; all three over every \
              request answered in the window, the load beside included)"
         );
+        if self.rounds > 1 {
+            let _ = writeln!(
+                out,
+                "(each row is the round of median req/s; its errors are those of every round)"
+            );
+        }
     }
 
     fn write_server(&self, out: &mut String) {
@@ -357,7 +475,7 @@ impl Report {
         let _ = writeln!(out, "{:<32} {:>10}     {:<9}", "", "measured", "budget");
         for line in &self.budget {
             let sign = if line.at_least { ">=" } else { "<=" };
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "{:<32} {:>10} {:>3} {:<9} {}",
                 line.what,
@@ -366,6 +484,20 @@ impl Report {
                 format_value(line.limit, line.unit),
                 if line.holds { "ok" } else { "MISSED" }
             );
+            if !line.per_round.is_empty() {
+                let rounds: Vec<String> = line
+                    .per_round
+                    .iter()
+                    .map(|value| format_value(*value, line.unit))
+                    .collect();
+                let how = if matches!(line.unit, Unit::Count) {
+                    "sum"
+                } else {
+                    "median"
+                };
+                let _ = write!(out, "  ({how} of {})", rounds.join(", "));
+            }
+            out.push('\n');
         }
     }
 

@@ -103,8 +103,9 @@ impl Scenario {
 pub struct Users {
     /// Users for `me`, `refresh` and `login` sessions.
     pub names: Vec<String>,
-    /// The user that holds exactly [`MY_SESSIONS_COUNT`] sessions.
-    pub my_sessions_user: String,
+    /// Users that hold exactly [`MY_SESSIONS_COUNT`] sessions, one per round
+    /// (each round opens them anew).
+    pub my_sessions_users: Vec<String>,
     pub password: String,
 }
 
@@ -116,6 +117,8 @@ pub struct Plan {
     pub warmup: Duration,
     pub duration: Duration,
     pub users: Users,
+    /// Which round runs, from 0.
+    pub round: usize,
     /// Where the costs of a request are read.
     pub probe: Probe,
     /// The window the running scenario measures, once it has one.
@@ -226,7 +229,11 @@ async fn run_verify(plan: &Plan) -> Result<Summary, BoxError> {
 }
 
 async fn run_my_sessions(plan: &Plan) -> Result<Summary, BoxError> {
-    let user = std::slice::from_ref(&plan.users.my_sessions_user);
+    let users = &plan.users.my_sessions_users;
+    let user = users
+        .get(plan.round % users.len().max(1))
+        .ok_or("no mySessions user")?;
+    let user = std::slice::from_ref(user);
     let sessions = open_sessions(plan, user, MY_SESSIONS_COUNT).await?;
     let requests = sessions
         .iter()

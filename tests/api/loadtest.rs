@@ -1,6 +1,6 @@
-//! The load benchmark must not rot: run every scenario for a second against
-//! the debug server, on each backend, and expect no errors and sensible
-//! cost columns.
+//! The load benchmark must not rot: run every scenario for a second, twice,
+//! against the debug server, on each backend, and expect no errors, sensible
+//! cost columns and the budget over both rounds.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -30,6 +30,8 @@ fn smoke(backend: &str, extra: &[&str]) {
             "1",
             "--connections",
             "4",
+            "--rounds",
+            "2",
         ])
         .args(["--server-bin", env!("CARGO_BIN_EXE_authql")])
         .args(extra)
@@ -54,6 +56,13 @@ fn smoke(backend: &str, extra: &[&str]) {
     ] {
         assert!(stdout.contains(scenario), "{scenario} reported:\n{stdout}");
     }
+    // Two rounds: each budget ratio shows what both rounds measured.
+    assert!(
+        stdout
+            .lines()
+            .any(|line| line.starts_with("me / baseline") && line.contains("(median of ")),
+        "per-round ratios:\n{stdout}"
+    );
     // The cost columns: a `me` sends at most one statement (the session and
     // its user in one read, shared with the checks that arrive with it) and
     // costs authql some CPU.
