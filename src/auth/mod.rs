@@ -6,6 +6,7 @@ pub mod access_token;
 pub(crate) mod change_password;
 pub mod client;
 pub(crate) mod credentials;
+pub(crate) mod hash_memory;
 pub(crate) mod hash_workers;
 pub mod ids;
 pub(crate) mod input;

@@ -2,12 +2,13 @@
 //! how many run at once, so that a login flood neither exhausts memory nor
 //! stalls other requests.
 
-use std::cell::RefCell;
+use std::sync::Arc;
 
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher as _, SaltString};
-use argon2::{Algorithm, Argon2, Block, Params, Version};
+use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::OnceCell;
 
+use crate::auth::hash_memory::HashMemory;
 use crate::auth::hash_workers::HashWorkers;
 
 use crate::config::Argon2Cost;
@@ -26,6 +27,8 @@ pub struct Verification {
 pub struct Passwords {
     cost: Argon2Cost,
     workers: HashWorkers,
+    /// Verification's working memory, shared by the hashing threads.
+    memory: Arc<HashMemory>,
     /// A hash of a random password, verified against for unknown user names so
     /// that they cost the same work as a wrong password.
     dummy_hash: OnceCell<String>,
@@ -38,6 +41,9 @@ impl Passwords {
         Ok(Passwords {
             cost,
             workers: HashWorkers::start(concurrency)?,
+            memory: Arc::new(HashMemory::new(
+                usize::try_from(cost.memory_kib).unwrap_or(usize::MAX),
+            )),
             dummy_hash: OnceCell::new(),
         })
     }
@@ -68,8 +74,10 @@ impl Passwords {
         };
         let cost = self.cost;
         let password = password.clone();
+        let memory = self.memory.clone();
+        let _in_line = self.memory.join_line();
         let verification = self
-            .run_blocking(move || verify_now(cost, password.expose(), &hash))
+            .run_blocking(move || verify_now(&memory, cost, password.expose(), &hash))
             .await??;
         Ok(Verification {
             matches: verification.matches && is_real,
@@ -111,7 +119,12 @@ fn hash_now(cost: Argon2Cost, password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::internal(InternalCause::PasswordHash(e.to_string())))
 }
 
-fn verify_now(cost: Argon2Cost, password: &str, stored: &str) -> Result<Verification, AppError> {
+fn verify_now(
+    memory: &HashMemory,
+    cost: Argon2Cost,
+    password: &str,
+    stored: &str,
+) -> Result<Verification, AppError> {
     let failed = |e: argon2::password_hash::Error| {
         AppError::internal(InternalCause::PasswordHash(e.to_string()))
     };
@@ -128,46 +141,21 @@ fn verify_now(cost: Argon2Cost, password: &str, stored: &str) -> Result<Verifica
     let mut salt_buffer = [0u8; 64];
     let salt = salt.decode_b64(&mut salt_buffer).map_err(failed)?;
     let mut computed = vec![0u8; expected.len()];
-    with_blocks(params.block_count(), cost, |blocks| {
-        Argon2::new(algorithm, version, params.clone()).hash_password_into_with_memory(
-            password.as_bytes(),
-            salt,
-            &mut computed,
-            blocks,
-        )
-    })
-    .map_err(|e| failed(e.into()))?;
+    memory
+        .with_blocks(params.block_count(), |blocks| {
+            Argon2::new(algorithm, version, params.clone()).hash_password_into_with_memory(
+                password.as_bytes(),
+                salt,
+                &mut computed,
+                blocks,
+            )
+        })
+        .map_err(|e| failed(e.into()))?;
     // `Output` compares in constant time.
     let matches = Output::new(&computed).map_err(failed)? == expected;
     Ok(Verification {
         matches,
         needs_rehash: is_weaker(&parsed, cost),
-    })
-}
-
-thread_local! {
-    /// The Argon2 working memory of this hashing thread, kept between hashes:
-    /// allocating and faulting in 19 MiB per login cost time and let the
-    /// allocator's footprint grow with every flood.
-    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Runs `work` with `count` blocks of working memory: this thread's kept
-/// buffer when the count is within the configured cost, else a one-off one
-/// (a stored hash of a costlier past configuration).
-fn with_blocks<T>(count: usize, cost: Argon2Cost, work: impl FnOnce(&mut [Block]) -> T) -> T {
-    let kept_limit = usize::try_from(cost.memory_kib).unwrap_or(usize::MAX);
-    if count > kept_limit {
-        return work(&mut vec![Block::default(); count]);
-    }
-    BLOCKS.with(|blocks| match blocks.try_borrow_mut() {
-        Ok(mut blocks) => {
-            if blocks.len() < count {
-                blocks.resize(count, Block::default());
-            }
-            work(&mut blocks[..count])
-        }
-        Err(_) => work(&mut vec![Block::default(); count]),
     })
 }
 
@@ -222,6 +210,8 @@ mod tests {
     fn kept_memory_verification_agrees_with_the_argon2_crate() {
         use argon2::password_hash::PasswordVerifier;
         let cost = Argon2Cost::OWASP_MINIMUM;
+        let memory = HashMemory::new(19456);
+        let _another_login = memory.join_line();
         let variants = [
             (
                 Algorithm::Argon2id,
@@ -253,7 +243,7 @@ mod tests {
                 .to_string();
             let parsed = PasswordHash::new(&hash).unwrap();
             for candidate in ["pw", "pW", ""] {
-                let ours = verify_now(cost, candidate, &hash).unwrap().matches;
+                let ours = verify_now(&memory, cost, candidate, &hash).unwrap().matches;
                 let theirs = Argon2::default()
                     .verify_password(candidate.as_bytes(), &parsed)
                     .is_ok();
