@@ -2,7 +2,8 @@
 //! service carry their [`Code`] as their typed source (see `crate::error`);
 //! parse and validation errors get theirs from the extension below; whatever
 //! async-graphql raises past those (a bad argument value, with a path) gets
-//! its code in [`finish`], which also reports the answer's outcome.
+//! its code in [`finish`], which also reports the answer's outcome. The
+//! validation hook also tells a watching request that it passed.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
 
 use crate::error::{Code, Outcome};
+use crate::graphql::parsed_documents::ValidationWatch;
 
 /// The extension factory to register on the schema.
 pub(crate) struct ErrorCodes;
@@ -82,11 +84,17 @@ impl Extension for ErrorCodesExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        let result = next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|error| with_code(error, Code::GraphqlValidationFailed))
                 .collect()
-        })
+        });
+        if result.is_ok()
+            && let Some(watch) = ctx.data_opt::<ValidationWatch>()
+        {
+            watch.note_passed();
+        }
+        result
     }
 }

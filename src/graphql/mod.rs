@@ -12,7 +12,7 @@ pub(crate) mod query;
 pub(crate) mod scalars;
 pub(crate) mod types;
 
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder, ValidationMode};
 
 use crate::app::AppState;
 pub(crate) use context::RequestContext;
@@ -39,8 +39,29 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 
 /// The schema with the service's state, as served.
 pub fn build_schema(app: AppState) -> AppSchema {
+    served(builder(), app)
+}
+
+/// The served schema twice: validating every document in full, and in
+/// async-graphql's fast mode for requests whose document, operation name and
+/// (absent) variables already passed in full (see `parsed_documents`).
+pub struct Schemas {
+    pub full: AppSchema,
+    pub prevalidated: AppSchema,
+}
+
+impl Schemas {
+    pub fn build(app: AppState) -> Schemas {
+        Schemas {
+            full: build_schema(app.clone()),
+            prevalidated: served(builder().validation_mode(ValidationMode::Fast), app),
+        }
+    }
+}
+
+fn served(builder: SchemaBuilder<Query, Mutation, EmptySubscription>, app: AppState) -> AppSchema {
     let introspection = app.config.graphql_introspection;
-    let builder = builder().data(app);
+    let builder = builder.data(app);
     if introspection {
         builder.finish()
     } else {

@@ -4,7 +4,16 @@
 //! under callgrind (about 32,000 instructions for `{ __typename }` and 65,000
 //! for `{ me { id userName } }`, against a few thousand to clone the parsed
 //! document). A document found here is handed to async-graphql already
-//! parsed; validation, depth and complexity limits still run on every request.
+//! parsed.
+//!
+//! Validation was next (about 19,000 instructions of a `me`). Its answer
+//! depends on nothing but the schema, the document, the operation name and
+//! the variables, so a document kept here also remembers the operation names
+//! it passed validation with and no variables; a request that sends the same
+//! again is run by the schema in async-graphql's fast validation mode, which
+//! skips those rules but still holds it to the depth and complexity limits.
+//! A request with variables, or a document that has not passed yet, is
+//! validated in full.
 //!
 //! Written by hand because the policy is this small: only documents that
 //! parsed, at most [`MAX_DOCUMENT_BYTES`] long, at most [`MAX_DOCUMENTS`] of
@@ -12,7 +21,8 @@
 //! documents costs everyone only the parse they would have paid anyway.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::Request;
 use async_graphql::parser::types::ExecutableDocument;
@@ -25,38 +35,103 @@ pub(crate) const MAX_DOCUMENT_BYTES: usize = 4096;
 /// The documents of one process.
 #[derive(Default)]
 pub(crate) struct ParsedDocuments {
-    by_text: Mutex<HashMap<String, ExecutableDocument>>,
+    by_text: Mutex<HashMap<String, Kept>>,
+}
+
+/// A kept document and what it is known to pass.
+struct Kept {
+    document: ExecutableDocument,
+    /// Operation names (None: none given) it passed validation with, no
+    /// variables sent.
+    validated: Vec<Option<String>>,
+}
+
+/// Whether a prepared request still needs validating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Validation {
+    /// It must be validated in full.
+    Needed,
+    /// The same document, operation name and (no) variables passed before.
+    Passed,
+}
+
+/// Request data through which the schema's validation hook tells whether the
+/// request passed (see `error_codes`).
+#[derive(Clone, Default)]
+pub(crate) struct ValidationWatch(Arc<AtomicBool>);
+
+impl ValidationWatch {
+    pub(crate) fn note_passed(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn passed(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
 }
 
 impl ParsedDocuments {
     /// Gives `request` its parsed document: the kept one when its text was
     /// seen before, else the parser's (kept for next time when it parsed).
     /// A document that does not parse is left for async-graphql to answer.
-    pub(crate) fn prepare(&self, request: &mut Request) {
+    pub(crate) fn prepare(&self, request: &mut Request) -> Validation {
         if request.query.len() > MAX_DOCUMENT_BYTES {
-            return;
+            return Validation::Needed;
         }
-        let kept = self.lock().get(&request.query).cloned();
+        let kept = self.lock().get(&request.query).map(|kept| {
+            let passed =
+                request.variables.is_empty() && kept.validated.contains(&request.operation_name);
+            (kept.document.clone(), passed)
+        });
         match kept {
-            Some(document) => request.set_parsed_query(document),
+            Some((document, passed)) => {
+                request.set_parsed_query(document);
+                if passed {
+                    Validation::Passed
+                } else {
+                    Validation::Needed
+                }
+            }
             None => {
                 let Ok(document) = request.parsed_query() else {
-                    return;
+                    return Validation::Needed;
                 };
                 let document = document.clone();
                 let mut by_text = self.lock();
                 if by_text.len() >= MAX_DOCUMENTS {
                     by_text.clear();
                 }
-                by_text.insert(request.query.clone(), document);
+                let kept = Kept {
+                    document,
+                    validated: Vec::new(),
+                };
+                by_text.insert(request.query.clone(), kept);
+                Validation::Needed
             }
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, ExecutableDocument>> {
+    /// Notes that `request` (sent with no variables) passed validation.
+    pub(crate) fn passed_validation(&self, query: &str, operation_name: Option<&str>) {
+        let mut by_text = self.lock();
+        let Some(kept) = by_text.get_mut(query) else {
+            return;
+        };
+        let name = operation_name.map(str::to_owned);
+        // Bounded like the document: names that fail never get here, and a
+        // document names each of its operations once.
+        if !kept.validated.contains(&name) && kept.validated.len() < MAX_OPERATION_NAMES {
+            kept.validated.push(name);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Kept>> {
         self.by_text.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+/// Most operation names remembered as validated per document.
+const MAX_OPERATION_NAMES: usize = 16;
 
 #[cfg(test)]
 mod tests {
@@ -77,6 +152,26 @@ mod tests {
         assert_eq!(kept(&documents), 1);
         let document = again.parsed_query().expect("parsed");
         assert_eq!(document.operations.iter().count(), 1);
+    }
+
+    #[test]
+    fn only_what_passed_with_no_variables_skips_validation() {
+        let documents = ParsedDocuments::default();
+        let text = "query A { me { id } } query B { me { id } }";
+        let named = |name: &str| Request::new(text).operation_name(name);
+        assert_eq!(documents.prepare(&mut named("A")), Validation::Needed);
+        documents.passed_validation(text, Some("A"));
+        assert_eq!(documents.prepare(&mut named("A")), Validation::Passed);
+        assert_eq!(documents.prepare(&mut named("B")), Validation::Needed);
+        assert_eq!(
+            documents.prepare(&mut Request::new(text)),
+            Validation::Needed
+        );
+        let variables = async_graphql::Variables::from_json(serde_json::json!({ "x": 1 }));
+        assert_eq!(
+            documents.prepare(&mut named("A").variables(variables)),
+            Validation::Needed
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::browser::origin::{Scheme, may_use_cookie};
 use crate::error::{Code, Outcome};
 use crate::graphql::context::{RefreshCookie, RequestInputs};
 use crate::graphql::error_codes::{error_response, finish};
+use crate::graphql::parsed_documents::{Validation, ValidationWatch};
 use crate::graphql::{RequestContext, admission};
 use crate::http::detached::Saturated;
 use crate::secret::Secret;
@@ -185,11 +186,11 @@ pub(crate) async fn get_graphql(
 async fn execute(state: &HttpState, mut request: Request, inputs: &RequestInputs) -> Response {
     let started = Instant::now();
     let refused = admission::check_nesting(&request.query).err();
-    let operation = match refused {
-        Some(_) => "invalid".to_owned(),
+    let (operation, validation) = match refused {
+        Some(_) => ("invalid".to_owned(), Validation::Needed),
         None => {
-            state.documents.prepare(&mut request);
-            crate::graphql::operation::label(&mut request)
+            let validation = state.documents.prepare(&mut request);
+            (crate::graphql::operation::label(&mut request), validation)
         }
     };
     let operation_name = request.operation_name.clone();
@@ -198,7 +199,10 @@ async fn execute(state: &HttpState, mut request: Request, inputs: &RequestInputs
         Some(refused) => Response::from_errors(vec![refused]),
         None => {
             let request = request.data(RequestContext::new(inputs.clone()));
-            state.schema.execute(request).await
+            match validation {
+                Validation::Passed => state.schemas.prevalidated.execute(request).await,
+                Validation::Needed => execute_validating(state, request).await,
+            }
         }
     };
     let outcome = finish(&mut response);
@@ -209,6 +213,27 @@ async fn execute(state: &HttpState, mut request: Request, inputs: &RequestInputs
         outcome,
         started,
     );
+    response
+}
+
+/// Runs `request` on the schema that validates in full, and remembers a
+/// document with no variables that passed, for the next request like it.
+async fn execute_validating(state: &HttpState, request: Request) -> Response {
+    if !request.variables.is_empty() {
+        return state.schemas.full.execute(request).await;
+    }
+    let (query, operation_name) = (request.query.clone(), request.operation_name.clone());
+    let watch = ValidationWatch::default();
+    let response = state
+        .schemas
+        .full
+        .execute(request.data(watch.clone()))
+        .await;
+    if watch.passed() {
+        state
+            .documents
+            .passed_validation(&query, operation_name.as_deref());
+    }
     response
 }
 

@@ -17,20 +17,20 @@ use axum::Router;
 use axum::routing::{any, get};
 
 use crate::app::AppState;
+use crate::graphql::Schemas;
 use crate::graphql::parsed_documents::ParsedDocuments;
-use crate::graphql::{AppSchema, build_schema};
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct HttpState {
     pub app: AppState,
-    pub schema: AppSchema,
+    pub schemas: std::sync::Arc<Schemas>,
     pub(crate) documents: std::sync::Arc<ParsedDocuments>,
 }
 
 /// The whole service as an axum router.
 pub fn router(app: AppState) -> Router {
-    let schema = build_schema(app.clone());
+    let schemas = std::sync::Arc::new(Schemas::build(app.clone()));
     let cors = cors::Cors::new(&app.config.browsers.allowed_origins);
     Router::new()
         .route(
@@ -63,7 +63,7 @@ pub fn router(app: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(cors, cors::gate))
         .with_state(HttpState {
             app,
-            schema,
+            schemas,
             documents: std::sync::Arc::default(),
         })
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::both_backends;
-use crate::harness::{Backend, LOGIN, TestApp, access_token};
+use crate::harness::{Backend, DEFAULT_PEER, LOGIN, TestApp, access_token};
 
 /// The query GraphiQL sends on load (graphql-js `getIntrospectionQuery`).
 const GRAPHIQL_INTROSPECTION: &str = r#"
@@ -179,6 +179,62 @@ async fn documents_that_fail_get_codes(backend: Backend) {
     );
 }
 
+/// A document that passed validation once is served without validating it
+/// again only when it comes back with the same operation name and no
+/// variables; every other request is held to the rules in full.
+async fn a_document_that_passed_is_held_to_the_rules_again(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let with_variable = r#"mutation Pick($input: LoginInput = { userName: "nobody", password: "not-this-one" }) {
+        login(input: $input) { accessToken }
+    }"#;
+    // Validation passes; the login itself is refused.
+    for _ in 0..2 {
+        let answer = app.graphql(with_variable, json!({})).await;
+        assert_eq!(answer.code(), "INVALID_CREDENTIALS", "{}", answer.body);
+    }
+    let wrong = app
+        .graphql(with_variable, json!({ "input": { "userName": 5 } }))
+        .await;
+    assert!(
+        !wrong.codes().is_empty()
+            && wrong
+                .codes()
+                .iter()
+                .all(|code| code == "BAD_USER_INPUT" || code == "GRAPHQL_VALIDATION_FAILED"),
+        "{}",
+        wrong.body
+    );
+    assert_eq!(
+        app.graphql(with_variable, json!({})).await.code(),
+        "INVALID_CREDENTIALS"
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            app.graphql("{ nope }", json!({})).await.code(),
+            "GRAPHQL_VALIDATION_FAILED"
+        );
+    }
+    let two = "query A { __typename } query B { me { id } }";
+    let named = |name: &'static str| {
+        app.post_json(
+            json!({ "query": two, "operationName": name }),
+            &[],
+            DEFAULT_PEER,
+        )
+    };
+    for _ in 0..2 {
+        assert_eq!(named("A").await.data("__typename"), "Query");
+    }
+    for _ in 0..2 {
+        assert_eq!(named("B").await.code(), "UNAUTHENTICATED");
+        assert_eq!(
+            app.graphql(two, json!({})).await.code(),
+            "GRAPHQL_VALIDATION_FAILED",
+            "two operations and no name"
+        );
+    }
+}
+
 async fn depth_is_bounded_but_graphiql_introspects(backend: Backend) {
     let app = TestApp::start(backend).await;
     let introspection = app.graphql(GRAPHIQL_INTROSPECTION, json!({})).await;
@@ -293,6 +349,7 @@ both_backends!(
     only_json_posts_run,
     oversized_bodies_are_refused,
     documents_that_fail_get_codes,
+    a_document_that_passed_is_held_to_the_rules_again,
     depth_is_bounded_but_graphiql_introspects,
     introspection_can_be_turned_off,
     nesting_past_any_limit_is_a_validation_error,
