@@ -37,6 +37,8 @@ pub struct App {
     /// GraphiQL's files from `GRAPHIQL_ASSETS_DIR`, read at start; None
     /// when the page loads them from the CDN.
     pub graphiql_assets: Option<LocalAssets>,
+    /// The sockets of live session events and the reader that feeds them.
+    pub(crate) session_feed: crate::live::feed::SessionFeed,
 }
 
 /// Why the service state could not be built.
@@ -95,6 +97,7 @@ impl App {
             clock,
             detached: DetachedWork::default(),
             session_checks: SessionChecks::new(pool.clone()),
+            session_feed: crate::live::feed::SessionFeed::default(),
             pool,
             config,
         })

@@ -16,7 +16,8 @@
 //! `DB_POOL_SIZE`, `DB_POOL_TIMEOUT_SECS`, `DB_QUERY_TIMEOUT_SECS`,
 //! `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
 //! `PASSWORD_HASH_CONCURRENCY`, `JWKS_MAX_AGE_SECS`, `HTTP_IDLE_TIMEOUT_SECS`,
-//! `HTTP_REQUEST_TIMEOUT_SECS`.
+//! `HTTP_REQUEST_TIMEOUT_SECS`, `SESSION_EVENTS_POLL_MS`, `MAX_SOCKETS_PER_USER`,
+//! `WS_INIT_TIMEOUT_SECS`, `WS_MAX_MESSAGES_PER_SEC`.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -224,6 +225,9 @@ pub struct Config {
     pub max_sessions_per_user: u32,
     /// CORS, the refresh cookie and GraphiQL's files.
     pub browsers: BrowserSettings,
+    /// Live session events: how often a replica reads what changed, and the
+    /// bounds of each socket.
+    pub live: crate::live::LiveSettings,
 }
 
 /// A variable that is set to something unusable.
@@ -338,6 +342,19 @@ impl Config {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )?,
             browsers: browser_settings(&vars)?,
+            live: crate::live::LiveSettings {
+                // At most a second, so that an event reaches its sockets
+                // within the contract's 2 s.
+                poll_interval: Duration::from_millis(vars.bounded(
+                    "SESSION_EVENTS_POLL_MS",
+                    500,
+                    50,
+                    1000,
+                )?),
+                max_sockets_per_user: vars.positive("MAX_SOCKETS_PER_USER", 16)?,
+                init_timeout: vars.timer("WS_INIT_TIMEOUT_SECS", 10, 1)?,
+                max_messages_per_sec: vars.positive("WS_MAX_MESSAGES_PER_SEC", 20)?,
+            },
         };
         Ok(config)
     }

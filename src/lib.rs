@@ -19,6 +19,7 @@ pub mod graphql;
 pub mod http;
 pub mod jwt_key;
 pub(crate) mod jwt_secret;
+pub mod live;
 pub(crate) mod metrics;
 pub(crate) mod owner_only_file;
 pub mod prune;

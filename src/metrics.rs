@@ -8,8 +8,8 @@
 //! rather than "no data" before the first event.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::db::{Discard, PoolUse};
@@ -93,6 +93,12 @@ pub struct Metrics {
     /// Statements the pool's connections sent; follows the pool's count when
     /// rendered.
     db_statements: IntCounter,
+    /// WebSocket connections open for live session events.
+    pub live_sockets: IntGauge,
+    /// Reads of session changes for live session events.
+    pub session_event_polls: IntCounter,
+    /// Session events handed to sockets.
+    pub session_events_delivered: IntCounter,
     /// Held while the pool's counts are copied, so that two scrapes at once
     /// cannot both add the same difference.
     pool_discarded_sync: std::sync::Mutex<()>,
@@ -227,6 +233,27 @@ impl Metrics {
                 IntCounter::new(
                     "authql_db_statements_total",
                     "SQL statements the service's database connections sent (transaction control included)",
+                ),
+            ),
+            live_sockets: registered(
+                &registry,
+                IntGauge::new(
+                    "authql_live_sockets",
+                    "WebSocket connections open for live session events",
+                ),
+            ),
+            session_event_polls: registered(
+                &registry,
+                IntCounter::new(
+                    "authql_session_event_polls_total",
+                    "Reads of session changes for live session events (one per poll interval while a socket is open)",
+                ),
+            ),
+            session_events_delivered: registered(
+                &registry,
+                IntCounter::new(
+                    "authql_session_events_delivered_total",
+                    "Session events handed to sockets",
                 ),
             ),
             pool_discarded_sync: std::sync::Mutex::new(()),

@@ -10,28 +10,27 @@ pub(crate) mod operation;
 pub(crate) mod parsed_documents;
 pub(crate) mod query;
 pub(crate) mod scalars;
+pub(crate) mod subscription;
 pub(crate) mod types;
 
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder, ValidationMode};
+use async_graphql::{Schema, SchemaBuilder, ValidationMode};
 
 use crate::app::AppState;
 pub(crate) use context::RequestContext;
 use mutation::Mutation;
 use query::Query;
+use subscription::Subscription;
 
 /// The schema type served at `/graphql`.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deepest query accepted. GraphiQL's own introspection query needs 13.
 pub const MAX_DEPTH: usize = 16;
 /// Costliest query accepted (one point per field).
 pub const MAX_COMPLEXITY: usize = 256;
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
-        // Part of the contract ahead of the field that returns it, so that
-        // clients can be generated against it now.
-        .register_output_type::<crate::vocabulary::EndReason>()
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query, Mutation, Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(error_codes::ErrorCodes)
@@ -59,7 +58,7 @@ impl Schemas {
     }
 }
 
-fn served(builder: SchemaBuilder<Query, Mutation, EmptySubscription>, app: AppState) -> AppSchema {
+fn served(builder: SchemaBuilder<Query, Mutation, Subscription>, app: AppState) -> AppSchema {
     let introspection = app.config.graphql_introspection;
     let builder = builder.data(app);
     if introspection {

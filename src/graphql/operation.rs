@@ -6,7 +6,7 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-pub(crate) const KNOWN_ROOT_FIELDS: [&str; 11] = [
+pub(crate) const KNOWN_ROOT_FIELDS: [&str; 12] = [
     "login",
     "changePassword",
     "refreshToken",
@@ -15,6 +15,7 @@ pub(crate) const KNOWN_ROOT_FIELDS: [&str; 11] = [
     "logoutAll",
     "me",
     "mySessions",
+    "sessionEvents",
     "__typename",
     "__schema",
     "__type",

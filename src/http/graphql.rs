@@ -146,6 +146,12 @@ pub(crate) async fn get_graphql(
     Query(params): Query<GetParams>,
     request: axum::extract::Request,
 ) -> HttpResponse {
+    if crate::live::socket::is_upgrade(request.headers()) {
+        let (parts, body) = request.into_parts();
+        let scheme = own_scheme(&state, &parts);
+        let request = axum::extract::Request::from_parts(parts, body);
+        return crate::live::socket::handshake(state, scheme, request).await;
+    }
     let Some(query) = params.query else {
         return super::graphiql::page(&state);
     };

@@ -3,7 +3,9 @@
 //! starved), each served by hyper's HTTP/1.1 connection with the head and
 //! idle deadlines of [`super::head_deadline`] and request heads over 16 KiB
 //! refused with 431. A shutdown stops accepting, lets every connection
-//! finish its request in flight, and closes idle ones.
+//! finish its request in flight, and closes idle ones. Connections may be
+//! upgraded to WebSockets (live session events); an upgraded socket is then
+//! the socket handler's, and no longer counts against the bound.
 //!
 //! `axum::serve` has none of these knobs, so the loop is written here with
 //! hyper's and hyper-util's own parts.
@@ -16,9 +18,9 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use super::head_deadline::{HeadBounds, HeadDeadline};
@@ -43,7 +45,11 @@ pub(crate) async fn serve(
         idle: limits.idle_timeout,
     };
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
+    // hyper-util's GracefulShutdown does not take connections that may be
+    // upgraded, so the same is done here: a stop signal every connection
+    // watches, and a tracker of the connection tasks to wait for.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let connections = TaskTracker::new();
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -77,14 +83,29 @@ pub(crate) async fn serve(
             .timer(deadline.timer())
             .header_read_timeout(limits.header_timeout)
             .max_header_size(MAX_HEAD_BYTES);
-        let connection = graceful.watch(builder.serve_connection(io, service));
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
+        let mut stopping = stopping.clone();
+        connections.spawn(async move {
+            let connection = builder.serve_connection(io, service).with_upgrades();
+            tokio::pin!(connection);
+            let stop_signal = async move {
+                // The guard it returns is not Send; only the moment matters.
+                let _ = stopping.wait_for(|stop| *stop).await.map(|_| ());
+            };
+            let served = tokio::select! {
+                served = connection.as_mut() => served,
+                () = stop_signal => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = served {
                 tracing::debug!(%error, %peer, "connection closed with an error");
             }
             drop(permit);
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    let _ = stop.send(true);
+    connections.close();
+    connections.wait().await;
 }

@@ -17,6 +17,7 @@ mod http;
 mod jwks_consumer;
 mod keys;
 mod limits;
+mod live;
 mod loadtest;
 mod login;
 mod logout;

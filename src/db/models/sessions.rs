@@ -280,6 +280,47 @@ pub async fn list_open(
     })
 }
 
+/// A session row as live session events read it: what `Session` shows,
+/// and how it ended.
+#[derive(Clone, Debug)]
+pub struct SessionChange {
+    pub view: SessionView,
+    pub ended_at: Option<NaiveDateTime>,
+    pub end_reason: Option<EndReason>,
+}
+
+/// Every session opened or ended at `since` or later, whoever's: the one
+/// read a replica makes per poll of live session events (both columns are
+/// indexed).
+pub(crate) async fn changed_since(
+    conn: &mut DbConn,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<SessionChange>> {
+    with_conn!(conn, |c| {
+        let rows = sessions::table
+            .filter(
+                sessions::created_at
+                    .ge(since)
+                    .or(sessions::ended_at.ge(since)),
+            )
+            .select((
+                SessionView::as_select(),
+                sessions::ended_at,
+                sessions::end_reason,
+            ))
+            .load::<(SessionView, Option<NaiveDateTime>, Option<EndReason>)>(c)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(view, ended_at, end_reason)| SessionChange {
+                view,
+                ended_at,
+                end_reason,
+            })
+            .collect())
+    })
+}
+
 /// Moves `last_active_at` to `now` unless it is already later than
 /// `stale_before`, so that a burst of requests writes once.
 pub(crate) async fn touch(

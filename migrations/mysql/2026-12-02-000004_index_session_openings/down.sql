@@ -1,0 +1,1 @@
+DROP INDEX user_login_sessions_created ON user_login_sessions;

@@ -1,0 +1,1 @@
+DROP INDEX user_login_sessions_created;

@@ -1,0 +1,123 @@
+//! One session event as the feed hands it out and as `SessionEvent` shows it.
+
+use async_graphql::{Enum, ID, Object};
+use chrono::NaiveDateTime;
+
+use crate::db::models::sessions::{SessionChange, SessionView};
+use crate::db::models::users::UserRecord;
+use crate::graphql::scalars::DateTime;
+use crate::graphql::types::Session;
+use crate::vocabulary::EndReason;
+
+/// Whether a session opened or ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]
+#[graphql(name = "SessionEventKind")]
+pub enum SessionEventKind {
+    Opened,
+    Ended,
+}
+
+/// A session that opened or ended, whoever's.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionEvent {
+    pub kind: SessionEventKind,
+    pub session_id: String,
+    pub user_id: String,
+    pub reason: Option<EndReason>,
+    pub at: NaiveDateTime,
+    /// For `OPENED`: the session as `mySessions` lists it.
+    pub session: Option<SessionView>,
+}
+
+impl SessionEvent {
+    /// The events a row read at or after `since` stands for: its opening
+    /// and its end, each when it happened at `since` or later.
+    pub(crate) fn from_change(change: SessionChange, since: NaiveDateTime) -> Vec<SessionEvent> {
+        let mut events = Vec::with_capacity(1);
+        let view = change.view;
+        if let Some(ended_at) = change.ended_at.filter(|at| *at >= since) {
+            events.push(SessionEvent {
+                kind: SessionEventKind::Ended,
+                session_id: view.id.clone(),
+                user_id: view.user_id.clone(),
+                reason: Some(change.end_reason.unwrap_or(EndReason::Expired)),
+                at: ended_at,
+                session: None,
+            });
+        }
+        if view.created_at >= since {
+            events.insert(
+                0,
+                SessionEvent {
+                    kind: SessionEventKind::Opened,
+                    session_id: view.id.clone(),
+                    user_id: view.user_id.clone(),
+                    reason: None,
+                    at: view.created_at,
+                    session: Some(view),
+                },
+            );
+        }
+        events
+    }
+
+    /// The end of a session whose expiry a socket saw pass.
+    pub(crate) fn ended(
+        session_id: &str,
+        user_id: &str,
+        reason: EndReason,
+        at: NaiveDateTime,
+    ) -> SessionEvent {
+        SessionEvent {
+            kind: SessionEventKind::Ended,
+            session_id: session_id.to_owned(),
+            user_id: user_id.to_owned(),
+            reason: Some(reason),
+            at,
+            session: None,
+        }
+    }
+}
+
+/// `SessionEvent` for one subscriber: the event, whether it is about the
+/// subscriber's own session, and the subscriber's user (the owner of every
+/// session it hears of).
+pub(crate) struct SessionEventView {
+    pub event: std::sync::Arc<SessionEvent>,
+    pub current: bool,
+    pub user: UserRecord,
+}
+
+#[Object(name = "SessionEvent")]
+impl SessionEventView {
+    async fn kind(&self) -> SessionEventKind {
+        self.event.kind
+    }
+
+    async fn session_id(&self) -> ID {
+        ID(self.event.session_id.clone())
+    }
+
+    /// True when the event is about the session of this subscription's token.
+    async fn current(&self) -> bool {
+        self.current
+    }
+
+    /// For ENDED: why. Null for OPENED.
+    async fn reason(&self) -> Option<EndReason> {
+        self.event.reason
+    }
+
+    async fn at(&self) -> DateTime {
+        self.event.at.into()
+    }
+
+    /// For OPENED: the new session as mySessions lists it. Null for ENDED.
+    async fn session(&self) -> Option<Session> {
+        self.event.session.clone().map(|record| Session {
+            record,
+            current: self.current,
+            user: self.user.clone(),
+        })
+    }
+}

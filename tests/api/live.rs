@@ -1,0 +1,409 @@
+//! Live session events with a real WebSocket client (tokio-tungstenite)
+//! speaking `graphql-transport-ws`: the `connection_init` guard, each event
+//! kind, the socket of an ended session told and closed, events crossing
+//! replicas, and the socket's bounds.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::both_backends;
+use crate::harness::{Backend, TestApp, access_token, session_id};
+use crate::served::ServedProcess;
+
+const PASSWORD: &str = "correct horse battery";
+const EVENTS: &str =
+    "subscription { sessionEvents { kind sessionId current reason at session { id current } } }";
+/// Longer than the contract's 2 s, so that only a real failure times out.
+const WAIT: Duration = Duration::from_secs(6);
+
+/// What the server said next.
+#[derive(Debug)]
+enum Said {
+    Json(Value),
+    Closed(u16, String),
+}
+
+struct Socket(WebSocketStream<MaybeTlsStream<TcpStream>>);
+
+impl Socket {
+    async fn open(addr: SocketAddr, origin: Option<&str>) -> Result<Socket, tungstenite::Error> {
+        let mut request = format!("ws://{addr}/graphql")
+            .into_client_request()
+            .expect("request");
+        let headers = request.headers_mut();
+        headers.insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().expect("header"),
+        );
+        if let Some(origin) = origin {
+            headers.insert("origin", origin.parse().expect("header"));
+        }
+        let (stream, answer) = tokio_tungstenite::connect_async(request).await?;
+        assert_eq!(
+            answer
+                .headers()
+                .get("sec-websocket-protocol")
+                .map(|v| v.to_str().unwrap_or("")),
+            Some("graphql-transport-ws")
+        );
+        Ok(Socket(stream))
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.0
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("send");
+    }
+
+    async fn init(&mut self, access_token: Option<&str>) {
+        let payload = match access_token {
+            Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
+            None => json!({}),
+        };
+        self.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+    }
+
+    /// Opens a socket for `access_token` with `sessionEvents` subscribed.
+    async fn subscribed(addr: SocketAddr, access_token: &str) -> Socket {
+        let mut socket = Socket::open(addr, None).await.expect("handshake");
+        socket.init(Some(access_token)).await;
+        match socket.next().await {
+            Said::Json(ack) => assert_eq!(ack["type"], "connection_ack", "{ack}"),
+            other => panic!("expected connection_ack, got {other:?}"),
+        }
+        socket
+            .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": EVENTS } }))
+            .await;
+        socket
+    }
+
+    async fn next(&mut self) -> Said {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.0.next())
+                .await
+                .expect("the server said something in time");
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    return Said::Json(serde_json::from_str(&text).expect("JSON"));
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return match frame {
+                        Some(frame) => Said::Closed(frame.code.into(), frame.reason.to_string()),
+                        None => Said::Closed(1005, String::new()),
+                    };
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => return Said::Closed(1006, error.to_string()),
+                None => return Said::Closed(1006, "ended".to_owned()),
+            }
+        }
+    }
+
+    /// The next `sessionEvents` payload.
+    async fn event(&mut self) -> Value {
+        match self.next().await {
+            Said::Json(message) if message["type"] == "next" => {
+                message["payload"]["data"]["sessionEvents"].clone()
+            }
+            other => panic!("expected an event, got {other:?}"),
+        }
+    }
+
+    async fn closed(&mut self) -> (u16, String) {
+        loop {
+            match self.next().await {
+                Said::Closed(code, reason) => return (code, reason),
+                Said::Json(message)
+                    if message["type"] == "complete" || message["type"] == "pong" =>
+                {
+                    continue;
+                }
+                Said::Json(message) => panic!("expected the close, got {message}"),
+            }
+        }
+    }
+}
+
+async fn signed_in(backend: Backend, extra: &[(&str, &str)]) -> (TestApp, SocketAddr, Value) {
+    let app = TestApp::start_with(backend, extra).await;
+    app.add_user("june", PASSWORD).await;
+    let addr = app.listen().await;
+    let first = app.login("june", PASSWORD).await;
+    (app, addr, first)
+}
+
+async fn refused_tokens_close_the_socket_4403(backend: Backend) {
+    let (_app, addr, first) = signed_in(backend, &[]).await;
+    for token in [None, Some("not-a-token")] {
+        let mut socket = Socket::open(addr, None).await.expect("handshake");
+        socket.init(token).await;
+        let (code, _) = socket.closed().await;
+        assert_eq!(code, 4403, "token {token:?}");
+    }
+    let mut socket = Socket::open(addr, None).await.expect("handshake");
+    socket.init(Some(&access_token(&first))).await;
+    match socket.next().await {
+        Said::Json(ack) => assert_eq!(ack["type"], "connection_ack"),
+        other => panic!("expected connection_ack, got {other:?}"),
+    }
+}
+
+async fn sessions_opening_and_ending_are_pushed(backend: Backend) {
+    let (app, addr, first) = signed_in(backend, &[]).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
+    let second = app.login("june", PASSWORD).await;
+    let opened = socket.event().await;
+    assert_eq!(opened["kind"], "OPENED");
+    assert_eq!(opened["sessionId"], session_id(&second));
+    assert_eq!(opened["current"], false);
+    assert_eq!(opened["reason"], Value::Null);
+    assert_eq!(opened["session"]["id"], session_id(&second));
+    let logout = format!(
+        "mutation {{ logoutSession(sessionId: \"{}\") }}",
+        session_id(&second)
+    );
+    let answer = app.graphql_as(&access_token(&second), &logout).await;
+    assert_eq!(answer.data("logoutSession"), true);
+    let ended = socket.event().await;
+    assert_eq!(ended["kind"], "ENDED");
+    assert_eq!(ended["sessionId"], session_id(&second));
+    assert_eq!(ended["current"], false);
+    assert_eq!(ended["reason"], "LOGOUT");
+    assert_eq!(ended["session"], Value::Null);
+    // Another user's sessions are not this socket's business.
+    app.add_user("other", PASSWORD).await;
+    let theirs = app.login("other", PASSWORD).await;
+    let mine = app.login("june", PASSWORD).await;
+    let next = socket.event().await;
+    assert_eq!(next["sessionId"], session_id(&mine), "not {theirs}");
+}
+
+/// Each way the socket's own session can end: the event with `current`,
+/// then the close.
+async fn the_socket_of_an_ended_session_is_told_and_closed(backend: Backend) {
+    let (app, addr, first) = signed_in(backend, &[]).await;
+    let endings: [(&str, &str); 3] = [
+        ("mutation { logoutSession(sessionId: \"{own}\") }", "LOGOUT"),
+        (
+            "mutation { logoutSession(sessionId: \"{own}\") }",
+            "ENDED_BY_OTHER_SESSION",
+        ),
+        ("mutation { logoutAll(exceptCurrent: true) }", "LOGOUT_ALL"),
+    ];
+    let mut watched = first;
+    for (mutation, reason) in endings {
+        let other = app.login("june", PASSWORD).await;
+        let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
+        let caller = if reason == "LOGOUT" { &watched } else { &other };
+        let mutation = mutation.replace("{own}", &session_id(&watched));
+        let answer = app.graphql_as(&access_token(caller), &mutation).await;
+        assert!(answer.body.get("errors").is_none(), "{}", answer.body);
+        let ended = loop {
+            let event = socket.event().await;
+            if event["sessionId"] == session_id(&watched) {
+                break event;
+            }
+        };
+        assert_eq!(ended["kind"], "ENDED");
+        assert_eq!(ended["current"], true);
+        assert_eq!(ended["reason"], reason);
+        assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
+        watched = other;
+    }
+}
+
+async fn a_socket_with_no_subscription_is_closed_too(backend: Backend) {
+    let (app, addr, first) = signed_in(backend, &[]).await;
+    let mut socket = Socket::open(addr, None).await.expect("handshake");
+    socket.init(Some(&access_token(&first))).await;
+    match socket.next().await {
+        Said::Json(ack) => assert_eq!(ack["type"], "connection_ack"),
+        other => panic!("expected connection_ack, got {other:?}"),
+    }
+    let answer = app
+        .graphql_as(&access_token(&first), "mutation { logoutAll }")
+        .await;
+    assert_eq!(answer.data("logoutAll"), 1);
+    assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
+}
+
+async fn events_cross_replicas(backend: Backend) {
+    let (app, _, first) = signed_in(backend, &[]).await;
+    let replica = app.second_server().await;
+    let replica_addr = replica.listen().await;
+    let mut socket = Socket::subscribed(replica_addr, &access_token(&first)).await;
+    let answer = app
+        .graphql_as(&access_token(&first), "mutation { logoutAll }")
+        .await;
+    assert_eq!(answer.data("logoutAll"), 1);
+    let ended = socket.event().await;
+    assert_eq!(ended["reason"], "LOGOUT_ALL");
+    assert_eq!(ended["current"], true);
+    assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
+}
+
+async fn sockets_per_user_are_bounded(backend: Backend) {
+    let (_app, addr, first) = signed_in(backend, &[("MAX_SOCKETS_PER_USER", "2")]).await;
+    let token = access_token(&first);
+    let _one = Socket::subscribed(addr, &token).await;
+    let _two = Socket::subscribed(addr, &token).await;
+    let mut three = Socket::open(addr, None).await.expect("handshake");
+    three.init(Some(&token)).await;
+    assert_eq!(three.closed().await.0, 4429);
+    drop(_one);
+    // The first one's place is given back once the server sees it gone.
+    let began = std::time::Instant::now();
+    loop {
+        let mut again = Socket::open(addr, None).await.expect("handshake");
+        again.init(Some(&token)).await;
+        match again.next().await {
+            Said::Json(ack) if ack["type"] == "connection_ack" => break,
+            Said::Closed(4429, _) if began.elapsed() < WAIT => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => panic!("expected connection_ack, got {other:?}"),
+        }
+    }
+}
+
+async fn a_socket_that_never_initialises_is_closed_4408(backend: Backend) {
+    let (_app, addr, _) = signed_in(backend, &[("WS_INIT_TIMEOUT_SECS", "1")]).await;
+    let mut socket = Socket::open(addr, None).await.expect("handshake");
+    assert_eq!(socket.closed().await.0, 4408);
+}
+
+async fn a_flooding_client_is_closed_1008(backend: Backend) {
+    let (_app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "5")]).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
+    for _ in 0..20 {
+        socket.send(json!({ "type": "ping" })).await;
+    }
+    assert_eq!(socket.closed().await.0, 1008);
+}
+
+async fn foreign_origins_cannot_open_a_socket(backend: Backend) {
+    let (_app, addr, _) = signed_in(
+        backend,
+        &[("CORS_ALLOWED_ORIGINS", "http://app.example.com")],
+    )
+    .await;
+    match Socket::open(addr, Some("http://evil.example")).await {
+        Err(tungstenite::Error::Http(answer)) => assert_eq!(answer.status(), 403),
+        Err(other) => panic!("expected 403, got {other}"),
+        Ok(_) => panic!("a foreign origin opened a socket"),
+    }
+    assert!(
+        Socket::open(addr, Some("http://app.example.com"))
+            .await
+            .is_ok()
+    );
+    assert!(
+        Socket::open(addr, Some(&format!("http://{addr}")))
+            .await
+            .is_ok(),
+        "the service's own origin"
+    );
+}
+
+/// The real `authql serve`, whose own HTTP server must hand the connection
+/// over to the socket, and still stop cleanly with a socket open.
+async fn the_served_process_speaks_websocket(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    app.add_user("june", PASSWORD).await;
+    let server = ServedProcess::start(&app.db.url_text, &[]);
+    let addr: SocketAddr = format!("127.0.0.1:{}", server.port)
+        .parse()
+        .expect("address");
+    let login = server.graphql(
+        crate::harness::LOGIN,
+        json!({ "input": { "userName": "june", "password": PASSWORD } }),
+        None,
+    );
+    let payload = login.body["data"]["login"].clone();
+    let token = access_token(&payload);
+    let mut socket = Socket::subscribed(addr, &token).await;
+    let logout = server.graphql("mutation { logoutAll }", json!({}), Some(&token));
+    assert_eq!(logout.body["data"]["logoutAll"], 1, "{}", logout.body);
+    let ended = socket.event().await;
+    assert_eq!(ended["current"], true);
+    assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
+    let second = server.graphql(
+        crate::harness::LOGIN,
+        json!({ "input": { "userName": "june", "password": PASSWORD } }),
+        None,
+    );
+    let _open = Socket::subscribed(addr, &access_token(&second.body["data"]["login"])).await;
+    assert!(
+        server.terminate().success(),
+        "stopped cleanly with a socket open"
+    );
+}
+
+/// The database cut away (MySQL behind a proxy that is cut): every socket is
+/// closed with 1013 `SERVICE_UNAVAILABLE` rather than left open while its
+/// session's end could not be heard, and once the database is back a new
+/// socket is accepted and hears events again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_closes_sockets_1013_and_service_resumes() {
+    let Some((app, proxy)) = crate::proxy::app_behind_proxy(&[("DB_POOL_TIMEOUT_SECS", "1")]).await
+    else {
+        return;
+    };
+    app.add_user("june", PASSWORD).await;
+    let addr = app.listen().await;
+    let first = app.login("june", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
+    let began = std::time::Instant::now();
+    proxy.cut().await;
+    let (code, reason) = socket.closed().await;
+    eprintln!("closed {code} {reason} after {:?}", began.elapsed());
+    assert_eq!((code, reason.as_str()), (1013, "SERVICE_UNAVAILABLE"));
+    let mut refused = Socket::open(addr, None).await.expect("handshake");
+    refused.init(Some(&access_token(&first))).await;
+    assert_eq!(
+        refused.closed().await.0,
+        1013,
+        "no guard without the database"
+    );
+    proxy.restore().await;
+    let restored = std::time::Instant::now();
+    let mut socket = loop {
+        let mut again = Socket::open(addr, None).await.expect("handshake");
+        again.init(Some(&access_token(&first))).await;
+        match again.next().await {
+            Said::Json(ack) if ack["type"] == "connection_ack" => break again,
+            Said::Closed(1013, _) if restored.elapsed() < Duration::from_secs(15) => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            other => panic!("expected connection_ack after the outage, got {other:?}"),
+        }
+    };
+    socket
+        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": EVENTS } }))
+        .await;
+    let second = app.login("june", PASSWORD).await;
+    let opened = socket.event().await;
+    assert_eq!(opened["sessionId"], session_id(&second));
+}
+
+both_backends!(
+    the_served_process_speaks_websocket,
+    refused_tokens_close_the_socket_4403,
+    sessions_opening_and_ending_are_pushed,
+    the_socket_of_an_ended_session_is_told_and_closed,
+    a_socket_with_no_subscription_is_closed_too,
+    events_cross_replicas,
+    sockets_per_user_are_bounded,
+    a_socket_that_never_initialises_is_closed_4408,
+    a_flooding_client_is_closed_1008,
+    foreign_origins_cannot_open_a_socket,
+);
