@@ -9,10 +9,13 @@
 //!     [--flood-connections 8] [--hash-concurrency N] [--server-bin PATH]
 //! cargo run --release --example loadtest -- --soak SECS [--backend …]
 //!     [--restart-command CMD] [--outage-secs 5]
+//! cargo run --release --example loadtest -- --sockets 2000 [--socket-repeats 20]
 //! ```
 //!
 //! `--soak` runs mixed traffic instead of the scenarios, with the database
-//! taken away once at half time; see `loadtest/soak.rs`.
+//! taken away once at half time; see `loadtest/soak.rs`. `--sockets N` opens
+//! N live-events WebSockets instead and measures what they cost idle and how
+//! fast an ended session's sockets close; see `loadtest/sockets.rs`.
 //!
 //! A smoke run (seconds): `--duration-secs 1 --connections 4`.
 //!
@@ -59,6 +62,8 @@ mod scenarios;
 mod server;
 #[path = "loadtest/soak.rs"]
 mod soak;
+#[path = "loadtest/sockets.rs"]
+mod sockets;
 #[path = "loadtest/stats.rs"]
 mod stats;
 
@@ -123,6 +128,13 @@ struct Args {
     /// database outage at half time.
     #[arg(long, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     soak: Option<u64>,
+    /// Instead of the scenarios, the live-events check with this many
+    /// WebSockets open.
+    #[arg(long, value_parser = at_least_one)]
+    sockets: Option<usize>,
+    /// Sessions ended one at a time in the live-events check.
+    #[arg(long, default_value_t = 20, value_parser = at_least_one)]
+    socket_repeats: usize,
     /// The soak's outage: a command run with `sh -c` (a database restart,
     /// say); the outage lasts while it runs. Needed on MySQL.
     #[arg(long)]
@@ -167,6 +179,29 @@ fn main() -> ExitCode {
                     eprintln!(
                         "loadtest: the soak failed (wrong answers, dead sessions or growing memory)"
                     );
+                    ExitCode::from(1)
+                }
+            }
+            Err(error) => {
+                eprintln!("loadtest: {error}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    if let Some(count) = args.sockets {
+        return match run_sockets(&args, count) {
+            Ok(report) => {
+                if args.json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&report).unwrap_or_default()
+                    );
+                } else {
+                    print!("{}", report.text());
+                }
+                if report.passed() {
+                    ExitCode::SUCCESS
+                } else {
                     ExitCode::from(1)
                 }
             }
@@ -236,6 +271,56 @@ fn run_soak(args: &Args) -> Result<soak::SoakReport, BoxError> {
         };
         eprintln!("soaking for {} s", plan.duration.as_secs());
         let report = runtime.block_on(soak::run(plan, &server))?;
+        server.check_alive()?;
+        server.stop()?;
+        Ok(report)
+    })
+}
+
+/// The live-events check: one session per user, 16 sockets per session.
+fn run_sockets(args: &Args, count: usize) -> Result<sockets::SocketsReport, BoxError> {
+    on_fresh_database(args, "authql-sockets", |runtime, binary, workdir, url| {
+        let setup = ServerSetup::new(binary, workdir, url, Machine::this_one().cores)?;
+        setup.migrate()?;
+        let user_count = count.div_ceil(sockets::SOCKETS_PER_SESSION);
+        let users = Users {
+            names: (0..user_count)
+                .map(|i| format!("socket_user_{i:04}"))
+                .collect(),
+            my_sessions_users: Vec::new(),
+            password: PASSWORD.to_owned(),
+        };
+        eprintln!("creating {user_count} users");
+        for name in &users.names {
+            setup.add_user(name, PASSWORD)?;
+        }
+        let mut server = setup.start()?;
+        let poll_interval_ms = std::env::var("SESSION_EVENTS_POLL_MS")
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(500);
+        let plan = Plan {
+            addr: server.addr(),
+            connections: 1,
+            flood_connections: 0,
+            warmup: Duration::ZERO,
+            duration: Duration::ZERO,
+            users,
+            round: 0,
+            probe: costs::Probe {
+                authql_pid: server.pid(),
+                database_pid: None,
+                addr: server.addr(),
+            },
+            window_opened: std::sync::Mutex::new(None),
+        };
+        let report = runtime.block_on(sockets::run(
+            &plan,
+            &server,
+            count,
+            args.socket_repeats,
+            poll_interval_ms,
+        ))?;
         server.check_alive()?;
         server.stop()?;
         Ok(report)

@@ -447,8 +447,8 @@ impl Plan {
 /// The tokens of a session opened for the benchmark.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Tokens {
-    access_token: String,
+pub struct Tokens {
+    pub access_token: String,
     refresh_token: String,
 }
 
@@ -459,7 +459,7 @@ struct LoginData {
 
 /// Opens `count` sessions by logging in, the user names taken in turn, at
 /// most [`SETUP_LOGINS_AT_ONCE`] logins at once. Any failure is fatal.
-async fn open_sessions(
+pub async fn open_sessions(
     plan: &Plan,
     user_names: &[String],
     count: usize,

@@ -40,6 +40,10 @@ use crate::live::event::SessionEvent;
 use crate::live::feed::{FeedItem, TooManySockets, Watch};
 use crate::vocabulary::EndReason;
 
+/// Read and write buffer of one socket.
+const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
+/// Largest message a client may send, as for a request body.
+const MAX_MESSAGE_BYTES: usize = crate::http::graphql::MAX_BODY_BYTES;
 /// The one subprotocol spoken.
 const SUBPROTOCOL: &str = "graphql-transport-ws";
 /// Events a socket's subscriptions may fall behind by.
@@ -94,6 +98,13 @@ pub(crate) async fn handshake(
     };
     upgrade
         .protocols([SUBPROTOCOL])
+        // tungstenite's defaults are buffers of 128 KiB per socket, made for
+        // bulk data; these messages are small, and thousands of sockets sit
+        // mostly idle.
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| serve(state, socket))
 }
 

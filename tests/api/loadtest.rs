@@ -93,3 +93,43 @@ fn every_scenario_runs_on_mysql() {
         smoke("mysql", &["--mysql-url", &url]);
     }
 }
+
+/// The live-events check, small: sockets open, idle reads within the
+/// budget, and every ended session's sockets closed.
+fn sockets_smoke(backend: &str, extra: &[&str]) {
+    let output = Command::new(loadtest_binary())
+        .args([
+            "--backend",
+            backend,
+            "--sockets",
+            "48",
+            "--socket-repeats",
+            "2",
+        ])
+        .args(["--server-bin", env!("CARGO_BIN_EXE_authql")])
+        .args(extra)
+        .output()
+        .expect("run the live-events check");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "live-events check failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("48 sockets open") && stdout.contains("32 closes measured, 0 missing"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_live_events_check_runs_on_sqlite() {
+    sockets_smoke("sqlite", &[]);
+}
+
+#[test]
+fn the_live_events_check_runs_on_mysql() {
+    if let Some(url) = mysql_server_url() {
+        sockets_smoke("mysql", &["--mysql-url", &url]);
+    }
+}

@@ -176,6 +176,34 @@ export type SessionEndReason =
   /** The user was disabled (`authql user disable`). */
   | 'USER_DISABLED';
 
+export type SessionEvent = {
+  __typename?: 'SessionEvent';
+  at: Scalars['DateTime']['output'];
+  /** True when the event is about the session of this subscription's token. */
+  current: Scalars['Boolean']['output'];
+  kind: SessionEventKind;
+  /** For ENDED: why. Null for OPENED. */
+  reason?: Maybe<SessionEndReason>;
+  /** For OPENED: the new session as mySessions lists it. Null for ENDED. */
+  session?: Maybe<Session>;
+  sessionId: Scalars['ID']['output'];
+};
+
+/** Whether a session opened or ended. */
+export type SessionEventKind =
+  | 'ENDED'
+  | 'OPENED';
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Pushes an event whenever a session of the signed-in user opens or ends,
+   * through whichever server replica it happened on. Over WebSocket
+   * (graphql-transport-ws); see API.md, Live session events.
+   */
+  sessionEvents: SessionEvent;
+};
+
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
