@@ -42,6 +42,11 @@ export class AuthqlClient {
     return this.#accessToken !== null;
   }
 
+  /** The access token in memory, for the live-events socket. */
+  get bearer(): string | null {
+    return this.#accessToken;
+  }
+
   /** Keeps a new access token (from login). */
   useToken(accessToken: string): void {
     this.#accessToken = accessToken;

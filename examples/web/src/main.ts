@@ -1,6 +1,8 @@
 // The example app: sign in with the refresh cookie, show who is signed in
-// and their sessions, end one, all others, or all.
+// and their sessions, end one, all others, or all; sign out at once when
+// this session is ended from another device (live session events).
 import { ApiError, AuthqlClient } from "./client";
+import { watchSessions } from "./live";
 import type { AccountQuery } from "./gql/graphql";
 import { Account, EndAll, EndSession, Login, Logout, RefreshFromCookie } from "./operations";
 
@@ -34,9 +36,29 @@ async function graphqlUrl(): Promise<string> {
   return "http://localhost:8080/graphql";
 }
 
-const client = new AuthqlClient(await graphqlUrl(), RefreshFromCookie);
+const apiUrl = await graphqlUrl();
+const client = new AuthqlClient(apiUrl, RefreshFromCookie);
+let stopWatching: (() => void) | null = null;
+
+/** Opens (or reopens) the live-events socket with the current token. */
+function watch(): void {
+  stopWatching?.();
+  const token = client.bearer;
+  if (!token) return;
+  stopWatching = watchSessions(apiUrl, token, {
+    signedOut: (reason) => showSignIn(`You were signed out on another device (${reason}).`),
+    changed: () => void act(loadAccount),
+    refused: () =>
+      void act(async () => {
+        await client.refresh();
+        watch();
+      }),
+  });
+}
 
 function showSignIn(message: string | null): void {
+  stopWatching?.();
+  stopWatching = null;
   client.forget();
   account.hidden = true;
   signin.hidden = false;
@@ -116,6 +138,7 @@ signin.addEventListener("submit", (event) => {
     element<HTMLInputElement>("password").value = "";
     say(null);
     await loadAccount();
+    watch();
   });
 });
 
@@ -144,6 +167,7 @@ element("signout").addEventListener("click", () =>
 try {
   await client.refresh();
   await loadAccount();
+  watch();
 } catch {
   showSignIn(null);
 }

@@ -54,3 +54,14 @@ export const Logout = graphql(`
     logout
   }
 `);
+
+export const SessionEvents = graphql(`
+  subscription SessionEvents {
+    sessionEvents {
+      kind
+      sessionId
+      current
+      reason
+    }
+  }
+`);

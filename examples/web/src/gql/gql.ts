@@ -21,6 +21,7 @@ type Documents = {
     "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": typeof types.EndSessionDocument,
     "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": typeof types.EndAllDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
+    "\n  subscription SessionEvents {\n    sessionEvents {\n      kind\n      sessionId\n      current\n      reason\n    }\n  }\n": typeof types.SessionEventsDocument,
 };
 const documents: Documents = {
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": types.LoginDocument,
@@ -29,6 +30,7 @@ const documents: Documents = {
     "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": types.EndSessionDocument,
     "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": types.EndAllDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
+    "\n  subscription SessionEvents {\n    sessionEvents {\n      kind\n      sessionId\n      current\n      reason\n    }\n  }\n": types.SessionEventsDocument,
 };
 
 /**
@@ -55,6 +57,10 @@ export function graphql(source: "\n  mutation EndAll($exceptCurrent: Boolean!) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation Logout {\n    logout\n  }\n"): typeof import('./graphql').LogoutDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription SessionEvents {\n    sessionEvents {\n      kind\n      sessionId\n      current\n      reason\n    }\n  }\n"): typeof import('./graphql').SessionEventsDocument;
 
 
 export function graphql(source: string) {

@@ -248,6 +248,11 @@ export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
 
 export type LogoutMutation = { __typename?: 'Mutation', logout: boolean };
 
+export type SessionEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SessionEventsSubscription = { __typename?: 'Subscription', sessionEvents: { __typename?: 'SessionEvent', kind: SessionEventKind, sessionId: string, current: boolean, reason?: SessionEndReason | null } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -314,3 +319,13 @@ export const LogoutDocument = new TypedDocumentString(`
   logout
 }
     `) as unknown as TypedDocumentString<LogoutMutation, LogoutMutationVariables>;
+export const SessionEventsDocument = new TypedDocumentString(`
+    subscription SessionEvents {
+  sessionEvents {
+    kind
+    sessionId
+    current
+    reason
+  }
+}
+    `) as unknown as TypedDocumentString<SessionEventsSubscription, SessionEventsSubscriptionVariables>;

@@ -1,0 +1,57 @@
+// Live session events: one socket per tab that says at once when this
+// tab's session ends on another device (the server closes it with 4403,
+// reason SESSION_REVOKED, after the ENDED event), and when another of the
+// user's sessions opens or ends.
+import { type Client, createClient } from "graphql-ws";
+import { SessionEvents } from "./operations";
+
+export interface LiveHandlers {
+  /** This tab's session has ended. */
+  signedOut(reason: string): void;
+  /** Another session of the user opened or ended. */
+  changed(): void;
+  /** The socket's token was refused for another reason (an expired access
+   *  token, say): refresh it and watch again. */
+  refused(reason: string): void;
+}
+
+function isClose(event: unknown): event is CloseEvent {
+  return typeof event === "object" && event !== null && "code" in event && "reason" in event;
+}
+
+/** Watches the user's sessions with `token` until the returned function is called. */
+export function watchSessions(graphqlUrl: string, token: string, on: LiveHandlers): () => void {
+  let stopped = false;
+  const socket: Client = createClient({
+    url: graphqlUrl.replace(/^http/, "ws"),
+    connectionParams: { Authorization: `Bearer ${token}` },
+    lazy: false,
+    retryAttempts: 3,
+    on: {
+      closed: (event) => {
+        if (stopped || !isClose(event) || event.code !== 4403) return;
+        stopped = true;
+        if (event.reason === "SESSION_REVOKED") on.signedOut(event.reason);
+        else on.refused(event.reason);
+      },
+    },
+  });
+  const unsubscribe = socket.subscribe(
+    { query: SessionEvents.toString() },
+    {
+      next: ({ data }) => {
+        const event = data?.sessionEvents as { kind: string; current: boolean; reason?: string | null } | undefined;
+        if (!event) return;
+        if (event.kind === "ENDED" && event.current) return; // the close follows
+        on.changed();
+      },
+      error: () => {},
+      complete: () => {},
+    },
+  );
+  return () => {
+    stopped = true;
+    unsubscribe();
+    void socket.dispose();
+  };
+}
