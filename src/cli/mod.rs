@@ -63,8 +63,9 @@ pub enum UserCommand {
     /// End all of the user's sessions, or the one given; print how many ended.
     Logout {
         name: String,
-        /// The id of the one session to end.
-        #[arg(long)]
+        /// The id of the one session to end. Ids are base64url and may
+        /// begin with `-`, so the value is taken as given.
+        #[arg(long, allow_hyphen_values = true)]
         session: Option<String>,
     },
 }
@@ -207,5 +208,23 @@ fn sessions_ended(count: usize) -> String {
     match count {
         1 => "1 session ended".to_owned(),
         n => format!("{n} sessions ended"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_id_that_begins_with_a_dash_is_taken_as_the_value() {
+        let parsed = Cli::try_parse_from(["authql", "user", "logout", "kai", "--session", "-Pq7"])
+            .expect("parses");
+        match parsed.command {
+            Some(Command::User(UserCommand::Logout { name, session })) => {
+                assert_eq!(name, "kai");
+                assert_eq!(session.as_deref(), Some("-Pq7"));
+            }
+            other => panic!("parsed as {other:?}"),
+        }
     }
 }
