@@ -58,8 +58,10 @@ async fn check_and_open(
     if verification.needs_rehash {
         upgrade_hash(app, &user.id, &request.password).await;
     }
-    let now = app.clock.now();
+    // Stamped once the connection is in hand: live session events reach
+    // back only so far behind a change's stamp (see crate::live::feed).
     let mut conn = app.pool.get().await?;
+    let now = app.clock.now();
     let expires_at = clock::later(
         now,
         app.config

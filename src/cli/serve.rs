@@ -44,6 +44,8 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
             tokio::time::sleep(deadline).await;
         } => tracing::warn!(?deadline, "in-flight requests did not finish in time; stopping anyway"),
     }
+    // Open sockets are told, and get as long to send their close frames.
+    app.session_feed.stop(deadline).await;
     // Requests whose clients hung up run on; give them as long again
     // before the pool closes under them.
     if tokio::time::timeout(deadline, app.detached.drain())

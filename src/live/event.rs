@@ -30,38 +30,40 @@ pub(crate) struct SessionEvent {
 }
 
 impl SessionEvent {
-    /// The events a row read at or after `since` stands for: its opening
-    /// and its end, each when it happened at `since` or later.
-    pub(crate) fn from_change(change: SessionChange, since: NaiveDateTime) -> Vec<SessionEvent> {
+    /// The events a row read at `since` stands for, up to `now`: its
+    /// opening, and its end or its expiry, each when it happened at `since`
+    /// or later.
+    pub(crate) fn from_change(
+        change: SessionChange,
+        since: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Vec<SessionEvent> {
         let mut events = Vec::with_capacity(1);
         let view = change.view;
-        if let Some(ended_at) = change.ended_at.filter(|at| *at >= since) {
+        let end = match change.ended_at {
+            Some(ended_at) => (ended_at >= since)
+                .then(|| (ended_at, change.end_reason.unwrap_or(EndReason::Expired))),
+            // Expiry writes nothing: it is an end at `expires_at`.
+            None => (view.expires_at >= since && view.expires_at <= now)
+                .then_some((view.expires_at, EndReason::Expired)),
+        };
+        if view.created_at >= since {
             events.push(SessionEvent {
-                kind: SessionEventKind::Ended,
+                kind: SessionEventKind::Opened,
                 session_id: view.id.clone(),
                 user_id: view.user_id.clone(),
-                reason: Some(change.end_reason.unwrap_or(EndReason::Expired)),
-                at: ended_at,
-                session: None,
+                reason: None,
+                at: view.created_at,
+                session: Some(view.clone()),
             });
         }
-        if view.created_at >= since {
-            events.insert(
-                0,
-                SessionEvent {
-                    kind: SessionEventKind::Opened,
-                    session_id: view.id.clone(),
-                    user_id: view.user_id.clone(),
-                    reason: None,
-                    at: view.created_at,
-                    session: Some(view),
-                },
-            );
+        if let Some((at, reason)) = end {
+            events.push(SessionEvent::ended(&view.id, &view.user_id, reason, at));
         }
         events
     }
 
-    /// The end of a session whose expiry a socket saw pass.
+    /// The end of a session, for `reason`, at `at`.
     pub(crate) fn ended(
         session_id: &str,
         user_id: &str,

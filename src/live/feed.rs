@@ -2,33 +2,51 @@
 //! them to (see the module above for the design).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::app::App;
 use crate::db::models::sessions as session_rows;
 use crate::error::AppError;
 use crate::live::event::{SessionEvent, SessionEventKind};
 
-/// How far each read reaches back before the last one that succeeded.
-pub(crate) const LOOKBACK: TimeDelta = TimeDelta::seconds(5);
-/// How long reads may fail before every socket is closed.
+/// How long reads may fail, or hang, before every socket is closed.
 pub(crate) const UNAVAILABLE_AFTER: Duration = Duration::from_secs(2);
+/// How far apart replica clocks may be, on top of the time a change may
+/// take to commit after it was stamped (see [`lookback`]).
+const CLOCK_SKEW: Duration = Duration::from_secs(2);
 /// A socket hears of changes stamped up to this long before it subscribed,
 /// so that a clock a little behind another replica's loses nothing.
 const CLOCK_TOLERANCE: TimeDelta = TimeDelta::seconds(1);
 /// Changes waiting for one socket; a socket this far behind is closed.
 const SOCKET_BACKLOG: usize = 256;
 
-/// What a socket hears from the feed.
-#[derive(Debug, Clone)]
-pub(crate) enum FeedItem {
-    Event(Arc<SessionEvent>),
+/// How far each read reaches back before the start of the last one that
+/// succeeded: a change is stamped with the time its request took, then may
+/// wait for a pooled connection (`DB_POOL_TIMEOUT_SECS`) and for its
+/// statements (`DB_QUERY_TIMEOUT_SECS`) before it commits, on a replica
+/// whose clock may be a little ahead; a read must still see it. 17 s with
+/// the defaults.
+pub(crate) fn lookback(app: &App) -> TimeDelta {
+    let pool = &app.config.pool;
+    TimeDelta::from_std(pool.wait_timeout + pool.query_timeout + CLOCK_SKEW)
+        .unwrap_or(TimeDelta::seconds(17))
+}
+
+/// The feed's last word to a socket, which never waits behind a full
+/// queue: after it the socket closes.
+#[derive(Debug)]
+pub(crate) enum LastWord {
+    /// The socket's own session ended.
+    OwnSessionEnded(Arc<SessionEvent>),
     /// The database could not be read for [`UNAVAILABLE_AFTER`].
     Unavailable,
 }
@@ -47,6 +65,10 @@ struct Shared {
     first_socket: Notify,
     /// The poller was started.
     started: AtomicBool,
+    /// Cancelled when the service stops: every socket closes.
+    stopping: CancellationToken,
+    /// Every socket's task, so that a stop can wait for their close frames.
+    sockets: TaskTracker,
 }
 
 struct Watcher {
@@ -54,7 +76,8 @@ struct Watcher {
     session_id: String,
     /// Changes stamped before this are older than the socket.
     since: NaiveDateTime,
-    sender: mpsc::Sender<FeedItem>,
+    sender: mpsc::Sender<Arc<SessionEvent>>,
+    last_word: Option<oneshot::Sender<LastWord>>,
 }
 
 /// The user already holds `MAX_SOCKETS_PER_USER` sockets here.
@@ -63,7 +86,8 @@ pub(crate) struct TooManySockets;
 
 /// A socket's place in the feed; dropping it leaves.
 pub(crate) struct Watch {
-    pub receiver: mpsc::Receiver<FeedItem>,
+    pub receiver: mpsc::Receiver<Arc<SessionEvent>>,
+    pub last_word: oneshot::Receiver<LastWord>,
     feed: SessionFeed,
     user_id: String,
     id: u64,
@@ -98,6 +122,7 @@ impl SessionFeed {
         max_per_user: usize,
     ) -> Result<Watch, TooManySockets> {
         let (sender, receiver) = mpsc::channel(SOCKET_BACKLOG);
+        let (last_word_sender, last_word) = oneshot::channel();
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let mut watchers = self.shared.lock();
         let list = watchers.entry(user_id.to_owned()).or_default();
@@ -112,11 +137,13 @@ impl SessionFeed {
             session_id: session_id.to_owned(),
             since: now - CLOCK_TOLERANCE,
             sender,
+            last_word: Some(last_word_sender),
         });
         drop(watchers);
         self.shared.first_socket.notify_one();
         Ok(Watch {
             receiver,
+            last_word,
             feed: self.clone(),
             user_id: user_id.to_owned(),
             id,
@@ -136,22 +163,51 @@ impl SessionFeed {
         }
     }
 
+    /// Runs one socket's task, so that [`Self::stop`] can wait for it.
+    pub(crate) fn track<F>(&self, socket: F) -> impl Future<Output = ()> + use<F>
+    where
+        F: Future<Output = ()>,
+    {
+        self.shared.sockets.track_future(socket)
+    }
+
+    /// Resolves when the service begins to stop.
+    pub(crate) fn stopping(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
+        self.shared.stopping.clone().cancelled_owned()
+    }
+
+    /// Tells every socket that the service stops and waits up to `deadline`
+    /// for them to send their close frames.
+    pub(crate) async fn stop(&self, deadline: Duration) {
+        self.shared.stopping.cancel();
+        self.shared.sockets.close();
+        if tokio::time::timeout(deadline, self.shared.sockets.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(?deadline, "sockets still open at shutdown; stopping anyway");
+        }
+    }
+
     /// Reads and hands out changes until the service is gone.
     async fn run(self, app: Weak<App>) {
-        let Some(interval) = app.upgrade().map(|app| app.config.live.poll_interval) else {
+        let Some((interval, lookback)) = app
+            .upgrade()
+            .map(|app| (app.config.live.poll_interval, lookback(&app)))
+        else {
             return;
         };
         let mut since: Option<NaiveDateTime> = None;
         let mut handed_out: HashMap<(String, SessionEventKind), NaiveDateTime> = HashMap::new();
-        let mut failing_since: Option<Instant> = None;
+        let mut last_ok = Instant::now();
         loop {
             if self.sockets() == 0 {
                 // Idle: no read at all until a socket opens; then start
                 // afresh, as no socket can have missed anything.
                 since = None;
                 handed_out.clear();
-                failing_since = None;
                 self.shared.first_socket.notified().await;
+                last_ok = Instant::now();
                 continue;
             }
             tokio::time::sleep(interval).await;
@@ -159,24 +215,30 @@ impl SessionFeed {
                 return;
             };
             let started = app.clock.now();
-            let from = since.unwrap_or(started - LOOKBACK);
-            match self.read(&app, from).await {
-                Ok(events) => {
-                    failing_since = None;
-                    since = Some(started - LOOKBACK);
+            let from = since.unwrap_or(started - lookback);
+            // A read that hangs (a pool wait, a statement timeout) counts as
+            // failing: the sockets must hear within UNAVAILABLE_AFTER.
+            let read = tokio::time::timeout(UNAVAILABLE_AFTER, self.read(&app, from, started));
+            match read.await {
+                Ok(Ok(events)) => {
+                    last_ok = Instant::now();
+                    since = Some(started - lookback);
                     for event in events {
                         let key = (event.session_id.clone(), event.kind);
                         if handed_out.insert(key, event.at).is_none() {
                             self.hand_out(&app, Arc::new(event));
                         }
                     }
-                    let keep_from = started - LOOKBACK - LOOKBACK;
+                    let keep_from = started - lookback - lookback;
                     handed_out.retain(|_, at| *at >= keep_from);
                 }
-                Err(error) => {
-                    let first = *failing_since.get_or_insert_with(Instant::now);
-                    tracing::warn!(error = %error.detail(), "cannot read session changes");
-                    if first.elapsed() >= UNAVAILABLE_AFTER {
+                failed => {
+                    let error = match failed {
+                        Ok(Err(error)) => error.detail(),
+                        _ => "the read did not finish in time".to_owned(),
+                    };
+                    tracing::warn!(%error, "cannot read session changes");
+                    if last_ok.elapsed() >= UNAVAILABLE_AFTER {
                         self.close_all_unavailable();
                     }
                 }
@@ -184,13 +246,18 @@ impl SessionFeed {
         }
     }
 
-    async fn read(&self, app: &App, since: NaiveDateTime) -> Result<Vec<SessionEvent>, AppError> {
+    async fn read(
+        &self,
+        app: &App,
+        since: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<Vec<SessionEvent>, AppError> {
         let mut conn = app.pool.get().await?;
-        let changes = session_rows::changed_since(&mut conn, since).await?;
+        let changes = session_rows::changed_since(&mut conn, since, now).await?;
         app.metrics.session_event_polls.inc();
         Ok(changes
             .into_iter()
-            .flat_map(|change| SessionEvent::from_change(change, since))
+            .flat_map(|change| SessionEvent::from_change(change, since, now))
             .collect())
     }
 
@@ -202,17 +269,27 @@ impl SessionFeed {
         let Some(list) = watchers.get_mut(&event.user_id) else {
             return;
         };
-        list.retain(|watcher| {
+        list.retain_mut(|watcher| {
             let own = watcher.session_id == event.session_id;
             let wanted = match event.kind {
-                SessionEventKind::Ended if own => true,
+                SessionEventKind::Ended if own => {
+                    // The last word: never lost to a full queue.
+                    if let Some(last_word) = watcher.last_word.take()
+                        && last_word
+                            .send(LastWord::OwnSessionEnded(event.clone()))
+                            .is_ok()
+                    {
+                        app.metrics.session_events_delivered.inc();
+                    }
+                    return false;
+                }
                 SessionEventKind::Opened if own => false,
                 _ => event.at >= watcher.since,
             };
             if !wanted {
                 return true;
             }
-            match watcher.sender.try_send(FeedItem::Event(event.clone())) {
+            match watcher.sender.try_send(event.clone()) {
                 Ok(()) => {
                     app.metrics.session_events_delivered.inc();
                     true
@@ -229,9 +306,9 @@ impl SessionFeed {
 
     fn close_all_unavailable(&self) {
         let mut watchers = self.shared.lock();
-        for list in watchers.values() {
-            for watcher in list {
-                let _ = watcher.sender.try_send(FeedItem::Unavailable);
+        for watcher in watchers.values_mut().flatten() {
+            if let Some(last_word) = watcher.last_word.take() {
+                let _ = last_word.send(LastWord::Unavailable);
             }
         }
         watchers.clear();

@@ -14,22 +14,26 @@
 //!   sockets, and none while no socket is open. It hands each change to the
 //!   sockets of that user on this replica.
 //! - **Where a replica left off.** Each read reaches back
-//!   [`feed::LOOKBACK`] (5 s) before the start of the last read that
-//!   succeeded, and changes already handed out are remembered for as long,
-//!   so a change is delivered once even though it is read several times.
-//!   The reach-back covers a transaction that commits a little after the
-//!   time it stamped, and replica clocks that disagree by less than that.
-//! - **Expiry** writes nothing, so a socket also keeps its own session's
-//!   expiry and, when it passes, reads its session once (a refresh may have
-//!   moved it): still open, it waits for the new expiry; else `ENDED` with
-//!   `EXPIRED` and the close.
+//!   [`feed::lookback`] (17 s with the defaults) before the start of the
+//!   last read that succeeded, and changes already handed out are
+//!   remembered for twice as long, so a change is delivered once even
+//!   though it is read several times. The reach-back covers a change that
+//!   commits after the time it stamped (a pool wait and a statement, each
+//!   bounded by its timeout) and replica clocks that disagree by up to 2 s.
+//! - **Expiry** writes nothing, so the same read also returns open sessions
+//!   whose `expires_at` passed since then: `ENDED` with `EXPIRED`, at
+//!   `expires_at`. A socket also keeps its own session's expiry and, when it
+//!   passes, reads its session once (a refresh may have moved it).
 //! - **The database unreachable.** A socket cannot be told that its session
 //!   ended while the reads fail, and it must never go on as if nothing had:
-//!   once reads have failed for [`feed::UNAVAILABLE_AFTER`] (2 s), every
-//!   socket on the replica is closed with 1013 ("try again later", reason
-//!   `SERVICE_UNAVAILABLE`). A client reconnects; its `connection_init` is
-//!   answered once the database is back (the same guard as every request),
-//!   and the reads catch up from where they left off.
+//!   once no read has succeeded for [`feed::UNAVAILABLE_AFTER`] (2 s; a read
+//!   that hangs counts as failing), every socket on the replica is closed
+//!   with 1013 ("try again later", reason `SERVICE_UNAVAILABLE`). A client
+//!   reconnects; its `connection_init` is answered once the database is
+//!   back (the same guard as every request), and the reads catch up from
+//!   where they left off.
+//! - **A stop** (SIGTERM) closes every socket with 1012 ("service restart")
+//!   and waits for the close frames up to `SHUTDOWN_TIMEOUT_SECS`.
 //! - **Pruning.** Nothing to prune beyond the sessions themselves: the
 //!   events are the sessions' own columns, deleted with the rows.
 

@@ -13,8 +13,11 @@
 //! `SESSION_REVOKED`) when the socket's own session ends; 4408 when
 //! `connection_init` does not come within `WS_INIT_TIMEOUT_SECS`; 4429 past
 //! `MAX_SOCKETS_PER_USER`; 1008 past `WS_MAX_MESSAGES_PER_SEC`; 1013
-//! (`SERVICE_UNAVAILABLE`) while the database cannot be reached; 1011 for a
-//! socket too far behind its events.
+//! (`SERVICE_UNAVAILABLE`) while the database cannot be reached; 1012 when
+//! the service stops; 1011 for a socket too far behind its events. A
+//! `subscribe` before `connection_init` is 4403 `UNAUTHENTICATED`: no token
+//! came. A client that stops reading is dropped once a send has waited
+//! [`SEND_TIMEOUT`], so that it never holds its socket's loop.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,11 +36,12 @@ use tokio::time::Instant;
 use crate::app::App;
 use crate::auth::sessions::{Authenticated, authenticate};
 use crate::browser::origin::{Scheme, may_use_cookie};
+use crate::db::models::sessions as session_rows;
 use crate::error::AppError;
 use crate::graphql::subscription::SocketSession;
 use crate::http::HttpState;
 use crate::live::event::SessionEvent;
-use crate::live::feed::{FeedItem, TooManySockets, Watch};
+use crate::live::feed::{LastWord, TooManySockets, Watch};
 use crate::vocabulary::EndReason;
 
 /// Read and write buffer of one socket.
@@ -51,6 +55,8 @@ const SUBSCRIPTION_BACKLOG: usize = 64;
 /// How often the server pings a socket; one that has sent nothing (a pong
 /// included) for two of these is taken as gone and closed.
 const PING_EVERY: Duration = Duration::from_secs(30);
+/// How long one send may wait for a client that does not read.
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Whether a request asks to become a WebSocket.
 pub(crate) fn is_upgrade(headers: &HeaderMap) -> bool {
@@ -105,7 +111,10 @@ pub(crate) async fn handshake(
         .write_buffer_size(SOCKET_BUFFER_BYTES)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(state, socket))
+        .on_upgrade(move |socket| {
+            let feed = state.app.session_feed.clone();
+            feed.track(serve(state, socket))
+        })
 }
 
 /// How `connection_init` ended, when it did not succeed: the close code and
@@ -180,18 +189,26 @@ async fn serve(state: HttpState, socket: WebSocket) {
     let mut init_answered = false;
     let mut expiry_check = Instant::now() + Duration::from_secs(365 * 24 * 3600);
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    let stopping = app.session_feed.stopping();
+    tokio::pin!(stopping);
     let close = loop {
         tokio::select! {
             biased;
+            () = &mut stopping => break Some((1012, "the service is restarting".to_owned())),
             message = protocol_stream.next() => match message {
                 Some(WsMessage::Text(text)) => {
-                    if sink.send(Message::Text(text.into())).await.is_err() {
+                    if !send(&mut sink, Message::Text(text.into())).await {
                         break None;
                     }
                 }
                 Some(WsMessage::Close(code, reason)) => {
                     break Some(match refusal.get() {
                         Some((code, reason)) => (code, reason.to_owned()),
+                        // async-graphql's answer to a subscribe before
+                        // connection_init: no token came.
+                        None if code == 1011 && established.is_none() => {
+                            (4403, "UNAUTHENTICATED".to_owned())
+                        }
                         None => (code, reason),
                     });
                 }
@@ -207,32 +224,31 @@ async fn serve(state: HttpState, socket: WebSocket) {
                     established = Some(ready);
                 }
             },
-            item = next_feed_item(&mut established) => match item {
-                Some(FeedItem::Event(event)) => {
-                    if let Some(close) = pass_on(&mut established, event, &mut protocol_stream, &mut sink).await {
-                        break Some(close);
-                    }
+            news = next_from_feed(&mut established) => match news {
+                FeedNews::Event(event) => {
+                    pass_on(&established, event);
                 }
-                Some(FeedItem::Unavailable) => {
+                FeedNews::Last(Some(LastWord::OwnSessionEnded(event))) => {
+                    break Some(end_of_own_session(&mut established, event, &mut protocol_stream, &mut sink).await);
+                }
+                FeedNews::Last(Some(LastWord::Unavailable)) => {
                     break Some((1013, "SERVICE_UNAVAILABLE".to_owned()));
                 }
-                None => break Some((1011, "too far behind".to_owned())),
+                FeedNews::Last(None) => break Some((1011, "too far behind".to_owned())),
             },
             () = tokio::time::sleep_until(expiry_check), if established.is_some() => {
                 match recheck(&app, &mut established).await {
-                    Ok(Some(deadline)) => expiry_check = deadline,
-                    Ok(None) => {
+                    Recheck::Open(deadline) => expiry_check = deadline,
+                    Recheck::Ended(reason) => {
                         let ended = established.as_ref().map(|e| {
-                            SessionEvent::ended(&e.auth.session.id, &e.auth.user.id, EndReason::Expired, app.clock.now())
+                            SessionEvent::ended(&e.auth.session.id, &e.auth.user.id, reason, app.clock.now())
                         });
-                        if let Some(event) = ended
-                            && let Some(close) = pass_on(&mut established, Arc::new(event), &mut protocol_stream, &mut sink).await
-                        {
-                            break Some(close);
-                        }
-                        break Some((4403, "SESSION_REVOKED".to_owned()));
+                        let Some(event) = ended else {
+                            break Some((4403, "SESSION_REVOKED".to_owned()));
+                        };
+                        break Some(end_of_own_session(&mut established, Arc::new(event), &mut protocol_stream, &mut sink).await);
                     }
-                    Err(()) => break Some((1013, "SERVICE_UNAVAILABLE".to_owned())),
+                    Recheck::Unknown => break Some((1013, "SERVICE_UNAVAILABLE".to_owned())),
                 }
             },
             () = tokio::time::sleep_until(init_deadline), if established.is_none() => {
@@ -244,7 +260,7 @@ async fn serve(state: HttpState, socket: WebSocket) {
                     // Half open: the client is gone without a word.
                     break None;
                 }
-                if sink.send(Message::Ping(Vec::new().into())).await.is_err() {
+                if !send(&mut sink, Message::Ping(Vec::new().into())).await {
                     break None;
                 }
             },
@@ -255,11 +271,24 @@ async fn serve(state: HttpState, socket: WebSocket) {
             code,
             reason: reason.into(),
         };
-        let _ = sink.send(Message::Close(Some(frame))).await;
+        if send(&mut sink, Message::Close(Some(frame))).await {
+            let _ = tokio::time::timeout(SEND_TIMEOUT, sink.close()).await;
+        }
     }
-    let _ = sink.close().await;
     drop(established);
     app.metrics.live_sockets.dec();
+}
+
+/// Sends one message, false when the client is gone or has not taken it
+/// within [`SEND_TIMEOUT`].
+async fn send(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    message: Message,
+) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await,
+        Ok(Ok(()))
+    )
 }
 
 /// Checks `connection_init`'s token and joins the feed. The socket joins
@@ -328,65 +357,102 @@ fn deadline_of(app: &App, auth: &Authenticated) -> Instant {
     Instant::now() + left
 }
 
-/// Reads the socket's session again at its expiry: `Some(next deadline)`
-/// when a refresh moved it, None when it has ended, `Err` when the database
-/// cannot say.
-async fn recheck(app: &App, established: &mut Option<Established>) -> Result<Option<Instant>, ()> {
+/// What the socket's session is at its expiry.
+enum Recheck {
+    /// A refresh moved its expiry: read again then.
+    Open(Instant),
+    /// It has ended, or expired, for this reason.
+    Ended(EndReason),
+    /// The database cannot say.
+    Unknown,
+}
+
+/// Reads the socket's session again at its expiry.
+async fn recheck(app: &App, established: &mut Option<Established>) -> Recheck {
     let Some(current) = established.as_mut() else {
-        return Ok(None);
+        return Recheck::Ended(EndReason::Expired);
     };
-    match app.session_checks.find(&current.auth.session.id).await {
-        Ok(Some((session, user))) if session.is_open(app.clock.now()) && user.is_active() => {
-            current.auth.session = session;
-            Ok(Some(deadline_of(app, &current.auth)))
+    let found = match app.pool.get().await {
+        Ok(mut conn) => session_rows::find_with_user(&mut conn, &current.auth.session.id).await,
+        Err(_) => return Recheck::Unknown,
+    };
+    let now = app.clock.now();
+    match found {
+        Ok(Some((session, user))) if session.ended_at.is_none() && session.expires_at > now => {
+            if !user.is_active() {
+                return Recheck::Ended(EndReason::UserDisabled);
+            }
+            current.auth.session.expires_at = session.expires_at;
+            Recheck::Open(deadline_of(app, &current.auth))
         }
-        Ok(_) => Ok(None),
-        Err(_) => Err(()),
+        Ok(Some((session, _))) => Recheck::Ended(session.end_reason.unwrap_or(EndReason::Expired)),
+        Ok(None) => Recheck::Ended(EndReason::Expired),
+        Err(_) => Recheck::Unknown,
     }
 }
 
-/// The socket's next item from the feed; never, before `connection_init`.
-async fn next_feed_item(established: &mut Option<Established>) -> Option<FeedItem> {
-    match established {
-        Some(established) => established.watch.receiver.recv().await,
-        None => std::future::pending().await,
+/// What the feed has for a socket next.
+enum FeedNews {
+    Event(Arc<SessionEvent>),
+    /// The feed's last word; None when the feed let the socket go for
+    /// being too far behind.
+    Last(Option<LastWord>),
+}
+
+/// The socket's next news from the feed; never, before `connection_init`.
+/// The last word comes after every event queued before it.
+async fn next_from_feed(established: &mut Option<Established>) -> FeedNews {
+    let Some(established) = established else {
+        return std::future::pending().await;
+    };
+    let watch = &mut established.watch;
+    tokio::select! {
+        biased;
+        Some(event) = watch.receiver.recv() => FeedNews::Event(event),
+        word = &mut watch.last_word => FeedNews::Last(word.ok()),
     }
 }
 
-/// Hands an event to the socket's subscriptions. When it is the end of the
-/// socket's own session, first lets every subscription send it, then says
-/// to close with 4403 `SESSION_REVOKED`.
-async fn pass_on<S>(
+/// Hands an event to the socket's subscriptions; none yet is not an error:
+/// the event simply has no reader.
+fn pass_on(established: &Option<Established>, event: Arc<SessionEvent>) {
+    if let Some(current) = established {
+        let _ = current.events.send(event);
+    }
+}
+
+/// The socket's own session ended: lets every subscription send that
+/// event (after any still queued), then says to close with 4403
+/// `SESSION_REVOKED`.
+async fn end_of_own_session<S>(
     established: &mut Option<Established>,
     event: Arc<SessionEvent>,
     protocol_stream: &mut S,
     sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
-) -> Option<(u16, String)>
+) -> (u16, String)
 where
     S: futures_util::Stream<Item = WsMessage> + Unpin,
 {
-    let current = established.as_ref()?;
-    let own_end = event.session_id == current.auth.session.id
-        && event.kind == crate::live::event::SessionEventKind::Ended;
-    // No subscription yet is not an error: the event simply has no reader.
-    let _ = current.events.send(event);
-    if !own_end {
-        return None;
+    if let Some(current) = established.as_mut() {
+        while let Ok(queued) = current.watch.receiver.try_recv() {
+            let _ = current.events.send(queued);
+        }
+        let _ = current.events.send(event);
     }
-    // Every subscription's stream now holds the event: send what the
+    // Every subscription's stream now holds the events: send what the
     // protocol has ready before closing.
     tokio::task::yield_now().await;
     while let Some(Some(message)) = protocol_stream.next().now_or_never() {
         match message {
             WsMessage::Text(text) => {
-                if sink.send(Message::Text(text.into())).await.is_err() {
+                if !send(sink, Message::Text(text.into())).await {
                     break;
                 }
             }
             WsMessage::Close(..) => break,
         }
     }
-    Some((4403, "SESSION_REVOKED".to_owned()))
+    (4403, "SESSION_REVOKED".to_owned())
 }
 
 /// The client's messages as text for the protocol, ending the stream (and

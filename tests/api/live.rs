@@ -221,6 +221,107 @@ async fn the_socket_of_an_ended_session_is_told_and_closed(backend: Backend) {
     }
 }
 
+/// Reads events until the end of `watched`'s session, which must be the
+/// socket's own (`current`), then the 4403 close; returns the reason.
+async fn own_end(socket: &mut Socket, watched: &Value) -> String {
+    let ended = loop {
+        let event = socket.event().await;
+        if event["sessionId"] == session_id(watched) && event["kind"] == "ENDED" {
+            break event;
+        }
+    };
+    assert_eq!(ended["current"], true, "{ended}");
+    assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
+    ended["reason"].as_str().unwrap_or_default().to_owned()
+}
+
+/// The endings that are not a logout: a password changed on another
+/// device, the user disabled, a refresh token reused, eviction past
+/// MAX_SESSIONS_PER_USER.
+async fn every_other_ending_reaches_the_socket(backend: Backend) {
+    let app = TestApp::start_with(
+        backend,
+        &[
+            ("REFRESH_REUSE_GRACE_SECS", "1"),
+            ("MAX_SESSIONS_PER_USER", "2"),
+        ],
+    )
+    .await;
+    let addr = app.listen().await;
+
+    app.add_user("pia", PASSWORD).await;
+    let watched = app.login("pia", PASSWORD).await;
+    let other = app.login("pia", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
+    let header = format!("Bearer {}", access_token(&other));
+    let input = json!({ "currentPassword": PASSWORD, "newPassword": "a new password 2" });
+    let changed = app
+        .graphql_with(
+            "mutation($input: ChangePasswordInput!) { changePassword(input: $input) }",
+            json!({ "input": input }),
+            &[("authorization", &header)],
+        )
+        .await;
+    assert_eq!(changed.data("changePassword"), 1, "{}", changed.body);
+    assert_eq!(own_end(&mut socket, &watched).await, "PASSWORD_CHANGED");
+
+    app.add_user("dora", PASSWORD).await;
+    let watched = app.login("dora", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
+    authql::auth::users::disable_user(&app.app.pool, "dora")
+        .await
+        .expect("disabled");
+    assert_eq!(own_end(&mut socket, &watched).await, "USER_DISABLED");
+
+    app.add_user("rui", PASSWORD).await;
+    let watched = app.login("rui", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
+    let used_up = crate::harness::refresh_token(&watched);
+    assert!(app.refresh(&used_up).await.body.get("errors").is_none());
+    app.advance(chrono::TimeDelta::milliseconds(1500));
+    assert_eq!(app.refresh(&used_up).await.code(), "REFRESH_TOKEN_REUSED");
+    assert_eq!(own_end(&mut socket, &watched).await, "REFRESH_REUSE");
+
+    app.add_user("eve", PASSWORD).await;
+    let watched = app.login("eve", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
+    let _second = app.login("eve", PASSWORD).await;
+    let _third = app.login("eve", PASSWORD).await;
+    assert_eq!(own_end(&mut socket, &watched).await, "EVICTED");
+}
+
+/// Expiry writes nothing, yet it is pushed: another session's as an event,
+/// the socket's own as the event and the close.
+async fn expiry_is_pushed(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "3600")]).await;
+    app.add_user("june", PASSWORD).await;
+    let addr = app.listen().await;
+    let older = app.login("june", PASSWORD).await;
+    app.advance(chrono::TimeDelta::minutes(10));
+    let watched = app.login("june", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
+    // Let the feed read once at this time, so that the expiry is news.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    app.advance(chrono::TimeDelta::minutes(55));
+    let expired = socket.event().await;
+    assert_eq!(expired["kind"], "ENDED");
+    assert_eq!(expired["sessionId"], session_id(&older));
+    assert_eq!(expired["current"], false);
+    assert_eq!(expired["reason"], "EXPIRED");
+    app.advance(chrono::TimeDelta::minutes(10));
+    assert_eq!(own_end(&mut socket, &watched).await, "EXPIRED");
+}
+
+/// A `subscribe` before `connection_init` carries no token: 4403.
+async fn a_subscribe_before_connection_init_is_refused_4403(backend: Backend) {
+    let (_app, addr, _) = signed_in(backend, &[]).await;
+    let mut socket = Socket::open(addr, None).await.expect("handshake");
+    socket
+        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": EVENTS } }))
+        .await;
+    assert_eq!(socket.closed().await, (4403, "UNAUTHENTICATED".to_owned()));
+}
+
 async fn a_socket_with_no_subscription_is_closed_too(backend: Backend) {
     let (app, addr, first) = signed_in(backend, &[]).await;
     let mut socket = Socket::open(addr, None).await.expect("handshake");
@@ -341,11 +442,12 @@ async fn the_served_process_speaks_websocket(backend: Backend) {
         json!({ "input": { "userName": "june", "password": PASSWORD } }),
         None,
     );
-    let _open = Socket::subscribed(addr, &access_token(&second.body["data"]["login"])).await;
+    let mut open = Socket::subscribed(addr, &access_token(&second.body["data"]["login"])).await;
     assert!(
         server.terminate().success(),
         "stopped cleanly with a socket open"
     );
+    assert_eq!(open.closed().await.0, 1012, "told the service restarts");
 }
 
 /// The database cut away (MySQL behind a proxy that is cut): every socket is
@@ -401,6 +503,9 @@ both_backends!(
     sessions_opening_and_ending_are_pushed,
     the_socket_of_an_ended_session_is_told_and_closed,
     a_socket_with_no_subscription_is_closed_too,
+    every_other_ending_reaches_the_socket,
+    expiry_is_pushed,
+    a_subscribe_before_connection_init_is_refused_4403,
     events_cross_replicas,
     sockets_per_user_are_bounded,
     a_socket_that_never_initialises_is_closed_4408,

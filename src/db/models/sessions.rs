@@ -289,19 +289,25 @@ pub struct SessionChange {
     pub end_reason: Option<EndReason>,
 }
 
-/// Every session opened or ended at `since` or later, whoever's: the one
-/// read a replica makes per poll of live session events (both columns are
+/// Every session opened or ended at `since` or later, or whose expiry
+/// passed between `since` and `now` without an end, whoever's: the one read
+/// a replica makes per poll of live session events (the three columns are
 /// indexed).
 pub(crate) async fn changed_since(
     conn: &mut DbConn,
     since: NaiveDateTime,
+    now: NaiveDateTime,
 ) -> QueryResult<Vec<SessionChange>> {
     with_conn!(conn, |c| {
         let rows = sessions::table
             .filter(
                 sessions::created_at
                     .ge(since)
-                    .or(sessions::ended_at.ge(since)),
+                    .or(sessions::ended_at.ge(since))
+                    .or(sessions::ended_at
+                        .is_null()
+                        .and(sessions::expires_at.ge(since))
+                        .and(sessions::expires_at.le(now))),
             )
             .select((
                 SessionView::as_select(),
