@@ -282,6 +282,50 @@ async function runInGraphiQL(page, token) {
   }
 }
 
+/** Ends the session of `token` through `api`. */
+async function logout(api, token) {
+  const response = await fetch(`${api}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: "mutation { logout }" }),
+  });
+  const answer = await response.json();
+  check(answer.data?.logout === true, `logout: ${JSON.stringify(answer)}`);
+}
+
+/** With `sessionEvents` running on the page (its answer in `selector`):
+ *  logins elsewhere show as OPENED, and the end of the subscription's own
+ *  session shows as ENDED (current) and then the 4403 close. */
+async function eventsShow(page, selector, api, token, what) {
+  const shows = (text) => page.evaluate(
+    ([selector, text]) => document.querySelector(selector)?.textContent.includes(text),
+    [selector, text],
+  );
+  // A login until one is heard: the first may come before the socket is up.
+  const began = Date.now();
+  while (!(await shows('"OPENED"'))) {
+    check(Date.now() - began < TIMEOUT, `${what}: no OPENED event shown`);
+    await bearer(api);
+    await page.waitForTimeout(700);
+  }
+  await logout(api, token);
+  try {
+    await page.waitForFunction(
+      (selector) => {
+        const text = document.querySelector(selector)?.textContent ?? "";
+        return text.includes('"current": true') && text.includes("SESSION_REVOKED");
+      },
+      selector,
+      { timeout: TIMEOUT },
+    );
+  } catch (error) {
+    const shown = await page.evaluate((selector) => document.querySelector(selector)?.textContent, selector);
+    throw new Error(`${what}: the own session's end did not show: ${shown}: ${error}`);
+  }
+}
+
+const EVENTS = "subscription { sessionEvents { kind sessionId current reason } }";
+
 async function graphiqlStep() {
   // GRAPHIQL_ASSETS_DIR: GraphiQL from authql alone.
   const local = await isolatedPage(LOCAL_API);
@@ -289,8 +333,17 @@ async function graphiqlStep() {
   check(local.elsewhere.length === 0, `no request left authql: ${local.elsewhere}`);
   check(local.policyViolations.length === 0, `no CSP violation: ${local.policyViolations}`);
   await local.page.screenshot({ path: path.join(SCREENSHOTS, "graphiql-local-assets.png") });
+  const watched = await bearer(LOCAL_API);
+  await runInGraphiQL(local.page, watched);
+  await local.page.evaluate((query) => {
+    document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue(query);
+  }, EVENTS);
+  await local.page.click(".graphiql-execute-button");
+  await eventsShow(local.page, ".graphiql-response", LOCAL_API, watched, "GraphiQL");
+  check(local.policyViolations.length === 0, `no CSP violation: ${local.policyViolations}`);
+  await local.page.screenshot({ path: path.join(SCREENSHOTS, "graphiql-session-events.png") });
   await local.context.close();
-  console.log("ok graphiql: GRAPHIQL_ASSETS_DIR renders GraphiQL and runs { me } with no request leaving authql");
+  console.log("ok graphiql: GRAPHIQL_ASSETS_DIR renders GraphiQL and runs { me } with no request leaving authql; sessionEvents shows OPENED, then its own ENDED and the 4403 close");
 
   // No GRAPHIQL_ASSETS_DIR and no internet: the built-in console.
   const offline = await isolatedPage(API);
@@ -319,8 +372,14 @@ async function graphiqlStep() {
     USER,
     { timeout: TIMEOUT },
   );
+  // A subscription in the console, as the signed-in user.
+  const consoleToken = await bearer(API);
+  await offline.page.fill("#authql-headers", JSON.stringify({ Authorization: `Bearer ${consoleToken}` }));
+  await offline.page.fill("#authql-query", EVENTS);
+  await offline.page.click("#authql-run");
+  await eventsShow(offline.page, "#authql-answer", API, consoleToken, "console");
   await offline.context.close();
-  console.log("ok console: offline, the built-in console runs { me } with a bearer header, and after its sign-in bar");
+  console.log("ok console: offline, the built-in console runs { me } with a bearer header, and after its sign-in bar; sessionEvents shows its events and the close");
 
   // A CDN that never answers: the console shows after a few seconds.
   const hung = await isolatedPage(API, "hang");

@@ -1,7 +1,8 @@
 // authql's GraphiQL page: GraphiQL when its files loaded (from authql's own
 // GRAPHIQL_ASSETS_DIR, or from the pinned CDN, their integrity checked
 // either way), else a small built-in console. Both share a sign-in bar that keeps the
-// access token in this page's memory and sends it as the bearer header.
+// access token in this page's memory and sends it as the bearer header, and
+// both run subscriptions (sessionEvents) over a WebSocket at the same path.
 (function () {
   "use strict";
 
@@ -41,6 +42,113 @@
     });
     if (signedIn && !typed) out.Authorization = "Bearer " + signedIn.accessToken;
     return out;
+  }
+
+  // The bearer header among `headers`, whatever its case.
+  function authorizationOf(headers) {
+    var found = null;
+    Object.keys(headers || {}).forEach(function (key) {
+      if (key.toLowerCase() === "authorization") found = headers[key];
+    });
+    return found;
+  }
+
+  // Whether the operation to run is a subscription: the named one, else the
+  // document's first (comments left out).
+  function isSubscription(query, operationName) {
+    var text = String(query || "").replace(/#[^\n\r]*/g, "");
+    if (operationName) {
+      return new RegExp("\\bsubscription\\s+" + operationName + "\\b").test(text);
+    }
+    return /^\s*subscription\b/.test(text);
+  }
+
+  // One subscription over graphql-transport-ws, the protocol authql speaks
+  // at /graphql: connection_init with the bearer header, then subscribe.
+  // Written here rather than loading the graphql-ws library, as the page
+  // runs only files whose integrity authql pins. onNext gets each payload;
+  // onClose the close code and reason. Returns a function that stops it.
+  function subscribe(body, headers, onNext, onClose) {
+    var scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    var socket = new WebSocket(scheme + "//" + location.host + ENDPOINT, "graphql-transport-ws");
+    var authorization = authorizationOf(headers);
+    socket.onopen = function () {
+      socket.send(JSON.stringify({
+        type: "connection_init",
+        payload: authorization ? { Authorization: authorization } : {},
+      }));
+    };
+    socket.onmessage = function (message) {
+      var said = JSON.parse(message.data);
+      if (said.type === "connection_ack") {
+        socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: body }));
+      } else if (said.type === "next") {
+        onNext(said.payload);
+      } else if (said.type === "error") {
+        onNext({ errors: said.payload });
+      } else if (said.type === "ping") {
+        socket.send(JSON.stringify({ type: "pong" }));
+      } else if (said.type === "complete") {
+        socket.close(1000);
+      }
+    };
+    socket.onclose = function (event) { onClose(event.code, event.reason); };
+    return function stop() {
+      if (socket.readyState <= 1) socket.close(1000);
+    };
+  }
+
+  // What the socket's close means, as an answer to show.
+  function closedAnswer(code, reason) {
+    return { errors: [{
+      message: "the socket closed (" + code + (reason ? " " + reason : "") + ")",
+      extensions: { code: reason || String(code) },
+    }] };
+  }
+
+  // A subscription as the async iterable GraphiQL's fetcher may return: it
+  // shows each payload as it comes, and its stop button calls return().
+  function subscriptionResults(body, headers) {
+    var queued = [];
+    var waiting = null;
+    var finished = false;
+    function push(result) {
+      if (waiting) {
+        var resolve = waiting;
+        waiting = null;
+        resolve(result);
+      } else {
+        queued.push(result);
+      }
+    }
+    // GraphiQL shows the latest result only: the close is shown with the
+    // last event (the session's own ENDED, when that is why it closed).
+    var last = null;
+    var stop = subscribe(body, headers, function (payload) {
+      last = payload;
+      push({ value: payload, done: false });
+    }, function (code, reason) {
+      if (code !== 1000) {
+        var closed = closedAnswer(code, reason);
+        if (last && last.data) closed.data = last.data;
+        push({ value: closed, done: false });
+      }
+      finished = true;
+      push({ value: undefined, done: true });
+    });
+    var results = {
+      next: function () {
+        if (queued.length) return Promise.resolve(queued.shift());
+        if (finished) return Promise.resolve({ value: undefined, done: true });
+        return new Promise(function (resolve) { waiting = resolve; });
+      },
+      return: function () {
+        stop();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+    results[Symbol.asyncIterator] = function () { return results; };
+    return results;
   }
 
   function signInBar(onChange) {
@@ -99,7 +207,11 @@
       }));
     });
     var fetcher = function (params, options) {
-      return post(params, withBearer(options && options.headers));
+      var headers = withBearer(options && options.headers);
+      if (isSubscription(params.query, params.operationName)) {
+        return subscriptionResults(params, headers);
+      }
+      return post(params, headers);
     };
     ReactDOM.createRoot(main).render(
       React.createElement(GraphiQL, { fetcher: fetcher, defaultQuery: DEFAULT_QUERY })
@@ -133,8 +245,11 @@
       run,
       el("label", { text: "Answer" }), answer,
     ]);
+    var stopSubscription = null;
     form.onsubmit = function (event) {
       event.preventDefault();
+      if (stopSubscription) stopSubscription();
+      stopSubscription = null;
       var body, sent;
       try {
         body = { query: query.value, variables: parseObject(variables.value, "Variables") };
@@ -144,6 +259,19 @@
         return;
       }
       answer.textContent = "…";
+      if (isSubscription(body.query)) {
+        // Each event as it comes, the newest last, until the socket closes.
+        var shown = [];
+        var show = function (result) {
+          shown.push(JSON.stringify(result, null, 2));
+          answer.textContent = shown.join("\n");
+        };
+        stopSubscription = subscribe(body, sent, show, function (code, reason) {
+          if (code !== 1000) show(closedAnswer(code, reason));
+        });
+        answer.textContent = "subscribed; events show here as they come";
+        return;
+      }
       post(body, sent).then(function (result) {
         answer.textContent = JSON.stringify(result, null, 2);
       }, function (error) { answer.textContent = "authql did not answer: " + error; });
