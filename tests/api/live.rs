@@ -236,8 +236,8 @@ async fn own_end(socket: &mut Socket, watched: &Value) -> String {
 }
 
 /// The endings that are not a logout: a password changed on another
-/// device, the user disabled, a refresh token reused, eviction past
-/// MAX_SESSIONS_PER_USER.
+/// device, the user disabled, an operator's `authql user logout` (another
+/// process), a refresh token reused, eviction past MAX_SESSIONS_PER_USER.
 async fn every_other_ending_reaches_the_socket(backend: Backend) {
     let app = TestApp::start_with(
         backend,
@@ -272,6 +272,13 @@ async fn every_other_ending_reaches_the_socket(backend: Backend) {
         .await
         .expect("disabled");
     assert_eq!(own_end(&mut socket, &watched).await, "USER_DISABLED");
+
+    app.add_user("ada", PASSWORD).await;
+    let watched = app.login("ada", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
+    let (ok, _, stderr) = crate::cli::run(&app.db.url_text, &["user", "logout", "ada"], "").await;
+    assert!(ok, "user logout: {stderr}");
+    assert_eq!(own_end(&mut socket, &watched).await, "ENDED_BY_ADMIN");
 
     app.add_user("rui", PASSWORD).await;
     let watched = app.login("rui", PASSWORD).await;
