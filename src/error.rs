@@ -161,8 +161,10 @@ impl AppError {
 
 impl From<DieselError> for AppError {
     fn from(error: DieselError) -> Self {
-        // A lost connection means the database went away mid-request.
-        if crate::db::is_connection_error(&error) {
+        // A lost connection means the database went away mid-request; a
+        // conflict still lost after every retry was rolled back. Either
+        // way nothing changed, and the client may try again.
+        if crate::db::is_connection_error(&error) || crate::db::is_lock_conflict(&error) {
             AppError::ServiceUnavailable(error.into())
         } else {
             AppError::Internal(error.into())

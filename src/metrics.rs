@@ -93,6 +93,7 @@ pub struct Metrics {
     /// Statements the pool's connections sent; follows the pool's count when
     /// rendered.
     db_statements: IntCounter,
+    db_conflict_retries: IntCounter,
     /// WebSocket connections open for live session events.
     pub live_sockets: IntGauge,
     /// Reads of session changes for live session events.
@@ -235,6 +236,13 @@ impl Metrics {
                     "SQL statements the service's database connections sent (transaction control included)",
                 ),
             ),
+            db_conflict_retries: registered(
+                &registry,
+                IntCounter::new(
+                    "authql_db_conflict_retries_total",
+                    "Database work run again after losing a lock or Galera certification conflict (error 1213)",
+                ),
+            ),
             live_sockets: registered(
                 &registry,
                 IntGauge::new(
@@ -314,6 +322,8 @@ impl Metrics {
             }
             let statements = &self.db_statements;
             statements.inc_by(pool.statements.saturating_sub(statements.get()));
+            let retries = &self.db_conflict_retries;
+            retries.inc_by(pool.conflict_retries.saturating_sub(retries.get()));
         }
         let mut text = Vec::new();
         if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut text) {

@@ -64,9 +64,11 @@ impl Discard {
 /// When the pool last saw a connection fail, and how many it discarded, shared
 /// by its connections.
 #[derive(Default)]
-pub(crate) struct PoolHealth {
+pub struct PoolHealth {
     last_connection_failure: Mutex<Option<Instant>>,
     discarded: [AtomicU64; Discard::ALL.len()],
+    /// Bodies run again after losing a lock or certification conflict.
+    conflict_retries: AtomicU64,
 }
 
 impl PoolHealth {
@@ -78,6 +80,16 @@ impl PoolHealth {
 
     fn record_discard(&self, reason: Discard) {
         self.discarded[reason as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Notes one body run again after a conflict.
+    pub fn record_conflict_retry(&self) {
+        self.conflict_retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Bodies run again after a conflict so far.
+    pub(crate) fn conflict_retries(&self) -> u64 {
+        self.conflict_retries.load(Ordering::Relaxed)
     }
 
     /// Connections closed so far, by reason (indexed like [`Discard::ALL`]).
@@ -125,6 +137,10 @@ impl DbConn {
     }
 
     /// How long one `with_conn!` body may take.
+    pub fn health(&self) -> Arc<PoolHealth> {
+        self.health.clone()
+    }
+
     pub fn query_timeout(&self) -> Duration {
         self.query_timeout
     }

@@ -69,6 +69,10 @@ pub fn is_connection_error(error: &diesel::result::Error) -> bool {
             message.starts_with("Input/output error")
                 || message.starts_with("Driver error")
                 || message.starts_with("Connection to the server is closed")
+                // A Galera node cut off from the primary component (or
+                // still joining) refuses every statement until it is back:
+                // to the caller, the database is unreachable through it.
+                || message.starts_with("WSREP has not yet prepared node")
         }
         _ => false,
     }

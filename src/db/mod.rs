@@ -41,13 +41,13 @@
 
 mod conn;
 mod failures;
+mod galera;
 pub mod migrate;
 pub mod models;
 pub mod schema;
 pub mod statements;
 
-pub(crate) use conn::PoolHealth;
-pub use conn::{DbConn, Discard, PooledConn};
+pub use conn::{DbConn, Discard, PoolHealth, PooledConn};
 pub use failures::{
     MAX_CONFLICT_RETRIES, WrongRow, conflict_pause, expect_key, is_connection_error,
     is_lock_conflict, is_wrong_answer, within,
@@ -100,6 +100,7 @@ macro_rules! with_conn {
     ($conn:expr, |$c:ident| $body:expr) => {{
         let db_conn: &mut $crate::db::DbConn = $conn;
         let timeout = db_conn.query_timeout();
+        let health = db_conn.health();
         db_conn.begin_query();
         let result = match db_conn.pooled() {
             $crate::db::PooledConn::Mysql($c) => {
@@ -109,7 +110,10 @@ macro_rules! with_conn {
                     loop {
                         let result = async { $body }.await;
                         match $crate::db::conflict_pause(&result, attempt) {
-                            Some(pause) => ::tokio::time::sleep(pause).await,
+                            Some(pause) => {
+                                health.record_conflict_retry();
+                                ::tokio::time::sleep(pause).await
+                            }
                             None => break result,
                         }
                         attempt += 1;
@@ -183,6 +187,8 @@ pub struct PoolUse {
     pub discarded: [u64; Discard::ALL.len()],
     /// Statements sent since start (see [`statements`]).
     pub statements: u64,
+    /// Bodies run again after a lock or certification conflict.
+    pub conflict_retries: u64,
 }
 
 /// Why a pool could not be built.
@@ -220,6 +226,7 @@ impl DbPool {
                     async move {
                         use diesel_async::AsyncConnection;
                         let mut conn = AsyncMysqlConnection::establish(&url).await?;
+                        galera::prepare(&mut conn).await?;
                         conn.set_instrumentation(counted.hook());
                         Ok(conn)
                     }
@@ -290,6 +297,7 @@ impl DbPool {
             waiting: status.waiting,
             discarded: self.health.discarded(),
             statements: self.statements.get(),
+            conflict_retries: self.health.conflict_retries(),
         }
     }
 
