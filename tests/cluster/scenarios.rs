@@ -1,0 +1,417 @@
+//! The four scenarios, and `me` through one node against one plain server.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::Barrier;
+
+use crate::Cluster;
+use crate::haproxy::HaProxy;
+use crate::replica::{Answer, Replica};
+
+const PASSWORD: &str = "cluster password";
+
+/// Answers by code, for the report.
+#[derive(Default, Debug)]
+struct Counts(BTreeMap<String, usize>);
+
+impl Counts {
+    fn add(&mut self, code: &str) {
+        *self.0.entry(code.to_owned()).or_default() += 1;
+    }
+}
+
+fn token(answer: &Answer, field: &str, which: &str) -> String {
+    answer.data(field)[which]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field}.{which} in {}", answer.body))
+        .to_owned()
+}
+
+/// 1. A session ended through replica 1 is refused by replicas 2 and 3 on
+///    the very next request, 200 times.
+pub async fn ended_sessions_are_refused_everywhere(replicas: &[Replica]) {
+    const ROUNDS: usize = 200;
+    let began = Instant::now();
+    replicas[0].add_user("ines", PASSWORD).await;
+    let mut before = Counts::default();
+    let mut after = Counts::default();
+    for _ in 0..ROUNDS {
+        let login = replicas[0].login("ines", PASSWORD).await;
+        assert_eq!(login.code, "OK", "{}", login.body);
+        let access = token(&login, "login", "accessToken");
+        // Opened through node 1, seen at once through nodes 2 and 3.
+        for replica in &replicas[1..] {
+            before.add(&replica.me(&access).await.code);
+        }
+        let logout = replicas[0]
+            .graphql("mutation { logout }", json!({}), Some(&access))
+            .await;
+        assert_eq!(logout.code, "OK", "{}", logout.body);
+        let (two, three) = tokio::join!(replicas[1].me(&access), replicas[2].me(&access));
+        after.add(&two.code);
+        after.add(&three.code);
+    }
+    eprintln!(
+        "cluster scenario 1 (ended through replica 1, asked at once through 2 and 3, {ROUNDS} \
+         times, {:?}): before the logout {:?}; after it {:?}",
+        began.elapsed(),
+        before.0,
+        after.0
+    );
+    assert_eq!(
+        before.0.get("OK"),
+        Some(&(2 * ROUNDS)),
+        "opened sessions seen everywhere"
+    );
+    assert_eq!(
+        after.0.get("SESSION_REVOKED"),
+        Some(&(2 * ROUNDS)),
+        "zero stale answers: {:?}",
+        after.0
+    );
+}
+
+/// 2. One refresh token sent 30 times at once over the three replicas: every
+///    success carries the same successor; 50 storms, each on the last one's
+///    successor; the session still refreshes afterwards.
+pub async fn a_refresh_storm_never_forks(replicas: &[Replica]) {
+    const STORMS: usize = 50;
+    const RACERS: usize = 30;
+    let began = Instant::now();
+    replicas[0].add_user("rosa", PASSWORD).await;
+    let login = replicas[0].login("rosa", PASSWORD).await;
+    let mut current = token(&login, "login", "refreshToken");
+    let mut counts = Counts::default();
+    let mut forks = 0;
+    let mut slowest = Duration::ZERO;
+    for _ in 0..STORMS {
+        let barrier = Arc::new(Barrier::new(RACERS));
+        let storm_began = Instant::now();
+        let racers: Vec<_> = (0..RACERS)
+            .map(|i| {
+                let (replica, barrier, presented) = (
+                    replicas[i % replicas.len()].clone(),
+                    barrier.clone(),
+                    current.clone(),
+                );
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    replica.refresh(&presented).await
+                })
+            })
+            .collect();
+        let mut successors = std::collections::BTreeSet::new();
+        for racer in racers {
+            let answer = racer.await.expect("racer");
+            counts.add(&answer.code);
+            if answer.code == "OK" {
+                successors.insert(token(&answer, "refreshToken", "refreshToken"));
+            }
+        }
+        slowest = slowest.max(storm_began.elapsed());
+        if successors.len() > 1 {
+            forks += 1;
+        }
+        current = successors
+            .into_iter()
+            .next()
+            .expect("one racer at least succeeded");
+    }
+    let last = replicas[2].refresh(&current).await;
+    eprintln!(
+        "cluster scenario 2 ({STORMS} storms of {RACERS} racers over 3 replicas, {:?}, slowest \
+         storm {slowest:?}): answers {:?}; forks {forks}; the session refreshes afterwards: {}",
+        began.elapsed(),
+        counts.0,
+        last.code
+    );
+    assert_eq!(forks, 0, "one token chain");
+    assert_eq!(last.code, "OK", "{}", last.body);
+    assert_eq!(
+        counts.0.get("OK"),
+        Some(&(STORMS * RACERS)),
+        "every racer is within the grace window and gets the successor: {:?}",
+        counts.0
+    );
+}
+
+/// 3. Wrong passwords for one name spread over the three replicas: never
+///    more than LOGIN_MAX_FAILURES (5) checked in a window.
+pub async fn the_throttle_holds_across_nodes(replicas: &[Replica]) {
+    const ROUNDS: usize = 5;
+    const ATTEMPTS: usize = 30;
+    let began = Instant::now();
+    let mut totals = Counts::default();
+    for round in 0..ROUNDS {
+        let name = format!("theo{round}");
+        replicas[0].add_user(&name, PASSWORD).await;
+        let barrier = Arc::new(Barrier::new(ATTEMPTS));
+        let attempts: Vec<_> = (0..ATTEMPTS)
+            .map(|i| {
+                let (replica, barrier, name) = (
+                    replicas[i % replicas.len()].clone(),
+                    barrier.clone(),
+                    name.clone(),
+                );
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    replica.login(&name, "a wrong password").await
+                })
+            })
+            .collect();
+        let mut counts = Counts::default();
+        for attempt in attempts {
+            let answer = attempt.await.expect("attempt");
+            counts.add(&answer.code);
+            totals.add(&answer.code);
+        }
+        let checked = counts.0.get("INVALID_CREDENTIALS").copied().unwrap_or(0);
+        assert!(
+            checked <= 5,
+            "at most 5 checked in the window: {:?}",
+            counts.0
+        );
+        assert_eq!(
+            checked + counts.0.get("TOO_MANY_ATTEMPTS").copied().unwrap_or(0),
+            ATTEMPTS,
+            "every answer is a check or a refusal: {:?}",
+            counts.0
+        );
+    }
+    eprintln!(
+        "cluster scenario 3 ({ROUNDS} names, {ATTEMPTS} wrong passwords each at once over 3 \
+         replicas, {:?}): answers {:?}",
+        began.elapsed(),
+        totals.0
+    );
+}
+
+/// Signed-in `me` as fast as 16 clients go, for `for_how_long`: answers/s.
+async fn me_rate(replica: &Replica, user: &str, for_how_long: Duration) -> f64 {
+    replica.add_user(user, PASSWORD).await;
+    let login = replica.login(user, PASSWORD).await;
+    let access = token(&login, "login", "accessToken");
+    let until = Instant::now() + for_how_long;
+    let clients: Vec<_> = (0..16)
+        .map(|_| {
+            let (replica, access) = (replica.clone(), access.clone());
+            tokio::spawn(async move {
+                let mut ok = 0_u64;
+                while Instant::now() < until {
+                    if replica.me(&access).await.code == "OK" {
+                        ok += 1;
+                    }
+                }
+                ok
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for client in clients {
+        ok += client.await.expect("client");
+    }
+    ok as f64 / for_how_long.as_secs_f64()
+}
+
+/// `me` through one Galera node (causal reads, 1 ms from the replica) and
+/// through the plain MariaDB server of the other tests, in the same run.
+pub async fn me_through_one_node_and_one_server(through_node: &Replica) {
+    let window = Duration::from_secs(3);
+    let galera = me_rate(through_node, "mia", window).await;
+    let plain = match std::env::var("AUTHQL_TEST_MYSQL_URL") {
+        Ok(server) if !server.trim().is_empty() => {
+            let server = server.trim().trim_end_matches('/').to_owned();
+            let database = format!("authql_cluster_{}", std::process::id());
+            admin(&server, &format!("CREATE DATABASE `{database}`")).await;
+            let url = format!("{server}/{database}");
+            authql::db::migrate::run_pending(&url.parse().expect("url"))
+                .await
+                .expect("migrations");
+            let replica = Replica::start(&url, &[]);
+            let rate = me_rate(&replica, "mia", window).await;
+            admin(&server, &format!("DROP DATABASE `{database}`")).await;
+            format!("{rate:.0}/s")
+        }
+        _ => "not measured (AUTHQL_TEST_MYSQL_URL unset)".to_owned(),
+    };
+    eprintln!(
+        "cluster: me with 16 clients over {window:?}: through one Galera node {galera:.0}/s; \
+         through one plain MariaDB server {plain}"
+    );
+    assert!(galera > 0.0, "me works through a node");
+}
+
+async fn admin(server: &str, statement: &str) {
+    use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+    let mut conn = AsyncMysqlConnection::establish(&format!("{server}/mysql"))
+        .await
+        .expect("admin connection");
+    diesel::sql_query(statement)
+        .execute(&mut conn)
+        .await
+        .expect("admin statement");
+}
+
+/// One answer of the steady load: when, and whether it was right.
+struct Seen {
+    at: Instant,
+    code: String,
+}
+
+/// 4. Replicas behind HAProxy under a steady load of `me` and
+///    `refreshToken`; node 2 killed with SIGKILL; then it rejoins.
+pub async fn a_node_killed_under_load(cluster: &mut Cluster) {
+    const CLIENTS: usize = 6;
+    let addresses: Vec<String> = (1..=3).map(|n| cluster.network.address(n)).collect();
+    let proxy = HaProxy::start(&addresses);
+    let url = format!("mysql://root@127.0.0.1:{}/authql", proxy.port);
+    let replicas: Vec<Replica> = (0..3).map(|_| Replica::start(&url, &[])).collect();
+    replicas[0].add_user("kim", PASSWORD).await;
+
+    // Logins with the right password at once, through HAProxy.
+    let barrier = Arc::new(Barrier::new(4));
+    let logins: Vec<_> = (0..4)
+        .map(|i| {
+            let (replica, barrier) = (replicas[i % 3].clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                replica.login("kim", PASSWORD).await
+            })
+        })
+        .collect();
+    let mut sessions = Vec::new();
+    for login in logins {
+        let answer = login.await.expect("login");
+        assert_eq!(
+            answer.code, "OK",
+            "a login at once through HAProxy: {}",
+            answer.body
+        );
+        sessions.push(token(&answer, "login", "accessToken"));
+    }
+
+    let began = Instant::now();
+    let kill_at = began + Duration::from_secs(3);
+    let until = kill_at + Duration::from_secs(12);
+    let mut clients = Vec::new();
+    for i in 0..CLIENTS {
+        let login = replicas[i % 3].login("kim", PASSWORD).await;
+        assert_eq!(login.code, "OK", "{}", login.body);
+        let mut access = token(&login, "login", "accessToken");
+        let mut refresh = token(&login, "login", "refreshToken");
+        let replicas = replicas.clone();
+        clients.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut wrong = Vec::new();
+            let mut turn = i;
+            while Instant::now() < until {
+                turn += 1;
+                let replica = &replicas[turn % 3];
+                let me = replica.me(&access).await;
+                if me.code == "OK" && me.data("me")["userName"] != "kim" {
+                    wrong.push(format!("me answered {}", me.body));
+                }
+                seen.push(Seen {
+                    at: Instant::now(),
+                    code: me.code.clone(),
+                });
+                let refreshed = replicas[(turn + 1) % 3].refresh(&refresh).await;
+                if refreshed.code == "OK" {
+                    access = token(&refreshed, "refreshToken", "accessToken");
+                    refresh = token(&refreshed, "refreshToken", "refreshToken");
+                }
+                seen.push(Seen {
+                    at: Instant::now(),
+                    code: refreshed.code.clone(),
+                });
+                for answer in [&me, &refreshed] {
+                    if !matches!(answer.code.as_str(), "OK" | "SERVICE_UNAVAILABLE") {
+                        wrong.push(format!("{}: {}", answer.code, answer.body));
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            (seen, wrong, access)
+        }));
+    }
+    tokio::time::sleep_until(kill_at.into()).await;
+    cluster.nodes.node(2).kill();
+    let killed = Instant::now();
+    let mut seen = Vec::new();
+    let mut wrong = Vec::new();
+    for client in clients {
+        let (client_seen, client_wrong, access) = client.await.expect("client");
+        seen.extend(client_seen);
+        wrong.extend(client_wrong);
+        sessions.push(access);
+    }
+    seen.sort_by_key(|answer| answer.at);
+    let mut counts = Counts::default();
+    let mut longest_gap = Duration::ZERO;
+    let mut last_ok = began;
+    let mut last_failure: Option<Instant> = None;
+    for answer in &seen {
+        counts.add(&answer.code);
+        if answer.code == "OK" {
+            longest_gap = longest_gap.max(answer.at - last_ok);
+            last_ok = answer.at;
+        } else {
+            last_failure = Some(answer.at);
+        }
+    }
+    let recovery = last_failure.map_or(Duration::ZERO, |at| at.saturating_duration_since(killed));
+    eprintln!(
+        "cluster scenario 4 (3 replicas behind HAProxy, {CLIENTS} clients of me + refreshToken, \
+         node 2 SIGKILLed): answers {:?}; longest gap without a success {longest_gap:?}; last \
+         failure {recovery:?} after the kill",
+        counts.0
+    );
+    assert!(wrong.is_empty(), "no wrong answer: {wrong:?}");
+    assert!(
+        longest_gap < Duration::from_secs(5),
+        "service resumes within 5 s: longest gap {longest_gap:?}"
+    );
+    for access in &sessions {
+        let me = replicas[0].me(access).await;
+        assert_eq!(
+            me.code, "OK",
+            "a session opened before the kill works: {}",
+            me.body
+        );
+    }
+
+    // Node 2 rejoins; traffic through it is correct again.
+    let rejoin_began = Instant::now();
+    let cluster_address = cluster.nodes.cluster_address();
+    let (rejoined, transfer) = tokio::task::block_in_place(|| {
+        let node = cluster.nodes.node(2);
+        node.restart(&cluster_address);
+        (node.wait_synced(3), node.last_state_transfer())
+    });
+    let through_two = Replica::start(&cluster.url(2), &[]);
+    for access in &sessions {
+        let me = through_two.me(access).await;
+        assert_eq!(me.code, "OK", "through the rejoined node: {}", me.body);
+    }
+    let login = through_two.login("kim", PASSWORD).await;
+    let refreshed = through_two
+        .refresh(&token(&login, "login", "refreshToken"))
+        .await;
+    assert_eq!(refreshed.code, "OK", "{}", refreshed.body);
+    let fresh = replicas[2]
+        .me(&token(&refreshed, "refreshToken", "accessToken"))
+        .await;
+    assert_eq!(
+        fresh.code, "OK",
+        "a session refreshed through node 2, seen through HAProxy"
+    );
+    eprintln!(
+        "cluster scenario 4: node 2 Synced again by {transfer} {rejoined:?} after its restart \
+         ({:?} in all); {} sessions answer through it",
+        rejoin_began.elapsed(),
+        sessions.len()
+    );
+}

@@ -1,0 +1,214 @@
+//! The network between the cluster's nodes: one network namespace per node
+//! and a wire that carries their packets with a delay.
+//!
+//! The kernel here is built without `netem` (`CONFIG_NET_SCH_NETEM is not
+//! set` in /proc/config.gz; `tc qdisc add ... netem` answers "Specified
+//! qdisc kind is unknown"), and no other qdisc delays packets. So each
+//! namespace gets a TUN device instead of a veth, and this module is the
+//! link layer: a thread per device reads each IP packet, and a thread per
+//! device writes the packets bound for it once their delay has passed. The
+//! sockets, TCP and Galera's traffic are the kernel's and MariaDB's own;
+//! only the time on the wire is ours. Packets keep their order per
+//! destination, as on a real link.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// One way, between two nodes: 40 ms round trips, machines in two zones
+/// of a region far apart.
+pub const BETWEEN_NODES: Duration = Duration::from_millis(20);
+/// One way, between a node and the authql replicas (and HAProxy), which sit
+/// beside their nodes.
+pub const TO_REPLICAS: Duration = Duration::from_millis(1);
+
+const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
+const MTU: usize = 1500;
+/// How often a reader looks up from an idle device to see if it must stop.
+const POLL_MS: libc::c_int = 200;
+
+#[repr(C)]
+struct InterfaceRequest {
+    name: [u8; libc::IFNAMSIZ],
+    flags: libc::c_short,
+    _rest: [u8; 22],
+}
+
+/// Runs `ip` with these arguments, failing the test when it fails.
+pub fn ip(args: &[&str]) {
+    run("ip", args);
+}
+
+fn run(program: &str, args: &[&str]) {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|error| panic!("{program} {args:?}: {error}"));
+    assert!(
+        output.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn open_tun(name: &str) -> File {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/net/tun")
+        .expect("/dev/net/tun");
+    let mut request = InterfaceRequest {
+        name: [0; libc::IFNAMSIZ],
+        flags: (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short,
+        _rest: [0; 22],
+    };
+    request.name[..name.len()].copy_from_slice(name.as_bytes());
+    // SAFETY: TUNSETIFF reads and writes an ifreq, which `request` is laid
+    // out as, on a descriptor of /dev/net/tun that lives through the call.
+    let done = unsafe { libc::ioctl(file.as_raw_fd(), TUNSETIFF, &mut request) };
+    assert!(
+        done >= 0,
+        "TUNSETIFF {name}: {}",
+        std::io::Error::last_os_error()
+    );
+    file
+}
+
+/// Whether `file` has a packet to read within [`POLL_MS`].
+fn readable(file: &File) -> bool {
+    let mut poll = libc::pollfd {
+        fd: file.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one pollfd, valid for the call.
+    let ready = unsafe { libc::poll(&mut poll, 1, POLL_MS) };
+    ready > 0 && poll.revents & libc::POLLIN != 0
+}
+
+/// The namespaces, their devices and the wire between them; all removed
+/// on drop.
+pub struct Network {
+    /// `10.{subnet}.0.0/24`: node N is `.N`, the test's own side `.254`.
+    pub subnet: u8,
+    tag: String,
+    nodes: usize,
+    stop: Arc<AtomicBool>,
+}
+
+impl Network {
+    /// The namespace node `n` (from 1) runs in.
+    pub fn namespace(&self, n: usize) -> String {
+        format!("aq{}n{n}", self.tag)
+    }
+
+    /// Node `n`'s address.
+    pub fn address(&self, n: usize) -> String {
+        format!("10.{}.0.{n}", self.subnet)
+    }
+
+    /// Makes `nodes` namespaces joined by the delaying wire, the test's own
+    /// namespace on it too.
+    pub fn start(nodes: usize) -> Network {
+        let pid = std::process::id();
+        let tag = format!("{}", pid % 100_000);
+        let subnet = 100 + (pid % 150) as u8;
+        let network = Network {
+            subnet,
+            tag,
+            nodes,
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        network.remove();
+        // Device i: 0 is the test's side, 1..=nodes the nodes.
+        let mut devices = Vec::new();
+        let own = format!("aq{}w0", network.tag);
+        devices.push(open_tun(&own));
+        ip(&["addr", "add", &format!("10.{subnet}.0.254/24"), "dev", &own]);
+        ip(&["link", "set", &own, "up"]);
+        for n in 1..=nodes {
+            let name = format!("aq{}w{n}", network.tag);
+            let namespace = network.namespace(n);
+            devices.push(open_tun(&name));
+            ip(&["netns", "add", &namespace]);
+            ip(&["link", "set", &name, "netns", &namespace]);
+            let address = format!("{}/24", network.address(n));
+            ip(&["-n", &namespace, "addr", "add", &address, "dev", &name]);
+            ip(&["-n", &namespace, "link", "set", &name, "up"]);
+            ip(&["-n", &namespace, "link", "set", "lo", "up"]);
+        }
+        let writers: Vec<mpsc::Sender<(Instant, Vec<u8>)>> = devices
+            .iter()
+            .map(|device| {
+                let (sender, receiver) = mpsc::channel::<(Instant, Vec<u8>)>();
+                let mut device = device.try_clone().expect("device");
+                std::thread::spawn(move || {
+                    for (due, packet) in receiver {
+                        let wait = due.saturating_duration_since(Instant::now());
+                        std::thread::sleep(wait);
+                        // A write to a device going away fails: the end.
+                        if device.write_all(&packet).is_err() {
+                            return;
+                        }
+                    }
+                });
+                sender
+            })
+            .collect();
+        for (from, mut device) in devices.into_iter().enumerate() {
+            let writers = writers.clone();
+            let stop = network.stop.clone();
+            std::thread::spawn(move || {
+                let mut buffer = vec![0_u8; MTU + 64];
+                while !stop.load(Ordering::Relaxed) {
+                    if !readable(&device) {
+                        continue;
+                    }
+                    let Ok(length) = device.read(&mut buffer) else {
+                        return;
+                    };
+                    // IPv4 only; the destination's last byte picks the device.
+                    if length < 20 || buffer[0] >> 4 != 4 {
+                        continue;
+                    }
+                    let to = match buffer[19] {
+                        254 => 0,
+                        n => usize::from(n),
+                    };
+                    let Some(writer) = writers.get(to) else {
+                        continue;
+                    };
+                    let delay = if from != 0 && to != 0 {
+                        BETWEEN_NODES
+                    } else {
+                        TO_REPLICAS
+                    };
+                    let _ = writer.send((Instant::now() + delay, buffer[..length].to_vec()));
+                }
+            });
+        }
+        network
+    }
+
+    /// Removes the namespaces (and the devices in them) of this process's
+    /// tag, as a run that crashed may have left them.
+    fn remove(&self) {
+        for n in 1..=self.nodes {
+            let _ = Command::new("ip")
+                .args(["netns", "del", &self.namespace(n)])
+                .output();
+        }
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.remove();
+    }
+}
