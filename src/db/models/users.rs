@@ -209,7 +209,8 @@ pub(crate) async fn replace_password(
 
 /// A user's own password change, as its request proved it: the session it
 /// came from and the stored hash its current password was verified against.
-#[derive(Debug, Clone, Copy)]
+/// No `Debug`: it holds password hashes, which no log line should.
+#[derive(Clone, Copy)]
 pub(crate) struct PasswordSwap<'a> {
     pub user_id: &'a str,
     pub session_id: &'a str,
