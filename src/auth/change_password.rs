@@ -6,12 +6,20 @@
 //! name), so changePassword cannot be used to guess faster than login. The
 //! new hash and the ending of the other sessions are one transaction: a
 //! failure leaves the old password and every session as they were.
+//!
+//! A change can wait a while between its bearer check and its commit (two
+//! hashes, each behind a queue anyone can lengthen), so the transaction is a
+//! compare-and-set on what the request proved: the caller's session is
+//! still open (signed out meanwhile: `SESSION_REVOKED`, nothing changed) and
+//! the stored hash is still the one the current password was verified
+//! against (another change won meanwhile: `INVALID_CREDENTIALS`, as the
+//! current password given is no longer the current one).
 
 use crate::app::App;
 use crate::auth::client::ClientInfo;
 use crate::auth::sessions::{self, Authenticated, EndReason};
 use crate::auth::{credentials, input};
-use crate::db::models::users::{self, SessionsToEnd};
+use crate::db::models::users::{self, PasswordSwap, SwapOutcome};
 use crate::error::{AppError, InternalCause};
 use crate::secret::Secret;
 
@@ -34,7 +42,11 @@ pub(crate) async fn change_password(
     input::check_password(change.current_password.expose())?;
     input::check_new_password(change.new_password.expose(), app.config.password_min_length)?;
     let user_name_key = input::fold_user_name(&auth.user.user_name);
-    let (user, _) = credentials::check(
+    let credentials::Checked {
+        user,
+        verified_hash,
+        ..
+    } = credentials::check(
         app,
         &user_name_key,
         &change.current_password,
@@ -46,17 +58,36 @@ pub(crate) async fn change_password(
             "the caller's name belongs to another user",
         )));
     }
-    let password_hash = app.passwords.hash(&change.new_password).await?;
-    let ending = if change.end_other_sessions {
-        SessionsToEnd::AllBut(&auth.session.id)
-    } else {
-        SessionsToEnd::None
+    let new_hash = app.passwords.hash(&change.new_password).await?;
+    let swap = PasswordSwap {
+        user_id: &user.id,
+        session_id: &auth.session.id,
+        verified_hash: &verified_hash,
+        new_hash: &new_hash,
+        end_other_sessions: change.end_other_sessions,
     };
     let mut conn = app.pool.get().await?;
-    let ended =
-        users::replace_password(&mut conn, &user.id, &password_hash, ending, app.clock.now())
-            .await?;
-    tracing::info!(user_id = %user.id, session_id = %auth.session.id, ended, "password changed");
-    sessions::record_ended(app, &auth.session.id, EndReason::PasswordChanged, ended);
-    Ok(ended)
+    match users::change_password(&mut conn, swap, app.clock.now()).await? {
+        SwapOutcome::Swapped { ended } => {
+            tracing::info!(user_id = %user.id, session_id = %auth.session.id, ended, "password changed");
+            sessions::record_ended(app, &auth.session.id, EndReason::PasswordChanged, ended);
+            Ok(ended)
+        }
+        SwapOutcome::CallerSessionEnded => {
+            tracing::info!(
+                user_id = %user.id,
+                session_id = %auth.session.id,
+                "password not changed: the caller's session ended before the change committed"
+            );
+            Err(AppError::SessionRevoked)
+        }
+        SwapOutcome::HashChangedSince => {
+            tracing::info!(
+                user_id = %user.id,
+                session_id = %auth.session.id,
+                "password not changed: another change committed since the current password was checked"
+            );
+            Err(AppError::InvalidCredentials)
+        }
+    }
 }

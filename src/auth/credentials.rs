@@ -17,6 +17,17 @@ use crate::secret::Secret;
 /// the time after which the throttle forgets a check's slot.
 const CHECK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// A user whose password was just checked.
+pub(crate) struct Checked {
+    pub user: UserRecord,
+    pub verification: Verification,
+    /// The stored hash the password was checked against: whatever is
+    /// written on the strength of this check (a new password, a stronger
+    /// hash) replaces this hash only, so that it never undoes a change that
+    /// committed meanwhile.
+    pub verified_hash: String,
+}
+
 /// The user with this name key and password, and what the hash check found;
 /// `INVALID_CREDENTIALS` (counted as a failure for the name and the address)
 /// for an unknown name or a wrong password, `TOO_MANY_ATTEMPTS` when the
@@ -26,7 +37,7 @@ pub(crate) async fn check(
     user_name_key: &str,
     password: &Secret,
     ip: Option<IpAddr>,
-) -> Result<(UserRecord, Verification), AppError> {
+) -> Result<Checked, AppError> {
     throttle::refuse_busy_address(app, ip).await?;
     let slot = throttle::begin_check(app, user_name_key).await?;
     // A check that waits this long for a hashing thread is abandoned, well
@@ -39,7 +50,7 @@ pub(crate) async fn check(
             )))
         });
     let end = match &checked {
-        Ok((user, _)) if user.is_active() => CheckEnd::Succeeded,
+        Ok(checked) if checked.user.is_active() => CheckEnd::Succeeded,
         Err(AppError::InvalidCredentials) => CheckEnd::Failed,
         // A right password for a disabled account is no guess; an error
         // says nothing about the password.
@@ -56,7 +67,7 @@ async fn verify(
     user_name_key: &str,
     password: &Secret,
     ip: Option<IpAddr>,
-) -> Result<(UserRecord, Verification), AppError> {
+) -> Result<Checked, AppError> {
     let credentials = {
         let mut conn = app.pool.get().await?;
         users::find_credentials(&mut conn, user_name_key).await?
@@ -70,7 +81,11 @@ async fn verify(
         )
         .await?;
     match credentials {
-        Some((user, _)) if verification.matches => Ok((user, verification)),
+        Some((user, verified_hash)) if verification.matches => Ok(Checked {
+            user,
+            verification,
+            verified_hash,
+        }),
         credentials => {
             // Never the name typed: people type passwords into name fields.
             match &credentials {

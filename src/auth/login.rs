@@ -48,15 +48,18 @@ async fn check_and_open(
     input::check_device_info(request.device_info.as_deref())?;
     let user_name_key = input::fold_user_name(&request.user_name);
 
-    let (user, verification) =
-        credentials::check(app, &user_name_key, &request.password, client.ip_address).await?;
+    let credentials::Checked {
+        user,
+        verification,
+        verified_hash,
+    } = credentials::check(app, &user_name_key, &request.password, client.ip_address).await?;
     if !user.is_active() {
         tracing::info!(user_id = %user.id, "login refused: account disabled");
         return Err(AppError::AccountDisabled);
     }
 
     if verification.needs_rehash {
-        upgrade_hash(app, &user.id, &request.password).await;
+        upgrade_hash(app, &user.id, &verified_hash, &request.password).await;
     }
     // Stamped once the connection is in hand: live session events reach
     // back only so far behind a change's stamp (see crate::live::feed).
@@ -112,18 +115,26 @@ async fn check_and_open(
     issue_tokens(app, session, user, now)
 }
 
-/// Replaces a hash made at a weaker cost; a failure leaves the old one, which
-/// still works, so it is logged and the login goes on.
-async fn upgrade_hash(app: &App, user_id: &str, password: &Secret) {
+/// Replaces a hash made at a weaker cost, the one just verified only: when
+/// the password changed meanwhile, the new password's hash stays. A failure
+/// leaves the old one, which still works, so it is logged and the login goes
+/// on.
+async fn upgrade_hash(app: &App, user_id: &str, verified_hash: &str, password: &Secret) {
     let result = async {
         let hash = app.passwords.hash(password).await?;
         let mut conn = app.pool.get().await?;
-        users::update_password_hash(&mut conn, user_id, &hash, app.clock.now()).await?;
-        Ok::<(), AppError>(())
+        let replaced =
+            users::upgrade_password_hash(&mut conn, user_id, verified_hash, &hash, app.clock.now())
+                .await?;
+        Ok::<bool, AppError>(replaced)
     }
     .await;
     match result {
-        Ok(()) => tracing::info!(%user_id, "password hash upgraded to the current cost"),
+        Ok(true) => tracing::info!(%user_id, "password hash upgraded to the current cost"),
+        Ok(false) => tracing::info!(
+            %user_id,
+            "password hash not upgraded: the password changed since it was checked"
+        ),
         Err(error) => tracing::warn!(%user_id, %error, "cannot upgrade the password hash"),
     }
 }

@@ -3,6 +3,7 @@
 //! stalls other requests.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -32,6 +33,25 @@ pub struct Passwords {
     /// A hash of a random password, verified against for unknown user names so
     /// that they cost the same work as a wrong password.
     dummy_hash: OnceCell<String>,
+    /// Jobs that asked for a hashing thread and have not started yet.
+    waiting: Arc<AtomicUsize>,
+}
+
+/// A job's place among those waiting for a hashing thread; it leaves when the
+/// job starts, or when its caller goes away first.
+struct Waiting(Arc<AtomicUsize>);
+
+impl Waiting {
+    fn join(count: &Arc<AtomicUsize>) -> Waiting {
+        count.fetch_add(1, Ordering::AcqRel);
+        Waiting(count.clone())
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Passwords {
@@ -45,6 +65,7 @@ impl Passwords {
                 usize::try_from(cost.memory_kib).unwrap_or(usize::MAX),
             )),
             dummy_hash: OnceCell::new(),
+            waiting: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -95,12 +116,44 @@ impl Passwords {
             .map(String::as_str)
     }
 
+    /// How many hashes (and holds) wait for a hashing thread right now, not
+    /// counting those running. For tests and drills that must know a
+    /// request has reached the queue.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Occupies one hashing thread, as a long hash would, until `release`
+    /// receives a message or its sender is dropped; `started` is called once
+    /// the thread is taken. It waits its turn like any hash. For tests and
+    /// drills of what happens while requests wait for a hash: a hash itself
+    /// is CPU work of a fixed length, so nothing else can hold a thread for
+    /// as long as one chooses.
+    pub async fn occupy_thread(
+        &self,
+        started: impl FnOnce() + Send + 'static,
+        release: std::sync::mpsc::Receiver<()>,
+    ) -> Result<(), AppError> {
+        self.run_blocking(move || {
+            started();
+            // A message or a dropped sender both end the hold.
+            let _ = release.recv();
+        })
+        .await
+    }
+
     /// Runs CPU-heavy work on a hashing thread once one is free.
     async fn run_blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        self.workers.run(work).await
+        let waiting = Waiting::join(&self.waiting);
+        self.workers
+            .run(move || {
+                drop(waiting);
+                work()
+            })
+            .await
     }
 }
 

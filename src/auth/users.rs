@@ -7,7 +7,7 @@ use crate::auth::sessions::EndReason;
 use crate::clock::{Clock, SystemClock};
 use crate::db::DbPool;
 use crate::db::models::sessions::{self as session_rows, SessionView};
-use crate::db::models::users::{self, NewUser, SessionsToEnd, UserRecord};
+use crate::db::models::users::{self, NewUser, UserRecord};
 use crate::error::AppError;
 use crate::secret::Secret;
 use crate::vocabulary::UserStatus;
@@ -135,14 +135,8 @@ pub(crate) async fn set_password(
     let user = find_user(app, user_name).await?;
     let password_hash = app.passwords.hash(password).await?;
     let mut conn = app.pool.get().await.map_err(AppError::from)?;
-    let ended = users::replace_password(
-        &mut conn,
-        &user.id,
-        &password_hash,
-        SessionsToEnd::All,
-        app.clock.now(),
-    )
-    .await?;
+    let ended =
+        users::replace_password(&mut conn, &user.id, &password_hash, app.clock.now()).await?;
     tracing::info!(user_id = %user.id, ended, "password set by an operator");
     Ok(ended)
 }

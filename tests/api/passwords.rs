@@ -1,11 +1,16 @@
 //! changePassword and PASSWORD_MIN_LENGTH: the current password checked like
 //! a login (throttle included), the other sessions ended at once on every
 //! replica, bounds on the new password, and one transaction for the hash and
-//! the ended sessions.
+//! the ended sessions, a compare-and-set on the caller's session and on the
+//! hash it verified (races with a logout, another change, a login's rehash).
+
+use std::sync::Arc;
 
 use serde_json::{Value, json};
+use tokio::sync::{Barrier, oneshot};
+use tokio::task::JoinHandle;
 
-use crate::harness::{Answer, Backend, TestApp, access_token, session_id};
+use crate::harness::{Answer, Backend, LOGIN, TestApp, access_token, session_id};
 use crate::proxy::{FaultyProxy, app_behind_proxy};
 
 const CHANGE: &str = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) }";
@@ -204,7 +209,225 @@ async fn a_change_that_fails_half_way_changes_nothing(backend: Backend) {
     app.login("gus", "old-password").await;
 }
 
+/// One hashing thread of a server kept busy until released: what a queue
+/// of junk logins does, for as long as the test chooses.
+struct HeldHashThread {
+    release: std::sync::mpsc::Sender<()>,
+    started: Option<oneshot::Receiver<()>>,
+    task: JoinHandle<()>,
+}
+
+impl HeldHashThread {
+    /// Asks for a hashing thread; the hold joins the queue at once.
+    fn queue(app: &TestApp) -> HeldHashThread {
+        let (release, released) = std::sync::mpsc::channel();
+        let (tell_started, started) = oneshot::channel();
+        let passwords = app.app.clone();
+        let task = tokio::spawn(async move {
+            let started = move || {
+                let _ = tell_started.send(());
+            };
+            passwords
+                .passwords
+                .occupy_thread(started, released)
+                .await
+                .expect("hold a hashing thread");
+        });
+        HeldHashThread {
+            release,
+            started: Some(started),
+            task,
+        }
+    }
+
+    /// Waits until the hold has the thread.
+    async fn started(&mut self) {
+        if let Some(started) = self.started.take() {
+            started.await.expect("the hold started");
+        }
+    }
+
+    /// Gives the thread back to the queue.
+    async fn release(self) {
+        drop(self.release);
+        self.task.await.expect("the hold ended");
+    }
+}
+
+/// Waits until exactly `count` hashes (holds included) wait for a thread of
+/// `app`, not counting the one running: the requests sent so far have read
+/// what they verify against and stand in line.
+async fn wait_for_hash_queue(app: &TestApp, count: usize) {
+    let began = std::time::Instant::now();
+    while app.app.passwords.waiting() != count {
+        assert!(
+            began.elapsed() < std::time::Duration::from_secs(30),
+            "the hash queue never held {count} (it holds {})",
+            app.app.passwords.waiting()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+}
+
+/// A GraphQL operation sent at once on a task of its own.
+fn spawn(app: &TestApp, query: &str, variables: Value, bearer: Option<&str>) -> JoinHandle<Answer> {
+    app.spawn_graphql(Arc::new(Barrier::new(1)), query, variables, bearer)
+}
+
+/// The race: an attacker holding a session and the password sends
+/// changePassword; while it waits for its hash, the owner signs every other
+/// session out. The change must then change nothing.
+async fn a_change_whose_session_ended_while_it_waited_changes_nothing(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("PASSWORD_HASH_CONCURRENCY", "1")]).await;
+    app.add_user("hana", "owner-password").await;
+    let owner = access_token(&app.login("hana", "owner-password").await);
+    let attacker = access_token(&app.login("hana", "owner-password").await);
+
+    let mut hold = HeldHashThread::queue(&app);
+    hold.started().await;
+    let input = json!({ "input": {
+        "currentPassword": "owner-password",
+        "newPassword": "attacker-password",
+    }});
+    let change = spawn(&app, CHANGE, input, Some(&attacker));
+    // The change passed its bearer check and waits for a hash.
+    wait_for_hash_queue(&app, 1).await;
+    let signed_out = app
+        .graphql_as(&owner, "mutation { logoutAll(exceptCurrent: true) }")
+        .await;
+    assert_eq!(
+        signed_out.data("logoutAll"),
+        1,
+        "the attacker's session ended"
+    );
+    assert!(!app.is_live(&attacker).await);
+    hold.release().await;
+
+    let change = change.await.expect("change task");
+    assert_eq!(change.code(), "SESSION_REVOKED", "{}", change.body);
+    assert!(
+        app.is_live(&owner).await,
+        "the owner's session is still open"
+    );
+    assert_eq!(
+        app.login_answer("hana", "attacker-password", None)
+            .await
+            .code(),
+        "INVALID_CREDENTIALS",
+        "the attacker's password was not stored"
+    );
+    app.login("hana", "owner-password").await;
+}
+
+/// Two sessions of one user change the password from the same current one
+/// at once (both verified the old hash before either committed): one wins,
+/// the other is told its current password is no longer the current one.
+async fn of_two_changes_from_one_password_at_most_one_wins(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("PASSWORD_HASH_CONCURRENCY", "1")]).await;
+    app.add_user("ivo", "old-password").await;
+    let first = access_token(&app.login("ivo", "old-password").await);
+    let second = access_token(&app.login("ivo", "old-password").await);
+
+    let mut hold = HeldHashThread::queue(&app);
+    hold.started().await;
+    let input = |new_password: &str| {
+        json!({ "input": {
+            "currentPassword": "old-password",
+            "newPassword": new_password,
+            "endOtherSessions": false,
+        }})
+    };
+    let change_a = spawn(&app, CHANGE, input("new-password-a"), Some(&first));
+    wait_for_hash_queue(&app, 1).await;
+    let change_b = spawn(&app, CHANGE, input("new-password-b"), Some(&second));
+    // Both read the old hash and wait to verify it: each verification runs
+    // before either change's new hash, so both pass it.
+    wait_for_hash_queue(&app, 2).await;
+    hold.release().await;
+
+    let answers = [
+        ("new-password-a", change_a.await.expect("change task")),
+        ("new-password-b", change_b.await.expect("change task")),
+    ];
+    let (won, lost): (Vec<_>, Vec<_>) = answers
+        .iter()
+        .partition(|(_, answer)| answer.body.get("errors").is_none());
+    assert_eq!(
+        won.len(),
+        1,
+        "exactly one change succeeds: {} / {}",
+        answers[0].1.body,
+        answers[1].1.body
+    );
+    let (winner, _) = won[0];
+    let (loser, lost) = lost[0];
+    assert_eq!(lost.code(), "INVALID_CREDENTIALS", "{}", lost.body);
+    assert!(app.is_live(&first).await && app.is_live(&second).await);
+    app.login("ivo", winner).await;
+    for refused in [loser, "old-password"] {
+        assert_eq!(
+            app.login_answer("ivo", refused, None).await.code(),
+            "INVALID_CREDENTIALS",
+            "{refused} no longer logs in"
+        );
+    }
+}
+
+/// A login with the old password verifies the old, weaker hash just before a
+/// change commits; its rehash comes after. The new password must stay.
+async fn a_login_rehash_never_restores_the_old_password(backend: Backend) {
+    let old = TestApp::start(backend).await;
+    old.add_user("jo", "old-password").await;
+    // Opened where the cost is the user's own: no rehash.
+    let mine = access_token(&old.login("jo", "old-password").await);
+    let app = old
+        .second_server_with(&[
+            ("ARGON2_ITERATIONS", "3"),
+            ("PASSWORD_HASH_CONCURRENCY", "1"),
+        ])
+        .await;
+
+    let mut first_hold = HeldHashThread::queue(&app);
+    first_hold.started().await;
+    let input = json!({ "input": {
+        "currentPassword": "old-password",
+        "newPassword": "new-password",
+    }});
+    let change = spawn(&app, CHANGE, input, Some(&mine));
+    wait_for_hash_queue(&app, 1).await;
+    let mut second_hold = HeldHashThread::queue(&app);
+    wait_for_hash_queue(&app, 2).await;
+    // The change verifies the old hash; its new hash waits behind the hold.
+    first_hold.release().await;
+    second_hold.started().await;
+    wait_for_hash_queue(&app, 1).await;
+    // The login reads the old hash and waits to verify it.
+    let login_input = json!({ "input": { "userName": "jo", "password": "old-password" } });
+    let login = spawn(&app, LOGIN, login_input, None);
+    wait_for_hash_queue(&app, 2).await;
+    let mut third_hold = HeldHashThread::queue(&app);
+    wait_for_hash_queue(&app, 3).await;
+    // The change hashes and commits; the login verifies the old hash (right
+    // password, weaker cost) and its rehash waits behind the third hold.
+    second_hold.release().await;
+    let change = change.await.expect("change task");
+    assert_eq!(change.data("changePassword"), 0, "{}", change.body);
+    third_hold.started().await;
+    third_hold.release().await;
+    login.await.expect("login task");
+
+    app.login("jo", "new-password").await;
+    assert_eq!(
+        app.login_answer("jo", "old-password", None).await.code(),
+        "INVALID_CREDENTIALS",
+        "the login's rehash did not write the old password back"
+    );
+}
+
 crate::both_backends!(
+    a_change_whose_session_ended_while_it_waited_changes_nothing,
+    of_two_changes_from_one_password_at_most_one_wins,
+    a_login_rehash_never_restores_the_old_password,
     other_sessions_end_everywhere_at_once,
     other_sessions_may_be_kept,
     a_wrong_current_password_is_throttled_like_login,

@@ -78,22 +78,32 @@ pub async fn find_credentials(
     })
 }
 
-/// Replaces a user's password hash (an upgrade to stronger parameters).
-pub(crate) async fn update_password_hash(
+/// Replaces the password hash that a login just verified with one of
+/// stronger parameters, and only that one (a compare-and-set on the old
+/// hash): a login racing a password change never writes the old password
+/// back over the new one. Returns whether the hash was replaced.
+pub(crate) async fn upgrade_password_hash(
     conn: &mut DbConn,
     user_id: &str,
-    password_hash: &str,
+    verified_hash: &str,
+    stronger_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     with_conn!(conn, |c| {
-        diesel::update(users::table.filter(users::id.eq(user_id)))
-            .set((
-                users::password_hash.eq(password_hash),
-                users::updated_at.eq(now),
-            ))
-            .execute(c)
-            .await
-            .map(|_| ())
+        // MySQL counts matched rows: the old value in the WHERE is what
+        // makes the count say whether this write won.
+        diesel::update(
+            users::table
+                .filter(users::id.eq(user_id))
+                .filter(users::password_hash.eq(verified_hash)),
+        )
+        .set((
+            users::password_hash.eq(stronger_hash),
+            users::updated_at.eq(now),
+        ))
+        .execute(c)
+        .await
+        .map(|matched| matched == 1)
     })
 }
 
@@ -161,31 +171,16 @@ pub(crate) async fn find_by_name_key(
     })
 }
 
-/// Which of a user's open sessions a password change ends.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum SessionsToEnd<'a> {
-    None,
-    /// Every one but this (the caller's own).
-    AllBut(&'a str),
-    All,
-}
-
-/// Replaces a user's password hash and ends sessions (`PASSWORD_CHANGED`),
-/// in one transaction: either both happen or neither. Returns how many
-/// sessions ended.
+/// Replaces a user's password hash and ends every session of the user
+/// (`PASSWORD_CHANGED`), in one transaction: either both happen or neither.
+/// Returns how many sessions ended. Unconditional: for an operator's `user
+/// set-password`; a user's own change is [`change_password`].
 pub(crate) async fn replace_password(
     conn: &mut DbConn,
     user_id: &str,
     password_hash: &str,
-    ending: SessionsToEnd<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    // No session id is "-" (ids are base64url): AllBut("-") ends them all.
-    let except = match ending {
-        SessionsToEnd::None => None,
-        SessionsToEnd::AllBut(session_id) => Some(session_id),
-        SessionsToEnd::All => Some("-"),
-    };
     with_conn!(conn, |c| {
         c.transaction(async |c| {
             diesel::update(users::table.filter(users::id.eq(user_id)))
@@ -195,13 +190,9 @@ pub(crate) async fn replace_password(
                 ))
                 .execute(c)
                 .await?;
-            let Some(except) = except else {
-                return Ok(0);
-            };
             diesel::update(
                 user_login_sessions::table
                     .filter(user_login_sessions::user_id.eq(user_id))
-                    .filter(user_login_sessions::id.ne(except))
                     .filter(user_login_sessions::ended_at.is_null())
                     .filter(user_login_sessions::expires_at.gt(now)),
             )
@@ -214,4 +205,120 @@ pub(crate) async fn replace_password(
         })
         .await
     })
+}
+
+/// A user's own password change, as its request proved it: the session it
+/// came from and the stored hash its current password was verified against.
+/// No `Debug`: it holds password hashes, which no log line should.
+#[derive(Clone, Copy)]
+pub(crate) struct PasswordSwap<'a> {
+    pub user_id: &'a str,
+    pub session_id: &'a str,
+    pub verified_hash: &'a str,
+    pub new_hash: &'a str,
+    /// End every other open session of the user (`PASSWORD_CHANGED`).
+    pub end_other_sessions: bool,
+}
+
+/// How a [`change_password`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SwapOutcome {
+    /// The new hash is stored; this many other sessions ended.
+    Swapped { ended: usize },
+    /// The caller's session ended (or expired) before the change could
+    /// commit: nothing changed.
+    CallerSessionEnded,
+    /// The stored hash is no longer the one verified (another change won):
+    /// nothing changed.
+    HashChangedSince,
+}
+
+/// Replaces the hash `swap.verified_hash` with `swap.new_hash` while the
+/// caller's session is still open, and ends the user's other sessions if
+/// asked, in one transaction: a compare-and-set on both the hash and the
+/// session, so that a change whose session ended while it waited for its
+/// hash, or that lost a race with another change from the same current
+/// password, changes nothing.
+///
+/// The user's row is written first, as logins and `set_status` do (the same
+/// lock order, and SQLite's write lock at once); the caller's session row is
+/// then written too (`last_active_at`), so that an end of that session on
+/// another connection or Galera node either committed before (no match),
+/// waits for this transaction, or loses a certification conflict with it
+/// (and `with_conn!` runs the whole transaction again).
+pub(crate) async fn change_password(
+    conn: &mut DbConn,
+    swap: PasswordSwap<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<SwapOutcome> {
+    let PasswordSwap {
+        user_id,
+        session_id,
+        verified_hash,
+        new_hash,
+        end_other_sessions,
+    } = swap;
+    let outcome = with_conn!(conn, |c| {
+        c.transaction(async |c| {
+            // MySQL counts matched rows: the old hash in the WHERE is what
+            // makes the count say whether this change won.
+            let swapped = diesel::update(
+                users::table
+                    .filter(users::id.eq(user_id))
+                    .filter(users::password_hash.eq(verified_hash))
+                    .filter(users::status.eq(UserStatus::Active)),
+            )
+            .set((users::password_hash.eq(new_hash), users::updated_at.eq(now)))
+            .execute(c)
+            .await?;
+            let caller_session = user_login_sessions::table
+                .filter(user_login_sessions::id.eq(session_id))
+                .filter(user_login_sessions::user_id.eq(user_id))
+                .filter(user_login_sessions::ended_at.is_null())
+                .filter(user_login_sessions::expires_at.gt(now));
+            if swapped == 0 {
+                // Nothing was written; which refusal to give: an ended
+                // session says so first.
+                let open = caller_session
+                    .select(user_login_sessions::id)
+                    .first::<String>(c)
+                    .await
+                    .optional()?;
+                return Ok(match open {
+                    Some(_) => SwapOutcome::HashChangedSince,
+                    None => SwapOutcome::CallerSessionEnded,
+                });
+            }
+            let caller_open = diesel::update(caller_session)
+                .set(user_login_sessions::last_active_at.eq(now))
+                .execute(c)
+                .await?;
+            if caller_open == 0 {
+                // Undoes the new hash.
+                return Err(diesel::result::Error::RollbackTransaction);
+            }
+            if !end_other_sessions {
+                return Ok(SwapOutcome::Swapped { ended: 0 });
+            }
+            let ended = diesel::update(
+                user_login_sessions::table
+                    .filter(user_login_sessions::user_id.eq(user_id))
+                    .filter(user_login_sessions::id.ne(session_id))
+                    .filter(user_login_sessions::ended_at.is_null())
+                    .filter(user_login_sessions::expires_at.gt(now)),
+            )
+            .set((
+                user_login_sessions::ended_at.eq(now),
+                user_login_sessions::end_reason.eq(EndReason::PasswordChanged),
+            ))
+            .execute(c)
+            .await?;
+            Ok(SwapOutcome::Swapped { ended })
+        })
+        .await
+    });
+    match outcome {
+        Err(diesel::result::Error::RollbackTransaction) => Ok(SwapOutcome::CallerSessionEnded),
+        outcome => outcome,
+    }
 }
