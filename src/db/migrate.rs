@@ -16,6 +16,8 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 pub enum MigrateError {
     #[error("cannot connect to the database: {0}")]
     Connect(#[from] diesel::ConnectionError),
+    #[error("cannot create the SQLite file: {0}")]
+    SqliteFile(std::io::Error),
     #[error("cannot prepare the SQLite file: {0}")]
     Prepare(#[from] diesel::result::Error),
     #[error("a migration failed: {0}")]
@@ -36,11 +38,8 @@ pub async fn run_pending(url: &DatabaseUrl) -> Result<usize, MigrateError> {
             apply(&mut conn, MYSQL_MIGRATIONS)
         }
         DatabaseUrl::Sqlite(path) => {
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    MigrateError::Connect(diesel::ConnectionError::BadConnection(e.to_string()))
-                })?;
-            }
+            super::sqlite_file::prepare(&path).map_err(MigrateError::SqliteFile)?;
+            super::sqlite_file::warn_if_exposed(&path);
             let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
             super::apply_sqlite_pragmas(&mut conn)?;
             apply(&mut conn, SQLITE_MIGRATIONS)
