@@ -44,6 +44,7 @@ mod failures;
 mod galera;
 pub mod migrate;
 pub mod models;
+mod normalise_names;
 pub mod schema;
 mod sqlite_file;
 pub mod statements;

@@ -37,3 +37,4 @@ mod sessions;
 pub mod signing;
 mod storage_files;
 mod throttle;
+mod user_names;
