@@ -24,4 +24,5 @@ pub(crate) mod metrics;
 pub(crate) mod owner_only_file;
 pub mod prune;
 pub mod secret;
+pub(crate) mod user_name;
 pub mod vocabulary;

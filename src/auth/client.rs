@@ -1,7 +1,13 @@
 //! The client's address: the TCP peer, or, only when the peer is a trusted
 //! proxy, the right-most `X-Forwarded-For` entry that is not itself trusted.
+//!
+//! Proxies do not agree on how they write an entry: some add the client's
+//! port (`203.0.113.9:4711`, `[2001:db8::1]:443`), some put brackets around
+//! an IPv6 address (`[2001:db8::1]`). The address is what counts; an entry
+//! read as unreadable would fall back to the proxy's own address and put
+//! every client behind that proxy in one throttle bucket.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use ipnet::IpNet;
 
@@ -28,7 +34,7 @@ pub fn client_address(
     for entry in forwarded_for.rsplit(',') {
         // An entry we cannot read was written by someone we do not trust;
         // the last trusted hop is the best we know.
-        let Ok(ip) = entry.trim().parse::<IpAddr>().map(canonical) else {
+        let Some(ip) = forwarded_address(entry).map(canonical) else {
             return Some(nearest);
         };
         if !is_trusted(&ip) {
@@ -37,6 +43,20 @@ pub fn client_address(
         nearest = ip;
     }
     Some(nearest)
+}
+
+/// The address of one `X-Forwarded-For` entry: a bare address, an address
+/// with a port, or a bracketed IPv6 address with or without a port.
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Ok(with_port) = entry.parse::<SocketAddr>() {
+        return Some(with_port.ip());
+    }
+    let bracketed = entry.strip_prefix('[')?.strip_suffix(']')?;
+    bracketed.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
 }
 
 /// Whether the TCP peer is one of `TRUSTED_PROXIES`, whose forwarding
@@ -96,6 +116,44 @@ mod tests {
             &trusted,
         );
         assert_eq!(got, Some(ip("10.0.0.5")));
+    }
+
+    #[test]
+    fn entries_with_a_port_or_brackets_are_their_address() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        for (entry, client) in [
+            ("203.0.113.9:4711", "203.0.113.9"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            (" [::ffff:192.0.2.1]:80 ", "192.0.2.1"),
+        ] {
+            let got = client_address(Some(ip("10.0.0.2")), Some(entry), &trusted);
+            assert_eq!(got, Some(ip(client)), "{entry}");
+        }
+        // A trusted hop written with a port is still skipped.
+        let got = client_address(
+            Some(ip("10.0.0.2")),
+            Some("198.51.100.7:5000, 10.0.0.5:8080"),
+            &trusted,
+        );
+        assert_eq!(got, Some(ip("198.51.100.7")));
+    }
+
+    #[test]
+    fn malformed_ports_and_brackets_are_unreadable() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        for entry in [
+            "203.0.113.9:",
+            "203.0.113.9:99999",
+            "[203.0.113.9]",
+            "[2001:db8::1",
+            "2001:db8::1]:443",
+            "[2001:db8::1]:x",
+            "[]",
+        ] {
+            let got = client_address(Some(ip("10.0.0.2")), Some(entry), &trusted);
+            assert_eq!(got, Some(ip("10.0.0.2")), "{entry}");
+        }
     }
 
     #[test]

@@ -42,20 +42,17 @@ impl From<diesel::result::Error> for UserCommandError {
     }
 }
 
-/// Creates an active user; returns its id.
+/// Creates an active user, its name kept in NFC; returns its id.
 pub async fn add_user(
     app: &App,
     user_name: &str,
     password: &Secret,
     role: &str,
 ) -> Result<String, UserCommandError> {
+    let user_name = &input::new_user_name(user_name);
     input::check_new_user_name(user_name)?;
+    input::check_role(role)?;
     input::check_new_password(password.expose(), app.config.password_min_length)?;
-    if role.trim().is_empty() || role.chars().count() > 64 {
-        return Err(UserCommandError::Invalid(
-            "role must be 1 to 64 characters".into(),
-        ));
-    }
     let password_hash = app.passwords.hash(password).await?;
     let id = crate::auth::ids::new_id();
     let now = app.clock.now();

@@ -1,5 +1,6 @@
 //! Embedded migrations for each backend, applied by `serve` and `migrate`.
-//! Diesel records what ran, so applying them again does nothing.
+//! Diesel records what ran, so applying them again does nothing. After them,
+//! stored user names are brought to NFC (`super::normalise_names`).
 
 use diesel::Connection;
 use diesel_async::AsyncMysqlConnection;
@@ -16,10 +17,14 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 pub enum MigrateError {
     #[error("cannot connect to the database: {0}")]
     Connect(#[from] diesel::ConnectionError),
+    #[error("cannot create the SQLite file: {0}")]
+    SqliteFile(std::io::Error),
     #[error("cannot prepare the SQLite file: {0}")]
     Prepare(#[from] diesel::result::Error),
     #[error("a migration failed: {0}")]
     Migration(String),
+    #[error("{0}")]
+    UserNames(#[from] super::normalise_names::NormaliseError),
     #[error("the migration task stopped unexpectedly")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -33,20 +38,27 @@ pub async fn run_pending(url: &DatabaseUrl) -> Result<usize, MigrateError> {
     tokio::task::spawn_blocking(move || match url {
         DatabaseUrl::Mysql(url) => {
             let mut conn = AsyncConnectionWrapper::<AsyncMysqlConnection>::establish(&url)?;
-            apply(&mut conn, MYSQL_MIGRATIONS)
+            let applied = apply(&mut conn, MYSQL_MIGRATIONS)?;
+            report_names(super::normalise_names::on_mysql(&mut conn)?);
+            Ok(applied)
         }
         DatabaseUrl::Sqlite(path) => {
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    MigrateError::Connect(diesel::ConnectionError::BadConnection(e.to_string()))
-                })?;
-            }
+            super::sqlite_file::prepare(&path).map_err(MigrateError::SqliteFile)?;
+            super::sqlite_file::warn_if_exposed(&path);
             let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
             super::apply_sqlite_pragmas(&mut conn)?;
-            apply(&mut conn, SQLITE_MIGRATIONS)
+            let applied = apply(&mut conn, SQLITE_MIGRATIONS)?;
+            report_names(super::normalise_names::on_sqlite(&mut conn)?);
+            Ok(applied)
         }
     })
     .await?
+}
+
+fn report_names(rewritten: usize) {
+    if rewritten > 0 {
+        tracing::info!(rewritten, "stored user names brought to Unicode NFC");
+    }
 }
 
 fn apply<DB: diesel::backend::Backend>(

@@ -44,7 +44,9 @@ mod failures;
 mod galera;
 pub mod migrate;
 pub mod models;
+mod normalise_names;
 pub mod schema;
+mod sqlite_file;
 pub mod statements;
 
 pub use conn::{DbConn, Discard, PoolHealth, PooledConn};
@@ -194,8 +196,8 @@ pub struct PoolUse {
 /// Why a pool could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum PoolBuildError {
-    #[error("cannot create the directory for the SQLite file: {0}")]
-    SqliteDirectory(std::io::Error),
+    #[error("cannot create the SQLite file: {0}")]
+    SqliteFile(std::io::Error),
     #[error("cannot build the connection pool: {0}")]
     Build(#[from] deadpool::managed::BuildError),
 }
@@ -244,9 +246,7 @@ impl DbPool {
                 })
             }
             DatabaseUrl::Sqlite(path) => {
-                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent).map_err(PoolBuildError::SqliteDirectory)?;
-                }
+                sqlite_file::prepare(path).map_err(PoolBuildError::SqliteFile)?;
                 let mut config = ManagerConfig::<SqliteConn>::default();
                 config.recycling_method = RecyclingMethod::Fast;
                 let counted = statements.clone();

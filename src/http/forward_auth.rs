@@ -13,6 +13,15 @@
 //! `WWW-Authenticate: Bearer` and `X-Auth-Error: <code>` for a missing or
 //! refused token; 503 when the database cannot be reached, 500 for anything
 //! else. None is ever cached.
+//!
+//! Roles are tokens (`a-z A-Z 0-9 _ . : -`, checked when a user is made), but
+//! a row written before that rule may hold anything, CR/LF included. Such a
+//! role goes into `X-Auth-Role` percent-encoded, every byte outside the token
+//! alphabet (`%` too): a token passes unchanged, and anything else arrives
+//! with a `%` in it, so it can never read as a real role, and the header
+//! can never be split. The JSON body holds the role as stored. Answering 200
+//! keeps the user signed in; refusing would lock them out for a row they did
+//! not write.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -62,17 +71,19 @@ pub(crate) async fn verify(State(state): State<HttpState>, headers: HeaderMap) -
 }
 
 fn granted(auth: &Authenticated) -> Response {
+    let role = role_header_text(&auth.user.role);
     let identity = [
         (USER_ID, &auth.user.id),
         (USER_NAME, &auth.user.user_name),
-        (ROLE, &auth.user.role),
+        (ROLE, &role),
         (SESSION_ID, &auth.session.id),
     ];
     let mut values = Vec::with_capacity(identity.len());
     for (name, value) in identity {
-        // Names and roles are UTF-8 without control characters, which a
-        // header holds as they are. Anything else cannot be handed on
-        // whole, and a proxy must not pass a request with half an identity.
+        // Names are UTF-8 without control characters, which a header holds
+        // as they are, and roles are encoded to fit. Anything else cannot be
+        // handed on whole, and a proxy must not pass a request with half an
+        // identity.
         match HeaderValue::from_bytes(value.as_bytes()) {
             Ok(value) => values.push((name, value)),
             Err(_) => {
@@ -92,6 +103,21 @@ fn granted(auth: &Authenticated) -> Response {
     let mut response = axum::Json(body).into_response();
     response.headers_mut().extend(values);
     response
+}
+
+/// The role as `X-Auth-Role` carries it: unchanged when it is a token, else
+/// with every byte outside the token alphabet percent-encoded.
+fn role_header_text(role: &str) -> String {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(role.len());
+    for byte in role.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b':' | b'-') {
+            text.push(char::from(byte));
+        } else {
+            let _ = write!(text, "%{byte:02X}");
+        }
+    }
+    text
 }
 
 fn refused(error: &AppError) -> Response {
@@ -122,4 +148,16 @@ fn refused(error: &AppError) -> Response {
         headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::role_header_text;
+
+    #[test]
+    fn roles_that_are_tokens_pass_unchanged_and_others_are_encoded() {
+        assert_eq!(role_header_text("ops:read.v-1_A"), "ops:read.v-1_A");
+        assert_eq!(role_header_text("a\r\nb c%"), "a%0D%0Ab%20c%25");
+        assert_eq!(role_header_text("r\u{f4}le"), "r%C3%B4le");
+    }
 }

@@ -138,9 +138,45 @@ async fn migrations_applied_twice_are_harmless(backend: Backend) {
     assert_eq!(stdout.trim(), "deleted 0 sessions and 0 throttle rows");
 }
 
+/// Roles are 1 to 64 of `a-z A-Z 0-9 _ . : -`: a role is a token that
+/// goes into headers (`X-Auth-Role`) and access tokens as it is.
+async fn roles_are_tokens(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let url = app.db.url_text.clone();
+    let too_long = "r".repeat(65);
+    for role in [
+        "admin\r\nX-Injected: yes",
+        "admin\n",
+        "two words",
+        "",
+        " admin",
+        "rôle",
+        "a/b",
+        too_long.as_str(),
+    ] {
+        let (ok, _, stderr) =
+            run(&url, &["user", "add", "rita", "--role", role], "pw-pw-pw\n").await;
+        assert!(!ok, "role {role:?} is refused");
+        assert!(one_line(&stderr).contains("role"), "{role:?}: {stderr}");
+    }
+    assert_eq!(
+        app.login_answer("rita", "pw-pw-pw", None).await.code(),
+        "INVALID_CREDENTIALS",
+        "nothing was created"
+    );
+    let longest = "R".repeat(64);
+    for (name, role) in [("rita", "Ops.read:v-1_A"), ("rolf", longest.as_str())] {
+        let (ok, _, stderr) = run(&url, &["user", "add", name, "--role", role], "pw-pw-pw\n").await;
+        assert!(ok, "role {role:?}: {stderr}");
+        let payload = app.login(name, "pw-pw-pw").await;
+        assert_eq!(payload["user"]["role"], role);
+    }
+}
+
 both_backends!(
     user_commands_work_and_refuse_bad_input,
-    migrations_applied_twice_are_harmless
+    migrations_applied_twice_are_harmless,
+    roles_are_tokens,
 );
 
 #[test]

@@ -12,6 +12,7 @@ both_backends!(
     refusals_carry_the_code_me_would_give,
     an_ended_session_is_refused_on_every_replica,
     an_unreachable_database_is_503,
+    a_stored_role_unfit_for_a_header_is_passed_on_encoded,
 );
 
 /// `GET /auth/verify` with `Authorization: Bearer <token>`.
@@ -143,4 +144,42 @@ async fn an_unreachable_database_is_503(backend: Backend) {
     assert!(answer.headers.get("x-auth-user-id").is_none());
     drop(held);
     assert_eq!(verify_as(&app, &token).await.status, StatusCode::OK);
+}
+
+/// Roles are tokens since they are checked at creation, but a row written
+/// before that may hold anything: a role with CR/LF once made every check of
+/// its user a 500.
+async fn a_stored_role_unfit_for_a_header_is_passed_on_encoded(backend: Backend) {
+    use diesel::sql_types::Text;
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::start(backend).await;
+    let user_id = app.add_user("legacy", "pw").await;
+    let stored_role = "admin\r\nX-Injected: yes%";
+    let mut conn = app.app.pool.get().await.expect("connection");
+    authql::with_conn!(&mut conn, |c| diesel::sql_query(
+        "UPDATE users SET role = ? WHERE id = ?"
+    )
+    .bind::<Text, _>(stored_role)
+    .bind::<Text, _>(user_id.as_str())
+    .execute(c)
+    .await)
+    .expect("store an old role");
+    drop(conn);
+    let payload = app.login("legacy", "pw").await;
+
+    let granted = verify_as(&app, &access_token(&payload)).await;
+    assert_eq!(granted.status, StatusCode::OK, "not a 500");
+    assert_eq!(granted.header("x-auth-user-id"), user_id);
+    // Every byte outside the role alphabet percent-encoded, `%` included,
+    // so that it can never read as a real role.
+    assert_eq!(
+        granted.header("x-auth-role"),
+        "admin%0D%0AX-Injected:%20yes%25"
+    );
+    assert!(granted.headers.get("x-injected").is_none());
+    assert_eq!(
+        granted.json()["role"],
+        stored_role,
+        "the body holds it as stored"
+    );
 }

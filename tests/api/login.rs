@@ -216,7 +216,36 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies(backend: Backend) {
     assert_eq!(proxied.data("login")["session"]["ipAddress"], "192.0.2.44");
 }
 
+/// Proxies write the client's port beside its address, and brackets around
+/// IPv6 ones: the address is what counts, so that clients behind such a
+/// proxy are told apart (sessions, and the per-address throttle).
+async fn forwarded_for_entries_with_ports_or_brackets_are_their_address(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("TRUSTED_PROXIES", "10.0.0.0/8")]).await;
+    app.add_user("erin", "pw").await;
+    let body = json!({ "query": LOGIN, "variables": { "input": { "userName": "erin", "password": "pw" } } });
+    for (forwarded_for, client) in [
+        ("203.0.113.9:4711", "203.0.113.9"),
+        ("[2001:db8::1]:443", "2001:db8::1"),
+        ("[2001:db8::1]", "2001:db8::1"),
+        ("198.51.100.1, 192.0.2.44:5000, 10.1.2.3:80", "192.0.2.44"),
+    ] {
+        let answer = app
+            .post_json(
+                body.clone(),
+                &[("x-forwarded-for", forwarded_for)],
+                "10.0.0.1:4000",
+            )
+            .await;
+        assert_eq!(
+            answer.data("login")["session"]["ipAddress"],
+            client,
+            "X-Forwarded-For: {forwarded_for}"
+        );
+    }
+}
+
 both_backends!(
+    forwarded_for_entries_with_ports_or_brackets_are_their_address,
     login_returns_every_field,
     wrong_password_and_unknown_user_answer_alike,
     disabled_user_cannot_log_in,

@@ -35,4 +35,6 @@ mod served;
 mod session_cap;
 mod sessions;
 pub mod signing;
+mod storage_files;
 mod throttle;
+mod user_names;
