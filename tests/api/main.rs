@@ -25,6 +25,7 @@ mod nginx;
 mod operations;
 mod operator;
 mod outage;
+mod password_fields;
 mod passwords;
 mod pool;
 mod proxy;
