@@ -4,6 +4,7 @@
 mod harness;
 
 mod abuse;
+mod address_limits;
 mod browser;
 mod cli;
 mod coalescing;
