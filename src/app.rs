@@ -28,6 +28,8 @@ pub struct App {
     /// once; None with `HS256`.
     pub jwks: Option<String>,
     pub passwords: Passwords,
+    /// At most two password checks in flight per client address.
+    pub(crate) address_gates: crate::auth::address_gates::AddressGates,
     pub metrics: Metrics,
     /// Where every service reads "now"; tests move it.
     pub clock: Arc<dyn Clock>,
@@ -93,6 +95,7 @@ impl App {
             refresh_tokens: RefreshTokens::new(jwt_secret),
             passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
                 .map_err(StartError::HashThreads)?,
+            address_gates: Default::default(),
             metrics: Metrics::new(),
             clock,
             detached: DetachedWork::default(),

@@ -15,7 +15,7 @@
 //! `SESSION_RETENTION_DAYS`, `PRUNE_INTERVAL_SECS`, `SHUTDOWN_TIMEOUT_SECS`, `JWT_SECRET_FILE`,
 //! `DB_POOL_SIZE`, `DB_POOL_TIMEOUT_SECS`, `DB_QUERY_TIMEOUT_SECS`,
 //! `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
-//! `PASSWORD_HASH_CONCURRENCY`, `JWKS_MAX_AGE_SECS`, `HTTP_IDLE_TIMEOUT_SECS`,
+//! `PASSWORD_HASH_CONCURRENCY`, `PASSWORD_CHECK_WAIT_MS`, `JWKS_MAX_AGE_SECS`, `HTTP_IDLE_TIMEOUT_SECS`,
 //! `HTTP_REQUEST_TIMEOUT_SECS`, `SESSION_EVENTS_POLL_MS`, `MAX_SOCKETS_PER_USER`,
 //! `WS_INIT_TIMEOUT_SECS`, `WS_MAX_MESSAGES_PER_SEC`.
 
@@ -217,6 +217,10 @@ pub struct Config {
     pub pool: PoolSettings,
     pub argon2_cost: Argon2Cost,
     pub password_hash_concurrency: usize,
+    /// Longest a password check waits to start (its address's turn, the
+    /// throttle's slots and a hashing thread) before it is refused with
+    /// `TOO_MANY_ATTEMPTS`; at most the contract's 10 s, lower in tests.
+    pub password_check_wait: Duration,
     /// Fewest characters of a new password (`user add`, `user set-password`,
     /// `changePassword`); login does not check it.
     pub password_min_length: usize,
@@ -341,6 +345,12 @@ impl Config {
                 "PASSWORD_HASH_CONCURRENCY",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )?,
+            password_check_wait: Duration::from_millis(vars.bounded(
+                "PASSWORD_CHECK_WAIT_MS",
+                10_000,
+                1,
+                10_000,
+            )?),
             browsers: browser_settings(&vars)?,
             live: crate::live::LiveSettings {
                 // At most a second, so that an event reaches its sockets

@@ -66,6 +66,20 @@ pub fn is_trusted_proxy(peer: IpAddr, trusted_proxies: &[IpNet]) -> bool {
     trusted_proxies.iter().any(|net| net.contains(&peer))
 }
 
+/// The address the login limits count a client under: an IPv6 address as
+/// the first address of its /64 (the allotment of one host or site, which
+/// can pick any address in it), an IPv4-mapped one as its IPv4 address,
+/// another IPv4 address as itself.
+pub(crate) fn throttle_bucket(ip: IpAddr) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(network))
+        }
+        v4 @ IpAddr::V4(_) => v4,
+    }
+}
+
 /// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) shown as plain IPv4.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -154,6 +168,24 @@ mod tests {
             let got = client_address(Some(ip("10.0.0.2")), Some(entry), &trusted);
             assert_eq!(got, Some(ip("10.0.0.2")), "{entry}");
         }
+    }
+
+    #[test]
+    fn limits_count_ipv6_by_its_64() {
+        assert_eq!(
+            throttle_bucket(ip("2001:db8:1:2:aaaa::9")),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(
+            throttle_bucket(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+            ip("2001:db8:1:2::")
+        );
+        assert_ne!(
+            throttle_bucket(ip("2001:db8:1:3::1")),
+            throttle_bucket(ip("2001:db8:1:2::1"))
+        );
+        assert_eq!(throttle_bucket(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
+        assert_eq!(throttle_bucket(ip("192.0.2.1")), ip("192.0.2.1"));
     }
 
     #[test]

@@ -1,9 +1,17 @@
 //! Checking a user name and password, for login and for changePassword alike:
-//! the throttle's slot around the check, one Argon2id verify off the
-//! executor, and the same work and answer for an unknown name as for a wrong
-//! password (a dummy hash).
+//! the address's turn (at most two checks per address at once, see
+//! `address_gates`), the throttle's slots around the check, one Argon2id
+//! verify off the executor, and the same work and answer for an unknown name
+//! as for a wrong password (a dummy hash).
+//!
+//! A check has one deadline to start by (`PASSWORD_CHECK_WAIT_MS`, 10 s):
+//! whatever it is still waiting for then (its address's turn, a throttle
+//! slot, a hashing thread), it is answered `TOO_MANY_ATTEMPTS` with
+//! `retryAfter`, well before the HTTP request timeout would cut it off.
 
 use std::net::IpAddr;
+
+use tokio::time::Instant;
 
 use crate::app::App;
 use crate::auth::password::Verification;
@@ -31,33 +39,53 @@ pub(crate) struct Checked {
 /// The user with this name key and password, and what the hash check found;
 /// `INVALID_CREDENTIALS` (counted as a failure for the name and the address)
 /// for an unknown name or a wrong password, `TOO_MANY_ATTEMPTS` when the
-/// throttle refuses. The user may be disabled: the caller decides.
+/// throttle refuses or the check cannot start in time. The user may be
+/// disabled: the caller decides.
 pub(crate) async fn check(
     app: &App,
     user_name_key: &str,
     password: &Secret,
     ip: Option<IpAddr>,
 ) -> Result<Checked, AppError> {
-    throttle::refuse_busy_address(app, ip).await?;
-    let slot = throttle::begin_check(app, user_name_key).await?;
+    let deadline = Instant::now() + app.config.password_check_wait;
+    let _turn = match ip {
+        Some(ip) => Some(app.address_gates.enter(ip, deadline).await.map_err(|_| {
+            tracing::warn!(%ip, "login refused: this address's checks did not finish in time");
+            could_not_start(app)
+        })?),
+        None => None,
+    };
+    let slot = throttle::begin_check(app, user_name_key, ip, deadline).await?;
     // A check that waits this long for a hashing thread is abandoned, well
     // before its slot could be taken for stale and handed to another guess.
-    let checked = tokio::time::timeout(CHECK_DEADLINE, verify(app, user_name_key, password, ip))
-        .await
-        .unwrap_or_else(|_| {
-            Err(AppError::ServiceUnavailable(InternalCause::Invariant(
-                "the password check did not finish in time",
-            )))
-        });
+    let checked = tokio::time::timeout(
+        CHECK_DEADLINE,
+        verify(app, user_name_key, password, ip, deadline),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(AppError::ServiceUnavailable(InternalCause::Invariant(
+            "the password check did not finish in time",
+        )))
+    });
     let end = match &checked {
         Ok(checked) if checked.user.is_active() => CheckEnd::Succeeded,
         Err(AppError::InvalidCredentials) => CheckEnd::Failed,
         // A right password for a disabled account is no guess; an error
-        // says nothing about the password.
+        // (a check that never started included) says nothing about the
+        // password.
         Ok(_) | Err(_) => CheckEnd::Abandoned,
     };
-    throttle::end_check(app, slot, end, ip).await;
+    throttle::end_check(app, slot, end).await;
     checked
+}
+
+/// The answer to a check that could not start before its deadline: try
+/// again once as long has passed.
+fn could_not_start(app: &App) -> AppError {
+    AppError::TooManyAttempts {
+        retry_after_secs: app.config.password_check_wait.as_secs().max(1),
+    }
 }
 
 /// The user whose name and password these are, with what the hash check
@@ -67,6 +95,7 @@ async fn verify(
     user_name_key: &str,
     password: &Secret,
     ip: Option<IpAddr>,
+    deadline: Instant,
 ) -> Result<Checked, AppError> {
     let credentials = {
         let mut conn = app.pool.get().await?;
@@ -78,8 +107,13 @@ async fn verify(
         .verify(
             password,
             credentials.as_ref().map(|(_, hash)| hash.as_str()),
+            deadline,
         )
         .await?;
+    let Some(verification) = verification else {
+        tracing::warn!(ip = ?ip, "login refused: no hashing thread was free in time");
+        return Err(could_not_start(app));
+    };
     match credentials {
         Some((user, verified_hash)) if verification.matches => Ok(Checked {
             user,

@@ -6,7 +6,8 @@
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{AcquireError, Semaphore, SemaphorePermit, oneshot};
+use tokio::time::Instant;
 
 use crate::error::{AppError, InternalCause};
 
@@ -58,12 +59,30 @@ impl HashWorkers {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
+        let permit = self.permits.acquire().await;
+        self.run_with(permit, work).await
+    }
+
+    /// Runs `work` on a hashing thread if one is free before `deadline`;
+    /// None when none was (the work is then not done).
+    pub(crate) async fn run_before<T: Send + 'static>(
+        &self,
+        deadline: Instant,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<Option<T>, AppError> {
+        match tokio::time::timeout_at(deadline, self.permits.acquire()).await {
+            Ok(permit) => self.run_with(permit, work).await.map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    async fn run_with<T: Send + 'static>(
+        &self,
+        permit: Result<SemaphorePermit<'_>, AcquireError>,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
         let broken = |what: &'static str| AppError::internal(InternalCause::Invariant(what));
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| broken("hash permits closed"))?;
+        let _permit = permit.map_err(|_| broken("hash permits closed"))?;
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move || {
             // The caller may have gone away; its answer is then not needed.
@@ -118,5 +137,23 @@ mod tests {
             futures_util::future::join_all((0..8).map(|i| workers.run(move || i * 2))).await;
         let answers: Vec<i32> = answers.into_iter().map(Result::unwrap).collect();
         assert_eq!(answers, vec![0, 2, 4, 6, 8, 10, 12, 14]);
+    }
+
+    #[tokio::test]
+    async fn a_job_that_finds_no_free_thread_in_time_is_not_run() {
+        let workers = HashWorkers::start(1).unwrap();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let busy = workers.run(move || held.recv().is_ok());
+        let late = async {
+            let deadline = Instant::now() + std::time::Duration::from_millis(50);
+            let answer = workers.run_before(deadline, || 1).await;
+            release.send(()).unwrap();
+            answer
+        };
+        let (busy, late) = futures_util::future::join(busy, late).await;
+        assert!(busy.unwrap());
+        assert_eq!(late.unwrap(), None);
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        assert_eq!(workers.run_before(deadline, || 2).await.unwrap(), Some(2));
     }
 }

@@ -3,6 +3,7 @@
 //! is below it.
 
 pub mod access_token;
+pub(crate) mod address_gates;
 pub(crate) mod change_password;
 pub mod client;
 pub(crate) mod credentials;

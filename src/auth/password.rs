@@ -84,11 +84,14 @@ impl Passwords {
 
     /// Checks `password` against `stored`, or against the dummy hash when the
     /// user does not exist (`stored` is None); the answer is then "no match".
+    /// None when no hashing thread was free before `deadline`: nothing was
+    /// checked.
     pub async fn verify(
         &self,
         password: &Secret,
         stored: Option<&str>,
-    ) -> Result<Verification, AppError> {
+        deadline: tokio::time::Instant,
+    ) -> Result<Option<Verification>, AppError> {
         let (hash, is_real) = match stored {
             Some(hash) => (hash.to_owned(), true),
             None => (self.dummy_hash().await?.to_owned(), false),
@@ -98,12 +101,18 @@ impl Passwords {
         let memory = self.memory.clone();
         let _in_line = self.memory.join_line();
         let verification = self
-            .run_blocking(move || verify_now(&memory, cost, password.expose(), &hash))
-            .await??;
-        Ok(Verification {
+            .workers
+            .run_before(deadline, move || {
+                verify_now(&memory, cost, password.expose(), &hash)
+            })
+            .await?;
+        let Some(verification) = verification.transpose()? else {
+            return Ok(None);
+        };
+        Ok(Some(Verification {
             matches: verification.matches && is_real,
             needs_rehash: verification.needs_rehash && is_real,
-        })
+        }))
     }
 
     async fn dummy_hash(&self) -> Result<&str, AppError> {
@@ -231,14 +240,19 @@ fn is_weaker(parsed: &PasswordHash<'_>, cost: Argon2Cost) -> bool {
 mod tests {
     use super::*;
 
+    fn soon() -> tokio::time::Instant {
+        tokio::time::Instant::now() + std::time::Duration::from_secs(30)
+    }
+
     #[tokio::test]
     async fn hash_then_verify() {
         let passwords = Passwords::new(Argon2Cost::OWASP_MINIMUM, 2).unwrap();
         let hash = passwords.hash(&Secret::new("correct horse")).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         let good = passwords
-            .verify(&Secret::new("correct horse"), Some(&hash))
+            .verify(&Secret::new("correct horse"), Some(&hash), soon())
             .await
+            .unwrap()
             .unwrap();
         assert_eq!(
             good,
@@ -248,13 +262,15 @@ mod tests {
             }
         );
         let bad = passwords
-            .verify(&Secret::new("wrong"), Some(&hash))
+            .verify(&Secret::new("wrong"), Some(&hash), soon())
             .await
+            .unwrap()
             .unwrap();
         assert!(!bad.matches);
         let unknown = passwords
-            .verify(&Secret::new("correct horse"), None)
+            .verify(&Secret::new("correct horse"), None, soon())
             .await
+            .unwrap()
             .unwrap();
         assert!(!unknown.matches);
     }
@@ -314,7 +330,11 @@ mod tests {
         let old = Passwords::new(Argon2Cost::OWASP_MINIMUM, 1).unwrap();
         let hash = old.hash(&Secret::new("pw")).await.unwrap();
         let new = Passwords::new(stronger, 1).unwrap();
-        let verification = new.verify(&Secret::new("pw"), Some(&hash)).await.unwrap();
+        let verification = new
+            .verify(&Secret::new("pw"), Some(&hash), soon())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(verification.matches && verification.needs_rehash);
     }
 }

@@ -17,12 +17,22 @@
 //! check is abandoned after 30 s). Until then a leaked slot lowers the name's
 //! allowance of wrong passwords; it never raises it.
 //!
-//! Per client address: failures across all user names are counted, and an
-//! address past `LOGIN_IP_MAX_FAILURES` is refused, so that one address
-//! cannot spray many accounts. Successes do not clear it.
+//! Per client address, the same rule on a second key: failures across all
+//! user names are counted, successes do not clear them, and each check takes
+//! an address slot too (before its name slot), so that no more than
+//! `LOGIN_IP_MAX_FAILURES` wrong passwords from one address are ever checked
+//! in its window, however many arrive at once and on however many replicas.
+//! An IPv6 address counts as its /64 (one host's allotment), an IPv4-mapped
+//! one as its IPv4 address.
+//!
+//! Waiting for slots shares the check's one deadline (see
+//! `credentials::check`): past it the attempt is refused with
+//! `TOO_MANY_ATTEMPTS`.
 
 use std::net::IpAddr;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use chrono::{NaiveDateTime, TimeDelta};
 
@@ -33,8 +43,6 @@ use crate::error::AppError;
 
 /// Checks begun this long ago without another are taken to have died.
 pub(crate) const STALE_CHECK_AFTER: TimeDelta = TimeDelta::minutes(2);
-/// Longest an attempt waits for the checks under way to finish.
-const MAX_WAIT: Duration = Duration::from_secs(10);
 /// First and longest pause between looks at the slots while waiting.
 const FIRST_PAUSE: Duration = Duration::from_millis(5);
 const LONGEST_PAUSE: Duration = Duration::from_millis(200);
@@ -43,8 +51,38 @@ fn name_key(user_name_key: &str) -> String {
     format!("name:{user_name_key}")
 }
 
-fn address_key(ip: IpAddr) -> String {
-    format!("ip:{ip}")
+/// The address's throttle key: an IPv6 address as its /64, an IPv4-mapped
+/// IPv6 address as its IPv4 address.
+pub(crate) fn address_key(ip: IpAddr) -> String {
+    match crate::auth::client::throttle_bucket(ip) {
+        bucket @ IpAddr::V4(_) => format!("ip:{bucket}"),
+        bucket @ IpAddr::V6(_) => format!("ip:{bucket}/64"),
+    }
+}
+
+/// One of the two limits a check is held to.
+#[derive(Clone, Copy)]
+struct Rule {
+    max_failures: u32,
+    window: TimeDelta,
+    /// For the log line of a refusal.
+    what: &'static str,
+}
+
+fn name_rule(app: &App) -> Rule {
+    Rule {
+        max_failures: app.config.login_max_failures,
+        window: app.config.login_lockout,
+        what: "this user name",
+    }
+}
+
+fn address_rule(app: &App) -> Rule {
+    Rule {
+        max_failures: app.config.login_ip_max_failures,
+        window: app.config.login_ip_lockout,
+        what: "this client address",
+    }
 }
 
 fn cutoffs(now: NaiveDateTime, window: TimeDelta) -> Cutoffs {
@@ -62,63 +100,67 @@ fn retry_after(window: Window, length: TimeDelta, now: NaiveDateTime) -> u64 {
     millis.div_ceil(1000).max(1)
 }
 
-/// Refuses an address that failed too often lately, across all user names.
-pub(crate) async fn refuse_busy_address(app: &App, ip: Option<IpAddr>) -> Result<(), AppError> {
-    let Some(ip) = ip else {
-        return Ok(());
-    };
-    let config = &app.config;
-    let now = app.clock.now();
-    let mut conn = app.pool.get().await?;
-    if let Some(window) = throttle::window(&mut conn, &address_key(ip)).await? {
-        let exceeded = i64::from(window.failure_count) >= i64::from(config.login_ip_max_failures);
-        if exceeded && window.started_at > clock::earlier(now, config.login_ip_lockout) {
-            tracing::warn!(%ip, "login refused: too many failures from this address");
-            return Err(AppError::TooManyAttempts {
-                retry_after_secs: retry_after(window, config.login_ip_lockout, now),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// A password check that holds a slot; hand it to [`end_check`].
+/// A password check that holds a slot of its user name and, when the client
+/// address is known, one of that address; hand it to [`end_check`].
 #[derive(Debug)]
-#[must_use = "a check holds a slot until it is ended"]
+#[must_use = "a check holds its slots until it is ended"]
 pub(crate) struct PasswordCheck {
-    key: String,
+    name_key: String,
+    address_key: Option<String>,
 }
 
-/// Takes a slot to check a password for `user_name_key`, waiting (bounded)
-/// while checks under way hold them all; `TOO_MANY_ATTEMPTS` once the
-/// window's failures alone fill them.
-pub(crate) async fn begin_check(app: &App, user_name_key: &str) -> Result<PasswordCheck, AppError> {
-    let key = name_key(user_name_key);
-    let config = &app.config;
-    let began = tokio::time::Instant::now();
+/// Takes a slot of the client address, then one of `user_name_key`, waiting
+/// while checks under way hold them all, until `deadline`; `TOO_MANY_ATTEMPTS`
+/// once the window's failures alone fill either, or at the deadline.
+pub(crate) async fn begin_check(
+    app: &App,
+    user_name_key: &str,
+    ip: Option<IpAddr>,
+    deadline: Instant,
+) -> Result<PasswordCheck, AppError> {
+    let address_key = ip.map(address_key);
+    if let Some(key) = &address_key {
+        take_slot(app, key, address_rule(app), deadline).await?;
+    }
+    let name_key = name_key(user_name_key);
+    if let Err(refused) = take_slot(app, &name_key, name_rule(app), deadline).await {
+        if let Some(key) = &address_key {
+            release(app, key, CheckEnd::Abandoned, address_rule(app)).await;
+        }
+        return Err(refused);
+    }
+    Ok(PasswordCheck {
+        name_key,
+        address_key,
+    })
+}
+
+/// Takes one slot of `key` under `rule` (see the module doc).
+async fn take_slot(app: &App, key: &str, rule: Rule, deadline: Instant) -> Result<(), AppError> {
     let mut pause = FIRST_PAUSE;
     loop {
         let now = app.clock.now();
-        let cutoffs = cutoffs(now, config.login_lockout);
+        let cutoffs = cutoffs(now, rule.window);
         let mut conn = app.pool.get().await?;
-        if throttle::begin_check(&mut conn, &key, cutoffs, config.login_max_failures).await? {
-            return Ok(PasswordCheck { key });
+        if throttle::begin_check(&mut conn, key, cutoffs, rule.max_failures).await? {
+            return Ok(());
         }
-        let window = throttle::window(&mut conn, &key).await?;
+        let window = throttle::window(&mut conn, key).await?;
         drop(conn);
         let failures = window
             .filter(|window| window.started_at > cutoffs.window)
             .map_or(0, |window| window.failure_count);
-        let refuse = || AppError::TooManyAttempts {
-            retry_after_secs: window
-                .map_or(1, |window| retry_after(window, config.login_lockout, now)),
-        };
-        if i64::from(failures) >= i64::from(config.login_max_failures) {
-            tracing::warn!("login refused: too many failures for this user name");
-            return Err(refuse());
+        if i64::from(failures) >= i64::from(rule.max_failures) {
+            tracing::warn!("login refused: too many failures for {}", rule.what);
+            return Err(AppError::TooManyAttempts {
+                retry_after_secs: window.map_or(1, |window| retry_after(window, rule.window, now)),
+            });
         }
-        if began.elapsed() >= MAX_WAIT {
-            tracing::warn!("login refused: checks for this user name did not finish in time");
+        if Instant::now() + pause >= deadline {
+            tracing::warn!(
+                "login refused: checks for {} did not finish in time",
+                rule.what
+            );
             return Err(AppError::TooManyAttempts {
                 retry_after_secs: 1,
             });
@@ -128,25 +170,27 @@ pub(crate) async fn begin_check(app: &App, user_name_key: &str) -> Result<Passwo
     }
 }
 
-/// Ends a check, counting a failure against the user name (and the client
-/// address), or clearing the user name's failures after a success. A failure
-/// to record is logged: the slot then stays taken until it is stale, which
-/// errs on the side of fewer guesses.
-pub(crate) async fn end_check(app: &App, check: PasswordCheck, end: CheckEnd, ip: Option<IpAddr>) {
+/// Ends a check, counting a failure against the user name and the client
+/// address, or clearing the user name's failures after a success (an
+/// address's failures are never cleared). A failure to record is logged: the
+/// slot then stays taken until it is stale, which errs on the side of fewer
+/// guesses.
+pub(crate) async fn end_check(app: &App, check: PasswordCheck, end: CheckEnd) {
+    release(app, &check.name_key, end, name_rule(app)).await;
+    if let Some(key) = &check.address_key {
+        let end = match end {
+            CheckEnd::Failed => CheckEnd::Failed,
+            CheckEnd::Succeeded | CheckEnd::Abandoned => CheckEnd::Abandoned,
+        };
+        release(app, key, end, address_rule(app)).await;
+    }
+}
+
+async fn release(app: &App, key: &str, end: CheckEnd, rule: Rule) {
     let result = async {
         let now = app.clock.now();
         let mut conn = app.pool.get().await?;
-        throttle::end_check(
-            &mut conn,
-            &check.key,
-            end,
-            cutoffs(now, app.config.login_lockout),
-        )
-        .await?;
-        if let (CheckEnd::Failed, Some(ip)) = (end, ip) {
-            let cutoffs = cutoffs(now, app.config.login_ip_lockout);
-            throttle::count_failure(&mut conn, &address_key(ip), cutoffs).await?;
-        }
+        throttle::end_check(&mut conn, key, end, cutoffs(now, rule.window)).await?;
         Ok::<(), AppError>(())
     }
     .await;

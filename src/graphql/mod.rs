@@ -8,6 +8,7 @@ pub(crate) mod error_codes;
 pub(crate) mod mutation;
 pub(crate) mod operation;
 pub(crate) mod parsed_documents;
+pub(crate) mod password_fields;
 pub(crate) mod query;
 pub(crate) mod scalars;
 pub(crate) mod subscription;

@@ -23,7 +23,7 @@ use crate::error::{Code, Outcome};
 use crate::graphql::context::{RefreshCookie, RequestInputs};
 use crate::graphql::error_codes::{error_response, finish};
 use crate::graphql::parsed_documents::{Validation, ValidationWatch};
-use crate::graphql::{RequestContext, admission};
+use crate::graphql::{RequestContext, admission, password_fields};
 use crate::http::detached::Saturated;
 use crate::secret::Secret;
 
@@ -112,7 +112,10 @@ async fn run_batch(
     inputs: &RequestInputs,
 ) -> BatchResponse {
     match batch {
-        BatchRequest::Single(request) => {
+        BatchRequest::Single(mut request) => {
+            if let Err(refused) = check_password_fields(std::slice::from_mut(&mut request)) {
+                return BatchResponse::Single(Response::from_errors(vec![refused]));
+            }
             BatchResponse::Single(execute(state, request, inputs).await)
         }
         BatchRequest::Batch(requests) if requests.len() > MAX_BATCH_OPERATIONS => {
@@ -121,7 +124,10 @@ async fn run_batch(
                 Code::GraphqlValidationFailed,
             ))
         }
-        BatchRequest::Batch(requests) => {
+        BatchRequest::Batch(mut requests) => {
+            if let Err(refused) = check_password_fields(&mut requests) {
+                return BatchResponse::Single(Response::from_errors(vec![refused]));
+            }
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
                 responses.push(execute(state, request, inputs).await);
@@ -129,6 +135,25 @@ async fn run_batch(
             BatchResponse::Batch(responses)
         }
     }
+}
+
+/// Refuses, before any of them runs, requests that hold more than one
+/// password-checking field in all (see `graphql::password_fields`). A
+/// document too deep to parse, or not parsing, counts nothing here: `execute`
+/// refuses it on its own.
+fn check_password_fields(requests: &mut [Request]) -> Result<(), ServerError> {
+    let mut total = 0usize;
+    for request in requests {
+        if admission::check_nesting(&request.query).is_err() {
+            continue;
+        }
+        let operation_name = request.operation_name.clone();
+        if let Ok(document) = request.parsed_query() {
+            total =
+                total.saturating_add(password_fields::count(document, operation_name.as_deref()));
+        }
+    }
+    password_fields::check_total(total)
 }
 
 /// The query string of a GET.

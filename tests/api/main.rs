@@ -4,6 +4,7 @@
 mod harness;
 
 mod abuse;
+mod address_limits;
 mod browser;
 mod cli;
 mod coalescing;
@@ -25,6 +26,7 @@ mod nginx;
 mod operations;
 mod operator;
 mod outage;
+mod password_fields;
 mod passwords;
 mod pool;
 mod proxy;

@@ -39,7 +39,7 @@ async fn five_failures_lock_the_name_even_for_the_right_password(backend: Backen
     );
 }
 
-async fn aliased_logins_count_one_by_one(backend: Backend) {
+async fn aliased_logins_are_refused_and_count_nothing(backend: Backend) {
     let app = TestApp::start(backend).await;
     app.add_user("uma", "right").await;
     let fields: Vec<String> = (0..10)
@@ -52,14 +52,20 @@ async fn aliased_logins_count_one_by_one(backend: Backend) {
     let answer = app
         .graphql(&format!("mutation {{ {} }}", fields.join(" ")), json!({}))
         .await;
-    let codes = answer.codes();
-    assert_eq!(codes.len(), 10, "{}", answer.body);
-    assert_eq!(&codes[..5], vec!["INVALID_CREDENTIALS"; 5].as_slice());
-    assert_eq!(&codes[5..], vec!["TOO_MANY_ATTEMPTS"; 5].as_slice());
+    // More than one password check in a request is refused whole.
     assert_eq!(
-        app.login_answer("uma", "right", None).await.code(),
-        "TOO_MANY_ATTEMPTS"
+        answer.code(),
+        "GRAPHQL_VALIDATION_FAILED",
+        "{}",
+        answer.body
     );
+    for _ in 0..4 {
+        assert_eq!(
+            app.login_answer("uma", "wrong", None).await.code(),
+            "INVALID_CREDENTIALS"
+        );
+    }
+    app.login("uma", "right").await;
 }
 
 async fn success_clears_the_count(backend: Backend) {
@@ -77,16 +83,21 @@ async fn success_clears_the_count(backend: Backend) {
 }
 
 async fn the_lock_lifts_when_the_window_passes(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("LOGIN_LOCKOUT_SECS", "1")]).await;
+    // A window long enough that five checks on a busy machine fit in it;
+    // the clock is moved past it rather than waited for.
+    let app = TestApp::start_with(backend, &[("LOGIN_LOCKOUT_SECS", "60")]).await;
     app.add_user("wes", "right").await;
+    let first_failure = std::time::Instant::now();
     for _ in 0..5 {
         app.login_answer("wes", "wrong", None).await;
     }
-    assert_eq!(
-        retry_after(&app.login_answer("wes", "right", None).await),
-        1
+    let waited = retry_after(&app.login_answer("wes", "right", None).await);
+    let at_least = 60 - first_failure.elapsed().as_secs().min(59) - 1;
+    assert!(
+        (at_least..=60).contains(&waited),
+        "retryAfter is what is left of the window: {waited} s, not in {at_least}..=60"
     );
-    app.advance(chrono::TimeDelta::milliseconds(1200));
+    app.advance(chrono::TimeDelta::seconds(61));
     app.login("wes", "right").await;
 }
 
@@ -213,7 +224,7 @@ both_backends!(
     concurrent_right_logins_all_succeed,
     right_passwords_beside_guesses_wait_for_them,
     five_failures_lock_the_name_even_for_the_right_password,
-    aliased_logins_count_one_by_one,
+    aliased_logins_are_refused_and_count_nothing,
     success_clears_the_count,
     the_lock_lifts_when_the_window_passes,
     one_address_cannot_spray_many_accounts,

@@ -34,37 +34,6 @@ pub(crate) struct Cutoffs {
     pub stale_checks: NaiveDateTime,
 }
 
-/// Counts one failure for `key` in a single statement, starting a new window
-/// when the current one is over. Concurrent callers each get their own count.
-pub(crate) async fn count_failure(
-    conn: &mut DbConn,
-    key: &str,
-    cutoffs: Cutoffs,
-) -> QueryResult<()> {
-    let upsert = if conn.is_mysql() {
-        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at) VALUES (?, 1, ?) \
-             ON DUPLICATE KEY UPDATE \
-             failure_count = IF(window_started_at <= ?, 1, failure_count + 1), \
-             window_started_at = IF(window_started_at <= ?, ?, window_started_at)"
-    } else {
-        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at) VALUES (?, 1, ?) \
-             ON CONFLICT (throttle_key) DO UPDATE SET \
-             failure_count = CASE WHEN window_started_at <= ? THEN 1 ELSE failure_count + 1 END, \
-             window_started_at = CASE WHEN window_started_at <= ? THEN ? ELSE window_started_at END"
-    };
-    with_conn!(conn, |c| {
-        diesel::sql_query(upsert)
-            .bind::<Text, _>(key)
-            .bind::<Timestamp, _>(cutoffs.now)
-            .bind::<Timestamp, _>(cutoffs.window)
-            .bind::<Timestamp, _>(cutoffs.window)
-            .bind::<Timestamp, _>(cutoffs.now)
-            .execute(c)
-            .await
-            .map(drop)
-    })
-}
-
 /// Begins a password check for `key` if the failures of the window and the
 /// checks under way leave room below `limit`; returns whether it began.
 /// Expired windows and stale checks are forgotten in the same statement.
