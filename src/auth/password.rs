@@ -100,9 +100,11 @@ impl Passwords {
         let password = password.clone();
         let memory = self.memory.clone();
         let _in_line = self.memory.join_line();
+        let waiting = Waiting::join(&self.waiting);
         let verification = self
             .workers
             .run_before(deadline, move || {
+                drop(waiting);
                 verify_now(&memory, cost, password.expose(), &hash)
             })
             .await?;
