@@ -1,6 +1,9 @@
 //! How long a connection may take to send a request head, and how long it
 //! may sit idle between requests: one deadline per connection, which hyper
-//! enforces and this module computes.
+//! enforces and this module computes. The socket wrapper made here also
+//! holds the connection's place among `HTTP_MAX_CONNECTIONS`, since it is
+//! the one thing that lasts exactly as long as the TCP stream, through a
+//! WebSocket upgrade too.
 //!
 //! hyper has one knob, `header_read_timeout`, and starts its timer as soon
 //! as it waits for a request head, so on a keep-alive connection the idle
@@ -16,6 +19,9 @@
 //! - [`DeadlineIo`], the socket wrapper that notes when the first byte of a
 //!   head arrives, and that answers `408 Request Timeout` when hyper closes
 //!   a connection whose head was cut off part way (hyper itself just closes).
+//!   It holds the connection's place (a semaphore permit of the accept loop)
+//!   and gives it back when dropped: hyper hands the wrapper on to an
+//!   upgraded WebSocket, so a socket keeps its place until it closes.
 //!
 //! Bytes of a next request that arrived together with the previous one are
 //! already in hyper's buffer when its wait begins; such a head gets the idle
@@ -31,6 +37,7 @@ use std::time::Duration;
 use hyper::rt::{Sleep, Timer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
 /// What a timed-out half-sent request is told before the connection closes.
@@ -136,10 +143,12 @@ impl HeadDeadline {
         }
     }
 
-    pub(crate) fn wrap(&self, stream: TcpStream) -> DeadlineIo {
+    /// The socket with its deadlines, holding `place` until it is dropped.
+    pub(crate) fn wrap(&self, stream: TcpStream, place: OwnedSemaphorePermit) -> DeadlineIo {
         DeadlineIo {
             stream,
             shared: self.shared.clone(),
+            _place: place,
         }
     }
 }
@@ -200,10 +209,15 @@ impl Future for HeadSleep {
 
 impl Sleep for HeadSleep {}
 
-/// The socket, noting first bytes and written responses for the deadline.
+/// The socket, noting first bytes and written responses for the deadline,
+/// and holding the connection's place.
 pub(crate) struct DeadlineIo {
     stream: TcpStream,
     shared: Arc<Shared>,
+    /// One of the accept loop's `HTTP_MAX_CONNECTIONS` permits, given back
+    /// when the socket closes, whoever holds it then (hyper, or the
+    /// WebSocket it was upgraded to).
+    _place: OwnedSemaphorePermit,
 }
 
 impl AsyncRead for DeadlineIo {

@@ -7,6 +7,7 @@ mod abuse;
 mod browser;
 mod cli;
 mod coalescing;
+mod connection_places;
 mod cors;
 mod forward_auth;
 mod fuzz;
