@@ -1,9 +1,10 @@
 //! How long a connection may take to send a request head, and how long it
 //! may sit idle between requests: one deadline per connection, which hyper
-//! enforces and this module computes. The socket wrapper made here also
-//! holds the connection's place among `HTTP_MAX_CONNECTIONS`, since it is
-//! the one thing that lasts exactly as long as the TCP stream, through a
-//! WebSocket upgrade too.
+//! enforces and this module computes. The socket wrapper made here is also
+//! where the connection's other per-socket bounds live, since it is the one
+//! thing that lasts exactly as long as the TCP stream, through a WebSocket
+//! upgrade too: the write-progress deadline of [`super::write_deadline`],
+//! and the connection's place among `HTTP_MAX_CONNECTIONS`.
 //!
 //! hyper has one knob, `header_read_timeout`, and starts its timer as soon
 //! as it waits for a request head, so on a keep-alive connection the idle
@@ -40,6 +41,8 @@ use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
+use super::write_deadline::WriteDeadline;
+
 /// What a timed-out half-sent request is told before the connection closes.
 const REQUEST_TIMEOUT_ANSWER: &[u8] =
     b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
@@ -49,7 +52,8 @@ const REQUEST_TIMEOUT_ANSWER: &[u8] =
 pub(crate) struct HeadBounds {
     /// The whole head, from its first byte (or the accept).
     pub header: Duration,
-    /// Between a response and the first byte of the next request.
+    /// Between a response and the first byte of the next request; and how
+    /// long a write may wait without the client taking a byte.
     pub idle: Duration,
 }
 
@@ -148,6 +152,7 @@ impl HeadDeadline {
         DeadlineIo {
             stream,
             shared: self.shared.clone(),
+            writes: WriteDeadline::new(self.shared.bounds.idle),
             _place: place,
         }
     }
@@ -210,10 +215,11 @@ impl Future for HeadSleep {
 impl Sleep for HeadSleep {}
 
 /// The socket, noting first bytes and written responses for the deadline,
-/// and holding the connection's place.
+/// failing writes that wait too long, and holding the connection's place.
 pub(crate) struct DeadlineIo {
     stream: TcpStream,
     shared: Arc<Shared>,
+    writes: WriteDeadline,
     /// One of the accept loop's `HTTP_MAX_CONNECTIONS` permits, given back
     /// when the socket closes, whoever holds it then (hyper, or the
     /// WebSocket it was upgraded to).
@@ -241,7 +247,8 @@ impl AsyncWrite for DeadlineIo {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        let polled = Pin::new(&mut self.stream).poll_write(cx, data);
+        let written = Pin::new(&mut self.stream).poll_write(cx, data);
+        let polled = self.writes.judge(cx, written);
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
             self.shared.response_written();
         }
@@ -261,7 +268,8 @@ impl AsyncWrite for DeadlineIo {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        let written = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        let polled = self.writes.judge(cx, written);
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
             self.shared.response_written();
         }

@@ -8,7 +8,9 @@
 //! the socket handler's, and still counts against the bound until it
 //! closes: the connection's permit lives in its socket wrapper, which the
 //! WebSocket owns after the upgrade, so neither sockets nor the descriptors
-//! they use can grow past `HTTP_MAX_CONNECTIONS`.
+//! they use can grow past `HTTP_MAX_CONNECTIONS`. A client that reads none
+//! of its answers is cut by the write-progress deadline of
+//! [`super::write_deadline`], and so gives its place back too.
 //!
 //! `axum::serve` has none of these knobs, so the loop is written here with
 //! hyper's and hyper-util's own parts.

@@ -2,14 +2,15 @@
 //! its socket is open, on the release build as a deployment runs it: a
 //! WebSocket keeps the place it was accepted with until it closes, so that
 //! sockets can neither crowd out the cap nor run the process out of file
-//! descriptors.
+//! descriptors; and a client that takes no byte of its answers for
+//! `HTTP_IDLE_TIMEOUT_SECS` loses its place.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use serde_json::json;
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -191,4 +192,82 @@ async fn unauthenticated_sockets_never_run_the_server_out_of_descriptors() {
         status_within(&mut newcomer, Duration::from_secs(10)).await,
         "HTTP/1.1 200 OK"
     );
+}
+
+/// Pipelines `count` `GET /metrics` on a connection whose receive buffer is
+/// small, and never reads an answer; the writing goes on in the background
+/// (the server stops reading too, at some point).
+async fn pipelining_reader_that_never_reads(
+    server: &ServedProcess,
+    count: usize,
+) -> (TcpStream, tokio::task::JoinHandle<()>) {
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let stream = socket
+        .connect(([127, 0, 0, 1], server.port).into())
+        .await
+        .expect("connect");
+    let std_stream = stream.into_std().expect("std stream");
+    let reader = TcpStream::from_std(std_stream.try_clone().expect("clone")).expect("tokio");
+    let mut writer = TcpStream::from_std(std_stream).expect("tokio");
+    let requests = b"GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n".repeat(count);
+    let writing = tokio::spawn(async move {
+        let _ = writer.write_all(&requests).await;
+        // Kept open (not shut down) until the server closes it.
+        std::future::pending::<()>().await;
+    });
+    (reader, writing)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_read_none_of_their_answers_lose_their_places() {
+    const REQUESTS: usize = 20_000;
+    const STATUS_LINE: &str = "HTTP/1.1 200 OK";
+    let (server, _dir) = serve(&[
+        ("HTTP_MAX_CONNECTIONS", "2"),
+        ("HTTP_IDLE_TIMEOUT_SECS", "2"),
+    ]);
+    let (mut first, first_writing) = pipelining_reader_that_never_reads(&server, REQUESTS).await;
+    let (mut second, second_writing) = pipelining_reader_that_never_reads(&server, REQUESTS).await;
+    // Both are accepted and their answers pile up unread.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let began = Instant::now();
+    let mut third = connect(&server).await;
+    send_healthz(&mut third).await;
+    let status = status_within(&mut third, Duration::from_secs(8)).await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    eprintln!("/healthz answered after {:?}", began.elapsed());
+
+    // The stalled connections were closed: reading now gets what was sent
+    // before the close and then its end, not every answer asked for.
+    for stalled in [&mut first, &mut second] {
+        let mut answers = 0usize;
+        let mut tail = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let read = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                match stalled.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        tail.extend_from_slice(&buf[..n]);
+                        let text = String::from_utf8_lossy(&tail);
+                        answers += text.matches(STATUS_LINE).count();
+                        // Less than one status line stays: none is counted twice.
+                        let counted = tail.len().saturating_sub(STATUS_LINE.len() - 1);
+                        tail.drain(..counted);
+                    }
+                }
+            }
+        })
+        .await;
+        assert!(read.is_ok(), "a stalled connection is still open");
+        assert!(
+            answers < REQUESTS,
+            "{answers} answers of {REQUESTS}: the connection was never cut"
+        );
+        eprintln!("a stalled client got {answers} of {REQUESTS} answers before the close");
+    }
+    first_writing.abort();
+    second_writing.abort();
 }
