@@ -1,6 +1,10 @@
 //! How long a connection may take to send a request head, and how long it
 //! may sit idle between requests: one deadline per connection, which hyper
-//! enforces and this module computes.
+//! enforces and this module computes. The socket wrapper made here is also
+//! where the connection's other per-socket bounds live, since it is the one
+//! thing that lasts exactly as long as the TCP stream, through a WebSocket
+//! upgrade too: the write-progress deadline of [`super::write_deadline`],
+//! and the connection's place among `HTTP_MAX_CONNECTIONS`.
 //!
 //! hyper has one knob, `header_read_timeout`, and starts its timer as soon
 //! as it waits for a request head, so on a keep-alive connection the idle
@@ -16,6 +20,9 @@
 //! - [`DeadlineIo`], the socket wrapper that notes when the first byte of a
 //!   head arrives, and that answers `408 Request Timeout` when hyper closes
 //!   a connection whose head was cut off part way (hyper itself just closes).
+//!   It holds the connection's place (a semaphore permit of the accept loop)
+//!   and gives it back when dropped: hyper hands the wrapper on to an
+//!   upgraded WebSocket, so a socket keeps its place until it closes.
 //!
 //! Bytes of a next request that arrived together with the previous one are
 //! already in hyper's buffer when its wait begins; such a head gets the idle
@@ -31,7 +38,10 @@ use std::time::Duration;
 use hyper::rt::{Sleep, Timer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
+
+use super::write_deadline::WriteDeadline;
 
 /// What a timed-out half-sent request is told before the connection closes.
 const REQUEST_TIMEOUT_ANSWER: &[u8] =
@@ -42,7 +52,8 @@ const REQUEST_TIMEOUT_ANSWER: &[u8] =
 pub(crate) struct HeadBounds {
     /// The whole head, from its first byte (or the accept).
     pub header: Duration,
-    /// Between a response and the first byte of the next request.
+    /// Between a response and the first byte of the next request; and how
+    /// long a write may wait without the client taking a byte.
     pub idle: Duration,
 }
 
@@ -136,10 +147,13 @@ impl HeadDeadline {
         }
     }
 
-    pub(crate) fn wrap(&self, stream: TcpStream) -> DeadlineIo {
+    /// The socket with its deadlines, holding `place` until it is dropped.
+    pub(crate) fn wrap(&self, stream: TcpStream, place: OwnedSemaphorePermit) -> DeadlineIo {
         DeadlineIo {
             stream,
             shared: self.shared.clone(),
+            writes: WriteDeadline::new(self.shared.bounds.idle),
+            _place: place,
         }
     }
 }
@@ -200,10 +214,16 @@ impl Future for HeadSleep {
 
 impl Sleep for HeadSleep {}
 
-/// The socket, noting first bytes and written responses for the deadline.
+/// The socket, noting first bytes and written responses for the deadline,
+/// failing writes that wait too long, and holding the connection's place.
 pub(crate) struct DeadlineIo {
     stream: TcpStream,
     shared: Arc<Shared>,
+    writes: WriteDeadline,
+    /// One of the accept loop's `HTTP_MAX_CONNECTIONS` permits, given back
+    /// when the socket closes, whoever holds it then (hyper, or the
+    /// WebSocket it was upgraded to).
+    _place: OwnedSemaphorePermit,
 }
 
 impl AsyncRead for DeadlineIo {
@@ -227,7 +247,8 @@ impl AsyncWrite for DeadlineIo {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        let polled = Pin::new(&mut self.stream).poll_write(cx, data);
+        let written = Pin::new(&mut self.stream).poll_write(cx, data);
+        let polled = self.writes.judge(cx, written);
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
             self.shared.response_written();
         }
@@ -247,7 +268,8 @@ impl AsyncWrite for DeadlineIo {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        let written = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        let polled = self.writes.judge(cx, written);
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
             self.shared.response_written();
         }

@@ -12,6 +12,7 @@ pub(crate) mod head_deadline;
 pub(crate) mod health;
 pub(crate) mod jwks;
 pub(crate) mod server;
+pub(crate) mod write_deadline;
 
 use axum::Router;
 use axum::routing::{any, get};

@@ -5,7 +5,12 @@
 //! refused with 431. A shutdown stops accepting, lets every connection
 //! finish its request in flight, and closes idle ones. Connections may be
 //! upgraded to WebSockets (live session events); an upgraded socket is then
-//! the socket handler's, and no longer counts against the bound.
+//! the socket handler's, and still counts against the bound until it
+//! closes: the connection's permit lives in its socket wrapper, which the
+//! WebSocket owns after the upgrade, so neither sockets nor the descriptors
+//! they use can grow past `HTTP_MAX_CONNECTIONS`. A client that reads none
+//! of its answers is cut by the write-progress deadline of
+//! [`super::write_deadline`], and so gives its place back too.
 //!
 //! `axum::serve` has none of these knobs, so the loop is written here with
 //! hyper's and hyper-util's own parts.
@@ -72,7 +77,7 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let deadline = HeadDeadline::new(bounds);
-        let io = TokioIo::new(deadline.wrap(stream));
+        let io = TokioIo::new(deadline.wrap(stream, permit));
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
@@ -101,7 +106,6 @@ pub(crate) async fn serve(
             if let Err(error) = served {
                 tracing::debug!(%error, %peer, "connection closed with an error");
             }
-            drop(permit);
         });
     }
     drop(listener);

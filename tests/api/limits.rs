@@ -18,7 +18,7 @@ use crate::served::ServedProcess;
 /// `target/release/authql`: under CI always (`.ci/run` builds it just
 /// before the tests), elsewhere when it is at least as new as the debug
 /// build, so that a stale release build is not tested by mistake.
-fn server_binary() -> PathBuf {
+pub(crate) fn server_binary() -> PathBuf {
     let debug = PathBuf::from(env!("CARGO_BIN_EXE_authql"));
     let release = debug
         .parent()
@@ -49,7 +49,7 @@ fn server_binary() -> PathBuf {
     }
 }
 
-fn serve(extra: &[(&str, &str)]) -> (ServedProcess, tempfile::TempDir) {
+pub(crate) fn serve(extra: &[(&str, &str)]) -> (ServedProcess, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("authql.db").display());
     (
@@ -58,7 +58,7 @@ fn serve(extra: &[(&str, &str)]) -> (ServedProcess, tempfile::TempDir) {
     )
 }
 
-async fn connect(server: &ServedProcess) -> TcpStream {
+pub(crate) async fn connect(server: &ServedProcess) -> TcpStream {
     TcpStream::connect(("127.0.0.1", server.port))
         .await
         .expect("connect")
@@ -89,10 +89,20 @@ async fn healthz_on(stream: &mut TcpStream) -> String {
 
 /// The same, waiting for the answer up to `at_most`.
 async fn healthz_within(stream: &mut TcpStream, at_most: Duration) -> String {
+    send_healthz(stream).await;
+    status_within(stream, at_most).await
+}
+
+/// Sends one keep-alive `GET /healthz`.
+pub(crate) async fn send_healthz(stream: &mut TcpStream) {
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         .await
         .expect("send");
+}
+
+/// Reads a `/healthz` answer, waiting up to `at_most`; its status line.
+pub(crate) async fn status_within(stream: &mut TcpStream, at_most: Duration) -> String {
     let mut answer = Vec::new();
     let mut buf = [0u8; 1024];
     while !answer.ends_with(b"ok\n") {
@@ -234,7 +244,7 @@ fn raise_file_limit() -> u64 {
     limit.rlim_cur
 }
 
-fn open_descriptors(pid: u32) -> usize {
+pub(crate) fn open_descriptors(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .map(|entries| entries.count())
         .unwrap_or(0)

@@ -8,6 +8,7 @@ mod address_limits;
 mod browser;
 mod cli;
 mod coalescing;
+mod connection_places;
 mod cors;
 mod forward_auth;
 mod fuzz;
