@@ -1,11 +1,17 @@
 //! Login: check a user name and password, open a new session for the device.
+//!
+//! The check and the session are apart by a hash (or two, with a rehash)
+//! that waits its turn in a queue anyone can lengthen, so the session opens
+//! only while the stored hash is still the one checked and the user still
+//! active: a password change or a disable that commits meanwhile is never
+//! outlived by a session opened with what it replaced.
 
 use crate::app::App;
 use crate::auth::client::ClientInfo;
 use crate::auth::sessions::{self, EndReason, IssuedTokens, issue_tokens};
 use crate::auth::{credentials, ids, input};
 use crate::clock;
-use crate::db::models::sessions::{self as session_rows, NewSession, SessionRecord};
+use crate::db::models::sessions::{self as session_rows, NewSession, Opening, SessionRecord};
 use crate::db::models::users;
 use crate::error::AppError;
 use crate::metrics::LoginOutcome;
@@ -58,9 +64,15 @@ async fn check_and_open(
         return Err(AppError::AccountDisabled);
     }
 
-    if verification.needs_rehash {
-        upgrade_hash(app, &user.id, &verified_hash, &request.password).await;
-    }
+    // The hash stored now, as far as this login knows: the session opens
+    // only while it still is.
+    let proved_hash = if verification.needs_rehash {
+        upgrade_hash(app, &user.id, &verified_hash, &request.password)
+            .await
+            .unwrap_or(verified_hash)
+    } else {
+        verified_hash
+    };
     // Stamped once the connection is in hand: live session events reach
     // back only so far behind a change's stamp (see crate::live::feed).
     let mut conn = app.pool.get().await?;
@@ -100,15 +112,29 @@ async fn check_and_open(
         refresh_secret: &session.refresh_secret,
         refresh_generation: session.refresh_generation,
     };
-    match app.config.max_sessions_per_user {
-        0 => session_rows::insert(&mut conn, &new_session).await?,
-        cap => {
-            let cap = usize::try_from(cap).unwrap_or(usize::MAX);
-            let evicted =
-                session_rows::insert_within_cap(&mut conn, &new_session, cap, now).await?;
+    let cap = match app.config.max_sessions_per_user {
+        0 => None,
+        cap => Some(usize::try_from(cap).unwrap_or(usize::MAX)),
+    };
+    match session_rows::open(&mut conn, &new_session, &proved_hash, cap, now).await? {
+        Opening::Opened { evicted } => {
             for session_id in &evicted {
                 sessions::record_ended(app, session_id, EndReason::Evicted, 1);
             }
+        }
+        Opening::PasswordChangedSince => {
+            tracing::info!(
+                user_id = %user.id,
+                "login refused: the password changed since it was checked"
+            );
+            return Err(AppError::InvalidCredentials);
+        }
+        Opening::UserDisabled => {
+            tracing::info!(
+                user_id = %user.id,
+                "login refused: account disabled since the password was checked"
+            );
+            return Err(AppError::AccountDisabled);
         }
     }
     tracing::info!(user_id = %user.id, session_id = %session.id, "login succeeded: session opened");
@@ -118,23 +144,37 @@ async fn check_and_open(
 /// Replaces a hash made at a weaker cost, the one just verified only: when
 /// the password changed meanwhile, the new password's hash stays. A failure
 /// leaves the old one, which still works, so it is logged and the login goes
-/// on.
-async fn upgrade_hash(app: &App, user_id: &str, verified_hash: &str, password: &Secret) {
+/// on. Returns the stronger hash when it replaced the verified one.
+async fn upgrade_hash(
+    app: &App,
+    user_id: &str,
+    verified_hash: &str,
+    password: &Secret,
+) -> Option<String> {
     let result = async {
         let hash = app.passwords.hash(password).await?;
         let mut conn = app.pool.get().await?;
         let replaced =
             users::upgrade_password_hash(&mut conn, user_id, verified_hash, &hash, app.clock.now())
                 .await?;
-        Ok::<bool, AppError>(replaced)
+        Ok::<Option<String>, AppError>(replaced.then_some(hash))
     }
     .await;
     match result {
-        Ok(true) => tracing::info!(%user_id, "password hash upgraded to the current cost"),
-        Ok(false) => tracing::info!(
-            %user_id,
-            "password hash not upgraded: the password changed since it was checked"
-        ),
-        Err(error) => tracing::warn!(%user_id, %error, "cannot upgrade the password hash"),
+        Ok(Some(stronger_hash)) => {
+            tracing::info!(%user_id, "password hash upgraded to the current cost");
+            Some(stronger_hash)
+        }
+        Ok(None) => {
+            tracing::info!(
+                %user_id,
+                "password hash not upgraded: the password changed since it was checked"
+            );
+            None
+        }
+        Err(error) => {
+            tracing::warn!(%user_id, %error, "cannot upgrade the password hash");
+            None
+        }
     }
 }

@@ -424,7 +424,127 @@ async fn a_login_rehash_never_restores_the_old_password(backend: Backend) {
     );
 }
 
+/// A second server on `old`'s database whose cost is stronger than the
+/// hashes `old` made, with one hashing thread: its logins re-hash, which
+/// holds them in the hash queue between their verify and their session.
+async fn rehashing_server(old: &TestApp) -> TestApp {
+    old.second_server_with(&[
+        ("ARGON2_ITERATIONS", "3"),
+        ("PASSWORD_HASH_CONCURRENCY", "1"),
+    ])
+    .await
+}
+
+/// A login that verified the old password before a change committed, and
+/// opens its session after: it must not open one that outlives the change.
+async fn a_login_that_verified_the_old_password_opens_no_session_after_a_change(backend: Backend) {
+    let old = TestApp::start(backend).await;
+    let user_id = old.add_user("kim", "old-password").await;
+    let mine = access_token(&old.login("kim", "old-password").await);
+    let app = rehashing_server(&old).await;
+
+    let mut first_hold = HeldHashThread::queue(&app);
+    first_hold.started().await;
+    let input = json!({ "input": {
+        "currentPassword": "old-password",
+        "newPassword": "new-password",
+    }});
+    let change = spawn(&app, CHANGE, input, Some(&mine));
+    wait_for_hash_queue(&app, 1).await;
+    let mut second_hold = HeldHashThread::queue(&app);
+    wait_for_hash_queue(&app, 2).await;
+    // The login reads the old hash and waits to verify it.
+    let login_input = json!({ "input": { "userName": "kim", "password": "old-password" } });
+    let login = spawn(&app, LOGIN, login_input, None);
+    wait_for_hash_queue(&app, 3).await;
+    // The change verifies the current password; its new hash joins the
+    // queue behind the login's verify.
+    first_hold.release().await;
+    second_hold.started().await;
+    wait_for_hash_queue(&app, 2).await;
+    let mut third_hold = HeldHashThread::queue(&app);
+    wait_for_hash_queue(&app, 3).await;
+    // The login verifies the old password (right, at a weaker cost) before
+    // the change's new hash starts; the change then hashes and commits
+    // while the login's rehash, and so its session, waits behind the third
+    // hold.
+    second_hold.release().await;
+    third_hold.started().await;
+    let change = change.await.expect("change task");
+    assert_eq!(
+        change.data("changePassword"),
+        0,
+        "no other session was open yet: {}",
+        change.body
+    );
+    wait_for_hash_queue(&app, 1).await;
+    third_hold.release().await;
+    let login = login.await.expect("login task");
+
+    if login.body.get("errors").is_none() {
+        let token = access_token(login.data("login"));
+        assert!(
+            !app.is_live(&token).await,
+            "a session opened with the old password outlived the change"
+        );
+    }
+    assert_eq!(login.code(), "INVALID_CREDENTIALS", "{}", login.body);
+    assert_eq!(
+        app.open_session_count(&user_id).await,
+        1,
+        "only the changer's session is open"
+    );
+    assert!(app.is_live(&mine).await);
+    assert_eq!(
+        app.login_answer("kim", "old-password", None).await.code(),
+        "INVALID_CREDENTIALS"
+    );
+    app.login("kim", "new-password").await;
+}
+
+/// A login that verified the password before the user was disabled, and
+/// opens its session after: no session, and none comes back when the user
+/// is enabled again.
+async fn a_login_racing_a_disable_opens_no_session(backend: Backend) {
+    let old = TestApp::start(backend).await;
+    let user_id = old.add_user("lou", "the-password").await;
+    let app = rehashing_server(&old).await;
+
+    let mut first_hold = HeldHashThread::queue(&app);
+    first_hold.started().await;
+    let login_input = json!({ "input": { "userName": "lou", "password": "the-password" } });
+    let login = spawn(&app, LOGIN, login_input, None);
+    wait_for_hash_queue(&app, 1).await;
+    let mut second_hold = HeldHashThread::queue(&app);
+    wait_for_hash_queue(&app, 2).await;
+    // The login verifies the password; its rehash waits behind the second
+    // hold while the operator disables the user.
+    first_hold.release().await;
+    second_hold.started().await;
+    wait_for_hash_queue(&app, 1).await;
+    authql::auth::users::disable_user(&app.app.pool, "lou")
+        .await
+        .expect("disable");
+    second_hold.release().await;
+    let login = login.await.expect("login task");
+
+    authql::auth::users::enable_user(&app.app.pool, "lou")
+        .await
+        .expect("enable");
+    if login.body.get("errors").is_none() {
+        let token = access_token(login.data("login"));
+        assert!(
+            !app.is_live(&token).await,
+            "a session opened while the user was disabled is live once enabled"
+        );
+    }
+    assert_eq!(login.code(), "ACCOUNT_DISABLED", "{}", login.body);
+    assert_eq!(app.open_session_count(&user_id).await, 0);
+}
+
 crate::both_backends!(
+    a_login_that_verified_the_old_password_opens_no_session_after_a_change,
+    a_login_racing_a_disable_opens_no_session,
     a_change_whose_session_ended_while_it_waited_changes_nothing,
     of_two_changes_from_one_password_at_most_one_wins,
     a_login_rehash_never_restores_the_old_password,

@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use crate::db::models::users::UserRecord;
 use crate::db::schema::{user_login_sessions as sessions, users};
 use crate::db::{DbConn, expect_key};
-use crate::vocabulary::EndReason;
+use crate::vocabulary::{EndReason, UserStatus};
 use crate::with_conn;
 
 /// A session row.
@@ -116,51 +116,87 @@ pub(crate) struct NewSession<'a> {
     pub refresh_generation: i64,
 }
 
-/// Inserts a new session.
-pub(crate) async fn insert(conn: &mut DbConn, new_session: &NewSession<'_>) -> QueryResult<()> {
-    with_conn!(conn, |c| {
-        diesel::insert_into(sessions::table)
-            .values(new_session)
-            .execute(c)
-            .await
-            .map(|_| ())
-    })
+/// How [`open`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Opening {
+    /// The session is stored; these sessions of the user were ended
+    /// (`EVICTED`) to keep within the cap.
+    Opened { evicted: Vec<String> },
+    /// The stored hash is no longer the one the login verified (the password
+    /// changed, or the user is gone): nothing was stored.
+    PasswordChangedSince,
+    /// The hash is still the one verified, but the user is disabled now:
+    /// nothing was stored.
+    UserDisabled,
 }
 
-/// Inserts a session, first ending (`EVICTED`) the user's least recently
-/// active open sessions so that no more than `cap` are open with the new
-/// one. One transaction that begins by locking the user's row, so racing
-/// logins of one user take turns and never leave more than `cap`. Returns
-/// the ids of the sessions ended.
-pub(crate) async fn insert_within_cap(
+/// Opens a login's session: a compare-and-set on what the login proved, in
+/// one transaction with the insert, so that no session opened with a
+/// password outlives a change of that password (or a disable) that committed
+/// while the login hashed.
+///
+/// The transaction first writes the user's row (`updated_at`) where its hash
+/// is still `verified_hash` and the user is still active. MySQL counts
+/// matched rows, so the WHERE decides; the write is a real change, so that
+/// Galera certifies it against a change or a disable of that row committed
+/// on another node (the loser's transaction fails with a conflict and
+/// `with_conn!` runs it again, now finding the new row). Nothing else reads
+/// `updated_at`: it says when the row last changed, a login's stamp included. It also locks the
+/// row first, as `change_password` and `set_status` do (and takes SQLite's
+/// write lock at once), so racing logins of one user take turns. Then, with
+/// `cap`, the user's least recently active open sessions are ended so that
+/// no more than `cap` are open with the new one.
+pub(crate) async fn open(
     conn: &mut DbConn,
     new_session: &NewSession<'_>,
-    cap: usize,
+    verified_hash: &str,
+    cap: Option<usize>,
     now: NaiveDateTime,
-) -> QueryResult<Vec<String>> {
+) -> QueryResult<Opening> {
     let user_id = new_session.user_id;
     with_conn!(conn, |c| {
         c.transaction(async |c| {
-            // A write, so that it locks on both backends (SQLite has no
-            // SELECT ... FOR UPDATE; its first write takes the database lock).
-            diesel::update(users::table.filter(users::id.eq(user_id)))
-                .set(users::updated_at.eq(users::updated_at))
-                .execute(c)
-                .await?;
-            let open: Vec<String> = sessions::table
-                .filter(sessions::user_id.eq(user_id))
-                .filter(sessions::ended_at.is_null())
-                .filter(sessions::expires_at.gt(now))
-                .order((
-                    sessions::last_active_at.asc(),
-                    sessions::created_at.asc(),
-                    sessions::id.asc(),
-                ))
-                .select(sessions::id)
-                .load(c)
-                .await?;
-            let surplus = (open.len() + 1).saturating_sub(cap);
-            let evicted: Vec<String> = open.into_iter().take(surplus).collect();
+            let still_proved = diesel::update(
+                users::table
+                    .filter(users::id.eq(user_id))
+                    .filter(users::password_hash.eq(verified_hash))
+                    .filter(users::status.eq(UserStatus::Active)),
+            )
+            .set(users::updated_at.eq(now))
+            .execute(c)
+            .await?;
+            if still_proved == 0 {
+                // What a login starting now would be told: a changed hash
+                // first (the password given is wrong now, and a wrong
+                // password for a disabled user is no ACCOUNT_DISABLED).
+                let stored = users::table
+                    .filter(users::id.eq(user_id))
+                    .select(users::password_hash)
+                    .first::<String>(c)
+                    .await
+                    .optional()?;
+                return Ok(match stored {
+                    Some(hash) if hash == verified_hash => Opening::UserDisabled,
+                    _ => Opening::PasswordChangedSince,
+                });
+            }
+            let mut evicted = Vec::new();
+            if let Some(cap) = cap {
+                let open: Vec<String> = sessions::table
+                    .filter(sessions::user_id.eq(user_id))
+                    .filter(sessions::ended_at.is_null())
+                    .filter(sessions::expires_at.gt(now))
+                    .order((
+                        sessions::last_active_at.asc(),
+                        sessions::created_at.asc(),
+                        sessions::id.asc(),
+                    ))
+                    .select(sessions::id)
+                    .load(c)
+                    .await?;
+                let surplus = (open.len() + 1).saturating_sub(cap);
+                evicted = open.into_iter().take(surplus).collect();
+            }
             if !evicted.is_empty() {
                 diesel::update(
                     sessions::table
@@ -178,7 +214,7 @@ pub(crate) async fn insert_within_cap(
                 .values(new_session)
                 .execute(c)
                 .await?;
-            Ok(evicted)
+            Ok(Opening::Opened { evicted })
         })
         .await
     })
