@@ -29,7 +29,11 @@
 //! `disconnects` (`me`, every answer checked to be
 //! the caller's own, while `--flood-connections` workers send `mySessions` and
 //! hang up without reading the answer; a wrong answer is an error and the
-//! budget allows none). Each reports requests/s, p50, p99, p99.9 and errors;
+//! budget allows none). The flood scenarios, run only when named,
+//! `login_amplification`, `login_junk_flood` and `socket_flood`, each on a
+//! server of its own: right logins from one client address while another
+//! floods, with the server's RSS and descriptors; see `loadtest/floods.rs`.
+//! Each reports requests/s, p50, p99, p99.9 and errors;
 //! the run also reports the server's start-to-first-answer time on a migrated
 //! database, its RSS idle and at peak, and the performance budget as ratios.
 //!
@@ -52,6 +56,8 @@
 mod client;
 #[path = "loadtest/costs.rs"]
 mod costs;
+#[path = "loadtest/floods.rs"]
+mod floods;
 #[path = "loadtest/hashing.rs"]
 mod hashing;
 #[path = "loadtest/report.rs"]
@@ -75,7 +81,7 @@ use authql::config::Argon2Cost;
 use clap::{Parser, ValueEnum};
 
 use crate::report::{Hashing, Machine, Report, ScenarioRow, ServerNumbers};
-use crate::scenarios::{LOGIN_WORKERS_PER_USER, Plan, Scenario, Users};
+use crate::scenarios::{LOGIN_WORKERS_PER_USER, Outcome, Plan, Scenario, Users};
 use crate::server::{Database, ServerSetup};
 
 /// The error type of everything that stops the benchmark.
@@ -288,6 +294,7 @@ fn run_sockets(args: &Args, count: usize) -> Result<sockets::SocketsReport, BoxE
                 .map(|i| format!("socket_user_{i:04}"))
                 .collect(),
             my_sessions_users: Vec::new(),
+            attacker: String::new(),
             password: PASSWORD.to_owned(),
         };
         eprintln!("creating {user_count} users");
@@ -402,7 +409,10 @@ fn bench(
                 args.rounds,
                 scenario.name()
             );
-            let outcome = runtime.block_on(scenarios::run(*scenario, &plan))?;
+            let outcome = match scenario.flood_server_vars() {
+                Some(vars) => run_flood(runtime, &setup, &plan, *scenario, &vars)?,
+                None => runtime.block_on(scenarios::run(*scenario, &plan))?,
+            };
             server.check_alive()?;
             rows.push(ScenarioRow::from(outcome));
         }
@@ -435,6 +445,43 @@ fn bench(
     })
 }
 
+/// Runs a flood scenario on a server of its own, on the same database with
+/// `vars` set besides, so that the flood's aftermath and memory stay its
+/// own; the server is stopped after it.
+fn run_flood(
+    runtime: &tokio::runtime::Runtime,
+    setup: &ServerSetup,
+    plan: &Plan,
+    scenario: Scenario,
+    vars: &[(&'static str, String)],
+) -> Result<Outcome, BoxError> {
+    let log_name = format!("{}-round{}.log", scenario.name(), plan.round + 1);
+    let mut server = setup.variant(vars, &log_name)?.start()?;
+    let flood_plan = Plan {
+        addr: server.addr(),
+        connections: plan.connections,
+        flood_connections: plan.flood_connections,
+        warmup: plan.warmup,
+        duration: plan.duration,
+        users: plan.users.clone(),
+        round: plan.round,
+        probe: costs::Probe {
+            authql_pid: server.pid(),
+            database_pid: plan.probe.database_pid,
+            addr: server.addr(),
+        },
+        window_opened: std::sync::Mutex::new(None),
+    };
+    let outcome = runtime.block_on(scenarios::run(scenario, &flood_plan))?;
+    server.check_alive()?;
+    match server.stop() {
+        Ok(status) if status.success() => {}
+        Ok(status) => eprintln!("  the {} server exited {status}", scenario.name()),
+        Err(error) => eprintln!("  the {} server: {error}", scenario.name()),
+    }
+    Ok(outcome)
+}
+
 /// Creates the benchmark's users with `authql user add`: enough names that no
 /// more than [`LOGIN_WORKERS_PER_USER`] login workers share one, and the user
 /// that will hold the `mySessions` sessions.
@@ -446,10 +493,20 @@ fn create_users(setup: &ServerSetup, args: &Args) -> Result<Users, BoxError> {
         my_sessions_users: (0..args.rounds)
             .map(|round| format!("bench_sessions_{round}"))
             .collect(),
+        attacker: "bench_attacker".to_owned(),
         password: PASSWORD.to_owned(),
     };
-    eprintln!("creating {} users", count + users.my_sessions_users.len());
-    for name in users.names.iter().chain(&users.my_sessions_users) {
+    eprintln!(
+        "creating {} users",
+        count + users.my_sessions_users.len() + 1
+    );
+    let attacker = std::iter::once(&users.attacker);
+    for name in users
+        .names
+        .iter()
+        .chain(&users.my_sessions_users)
+        .chain(attacker)
+    {
         setup.add_user(name, &users.password)?;
     }
     Ok(users)

@@ -11,7 +11,7 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
@@ -35,7 +35,13 @@ pub struct GqlRequest {
     path: &'static str,
     body: Bytes,
     authorization: Option<HeaderValue>,
+    /// `X-Forwarded-For`: the client address a server that trusts the
+    /// loopback proxy takes this request to come from.
+    forwarded_for: Option<HeaderValue>,
 }
+
+/// The header a trusted proxy names the client in.
+pub const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 impl GqlRequest {
     /// A request for `query` with `variables`, with a bearer token or without.
@@ -56,7 +62,30 @@ impl GqlRequest {
             path: "/graphql",
             body: Bytes::from(serde_json::to_vec(&body)?),
             authorization,
+            forwarded_for: None,
         })
+    }
+
+    /// A POST of a whole JSON body as it is: a batch, say.
+    pub fn raw(body: &serde_json::Value) -> Result<GqlRequest, BoxError> {
+        Ok(GqlRequest {
+            method: Method::POST,
+            path: "/graphql",
+            body: Bytes::from(serde_json::to_vec(body)?),
+            authorization: None,
+            forwarded_for: None,
+        })
+    }
+
+    /// The same request, sent as if a trusted proxy forwarded it for `client`.
+    pub fn forwarded_for(mut self, client: &str) -> Result<GqlRequest, BoxError> {
+        self.forwarded_for = Some(HeaderValue::from_str(client)?);
+        Ok(self)
+    }
+
+    /// The size of the body in bytes.
+    pub fn body_len(&self) -> usize {
+        self.body.len()
     }
 
     /// `GET /metrics`, for the statement count.
@@ -66,6 +95,7 @@ impl GqlRequest {
             path: "/metrics",
             body: Bytes::new(),
             authorization: None,
+            forwarded_for: None,
         }
     }
 
@@ -76,6 +106,7 @@ impl GqlRequest {
             path: "/auth/verify",
             body: Bytes::new(),
             authorization: Some(HeaderValue::from_str(&format!("Bearer {access_token}"))?),
+            forwarded_for: None,
         })
     }
 }
@@ -145,6 +176,9 @@ impl Connection {
         }
         if let Some(authorization) = &request.authorization {
             builder = builder.header(AUTHORIZATION, authorization.clone());
+        }
+        if let Some(client) = &request.forwarded_for {
+            builder = builder.header(FORWARDED_FOR, client.clone());
         }
         builder
             .body(Full::new(request.body.clone()))

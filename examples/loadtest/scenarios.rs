@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use crate::BoxError;
 use crate::client::{self, Connection, Failure, GqlRequest};
 use crate::costs::{Costs, Probe, Sample};
+use crate::floods::{self, FloodNumbers};
 use crate::stats::{Recorder, Summary, Window};
 
 const BASELINE: &str = "{ __typename }";
@@ -68,9 +69,24 @@ pub enum Scenario {
     /// the logout was answered must be `SESSION_REVOKED`.
     #[value(name = "revocation")]
     Revocation,
+    /// Right logins from one address while another sends batches of aliased
+    /// `login` fields of its own account (see `floods.rs`).
+    #[value(name = "login_amplification")]
+    LoginAmplification,
+    /// Right logins from one address while another sends 190 junk logins at
+    /// once (see `floods.rs`).
+    #[value(name = "login_junk_flood")]
+    LoginJunkFlood,
+    /// Right logins from one address while another holds hundreds of
+    /// WebSockets open without `connection_init` (see `floods.rs`).
+    #[value(name = "socket_flood")]
+    SocketFlood,
 }
 
 impl Scenario {
+    /// The default list: every scenario but the floods, which run only when
+    /// named, since each needs a server of its own and, on a server without
+    /// the flood defences, fails and can keep it busy for minutes.
     pub const ALL: [Scenario; 9] = [
         Scenario::Baseline,
         Scenario::Me,
@@ -94,6 +110,26 @@ impl Scenario {
             Scenario::MeDuringLoginFlood => "me_during_login_flood",
             Scenario::Disconnects => "disconnects",
             Scenario::Revocation => "revocation",
+            Scenario::LoginAmplification => "login_amplification",
+            Scenario::LoginJunkFlood => "login_junk_flood",
+            Scenario::SocketFlood => "socket_flood",
+        }
+    }
+
+    /// The variables of the server a flood scenario runs on, beyond the
+    /// benchmark's own; None for the other scenarios, which share one server.
+    pub fn flood_server_vars(self) -> Option<Vec<(&'static str, String)>> {
+        let trusted = ("TRUSTED_PROXIES", "127.0.0.1".to_owned());
+        match self {
+            Scenario::LoginAmplification | Scenario::LoginJunkFlood => Some(vec![trusted]),
+            Scenario::SocketFlood => Some(vec![
+                trusted,
+                (
+                    "HTTP_MAX_CONNECTIONS",
+                    floods::SOCKET_FLOOD_MAX_CONNECTIONS.to_string(),
+                ),
+            ]),
+            _ => None,
         }
     }
 }
@@ -106,6 +142,8 @@ pub struct Users {
     /// Users that hold exactly [`MY_SESSIONS_COUNT`] sessions, one per round
     /// (each round opens them anew).
     pub my_sessions_users: Vec<String>,
+    /// The account whose sessions `login_amplification` multiplies.
+    pub attacker: String,
     pub password: String,
 }
 
@@ -126,11 +164,13 @@ pub struct Plan {
 }
 
 /// What one scenario measured; `beside` is the load that ran beside it (the
-/// login flood, the hang-ups), named.
+/// login flood, the hang-ups), named; `flood` what a flood scenario read of
+/// its server.
 pub struct Outcome {
     pub scenario: Scenario,
     pub summary: Summary,
     pub beside: Option<(&'static str, Summary)>,
+    pub flood: Option<FloodNumbers>,
     /// Per request answered in the window, the load beside included.
     pub costs: Option<Costs>,
 }
@@ -163,7 +203,11 @@ pub async fn run(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxError> {
     let (before, after) = costs_rx.await.map_err(|_| "the cost probe stopped")??;
     let requests =
         outcome.summary.requests + outcome.beside.as_ref().map_or(0, |(_, b)| b.requests);
-    outcome.costs = Costs::per_request(before, after, requests);
+    // A flood's requests are mostly answered after the window (or never):
+    // per request, its costs would say nothing.
+    if outcome.flood.is_none() {
+        outcome.costs = Costs::per_request(before, after, requests);
+    }
     Ok(outcome)
 }
 
@@ -183,27 +227,40 @@ async fn sample_window(plan: &Plan) -> Result<(Sample, Sample), BoxError> {
 }
 
 async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxError> {
-    let (summary, beside) = match scenario {
-        Scenario::Baseline => (run_baseline(plan).await?, None),
-        Scenario::Me => (run_me(plan).await?, None),
-        Scenario::Verify => (run_verify(plan).await?, None),
-        Scenario::MySessions => (run_my_sessions(plan).await?, None),
-        Scenario::Refresh => (run_refresh(plan).await?, None),
-        Scenario::Login => (run_login(plan).await?, None),
+    let flooded = |what: &'static str, flood: floods::FloodOutcome| {
+        (
+            flood.right_logins,
+            Some((what, flood.flood)),
+            Some(flood.numbers),
+        )
+    };
+    let (summary, beside, flood) = match scenario {
+        Scenario::Baseline => (run_baseline(plan).await?, None, None),
+        Scenario::Me => (run_me(plan).await?, None, None),
+        Scenario::Verify => (run_verify(plan).await?, None, None),
+        Scenario::MySessions => (run_my_sessions(plan).await?, None, None),
+        Scenario::Refresh => (run_refresh(plan).await?, None, None),
+        Scenario::Login => (run_login(plan).await?, None, None),
         Scenario::MeDuringLoginFlood => {
             let (me, logins) = run_me_during_login_flood(plan).await?;
-            (me, Some(("login flood", logins)))
+            (me, Some(("login flood", logins)), None)
         }
         Scenario::Disconnects => {
             let (me, hang_ups) = run_disconnects(plan).await?;
-            (me, Some(("hang-ups", hang_ups)))
+            (me, Some(("hang-ups", hang_ups)), None)
         }
-        Scenario::Revocation => (run_revocation(plan).await?, None),
+        Scenario::Revocation => (run_revocation(plan).await?, None, None),
+        Scenario::LoginAmplification => {
+            flooded("amplification", floods::amplification(plan).await?)
+        }
+        Scenario::LoginJunkFlood => flooded("junk logins", floods::junk_logins(plan).await?),
+        Scenario::SocketFlood => flooded("socket flood", floods::sockets(plan).await?),
     };
     Ok(Outcome {
         scenario,
         summary,
         beside,
+        flood,
         costs: None,
     })
 }
@@ -426,7 +483,7 @@ fn login_jobs(plan: &Plan, workers: usize) -> Result<Vec<Fixed>, BoxError> {
         .collect()
 }
 
-fn login_request(user_name: &str, password: &str) -> Result<GqlRequest, BoxError> {
+pub fn login_request(user_name: &str, password: &str) -> Result<GqlRequest, BoxError> {
     let variables = serde_json::json!({
         "input": { "userName": user_name, "password": password, "deviceInfo": "loadtest" }
     });
@@ -435,7 +492,7 @@ fn login_request(user_name: &str, password: &str) -> Result<GqlRequest, BoxError
 
 impl Plan {
     /// The measured window of a scenario, announced to the cost probe.
-    fn window(&self) -> Window {
+    pub fn window(&self) -> Window {
         let window = Window::after_warmup(self.warmup, self.duration);
         if let Ok(mut opened) = self.window_opened.lock() {
             *opened = Some(window);
@@ -522,7 +579,7 @@ async fn check_session_count(addr: SocketAddr, request: &GqlRequest) -> Result<(
 }
 
 /// What a worker sends, and how it judges each answer.
-trait Job: Send + 'static {
+pub trait Job: Send + 'static {
     /// The next request, or None when the worker has nothing left to send.
     fn next(&mut self) -> Option<&GqlRequest>;
     /// Judges the answer to the request `next` returned last.
@@ -626,7 +683,7 @@ impl Job for Rotate {
 }
 
 /// Starts one worker task per job, all measured over `window`.
-fn spawn_workers<J: Job>(
+pub fn spawn_workers<J: Job>(
     addr: SocketAddr,
     jobs: impl IntoIterator<Item = J>,
     window: Window,
@@ -637,7 +694,7 @@ fn spawn_workers<J: Job>(
 }
 
 /// Waits for the workers and merges what they recorded.
-async fn finish(workers: Vec<JoinHandle<Recorder>>) -> Result<Summary, BoxError> {
+pub async fn finish(workers: Vec<JoinHandle<Recorder>>) -> Result<Summary, BoxError> {
     let mut merged: Option<Recorder> = None;
     for worker in workers {
         let recorder = worker.await?;

@@ -129,6 +129,8 @@ pub struct ServerSetup {
     workdir: PathBuf,
     listen_addr: SocketAddr,
     vars: Vec<(&'static str, String)>,
+    /// The server's log, in `workdir`.
+    log_name: String,
 }
 
 impl ServerSetup {
@@ -161,6 +163,32 @@ impl ServerSetup {
             workdir: workdir.to_owned(),
             listen_addr,
             vars,
+            log_name: "server.log".to_owned(),
+        })
+    }
+
+    /// Another server on the same database, on a port of its own, with
+    /// `extra` variables set over these and its own log `log_name`.
+    pub fn variant(
+        &self,
+        extra: &[(&'static str, String)],
+        log_name: &str,
+    ) -> Result<ServerSetup, BoxError> {
+        let listen_addr = free_local_port()?;
+        let mut vars: Vec<(&'static str, String)> = self
+            .vars
+            .iter()
+            .filter(|(name, _)| *name != "LISTEN_ADDR" && extra.iter().all(|(e, _)| e != name))
+            .cloned()
+            .collect();
+        vars.push(("LISTEN_ADDR", listen_addr.to_string()));
+        vars.extend(extra.iter().cloned());
+        Ok(ServerSetup {
+            binary: self.binary.clone(),
+            workdir: self.workdir.clone(),
+            listen_addr,
+            vars,
+            log_name: log_name.to_owned(),
         })
     }
 
@@ -185,7 +213,7 @@ impl ServerSetup {
 
     /// Spawns `authql serve` and waits for its first `/healthz` answer.
     pub fn start(&self) -> Result<RunningServer, BoxError> {
-        let log_path = self.workdir.join("server.log");
+        let log_path = self.workdir.join(&self.log_name);
         let log = File::create(&log_path)?;
         let started = Instant::now();
         let child = self
@@ -237,6 +265,24 @@ pub struct Memory {
     pub peak_kib: u64,
 }
 
+/// Current and peak resident memory of process `pid`.
+pub fn memory_of(pid: u32) -> Result<Memory, BoxError> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("cannot read the server's /proc status: {e}"))?;
+    Ok(Memory {
+        rss_kib: status_kib(&status, "VmRSS:")?,
+        peak_kib: status_kib(&status, "VmHWM:")?,
+    })
+}
+
+/// How many file descriptors process `pid` holds open now: its
+/// `/proc/<pid>/fd` entries (sockets, files, the listener, the runtime's own).
+pub fn descriptors_of(pid: u32) -> Result<u64, BoxError> {
+    let entries = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map_err(|e| format!("cannot list the server's /proc fd: {e}"))?;
+    Ok(entries.count() as u64)
+}
+
 /// A running `authql serve`; killed when dropped if not stopped before.
 pub struct RunningServer {
     child: Child,
@@ -276,12 +322,7 @@ impl RunningServer {
 
     /// Current and peak resident memory.
     pub fn memory(&self) -> Result<Memory, BoxError> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .map_err(|e| format!("cannot read the server's /proc status: {e}"))?;
-        Ok(Memory {
-            rss_kib: status_kib(&status, "VmRSS:")?,
-            peak_kib: status_kib(&status, "VmHWM:")?,
-        })
+        memory_of(self.child.id())
     }
 
     /// Whether the process is still running.

@@ -73,6 +73,24 @@ impl Recorder {
         }
     }
 
+    /// Records one request that started inside the window, whenever it
+    /// finished and however it ended: the wait a user saw, a failure after
+    /// 30 s included. Its errors count whenever they happen.
+    pub fn record_waited(
+        &mut self,
+        started: Instant,
+        finished: Instant,
+        outcome: Result<(), Failure>,
+    ) {
+        if started >= self.window.start && started < self.window.end {
+            let micros = u64::try_from((finished - started).as_micros()).unwrap_or(u64::MAX);
+            self.latencies_us.saturating_record(micros.max(1));
+        }
+        if let Err(failure) = outcome {
+            *self.errors.entry(failure).or_default() += 1;
+        }
+    }
+
     /// Adds another worker's records to these.
     pub fn merge(&mut self, other: Recorder) {
         self.latencies_us
