@@ -621,3 +621,91 @@ where
     }
     (4403, "SESSION_REVOKED".to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENTS: &str = "subscription { sessionEvents { kind } }";
+
+    fn subscribe(id: &str, query: &str) -> String {
+        serde_json::json!({ "id": id, "type": "subscribe", "payload": { "query": query } })
+            .to_string()
+    }
+
+    fn closed(judged: Judged) -> Option<(u16, String)> {
+        match judged {
+            Judged::Close(code, reason) => Some((code, reason)),
+            _ => None,
+        }
+    }
+
+    fn answered(judged: Judged) -> Option<serde_json::Value> {
+        match judged {
+            Judged::Answer(text) => serde_json::from_str(&text).ok(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn messages_outside_the_protocol_close_4400() {
+        let (mut running, mut init_sent) = (Running::default(), true);
+        for text in ["not json", "{}", r#"{"type":"subscribe"}"#, "[1]"] {
+            let judged = judge_message(text, &mut running, &mut init_sent, true);
+            assert_eq!(closed(judged).map(|c| c.0), Some(4400), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_subscribe_before_connection_init_closes_4403() {
+        let (mut running, mut init_sent) = (Running::default(), false);
+        let judged = judge_message(&subscribe("1", EVENTS), &mut running, &mut init_sent, true);
+        assert_eq!(closed(judged), Some((4403, "UNAUTHENTICATED".to_owned())));
+    }
+
+    #[test]
+    fn subscribes_are_bounded_and_ids_unique() {
+        let (mut running, mut init_sent) = (Running::default(), false);
+        let init = r#"{"type":"connection_init","payload":{}}"#;
+        let judged = judge_message(init, &mut running, &mut init_sent, true);
+        assert!(matches!(judged, Judged::HandOn(_)));
+        for id in 0..MAX_SUBSCRIPTIONS {
+            let judged = judge_message(
+                &subscribe(&id.to_string(), EVENTS),
+                &mut running,
+                &mut init_sent,
+                true,
+            );
+            assert!(matches!(judged, Judged::HandOn(_)));
+        }
+        let refused = answered(judge_message(
+            &subscribe("new", EVENTS),
+            &mut running,
+            &mut init_sent,
+            true,
+        ))
+        .expect("an error message");
+        assert_eq!(refused["type"], "error");
+        assert_eq!(refused["id"], "new");
+        let judged = judge_message(&subscribe("3", EVENTS), &mut running, &mut init_sent, true);
+        assert_eq!(
+            closed(judged),
+            Some((4409, "Subscriber for 3 already exists".to_owned()))
+        );
+    }
+
+    #[test]
+    fn a_long_id_makes_a_close_reason_that_fits() {
+        let reason = close_reason(format!("Subscriber for {} already exists", "é".repeat(200)));
+        assert!(reason.len() <= 123);
+    }
+
+    #[test]
+    fn every_frame_counts_within_a_second() {
+        let mut rate = FrameRate::new(3);
+        let start = Instant::now();
+        assert!((0..3).all(|_| rate.take(start)));
+        assert!(!rate.take(start));
+        assert!(rate.take(start + Duration::from_secs(1)));
+    }
+}
