@@ -377,7 +377,7 @@ fn authorization(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn client_info(state: &HttpState, parts: &axum::http::request::Parts) -> ClientInfo {
+pub(crate) fn client_info(state: &HttpState, parts: &axum::http::request::Parts) -> ClientInfo {
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

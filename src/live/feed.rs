@@ -69,6 +69,8 @@ struct Shared {
     stopping: CancellationToken,
     /// Every socket's task, so that a stop can wait for their close frames.
     sockets: TaskTracker,
+    /// The sockets that have not sent `connection_init` yet.
+    init_waiting: crate::live::init_wait::InitWaiting,
 }
 
 struct Watcher {
@@ -169,6 +171,11 @@ impl SessionFeed {
         F: Future<Output = ()>,
     {
         self.shared.sockets.track_future(socket)
+    }
+
+    /// The sockets of this replica waiting for `connection_init`.
+    pub(crate) fn init_waiting(&self) -> &crate::live::init_wait::InitWaiting {
+        &self.shared.init_waiting
     }
 
     /// Resolves when the service begins to stop.

@@ -39,7 +39,10 @@
 
 pub(crate) mod event;
 pub(crate) mod feed;
+pub(crate) mod init_wait;
 pub(crate) mod socket;
+pub(crate) mod subscribe;
+pub(crate) mod subscriptions;
 
 use std::time::Duration;
 

@@ -6,31 +6,44 @@
 //! async-graphql's own `GraphQLWebSocket` runs the whole loop itself, so it
 //! can neither close a socket whose session ended, nor say 4429 or 4408, nor
 //! count messages; this module runs the loop around async-graphql's protocol
-//! stream instead (its `http::WebSocket`), which still does all of the
+//! stream instead (its `http::WebSocket`), which still does the rest of the
 //! protocol.
+//!
+//! The loop reads the client's frames itself: it counts every frame, reads
+//! each text message's envelope, and hands the protocol stream only what
+//! passed. A `subscribe` is judged first (`crate::live::subscribe`: the
+//! same admission as a document over HTTP, and subscriptions only) within
+//! the socket's bounds (`crate::live::subscriptions`: at most 10 running, one
+//! per id); async-graphql gets the document already parsed and never parses
+//! the client's text. A refused `subscribe` gets an `error` message and the
+//! socket carries on.
 //!
 //! Close codes: 4403 for a missing or refused token, and (reason
 //! `SESSION_REVOKED`) when the socket's own session ends; 4408 when
 //! `connection_init` does not come within `WS_INIT_TIMEOUT_SECS`; 4429 past
-//! `MAX_SOCKETS_PER_USER`; 1008 past `WS_MAX_MESSAGES_PER_SEC`; 1013
+//! `MAX_SOCKETS_PER_USER`; 4400 for a message that is not the protocol's;
+//! 4409 for a `subscribe` whose id is running; 1008 past
+//! `WS_MAX_MESSAGES_PER_SEC` (every frame counts, pings, pongs and binary
+//! frames included); 1013
 //! (`SERVICE_UNAVAILABLE`) while the database cannot be reached; 1012 when
 //! the service stops; 1011 for a socket too far behind its events. A
 //! `subscribe` before `connection_init` is 4403 `UNAUTHENTICATED`: no token
 //! came. A client that stops reading is dropped once a send has waited
 //! [`SEND_TIMEOUT`], so that it never holds its socket's loop.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_graphql::Data;
-use async_graphql::http::{WebSocket as ProtocolStream, WebSocketProtocols, WsMessage};
+use async_graphql::http::{
+    ClientMessage, WebSocket as ProtocolStream, WebSocketProtocols, WsMessage,
+};
 use axum::extract::FromRequestParts;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{FutureExt as _, SinkExt as _, StreamExt as _};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
 use crate::app::App;
@@ -42,6 +55,9 @@ use crate::graphql::subscription::SocketSession;
 use crate::http::HttpState;
 use crate::live::event::SessionEvent;
 use crate::live::feed::{LastWord, TooManySockets, Watch};
+use crate::live::init_wait::Waiting;
+use crate::live::subscribe::{error_message, judge, refusal};
+use crate::live::subscriptions::{MAX_PER_SOCKET as MAX_SUBSCRIPTIONS, Room, Running};
 use crate::vocabulary::EndReason;
 
 /// Read and write buffer of one socket.
@@ -66,7 +82,8 @@ pub(crate) fn is_upgrade(headers: &HeaderMap) -> bool {
         .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
 }
 
-/// Answers a WebSocket handshake at `/graphql`.
+/// Answers a WebSocket handshake at `/graphql`: 503 while too many sockets
+/// wait for `connection_init` (see `crate::live::init_wait`).
 pub(crate) async fn handshake(
     state: HttpState,
     own_scheme: Scheme,
@@ -102,6 +119,14 @@ pub(crate) async fn handshake(
         Ok(upgrade) => upgrade,
         Err(refusal) => return refusal.into_response(),
     };
+    let address = crate::http::graphql::client_info(&state, &parts).ip_address;
+    let Ok(waiting) = state.app.session_feed.init_waiting().enter(address) else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many sockets are waiting for connection_init; try again later\n",
+        )
+            .into_response();
+    };
     upgrade
         .protocols([SUBPROTOCOL])
         // tungstenite's defaults are buffers of 128 KiB per socket, made for
@@ -113,7 +138,7 @@ pub(crate) async fn handshake(
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| {
             let feed = state.app.session_feed.clone();
-            feed.track(serve(state, socket))
+            feed.track(serve(state, socket, waiting))
         })
 }
 
@@ -139,21 +164,16 @@ struct Established {
     events: broadcast::Sender<Arc<SessionEvent>>,
 }
 
-async fn serve(state: HttpState, socket: WebSocket) {
+async fn serve(state: HttpState, socket: WebSocket, waiting: Waiting) {
     let app = state.app.clone();
     let settings = app.config.live;
-    let (mut sink, incoming) = socket.split();
-    let flooded = Arc::new(AtomicBool::new(false));
-    let last_heard = Arc::new(Mutex::new(Instant::now()));
-    let incoming = rate_limited(
-        incoming,
-        settings.max_messages_per_sec,
-        flooded.clone(),
-        last_heard.clone(),
-    );
+    let introspection_enabled = app.config.graphql_introspection;
+    let (mut sink, mut incoming) = socket.split();
+    let (to_protocol, protocol_input) = mpsc::unbounded_channel();
     let refusal = Arc::new(InitRefusal::default());
     let (established_tx, mut established_rx) = tokio::sync::oneshot::channel::<Established>();
     let established_tx = Mutex::new(Some(established_tx));
+    let waiting = Mutex::new(Some(waiting));
     let init = {
         let (app, refusal) = (app.clone(), refusal.clone());
         move |payload: serde_json::Value| async move {
@@ -164,6 +184,13 @@ async fn serve(state: HttpState, socket: WebSocket) {
                     return Err(async_graphql::Error::new(reason));
                 }
             };
+            // No longer waiting, before the client hears connection_ack.
+            drop(
+                waiting
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take(),
+            );
             if let Some(sender) = established_tx
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -175,9 +202,9 @@ async fn serve(state: HttpState, socket: WebSocket) {
         }
     };
     let mut protocol_stream = Box::pin(
-        ProtocolStream::new(
+        ProtocolStream::from_message_stream(
             state.schemas.full.clone(),
-            incoming,
+            admitted_messages(protocol_input),
             WebSocketProtocols::GraphQLWS,
         )
         .on_connection_init(init),
@@ -187,16 +214,25 @@ async fn serve(state: HttpState, socket: WebSocket) {
     let init_deadline = Instant::now() + settings.init_timeout;
     let mut established: Option<Established> = None;
     let mut init_answered = false;
+    let mut init_sent = false;
+    let mut running = Running::default();
+    let mut rate = FrameRate::new(settings.max_messages_per_sec);
+    let mut last_heard = Instant::now();
     let mut expiry_check = Instant::now() + Duration::from_secs(365 * 24 * 3600);
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     let stopping = app.session_feed.stopping();
     tokio::pin!(stopping);
+    // The protocol stream comes before the client's frames: whatever it has
+    // to say about an id is said before the client's next frame is judged.
     let close = loop {
         tokio::select! {
             biased;
             () = &mut stopping => break Some((1012, "the service is restarting".to_owned())),
             message = protocol_stream.next() => match message {
                 Some(WsMessage::Text(text)) => {
+                    let Some(text) = running.said_by_server(text) else {
+                        continue;
+                    };
                     if !send(&mut sink, Message::Text(text.into())).await {
                         break None;
                     }
@@ -212,10 +248,34 @@ async fn serve(state: HttpState, socket: WebSocket) {
                         None => (code, reason),
                     });
                 }
-                None if flooded.load(Ordering::Acquire) => {
+                None => break None,
+            },
+            frame = incoming.next() => {
+                let frame = match frame {
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break None,
+                    Some(Ok(frame)) => frame,
+                };
+                last_heard = Instant::now();
+                if !rate.take(last_heard) {
                     break Some((1008, "too many messages".to_owned()));
                 }
-                None => break None,
+                // Binary frames, pings and pongs count, and say nothing.
+                let Message::Text(text) = frame else {
+                    continue;
+                };
+                match judge_message(&text, &mut running, &mut init_sent, introspection_enabled) {
+                    Judged::HandOn(message) => {
+                        // The receiver lives in the protocol stream, as long
+                        // as this loop.
+                        let _ = to_protocol.send(*message);
+                    }
+                    Judged::Answer(answer) => {
+                        if !send(&mut sink, Message::Text(answer.into())).await {
+                            break None;
+                        }
+                    }
+                    Judged::Close(code, reason) => break Some((code, reason)),
+                }
             },
             ready = &mut established_rx, if !init_answered => {
                 init_answered = true;
@@ -229,7 +289,7 @@ async fn serve(state: HttpState, socket: WebSocket) {
                     pass_on(&established, event);
                 }
                 FeedNews::Last(Some(LastWord::OwnSessionEnded(event))) => {
-                    break Some(end_of_own_session(&mut established, event, &mut protocol_stream, &mut sink).await);
+                    break Some(end_of_own_session(&mut established, event, &mut protocol_stream, &mut running, &mut sink).await);
                 }
                 FeedNews::Last(Some(LastWord::Unavailable)) => {
                     break Some((1013, "SERVICE_UNAVAILABLE".to_owned()));
@@ -246,7 +306,7 @@ async fn serve(state: HttpState, socket: WebSocket) {
                         let Some(event) = ended else {
                             break Some((4403, "SESSION_REVOKED".to_owned()));
                         };
-                        break Some(end_of_own_session(&mut established, Arc::new(event), &mut protocol_stream, &mut sink).await);
+                        break Some(end_of_own_session(&mut established, Arc::new(event), &mut protocol_stream, &mut running, &mut sink).await);
                     }
                     Recheck::Unknown => break Some((1013, "SERVICE_UNAVAILABLE".to_owned())),
                 }
@@ -255,8 +315,7 @@ async fn serve(state: HttpState, socket: WebSocket) {
                 break Some((4408, "Connection initialisation timeout".to_owned()));
             },
             _ = ping.tick() => {
-                let heard = *last_heard.lock().unwrap_or_else(PoisonError::into_inner);
-                if heard.elapsed() >= 2 * PING_EVERY {
+                if last_heard.elapsed() >= 2 * PING_EVERY {
                     // Half open: the client is gone without a word.
                     break None;
                 }
@@ -277,6 +336,110 @@ async fn serve(state: HttpState, socket: WebSocket) {
     }
     drop(established);
     app.metrics.live_sockets.dec();
+}
+
+/// What becomes of one text message from the client.
+enum Judged {
+    /// Handed to the protocol stream.
+    HandOn(Box<ClientMessage>),
+    /// Answered here (an `error` message); the socket carries on.
+    Answer(String),
+    /// The socket closes with this code and reason.
+    Close(u16, String),
+}
+
+/// Reads the client's message and judges it: a `subscribe` is admitted
+/// (see [`crate::live::subscribe`]) within the socket's bounds before
+/// async-graphql sees it.
+fn judge_message(
+    text: &str,
+    running: &mut Running,
+    init_sent: &mut bool,
+    introspection_enabled: bool,
+) -> Judged {
+    let Ok(message) = serde_json::from_str::<ClientMessage>(text) else {
+        return Judged::Close(4400, "Invalid message received".to_owned());
+    };
+    match message {
+        ClientMessage::ConnectionInit { .. } => *init_sent = true,
+        ClientMessage::Start { id, mut payload } => {
+            if !*init_sent {
+                // No token came.
+                return Judged::Close(4403, "UNAUTHENTICATED".to_owned());
+            }
+            match running.room_for(&id) {
+                Room::Duplicate => {
+                    return Judged::Close(
+                        4409,
+                        close_reason(format!("Subscriber for {id} already exists")),
+                    );
+                }
+                Room::Full => {
+                    let refused = refusal(&format!(
+                        "a socket runs at most {MAX_SUBSCRIPTIONS} subscriptions at once: complete one first"
+                    ));
+                    return Judged::Answer(error_message(&id, &[refused]));
+                }
+                Room::Free => {}
+            }
+            if let Err(refused) = judge(&mut payload, introspection_enabled) {
+                return Judged::Answer(error_message(&id, &[refused]));
+            }
+            running.started(id.clone());
+            return Judged::HandOn(Box::new(ClientMessage::Start { id, payload }));
+        }
+        ClientMessage::Stop { ref id } => running.completed_by_client(id),
+        _ => {}
+    }
+    Judged::HandOn(Box::new(message))
+}
+
+/// A close frame's reason holds at most 123 bytes.
+fn close_reason(mut reason: String) -> String {
+    const MAX_REASON_BYTES: usize = 123;
+    if reason.len() > MAX_REASON_BYTES {
+        let mut end = MAX_REASON_BYTES;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+    }
+    reason
+}
+
+/// The admitted messages, as the protocol stream reads them.
+fn admitted_messages(
+    mut receiver: mpsc::UnboundedReceiver<ClientMessage>,
+) -> impl futures_util::Stream<Item = serde_json::Result<ClientMessage>> + Send + Unpin + 'static {
+    futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx).map(|message| message.map(Ok)))
+}
+
+/// Counts every frame a client sends (text, binary, ping and pong alike)
+/// against `WS_MAX_MESSAGES_PER_SEC`, per second.
+struct FrameRate {
+    per_sec: u32,
+    window_start: Instant,
+    in_window: u32,
+}
+
+impl FrameRate {
+    fn new(per_sec: u32) -> Self {
+        FrameRate {
+            per_sec,
+            window_start: Instant::now(),
+            in_window: 0,
+        }
+    }
+
+    /// Counts one frame; false when it is one too many.
+    fn take(&mut self, now: Instant) -> bool {
+        if now.duration_since(self.window_start) >= Duration::from_secs(1) {
+            self.window_start = now;
+            self.in_window = 0;
+        }
+        self.in_window = self.in_window.saturating_add(1);
+        self.in_window <= self.per_sec
+    }
 }
 
 /// Sends one message, false when the client is gone or has not taken it
@@ -428,6 +591,7 @@ async fn end_of_own_session<S>(
     established: &mut Option<Established>,
     event: Arc<SessionEvent>,
     protocol_stream: &mut S,
+    running: &mut Running,
     sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
 ) -> (u16, String)
 where
@@ -445,6 +609,9 @@ where
     while let Some(Some(message)) = protocol_stream.next().now_or_never() {
         match message {
             WsMessage::Text(text) => {
+                let Some(text) = running.said_by_server(text) else {
+                    continue;
+                };
                 if !send(sink, Message::Text(text.into())).await {
                     break;
                 }
@@ -455,43 +622,90 @@ where
     (4403, "SESSION_REVOKED".to_owned())
 }
 
-/// The client's messages as text for the protocol, ending the stream (and
-/// noting it) when the client sends more than `per_sec` in a second; every
-/// frame, pongs included, is noted in `last_heard`.
-fn rate_limited(
-    incoming: futures_util::stream::SplitStream<WebSocket>,
-    per_sec: u32,
-    flooded: Arc<AtomicBool>,
-    last_heard: Arc<Mutex<Instant>>,
-) -> impl futures_util::Stream<Item = String> + Send + Unpin + 'static {
-    let mut window_start = Instant::now();
-    let mut in_window = 0u32;
-    Box::pin(
-        incoming
-            .take_while(|message| {
-                std::future::ready(matches!(message, Ok(m) if !matches!(m, Message::Close(_))))
-            })
-            .inspect(move |_| {
-                *last_heard.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
-            })
-            .filter_map(|message| {
-                std::future::ready(match message {
-                    Ok(Message::Text(text)) => Some(text.to_string()),
-                    _ => None,
-                })
-            })
-            .take_while(move |_| {
-                let now = Instant::now();
-                if now.duration_since(window_start) >= Duration::from_secs(1) {
-                    window_start = now;
-                    in_window = 0;
-                }
-                in_window += 1;
-                let within = in_window <= per_sec;
-                if !within {
-                    flooded.store(true, Ordering::Release);
-                }
-                std::future::ready(within)
-            }),
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENTS: &str = "subscription { sessionEvents { kind } }";
+
+    fn subscribe(id: &str, query: &str) -> String {
+        serde_json::json!({ "id": id, "type": "subscribe", "payload": { "query": query } })
+            .to_string()
+    }
+
+    fn closed(judged: Judged) -> Option<(u16, String)> {
+        match judged {
+            Judged::Close(code, reason) => Some((code, reason)),
+            _ => None,
+        }
+    }
+
+    fn answered(judged: Judged) -> Option<serde_json::Value> {
+        match judged {
+            Judged::Answer(text) => serde_json::from_str(&text).ok(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn messages_outside_the_protocol_close_4400() {
+        let (mut running, mut init_sent) = (Running::default(), true);
+        for text in ["not json", "{}", r#"{"type":"subscribe"}"#, "[1]"] {
+            let judged = judge_message(text, &mut running, &mut init_sent, true);
+            assert_eq!(closed(judged).map(|c| c.0), Some(4400), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_subscribe_before_connection_init_closes_4403() {
+        let (mut running, mut init_sent) = (Running::default(), false);
+        let judged = judge_message(&subscribe("1", EVENTS), &mut running, &mut init_sent, true);
+        assert_eq!(closed(judged), Some((4403, "UNAUTHENTICATED".to_owned())));
+    }
+
+    #[test]
+    fn subscribes_are_bounded_and_ids_unique() {
+        let (mut running, mut init_sent) = (Running::default(), false);
+        let init = r#"{"type":"connection_init","payload":{}}"#;
+        let judged = judge_message(init, &mut running, &mut init_sent, true);
+        assert!(matches!(judged, Judged::HandOn(_)));
+        for id in 0..MAX_SUBSCRIPTIONS {
+            let judged = judge_message(
+                &subscribe(&id.to_string(), EVENTS),
+                &mut running,
+                &mut init_sent,
+                true,
+            );
+            assert!(matches!(judged, Judged::HandOn(_)));
+        }
+        let refused = answered(judge_message(
+            &subscribe("new", EVENTS),
+            &mut running,
+            &mut init_sent,
+            true,
+        ))
+        .expect("an error message");
+        assert_eq!(refused["type"], "error");
+        assert_eq!(refused["id"], "new");
+        let judged = judge_message(&subscribe("3", EVENTS), &mut running, &mut init_sent, true);
+        assert_eq!(
+            closed(judged),
+            Some((4409, "Subscriber for 3 already exists".to_owned()))
+        );
+    }
+
+    #[test]
+    fn a_long_id_makes_a_close_reason_that_fits() {
+        let reason = close_reason(format!("Subscriber for {} already exists", "é".repeat(200)));
+        assert!(reason.len() <= 123);
+    }
+
+    #[test]
+    fn every_frame_counts_within_a_second() {
+        let mut rate = FrameRate::new(3);
+        let start = Instant::now();
+        assert!((0..3).all(|_| rate.take(start)));
+        assert!(!rate.take(start));
+        assert!(rate.take(start + Duration::from_secs(1)));
+    }
 }

@@ -72,6 +72,47 @@ impl Socket {
             .await;
     }
 
+    /// Opens a socket for `access_token`, acknowledged.
+    async fn acked(addr: SocketAddr, access_token: &str) -> Socket {
+        let mut socket = Socket::open(addr, None).await.expect("handshake");
+        socket.init(Some(access_token)).await;
+        match socket.next().await {
+            Said::Json(ack) => assert_eq!(ack["type"], "connection_ack", "{ack}"),
+            other => panic!("expected connection_ack, got {other:?}"),
+        }
+        socket
+    }
+
+    async fn subscribe(&mut self, id: &str, query: &str) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query } }))
+            .await;
+    }
+
+    async fn frame(&mut self, frame: Message) {
+        self.0.send(frame).await.expect("send");
+    }
+
+    /// The `error` message for `id`: its codes and first message.
+    async fn refused(&mut self, id: &str) -> (Vec<String>, String) {
+        match self.next().await {
+            Said::Json(message) if message["type"] == "error" && message["id"] == id => {
+                let errors = message["payload"].as_array().expect("errors").clone();
+                let codes = errors
+                    .iter()
+                    .map(|e| {
+                        e["extensions"]["code"]
+                            .as_str()
+                            .unwrap_or("<none>")
+                            .to_owned()
+                    })
+                    .collect();
+                let first = errors[0]["message"].as_str().unwrap_or("").to_owned();
+                (codes, first)
+            }
+            other => panic!("expected an error message for {id}, got {other:?}"),
+        }
+    }
+
     /// Opens a socket for `access_token` with `sessionEvents` subscribed.
     async fn subscribed(addr: SocketAddr, access_token: &str) -> Socket {
         let mut socket = Socket::open(addr, None).await.expect("handshake");
@@ -504,6 +545,220 @@ async fn an_outage_closes_sockets_1013_and_service_resumes() {
     assert_eq!(opened["sessionId"], session_id(&second));
 }
 
+/// `subscription { sessionEvents(x: [[[ ... 1 ... ]]]) { kind } }`, the list
+/// nested `depth` deep.
+fn nested_subscription(depth: usize) -> String {
+    format!(
+        "subscription {{ sessionEvents(x: {}1{}) {{ kind }} }}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    )
+}
+
+/// A document nested 5,000 deep (10 KB) used to overflow the worker's stack
+/// and abort the process: now it gets an `error` message, and the socket,
+/// other sockets and logins carry on.
+async fn a_deeply_nested_subscribe_is_refused_and_all_carries_on(backend: Backend) {
+    let (app, addr, first) = signed_in(backend, &[]).await;
+    let token = access_token(&first);
+    let mut socket = Socket::acked(addr, &token).await;
+    socket.subscribe("deep", &nested_subscription(5000)).await;
+    let (codes, message) = socket.refused("deep").await;
+    assert_eq!(codes, ["GRAPHQL_VALIDATION_FAILED"], "{message}");
+    // Unbalanced, and too deep to parse: a syntax error, unparsed.
+    let broken = nested_subscription(5000).replacen(']', "", 1);
+    socket.subscribe("broken", &broken).await;
+    assert_eq!(socket.refused("broken").await.0, ["GRAPHQL_PARSE_FAILED"]);
+    socket.subscribe("1", EVENTS).await;
+    let mut other = Socket::subscribed(addr, &token).await;
+    let second = app.login("june", PASSWORD).await;
+    for socket in [&mut socket, &mut other] {
+        let opened = socket.event().await;
+        assert_eq!(opened["sessionId"], session_id(&second));
+    }
+}
+
+/// Only subscriptions run over the socket: a query or a mutation gets an
+/// `error` message and runs nothing (the sessions stay open).
+async fn queries_and_mutations_are_refused_over_the_socket(backend: Backend) {
+    let (app, addr, first) = signed_in(backend, &[]).await;
+    let token = access_token(&first);
+    let mut socket = Socket::acked(addr, &token).await;
+    socket.subscribe("q", "{ me { userName } }").await;
+    let (codes, message) = socket.refused("q").await;
+    assert_eq!(codes, ["GRAPHQL_VALIDATION_FAILED"], "{message}");
+    socket.subscribe("m", "mutation { logoutAll }").await;
+    let (codes, message) = socket.refused("m").await;
+    assert_eq!(codes, ["GRAPHQL_VALIDATION_FAILED"], "{message}");
+    let named = "mutation M { logoutAll } subscription S { sessionEvents { kind } }";
+    socket
+        .send(json!({ "id": "n", "type": "subscribe",
+            "payload": { "query": named, "operationName": "M" } }))
+        .await;
+    assert_eq!(socket.refused("n").await.0, ["GRAPHQL_VALIDATION_FAILED"]);
+    let me = app.graphql_as(&token, "{ me { userName } }").await;
+    assert_eq!(
+        me.data("me")["userName"],
+        "june",
+        "the session is still open"
+    );
+    // The socket carries on.
+    socket.subscribe("1", EVENTS).await;
+    let second = app.login("june", PASSWORD).await;
+    assert_eq!(socket.event().await["sessionId"], session_id(&second));
+}
+
+/// With introspection off, `__schema` over the socket is refused, as over
+/// HTTP, rather than answered null.
+async fn introspection_off_is_refused_over_the_socket(backend: Backend) {
+    let (_app, addr, first) = signed_in(backend, &[("GRAPHQL_INTROSPECTION", "false")]).await;
+    let mut socket = Socket::acked(addr, &access_token(&first)).await;
+    socket
+        .subscribe(
+            "i",
+            "subscription { sessionEvents { kind } __schema { queryType { name } } }",
+        )
+        .await;
+    let (codes, message) = socket.refused("i").await;
+    assert_eq!(codes, ["GRAPHQL_VALIDATION_FAILED"]);
+    assert!(message.contains("introspection"), "{message}");
+}
+
+/// A socket runs at most 10 subscriptions: the 11th gets an `error`
+/// message, and once one completes there is room again.
+async fn an_eleventh_subscription_is_refused(backend: Backend) {
+    let (app, addr, first) = signed_in(backend, &[]).await;
+    let mut socket = Socket::acked(addr, &access_token(&first)).await;
+    for id in 1..=10 {
+        socket.subscribe(&id.to_string(), EVENTS).await;
+    }
+    socket.subscribe("11", EVENTS).await;
+    let (codes, message) = socket.refused("11").await;
+    assert_eq!(codes, ["GRAPHQL_VALIDATION_FAILED"]);
+    assert!(message.contains("at most 10"), "{message}");
+    socket.send(json!({ "id": "1", "type": "complete" })).await;
+    socket.subscribe("11", EVENTS).await;
+    let second = app.login("june", PASSWORD).await;
+    let mut ids = Vec::new();
+    while ids.len() < 10 {
+        match socket.next().await {
+            Said::Json(message) if message["type"] == "next" => {
+                let event = &message["payload"]["data"]["sessionEvents"];
+                assert_eq!(event["sessionId"], session_id(&second));
+                ids.push(message["id"].as_str().expect("id").to_owned());
+            }
+            Said::Json(message) if message["type"] == "complete" => {}
+            other => panic!("expected events, got {other:?}"),
+        }
+    }
+    ids.sort_by_key(|id| id.parse::<u32>().unwrap_or(0));
+    let expected: Vec<String> = (2..=11).map(|id| id.to_string()).collect();
+    assert_eq!(ids, expected);
+}
+
+/// A `subscribe` whose id is running closes the socket with 4409, as the
+/// protocol says.
+async fn a_running_id_again_closes_4409(backend: Backend) {
+    let (_app, addr, first) = signed_in(backend, &[]).await;
+    let mut socket = Socket::acked(addr, &access_token(&first)).await;
+    socket.subscribe("same", EVENTS).await;
+    socket.subscribe("same", EVENTS).await;
+    assert_eq!(
+        socket.closed().await,
+        (4409, "Subscriber for same already exists".to_owned())
+    );
+}
+
+/// 150 `subscribe` messages on one socket: 140 refused, and one login is
+/// told 10 times, not 150.
+async fn many_subscribes_deliver_at_most_ten(backend: Backend) {
+    let (app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "1000")]).await;
+    let token = access_token(&first);
+    let mut socket = Socket::acked(addr, &token).await;
+    for id in 0..150 {
+        socket.subscribe(&id.to_string(), EVENTS).await;
+    }
+    for _ in 0..140 {
+        match socket.next().await {
+            Said::Json(message) if message["type"] == "error" => {}
+            other => panic!("expected an error message, got {other:?}"),
+        }
+    }
+    let second = app.login("june", PASSWORD).await;
+    let mut opened = 0;
+    while opened < 10 {
+        let event = socket.event().await;
+        if event["kind"] == "OPENED" && event["sessionId"] == session_id(&second) {
+            opened += 1;
+        }
+    }
+    // Ending both sessions closes the socket after every event queued
+    // before: any further delivery of the login shows up before the close.
+    let answer = app.graphql_as(&token, "mutation { logoutAll }").await;
+    assert_eq!(answer.data("logoutAll"), 2);
+    let close = loop {
+        match socket.next().await {
+            Said::Json(message) if message["type"] == "next" => {
+                let event = &message["payload"]["data"]["sessionEvents"];
+                if event["kind"] == "OPENED" && event["sessionId"] == session_id(&second) {
+                    opened += 1;
+                }
+            }
+            Said::Json(_) => {}
+            Said::Closed(code, reason) => break (code, reason),
+        }
+    };
+    assert_eq!(close, (4403, "SESSION_REVOKED".to_owned()));
+    assert_eq!(opened, 10);
+}
+
+/// Pings count toward `WS_MAX_MESSAGES_PER_SEC` like any frame.
+async fn pings_past_the_rate_close_1008(backend: Backend) {
+    let (_app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "5")]).await;
+    let mut socket = Socket::acked(addr, &access_token(&first)).await;
+    for _ in 0..20 {
+        socket.frame(Message::Ping(b"hi".to_vec().into())).await;
+    }
+    assert_eq!(socket.closed().await.0, 1008);
+}
+
+/// Binary frames count toward `WS_MAX_MESSAGES_PER_SEC` like any frame.
+async fn binary_frames_past_the_rate_close_1008(backend: Backend) {
+    let (_app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "5")]).await;
+    let mut socket = Socket::acked(addr, &access_token(&first)).await;
+    for _ in 0..20 {
+        socket.frame(Message::Binary(vec![0u8; 1024].into())).await;
+    }
+    assert_eq!(socket.closed().await.0, 1008);
+}
+
+/// Sockets waiting for `connection_init` from one address: at most 64
+/// (docs/api.md); past that the handshake is answered 503, and a socket that
+/// initialises gives its place back.
+async fn init_waiting_sockets_are_bounded_per_address(backend: Backend) {
+    const PER_ADDRESS: usize = 64;
+    let (_app, addr, first) = signed_in(backend, &[]).await;
+    let mut waiting = Vec::with_capacity(PER_ADDRESS);
+    for _ in 0..PER_ADDRESS {
+        waiting.push(Socket::open(addr, None).await.expect("handshake"));
+    }
+    match Socket::open(addr, None).await {
+        Err(tungstenite::Error::Http(answer)) => assert_eq!(answer.status(), 503),
+        Err(other) => panic!("expected 503, got {other}"),
+        Ok(_) => panic!("a socket past the bound opened"),
+    }
+    let mut initialised = waiting.pop().expect("a socket");
+    initialised.init(Some(&access_token(&first))).await;
+    match initialised.next().await {
+        Said::Json(ack) => assert_eq!(ack["type"], "connection_ack"),
+        other => panic!("expected connection_ack, got {other:?}"),
+    }
+    assert!(
+        Socket::open(addr, None).await.is_ok(),
+        "the initialised socket's place is free"
+    );
+}
+
 both_backends!(
     the_served_process_speaks_websocket,
     refused_tokens_close_the_socket_4403,
@@ -518,4 +773,13 @@ both_backends!(
     a_socket_that_never_initialises_is_closed_4408,
     a_flooding_client_is_closed_1008,
     foreign_origins_cannot_open_a_socket,
+    a_deeply_nested_subscribe_is_refused_and_all_carries_on,
+    queries_and_mutations_are_refused_over_the_socket,
+    introspection_off_is_refused_over_the_socket,
+    an_eleventh_subscription_is_refused,
+    a_running_id_again_closes_4409,
+    many_subscribes_deliver_at_most_ten,
+    pings_past_the_rate_close_1008,
+    binary_frames_past_the_rate_close_1008,
+    init_waiting_sockets_are_bounded_per_address,
 );
