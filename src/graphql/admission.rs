@@ -1,5 +1,8 @@
-//! What is refused before a document reaches the schema: nesting deeper than
-//! the parser can take, and introspection when it is turned off.
+//! What is refused before a document reaches the schema's validation and
+//! execution, whatever the transport: [`admit`] is the one entry point
+//! (POST and GET `/graphql` and the WebSocket's `subscribe` all call it). In
+//! order: nesting deeper than the parser can take, the parse, introspection
+//! when it is turned off, and what the document expands to.
 //!
 //! The GraphQL parser recurses once per nested selection set, list or object
 //! and gives up past its own bound with a parse error, although such a
@@ -11,12 +14,74 @@
 //! With introspection off, async-graphql answers `__schema` and `__type` with
 //! null; the contract wants them refused, so the parsed document is searched
 //! for them (in operations and fragments alike). `__typename` stays allowed.
+//!
+//! Then the document is judged as its fragments expand (`expansion`), in
+//! time linear in the document: an expanded depth past `MAX_DEPTH`, nesting
+//! past [`MAX_NESTING`] or more than `MAX_EXPANDED_SELECTIONS` selections is
+//! refused with `GRAPHQL_VALIDATION_FAILED` before async-graphql's own
+//! validation, which expands every spread in place, ever sees it. Measured
+//! on the debug build through `POST /graphql` (release is several times
+//! faster): `FIGURES`.
 
-use async_graphql::ServerError;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Request, ServerError};
 
 use crate::error::Code;
+use crate::graphql::MAX_DEPTH;
 use crate::graphql::error_codes::with_code;
+use crate::graphql::expansion::{MAX_EXPANDED_SELECTIONS, Unjudgeable, expand};
+
+/// Admits `request` to the schema, or says why not. Its document is parsed
+/// here (unless already given, as `parsed_documents` does for a document
+/// seen before) and stays on the request, so the schema does not parse it
+/// again.
+pub(crate) fn admit(request: &mut Request, introspection_enabled: bool) -> Result<(), ServerError> {
+    check_nesting(&request.query)?;
+    let document = request
+        .parsed_query()
+        .map_err(|error| with_code(error, Code::GraphqlParseFailed))?;
+    if !introspection_enabled {
+        check_no_introspection(document)?;
+    }
+    check_expansion(document)
+}
+
+/// Refuses a document whose expansion passes the depth, nesting or
+/// selection bounds, or whose fragments spread each other in a cycle.
+pub(crate) fn check_expansion(document: &ExecutableDocument) -> Result<(), ServerError> {
+    let judged = match expand(document) {
+        Ok(judged) => judged,
+        Err(Unjudgeable::Cycle(names)) => {
+            return Err(refusal(
+                format!(
+                    "the fragments {} spread each other in a cycle",
+                    names.join(", ")
+                ),
+                Code::GraphqlValidationFailed,
+            ));
+        }
+    };
+    let deepest = judged.deepest();
+    let too_much = if deepest.depth > MAX_DEPTH {
+        Some(format!(
+            "Query is nested too deep: fields nest past {MAX_DEPTH} levels once fragments are spread"
+        ))
+    } else if deepest.nesting > MAX_NESTING {
+        Some(format!(
+            "the selections nest past {MAX_NESTING} levels once fragments are spread"
+        ))
+    } else if judged.total_selections > MAX_EXPANDED_SELECTIONS {
+        Some(format!(
+            "Query is too complex: it selects more than {MAX_EXPANDED_SELECTIONS} fields once fragments are spread"
+        ))
+    } else {
+        None
+    };
+    match too_much {
+        Some(message) => Err(refusal(message, Code::GraphqlValidationFailed)),
+        None => Ok(()),
+    }
+}
 
 /// Deepest bracket nesting (`{`, `[`, `(`) parsed at all. The parser's own
 /// recursion limits begin at 32 levels; the schema's depth limit (16) is below.
@@ -149,9 +214,151 @@ fn refusal(message: String, code: Code) -> ServerError {
     with_code(ServerError::new(message, None), code)
 }
 
+/// Documents that expand far past every bound from a few hundred bytes
+/// (issue 25's attacks), for tests here and in `tests/api`.
+#[cfg(test)]
+pub(crate) mod attacks {
+    /// `{ me { ...F0 } }` where each fragment spreads the next twice: 2^levels
+    /// copies of `leaf`.
+    pub(crate) fn doubling(levels: usize, on: &str, leaf: &str) -> String {
+        let root = if on == "User" {
+            "{ me { ...F0 } }"
+        } else {
+            "{ ...F0 }"
+        };
+        let mut document = String::from(root);
+        for level in 0..levels {
+            let next = level + 1;
+            document.push_str(&format!(
+                " fragment F{level} on {on} {{ ...F{next} ...F{next} }}"
+            ));
+        }
+        document.push_str(&format!(" fragment F{levels} on {on} {{ {leaf} }}"));
+        document
+    }
+
+    /// Four levels of fragments each spreading the next 64 times: 64^4.
+    pub(crate) fn wide() -> String {
+        let mut document = String::from("{ me { ...L0 } }");
+        for level in 0..4 {
+            let spreads = vec![format!("...L{}", level + 1); 64].join(" ");
+            document.push_str(&format!(" fragment L{level} on User {{ {spreads} }}"));
+        }
+        document.push_str(" fragment L4 on User { id }");
+        document
+    }
+
+    /// An operation declaring `count` variables it never uses.
+    pub(crate) fn unused_variables(count: usize) -> String {
+        let variables: Vec<String> = (0..count).map(|n| format!("$v{n}: Int")).collect();
+        format!("query Q({}) {{ __typename }}", variables.join(" "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The query GraphiQL sends on load, as `tests/api/http.rs` has it.
+    const GRAPHIQL_INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) {
+    name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+  }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}"#;
+
+    fn admitted(document: &str) -> Result<(), ServerError> {
+        admit(&mut Request::new(document), true)
+    }
+
+    fn refusal_code(document: &str) -> String {
+        let error = admitted(document).expect_err("refused");
+        let code = error.source::<Code>().expect("a code");
+        code.as_str().to_owned()
+    }
+
+    #[test]
+    fn spreads_that_double_are_refused_without_expanding_them() {
+        for document in [
+            attacks::doubling(30, "User", "id"),
+            attacks::doubling(20, "Query", "__typename"),
+            attacks::doubling(200, "User", "id"),
+            attacks::wide(),
+        ] {
+            let started = std::time::Instant::now();
+            assert_eq!(refusal_code(&document), "GRAPHQL_VALIDATION_FAILED");
+            // A hang check: expanding any of these takes minutes.
+            assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        }
+    }
+
+    #[test]
+    fn depth_and_nesting_count_through_spreads() {
+        let deep_fields = format!(
+            "{{ __schema {{ ...T0 }} }} {} fragment T15 on __Type {{ name }}",
+            (0..15)
+                .map(|n| format!("fragment T{n} on __Type {{ ofType {{ ...T{} }} }}", n + 1))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        assert!(admitted(&deep_fields).is_err(), "17 fields deep");
+        let chain = format!(
+            "{{ me {{ ...C0 }} }} {} fragment C40 on User {{ id }}",
+            (0..40)
+                .map(|n| format!("fragment C{n} on User {{ ...C{} }}", n + 1))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        assert_eq!(refusal_code(&chain), "GRAPHQL_VALIDATION_FAILED");
+        assert!(admitted("{ me { ...A } } fragment A on User { id userName }").is_ok());
+    }
+
+    #[test]
+    fn cycles_unknown_fragments_and_bad_syntax() {
+        let cycle = "{ me { ...A } } fragment A on User { ...B } fragment B on User { ...A }";
+        assert_eq!(refusal_code(cycle), "GRAPHQL_VALIDATION_FAILED");
+        // Unknown fragments are validation's to refuse, with its message.
+        assert!(admitted("{ me { ...Nowhere } }").is_ok());
+        assert_eq!(refusal_code("{ me { id "), "GRAPHQL_PARSE_FAILED");
+    }
+
+    #[test]
+    fn graphiql_introspection_is_admitted_and_turned_off_when_asked() {
+        let document = GRAPHIQL_INTROSPECTION;
+        assert!(admitted(document).is_ok());
+        let judged = crate::graphql::expansion::expand(
+            &async_graphql::parser::parse_query(document).expect("parses"),
+        )
+        .expect("no cycle");
+        eprintln!("GraphiQL introspection: {judged:?}");
+        let error = admit(&mut Request::new(document), false).expect_err("refused");
+        assert!(error.message.contains("introspection"));
+    }
+
+    #[test]
+    fn unused_variables_pass_admission_and_are_validations() {
+        // 5,000 of them: linear for validation, which refuses them; the
+        // answer's errors are capped in `error_codes`.
+        assert!(admitted(&attacks::unused_variables(5000)).is_ok());
+    }
 
     #[test]
     fn depth_counts_brackets_outside_strings_and_comments() {

@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod coalescing;
 mod cors;
+mod expansion;
 mod forward_auth;
 mod fuzz;
 mod graphiql;
