@@ -132,7 +132,7 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
-    runtime.block_on(async move {
+    let outcome = runtime.block_on(async move {
         match command {
             Command::Serve => serve::serve(config).await,
             Command::Migrate => {
@@ -144,7 +144,11 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
             Command::Prune => prune(config).await,
             Command::Schema | Command::Keys(_) => Ok(()),
         }
-    })
+    });
+    // A task still running (a request past the shutdown deadline) must not
+    // hold the exit: dropping the runtime would wait for it.
+    runtime.shutdown_timeout(serve::RUNTIME_STOP_GRACE);
+    outcome
 }
 
 /// An `App` for commands that sign no token.

@@ -35,5 +35,6 @@ mod schema;
 mod served;
 mod session_cap;
 mod sessions;
+mod shutdown;
 pub mod signing;
 mod throttle;
