@@ -130,6 +130,7 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
     logging::init(config.log_format).map_err(CliError::LogFilter)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(crate::graphql::admission::THREAD_STACK_BYTES)
         .build()
         .map_err(CliError::Runtime)?;
     let outcome = runtime.block_on(async move {

@@ -83,6 +83,37 @@ pub(crate) fn check_expansion(document: &ExecutableDocument) -> Result<(), Serve
     }
 }
 
+/// Stack of every thread of the service's runtime: enough for
+/// async-graphql's parser to take any document the transports let in (64
+/// KiB) however it nests, so that no path, not even one that forgot
+/// [`admit`], can overflow a stack on a deep document and abort the process.
+///
+/// The nesting scan is the bound that keeps deep documents from everything
+/// after the parse: [`admit`] runs it first, and the schema's parse hook
+/// (`error_codes`) runs it again on every request that reaches the schema,
+/// parsed or not, before async-graphql parses, validates or runs it. This
+/// stack is the backstop for the parse itself. pest (the parser's engine)
+/// guards its own recursion, failing with "stack limit reached" when less
+/// than 64 KiB of stack is left, but async-graphql-parser turns its output
+/// into values by a recursion of its own, about three times as deep in
+/// bytes per level, that nothing guards: on a 2 MiB stack (tokio's default)
+/// a list nested 1,700 to 4,000 deep (3 to 8 KB) aborted the process; past
+/// that pest refused first. pest's call limit could not bound it: the
+/// limit counts calls over the whole parse, and a legitimate 64 KiB
+/// document needs more (370,000 for 4,300 aliased fields, 1.3 million for a
+/// list of 32,000 numbers) than a 1,500-deep list (155,000). Measured with
+/// async-graphql-parser 7.2.1 on the deepest 64 KiB documents (a list
+/// 32,000 deep; objects 16,000 deep; the two mixed): the release build
+/// parses all three on 64 MiB and overflows on 32 MiB; the debug build
+/// needs 256 MiB and overflows on 128 MiB. Each is doubled here. The
+/// size is address space: only the pages a deep parse touches are ever
+/// resident.
+pub(crate) const THREAD_STACK_BYTES: usize = if cfg!(debug_assertions) {
+    512 << 20
+} else {
+    128 << 20
+};
+
 /// Deepest bracket nesting (`{`, `[`, `(`) parsed at all. The parser's own
 /// recursion limits begin at 32 levels; the schema's depth limit (16) is below.
 pub(crate) const MAX_NESTING: usize = 32;
@@ -351,6 +382,38 @@ fragment TypeRef on __Type {
         eprintln!("GraphiQL introspection: {judged:?}");
         let error = admit(&mut Request::new(document), false).expect_err("refused");
         assert!(error.message.contains("introspection"));
+    }
+
+    /// The backstop: async-graphql's own parser (not [`admit`]) takes the
+    /// deepest documents of 60 KB on a thread with the runtime's stack.
+    #[test]
+    fn the_parser_takes_any_deep_document_on_the_runtimes_stack() {
+        let levels = 30_000;
+        let documents = [
+            // Deep enough for pest, too deep for the parser's own recursion
+            // on tokio's 2 MiB: this one aborted the process.
+            format!("{{ a(x: {}1{}) }}", "[".repeat(3000), "]".repeat(3000)),
+            format!("{{ a(x: {}1{}) }}", "[".repeat(levels), "]".repeat(levels)),
+            format!(
+                "{{ a(x: {}1{}) }}",
+                "{a:".repeat(levels / 2),
+                "}".repeat(levels / 2)
+            ),
+            format!("{}{}", "{ a ".repeat(levels / 2), "}".repeat(levels / 2)),
+        ];
+        let parsed = std::thread::Builder::new()
+            .stack_size(THREAD_STACK_BYTES)
+            .spawn(move || {
+                documents
+                    .iter()
+                    .map(|document| async_graphql::parser::parse_query(document).is_ok())
+                    .collect::<Vec<_>>()
+            })
+            .expect("a thread")
+            .join()
+            .expect("no overflow");
+        // Syntax it is; only the selection sets hit the parser's own bound.
+        assert_eq!(parsed, [true, true, true, false]);
     }
 
     #[test]
