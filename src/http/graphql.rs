@@ -195,8 +195,7 @@ async fn execute(
 ) -> Response {
     let started = Instant::now();
     let kept = state.documents.lookup(&mut request);
-    let admitted = admission::admit(&mut request, state.app.config.graphql_introspection)
-        .and_then(|()| refuse_writes(&mut request, kinds));
+    let (mut request, admitted) = judge(state, request, kinds).await;
     let operation_name = request.operation_name.clone();
     let (operation, mut response) = match admitted {
         Err(refused) => ("invalid".to_owned(), Response::from_errors(vec![refused])),
@@ -222,6 +221,43 @@ async fn execute(
         started,
     );
     response
+}
+
+/// Documents longer than this are judged on a blocking thread rather than on
+/// an async worker: the parse is linear, but a 64 KiB document still costs
+/// milliseconds of it (tens under load), which would hold every request
+/// queued on that worker. A short one is judged in place (a kept one is not
+/// even parsed), where a thread hand-off would cost more than the judging.
+const JUDGED_IN_PLACE_BYTES: usize = 4096;
+
+/// Admits the request (and on GET, refuses a mutation), off the async
+/// workers when the document is long.
+async fn judge(
+    state: &HttpState,
+    mut request: Request,
+    kinds: Kinds,
+) -> (Request, Result<(), ServerError>) {
+    let introspection = state.app.config.graphql_introspection;
+    let verdict = move |request: &mut Request| {
+        admission::admit(request, introspection).and_then(|()| refuse_writes(request, kinds))
+    };
+    if request.query.len() <= JUDGED_IN_PLACE_BYTES {
+        let admitted = verdict(&mut request);
+        return (request, admitted);
+    }
+    let judged = tokio::task::spawn_blocking(move || {
+        let admitted = verdict(&mut request);
+        (request, admitted)
+    })
+    .await;
+    judged.unwrap_or_else(|error| {
+        tracing::error!(%error, "judging a document failed");
+        let refused = with_code(
+            ServerError::new("internal server error", None),
+            Code::InternalServerError,
+        );
+        (Request::new(String::new()), Err(refused))
+    })
 }
 
 /// On a transport that runs queries only, refuses a document that would run
