@@ -140,6 +140,9 @@ fn an_answer_holds_at_most_100_errors() {
     assert!(document.len() > 50_000 && document.len() < 64 * 1024);
     let HttpAnswer { status, body } = server.graphql(&document, json!({}), None);
     assert_refused("5,000 unused variables", (status, body));
+    // Within the variables bound, each unused one is an error of its own.
+    let HttpAnswer { status, body } = server.graphql(&unused_variables(256), json!({}), None);
+    assert_eq!(codes(&body).len(), 100, "{status}: 256 unused variables");
     let unknown_fields: Vec<String> = (0..200).map(|n| format!("f{n}")).collect();
     let document = format!("{{ {} }}", unknown_fields.join(" "));
     let HttpAnswer { status, body } = server.graphql(&document, json!({}), None);
