@@ -130,9 +130,10 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
     logging::init(config.log_format).map_err(CliError::LogFilter)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(crate::graphql::admission::THREAD_STACK_BYTES)
         .build()
         .map_err(CliError::Runtime)?;
-    runtime.block_on(async move {
+    let outcome = runtime.block_on(async move {
         match command {
             Command::Serve => serve::serve(config).await,
             Command::Migrate => {
@@ -144,7 +145,11 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
             Command::Prune => prune(config).await,
             Command::Schema | Command::Keys(_) => Ok(()),
         }
-    })
+    });
+    // A task still running (a request past the shutdown deadline) must not
+    // hold the exit: dropping the runtime would wait for it.
+    runtime.shutdown_timeout(serve::RUNTIME_STOP_GRACE);
+    outcome
 }
 
 /// An `App` for commands that sign no token.

@@ -1,9 +1,24 @@
 //! `authql serve`: migrate, then serve HTTP until SIGINT or SIGTERM, letting
 //! in-flight requests finish.
+//!
+//! The contract wants the process gone within `SHUTDOWN_TIMEOUT_SECS` plus a
+//! few seconds of the signal, whatever is still running. So one deadline,
+//! set when the signal arrives, bounds every wait of the shutdown: the
+//! connections' requests, the sockets' close frames (given at least
+//! [`SOCKET_CLOSE_GRACE`] even when the deadline has passed) and the
+//! requests whose clients hung up. Past it the service stops anyway: the
+//! pool closes, and `cli::run_with_config` gives the runtime
+//! [`RUNTIME_STOP_GRACE`] before it leaves its threads behind (a task that
+//! never yields would otherwise hold the exit forever) and the process exits
+//! 0. A request cut off that way gets no answer (its connection closes);
+//! its transaction, not committed, is rolled back by the database, so what
+//! it asked for is done or not done as a whole, as for a client that hangs
+//! up.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use crate::app::App;
 use crate::cli::CliError;
@@ -30,25 +45,35 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
     );
     let router = crate::http::router(app.clone());
     let pruner = crate::prune::spawn_periodic(app.clone());
-    let shutdown_started = Arc::new(Notify::new());
-    let signal_seen = shutdown_started.clone();
+    let deadline = app.config.shutdown_timeout;
+    let (signalled, stop_by) = tokio::sync::oneshot::channel::<Instant>();
     let server = crate::http::server::serve(listener, router, &app.config.http, async move {
         shutdown_signal().await;
-        signal_seen.notify_one();
+        let _ = signalled.send(Instant::now() + deadline);
     });
-    let deadline = app.config.shutdown_timeout;
-    tokio::select! {
-        () = server => {}
-        () = async {
-            shutdown_started.notified().await;
-            tokio::time::sleep(deadline).await;
-        } => tracing::warn!(?deadline, "in-flight requests did not finish in time; stopping anyway"),
+    tokio::pin!(server);
+    // The server runs until the signal; it then stops accepting and waits
+    // for its connections, until the deadline at most.
+    let mut server_ended = false;
+    let stop_by = tokio::select! {
+        () = &mut server => {
+            server_ended = true;
+            Instant::now() + deadline
+        }
+        Ok(stop_by) = stop_by => stop_by,
+    };
+    if !server_ended && tokio::time::timeout_at(stop_by, &mut server).await.is_err() {
+        tracing::warn!(
+            ?deadline,
+            "in-flight requests did not finish in time; stopping anyway"
+        );
     }
-    // Open sockets are told, and get as long to send their close frames.
-    app.session_feed.stop(deadline).await;
-    // Requests whose clients hung up run on; give them as long again
+    // Open sockets are told, and get what is left to send their close frames.
+    let left = stop_by.saturating_duration_since(Instant::now());
+    app.session_feed.stop(left.max(SOCKET_CLOSE_GRACE)).await;
+    // Requests whose clients hung up run on, until the same deadline,
     // before the pool closes under them.
-    if tokio::time::timeout(deadline, app.detached.drain())
+    if tokio::time::timeout_at(stop_by, app.detached.drain())
         .await
         .is_err()
     {
@@ -62,6 +87,14 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
     tracing::info!("authql stopped");
     Ok(())
 }
+
+/// Least time open sockets get to send their close frames, even past the
+/// deadline.
+const SOCKET_CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// How long the runtime may take to stop once `serve` returned, before its
+/// threads are left behind and the process exits.
+pub(crate) const RUNTIME_STOP_GRACE: Duration = Duration::from_secs(1);
 
 /// Connections past `HTTP_MAX_CONNECTIONS` wait in the kernel's accept
 /// queue; this is its length (the kernel caps it at `net.core.somaxconn`).

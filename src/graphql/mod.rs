@@ -5,6 +5,7 @@ pub(crate) mod admission;
 pub(crate) mod context;
 pub(crate) mod cookie_delivery;
 pub(crate) mod error_codes;
+pub(crate) mod expansion;
 pub(crate) mod mutation;
 pub(crate) mod operation;
 pub(crate) mod parsed_documents;

@@ -13,10 +13,12 @@
 //! again is run by the schema in async-graphql's fast validation mode, which
 //! skips those rules but still holds it to the depth and complexity limits.
 //! A request with variables, or a document that has not passed yet, is
-//! validated in full.
+//! validated in full. Only documents that `admission::admit` admitted are
+//! kept, so a kept one skips the parse, not the admission: it is judged
+//! again (a scan and a walk, linear and small) on every request.
 //!
 //! Written by hand because the policy is this small: only documents that
-//! parsed, at most [`MAX_DOCUMENT_BYTES`] long, at most [`MAX_DOCUMENTS`] of
+//! were admitted, at most [`MAX_DOCUMENT_BYTES`] long, at most [`MAX_DOCUMENTS`] of
 //! them; when it is full it starts over, so a client that sends endless new
 //! documents costs everyone only the parse they would have paid anyway.
 
@@ -71,44 +73,47 @@ impl ValidationWatch {
 }
 
 impl ParsedDocuments {
-    /// Gives `request` its parsed document: the kept one when its text was
-    /// seen before, else the parser's (kept for next time when it parsed).
-    /// A document that does not parse is left for async-graphql to answer.
-    pub(crate) fn prepare(&self, request: &mut Request) -> Validation {
+    /// Gives `request` its parsed document when its text was seen (and
+    /// admitted) before, and tells whether it must still be validated. None:
+    /// not kept; the request is left unparsed for `admission::admit`, which
+    /// scans the text before any parse.
+    pub(crate) fn lookup(&self, request: &mut Request) -> Option<Validation> {
         if request.query.len() > MAX_DOCUMENT_BYTES {
-            return Validation::Needed;
+            return None;
         }
-        let kept = self.lock().get(&request.query).map(|kept| {
+        let (document, passed) = self.lock().get(&request.query).map(|kept| {
             let passed =
                 request.variables.is_empty() && kept.validated.contains(&request.operation_name);
             (kept.document.clone(), passed)
-        });
-        match kept {
-            Some((document, passed)) => {
-                request.set_parsed_query(document);
-                if passed {
-                    Validation::Passed
-                } else {
-                    Validation::Needed
-                }
-            }
-            None => {
-                let Ok(document) = request.parsed_query() else {
-                    return Validation::Needed;
-                };
-                let document = document.clone();
-                let mut by_text = self.lock();
-                if by_text.len() >= MAX_DOCUMENTS {
-                    by_text.clear();
-                }
-                let kept = Kept {
-                    document,
-                    validated: Vec::new(),
-                };
-                by_text.insert(request.query.clone(), kept);
-                Validation::Needed
-            }
+        })?;
+        request.set_parsed_query(document);
+        Some(if passed {
+            Validation::Passed
+        } else {
+            Validation::Needed
+        })
+    }
+
+    /// Keeps the document of `request` for next time. Call it only once
+    /// `admission::admit` admitted the request: its document is parsed then,
+    /// and is not parsed again here.
+    pub(crate) fn keep(&self, request: &mut Request) {
+        if request.query.len() > MAX_DOCUMENT_BYTES {
+            return;
         }
+        let text = request.query.clone();
+        let Ok(document) = request.parsed_query() else {
+            return;
+        };
+        let kept = Kept {
+            document: document.clone(),
+            validated: Vec::new(),
+        };
+        let mut by_text = self.lock();
+        if by_text.len() >= MAX_DOCUMENTS {
+            by_text.clear();
+        }
+        by_text.insert(text, kept);
     }
 
     /// Notes that `request` (sent with no variables) passed validation.
@@ -141,14 +146,24 @@ mod tests {
         documents.lock().len()
     }
 
+    /// What `execute` does: a kept document, or an admitted one kept.
+    fn prepare(documents: &ParsedDocuments, request: &mut Request) -> Validation {
+        documents.lookup(request).unwrap_or_else(|| {
+            if crate::graphql::admission::admit(request, true).is_ok() {
+                documents.keep(request);
+            }
+            Validation::Needed
+        })
+    }
+
     #[test]
     fn a_document_is_parsed_once_and_then_served_kept() {
         let documents = ParsedDocuments::default();
         let mut first = Request::new("{ me { id } }");
-        documents.prepare(&mut first);
+        prepare(&documents, &mut first);
         assert_eq!(kept(&documents), 1);
         let mut again = Request::new("{ me { id } }");
-        documents.prepare(&mut again);
+        assert_eq!(documents.lookup(&mut again), Some(Validation::Needed));
         assert_eq!(kept(&documents), 1);
         let document = again.parsed_query().expect("parsed");
         assert_eq!(document.operations.iter().count(), 1);
@@ -159,27 +174,29 @@ mod tests {
         let documents = ParsedDocuments::default();
         let text = "query A { me { id } } query B { me { id } }";
         let named = |name: &str| Request::new(text).operation_name(name);
-        assert_eq!(documents.prepare(&mut named("A")), Validation::Needed);
+        assert_eq!(prepare(&documents, &mut named("A")), Validation::Needed);
         documents.passed_validation(text, Some("A"));
-        assert_eq!(documents.prepare(&mut named("A")), Validation::Passed);
-        assert_eq!(documents.prepare(&mut named("B")), Validation::Needed);
+        assert_eq!(prepare(&documents, &mut named("A")), Validation::Passed);
+        assert_eq!(prepare(&documents, &mut named("B")), Validation::Needed);
         assert_eq!(
-            documents.prepare(&mut Request::new(text)),
+            prepare(&documents, &mut Request::new(text)),
             Validation::Needed
         );
         let variables = async_graphql::Variables::from_json(serde_json::json!({ "x": 1 }));
         assert_eq!(
-            documents.prepare(&mut named("A").variables(variables)),
+            prepare(&documents, &mut named("A").variables(variables)),
             Validation::Needed
         );
     }
 
     #[test]
-    fn documents_that_do_not_parse_or_are_long_are_not_kept() {
+    fn documents_that_do_not_parse_are_refused_or_long_are_not_kept() {
         let documents = ParsedDocuments::default();
-        documents.prepare(&mut Request::new("{ me { id "));
+        prepare(&documents, &mut Request::new("{ me { id "));
         let long = format!("{{ {} }}", "me ".repeat(MAX_DOCUMENT_BYTES));
-        documents.prepare(&mut Request::new(long));
+        prepare(&documents, &mut Request::new(long));
+        let refused = "{ me { ...F } } fragment F on User { ...F }";
+        prepare(&documents, &mut Request::new(refused));
         assert_eq!(kept(&documents), 0);
     }
 
@@ -187,10 +204,13 @@ mod tests {
     fn a_full_cache_starts_over() {
         let documents = ParsedDocuments::default();
         for n in 0..MAX_DOCUMENTS {
-            documents.prepare(&mut Request::new(format!("{{ a{n}: __typename }}")));
+            prepare(
+                &documents,
+                &mut Request::new(format!("{{ a{n}: __typename }}")),
+            );
         }
         assert_eq!(kept(&documents), MAX_DOCUMENTS);
-        documents.prepare(&mut Request::new("{ __typename }"));
+        prepare(&documents, &mut Request::new("{ __typename }"));
         assert_eq!(kept(&documents), 1);
     }
 }

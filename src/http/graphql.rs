@@ -21,7 +21,7 @@ use crate::browser::cookie;
 use crate::browser::origin::{Scheme, may_use_cookie};
 use crate::error::{Code, Outcome};
 use crate::graphql::context::{RefreshCookie, RequestInputs};
-use crate::graphql::error_codes::{error_response, finish};
+use crate::graphql::error_codes::{error_response, finish, with_code};
 use crate::graphql::parsed_documents::{Validation, ValidationWatch};
 use crate::graphql::{RequestContext, admission, password_fields};
 use crate::http::detached::Saturated;
@@ -72,7 +72,17 @@ pub(crate) async fn post_graphql(
         }
     };
     let inputs = request_inputs(&state, &parts);
-    GraphQLResponse::from(run_to_completion(&state, batch, inputs).await).into_response()
+    GraphQLResponse::from(run_to_completion(&state, batch, inputs, Kinds::Any).await)
+        .into_response()
+}
+
+/// Which operations a transport runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kinds {
+    /// POST: queries and mutations.
+    Any,
+    /// GET `?query=`: queries only, never a mutation.
+    QueriesOnly,
 }
 
 /// Runs a request's operations on a task of their own and waits for them. A
@@ -83,9 +93,10 @@ async fn run_to_completion(
     state: &HttpState,
     batch: BatchRequest,
     inputs: RequestInputs,
+    kinds: Kinds,
 ) -> BatchResponse {
     let running = state.clone();
-    let work = async move { run_batch(&running, batch, &inputs).await };
+    let work = async move { run_batch(&running, batch, &inputs, kinds).await };
     match state.app.detached.run(work).await {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => {
@@ -110,13 +121,14 @@ async fn run_batch(
     state: &HttpState,
     batch: BatchRequest,
     inputs: &RequestInputs,
+    kinds: Kinds,
 ) -> BatchResponse {
     match batch {
         BatchRequest::Single(mut request) => {
             if let Err(refused) = check_password_fields(std::slice::from_mut(&mut request)) {
                 return BatchResponse::Single(Response::from_errors(vec![refused]));
             }
-            BatchResponse::Single(execute(state, request, inputs).await)
+            BatchResponse::Single(execute(state, request, inputs, kinds).await)
         }
         BatchRequest::Batch(requests) if requests.len() > MAX_BATCH_OPERATIONS => {
             BatchResponse::Single(error_response(
@@ -130,7 +142,7 @@ async fn run_batch(
             }
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                responses.push(execute(state, request, inputs).await);
+                responses.push(execute(state, request, inputs, kinds).await);
             }
             BatchResponse::Batch(responses)
         }
@@ -191,49 +203,38 @@ pub(crate) async fn get_graphql(
             Err(_) => return single_error("variables must be a JSON object", Code::BadUserInput),
         }
     }
-    let operation_name = graphql_request.operation_name.clone();
-    if let Err(refused) = admission::check_nesting(&graphql_request.query) {
-        return GraphQLResponse::from(Response::from_errors(vec![refused])).into_response();
-    }
-    match graphql_request.parsed_query() {
-        // Left for `execute`, which answers it with its code.
-        Err(_) => {}
-        Ok(document) => {
-            if selects_mutation(&document.operations, operation_name.as_deref()) {
-                return single_error(
-                    "mutations must be sent with POST",
-                    Code::GraphqlValidationFailed,
-                );
-            }
-        }
-    }
     let inputs = request_inputs(&state, &parts);
     let batch = BatchRequest::Single(graphql_request);
-    GraphQLResponse::from(run_to_completion(&state, batch, inputs).await).into_response()
+    GraphQLResponse::from(run_to_completion(&state, batch, inputs, Kinds::QueriesOnly).await)
+        .into_response()
 }
 
 /// Runs one operation with its own request context, and
-/// records it: one log line and the request metrics.
-async fn execute(state: &HttpState, mut request: Request, inputs: &RequestInputs) -> Response {
+/// records it: one log line and the request metrics. Every document goes
+/// through `admission::admit` first (a kept one skips only the parse).
+async fn execute(
+    state: &HttpState,
+    mut request: Request,
+    inputs: &RequestInputs,
+    kinds: Kinds,
+) -> Response {
     let started = Instant::now();
-    let refused = admission::check_nesting(&request.query).err();
-    let (operation, validation) = match refused {
-        Some(_) => ("invalid".to_owned(), Validation::Needed),
-        None => {
-            let validation = state.documents.prepare(&mut request);
-            (crate::graphql::operation::label(&mut request), validation)
-        }
-    };
+    let kept = state.documents.lookup(&mut request);
+    let (mut request, admitted) = judge(state, request, kinds).await;
     let operation_name = request.operation_name.clone();
-    let refused = refused.or_else(|| introspection_refusal(state, &mut request));
-    let mut response = match refused {
-        Some(refused) => Response::from_errors(vec![refused]),
-        None => {
+    let (operation, mut response) = match admitted {
+        Err(refused) => ("invalid".to_owned(), Response::from_errors(vec![refused])),
+        Ok(()) => {
+            if kept.is_none() {
+                state.documents.keep(&mut request);
+            }
+            let operation = crate::graphql::operation::label(&mut request);
             let request = request.data(RequestContext::new(inputs.clone()));
-            match validation {
+            let response = match kept.unwrap_or(Validation::Needed) {
                 Validation::Passed => state.schemas.prevalidated.execute(request).await,
                 Validation::Needed => execute_validating(state, request).await,
-            }
+            };
+            (operation, response)
         }
     };
     let outcome = finish(&mut response);
@@ -245,6 +246,40 @@ async fn execute(state: &HttpState, mut request: Request, inputs: &RequestInputs
         started,
     );
     response
+}
+
+/// Admits the request (and on GET, refuses a mutation), off the async
+/// workers when the document is long.
+async fn judge(
+    state: &HttpState,
+    request: Request,
+    kinds: Kinds,
+) -> (Request, Result<(), ServerError>) {
+    let introspection = state.app.config.graphql_introspection;
+    admission::judge_off_workers(request, move |request: &mut Request| {
+        admission::admit(request, introspection).and_then(|()| refuse_writes(request, kinds))
+    })
+    .await
+}
+
+/// On a transport that runs queries only, refuses a document that would run
+/// a mutation (or a subscription). Called once the document is admitted, so
+/// parsed.
+fn refuse_writes(request: &mut Request, kinds: Kinds) -> Result<(), ServerError> {
+    if kinds == Kinds::Any {
+        return Ok(());
+    }
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return Ok(());
+    };
+    if selects_mutation(&document.operations, operation_name.as_deref()) {
+        return Err(with_code(
+            ServerError::new("mutations must be sent with POST", None),
+            Code::GraphqlValidationFailed,
+        ));
+    }
+    Ok(())
 }
 
 /// Runs `request` on the schema that validates in full, and remembers a
@@ -266,16 +301,6 @@ async fn execute_validating(state: &HttpState, request: Request) -> Response {
             .passed_validation(&query, operation_name.as_deref());
     }
     response
-}
-
-/// With introspection off, a document that asks for it is refused; one that
-/// does not parse is left to the schema, which answers the syntax error.
-fn introspection_refusal(state: &HttpState, request: &mut Request) -> Option<ServerError> {
-    if state.app.config.graphql_introspection {
-        return None;
-    }
-    let document = request.parsed_query().ok()?;
-    admission::check_no_introspection(document).err()
 }
 
 /// One log line and the request metrics for an operation.

@@ -51,6 +51,7 @@ use crate::auth::sessions::{Authenticated, authenticate};
 use crate::browser::origin::{Scheme, may_use_cookie};
 use crate::db::models::sessions as session_rows;
 use crate::error::AppError;
+use crate::graphql::admission::judge_off_workers;
 use crate::graphql::subscription::SocketSession;
 use crate::http::HttpState;
 use crate::live::event::SessionEvent;
@@ -263,7 +264,7 @@ async fn serve(state: HttpState, socket: WebSocket, waiting: Waiting) {
                 let Message::Text(text) = frame else {
                     continue;
                 };
-                match judge_message(&text, &mut running, &mut init_sent, introspection_enabled) {
+                match judge_message(&text, &mut running, &mut init_sent, introspection_enabled).await {
                     Judged::HandOn(message) => {
                         // The receiver lives in the protocol stream, as long
                         // as this loop.
@@ -351,7 +352,7 @@ enum Judged {
 /// Reads the client's message and judges it: a `subscribe` is admitted
 /// (see [`crate::live::subscribe`]) within the socket's bounds before
 /// async-graphql sees it.
-fn judge_message(
+async fn judge_message(
     text: &str,
     running: &mut Running,
     init_sent: &mut bool,
@@ -362,7 +363,7 @@ fn judge_message(
     };
     match message {
         ClientMessage::ConnectionInit { .. } => *init_sent = true,
-        ClientMessage::Start { id, mut payload } => {
+        ClientMessage::Start { id, payload } => {
             if !*init_sent {
                 // No token came.
                 return Judged::Close(4403, "UNAUTHENTICATED".to_owned());
@@ -382,7 +383,12 @@ fn judge_message(
                 }
                 Room::Free => {}
             }
-            if let Err(refused) = judge(&mut payload, introspection_enabled) {
+            let (payload, admitted) =
+                judge_off_workers(payload, move |request: &mut async_graphql::Request| {
+                    judge(request, introspection_enabled)
+                })
+                .await;
+            if let Err(refused) = admitted {
                 return Judged::Answer(error_message(&id, &[refused]));
             }
             running.started(id.clone());
@@ -647,27 +653,28 @@ mod tests {
         }
     }
 
-    #[test]
-    fn messages_outside_the_protocol_close_4400() {
+    #[tokio::test]
+    async fn messages_outside_the_protocol_close_4400() {
         let (mut running, mut init_sent) = (Running::default(), true);
         for text in ["not json", "{}", r#"{"type":"subscribe"}"#, "[1]"] {
-            let judged = judge_message(text, &mut running, &mut init_sent, true);
+            let judged = judge_message(text, &mut running, &mut init_sent, true).await;
             assert_eq!(closed(judged).map(|c| c.0), Some(4400), "{text}");
         }
     }
 
-    #[test]
-    fn a_subscribe_before_connection_init_closes_4403() {
+    #[tokio::test]
+    async fn a_subscribe_before_connection_init_closes_4403() {
         let (mut running, mut init_sent) = (Running::default(), false);
-        let judged = judge_message(&subscribe("1", EVENTS), &mut running, &mut init_sent, true);
+        let judged =
+            judge_message(&subscribe("1", EVENTS), &mut running, &mut init_sent, true).await;
         assert_eq!(closed(judged), Some((4403, "UNAUTHENTICATED".to_owned())));
     }
 
-    #[test]
-    fn subscribes_are_bounded_and_ids_unique() {
+    #[tokio::test]
+    async fn subscribes_are_bounded_and_ids_unique() {
         let (mut running, mut init_sent) = (Running::default(), false);
         let init = r#"{"type":"connection_init","payload":{}}"#;
-        let judged = judge_message(init, &mut running, &mut init_sent, true);
+        let judged = judge_message(init, &mut running, &mut init_sent, true).await;
         assert!(matches!(judged, Judged::HandOn(_)));
         for id in 0..MAX_SUBSCRIPTIONS {
             let judged = judge_message(
@@ -675,19 +682,24 @@ mod tests {
                 &mut running,
                 &mut init_sent,
                 true,
-            );
+            )
+            .await;
             assert!(matches!(judged, Judged::HandOn(_)));
         }
-        let refused = answered(judge_message(
-            &subscribe("new", EVENTS),
-            &mut running,
-            &mut init_sent,
-            true,
-        ))
+        let refused = answered(
+            judge_message(
+                &subscribe("new", EVENTS),
+                &mut running,
+                &mut init_sent,
+                true,
+            )
+            .await,
+        )
         .expect("an error message");
         assert_eq!(refused["type"], "error");
         assert_eq!(refused["id"], "new");
-        let judged = judge_message(&subscribe("3", EVENTS), &mut running, &mut init_sent, true);
+        let judged =
+            judge_message(&subscribe("3", EVENTS), &mut running, &mut init_sent, true).await;
         assert_eq!(
             closed(judged),
             Some((4409, "Subscriber for 3 already exists".to_owned()))

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::error::Code;
+use crate::graphql::error_codes::MAX_ERRORS;
 
 /// Subscriptions one socket may run at once.
 pub(crate) const MAX_PER_SOCKET: usize = 10;
@@ -132,12 +133,15 @@ fn failed_before_start(payload: &Value) -> Option<&Value> {
 
 /// Gives every error of a result that has no code one, as an HTTP answer's
 /// errors get theirs: about the document without a path, about an input
-/// with one. True when one was given.
+/// with one; and keeps at most `MAX_ERRORS` of them, as an HTTP answer does
+/// (subscriptions never pass the schema's request hook that caps those).
+/// True when the errors were changed.
 fn give_codes(payload: &mut Value) -> bool {
     let Some(errors) = payload.get_mut("errors").and_then(Value::as_array_mut) else {
         return false;
     };
-    let mut given = false;
+    let mut given = errors.len() > MAX_ERRORS;
+    errors.truncate(MAX_ERRORS);
     for error in errors.iter_mut().filter_map(Value::as_object_mut) {
         let coded = error
             .get("extensions")
@@ -202,6 +206,22 @@ mod tests {
         let complete = server(json!({ "id": "a", "type": "complete" }));
         assert!(running.said_by_server(complete).is_some());
         assert_eq!(running.room_for("a"), Room::Free);
+    }
+
+    #[test]
+    fn an_error_message_holds_at_most_max_errors() {
+        let mut running = Running::default();
+        running.started("a".into());
+        let many: Vec<Value> = (0..MAX_ERRORS + 50)
+            .map(|n| json!({ "message": format!("Unknown field f{n}") }))
+            .collect();
+        let failed = server(json!({ "id": "a", "type": "next",
+            "payload": { "data": null, "errors": many } }));
+        let sent: Value =
+            serde_json::from_str(&running.said_by_server(failed).expect("sent")).expect("JSON");
+        assert_eq!(sent["type"], "error");
+        assert_eq!(sent["payload"].as_array().map(Vec::len), Some(MAX_ERRORS));
+        assert_eq!(sent["payload"][0]["message"], "Unknown field f0");
     }
 
     #[test]
