@@ -318,7 +318,7 @@ fn refusal(message: String, code: Code) -> ServerError {
 }
 
 /// Documents that expand far past every bound from a few hundred bytes
-/// (issue 25's attacks), for tests here and in `tests/api`.
+/// (the attacks a security review sent), for tests here and in `tests/api`.
 #[cfg(test)]
 pub(crate) mod attacks {
     /// `{ me { ...F0 } }` where each fragment spreads the next twice: 2^levels
