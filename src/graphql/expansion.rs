@@ -20,7 +20,13 @@
 //!   fragments counted as a level (async-graphql's recursion check, 32);
 //! - selections: every field once per place it lands after expansion,
 //!   `__typename` included (it costs nothing to the complexity limit, so a
-//!   `__typename`-only document passed that limit and then ran).
+//!   `__typename`-only document passed that limit and then ran), each with
+//!   its arguments and directives, and every spread and inline fragment
+//!   with its directives. async-graphql's overlapping-fields rule compares
+//!   the fields of each selection set pairwise, argument by argument with a
+//!   linear search, once per set a fragment lands in: counting only fields
+//!   let two fragments of one field with thousands of arguments, spread
+//!   into a thousand small sets, hold a worker for minutes.
 //!
 //! Every definition is held to the bounds, operations and fragments alike:
 //! a fragment no operation spreads is refused by validation anyway, and its
@@ -35,8 +41,8 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 /// summed over its operations and fragment definitions.
 ///
 /// GraphiQL's full introspection query, the largest legitimate document the
-/// service knows of, comes to 372 (its operation 181 once its fragments are
-/// spread, the fragments 191 between them; depth 13, nesting 15); the
+/// service knows of, comes to 394 (its operation 193 once its fragments are
+/// spread, the fragments 201 between them; depth 13, nesting 15); the
 /// complexity limit lets an operation select at most `MAX_COMPLEXITY` (256)
 /// fields other than `__typename`. 2,048 leaves room for several
 /// operations and a client's own fragments over both, and bounds what
@@ -186,17 +192,32 @@ fn expand_set(set: &SelectionSet, judged: &HashMap<&Name, Expansion>) -> Expansi
                 } else {
                     inner.nesting + 1
                 };
-                (inner.depth + 1, nesting, inner.selections.saturating_add(1))
+                let own = 1 + field.node.arguments.len() + field.node.directives.len();
+                (
+                    inner.depth + 1,
+                    nesting,
+                    inner.selections.saturating_add(own),
+                )
             }
             Selection::FragmentSpread(spread) => {
+                let own = 1 + spread.node.directives.len();
                 match judged.get(&spread.node.fragment_name.node) {
-                    Some(fragment) => (fragment.depth, fragment.nesting + 1, fragment.selections),
-                    None => (0, 1, 0),
+                    Some(fragment) => (
+                        fragment.depth,
+                        fragment.nesting + 1,
+                        fragment.selections.saturating_add(own),
+                    ),
+                    None => (0, 1, own),
                 }
             }
             Selection::InlineFragment(inline) => {
                 let inner = expand_set(&inline.node.selection_set.node, judged);
-                (inner.depth, inner.nesting + 1, inner.selections)
+                let own = 1 + inline.node.directives.len();
+                (
+                    inner.depth,
+                    inner.nesting + 1,
+                    inner.selections.saturating_add(own),
+                )
             }
         };
         expansion.depth = expansion.depth.max(depth);
@@ -230,6 +251,9 @@ mod tests {
                 selections: 4
             }
         );
+        // A field's arguments and directives count with it.
+        let judged = expansion_of("{ me @skip(if: false) { id } a: me { id } }");
+        assert_eq!(judged.total_selections, (1 + 1 + 1) + (1 + 1));
     }
 
     #[test]
@@ -238,7 +262,9 @@ mod tests {
             "{ me { ...A ...A } } fragment A on User { ...B ... on User { ...B } } \
              fragment B on User { id userName }",
         );
-        assert_eq!(judged.total_selections, 2 + 4 + (1 + 8));
+        // B = 2; A = (1 + B) + (1 + (1 + B)) = 7, a spread or inline
+        // fragment counting one; the operation: `me` and two spreads of A.
+        assert_eq!(judged.total_selections, (1 + 2 * (1 + 7)) + 7 + 2);
         let deepest = judged.deepest();
         assert_eq!(deepest.depth, 2);
         // me's set, A, the inline fragment, B.
@@ -256,6 +282,27 @@ mod tests {
             expand(&document).err(),
             Some(Unjudgeable::Cycle(vec!["A".into(), "B".into(), "C".into()]))
         );
+    }
+
+    #[test]
+    fn many_arguments_spread_into_many_sets_are_counted() {
+        let arguments = |prefix: &str| {
+            (0..1000)
+                .map(|n| format!("{prefix}{n}: 1"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut document = format!(
+            "fragment F on User {{ x: id({}) }} fragment G on User {{ x: id({}) }} {{ me {{ ",
+            arguments("a"),
+            arguments("b")
+        );
+        for _ in 0..1000 {
+            document.push_str("... on User { ...F ...G } ");
+        }
+        document.push_str("} }");
+        let judged = expansion_of(&document);
+        assert!(judged.total_selections > MAX_EXPANDED_SELECTIONS);
     }
 
     #[test]
