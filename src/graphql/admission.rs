@@ -74,25 +74,46 @@ const JUDGED_IN_PLACE_BYTES: usize = 4096;
 /// a blocking thread when the document is long; every transport judges
 /// through here. The request comes back, parsed when it was admitted.
 pub(crate) async fn judge_off_workers(
-    mut request: Request,
+    request: Request,
     verdict: impl FnOnce(&mut Request) -> Result<(), ServerError> + Send + 'static,
 ) -> (Request, Result<(), ServerError>) {
-    if request.query.len() <= JUDGED_IN_PLACE_BYTES {
-        let admitted = verdict(&mut request);
-        return (request, admitted);
-    }
-    let judged = tokio::task::spawn_blocking(move || {
-        let admitted = verdict(&mut request);
-        (request, admitted)
+    judge_many_off_workers(vec![request], move |requests| match requests {
+        [request] => verdict(request),
+        _ => Ok(()),
     })
-    .await;
-    judged.unwrap_or_else(|error| {
+    .await
+    .map(|(mut requests, verdict)| {
+        let request = requests
+            .pop()
+            .unwrap_or_else(|| Request::new(String::new()));
+        (request, verdict)
+    })
+    .unwrap_or_else(|refused| (Request::new(String::new()), Err(refused)))
+}
+
+/// As [`judge_off_workers`], for the documents of a batch judged together
+/// (such as the one-password-field rule, which counts over the batch): on a
+/// blocking thread when they are long in all. Err when the thread failed.
+pub(crate) async fn judge_many_off_workers(
+    mut requests: Vec<Request>,
+    verdict: impl FnOnce(&mut [Request]) -> Result<(), ServerError> + Send + 'static,
+) -> Result<(Vec<Request>, Result<(), ServerError>), ServerError> {
+    let bytes: usize = requests.iter().map(|request| request.query.len()).sum();
+    if bytes <= JUDGED_IN_PLACE_BYTES {
+        let judged = verdict(&mut requests);
+        return Ok((requests, judged));
+    }
+    tokio::task::spawn_blocking(move || {
+        let judged = verdict(&mut requests);
+        (requests, judged)
+    })
+    .await
+    .map_err(|error| {
         tracing::error!(%error, "judging a document failed");
-        let refused = refusal(
+        refusal(
             "internal server error".to_owned(),
             Code::InternalServerError,
-        );
-        (Request::new(String::new()), Err(refused))
+        )
     })
 }
 

@@ -124,11 +124,20 @@ async fn run_batch(
     kinds: Kinds,
 ) -> BatchResponse {
     match batch {
-        BatchRequest::Single(mut request) => {
-            if let Err(refused) = check_password_fields(std::slice::from_mut(&mut request)) {
-                return BatchResponse::Single(Response::from_errors(vec![refused]));
+        BatchRequest::Single(request) => {
+            let mut requests = match password_fields_checked(vec![request]).await {
+                Ok(requests) => requests,
+                Err(refused) => return BatchResponse::Single(Response::from_errors(vec![refused])),
+            };
+            match requests.pop() {
+                Some(request) => {
+                    BatchResponse::Single(execute(state, request, inputs, kinds).await)
+                }
+                None => BatchResponse::Single(error_response(
+                    "internal server error",
+                    Code::InternalServerError,
+                )),
             }
-            BatchResponse::Single(execute(state, request, inputs, kinds).await)
         }
         BatchRequest::Batch(requests) if requests.len() > MAX_BATCH_OPERATIONS => {
             BatchResponse::Single(error_response(
@@ -136,10 +145,11 @@ async fn run_batch(
                 Code::GraphqlValidationFailed,
             ))
         }
-        BatchRequest::Batch(mut requests) => {
-            if let Err(refused) = check_password_fields(&mut requests) {
-                return BatchResponse::Single(Response::from_errors(vec![refused]));
-            }
+        BatchRequest::Batch(requests) => {
+            let requests = match password_fields_checked(requests).await {
+                Ok(requests) => requests,
+                Err(refused) => return BatchResponse::Single(Response::from_errors(vec![refused])),
+            };
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
                 responses.push(execute(state, request, inputs, kinds).await);
@@ -153,6 +163,14 @@ async fn run_batch(
 /// password-checking field in all (see `graphql::password_fields`). A
 /// document too deep to parse, or not parsing, counts nothing here: `execute`
 /// refuses it on its own.
+/// [`check_password_fields`] over the request's documents, which it parses:
+/// off the async workers when they are long, as every judgement is.
+async fn password_fields_checked(requests: Vec<Request>) -> Result<Vec<Request>, ServerError> {
+    let (requests, checked) =
+        admission::judge_many_off_workers(requests, check_password_fields).await?;
+    checked.map(|()| requests)
+}
+
 fn check_password_fields(requests: &mut [Request]) -> Result<(), ServerError> {
     let mut total = 0usize;
     for request in requests {
