@@ -170,7 +170,7 @@ async fn serve(state: HttpState, socket: WebSocket, waiting: Waiting) {
     let settings = app.config.live;
     let introspection_enabled = app.config.graphql_introspection;
     let (mut sink, mut incoming) = socket.split();
-    let (to_protocol, protocol_input) = mpsc::unbounded_channel();
+    let (to_protocol, protocol_input) = mpsc::channel(MAX_MESSAGES_IN_HAND);
     let refusal = Arc::new(InitRefusal::default());
     let (established_tx, mut established_rx) = tokio::sync::oneshot::channel::<Established>();
     let established_tx = Mutex::new(Some(established_tx));
@@ -267,8 +267,12 @@ async fn serve(state: HttpState, socket: WebSocket, waiting: Waiting) {
                 match judge_message(&text, &mut running, &mut init_sent, introspection_enabled).await {
                     Judged::HandOn(message) => {
                         // The receiver lives in the protocol stream, as long
-                        // as this loop.
-                        let _ = to_protocol.send(*message);
+                        // as this loop; full, the protocol has not taken
+                        // what came before (it reads nothing while
+                        // connection_init waits on the database).
+                        if let Err(mpsc::error::TrySendError::Full(_)) = to_protocol.try_send(*message) {
+                            break Some((1008, "too many messages".to_owned()));
+                        }
                     }
                     Judged::Answer(answer) => {
                         if !send(&mut sink, Message::Text(answer.into())).await {
@@ -413,9 +417,16 @@ fn close_reason(mut reason: String) -> String {
     reason
 }
 
+/// Client messages judged and handed on that the protocol may not have
+/// taken yet. It takes them as they come once `connection_init` is
+/// answered; before that it reads nothing, and without a bound a client
+/// could pile up 64 KiB messages (pongs carry any payload) at its rate for
+/// as long as the database keeps the init waiting.
+const MAX_MESSAGES_IN_HAND: usize = 16;
+
 /// The admitted messages, as the protocol stream reads them.
 fn admitted_messages(
-    mut receiver: mpsc::UnboundedReceiver<ClientMessage>,
+    mut receiver: mpsc::Receiver<ClientMessage>,
 ) -> impl futures_util::Stream<Item = serde_json::Result<ClientMessage>> + Send + Unpin + 'static {
     futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx).map(|message| message.map(Ok)))
 }
