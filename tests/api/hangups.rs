@@ -74,7 +74,7 @@ fn ordinary_traffic(server: &ServedProcess, members: &[Member], count: usize) ->
     let mut wrong = Vec::new();
     for i in 0..count {
         let member = &members[i % members.len()];
-        let query = if (i / members.len()) % 2 == 0 {
+        let query = if (i / members.len()).is_multiple_of(2) {
             ME
         } else {
             MY_SESSIONS
