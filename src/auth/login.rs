@@ -67,9 +67,17 @@ async fn check_and_open(
     // The hash stored now, as far as this login knows: the session opens
     // only while it still is.
     let proved_hash = if verification.needs_rehash {
-        upgrade_hash(app, &user.id, &verified_hash, &request.password)
-            .await
-            .unwrap_or(verified_hash)
+        match upgrade_hash(app, &user.id, &verified_hash, &request.password).await {
+            Upgrade::Replaced(stronger_hash) => stronger_hash,
+            Upgrade::Failed => verified_hash,
+            // Another login of the same password may have upgraded it
+            // first: then its hash proves this password too.
+            Upgrade::ChangedSince => {
+                stored_hash_of_same_password(app, &user_name_key, &user.id, &request.password)
+                    .await
+                    .unwrap_or(verified_hash)
+            }
+        }
     } else {
         verified_hash
     };
@@ -141,16 +149,21 @@ async fn check_and_open(
     issue_tokens(app, session, user, now)
 }
 
+/// What became of upgrading a weaker hash.
+enum Upgrade {
+    /// The stronger hash replaced the verified one.
+    Replaced(String),
+    /// The stored hash is no longer the verified one.
+    ChangedSince,
+    /// The upgrade could not be made; the verified hash stays.
+    Failed,
+}
+
 /// Replaces a hash made at a weaker cost, the one just verified only: when
 /// the password changed meanwhile, the new password's hash stays. A failure
 /// leaves the old one, which still works, so it is logged and the login goes
-/// on. Returns the stronger hash when it replaced the verified one.
-async fn upgrade_hash(
-    app: &App,
-    user_id: &str,
-    verified_hash: &str,
-    password: &Secret,
-) -> Option<String> {
+/// on.
+async fn upgrade_hash(app: &App, user_id: &str, verified_hash: &str, password: &Secret) -> Upgrade {
     let result = async {
         let hash = app.passwords.hash(password).await?;
         let mut conn = app.pool.get().await?;
@@ -163,18 +176,48 @@ async fn upgrade_hash(
     match result {
         Ok(Some(stronger_hash)) => {
             tracing::info!(%user_id, "password hash upgraded to the current cost");
-            Some(stronger_hash)
+            Upgrade::Replaced(stronger_hash)
         }
         Ok(None) => {
             tracing::info!(
                 %user_id,
-                "password hash not upgraded: the password changed since it was checked"
+                "password hash not upgraded: the stored hash changed since it was checked"
             );
-            None
+            Upgrade::ChangedSince
         }
         Err(error) => {
             tracing::warn!(%user_id, %error, "cannot upgrade the password hash");
-            None
+            Upgrade::Failed
         }
     }
+}
+
+/// The user's stored hash when it verifies `password` too: two logins of
+/// one password that both upgrade a weaker hash race, and the one whose
+/// upgrade lost must not be refused for a right password ("logins with the
+/// right password that arrive at the same moment all succeed"). One more
+/// hash of a password already proved right, so it is no guess.
+async fn stored_hash_of_same_password(
+    app: &App,
+    user_name_key: &str,
+    user_id: &str,
+    password: &Secret,
+) -> Option<String> {
+    let stored = {
+        let mut conn = app.pool.get().await.ok()?;
+        users::find_credentials(&mut conn, user_name_key)
+            .await
+            .ok()??
+    };
+    let (user, stored_hash) = stored;
+    if user.id != user_id {
+        return None;
+    }
+    let deadline = tokio::time::Instant::now() + app.config.password_check_wait;
+    let verification = app
+        .passwords
+        .verify(password, Some(&stored_hash), deadline)
+        .await
+        .ok()??;
+    verification.matches.then_some(stored_hash)
 }

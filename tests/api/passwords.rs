@@ -424,6 +424,36 @@ async fn a_login_rehash_never_restores_the_old_password(backend: Backend) {
     );
 }
 
+/// Two right logins that both verify a weaker hash both upgrade it; the
+/// one whose upgrade loses the race still opens its session ("logins with
+/// the right password that arrive at the same moment all succeed").
+async fn two_right_logins_that_both_rehash_both_succeed(backend: Backend) {
+    let old = TestApp::start(backend).await;
+    old.add_user("ola", "the-password").await;
+    let app = rehashing_server(&old).await;
+
+    let mut hold = HeldHashThread::queue(&app);
+    hold.started().await;
+    let input = json!({ "input": { "userName": "ola", "password": "the-password" } });
+    let first = spawn(&app, LOGIN, input.clone(), None);
+    wait_for_hash_queue(&app, 1).await;
+    let second = spawn(&app, LOGIN, input, None);
+    wait_for_hash_queue(&app, 2).await;
+    // One thread, first come first served: both verify the weaker hash,
+    // then the first one's upgrade wins and the second one's finds the
+    // hash changed.
+    hold.release().await;
+    for login in [first, second] {
+        let answer = login.await.expect("login task");
+        assert!(
+            answer.body.get("errors").is_none(),
+            "a right password is never refused: {}",
+            answer.body
+        );
+    }
+    app.login("ola", "the-password").await;
+}
+
 /// A second server on `old`'s database whose cost is stronger than the
 /// hashes `old` made, with one hashing thread: its logins re-hash, which
 /// holds them in the hash queue between their verify and their session.
@@ -548,6 +578,7 @@ crate::both_backends!(
     a_change_whose_session_ended_while_it_waited_changes_nothing,
     of_two_changes_from_one_password_at_most_one_wins,
     a_login_rehash_never_restores_the_old_password,
+    two_right_logins_that_both_rehash_both_succeed,
     other_sessions_end_everywhere_at_once,
     other_sessions_may_be_kept,
     a_wrong_current_password_is_throttled_like_login,
