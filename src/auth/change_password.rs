@@ -58,7 +58,17 @@ pub(crate) async fn change_password(
             "the caller's name belongs to another user",
         )));
     }
-    let new_hash = app.passwords.hash(&change.new_password).await?;
+    let deadline = tokio::time::Instant::now() + app.config.password_check_wait;
+    let Some(new_hash) = app
+        .passwords
+        .hash_before(&change.new_password, deadline)
+        .await?
+    else {
+        tracing::warn!(user_id = %auth.user.id, "password change refused: no hashing thread was free in time");
+        return Err(AppError::TooManyAttempts {
+            retry_after_secs: app.config.password_check_wait.as_secs().max(1),
+        });
+    };
     let swap = PasswordSwap {
         user_id: &user.id,
         session_id: &auth.session.id,

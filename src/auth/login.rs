@@ -13,7 +13,7 @@ use crate::auth::{credentials, ids, input};
 use crate::clock;
 use crate::db::models::sessions::{self as session_rows, NewSession, Opening, SessionRecord};
 use crate::db::models::users;
-use crate::error::AppError;
+use crate::error::{AppError, InternalCause};
 use crate::metrics::LoginOutcome;
 use crate::secret::Secret;
 
@@ -165,7 +165,12 @@ enum Upgrade {
 /// on.
 async fn upgrade_hash(app: &App, user_id: &str, verified_hash: &str, password: &Secret) -> Upgrade {
     let result = async {
-        let hash = app.passwords.hash(password).await?;
+        let deadline = tokio::time::Instant::now() + app.config.password_check_wait;
+        let Some(hash) = app.passwords.hash_before(password, deadline).await? else {
+            return Err(AppError::ServiceUnavailable(InternalCause::Invariant(
+                "no hashing thread was free in time for the upgrade",
+            )));
+        };
         let mut conn = app.pool.get().await?;
         let replaced =
             users::upgrade_password_hash(&mut conn, user_id, verified_hash, &hash, app.clock.now())

@@ -82,6 +82,27 @@ impl Passwords {
             .await?
     }
 
+    /// As [`Passwords::hash`], for a request: None when no hashing thread
+    /// was free before `deadline` (nothing was hashed), so that a queue
+    /// anyone can lengthen never holds it to the HTTP request timeout.
+    pub(crate) async fn hash_before(
+        &self,
+        password: &Secret,
+        deadline: tokio::time::Instant,
+    ) -> Result<Option<String>, AppError> {
+        let cost = self.cost;
+        let password = password.clone();
+        let waiting = Waiting::join(&self.waiting);
+        let hashed = self
+            .workers
+            .run_before(deadline, move || {
+                drop(waiting);
+                hash_now(cost, password.expose())
+            })
+            .await?;
+        hashed.transpose()
+    }
+
     /// Checks `password` against `stored`, or against the dummy hash when the
     /// user does not exist (`stored` is None); the answer is then "no match".
     /// None when no hashing thread was free before `deadline`: nothing was

@@ -277,6 +277,44 @@ fn spawn(app: &TestApp, query: &str, variables: Value, bearer: Option<&str>) -> 
 /// The race: an attacker holding a session and the password sends
 /// changePassword; while it waits for its hash, the owner signs every other
 /// session out. The change must then change nothing.
+/// The new password's hash waits for a thread no longer than a check does:
+/// a queue anyone can lengthen never holds a change to the HTTP timeout.
+async fn a_new_hash_that_cannot_start_in_time_is_too_many_attempts(backend: Backend) {
+    let app = TestApp::start_with(
+        backend,
+        &[
+            ("PASSWORD_HASH_CONCURRENCY", "1"),
+            ("PASSWORD_CHECK_WAIT_MS", "2000"),
+        ],
+    )
+    .await;
+    app.add_user("nia", "old-password").await;
+    let mine = access_token(&app.login("nia", "old-password").await);
+
+    let mut first_hold = HeldHashThread::queue(&app);
+    first_hold.started().await;
+    let input = json!({ "input": {
+        "currentPassword": "old-password",
+        "newPassword": "new-password",
+    }});
+    let change = spawn(&app, CHANGE, input, Some(&mine));
+    wait_for_hash_queue(&app, 1).await;
+    let mut second_hold = HeldHashThread::queue(&app);
+    wait_for_hash_queue(&app, 2).await;
+    // The change verifies; its new hash then waits behind the second hold.
+    first_hold.release().await;
+    second_hold.started().await;
+    let change = tokio::time::timeout(std::time::Duration::from_secs(10), change).await;
+    second_hold.release().await;
+    let change = change
+        .expect("answered while the thread was still held")
+        .expect("change task");
+    assert_eq!(change.code(), "TOO_MANY_ATTEMPTS", "{}", change.body);
+    assert!(change.body["errors"][0]["extensions"]["retryAfter"].as_u64() >= Some(1));
+    app.login("nia", "old-password").await;
+    assert!(app.is_live(&mine).await);
+}
+
 async fn a_change_whose_session_ended_while_it_waited_changes_nothing(backend: Backend) {
     let app = TestApp::start_with(backend, &[("PASSWORD_HASH_CONCURRENCY", "1")]).await;
     app.add_user("hana", "owner-password").await;
@@ -579,6 +617,7 @@ crate::both_backends!(
     of_two_changes_from_one_password_at_most_one_wins,
     a_login_rehash_never_restores_the_old_password,
     two_right_logins_that_both_rehash_both_succeed,
+    a_new_hash_that_cannot_start_in_time_is_too_many_attempts,
     other_sessions_end_everywhere_at_once,
     other_sessions_may_be_kept,
     a_wrong_current_password_is_throttled_like_login,
