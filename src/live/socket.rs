@@ -72,6 +72,9 @@ const SUBSCRIPTION_BACKLOG: usize = 64;
 /// How often the server pings a socket; one that has sent nothing (a pong
 /// included) for two of these is taken as gone and closed.
 const PING_EVERY: Duration = Duration::from_secs(30);
+/// How long the server reads a client's last frames after its close frame,
+/// waiting for the client's own close.
+const CLOSE_DRAIN: Duration = Duration::from_secs(1);
 /// How long one send may wait for a client that does not read.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -337,6 +340,19 @@ async fn serve(state: HttpState, socket: WebSocket, waiting: Waiting) {
         };
         if send(&mut sink, Message::Close(Some(frame))).await {
             let _ = tokio::time::timeout(SEND_TIMEOUT, sink.close()).await;
+            // The closing handshake: read (and drop) what the client still
+            // sends until its own close. Closing the TCP connection with its
+            // frames unread makes the kernel reset it, and a client still
+            // sending (a flood cut at 1008, say) then loses the close frame
+            // and sees 1006 instead of the code.
+            let _ = tokio::time::timeout(CLOSE_DRAIN, async {
+                while let Some(Ok(frame)) = incoming.next().await {
+                    if matches!(frame, Message::Close(_)) {
+                        break;
+                    }
+                }
+            })
+            .await;
         }
     }
     drop(established);
