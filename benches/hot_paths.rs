@@ -12,20 +12,22 @@ use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use authql::auth::access_token::{AccessClaims, AccessKeys, AccessTokens};
-use authql::auth::ids;
-use authql::auth::refresh_token::RefreshTokens;
-use authql::auth::sessions::bearer_token;
-use authql::auth::signing_key::{PrivateKey, SigningAlgorithm};
 use authql::config::Argon2Cost;
-use authql::secret::Secret;
+use authql::core::ids;
+use authql::core::keys::signing_key::{PrivateKey, SigningAlgorithm};
+use authql::core::secret::Secret;
+use authql::core::sessions::bearer_token;
+use authql::core::tokens::access_token::{AccessClaims, AccessKeys, AccessTokens};
+use authql::core::tokens::refresh_token::RefreshTokens;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
 const PASSWORD: &str = "correct horse battery staple";
 
 fn now_unix() -> i64 {
-    authql::clock::unix_secs(authql::clock::Clock::now(&authql::clock::SystemClock))
+    authql::core::clock::unix_secs(authql::core::clock::Clock::now(
+        &authql::core::clock::SystemClock,
+    ))
 }
 
 fn access_tokens(algorithm: SigningAlgorithm) -> AccessTokens {
@@ -98,7 +100,7 @@ fn guard_without_io(c: &mut Criterion) {
 }
 
 fn argon2id_verify(c: &mut Criterion) {
-    // The same algorithm, version and cost as `authql::auth::password`, called
+    // The same algorithm, version and cost as `authql::core::credentials::password`, called
     // directly: the server adds only a hand-off to a hashing thread.
     let cost = Argon2Cost::OWASP_MINIMUM;
     let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)

@@ -6,7 +6,7 @@
 //! Resolvers turn an `AppError` into a GraphQL error with async-graphql's own
 //! `ResultExt::extend`; the error carries its `Code` as its typed source, and
 //! the HTTP layer writes `extensions.code` from it for every error in one pass
-//! (`crate::graphql::error_codes::finish`), which is also where errors that
+//! (`crate::api::graphql::error_codes::finish`), which is also where errors that
 //! async-graphql raises itself get theirs.
 
 use std::sync::Arc;
@@ -164,7 +164,7 @@ impl From<DieselError> for AppError {
         // A lost connection means the database went away mid-request; a
         // conflict still lost after every retry was rolled back. Either
         // way nothing changed, and the client may try again.
-        if crate::db::is_connection_error(&error) || crate::db::is_lock_conflict(&error) {
+        if crate::store::is_connection_error(&error) || crate::store::is_lock_conflict(&error) {
             AppError::ServiceUnavailable(error.into())
         } else {
             AppError::Internal(error.into())

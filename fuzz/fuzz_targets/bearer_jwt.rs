@@ -5,11 +5,11 @@
 
 use std::sync::OnceLock;
 
-use authql::auth::access_token::{AccessKeys, AccessTokens};
-use authql::auth::sessions::bearer_token;
-use authql::auth::signing_key::{PrivateKey, SigningAlgorithm};
+use authql::core::tokens::access_token::{AccessKeys, AccessTokens};
+use authql::core::sessions::bearer_token;
+use authql::core::keys::signing_key::{PrivateKey, SigningAlgorithm};
 use authql::error::Code;
-use authql::secret::Secret;
+use authql::core::secret::Secret;
 use libfuzzer_sys::fuzz_target;
 
 fn verifiers() -> &'static [AccessTokens] {

@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
-use authql::auth::client::client_address;
+use authql::core::client::client_address;
 use ipnet::IpNet;
 use libfuzzer_sys::fuzz_target;
 

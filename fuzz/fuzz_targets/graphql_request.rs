@@ -8,10 +8,10 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
-use authql::app::App;
+use authql::core::app::App;
 use authql::config::Config;
 use authql::error::Code;
-use authql::secret::Secret;
+use authql::core::secret::Secret;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
@@ -48,13 +48,13 @@ fn target() -> &'static Target {
             .build()
             .expect("runtime");
         let router = runtime.block_on(async {
-            authql::db::migrate::run_pending(&config.database_url)
+            authql::store::migrate::run_pending(&config.database_url)
                 .await
                 .expect("migrations");
             let secret = Secret::new(secret);
-            let keys = authql::auth::access_token::AccessKeys::Shared(secret.clone());
+            let keys = authql::core::tokens::access_token::AccessKeys::Shared(secret.clone());
             let app = App::new(config, &secret, &keys).expect("app");
-            authql::http::router(Arc::new(app))
+            authql::api::http::router(Arc::new(app))
         });
         Target {
             runtime,

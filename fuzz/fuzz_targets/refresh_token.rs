@@ -2,8 +2,8 @@
 //! made up passes the MAC check.
 #![no_main]
 
-use authql::auth::refresh_token::RefreshTokens;
-use authql::secret::Secret;
+use authql::core::tokens::refresh_token::RefreshTokens;
+use authql::core::secret::Secret;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -16,10 +16,10 @@ use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use authql::app::App;
+use authql::core::app::App;
 use authql::config::Config;
 use authql::error::Code;
-use authql::secret::Secret;
+use authql::core::secret::Secret;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
@@ -78,16 +78,16 @@ fn target() -> &'static Target {
             .build()
             .expect("runtime");
         let (addr, access_token) = runtime.block_on(async {
-            authql::db::migrate::run_pending(&config.database_url)
+            authql::store::migrate::run_pending(&config.database_url)
                 .await
                 .expect("migrations");
             let secret = Secret::new(secret);
-            let keys = authql::auth::access_token::AccessKeys::Shared(secret.clone());
+            let keys = authql::core::tokens::access_token::AccessKeys::Shared(secret.clone());
             let app = Arc::new(App::new(config, &secret, &keys).expect("app"));
-            authql::auth::users::add_user(&app, "fuzz", &Secret::new(PASSWORD), "user")
+            authql::core::users::add_user(&app, "fuzz", &Secret::new(PASSWORD), "user")
                 .await
                 .expect("user");
-            let router = authql::http::router(app);
+            let router = authql::api::http::router(app);
             let access_token = log_in(&router).await;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await

@@ -13,10 +13,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::App;
-use crate::auth::users::{self, UserCommandError};
 use crate::config::Config;
-use crate::db::migrate;
+use crate::core::app::App;
+use crate::core::users::{self, UserCommandError};
+use crate::store::migrate;
 
 /// A GraphQL authentication service.
 #[derive(Parser, Debug)]
@@ -78,11 +78,11 @@ pub enum CliError {
     #[error("invalid RUST_LOG: {0}")]
     LogFilter(String),
     #[error("{0}")]
-    JwtSecret(#[from] crate::jwt_secret::JwtSecretError),
+    JwtSecret(#[from] crate::core::keys::jwt_secret::JwtSecretError),
     #[error("{0}")]
-    JwtKey(#[from] crate::jwt_key::JwtKeyError),
+    JwtKey(#[from] crate::core::keys::jwt_key::JwtKeyError),
     #[error("{0}")]
-    Start(#[from] crate::app::StartError),
+    Start(#[from] crate::core::app::StartError),
     #[error("migrations: {0}")]
     Migrate(#[from] migrate::MigrateError),
     #[error("{0}")]
@@ -109,7 +109,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve);
     let outcome = match command {
         Command::Schema => {
-            print!("{}", crate::graphql::sdl());
+            print!("{}", crate::api::graphql::sdl());
             Ok(())
         }
         // Neither needs the configuration nor the database.
@@ -130,7 +130,7 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
     logging::init(config.log_format).map_err(CliError::LogFilter)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .thread_stack_size(crate::graphql::admission::THREAD_STACK_BYTES)
+        .thread_stack_size(crate::api::graphql::admission::THREAD_STACK_BYTES)
         .build()
         .map_err(CliError::Runtime)?;
     let outcome = runtime.block_on(async move {
@@ -155,15 +155,15 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
 /// An `App` for commands that sign no token.
 fn offline_app(config: Config) -> Result<App, CliError> {
     // Any key will do for the unused token signers.
-    let unused_key = crate::secret::Secret::new(crate::auth::ids::new_secret());
-    let unused_signer = crate::auth::access_token::AccessKeys::Shared(unused_key.clone());
+    let unused_key = crate::core::secret::Secret::new(crate::core::ids::new_secret());
+    let unused_signer = crate::core::tokens::access_token::AccessKeys::Shared(unused_key.clone());
     Ok(App::new(config, &unused_key, &unused_signer)?)
 }
 
 async fn prune(config: Config) -> Result<(), CliError> {
     migrate::run_pending(&config.database_url).await?;
     let app = offline_app(config)?;
-    let report = crate::prune::prune_once(&app).await?;
+    let report = crate::core::prune::prune_once(&app).await?;
     println!(
         "deleted {} sessions and {} throttle rows",
         report.sessions, report.throttle_rows

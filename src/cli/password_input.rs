@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use crate::secret::Secret;
+use crate::core::secret::Secret;
 
 /// The password for `user add`.
 pub(super) fn read_new_password() -> Result<Secret, String> {

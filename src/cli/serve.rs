@@ -20,16 +20,16 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::app::App;
 use crate::cli::CliError;
 use crate::config::Config;
-use crate::db::migrate;
+use crate::core::app::App;
+use crate::store::migrate;
 
 /// Runs the service until a shutdown signal.
 pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
     let applied = migrate::run_pending(&config.database_url).await?;
-    let jwt_secret = crate::jwt_secret::resolve(&config.jwt_secret)?;
-    let access_keys = crate::jwt_key::resolve(&config.access_signing, &jwt_secret)?;
+    let jwt_secret = crate::core::keys::jwt_secret::resolve(&config.jwt_secret)?;
+    let access_keys = crate::core::keys::jwt_key::resolve(&config.access_signing, &jwt_secret)?;
     let listen_addr = config.listen_addr;
     let app = Arc::new(App::new(config, &jwt_secret, &access_keys)?);
     let listener = listen(listen_addr).map_err(|source| CliError::Listen {
@@ -43,11 +43,11 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
         migrations_applied = applied,
         "authql is serving GraphQL at http://{local_addr}/graphql"
     );
-    let router = crate::http::router(app.clone());
-    let pruner = crate::prune::spawn_periodic(app.clone());
+    let router = crate::api::http::router(app.clone());
+    let pruner = crate::core::prune::spawn_periodic(app.clone());
     let deadline = app.config.shutdown_timeout;
     let (signalled, stop_by) = tokio::sync::oneshot::channel::<Instant>();
-    let server = crate::http::server::serve(listener, router, &app.config.http, async move {
+    let server = crate::api::http::server::serve(listener, router, &app.config.http, async move {
         shutdown_signal().await;
         let _ = signalled.send(Instant::now() + deadline);
     });

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDateTime;
 
-use crate::db::models::sessions::SessionView;
+use crate::store::sessions::SessionView;
 
 const HEADERS: [&str; 5] = ["ID", "DEVICE", "ADDRESS", "LAST ACTIVE", "EXPIRES"];
 /// Longest device label shown; longer ones end in an ellipsis.

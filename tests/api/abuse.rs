@@ -14,7 +14,7 @@ use crate::harness::{
 
 async fn stored_hash(app: &TestApp, user_name: &str) -> String {
     let mut conn = app.app.pool.get().await.expect("connection");
-    authql::db::models::users::find_credentials(&mut conn, user_name)
+    authql::store::users::find_credentials(&mut conn, user_name)
         .await
         .expect("query")
         .expect("user")
@@ -96,8 +96,8 @@ impl std::io::Write for LogWriter {
 async fn logs_hold_no_secrets(backend: Backend) {
     let logs = captured_logs();
     let app = TestApp::start(backend).await;
-    let password = format!("pw-{}", authql::auth::ids::new_id());
-    let wrong = format!("wrong-{}", authql::auth::ids::new_id());
+    let password = format!("pw-{}", authql::core::ids::new_id());
+    let wrong = format!("wrong-{}", authql::core::ids::new_id());
     app.add_user("cy", &password).await;
     app.login_answer("cy", &wrong, None).await;
     let login = app.login("cy", &password).await;

@@ -127,8 +127,11 @@ async fn user_commands_work_and_refuse_bad_input(backend: Backend) {
 
 async fn migrations_applied_twice_are_harmless(backend: Backend) {
     let db = TestDb::create(backend).await;
-    assert!(authql::db::migrate::run_pending(&db.url).await.unwrap() > 0);
-    assert_eq!(authql::db::migrate::run_pending(&db.url).await.unwrap(), 0);
+    assert!(authql::store::migrate::run_pending(&db.url).await.unwrap() > 0);
+    assert_eq!(
+        authql::store::migrate::run_pending(&db.url).await.unwrap(),
+        0
+    );
     let (ok, _, stderr) = run(&db.url_text, &["migrate"], "").await;
     assert!(ok, "{stderr}");
     let (ok, _, _) = run(&db.url_text, &["user", "add", "olga"], "olga-password\n").await;

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use authql::browser::graphiql_assets::{ASSETS, CDN_ORIGIN};
+use authql::api::browser::graphiql_assets::{ASSETS, CDN_ORIGIN};
 use base64::Engine;
 use sha2::Digest;
 
@@ -155,9 +155,9 @@ fn start_error(dir: &Path) -> String {
         _ => None,
     })
     .expect("config");
-    let secret = authql::secret::Secret::new(crate::harness::TEST_JWT_SECRET);
-    let keys = authql::jwt_key::resolve(&config.access_signing, &secret).expect("keys");
-    match authql::app::App::new(config, &secret, &keys) {
+    let secret = authql::core::secret::Secret::new(crate::harness::TEST_JWT_SECRET);
+    let keys = authql::core::keys::jwt_key::resolve(&config.access_signing, &secret).expect("keys");
+    match authql::core::app::App::new(config, &secret, &keys) {
         Ok(_) => panic!("started with {}", dir.display()),
         Err(error) => error.to_string(),
     }

@@ -166,14 +166,14 @@ async fn disabling_a_user_revokes_its_tokens(backend: Backend) {
     let app = TestApp::start(backend).await;
     app.add_user("ivan", "pw").await;
     let payload = app.login("ivan", "pw").await;
-    authql::auth::users::disable_user(&app.app.pool, "ivan")
+    authql::core::users::disable_user(&app.app.pool, "ivan")
         .await
         .unwrap();
     assert_eq!(
         app.graphql_as(&access_token(&payload), ME).await.code(),
         "SESSION_REVOKED"
     );
-    authql::auth::users::enable_user(&app.app.pool, "ivan")
+    authql::core::users::enable_user(&app.app.pool, "ivan")
         .await
         .unwrap();
     assert_eq!(

@@ -10,10 +10,10 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Once};
 
-use authql::app::{App, AppState};
-use authql::clock::ShiftedClock;
 use authql::config::{Config, DatabaseUrl};
-use authql::secret::Secret;
+use authql::core::app::{App, AppState};
+use authql::core::clock::ShiftedClock;
+use authql::core::secret::Secret;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -253,7 +253,7 @@ impl TestApp {
         let mut vars = base_vars(&db);
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let app = TestApp::serve(Arc::new(db), vars, Arc::new(ShiftedClock::new())).await;
-        authql::db::migrate::run_pending(&app.app.config.database_url)
+        authql::store::migrate::run_pending(&app.app.config.database_url)
             .await
             .expect("migrations");
         app
@@ -284,7 +284,7 @@ impl TestApp {
         let began = std::time::Instant::now();
         loop {
             let mut conn = self.app.pool.get().await.expect("connection");
-            let row = authql::db::models::throttle::window(&mut conn, &key)
+            let row = authql::store::throttle::window(&mut conn, &key)
                 .await
                 .expect("throttle row");
             if row.is_some_and(|row| row.checking > 0) {
@@ -311,9 +311,9 @@ impl TestApp {
 
     /// How many sessions of `user_id` are open now, read from the database.
     pub async fn open_session_count(&self, user_id: &str) -> usize {
-        use authql::clock::Clock;
+        use authql::core::clock::Clock;
         let mut conn = self.app.pool.get().await.expect("connection");
-        authql::db::models::sessions::list_open(&mut conn, user_id, self.clock.now())
+        authql::store::sessions::list_open(&mut conn, user_id, self.clock.now())
             .await
             .expect("sessions")
             .len()
@@ -338,10 +338,11 @@ impl TestApp {
         })
         .expect("test config");
         let secret = Secret::new(TEST_JWT_SECRET);
-        let keys = authql::jwt_key::resolve(&config.access_signing, &secret).expect("signing keys");
+        let keys = authql::core::keys::jwt_key::resolve(&config.access_signing, &secret)
+            .expect("signing keys");
         let app = App::with_clock(config, &secret, &keys, clock.clone());
         let app = Arc::new(app.expect("app"));
-        let router = authql::http::router(app.clone());
+        let router = authql::api::http::router(app.clone());
         TestApp {
             app,
             router,
@@ -353,7 +354,7 @@ impl TestApp {
 
     /// Creates an active user through the same service as `authql user add`.
     pub async fn add_user(&self, user_name: &str, password: &str) -> String {
-        authql::auth::users::add_user(&self.app, user_name, &Secret::new(password), "user")
+        authql::core::users::add_user(&self.app, user_name, &Secret::new(password), "user")
             .await
             .expect("add user")
     }
@@ -622,12 +623,9 @@ impl TestApp {
     }
 
     /// A session row as stored, for audit assertions.
-    pub async fn stored_session(
-        &self,
-        session_id: &str,
-    ) -> authql::db::models::sessions::SessionRecord {
+    pub async fn stored_session(&self, session_id: &str) -> authql::store::sessions::SessionRecord {
         let mut conn = self.app.pool.get().await.expect("connection");
-        authql::db::models::sessions::find_with_user(&mut conn, session_id)
+        authql::store::sessions::find_with_user(&mut conn, session_id)
             .await
             .expect("query")
             .expect("session row")

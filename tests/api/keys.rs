@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use authql::auth::signing_key::SigningAlgorithm;
+use authql::core::keys::signing_key::SigningAlgorithm;
 use serde_json::json;
 
 use crate::both_backends;
@@ -55,7 +55,8 @@ fn keys_generate_writes_a_private_key_and_prints_its_public_half() {
         );
         assert!(stdout.ends_with("-----END PUBLIC KEY-----\n"), "{stdout}");
         let kid = printed_kid(&stderr);
-        let public = authql::auth::signing_key::PublicKey::from_pem(&stdout).expect("public key");
+        let public =
+            authql::core::keys::signing_key::PublicKey::from_pem(&stdout).expect("public key");
         assert_eq!(public.kid(), kid);
         assert_eq!(public.algorithm().as_str(), algorithm);
         let private = std::fs::read_to_string(&out).expect("the key file");

@@ -309,7 +309,7 @@ async fn every_other_ending_reaches_the_socket(backend: Backend) {
     app.add_user("dora", PASSWORD).await;
     let watched = app.login("dora", PASSWORD).await;
     let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
-    authql::auth::users::disable_user(&app.app.pool, "dora")
+    authql::core::users::disable_user(&app.app.pool, "dora")
         .await
         .expect("disabled");
     assert_eq!(own_end(&mut socket, &watched).await, "USER_DISABLED");

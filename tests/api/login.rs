@@ -97,7 +97,7 @@ async fn wrong_password_and_unknown_user_answer_alike(backend: Backend) {
 async fn disabled_user_cannot_log_in(backend: Backend) {
     let app = TestApp::start(backend).await;
     app.add_user("bob", "pw-bob").await;
-    authql::auth::users::disable_user(&app.app.pool, "BOB")
+    authql::core::users::disable_user(&app.app.pool, "BOB")
         .await
         .unwrap();
     assert_eq!(
@@ -108,7 +108,7 @@ async fn disabled_user_cannot_log_in(backend: Backend) {
         app.login_answer("bob", "not-it", None).await.code(),
         "INVALID_CREDENTIALS"
     );
-    authql::auth::users::enable_user(&app.app.pool, "bob")
+    authql::core::users::enable_user(&app.app.pool, "bob")
         .await
         .unwrap();
     app.login("bob", "pw-bob").await;

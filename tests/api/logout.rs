@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::both_backends;
 use crate::harness::{Answer, Backend, TestApp, access_token, session_id};
-use authql::clock::Clock;
+use authql::core::clock::Clock;
 
 async fn logout_session(app: &TestApp, token: &str, id: &str) -> Answer {
     app.graphql_with(
@@ -33,7 +33,7 @@ async fn logout_ends_only_the_callers_session(backend: Backend) {
         app.stored_session(&session_id(&a))
             .await
             .end_reason
-            .map(authql::vocabulary::EndReason::as_str),
+            .map(authql::core::vocabulary::EndReason::as_str),
         Some("logout")
     );
     assert_eq!(
@@ -80,7 +80,9 @@ async fn logout_session_only_ends_the_callers_open_sessions(backend: Backend) {
     assert!(!app.is_live(&access_token(&my_other)).await);
     let stored = app.stored_session(&session_id(&my_other)).await;
     assert_eq!(
-        stored.end_reason.map(authql::vocabulary::EndReason::as_str),
+        stored
+            .end_reason
+            .map(authql::core::vocabulary::EndReason::as_str),
         Some("ended_by_other_session")
     );
     assert_eq!(
@@ -134,13 +136,13 @@ async fn logout_all_counts_with_and_without_except_current(backend: Backend) {
         app.stored_session(&session_id(&newer))
             .await
             .end_reason
-            .map(authql::vocabulary::EndReason::as_str),
+            .map(authql::core::vocabulary::EndReason::as_str),
         Some("logout_all")
     );
 }
 
 async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
-    use authql::db::schema::user_login_sessions as sessions;
+    use authql::store::schema::user_login_sessions as sessions;
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
 

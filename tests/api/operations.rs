@@ -9,13 +9,13 @@ use chrono::TimeDelta;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use authql::clock::Clock;
+use authql::core::clock::Clock;
 use serde_json::json;
 
 use crate::both_backends;
 use crate::harness::{Backend, TestApp, TestDb, access_token, session_id};
 use crate::served::ServedProcess;
-use authql::db::schema::{login_throttle, user_login_sessions as sessions};
+use authql::store::schema::{login_throttle, user_login_sessions as sessions};
 
 /// Sets a session's `ended_at` and `expires_at` relative to now.
 async fn age_session(
@@ -87,7 +87,9 @@ async fn pruning_removes_exactly_the_rows_past_retention(backend: Backend) {
     app.login_answer("pam", "wrong", None).await; // a fresh window: stays
     let fresh_keys = throttle_keys(&app).await;
 
-    let report = authql::prune::prune_once(&app.app).await.expect("prune");
+    let report = authql::core::prune::prune_once(&app.app)
+        .await
+        .expect("prune");
     assert_eq!(report.sessions, 2);
     let mut expected = vec![ids[1].clone(), ids[3].clone(), ids[4].clone()];
     expected.sort();
@@ -106,7 +108,7 @@ async fn pruning_removes_exactly_the_rows_past_retention(backend: Backend) {
         "the live session is untouched"
     );
     assert_eq!(
-        authql::prune::prune_once(&app.app)
+        authql::core::prune::prune_once(&app.app)
             .await
             .expect("prune")
             .sessions,
@@ -128,7 +130,9 @@ async fn stale_throttle_rows_are_pruned(backend: Backend) {
         "a name and an address counter"
     );
     app.advance(chrono::TimeDelta::milliseconds(1100));
-    let report = authql::prune::prune_once(&app.app).await.expect("prune");
+    let report = authql::core::prune::prune_once(&app.app)
+        .await
+        .expect("prune");
     assert_eq!(report.throttle_rows, 2);
     assert!(throttle_keys(&app).await.is_empty());
 }

@@ -36,7 +36,7 @@ async fn assert_refused_whole(app: &TestApp, answer: &Answer, user_id: &str, use
         "no session opened"
     );
     let mut conn = app.app.pool.get().await.expect("connection");
-    let counted = authql::db::models::throttle::window(&mut conn, &format!("name:{user}"))
+    let counted = authql::store::throttle::window(&mut conn, &format!("name:{user}"))
         .await
         .expect("throttle row");
     assert!(

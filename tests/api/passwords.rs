@@ -49,7 +49,9 @@ async fn other_sessions_end_everywhere_at_once(backend: Backend) {
         );
         let stored = app.stored_session(&session_id(other)).await;
         assert_eq!(
-            stored.end_reason.map(authql::vocabulary::EndReason::as_str),
+            stored
+                .end_reason
+                .map(authql::core::vocabulary::EndReason::as_str),
             Some("password_changed")
         );
     }
@@ -590,13 +592,13 @@ async fn a_login_racing_a_disable_opens_no_session(backend: Backend) {
     first_hold.release().await;
     second_hold.started().await;
     wait_for_hash_queue(&app, 1).await;
-    authql::auth::users::disable_user(&app.app.pool, "lou")
+    authql::core::users::disable_user(&app.app.pool, "lou")
         .await
         .expect("disable");
     second_hold.release().await;
     let login = login.await.expect("login task");
 
-    authql::auth::users::enable_user(&app.app.pool, "lou")
+    authql::core::users::enable_user(&app.app.pool, "lou")
         .await
         .expect("enable");
     if login.body.get("errors").is_none() {

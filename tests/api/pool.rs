@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use authql::db::{DbConn, Discard};
+use authql::store::{DbConn, Discard};
 use authql::with_conn;
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
@@ -90,10 +90,10 @@ async fn a_connection_answering_for_another_row_is_closed(backend: Backend) {
             .get_result::<Number>(c)
             .await?
             .n;
-        authql::db::expect_key("session", "asked-for", &format!("got-{n}"))
+        authql::store::expect_key("session", "asked-for", &format!("got-{n}"))
     });
     let error = answer.expect_err("a row other than the one asked for is refused");
-    assert!(authql::db::is_wrong_answer(&error), "{error}");
+    assert!(authql::store::is_wrong_answer(&error), "{error}");
     assert_eq!(
         authql::error::AppError::from(error).code().as_str(),
         "INTERNAL_SERVER_ERROR",

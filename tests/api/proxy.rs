@@ -197,7 +197,7 @@ fn tripped(tripwire: &Tripwire, chunk: &[u8]) -> bool {
 pub async fn app_behind_proxy(extra: &[(&str, &str)]) -> Option<(TestApp, FaultyProxy)> {
     let server_url = mysql_server_url()?;
     let db = TestDb::create(crate::harness::Backend::Mysql).await;
-    authql::db::migrate::run_pending(&db.url)
+    authql::store::migrate::run_pending(&db.url)
         .await
         .expect("migrations");
     let host = server_url

@@ -82,7 +82,7 @@ fn checked_in_schema_is_the_generated_one() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
             .expect("schema.graphql at the root");
     assert!(
-        checked_in == authql::graphql::sdl(),
+        checked_in == authql::api::graphql::sdl(),
         "schema.graphql differs from `authql schema`; regenerate it with `cargo run -- schema > schema.graphql`"
     );
 }
@@ -397,7 +397,7 @@ fn schema_contains_the_whole_contract() {
     let Some(contract) = contract_schema() else {
         return;
     };
-    let ours = signatures(&authql::graphql::sdl());
+    let ours = signatures(&authql::api::graphql::sdl());
     let wanted = signatures(&contract);
     assert!(wanted.len() > 30, "the contract parsed: {wanted:?}");
     let mut problems = Vec::new();

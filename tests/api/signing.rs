@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use authql::auth::signing_key::{PrivateKey, PublicKey, SigningAlgorithm};
+use authql::core::keys::signing_key::{PrivateKey, PublicKey, SigningAlgorithm};
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

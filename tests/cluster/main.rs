@@ -71,7 +71,7 @@ async fn authql_on_a_three_node_galera_cluster() {
     }
     // The replicas' warnings (a database error's cause) on the test's output.
     let _ = tracing_subscriber::fmt()
-        .with_env_filter("warn,authql::auth=error")
+        .with_env_filter("warn,authql::core=error")
         .with_test_writer()
         .try_init();
     let began = Instant::now();
@@ -91,7 +91,7 @@ async fn authql_on_a_three_node_galera_cluster() {
     )
     .expect("database");
     let url = cluster.url(1);
-    authql::db::migrate::run_pending(&url.parse().expect("url"))
+    authql::store::migrate::run_pending(&url.parse().expect("url"))
         .await
         .expect("migrations through node 1");
     let replicas: Vec<Replica> = (1..=3)

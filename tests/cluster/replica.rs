@@ -5,9 +5,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use authql::app::App;
 use authql::config::Config;
-use authql::secret::Secret;
+use authql::core::app::App;
+use authql::core::secret::Secret;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -67,9 +67,10 @@ impl Replica {
         })
         .expect("replica config");
         let secret = Secret::new(JWT_SECRET);
-        let keys = authql::jwt_key::resolve(&config.access_signing, &secret).expect("keys");
+        let keys =
+            authql::core::keys::jwt_key::resolve(&config.access_signing, &secret).expect("keys");
         let app = Arc::new(App::new(config, &secret, &keys).expect("app"));
-        let router = authql::http::router(app.clone());
+        let router = authql::api::http::router(app.clone());
         Replica { app, router }
     }
 
@@ -116,7 +117,7 @@ impl Replica {
 
     /// Creates a user through the same service as `authql user add`.
     pub async fn add_user(&self, user_name: &str, password: &str) {
-        authql::auth::users::add_user(&self.app, user_name, &Secret::new(password), "user")
+        authql::core::users::add_user(&self.app, user_name, &Secret::new(password), "user")
             .await
             .expect("user added");
     }

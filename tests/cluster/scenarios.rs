@@ -227,7 +227,7 @@ pub async fn me_through_one_node_and_one_server(through_node: &Replica) {
             let database = format!("authql_cluster_{}", std::process::id());
             admin(&server, &format!("CREATE DATABASE `{database}`")).await;
             let url = format!("{server}/{database}");
-            authql::db::migrate::run_pending(&url.parse().expect("url"))
+            authql::store::migrate::run_pending(&url.parse().expect("url"))
                 .await
                 .expect("migrations");
             let replica = Replica::start(&url, &[]);

@@ -1,0 +1,35 @@
+//! Query fields: `me` and `mySessions`.
+
+use async_graphql::{Context, Object, ResultExt};
+
+use crate::api::graphql::context::caller;
+use crate::api::graphql::types::{Session, User};
+use crate::core::sessions;
+
+#[derive(Default)]
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// The signed-in user. Needs `Authorization: Bearer <accessToken>`.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        let (_, auth) = caller(ctx).await?;
+        Ok(User(auth.user.clone()))
+    }
+
+    /// The signed-in user's sessions that have not ended, the most recently
+    /// active first. Needs a bearer token.
+    async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Session>> {
+        let (app, auth) = caller(ctx).await?;
+        let records = sessions::list_open(app, auth).await.extend()?;
+        // Every one of them is the caller's: each carries the caller's user.
+        Ok(records
+            .into_iter()
+            .map(|record| Session {
+                current: record.id == auth.session.id,
+                record,
+                user: auth.user.clone(),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,62 @@
+//! Subscription fields: `sessionEvents`, served over WebSocket only (see
+//! `crate::core::live`).
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ErrorExtensions, Subscription as SubscriptionRoot};
+use futures_util::Stream;
+use tokio::sync::broadcast;
+
+use crate::core::live::event::{SessionEvent, SessionEventView};
+use crate::error::AppError;
+use crate::store::users::UserRecord;
+
+#[derive(Default)]
+pub struct Subscription;
+
+/// What a socket's `connection_init` established, kept in the connection's
+/// data for its subscriptions.
+pub(crate) struct SocketSession {
+    pub user: UserRecord,
+    pub session_id: String,
+    /// The socket's events, as its feed hands them out.
+    pub events: broadcast::Sender<Arc<SessionEvent>>,
+}
+
+#[SubscriptionRoot]
+impl Subscription {
+    /// Pushes an event whenever a session of the signed-in user opens or ends,
+    /// through whichever server replica it happened on. Over WebSocket
+    /// (graphql-transport-ws); see API.md, Live session events.
+    async fn session_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = SessionEventView>> {
+        let Some(socket) = ctx.data_opt::<Arc<SocketSession>>() else {
+            return Err(AppError::Unauthenticated.extend());
+        };
+        let receiver = socket.events.subscribe();
+        let socket = socket.clone();
+        Ok(futures_util::stream::unfold(
+            (receiver, socket),
+            |(mut receiver, socket)| async move {
+                loop {
+                    match receiver.recv().await {
+                        Ok(event) => {
+                            let view = SessionEventView {
+                                current: event.session_id == socket.session_id,
+                                user: socket.user.clone(),
+                                event,
+                            };
+                            return Some((view, (receiver, socket)));
+                        }
+                        // The socket is closed for being too far behind
+                        // before a subscription could lag this far.
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
+            },
+        ))
+    }
+}

@@ -1,0 +1,108 @@
+//! `App`: everything a request needs (configuration, pool, keys, hasher),
+//! built once and shared behind an `Arc`.
+
+use std::sync::Arc;
+
+use crate::api::browser::graphiql_assets::{AssetsError, LocalAssets};
+use crate::api::http::detached::DetachedWork;
+use crate::config::Config;
+use crate::core::clock::{Clock, SystemClock};
+use crate::core::credentials::password::Passwords;
+use crate::core::keys::signing_key::KeyError;
+use crate::core::metrics::Metrics;
+use crate::core::secret::Secret;
+use crate::core::sessions::checks::SessionChecks;
+use crate::core::tokens::access_token::{AccessKeys, AccessTokens};
+use crate::core::tokens::refresh_token::RefreshTokens;
+use crate::store::{DbPool, PoolBuildError};
+
+/// The shared state of a running service.
+pub struct App {
+    pub config: Config,
+    pub pool: DbPool,
+    /// Bearer-token session lookups, coalesced into batches.
+    pub(crate) session_checks: SessionChecks,
+    pub access_tokens: AccessTokens,
+    pub refresh_tokens: RefreshTokens,
+    /// The public keys that verify access tokens (RFC 7517 JSON), rendered
+    /// once; None with `HS256`.
+    pub jwks: Option<String>,
+    pub passwords: Passwords,
+    /// At most two password checks in flight per client address.
+    pub(crate) address_gates: crate::core::credentials::address_gates::AddressGates,
+    pub metrics: Metrics,
+    /// Where every service reads "now"; tests move it.
+    pub clock: Arc<dyn Clock>,
+    /// The requests running on tasks of their own, bounded; a shutdown
+    /// drains them before closing the pool.
+    pub detached: DetachedWork,
+    /// GraphiQL's files from `GRAPHIQL_ASSETS_DIR`, read at start; None
+    /// when the page loads them from the CDN.
+    pub graphiql_assets: Option<LocalAssets>,
+    /// The sockets of live session events and the reader that feeds them.
+    pub(crate) session_feed: crate::core::live::feed::SessionFeed,
+}
+
+/// Why the service state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Pool(#[from] PoolBuildError),
+    #[error("cannot start the password hashing threads: {0}")]
+    HashThreads(std::io::Error),
+    #[error("the access-token keys: {0}")]
+    Keys(#[from] KeyError),
+    #[error("{0}")]
+    GraphiqlAssets(#[from] AssetsError),
+}
+
+/// How handlers hold the [`App`].
+pub type AppState = Arc<App>;
+
+impl App {
+    /// Builds the state; `jwt_secret` is the resolved `JWT_SECRET` (the key
+    /// of refresh tokens, and of access tokens with `HS256`), `access_keys`
+    /// what access tokens are signed with.
+    pub fn new(
+        config: Config,
+        jwt_secret: &Secret,
+        access_keys: &AccessKeys,
+    ) -> Result<App, StartError> {
+        App::with_clock(config, jwt_secret, access_keys, Arc::new(SystemClock))
+    }
+
+    /// Builds the state on a clock of the caller's.
+    pub fn with_clock(
+        config: Config,
+        jwt_secret: &Secret,
+        access_keys: &AccessKeys,
+        clock: Arc<dyn Clock>,
+    ) -> Result<App, StartError> {
+        let pool = DbPool::new(&config.database_url, config.pool)?;
+        let graphiql_assets = match &config.browsers.graphiql_assets_dir {
+            Some(dir) => Some(LocalAssets::load(dir)?),
+            None => None,
+        };
+        Ok(App {
+            graphiql_assets,
+            access_tokens: AccessTokens::new(
+                access_keys,
+                &config.jwt_issuer,
+                &config.jwt_audience,
+                config.access_token_ttl,
+            )?,
+            jwks: crate::core::keys::jwks::render(&access_keys.public_keys()),
+            refresh_tokens: RefreshTokens::new(jwt_secret),
+            passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
+                .map_err(StartError::HashThreads)?,
+            address_gates: Default::default(),
+            metrics: Metrics::new(),
+            clock,
+            detached: DetachedWork::default(),
+            session_checks: SessionChecks::new(pool.clone()),
+            session_feed: crate::core::live::feed::SessionFeed::default(),
+            pool,
+            config,
+        })
+    }
+}

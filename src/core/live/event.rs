@@ -1,0 +1,125 @@
+//! One session event as the feed hands it out and as `SessionEvent` shows it.
+
+use async_graphql::{Enum, ID, Object};
+use chrono::NaiveDateTime;
+
+use crate::api::graphql::scalars::DateTime;
+use crate::api::graphql::types::Session;
+use crate::core::vocabulary::EndReason;
+use crate::store::sessions::{SessionChange, SessionView};
+use crate::store::users::UserRecord;
+
+/// Whether a session opened or ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]
+#[graphql(name = "SessionEventKind")]
+pub enum SessionEventKind {
+    Opened,
+    Ended,
+}
+
+/// A session that opened or ended, whoever's.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionEvent {
+    pub kind: SessionEventKind,
+    pub session_id: String,
+    pub user_id: String,
+    pub reason: Option<EndReason>,
+    pub at: NaiveDateTime,
+    /// For `OPENED`: the session as `mySessions` lists it.
+    pub session: Option<SessionView>,
+}
+
+impl SessionEvent {
+    /// The events a row read at `since` stands for, up to `now`: its
+    /// opening, and its end or its expiry, each when it happened at `since`
+    /// or later.
+    pub(crate) fn from_change(
+        change: SessionChange,
+        since: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Vec<SessionEvent> {
+        let mut events = Vec::with_capacity(1);
+        let view = change.view;
+        let end = match change.ended_at {
+            Some(ended_at) => (ended_at >= since)
+                .then(|| (ended_at, change.end_reason.unwrap_or(EndReason::Expired))),
+            // Expiry writes nothing: it is an end at `expires_at`.
+            None => (view.expires_at >= since && view.expires_at <= now)
+                .then_some((view.expires_at, EndReason::Expired)),
+        };
+        if view.created_at >= since {
+            events.push(SessionEvent {
+                kind: SessionEventKind::Opened,
+                session_id: view.id.clone(),
+                user_id: view.user_id.clone(),
+                reason: None,
+                at: view.created_at,
+                session: Some(view.clone()),
+            });
+        }
+        if let Some((at, reason)) = end {
+            events.push(SessionEvent::ended(&view.id, &view.user_id, reason, at));
+        }
+        events
+    }
+
+    /// The end of a session, for `reason`, at `at`.
+    pub(crate) fn ended(
+        session_id: &str,
+        user_id: &str,
+        reason: EndReason,
+        at: NaiveDateTime,
+    ) -> SessionEvent {
+        SessionEvent {
+            kind: SessionEventKind::Ended,
+            session_id: session_id.to_owned(),
+            user_id: user_id.to_owned(),
+            reason: Some(reason),
+            at,
+            session: None,
+        }
+    }
+}
+
+/// `SessionEvent` for one subscriber: the event, whether it is about the
+/// subscriber's own session, and the subscriber's user (the owner of every
+/// session it hears of).
+pub(crate) struct SessionEventView {
+    pub event: std::sync::Arc<SessionEvent>,
+    pub current: bool,
+    pub user: UserRecord,
+}
+
+#[Object(name = "SessionEvent")]
+impl SessionEventView {
+    async fn kind(&self) -> SessionEventKind {
+        self.event.kind
+    }
+
+    async fn session_id(&self) -> ID {
+        ID(self.event.session_id.clone())
+    }
+
+    /// True when the event is about the session of this subscription's token.
+    async fn current(&self) -> bool {
+        self.current
+    }
+
+    /// For ENDED: why. Null for OPENED.
+    async fn reason(&self) -> Option<EndReason> {
+        self.event.reason
+    }
+
+    async fn at(&self) -> DateTime {
+        self.event.at.into()
+    }
+
+    /// For OPENED: the new session as mySessions lists it. Null for ENDED.
+    async fn session(&self) -> Option<Session> {
+        self.event.session.clone().map(|record| Session {
+            record,
+            current: self.current,
+            user: self.user.clone(),
+        })
+    }
+}

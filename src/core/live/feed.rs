@@ -1,0 +1,323 @@
+//! The replica's one reader of session changes, and the sockets it hands
+//! them to (see the module above for the design).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, TimeDelta};
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::core::app::App;
+use crate::core::live::event::{SessionEvent, SessionEventKind};
+use crate::error::AppError;
+use crate::store::sessions as session_rows;
+
+/// How long reads may fail, or hang, before every socket is closed.
+pub(crate) const UNAVAILABLE_AFTER: Duration = Duration::from_secs(2);
+/// How far apart replica clocks may be, on top of the time a change may
+/// take to commit after it was stamped (see [`lookback`]).
+const CLOCK_SKEW: Duration = Duration::from_secs(2);
+/// A socket hears of changes stamped up to this long before it subscribed,
+/// so that a clock a little behind another replica's loses nothing.
+const CLOCK_TOLERANCE: TimeDelta = TimeDelta::seconds(1);
+/// Changes waiting for one socket; a socket this far behind is closed.
+const SOCKET_BACKLOG: usize = 256;
+
+/// How far each read reaches back before the start of the last one that
+/// succeeded: a change is stamped with the time its request took, then may
+/// wait for a pooled connection (`DB_POOL_TIMEOUT_SECS`) and for its
+/// statements (`DB_QUERY_TIMEOUT_SECS`) before it commits, on a replica
+/// whose clock may be a little ahead; a read must still see it. 17 s with
+/// the defaults.
+pub(crate) fn lookback(app: &App) -> TimeDelta {
+    let pool = &app.config.pool;
+    TimeDelta::from_std(pool.wait_timeout + pool.query_timeout + CLOCK_SKEW)
+        .unwrap_or(TimeDelta::seconds(17))
+}
+
+/// The feed's last word to a socket, which never waits behind a full
+/// queue: after it the socket closes.
+#[derive(Debug)]
+pub(crate) enum LastWord {
+    /// The socket's own session ended.
+    OwnSessionEnded(Arc<SessionEvent>),
+    /// The database could not be read for [`UNAVAILABLE_AFTER`].
+    Unavailable,
+}
+
+/// The sockets of this replica, by user, and the poller that feeds them.
+#[derive(Clone, Default)]
+pub(crate) struct SessionFeed {
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
+    watchers: Mutex<HashMap<String, Vec<Watcher>>>,
+    next_id: AtomicU64,
+    /// Wakes the poller when the first socket opens.
+    first_socket: Notify,
+    /// The poller was started.
+    started: AtomicBool,
+    /// Cancelled when the service stops: every socket closes.
+    stopping: CancellationToken,
+    /// Every socket's task, so that a stop can wait for their close frames.
+    sockets: TaskTracker,
+    /// The sockets that have not sent `connection_init` yet.
+    init_waiting: crate::api::http::socket::init_wait::InitWaiting,
+}
+
+struct Watcher {
+    id: u64,
+    session_id: String,
+    /// Changes stamped before this are older than the socket.
+    since: NaiveDateTime,
+    sender: mpsc::Sender<Arc<SessionEvent>>,
+    last_word: Option<oneshot::Sender<LastWord>>,
+}
+
+/// The user already holds `MAX_SOCKETS_PER_USER` sockets here.
+#[derive(Debug)]
+pub(crate) struct TooManySockets;
+
+/// A socket's place in the feed; dropping it leaves.
+pub(crate) struct Watch {
+    pub receiver: mpsc::Receiver<Arc<SessionEvent>>,
+    pub last_word: oneshot::Receiver<LastWord>,
+    feed: SessionFeed,
+    user_id: String,
+    id: u64,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let mut watchers = self.feed.shared.lock();
+        if let Some(list) = watchers.get_mut(&self.user_id) {
+            list.retain(|watcher| watcher.id != self.id);
+            if list.is_empty() {
+                watchers.remove(&self.user_id);
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Vec<Watcher>>> {
+        self.watchers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl SessionFeed {
+    /// Joins the feed for the sessions of `user_id`, as the socket of
+    /// `session_id`, from `now` on; refused past `max_per_user` sockets.
+    pub(crate) fn watch(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: NaiveDateTime,
+        max_per_user: usize,
+    ) -> Result<Watch, TooManySockets> {
+        let (sender, receiver) = mpsc::channel(SOCKET_BACKLOG);
+        let (last_word_sender, last_word) = oneshot::channel();
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut watchers = self.shared.lock();
+        let list = watchers.entry(user_id.to_owned()).or_default();
+        if list.len() >= max_per_user {
+            if list.is_empty() {
+                watchers.remove(user_id);
+            }
+            return Err(TooManySockets);
+        }
+        list.push(Watcher {
+            id,
+            session_id: session_id.to_owned(),
+            since: now - CLOCK_TOLERANCE,
+            sender,
+            last_word: Some(last_word_sender),
+        });
+        drop(watchers);
+        self.shared.first_socket.notify_one();
+        Ok(Watch {
+            receiver,
+            last_word,
+            feed: self.clone(),
+            user_id: user_id.to_owned(),
+            id,
+        })
+    }
+
+    /// Sockets open on this replica.
+    pub(crate) fn sockets(&self) -> usize {
+        self.shared.lock().values().map(Vec::len).sum()
+    }
+
+    /// Starts the poller on the first call; it holds the service only while
+    /// it reads, and stops once the service is gone.
+    pub(crate) fn start(&self, app: &Arc<App>) {
+        if !self.shared.started.swap(true, Ordering::AcqRel) {
+            tokio::spawn(self.clone().run(Arc::downgrade(app)));
+        }
+    }
+
+    /// Runs one socket's task, so that [`Self::stop`] can wait for it.
+    pub(crate) fn track<F>(&self, socket: F) -> impl Future<Output = ()> + use<F>
+    where
+        F: Future<Output = ()>,
+    {
+        self.shared.sockets.track_future(socket)
+    }
+
+    /// The sockets of this replica waiting for `connection_init`.
+    pub(crate) fn init_waiting(&self) -> &crate::api::http::socket::init_wait::InitWaiting {
+        &self.shared.init_waiting
+    }
+
+    /// Resolves when the service begins to stop.
+    pub(crate) fn stopping(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
+        self.shared.stopping.clone().cancelled_owned()
+    }
+
+    /// Tells every socket that the service stops and waits up to `deadline`
+    /// for them to send their close frames.
+    pub(crate) async fn stop(&self, deadline: Duration) {
+        self.shared.stopping.cancel();
+        self.shared.sockets.close();
+        if tokio::time::timeout(deadline, self.shared.sockets.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(?deadline, "sockets still open at shutdown; stopping anyway");
+        }
+    }
+
+    /// Reads and hands out changes until the service is gone.
+    async fn run(self, app: Weak<App>) {
+        let Some((interval, lookback)) = app
+            .upgrade()
+            .map(|app| (app.config.live.poll_interval, lookback(&app)))
+        else {
+            return;
+        };
+        let mut since: Option<NaiveDateTime> = None;
+        let mut handed_out: HashMap<(String, SessionEventKind), NaiveDateTime> = HashMap::new();
+        let mut last_ok = Instant::now();
+        loop {
+            if self.sockets() == 0 {
+                // Idle: no read at all until a socket opens; then start
+                // afresh, as no socket can have missed anything.
+                since = None;
+                handed_out.clear();
+                self.shared.first_socket.notified().await;
+                last_ok = Instant::now();
+                continue;
+            }
+            tokio::time::sleep(interval).await;
+            let Some(app) = app.upgrade() else {
+                return;
+            };
+            let started = app.clock.now();
+            let from = since.unwrap_or(started - lookback);
+            // A read that hangs (a pool wait, a statement timeout) counts as
+            // failing: the sockets must hear within UNAVAILABLE_AFTER.
+            let read = tokio::time::timeout(UNAVAILABLE_AFTER, self.read(&app, from, started));
+            match read.await {
+                Ok(Ok(events)) => {
+                    last_ok = Instant::now();
+                    since = Some(started - lookback);
+                    for event in events {
+                        let key = (event.session_id.clone(), event.kind);
+                        if handed_out.insert(key, event.at).is_none() {
+                            self.hand_out(&app, Arc::new(event));
+                        }
+                    }
+                    let keep_from = started - lookback - lookback;
+                    handed_out.retain(|_, at| *at >= keep_from);
+                }
+                failed => {
+                    let error = match failed {
+                        Ok(Err(error)) => error.detail(),
+                        _ => "the read did not finish in time".to_owned(),
+                    };
+                    tracing::warn!(%error, "cannot read session changes");
+                    if last_ok.elapsed() >= UNAVAILABLE_AFTER {
+                        self.close_all_unavailable();
+                    }
+                }
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        app: &App,
+        since: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<Vec<SessionEvent>, AppError> {
+        let mut conn = app.pool.get().await?;
+        let changes = session_rows::changed_since(&mut conn, since, now).await?;
+        app.metrics.session_event_polls.inc();
+        Ok(changes
+            .into_iter()
+            .flat_map(|change| SessionEvent::from_change(change, since, now))
+            .collect())
+    }
+
+    /// Gives `event` to every socket of its user that should hear it: its
+    /// own session's end always; its own opening never (the socket signed in
+    /// with it); anything else stamped after the socket subscribed.
+    fn hand_out(&self, app: &App, event: Arc<SessionEvent>) {
+        let mut watchers = self.shared.lock();
+        let Some(list) = watchers.get_mut(&event.user_id) else {
+            return;
+        };
+        list.retain_mut(|watcher| {
+            let own = watcher.session_id == event.session_id;
+            let wanted = match event.kind {
+                SessionEventKind::Ended if own => {
+                    // The last word: never lost to a full queue.
+                    if let Some(last_word) = watcher.last_word.take()
+                        && last_word
+                            .send(LastWord::OwnSessionEnded(event.clone()))
+                            .is_ok()
+                    {
+                        app.metrics.session_events_delivered.inc();
+                    }
+                    return false;
+                }
+                SessionEventKind::Opened if own => false,
+                _ => event.at >= watcher.since,
+            };
+            if !wanted {
+                return true;
+            }
+            match watcher.sender.try_send(event.clone()) {
+                Ok(()) => {
+                    app.metrics.session_events_delivered.inc();
+                    true
+                }
+                // Too far behind, or gone: the socket closes when its
+                // receiver finds the channel closed.
+                Err(_) => false,
+            }
+        });
+        if list.is_empty() {
+            watchers.remove(&event.user_id);
+        }
+    }
+
+    fn close_all_unavailable(&self) {
+        let mut watchers = self.shared.lock();
+        for watcher in watchers.values_mut().flatten() {
+            if let Some(last_word) = watcher.last_word.take() {
+                let _ = last_word.send(LastWord::Unavailable);
+            }
+        }
+        watchers.clear();
+    }
+}

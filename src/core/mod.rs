@@ -1,0 +1,22 @@
+//! The rules of the contract: sessions (open, authenticate, rotate, end,
+//! list, liveness), credentials (passwords, throttling), tokens, keys,
+//! users and the live feed of session changes. Nothing here knows of
+//! HTTP, WebSocket or GraphQL: `api` calls into here, and only `store` is
+//! below it.
+
+pub mod app;
+pub mod client;
+pub mod clock;
+pub mod credentials;
+pub mod ids;
+pub(crate) mod input;
+pub mod keys;
+pub mod live;
+pub(crate) mod metrics;
+pub mod prune;
+pub mod secret;
+pub mod sessions;
+pub mod tokens;
+pub(crate) mod user_name;
+pub mod users;
+pub mod vocabulary;

@@ -1,0 +1,72 @@
+//! Pruning: deletes sessions that ended or expired more than
+//! `SESSION_RETENTION_DAYS` ago and throttle counters whose window is over,
+//! in small batches, so that the tables stay bounded by live use. Safe when
+//! several replicas prune at once: each delete re-checks its condition.
+
+use crate::core::app::{App, AppState};
+use crate::core::clock;
+use crate::error::AppError;
+use crate::store::{sessions, throttle};
+
+/// Rows deleted per statement: small enough not to hold locks for long.
+const BATCH_SIZE: i64 = 500;
+
+/// What one pass deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PruneReport {
+    pub sessions: usize,
+    pub throttle_rows: usize,
+}
+
+/// Deletes everything past retention, batch by batch, until none is left.
+pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
+    let now = app.clock.now();
+    let config = &app.config;
+    let session_cutoff = clock::earlier(now, config.session_retention);
+    let window = config.login_lockout.max(config.login_ip_lockout);
+    let throttle_cutoff = clock::earlier(now, window);
+    let mut report = PruneReport::default();
+    let mut conn = app.pool.get().await?;
+    loop {
+        let ids = sessions::finished_before(&mut conn, session_cutoff, BATCH_SIZE).await?;
+        if !ids.is_empty() {
+            report.sessions += sessions::delete_finished(&mut conn, &ids, session_cutoff).await?;
+        }
+        if (ids.len() as i64) < BATCH_SIZE {
+            break;
+        }
+    }
+    loop {
+        let keys = throttle::stale_keys(&mut conn, throttle_cutoff, BATCH_SIZE).await?;
+        if !keys.is_empty() {
+            report.throttle_rows +=
+                throttle::delete_stale(&mut conn, &keys, throttle_cutoff).await?;
+        }
+        if (keys.len() as i64) < BATCH_SIZE {
+            break;
+        }
+    }
+    if report != PruneReport::default() {
+        tracing::info!(
+            sessions = report.sessions,
+            throttle_rows = report.throttle_rows,
+            "pruned old rows"
+        );
+    }
+    Ok(report)
+}
+
+/// Prunes every `PRUNE_INTERVAL_SECS` until the task is aborted.
+pub fn spawn_periodic(app: AppState) -> tokio::task::JoinHandle<()> {
+    let interval = app.config.prune_interval;
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = prune_once(&app).await {
+                tracing::warn!(error = %error.detail(), "pruning failed; will try again at the next interval");
+            }
+        }
+    })
+}

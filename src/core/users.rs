@@ -1,0 +1,177 @@
+//! Managing users from the command line: create, disable, enable, set a
+//! password, list and end sessions.
+
+use crate::core::app::App;
+use crate::core::clock::{Clock, SystemClock};
+use crate::core::input;
+use crate::core::secret::Secret;
+use crate::core::sessions::EndReason;
+use crate::core::vocabulary::UserStatus;
+use crate::error::AppError;
+use crate::store::DbPool;
+use crate::store::sessions::{self as session_rows, SessionView};
+use crate::store::users::{self, NewUser, UserRecord};
+
+/// Why a user command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UserCommandError {
+    #[error("a user named {0:?} already exists")]
+    Duplicate(String),
+    #[error("no user is named {0:?}")]
+    Unknown(String),
+    #[error("{user:?} has no open session {session_id:?}")]
+    UnknownSession { user: String, session_id: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{}", .0.detail())]
+    Service(AppError),
+}
+
+impl From<AppError> for UserCommandError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::BadUserInput(message) => UserCommandError::Invalid(message),
+            other => UserCommandError::Service(other),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for UserCommandError {
+    fn from(error: diesel::result::Error) -> Self {
+        UserCommandError::Service(error.into())
+    }
+}
+
+/// Creates an active user, its name kept in NFC; returns its id.
+pub async fn add_user(
+    app: &App,
+    user_name: &str,
+    password: &Secret,
+    role: &str,
+) -> Result<String, UserCommandError> {
+    let user_name = &input::new_user_name(user_name);
+    input::check_new_user_name(user_name)?;
+    input::check_role(role)?;
+    input::check_new_password(password.expose(), app.config.password_min_length)?;
+    let password_hash = app.passwords.hash(password).await?;
+    let id = crate::core::ids::new_id();
+    let now = app.clock.now();
+    let user_name_key = input::fold_user_name(user_name);
+    let mut conn = app.pool.get().await.map_err(AppError::from)?;
+    let inserted = users::insert(
+        &mut conn,
+        &NewUser {
+            id: &id,
+            user_name,
+            user_name_key: &user_name_key,
+            password_hash: &password_hash,
+            role,
+            status: UserStatus::Active,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await;
+    match inserted {
+        Ok(()) => Ok(id),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Err(UserCommandError::Duplicate(user_name.to_owned())),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Disables a user and ends all of its sessions in one transaction.
+pub async fn disable_user(pool: &DbPool, user_name: &str) -> Result<(), UserCommandError> {
+    set_status(pool, user_name, UserStatus::Disabled).await
+}
+
+/// Lets a disabled user log in again; its ended sessions stay ended.
+pub async fn enable_user(pool: &DbPool, user_name: &str) -> Result<(), UserCommandError> {
+    set_status(pool, user_name, UserStatus::Active).await
+}
+
+async fn set_status(
+    pool: &DbPool,
+    user_name: &str,
+    status: UserStatus,
+) -> Result<(), UserCommandError> {
+    let key = input::fold_user_name(user_name);
+    let mut conn = pool.get().await.map_err(AppError::from)?;
+    let found = users::set_status(
+        &mut conn,
+        &key,
+        status,
+        EndReason::UserDisabled,
+        SystemClock.now(),
+    )
+    .await?;
+    if !found {
+        return Err(UserCommandError::Unknown(user_name.to_owned()));
+    }
+    Ok(())
+}
+
+/// The user named `user_name` (in any case), or `Unknown`.
+async fn find_user(app: &App, user_name: &str) -> Result<UserRecord, UserCommandError> {
+    let mut conn = app.pool.get().await.map_err(AppError::from)?;
+    users::find_by_name_key(&mut conn, &input::fold_user_name(user_name))
+        .await?
+        .ok_or_else(|| UserCommandError::Unknown(user_name.to_owned()))
+}
+
+/// Sets a new password and ends every session of the user
+/// (`PASSWORD_CHANGED`), in one transaction; returns how many ended.
+pub(crate) async fn set_password(
+    app: &App,
+    user_name: &str,
+    password: &Secret,
+) -> Result<usize, UserCommandError> {
+    input::check_new_password(password.expose(), app.config.password_min_length)?;
+    let user = find_user(app, user_name).await?;
+    let password_hash = app.passwords.hash(password).await?;
+    let mut conn = app.pool.get().await.map_err(AppError::from)?;
+    let ended =
+        users::replace_password(&mut conn, &user.id, &password_hash, app.clock.now()).await?;
+    tracing::info!(user_id = %user.id, ended, "password set by an operator");
+    Ok(ended)
+}
+
+/// The user's open sessions, the most recently active first.
+pub(crate) async fn list_sessions(
+    app: &App,
+    user_name: &str,
+) -> Result<Vec<SessionView>, UserCommandError> {
+    let user = find_user(app, user_name).await?;
+    let mut conn = app.pool.get().await.map_err(AppError::from)?;
+    Ok(session_rows::list_open(&mut conn, &user.id, app.clock.now()).await?)
+}
+
+/// Ends every open session of the user, or the one given
+/// (`ENDED_BY_ADMIN`); returns how many ended.
+pub(crate) async fn end_sessions(
+    app: &App,
+    user_name: &str,
+    session_id: Option<&str>,
+) -> Result<usize, UserCommandError> {
+    let user = find_user(app, user_name).await?;
+    let reason = EndReason::EndedByAdmin;
+    let now = app.clock.now();
+    let mut conn = app.pool.get().await.map_err(AppError::from)?;
+    let ended = match session_id {
+        Some(session_id) => {
+            let ended = session_rows::end_one(&mut conn, session_id, &user.id, reason, now).await?;
+            if !ended {
+                return Err(UserCommandError::UnknownSession {
+                    user: user_name.to_owned(),
+                    session_id: session_id.to_owned(),
+                });
+            }
+            1
+        }
+        None => session_rows::end_all(&mut conn, &user.id, None, reason, now).await?,
+    };
+    tracing::info!(user_id = %user.id, ended, %reason, "sessions ended by an operator");
+    Ok(ended)
+}
