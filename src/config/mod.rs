@@ -19,7 +19,6 @@
 //! `HTTP_REQUEST_TIMEOUT_SECS`, `SESSION_EVENTS_POLL_MS`, `MAX_SOCKETS_PER_USER`,
 //! `WS_INIT_TIMEOUT_SECS`, `WS_MAX_MESSAGES_PER_SEC`.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -28,138 +27,23 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use ipnet::IpNet;
 
-use crate::api::browser::BrowserSettings;
-use crate::api::browser::cookie::{self, CookieSettings, SameSite};
-use crate::api::browser::origin::Origin;
-use crate::core::keys::signing_key::SigningAlgorithm;
+pub mod browser;
+pub mod credentials;
+pub mod http;
+pub mod keys;
+pub mod live;
+pub mod store;
+mod vars;
+
+pub use browser::BrowserSettings;
+pub use credentials::Argon2Cost;
+pub use http::HttpLimits;
+pub use keys::{AccessSigning, JwtSecretSource, PrivateKeySource, SigningAlgorithm};
+pub use live::LiveSettings;
+pub use store::{DatabaseUrl, PoolSettings};
+use vars::Vars;
+
 use crate::core::secret::Secret;
-use crate::store::PoolSettings;
-
-/// Where the data lives.
-#[derive(Clone, PartialEq, Eq)]
-pub enum DatabaseUrl {
-    /// An embedded SQLite file, created on first use.
-    Sqlite(PathBuf),
-    /// A MySQL or MariaDB server; the whole `mysql://` URL.
-    Mysql(String),
-}
-
-/// The MySQL driver moves a connection to a loopback host onto the server's
-/// Unix socket unless told not to (`prefer_socket`), which would quietly go
-/// around a proxy or load balancer listening on loopback. A host given as
-/// TCP stays TCP, unless the URL itself asks for the socket.
-fn tcp_as_written(url: &str) -> String {
-    let asks_itself = url.split_once('?').is_some_and(|(_, query)| {
-        query
-            .split('&')
-            .any(|pair| pair.starts_with("prefer_socket="))
-    });
-    if asks_itself {
-        url.to_owned()
-    } else if url.contains('?') {
-        format!("{url}&prefer_socket=false")
-    } else {
-        format!("{url}?prefer_socket=false")
-    }
-}
-
-impl fmt::Debug for DatabaseUrl {
-    // The MySQL URL may hold a password.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
-            DatabaseUrl::Mysql(_) => f.write_str("mysql://…"),
-        }
-    }
-}
-
-impl FromStr for DatabaseUrl {
-    type Err = String;
-
-    fn from_str(url: &str) -> Result<Self, String> {
-        if let Some(path) = url.strip_prefix("sqlite://") {
-            if path.is_empty() || path.contains(":memory:") {
-                return Err("sqlite:// needs a file path (an in-memory database is not shared between connections)".into());
-            }
-            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
-        }
-        if let Some(rest) = url.strip_prefix("mysql://") {
-            let database = rest.rsplit_once('/').map(|(_, db)| db).unwrap_or("");
-            let database = database.split('?').next().unwrap_or("");
-            if database.is_empty() {
-                return Err(
-                    "mysql:// URL needs a database name: mysql://USER:PASS@HOST:PORT/DB".into(),
-                );
-            }
-            return Ok(DatabaseUrl::Mysql(tcp_as_written(url)));
-        }
-        Err("expected sqlite://PATH or mysql://USER:PASS@HOST:PORT/DB".into())
-    }
-}
-
-/// Where the HS256 key comes from.
-#[derive(Clone, Debug)]
-pub enum JwtSecretSource {
-    /// `JWT_SECRET`, already checked to be 32 bytes or more.
-    Given(Secret),
-    /// Generated once and kept in this file (`JWT_SECRET_FILE`).
-    GeneratedFile(PathBuf),
-}
-
-/// Where the private key of `EdDSA`/`ES256` comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PrivateKeySource {
-    /// `JWT_PRIVATE_KEY_FILE`: it must exist.
-    Given(PathBuf),
-    /// Generated on the first start and kept in this file.
-    GeneratedFile(PathBuf),
-}
-
-/// How access tokens are signed.
-#[derive(Clone, Debug)]
-pub struct AccessSigning {
-    /// `JWT_ALGORITHM`, pinned: tokens of any other are refused.
-    pub algorithm: SigningAlgorithm,
-    /// Used by `EdDSA` and `ES256` only.
-    pub private_key: PrivateKeySource,
-    /// PEM public keys that still verify and are still published.
-    pub previous_public_keys: Vec<PathBuf>,
-    /// How long others may cache `/.well-known/jwks.json`.
-    pub jwks_max_age: Duration,
-}
-
-/// How long clients may take, and how many may be connected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HttpLimits {
-    /// A whole request head, from its first byte (from the accept for a
-    /// connection's first request).
-    pub header_timeout: Duration,
-    /// A keep-alive connection between a response and the next request.
-    pub idle_timeout: Duration,
-    /// The whole request body, from the end of the head.
-    pub body_timeout: Duration,
-    /// A whole request, head to answer; past it the answer is 503.
-    pub request_timeout: Duration,
-    /// Open client connections at most; more wait to be accepted.
-    pub max_connections: usize,
-}
-
-/// Argon2id cost, never below OWASP's minimum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Argon2Cost {
-    pub memory_kib: u32,
-    pub iterations: u32,
-    pub parallelism: u32,
-}
-
-impl Argon2Cost {
-    /// OWASP's minimum for Argon2id: 19 MiB, 2 passes, 1 lane.
-    pub const OWASP_MINIMUM: Argon2Cost = Argon2Cost {
-        memory_kib: 19 * 1024,
-        iterations: 2,
-        parallelism: 1,
-    };
-}
 
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,7 +115,7 @@ pub struct Config {
     pub browsers: BrowserSettings,
     /// Live session events: how often a replica reads what changed, and the
     /// bounds of each socket.
-    pub live: crate::core::live::LiveSettings,
+    pub live: LiveSettings,
 }
 
 /// A variable that is set to something unusable.
@@ -338,7 +222,7 @@ impl Config {
                 "PASSWORD_MIN_LENGTH",
                 8,
                 1,
-                crate::core::input::PASSWORD_MAX_BYTES,
+                credentials::PASSWORD_MAX_BYTES,
             )?,
             max_sessions_per_user: vars.parse("MAX_SESSIONS_PER_USER", 0)?,
             password_hash_concurrency: vars.positive(
@@ -351,8 +235,8 @@ impl Config {
                 1,
                 10_000,
             )?),
-            browsers: browser_settings(&vars)?,
-            live: crate::core::live::LiveSettings {
+            browsers: browser::browser_settings(&vars)?,
+            live: LiveSettings {
                 // At most a second, so that an event reaches its sockets
                 // within the contract's 2 s.
                 poll_interval: Duration::from_millis(vars.bounded(
@@ -367,153 +251,6 @@ impl Config {
             },
         };
         Ok(config)
-    }
-}
-
-/// `CORS_ALLOWED_ORIGINS`, the cookie's attributes and `GRAPHIQL_ASSETS_DIR`.
-fn browser_settings<F: Fn(&str) -> Option<String>>(
-    vars: &Vars<'_, F>,
-) -> Result<BrowserSettings, ConfigError> {
-    let allowed_origins = vars
-        .raw("CORS_ALLOWED_ORIGINS")
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|origin| !origin.is_empty())
-        .map(|origin| {
-            origin.parse::<Origin>().map_err(|e| ConfigError {
-                variable: "CORS_ALLOWED_ORIGINS",
-                problem: e.to_string(),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let cookie = CookieSettings {
-        secure: vars.parse("COOKIE_SECURE", true)?,
-        same_site: vars.parse("COOKIE_SAMESITE", SameSite::Lax)?,
-        domain: vars.raw("COOKIE_DOMAIN").map(|d| d.trim().to_owned()),
-    };
-    if cookie.same_site == SameSite::None && !cookie.secure {
-        return Err(ConfigError {
-            variable: "COOKIE_SAMESITE",
-            problem: "None requires COOKIE_SECURE=true (browsers drop such cookies)".into(),
-        });
-    }
-    if let Some(domain) = cookie
-        .domain
-        .as_deref()
-        .filter(|d| !cookie::is_valid_domain(d))
-    {
-        return Err(ConfigError {
-            variable: "COOKIE_DOMAIN",
-            problem: format!("{domain:?} is not a domain name"),
-        });
-    }
-    Ok(BrowserSettings {
-        allowed_origins,
-        cookie,
-        graphiql_assets_dir: vars.raw("GRAPHIQL_ASSETS_DIR").map(|d| d.trim().into()),
-    })
-}
-
-/// Typed reads of variables, each failure naming its variable.
-struct Vars<'a, F: Fn(&str) -> Option<String>>(&'a F);
-
-impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
-    /// The value, or None when unset or blank.
-    fn raw(&self, name: &str) -> Option<String> {
-        (self.0)(name).filter(|v| !v.trim().is_empty())
-    }
-
-    fn parse<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
-    where
-        T::Err: fmt::Display,
-    {
-        match self.raw(name) {
-            None => Ok(default),
-            Some(value) => value.trim().parse().map_err(|e: T::Err| ConfigError {
-                variable: name,
-                problem: e.to_string(),
-            }),
-        }
-    }
-
-    fn at_least<T>(&self, name: &'static str, minimum: T) -> Result<T, ConfigError>
-    where
-        T: FromStr + PartialOrd + fmt::Display + Copy,
-        T::Err: fmt::Display,
-    {
-        let value = self.parse(name, minimum)?;
-        if value < minimum {
-            return Err(ConfigError {
-                variable: name,
-                problem: format!("must be at least {minimum}, got {value}"),
-            });
-        }
-        Ok(value)
-    }
-
-    fn positive<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
-    where
-        T: FromStr + PartialOrd + fmt::Display + Copy + From<u8>,
-        T::Err: fmt::Display,
-    {
-        let value = self.parse(name, default)?;
-        if value < T::from(1) {
-            return Err(ConfigError {
-                variable: name,
-                problem: "must be 1 or more".into(),
-            });
-        }
-        Ok(value)
-    }
-
-    /// A whole number from `minimum` to `maximum`.
-    fn bounded<T>(
-        &self,
-        name: &'static str,
-        default: T,
-        minimum: T,
-        maximum: T,
-    ) -> Result<T, ConfigError>
-    where
-        T: FromStr + PartialOrd + fmt::Display + Copy,
-        T::Err: fmt::Display,
-    {
-        let value = self.parse(name, default)?;
-        if value < minimum || value > maximum {
-            return Err(ConfigError {
-                variable: name,
-                problem: format!("must be {minimum} to {maximum}, got {value}"),
-            });
-        }
-        Ok(value)
-    }
-
-    /// Whole seconds from `minimum` up to a century (larger values would
-    /// overflow date arithmetic and mean nothing), for date arithmetic.
-    fn delta(
-        &self,
-        name: &'static str,
-        default: u32,
-        minimum: u32,
-    ) -> Result<TimeDelta, ConfigError> {
-        let secs = self.bounded(name, default, minimum, MAX_DAYS * 24 * 3600)?;
-        Ok(TimeDelta::seconds(i64::from(secs)))
-    }
-
-    /// Whole seconds from `minimum` up to a century, for timers.
-    fn timer(
-        &self,
-        name: &'static str,
-        default: u32,
-        minimum: u32,
-    ) -> Result<Duration, ConfigError> {
-        let secs = self.bounded(name, default, minimum, MAX_DAYS * 24 * 3600)?;
-        Ok(Duration::from_secs(u64::from(secs)))
-    }
-
-    fn non_empty(&self, name: &'static str, default: &str) -> Result<String, ConfigError> {
-        Ok(self.raw(name).unwrap_or_else(|| default.to_owned()))
     }
 }
 

@@ -14,8 +14,7 @@ use crate::error::AppError;
 
 /// Longest user name, in characters.
 pub(crate) const USER_NAME_MAX_CHARS: usize = 64;
-/// Longest password, in bytes.
-pub(crate) const PASSWORD_MAX_BYTES: usize = 1024;
+pub(crate) use crate::config::credentials::PASSWORD_MAX_BYTES;
 /// Longest device label, in characters.
 pub(crate) const DEVICE_INFO_MAX_CHARS: usize = 255;
 /// A longer `User-Agent` is cut to this many characters.

@@ -51,6 +51,7 @@ pub mod statements;
 pub mod throttle;
 pub mod users;
 
+pub use crate::config::store::PoolSettings;
 pub use conn::{DbConn, Discard, PoolHealth, PooledConn};
 pub use failures::{
     MAX_CONFLICT_RETRIES, WrongRow, conflict_pause, expect_key, is_connection_error,
@@ -202,17 +203,6 @@ pub enum PoolBuildError {
     SqliteFile(std::io::Error),
     #[error("cannot build the connection pool: {0}")]
     Build(#[from] deadpool::managed::BuildError),
-}
-
-/// Pool size and how long a request may wait for a connection.
-#[derive(Clone, Copy, Debug)]
-pub struct PoolSettings {
-    pub max_size: usize,
-    pub wait_timeout: Duration,
-    /// Longest a statement (or a transaction) may take before its connection
-    /// is given up as lost, so that a database that stops answering without
-    /// closing its connections cannot hold requests forever.
-    pub query_timeout: Duration,
 }
 
 impl DbPool {

@@ -4,66 +4,14 @@
 //! cookie with fixed attributes and reads one name from `Cookie`, and a
 //! refresh token is URL-safe base64, so no value ever needs encoding.
 
-use std::fmt;
-use std::str::FromStr;
-
 use axum::http::{HeaderMap, HeaderValue, header};
+
+pub use crate::config::browser::{CookieSettings, SameSite, is_valid_domain};
 
 /// The cookie's name.
 pub const COOKIE_NAME: &str = "authql_refresh";
 /// The cookie is sent to `/graphql` only, never to the other routes.
 pub const COOKIE_PATH: &str = "/graphql";
-
-/// The `SameSite` attribute (`COOKIE_SAMESITE`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SameSite {
-    Lax,
-    Strict,
-    None,
-}
-
-impl FromStr for SameSite {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<SameSite, String> {
-        match text.to_ascii_lowercase().as_str() {
-            "lax" => Ok(SameSite::Lax),
-            "strict" => Ok(SameSite::Strict),
-            "none" => Ok(SameSite::None),
-            _ => Err(format!("expected Lax, Strict or None, got {text:?}")),
-        }
-    }
-}
-
-impl fmt::Display for SameSite {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SameSite::Lax => "Lax",
-            SameSite::Strict => "Strict",
-            SameSite::None => "None",
-        })
-    }
-}
-
-/// The cookie's attributes, from `COOKIE_SECURE`, `COOKIE_SAMESITE` and
-/// `COOKIE_DOMAIN`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CookieSettings {
-    pub secure: bool,
-    pub same_site: SameSite,
-    /// None: host-only.
-    pub domain: Option<String>,
-}
-
-impl Default for CookieSettings {
-    fn default() -> Self {
-        CookieSettings {
-            secure: true,
-            same_site: SameSite::Lax,
-            domain: None,
-        }
-    }
-}
 
 impl CookieSettings {
     /// `Set-Cookie` that holds `token` for `max_age_secs` seconds.
@@ -107,15 +55,6 @@ pub fn read(headers: &HeaderMap) -> Option<String> {
         .find(|(name, _)| *name == COOKIE_NAME)
         .map(|(_, value)| value.trim().trim_matches('"').to_owned())
         .filter(|value| !value.is_empty())
-}
-
-/// Whether a `COOKIE_DOMAIN` value can go into a header as it is.
-pub fn is_valid_domain(domain: &str) -> bool {
-    let domain = domain.strip_prefix('.').unwrap_or(domain);
-    !domain.is_empty()
-        && domain
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
 }
 
 #[cfg(test)]

@@ -5,100 +5,10 @@
 //! the port always explicit (80 for `http`, 443 for `https` when omitted), so
 //! `https://App.example.com` and `https://app.example.com:443` are one origin.
 
-use std::fmt;
-use std::str::FromStr;
-
 use axum::http::{HeaderMap, header};
 
-/// One origin in normal form.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Origin {
-    scheme: Scheme,
-    host: String,
-    port: u16,
-}
-
-/// The schemes a browser origin can have that authql is reached over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scheme {
-    Http,
-    Https,
-}
-
-impl Scheme {
-    fn default_port(self) -> u16 {
-        match self {
-            Scheme::Http => 80,
-            Scheme::Https => 443,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Scheme::Http => "http",
-            Scheme::Https => "https",
-        }
-    }
-}
-
-/// Why a text is not an origin.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum OriginError {
-    #[error("{0:?} is not an origin: expected http://HOST[:PORT] or https://HOST[:PORT]")]
-    Shape(String),
-    #[error("{0:?} has a path, query or user part; an origin is scheme, host and port only")]
-    NotBare(String),
-}
-
-impl FromStr for Origin {
-    type Err = OriginError;
-
-    fn from_str(text: &str) -> Result<Origin, OriginError> {
-        let shape = || OriginError::Shape(text.to_owned());
-        let (scheme, rest) = text.split_once("://").ok_or_else(shape)?;
-        let scheme = match scheme.to_ascii_lowercase().as_str() {
-            "http" => Scheme::Http,
-            "https" => Scheme::Https,
-            _ => return Err(shape()),
-        };
-        // One trailing slash is how people paste origins; anything more is a URL.
-        let rest = rest.strip_suffix('/').unwrap_or(rest);
-        if rest.contains(['/', '?', '#', '@']) {
-            return Err(OriginError::NotBare(text.to_owned()));
-        }
-        let (host, port) = host_and_port(rest, scheme).ok_or_else(shape)?;
-        Ok(Origin { scheme, host, port })
-    }
-}
-
-/// Splits `host[:port]` (an IPv6 host in brackets), lower-casing the host.
-fn host_and_port(authority: &str, scheme: Scheme) -> Option<(String, u16)> {
-    let (host, port) = match authority.rsplit_once(':') {
-        // "[::1]" alone: the colon is inside the brackets.
-        Some((host, port)) if !port.contains(']') => (host, Some(port)),
-        _ => (authority, None),
-    };
-    let port = match port {
-        None => scheme.default_port(),
-        Some(port) => port.parse().ok().filter(|port| *port != 0)?,
-    };
-    let valid = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':'));
-    valid.then(|| (host.to_ascii_lowercase(), port))
-}
-
-impl fmt::Display for Origin {
-    /// As a browser serializes it: the default port left out.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}", self.scheme.as_str(), self.host)?;
-        if self.port != self.scheme.default_port() {
-            write!(f, ":{}", self.port)?;
-        }
-        Ok(())
-    }
-}
+use crate::config::browser::host_and_port;
+pub use crate::config::browser::{Origin, OriginError, Scheme};
 
 impl Origin {
     /// The `Origin` header of a request, when it has one that parses

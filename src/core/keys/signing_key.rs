@@ -7,7 +7,6 @@
 //! `openssl genpkey` and every JOSE library read and write.
 
 use std::fmt;
-use std::str::FromStr;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,60 +15,8 @@ use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::LineEnding;
 use sha2::{Digest, Sha256};
 
+pub use crate::config::keys::SigningAlgorithm;
 use crate::core::secret::Secret;
-
-/// The `alg` access tokens are signed with, pinned per server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SigningAlgorithm {
-    /// HMAC-SHA256 with the shared `JWT_SECRET`.
-    Hs256,
-    /// Ed25519 signatures.
-    EdDsa,
-    /// ECDSA on P-256 with SHA-256.
-    Es256,
-}
-
-impl SigningAlgorithm {
-    /// The name in `JWT_ALGORITHM`, in a token's `alg` and in a JWK.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SigningAlgorithm::Hs256 => "HS256",
-            SigningAlgorithm::EdDsa => "EdDSA",
-            SigningAlgorithm::Es256 => "ES256",
-        }
-    }
-
-    /// jsonwebtoken's name for it.
-    pub(crate) fn jwt_algorithm(self) -> jsonwebtoken::Algorithm {
-        match self {
-            SigningAlgorithm::Hs256 => jsonwebtoken::Algorithm::HS256,
-            SigningAlgorithm::EdDsa => jsonwebtoken::Algorithm::EdDSA,
-            SigningAlgorithm::Es256 => jsonwebtoken::Algorithm::ES256,
-        }
-    }
-}
-
-impl fmt::Display for SigningAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for SigningAlgorithm {
-    type Err = String;
-
-    /// Case does not matter: `eddsa` is `EdDSA`.
-    fn from_str(value: &str) -> Result<Self, String> {
-        [
-            SigningAlgorithm::Hs256,
-            SigningAlgorithm::EdDsa,
-            SigningAlgorithm::Es256,
-        ]
-        .into_iter()
-        .find(|algorithm| algorithm.as_str().eq_ignore_ascii_case(value.trim()))
-        .ok_or_else(|| "expected HS256, EdDSA or ES256".to_owned())
-    }
-}
 
 /// Why a key could not be read or written.
 #[derive(Debug, thiserror::Error)]
