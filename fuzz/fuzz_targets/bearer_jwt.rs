@@ -9,7 +9,7 @@ use authql::core::tokens::access_token::{AccessKeys, AccessTokens};
 use authql::core::sessions::bearer_token;
 use authql::core::keys::signing_key::{PrivateKey, SigningAlgorithm};
 use authql::error::Code;
-use authql::core::secret::Secret;
+use authql::secret::Secret;
 use libfuzzer_sys::fuzz_target;
 
 fn verifiers() -> &'static [AccessTokens] {

@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use authql::core::app::App;
 use authql::config::Config;
 use authql::error::Code;
-use authql::core::secret::Secret;
+use authql::secret::Secret;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;

@@ -3,7 +3,7 @@
 #![no_main]
 
 use authql::core::tokens::refresh_token::RefreshTokens;
-use authql::core::secret::Secret;
+use authql::secret::Secret;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

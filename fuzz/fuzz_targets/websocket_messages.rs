@@ -19,7 +19,7 @@ use std::time::Duration;
 use authql::core::app::App;
 use authql::config::Config;
 use authql::error::Code;
-use authql::core::secret::Secret;
+use authql::secret::Secret;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;

@@ -155,7 +155,7 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
 /// An `App` for commands that sign no token.
 fn offline_app(config: Config) -> Result<App, CliError> {
     // Any key will do for the unused token signers.
-    let unused_key = crate::core::secret::Secret::new(crate::core::ids::new_secret());
+    let unused_key = crate::secret::Secret::new(crate::core::ids::new_secret());
     let unused_signer = crate::core::tokens::access_token::AccessKeys::Shared(unused_key.clone());
     Ok(App::new(config, &unused_key, &unused_signer)?)
 }

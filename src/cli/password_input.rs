@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use crate::core::secret::Secret;
+use crate::secret::Secret;
 
 /// The password for `user add`.
 pub(super) fn read_new_password() -> Result<Secret, String> {

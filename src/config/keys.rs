@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::core::secret::Secret;
+use crate::secret::Secret;
 
 /// Where the HS256 key comes from.
 #[derive(Clone, Debug)]

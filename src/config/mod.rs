@@ -43,7 +43,7 @@ pub use live::LiveSettings;
 pub use store::{DatabaseUrl, PoolSettings};
 use vars::Vars;
 
-use crate::core::secret::Secret;
+use crate::secret::Secret;
 
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,10 +10,10 @@ use crate::core::clock::{Clock, SystemClock};
 use crate::core::credentials::password::Passwords;
 use crate::core::keys::signing_key::KeyError;
 use crate::core::metrics::Metrics;
-use crate::core::secret::Secret;
 use crate::core::sessions::checks::SessionChecks;
 use crate::core::tokens::access_token::{AccessKeys, AccessTokens};
 use crate::core::tokens::refresh_token::RefreshTokens;
+use crate::secret::Secret;
 use crate::store::{DbPool, PoolBuildError};
 
 /// The shared state of a running service.

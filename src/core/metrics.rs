@@ -12,9 +12,9 @@ use prometheus::{
     Registry, TextEncoder,
 };
 
-use crate::core::vocabulary::EndReason;
 use crate::error::{Code, Outcome};
 use crate::store::{Discard, PoolUse};
+use crate::vocabulary::EndReason;
 
 /// How a login ended, for `authql_logins_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

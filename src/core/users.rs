@@ -4,13 +4,13 @@
 use crate::core::app::App;
 use crate::core::clock::{Clock, SystemClock};
 use crate::core::input;
-use crate::core::secret::Secret;
 use crate::core::sessions::EndReason;
-use crate::core::vocabulary::UserStatus;
 use crate::error::AppError;
+use crate::secret::Secret;
 use crate::store::DbPool;
 use crate::store::sessions::{self as session_rows, SessionView};
 use crate::store::users::{self, NewUser, UserRecord};
+use crate::vocabulary::UserStatus;
 
 /// Why a user command failed.
 #[derive(Debug, thiserror::Error)]

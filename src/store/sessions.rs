@@ -6,10 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
-use crate::core::vocabulary::{EndReason, UserStatus};
 use crate::store::schema::{user_login_sessions as sessions, users};
 use crate::store::users::UserRecord;
 use crate::store::{DbConn, expect_key};
+use crate::vocabulary::{EndReason, UserStatus};
 use crate::with_conn;
 
 /// A session row.

@@ -4,9 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
-use crate::core::vocabulary::{EndReason, UserStatus};
 use crate::store::schema::{user_login_sessions, users};
 use crate::store::{DbConn, expect_key};
+use crate::vocabulary::{EndReason, UserStatus};
 use crate::with_conn;
 
 /// A user as requests see it. The password hash is read only by login

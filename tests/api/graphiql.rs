@@ -155,7 +155,7 @@ fn start_error(dir: &Path) -> String {
         _ => None,
     })
     .expect("config");
-    let secret = authql::core::secret::Secret::new(crate::harness::TEST_JWT_SECRET);
+    let secret = authql::secret::Secret::new(crate::harness::TEST_JWT_SECRET);
     let keys = authql::core::keys::jwt_key::resolve(&config.access_signing, &secret).expect("keys");
     match authql::core::app::App::new(config, &secret, &keys) {
         Ok(_) => panic!("started with {}", dir.display()),

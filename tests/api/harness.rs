@@ -13,7 +13,7 @@ use std::sync::{Arc, Once};
 use authql::config::{Config, DatabaseUrl};
 use authql::core::app::{App, AppState};
 use authql::core::clock::ShiftedClock;
-use authql::core::secret::Secret;
+use authql::secret::Secret;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;

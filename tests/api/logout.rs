@@ -33,7 +33,7 @@ async fn logout_ends_only_the_callers_session(backend: Backend) {
         app.stored_session(&session_id(&a))
             .await
             .end_reason
-            .map(authql::core::vocabulary::EndReason::as_str),
+            .map(authql::vocabulary::EndReason::as_str),
         Some("logout")
     );
     assert_eq!(
@@ -80,9 +80,7 @@ async fn logout_session_only_ends_the_callers_open_sessions(backend: Backend) {
     assert!(!app.is_live(&access_token(&my_other)).await);
     let stored = app.stored_session(&session_id(&my_other)).await;
     assert_eq!(
-        stored
-            .end_reason
-            .map(authql::core::vocabulary::EndReason::as_str),
+        stored.end_reason.map(authql::vocabulary::EndReason::as_str),
         Some("ended_by_other_session")
     );
     assert_eq!(
@@ -136,7 +134,7 @@ async fn logout_all_counts_with_and_without_except_current(backend: Backend) {
         app.stored_session(&session_id(&newer))
             .await
             .end_reason
-            .map(authql::core::vocabulary::EndReason::as_str),
+            .map(authql::vocabulary::EndReason::as_str),
         Some("logout_all")
     );
 }

@@ -45,9 +45,7 @@ async fn set_password_ends_every_session(backend: Backend) {
         );
         let stored = app.stored_session(&session_id(payload)).await;
         assert_eq!(
-            stored
-                .end_reason
-                .map(authql::core::vocabulary::EndReason::as_str),
+            stored.end_reason.map(authql::vocabulary::EndReason::as_str),
             Some("password_changed")
         );
     }
@@ -120,7 +118,7 @@ async fn sessions_are_listed_and_ended_by_the_operator(backend: Backend) {
         app.stored_session(&one)
             .await
             .end_reason
-            .map(authql::core::vocabulary::EndReason::as_str),
+            .map(authql::vocabulary::EndReason::as_str),
         Some("ended_by_admin")
     );
     let listed = app.graphql_as(&access_token(&logins[1]), MY_SESSIONS).await;

@@ -49,9 +49,7 @@ async fn other_sessions_end_everywhere_at_once(backend: Backend) {
         );
         let stored = app.stored_session(&session_id(other)).await;
         assert_eq!(
-            stored
-                .end_reason
-                .map(authql::core::vocabulary::EndReason::as_str),
+            stored.end_reason.map(authql::vocabulary::EndReason::as_str),
             Some("password_changed")
         );
     }

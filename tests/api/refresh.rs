@@ -135,9 +135,7 @@ async fn reuse_after_grace_ends_the_session(backend: Backend) {
     );
     let stored = app.stored_session(&session_id(&login)).await;
     assert_eq!(
-        stored
-            .end_reason
-            .map(authql::core::vocabulary::EndReason::as_str),
+        stored.end_reason.map(authql::vocabulary::EndReason::as_str),
         Some("refresh_reuse")
     );
     let me = app
@@ -320,9 +318,7 @@ async fn expired_sessions_behave_as_ended(backend: Backend) {
     assert_eq!(ids, vec![session_id(&fresh)]);
     let stored = app.stored_session(&session_id(&login)).await;
     assert_eq!(
-        stored
-            .end_reason
-            .map(authql::core::vocabulary::EndReason::as_str),
+        stored.end_reason.map(authql::vocabulary::EndReason::as_str),
         Some("expired")
     );
     assert_eq!(stored.ended_at, Some(stored.expires_at));

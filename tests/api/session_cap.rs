@@ -39,7 +39,7 @@ async fn the_least_recently_active_session_is_evicted(backend: Backend) {
         app.stored_session(&session_id(&logins[1]))
             .await
             .end_reason
-            .map(authql::core::vocabulary::EndReason::as_str),
+            .map(authql::vocabulary::EndReason::as_str),
         Some("evicted")
     );
     for live in [&first, &logins[2], &fourth] {

@@ -168,7 +168,7 @@ fn strip_comment(line: &str) -> String {
 /// The layer of a module, lowest 0.
 fn layer(module: &[String]) -> (u8, &'static str) {
     match module.first().map(String::as_str) {
-        Some("error" | "config") => (0, "the floor"),
+        Some("error" | "config" | "secret" | "vocabulary") => (0, "the floor"),
         Some("store") => (1, "store"),
         Some("core") => (2, "core"),
         Some("api") => (3, "api"),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use authql::config::Config;
 use authql::core::app::App;
-use authql::core::secret::Secret;
+use authql::secret::Secret;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;

@@ -8,9 +8,9 @@ use tokio::sync::OnceCell;
 
 use crate::core::app::AppState;
 use crate::core::client::ClientInfo;
-use crate::core::secret::Secret;
 use crate::core::sessions::{self, Authenticated};
 use crate::error::{AppError, InternalCause};
+use crate::secret::Secret;
 
 /// The `authql_refresh` cookie of a request, as the cross-site rule lets
 /// resolvers see it.

@@ -12,6 +12,7 @@ pub(crate) mod parsed_documents;
 pub(crate) mod password_fields;
 pub(crate) mod query;
 pub(crate) mod scalars;
+pub(crate) mod session_event;
 pub(crate) mod subscription;
 pub(crate) mod types;
 

@@ -6,10 +6,10 @@ use crate::api::graphql::context::{RefreshCookie, caller, parts};
 use crate::api::graphql::cookie_delivery::{self, RefreshTokenDelivery};
 use crate::api::graphql::types::AuthPayload;
 use crate::core::credentials::change_password::{PasswordChange, change_password};
-use crate::core::secret::Secret;
 use crate::core::sessions::login::{self, LoginRequest};
 use crate::core::sessions::{self, refresh};
 use crate::error::AppError;
+use crate::secret::Secret;
 use async_graphql::ResultExt;
 
 #[derive(Default)]

@@ -7,7 +7,8 @@ use async_graphql::{Context, ErrorExtensions, Subscription as SubscriptionRoot};
 use futures_util::Stream;
 use tokio::sync::broadcast;
 
-use crate::core::live::event::{SessionEvent, SessionEventView};
+use crate::api::graphql::session_event::SessionEventView;
+use crate::core::live::event::SessionEvent;
 use crate::error::AppError;
 use crate::store::users::UserRecord;
 

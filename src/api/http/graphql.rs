@@ -24,8 +24,8 @@ use crate::api::graphql::parsed_documents::{Validation, ValidationWatch};
 use crate::api::graphql::{RequestContext, admission, password_fields};
 use crate::api::http::detached::Saturated;
 use crate::core::client::{ClientInfo, client_address, is_trusted_proxy};
-use crate::core::secret::Secret;
 use crate::error::{Code, Outcome};
+use crate::secret::Secret;
 
 /// Largest request body accepted.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;

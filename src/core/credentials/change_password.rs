@@ -17,10 +17,10 @@
 
 use crate::core::app::App;
 use crate::core::client::ClientInfo;
-use crate::core::secret::Secret;
 use crate::core::sessions::{self, Authenticated, EndReason};
 use crate::core::{credentials, input};
 use crate::error::{AppError, InternalCause};
+use crate::secret::Secret;
 use crate::store::users::{self, PasswordSwap, SwapOutcome};
 
 /// What a client sends to change its password.

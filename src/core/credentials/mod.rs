@@ -22,8 +22,8 @@ use tokio::time::Instant;
 
 use crate::core::app::App;
 use crate::core::credentials::password::Verification;
-use crate::core::secret::Secret;
 use crate::error::{AppError, InternalCause};
+use crate::secret::Secret;
 use crate::store::throttle::CheckEnd;
 use crate::store::users::{self, UserRecord};
 

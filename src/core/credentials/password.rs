@@ -13,8 +13,8 @@ use crate::core::credentials::hash_memory::HashMemory;
 use crate::core::credentials::hash_workers::HashWorkers;
 
 use crate::config::Argon2Cost;
-use crate::core::secret::Secret;
 use crate::error::{AppError, InternalCause};
+use crate::secret::Secret;
 
 /// The result of checking a password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

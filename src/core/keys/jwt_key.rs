@@ -10,8 +10,8 @@ use std::path::Path;
 
 use crate::config::{AccessSigning, PrivateKeySource};
 use crate::core::keys::signing_key::{KeyError, PrivateKey, PublicKey, SigningAlgorithm};
-use crate::core::secret::Secret;
 use crate::core::tokens::access_token::AccessKeys;
+use crate::secret::Secret;
 
 /// Why the signing keys could not be had.
 #[derive(Debug, thiserror::Error)]

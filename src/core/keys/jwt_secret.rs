@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::config::JwtSecretSource;
-use crate::core::secret::Secret;
+use crate::secret::Secret;
 
 /// Why the key could not be had.
 #[derive(Debug, thiserror::Error)]

@@ -16,7 +16,7 @@ use p256::pkcs8::LineEnding;
 use sha2::{Digest, Sha256};
 
 pub use crate::config::keys::SigningAlgorithm;
-use crate::core::secret::Secret;
+use crate::secret::Secret;
 
 /// Why a key could not be read or written.
 #[derive(Debug, thiserror::Error)]

@@ -1,18 +1,14 @@
-//! One session event as the feed hands it out and as `SessionEvent` shows it.
+//! One session event as the feed hands it out (`api::graphql::session_event`
+//! shows it as the schema's `SessionEvent`).
 
-use async_graphql::{Enum, ID, Object};
 use chrono::NaiveDateTime;
 
-use crate::api::graphql::scalars::DateTime;
-use crate::api::graphql::types::Session;
-use crate::core::vocabulary::EndReason;
 use crate::store::sessions::{SessionChange, SessionView};
-use crate::store::users::UserRecord;
+use crate::vocabulary::EndReason;
 
 /// Whether a session opened or ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]
-#[graphql(name = "SessionEventKind")]
-pub enum SessionEventKind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum SessionEventKind {
     Opened,
     Ended,
 }
@@ -78,48 +74,5 @@ impl SessionEvent {
             at,
             session: None,
         }
-    }
-}
-
-/// `SessionEvent` for one subscriber: the event, whether it is about the
-/// subscriber's own session, and the subscriber's user (the owner of every
-/// session it hears of).
-pub(crate) struct SessionEventView {
-    pub event: std::sync::Arc<SessionEvent>,
-    pub current: bool,
-    pub user: UserRecord,
-}
-
-#[Object(name = "SessionEvent")]
-impl SessionEventView {
-    async fn kind(&self) -> SessionEventKind {
-        self.event.kind
-    }
-
-    async fn session_id(&self) -> ID {
-        ID(self.event.session_id.clone())
-    }
-
-    /// True when the event is about the session of this subscription's token.
-    async fn current(&self) -> bool {
-        self.current
-    }
-
-    /// For ENDED: why. Null for OPENED.
-    async fn reason(&self) -> Option<EndReason> {
-        self.event.reason
-    }
-
-    async fn at(&self) -> DateTime {
-        self.event.at.into()
-    }
-
-    /// For OPENED: the new session as mySessions lists it. Null for ENDED.
-    async fn session(&self) -> Option<Session> {
-        self.event.session.clone().map(|record| Session {
-            record,
-            current: self.current,
-            user: self.user.clone(),
-        })
     }
 }

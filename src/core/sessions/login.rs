@@ -10,10 +10,10 @@ use crate::core::app::App;
 use crate::core::client::ClientInfo;
 use crate::core::clock;
 use crate::core::metrics::LoginOutcome;
-use crate::core::secret::Secret;
 use crate::core::sessions::{self, EndReason, IssuedTokens, issue_tokens};
 use crate::core::{credentials, ids, input};
 use crate::error::{AppError, InternalCause};
+use crate::secret::Secret;
 use crate::store::sessions::{self as session_rows, NewSession, Opening, SessionRecord};
 use crate::store::users;
 

@@ -9,12 +9,12 @@ use chrono::NaiveDateTime;
 
 use crate::core::app::App;
 use crate::core::clock;
-use crate::core::secret::Secret;
-pub use crate::core::vocabulary::EndReason;
 use crate::error::AppError;
+use crate::secret::Secret;
 use crate::store::DbConn;
 use crate::store::sessions::{self as session_rows, SessionRecord, SessionState, SessionView};
 use crate::store::users::UserRecord;
+pub use crate::vocabulary::EndReason;
 
 /// `lastActiveAt` is written at most this often per session.
 pub(crate) const LAST_ACTIVE_RESOLUTION_SECS: i64 = 60;

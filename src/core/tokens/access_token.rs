@@ -14,9 +14,9 @@ use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::core::keys::signing_key::{KeyError, PrivateKey, PublicKey, SigningAlgorithm};
-use crate::core::secret::Secret;
 use crate::core::tokens::verified_tokens::VerifiedTokens;
 use crate::error::AppError;
+use crate::secret::Secret;
 
 /// Clock skew tolerated on `exp`, in seconds.
 pub const CLOCK_SKEW_SECS: i64 = 60;

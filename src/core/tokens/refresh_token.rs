@@ -14,7 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::core::ids;
-use crate::core::secret::Secret;
+use crate::secret::Secret;
 
 /// A refresh token as presented, parsed but not yet checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -61,9 +61,9 @@ use crate::core::app::App;
 use crate::core::live::event::SessionEvent;
 use crate::core::live::feed::{LastWord, TooManySockets, Watch};
 use crate::core::sessions::{Authenticated, authenticate};
-use crate::core::vocabulary::EndReason;
 use crate::error::AppError;
 use crate::store::sessions as session_rows;
+use crate::vocabulary::EndReason;
 
 /// Read and write buffer of one socket.
 const SOCKET_BUFFER_BYTES: usize = 4 * 1024;

@@ -1,7 +1,7 @@
 //! The service's closed vocabularies as enums: why a session ended, and
-//! whether a user may log in. Each is one type from the GraphQL schema (where
-//! it has one) through the services to its database column and its metric
-//! label; the text form appears only at those edges.
+//! whether a user may log in. Each is one type from the services to its database column and its metric
+//! label (the GraphQL layer mirrors it as a remote enum); the text form
+//! appears only at those edges.
 //!
 //! The columns are plain text (`snake_case`), so that an operator reading the
 //! tables sees words and a migration can add a value without a type change.
@@ -19,14 +19,12 @@ use diesel::sql_types::Text;
     PartialEq,
     Eq,
     Hash,
-    async_graphql::Enum,
     strum::EnumIter,
     strum::EnumString,
     strum::IntoStaticStr,
     AsExpression,
     FromSqlRow,
 )]
-#[graphql(name = "SessionEndReason")]
 #[strum(serialize_all = "snake_case")]
 #[diesel(sql_type = Text)]
 pub enum EndReason {
