@@ -8,10 +8,11 @@
 //! the HTTP layer writes `extensions.code` from it for every error in one pass
 //! (`crate::api::graphql::error_codes::finish`), which is also where errors that
 //! async-graphql raises itself get theirs.
+//!
+//! This file is the floor: it knows no layer. How a storage failure becomes
+//! an `AppError` is written in `store::failures`, how an `AppError` becomes
+//! a GraphQL error in `api::graphql::error_codes`.
 
-use std::sync::Arc;
-
-use async_graphql::ErrorExtensions;
 use diesel::result::Error as DieselError;
 
 /// The contract's error codes: every value `extensions.code` can take.
@@ -156,48 +157,5 @@ impl AppError {
     /// An internal error from any of the causes above.
     pub fn internal(cause: impl Into<InternalCause>) -> Self {
         AppError::Internal(cause.into())
-    }
-}
-
-impl From<DieselError> for AppError {
-    fn from(error: DieselError) -> Self {
-        // A lost connection means the database went away mid-request; a
-        // conflict still lost after every retry was rolled back. Either
-        // way nothing changed, and the client may try again.
-        if crate::store::is_connection_error(&error) || crate::store::is_lock_conflict(&error) {
-            AppError::ServiceUnavailable(error.into())
-        } else {
-            AppError::Internal(error.into())
-        }
-    }
-}
-
-impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
-    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        // Every pool failure (timeout, refused connection) means "cannot reach
-        // the database now"; the request has not touched anything yet.
-        AppError::ServiceUnavailable(InternalCause::Pool(error.to_string()))
-    }
-}
-
-impl ErrorExtensions for AppError {
-    fn extend(&self) -> async_graphql::Error {
-        match self {
-            AppError::Internal(cause) => {
-                tracing::error!(error = %cause, "internal error");
-            }
-            AppError::ServiceUnavailable(cause) => {
-                tracing::warn!(error = %cause, "database unavailable");
-            }
-            _ => {}
-        }
-        let mut error = async_graphql::Error::new(self.to_string());
-        error.source = Some(Arc::new(self.code()));
-        error.extend_with(|_, extensions| {
-            extensions.set("code", self.code().as_str());
-            if let AppError::TooManyAttempts { retry_after_secs } = self {
-                extensions.set("retryAfter", *retry_after_secs);
-            }
-        })
     }
 }

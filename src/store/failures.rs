@@ -5,6 +5,9 @@
 use std::time::Duration;
 
 use diesel::QueryResult;
+use diesel::result::Error as DieselError;
+
+use crate::error::{AppError, InternalCause};
 
 /// A row that came back for a lookup by key but is not the row asked for.
 #[derive(Debug, thiserror::Error)]
@@ -116,5 +119,28 @@ pub fn conflict_pause<T>(result: &QueryResult<T>, attempt: u32) -> Option<Durati
             Some(Duration::from_millis(base + rand::random_range(0..base)))
         }
         _ => None,
+    }
+}
+
+// How storage failures reach the floor's `AppError`: written here, where
+// what each failure means is known.
+impl From<DieselError> for AppError {
+    fn from(error: DieselError) -> Self {
+        // A lost connection means the database went away mid-request; a
+        // conflict still lost after every retry was rolled back. Either
+        // way nothing changed, and the client may try again.
+        if is_connection_error(&error) || is_lock_conflict(&error) {
+            AppError::ServiceUnavailable(error.into())
+        } else {
+            AppError::Internal(error.into())
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
+    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        // Every pool failure (timeout, refused connection) means "cannot reach
+        // the database now"; the request has not touched anything yet.
+        AppError::ServiceUnavailable(InternalCause::Pool(error.to_string()))
     }
 }

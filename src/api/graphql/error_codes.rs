@@ -16,6 +16,7 @@
 
 use std::sync::Arc;
 
+use async_graphql::ErrorExtensions;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
 };
@@ -24,7 +25,7 @@ use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Varia
 
 use crate::api::graphql::admission::check_nesting;
 use crate::api::graphql::parsed_documents::ValidationWatch;
-use crate::error::{Code, Outcome};
+use crate::error::{AppError, Code, Outcome};
 
 /// Most errors in one answer.
 pub(crate) const MAX_ERRORS: usize = 100;
@@ -123,5 +124,29 @@ impl Extension for ErrorCodesExtension {
             watch.note_passed();
         }
         result
+    }
+}
+
+/// How an `AppError` becomes a GraphQL error: its message, and
+/// `extensions.code` (with `retryAfter` where the contract gives one).
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        match self {
+            AppError::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error");
+            }
+            AppError::ServiceUnavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+            }
+            _ => {}
+        }
+        let mut error = async_graphql::Error::new(self.to_string());
+        error.source = Some(Arc::new(self.code()));
+        error.extend_with(|_, extensions| {
+            extensions.set("code", self.code().as_str());
+            if let AppError::TooManyAttempts { retry_after_secs } = self {
+                extensions.set("retryAfter", *retry_after_secs);
+            }
+        })
     }
 }
