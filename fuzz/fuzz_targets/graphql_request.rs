@@ -54,7 +54,7 @@ fn target() -> &'static Target {
             let secret = Secret::new(secret);
             let keys = authql::core::tokens::access_token::AccessKeys::Shared(secret.clone());
             let app = App::new(config, &secret, &keys).expect("app");
-            authql::api::http::router(Arc::new(app))
+            authql::api::http::router(Arc::new(app)).expect("router")
         });
         Target {
             runtime,

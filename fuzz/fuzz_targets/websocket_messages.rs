@@ -87,7 +87,7 @@ fn target() -> &'static Target {
             authql::core::users::add_user(&app, "fuzz", &Secret::new(PASSWORD), "user")
                 .await
                 .expect("user");
-            let router = authql::api::http::router(app);
+            let router = authql::api::http::router(app).expect("router");
             let access_token = log_in(&router).await;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await

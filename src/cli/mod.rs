@@ -83,6 +83,8 @@ pub enum CliError {
     JwtKey(#[from] crate::core::keys::jwt_key::JwtKeyError),
     #[error("{0}")]
     Start(#[from] crate::core::app::StartError),
+    #[error("{0}")]
+    GraphiqlAssets(#[from] crate::api::browser::graphiql_assets::AssetsError),
     #[error("migrations: {0}")]
     Migrate(#[from] migrate::MigrateError),
     #[error("{0}")]

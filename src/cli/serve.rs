@@ -32,6 +32,7 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
     let access_keys = crate::core::keys::jwt_key::resolve(&config.access_signing, &jwt_secret)?;
     let listen_addr = config.listen_addr;
     let app = Arc::new(App::new(config, &jwt_secret, &access_keys)?);
+    let http = crate::api::http::HttpState::new(app.clone())?;
     let listener = listen(listen_addr).map_err(|source| CliError::Listen {
         addr: listen_addr,
         source,
@@ -43,7 +44,7 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
         migrations_applied = applied,
         "authql is serving GraphQL at http://{local_addr}/graphql"
     );
-    let router = crate::api::http::router(app.clone());
+    let router = http.router();
     let pruner = crate::core::prune::spawn_periodic(app.clone());
     let deadline = app.config.shutdown_timeout;
     let (signalled, stop_by) = tokio::sync::oneshot::channel::<Instant>();
@@ -68,15 +69,10 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
             "in-flight requests did not finish in time; stopping anyway"
         );
     }
-    // Open sockets are told, and get what is left to send their close frames.
-    let left = stop_by.saturating_duration_since(Instant::now());
-    app.session_feed.stop(left.max(SOCKET_CLOSE_GRACE)).await;
-    // Requests whose clients hung up run on, until the same deadline,
-    // before the pool closes under them.
-    if tokio::time::timeout_at(stop_by, app.detached.drain())
-        .await
-        .is_err()
-    {
+    // Open sockets are told, and get what is left to send their close
+    // frames; requests whose clients hung up run on, until the same
+    // deadline, before the pool closes under them.
+    if !http.stop(stop_by, SOCKET_CLOSE_GRACE).await {
         tracing::warn!(
             ?deadline,
             "requests still running at shutdown; stopping anyway"

@@ -1,10 +1,10 @@
-//! `App`: everything a request needs (configuration, pool, keys, hasher),
-//! built once and shared behind an `Arc`.
+//! `App`: the domain's services (configuration, pool, keys, hasher, session
+//! checks, metrics, clock), built once and shared behind an `Arc`. What only
+//! transport needs (detached requests, sockets, GraphiQL's files) is held by
+//! `api::http::HttpState`.
 
 use std::sync::Arc;
 
-use crate::api::browser::graphiql_assets::{AssetsError, LocalAssets};
-use crate::api::http::detached::DetachedWork;
 use crate::config::Config;
 use crate::core::clock::{Clock, SystemClock};
 use crate::core::credentials::password::Passwords;
@@ -33,14 +33,6 @@ pub struct App {
     pub metrics: Metrics,
     /// Where every service reads "now"; tests move it.
     pub clock: Arc<dyn Clock>,
-    /// The requests running on tasks of their own, bounded; a shutdown
-    /// drains them before closing the pool.
-    pub detached: DetachedWork,
-    /// GraphiQL's files from `GRAPHIQL_ASSETS_DIR`, read at start; None
-    /// when the page loads them from the CDN.
-    pub graphiql_assets: Option<LocalAssets>,
-    /// The sockets of live session events and the reader that feeds them.
-    pub(crate) session_feed: crate::core::live::feed::SessionFeed,
 }
 
 /// Why the service state could not be built.
@@ -52,8 +44,6 @@ pub enum StartError {
     HashThreads(std::io::Error),
     #[error("the access-token keys: {0}")]
     Keys(#[from] KeyError),
-    #[error("{0}")]
-    GraphiqlAssets(#[from] AssetsError),
 }
 
 /// How handlers hold the [`App`].
@@ -79,12 +69,7 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<App, StartError> {
         let pool = DbPool::new(&config.database_url, config.pool)?;
-        let graphiql_assets = match &config.browsers.graphiql_assets_dir {
-            Some(dir) => Some(LocalAssets::load(dir)?),
-            None => None,
-        };
         Ok(App {
-            graphiql_assets,
             access_tokens: AccessTokens::new(
                 access_keys,
                 &config.jwt_issuer,
@@ -98,9 +83,7 @@ impl App {
             address_gates: Default::default(),
             metrics: Metrics::new(),
             clock,
-            detached: DetachedWork::default(),
             session_checks: SessionChecks::new(pool.clone()),
-            session_feed: crate::core::live::feed::SessionFeed::default(),
             pool,
             config,
         })

@@ -146,7 +146,8 @@ both_backends!(
     an_assets_dir_is_served_by_authql_alone,
 );
 
-/// The error `App::new` stops with for this `GRAPHIQL_ASSETS_DIR`.
+/// The error the start stops with for this `GRAPHIQL_ASSETS_DIR` (the
+/// HTTP layer's state reads the files).
 fn start_error(dir: &Path) -> String {
     let assets_dir = dir.to_str().expect("utf-8").to_owned();
     let config = authql::config::Config::from_lookup(|name| match name {
@@ -157,7 +158,11 @@ fn start_error(dir: &Path) -> String {
     .expect("config");
     let secret = authql::secret::Secret::new(crate::harness::TEST_JWT_SECRET);
     let keys = authql::core::keys::jwt_key::resolve(&config.access_signing, &secret).expect("keys");
-    match authql::core::app::App::new(config, &secret, &keys) {
+    let app = match authql::core::app::App::new(config, &secret, &keys) {
+        Ok(app) => std::sync::Arc::new(app),
+        Err(error) => return error.to_string(),
+    };
+    match authql::api::http::HttpState::new(app) {
         Ok(_) => panic!("started with {}", dir.display()),
         Err(error) => error.to_string(),
     }

@@ -342,7 +342,7 @@ impl TestApp {
             .expect("signing keys");
         let app = App::with_clock(config, &secret, &keys, clock.clone());
         let app = Arc::new(app.expect("app"));
-        let router = authql::api::http::router(app.clone());
+        let router = authql::api::http::router(app.clone()).expect("router");
         TestApp {
             app,
             router,

@@ -70,7 +70,7 @@ impl Replica {
         let keys =
             authql::core::keys::jwt_key::resolve(&config.access_signing, &secret).expect("keys");
         let app = Arc::new(App::new(config, &secret, &keys).expect("app"));
-        let router = authql::api::http::router(app.clone());
+        let router = authql::api::http::router(app.clone()).expect("router");
         Replica { app, router }
     }
 

@@ -22,7 +22,7 @@ const PAGE_CSS: &str = include_str!("graphiql/page.css");
 
 /// The page, for a browser.
 pub(crate) fn page(state: &HttpState) -> Response {
-    let local = state.app.graphiql_assets.is_some();
+    let local = state.graphiql_assets.is_some();
     let mut styles = String::new();
     let mut scripts = String::new();
     // Written into the page as they are: names, URLs and hashes are
@@ -121,12 +121,7 @@ pub(crate) async fn asset(State(state): State<HttpState>, Path(name): Path<Strin
     let (content_type, body) = match name.as_str() {
         "page.js" => (JS, Bytes::from_static(PAGE_JS.as_bytes())),
         "page.css" => (CSS, Bytes::from_static(PAGE_CSS.as_bytes())),
-        _ => match state
-            .app
-            .graphiql_assets
-            .as_ref()
-            .and_then(|a| a.get(&name))
-        {
+        _ => match state.graphiql_assets.as_ref().and_then(|a| a.get(&name)) {
             Some((asset, bytes)) => (asset.content_type, bytes),
             None => return (StatusCode::NOT_FOUND, "no such file\n").into_response(),
         },

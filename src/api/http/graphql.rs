@@ -4,31 +4,28 @@
 //! connection closes); GET serves GraphiQL, or runs a `?query=` that is not a
 //! mutation.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::to_bytes;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 
 use super::HttpState;
+use super::request_parts::{MAX_BODY_BYTES, client_info, own_scheme};
 use crate::api::browser::cookie;
-use crate::api::browser::origin::{Scheme, may_use_cookie};
+use crate::api::browser::origin::may_use_cookie;
 use crate::api::graphql::context::{RefreshCookie, RequestInputs};
 use crate::api::graphql::error_codes::{error_response, finish, with_code};
 use crate::api::graphql::parsed_documents::{Validation, ValidationWatch};
 use crate::api::graphql::{RequestContext, admission, password_fields};
 use crate::api::http::detached::Saturated;
-use crate::core::client::{ClientInfo, client_address, is_trusted_proxy};
 use crate::error::{Code, Outcome};
 use crate::secret::Secret;
 
-/// Largest request body accepted.
-pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Most operations in one batched request.
 pub(crate) const MAX_BATCH_OPERATIONS: usize = 10;
 
@@ -97,7 +94,7 @@ async fn run_to_completion(
 ) -> BatchResponse {
     let running = state.clone();
     let work = async move { run_batch(&running, batch, &inputs, kinds).await };
-    match state.app.detached.run(work).await {
+    match state.detached.run(work).await {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => {
             tracing::error!(%error, "a GraphQL request's task failed");
@@ -195,18 +192,13 @@ pub(crate) struct GetParams {
     variables: Option<String>,
 }
 
-/// GET: GraphiQL for a browser, or a query (never a mutation) from `?query=`.
+/// GET: GraphiQL for a browser, or a query (never a mutation) from `?query=`
+/// (the router sends a WebSocket handshake to `socket` instead).
 pub(crate) async fn get_graphql(
-    State(state): State<HttpState>,
+    state: HttpState,
     Query(params): Query<GetParams>,
     request: axum::extract::Request,
 ) -> HttpResponse {
-    if crate::api::http::socket::is_upgrade(request.headers()) {
-        let (parts, body) = request.into_parts();
-        let scheme = own_scheme(&state, &parts);
-        let request = axum::extract::Request::from_parts(parts, body);
-        return crate::api::http::socket::handshake(state, scheme, request).await;
-    }
     let Some(query) = params.query else {
         return super::graphiql::page(&state);
     };
@@ -392,56 +384,9 @@ fn request_inputs(state: &HttpState, parts: &axum::http::request::Parts) -> Requ
     }
 }
 
-/// The scheme the client reached authql over: plain HTTP, unless a trusted
-/// proxy says with `X-Forwarded-Proto` that it took the request over HTTPS.
-fn own_scheme(state: &HttpState, parts: &axum::http::request::Parts) -> Scheme {
-    let peer_is_trusted = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|ConnectInfo(addr)| {
-            is_trusted_proxy(addr.ip(), &state.app.config.trusted_proxies)
-        });
-    let forwarded_https = parts
-        .headers
-        .get("x-forwarded-proto")
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
-    if peer_is_trusted && forwarded_https {
-        Scheme::Https
-    } else {
-        Scheme::Http
-    }
-}
-
 fn authorization(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
-}
-
-pub(crate) fn client_info(state: &HttpState, parts: &axum::http::request::Parts) -> ClientInfo {
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    // Several X-Forwarded-For headers read as one list, in order.
-    let forwarded_for: Vec<&str> = parts
-        .headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .collect();
-    let forwarded_for = (!forwarded_for.is_empty()).then(|| forwarded_for.join(","));
-    ClientInfo {
-        ip_address: client_address(
-            peer,
-            forwarded_for.as_deref(),
-            &state.app.config.trusted_proxies,
-        ),
-        // Agents may send UTF-8 (or worse); keep what can be shown.
-        user_agent: parts.headers.get(header::USER_AGENT).map(|value| {
-            crate::core::input::cut_user_agent(&String::from_utf8_lossy(value.as_bytes()))
-        }),
-    }
 }

@@ -1,8 +1,9 @@
-//! The replica's one reader of session changes, and the sockets it hands
-//! them to (see the module above for the design).
+//! The replica's one reader of session changes, and the sockets' places it
+//! hands them to (see the module above for the design). The sockets
+//! themselves (their tasks, the stop, those awaiting `connection_init`)
+//! belong to the HTTP layer: `api::http::socket::sockets`.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
@@ -10,8 +11,6 @@ use std::time::Duration;
 use chrono::{NaiveDateTime, TimeDelta};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::core::app::App;
 use crate::core::live::event::{SessionEvent, SessionEventKind};
@@ -65,12 +64,6 @@ struct Shared {
     first_socket: Notify,
     /// The poller was started.
     started: AtomicBool,
-    /// Cancelled when the service stops: every socket closes.
-    stopping: CancellationToken,
-    /// Every socket's task, so that a stop can wait for their close frames.
-    sockets: TaskTracker,
-    /// The sockets that have not sent `connection_init` yet.
-    init_waiting: crate::api::http::socket::init_wait::InitWaiting,
 }
 
 struct Watcher {
@@ -162,37 +155,6 @@ impl SessionFeed {
     pub(crate) fn start(&self, app: &Arc<App>) {
         if !self.shared.started.swap(true, Ordering::AcqRel) {
             tokio::spawn(self.clone().run(Arc::downgrade(app)));
-        }
-    }
-
-    /// Runs one socket's task, so that [`Self::stop`] can wait for it.
-    pub(crate) fn track<F>(&self, socket: F) -> impl Future<Output = ()> + use<F>
-    where
-        F: Future<Output = ()>,
-    {
-        self.shared.sockets.track_future(socket)
-    }
-
-    /// The sockets of this replica waiting for `connection_init`.
-    pub(crate) fn init_waiting(&self) -> &crate::api::http::socket::init_wait::InitWaiting {
-        &self.shared.init_waiting
-    }
-
-    /// Resolves when the service begins to stop.
-    pub(crate) fn stopping(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
-        self.shared.stopping.clone().cancelled_owned()
-    }
-
-    /// Tells every socket that the service stops and waits up to `deadline`
-    /// for them to send their close frames.
-    pub(crate) async fn stop(&self, deadline: Duration) {
-        self.shared.stopping.cancel();
-        self.shared.sockets.close();
-        if tokio::time::timeout(deadline, self.shared.sockets.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!(?deadline, "sockets still open at shutdown; stopping anyway");
         }
     }
 

@@ -32,6 +32,7 @@
 //! [`SEND_TIMEOUT`], so that it never holds its socket's loop.
 
 pub(crate) mod init_wait;
+pub(crate) mod sockets;
 pub(crate) mod subscribe;
 pub(crate) mod subscriptions;
 
@@ -53,13 +54,13 @@ use tokio::time::Instant;
 use crate::api::browser::origin::{Scheme, may_use_cookie};
 use crate::api::graphql::admission::judge_off_workers;
 use crate::api::graphql::subscription::SocketSession;
-use crate::api::http::HttpState;
 use crate::api::http::socket::init_wait::Waiting;
 use crate::api::http::socket::subscribe::{error_message, judge, refusal};
 use crate::api::http::socket::subscriptions::{MAX_PER_SOCKET as MAX_SUBSCRIPTIONS, Room, Running};
+use crate::api::http::state::HttpState;
 use crate::core::app::App;
 use crate::core::live::event::SessionEvent;
-use crate::core::live::feed::{LastWord, TooManySockets, Watch};
+use crate::core::live::feed::{LastWord, SessionFeed, TooManySockets, Watch};
 use crate::core::sessions::{Authenticated, authenticate};
 use crate::error::AppError;
 use crate::store::sessions as session_rows;
@@ -68,7 +69,7 @@ use crate::vocabulary::EndReason;
 /// Read and write buffer of one socket.
 const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
 /// Largest message a client may send, as for a request body.
-const MAX_MESSAGE_BYTES: usize = crate::api::http::graphql::MAX_BODY_BYTES;
+const MAX_MESSAGE_BYTES: usize = crate::api::http::request_parts::MAX_BODY_BYTES;
 /// The one subprotocol spoken.
 const SUBPROTOCOL: &str = "graphql-transport-ws";
 /// Events a socket's subscriptions may fall behind by.
@@ -127,8 +128,8 @@ pub(crate) async fn handshake(
         Ok(upgrade) => upgrade,
         Err(refusal) => return refusal.into_response(),
     };
-    let address = crate::api::http::graphql::client_info(&state, &parts).ip_address;
-    let Ok(waiting) = state.app.session_feed.init_waiting().enter(address) else {
+    let address = crate::api::http::request_parts::client_info(&state, &parts).ip_address;
+    let Ok(waiting) = state.sockets.init_waiting().enter(address) else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "too many sockets are waiting for connection_init; try again later\n",
@@ -145,8 +146,8 @@ pub(crate) async fn handshake(
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| {
-            let feed = state.app.session_feed.clone();
-            feed.track(serve(state, socket, waiting))
+            let sockets = state.sockets.clone();
+            sockets.track(serve(state, socket, waiting))
         })
 }
 
@@ -183,9 +184,9 @@ async fn serve(state: HttpState, socket: WebSocket, waiting: Waiting) {
     let established_tx = Mutex::new(Some(established_tx));
     let waiting = Mutex::new(Some(waiting));
     let init = {
-        let (app, refusal) = (app.clone(), refusal.clone());
+        let (app, feed, refusal) = (app.clone(), state.session_feed.clone(), refusal.clone());
         move |payload: serde_json::Value| async move {
-            let (established, data) = match connection_init(&app, &payload).await {
+            let (established, data) = match connection_init(&app, &feed, &payload).await {
                 Ok(ok) => ok,
                 Err((code, reason)) => {
                     refusal.set(code, reason);
@@ -228,7 +229,7 @@ async fn serve(state: HttpState, socket: WebSocket, waiting: Waiting) {
     let mut last_heard = Instant::now();
     let mut expiry_check = Instant::now() + Duration::from_secs(365 * 24 * 3600);
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
-    let stopping = app.session_feed.stopping();
+    let stopping = state.sockets.stopping();
     tokio::pin!(stopping);
     // The protocol stream comes before the client's frames: whatever it has
     // to say about an id is said before the client's next frame is judged.
@@ -496,6 +497,7 @@ async fn send(
 /// one the feed hands it.
 async fn connection_init(
     app: &Arc<App>,
+    feed: &SessionFeed,
     payload: &serde_json::Value,
 ) -> Result<(Established, Data), (u16, &'static str)> {
     let authorization = payload
@@ -510,9 +512,8 @@ async fn connection_init(
         .access_tokens
         .verify(token, crate::core::clock::unix_secs(now))
         .map_err(|error| (4403, refusal_code(&error)))?;
-    app.session_feed.start(app);
-    let watch = app
-        .session_feed
+    feed.start(app);
+    let watch = feed
         .watch(
             &claims.sub,
             &claims.sid,
