@@ -19,6 +19,9 @@ use std::fmt;
 
 use diesel::prelude::*;
 
+// Upward: the migration brings stored names under the rule that core applies
+// to every new name; the rule is written once, in core, and must not drift
+// from what the migration does.
 use crate::core::user_name;
 use crate::store::schema::users;
 

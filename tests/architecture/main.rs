@@ -117,7 +117,7 @@ fn read_tree(root: &Path) -> Vec<SourceFile> {
             SourceFile {
                 module: module_of(&relative),
                 raw: text.lines().map(str::to_owned).collect(),
-                lines: text.lines().map(strip_comment).collect(),
+                lines: without_test_modules(text.lines().map(strip_comment).collect()),
                 relative,
             }
         })
@@ -163,6 +163,35 @@ fn strip_comment(line: &str) -> String {
         }
     }
     line.to_owned()
+}
+
+/// The lines with `#[cfg(test)]` modules blanked: unit tests are not part
+/// of what the layers ship, and may reach anywhere in their crate.
+fn without_test_modules(mut lines: Vec<String>) -> Vec<String> {
+    let mut i = 0;
+    while i < lines.len() {
+        let opens_test_module = lines[i].trim() == "#[cfg(test)]"
+            && lines
+                .get(i + 1)
+                .is_some_and(|next| next.contains("mod ") && next.trim_end().ends_with('{'));
+        if !opens_test_module {
+            i += 1;
+            continue;
+        }
+        let mut depth = 0i64;
+        let mut j = i + 1;
+        while j < lines.len() {
+            depth += lines[j].matches('{').count() as i64;
+            depth -= lines[j].matches('}').count() as i64;
+            lines[j].clear();
+            j += 1;
+            if depth <= 0 {
+                break;
+            }
+        }
+        i = j;
+    }
+    lines
 }
 
 /// The layer of a module, lowest 0.

@@ -44,6 +44,8 @@ use async_graphql::{Request, ServerError};
 use crate::api::graphql::MAX_DEPTH;
 use crate::api::graphql::error_codes::with_code;
 use crate::api::graphql::expansion::{MAX_EXPANDED_SELECTIONS, Unjudgeable, expand};
+pub(crate) use crate::api::graphql::nesting::MAX_NESTING;
+use crate::api::graphql::nesting::NestingRefusal;
 use crate::error::Code;
 
 /// Admits `request` to the schema, or says why not. Its document is parsed
@@ -207,95 +209,11 @@ pub(crate) const THREAD_STACK_BYTES: usize = if cfg!(debug_assertions) {
     128 << 20
 };
 
-/// Deepest bracket nesting (`{`, `[`, `(`) parsed at all. The parser's own
-/// recursion limits begin at 32 levels; the schema's depth limit (16) is below.
-pub(crate) const MAX_NESTING: usize = 32;
-
-/// How far a document's brackets nest, or None when they do not balance.
-/// Brackets inside strings, block strings and comments do not count.
-fn bracket_depth(document: &str) -> Option<usize> {
-    let bytes = document.as_bytes();
-    let mut open: Vec<u8> = Vec::new();
-    let mut deepest = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
-            }
-            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
-                i += 3;
-                loop {
-                    if i >= bytes.len() {
-                        return None;
-                    }
-                    if bytes[i..].starts_with(b"\\\"\"\"") {
-                        i += 4;
-                    } else if bytes[i..].starts_with(b"\"\"\"") {
-                        i += 2;
-                        break;
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            b'"' => {
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None | Some(b'\n') | Some(b'\r') => return None,
-                        Some(b'\\') => i += 2,
-                        Some(b'"') => break,
-                        Some(_) => i += 1,
-                    }
-                }
-            }
-            opener @ (b'{' | b'[' | b'(') => {
-                open.push(opener);
-                deepest = deepest.max(open.len());
-            }
-            closer @ (b'}' | b']' | b')') => {
-                let expected = match closer {
-                    b'}' => b'{',
-                    b']' => b'[',
-                    _ => b'(',
-                };
-                if open.pop() != Some(expected) {
-                    return None;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    open.is_empty().then_some(deepest)
-}
-
-/// Refuses a document nested past [`MAX_NESTING`] before it is parsed. One
-/// that does not balance is left to the parser, which reports the syntax
-/// error, unless it is also too deep to parse safely.
+/// Refuses a document nested past [`MAX_NESTING`] before it is parsed (see
+/// `nesting`), as a GraphQL error.
 pub(crate) fn check_nesting(document: &str) -> Result<(), ServerError> {
-    match bracket_depth(document) {
-        Some(depth) if depth <= MAX_NESTING => Ok(()),
-        Some(_) => Err(refusal(
-            format!("the document nests deeper than {MAX_NESTING} levels"),
-            Code::GraphqlValidationFailed,
-        )),
-        None => {
-            // Unbalanced: a syntax error. Parse only if it cannot be deep.
-            let openers = document.bytes().filter(|b| b"{[(".contains(b)).count();
-            if openers <= MAX_NESTING {
-                Ok(())
-            } else {
-                Err(refusal(
-                    "the document's brackets do not balance".to_owned(),
-                    Code::GraphqlParseFailed,
-                ))
-            }
-        }
-    }
+    crate::api::graphql::nesting::check_nesting(document)
+        .map_err(|NestingRefusal(message, code)| refusal(message, code))
 }
 
 /// Refuses `__schema` and `__type` anywhere in the document.
@@ -521,20 +439,5 @@ fragment TypeRef on __Type {
         );
         // Unused, but few: validation's to refuse, one error each.
         assert!(admitted(&attacks::unused_variables(MAX_VARIABLES)).is_ok());
-    }
-
-    #[test]
-    fn depth_counts_brackets_outside_strings_and_comments() {
-        assert_eq!(bracket_depth("{ me { id } }"), Some(2));
-        assert_eq!(bracket_depth("{ a(x: [[1]]) }"), Some(4));
-        assert_eq!(bracket_depth("{ a(x: \"{{{{\") } # {{{{"), Some(2));
-        assert_eq!(
-            bracket_depth("{ a(x: \"\"\" {{ \\\"\"\" {{ \"\"\") }"),
-            Some(2)
-        );
-        assert_eq!(bracket_depth("{ a(x: \"\\\"{\") }"), Some(2));
-        assert_eq!(bracket_depth("{ me { id }"), None);
-        assert_eq!(bracket_depth("{ me ) }"), None);
-        assert_eq!(bracket_depth("{ a(x: \"open) }"), None);
     }
 }

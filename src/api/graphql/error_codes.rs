@@ -23,7 +23,7 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
 
-use crate::api::graphql::admission::check_nesting;
+use crate::api::graphql::nesting::{NestingRefusal, check_nesting};
 use crate::api::graphql::parsed_documents::ValidationWatch;
 use crate::error::{AppError, Code, Outcome};
 
@@ -101,7 +101,9 @@ impl Extension for ErrorCodesExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         // Cheap for a document already parsed (then `next` does not parse).
-        check_nesting(query)?;
+        check_nesting(query).map_err(|NestingRefusal(message, code)| {
+            with_code(ServerError::new(message, None), code)
+        })?;
         next.run(ctx, query, variables)
             .await
             .map_err(|error| with_code(error, Code::GraphqlParseFailed))

@@ -39,6 +39,8 @@ impl HttpState {
             Some(dir) => Some(Arc::new(LocalAssets::load(dir)?)),
             None => None,
         };
+        app.metrics
+            .expect_operations(&crate::api::graphql::operation::KNOWN_ROOT_FIELDS);
         Ok(HttpState {
             schemas: Arc::new(Schemas::build(app.clone())),
             documents: Arc::default(),

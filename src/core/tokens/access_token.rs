@@ -11,29 +11,15 @@
 
 use chrono::TimeDelta;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 
 use crate::core::keys::signing_key::{KeyError, PrivateKey, PublicKey, SigningAlgorithm};
+pub use crate::core::tokens::claims::AccessClaims;
 use crate::core::tokens::verified_tokens::VerifiedTokens;
 use crate::error::AppError;
 use crate::secret::Secret;
 
 /// Clock skew tolerated on `exp`, in seconds.
 pub const CLOCK_SKEW_SECS: i64 = 60;
-
-/// The claims of an access token.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct AccessClaims {
-    /// The user's id.
-    pub sub: String,
-    /// The session's id.
-    pub sid: String,
-    pub role: String,
-    pub iat: i64,
-    pub exp: i64,
-    pub iss: String,
-    pub aud: String,
-}
 
 /// What access tokens are signed and verified with.
 #[derive(Clone, Debug)]

@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::core::tokens::access_token::AccessClaims;
+use crate::core::tokens::claims::AccessClaims;
 
 /// Most tokens kept (a few hundred bytes each with their claims).
 pub(crate) const MAX_TOKENS: usize = 4096;
