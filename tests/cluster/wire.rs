@@ -94,8 +94,10 @@ fn readable(file: &File) -> bool {
 /// The namespaces, their devices and the wire between them; all removed
 /// on drop.
 pub struct Network {
-    /// `10.{subnet}.0.0/24`: node N is `.N`, the test's own side `.254`.
-    pub subnet: u8,
+    /// Which `/24` of 198.18.0.0/15 (0 to 511) the run uses: node N is
+    /// `.N`, the test's own side `.254`. That range is kept for benchmarking
+    /// (RFC 2544), so it never is a real network this machine reaches.
+    block: u32,
     tag: String,
     nodes: usize,
     stop: Arc<AtomicBool>,
@@ -109,7 +111,12 @@ impl Network {
 
     /// Node `n`'s address.
     pub fn address(&self, n: usize) -> String {
-        format!("10.{}.0.{n}", self.subnet)
+        self.host(n)
+    }
+
+    /// The address of host `n` (a node, or 254 for the test's side).
+    fn host(&self, n: usize) -> String {
+        format!("198.{}.{}.{n}", 18 + self.block / 256, self.block % 256)
     }
 
     /// Makes `nodes` namespaces joined by the delaying wire, the test's own
@@ -117,9 +124,8 @@ impl Network {
     pub fn start(nodes: usize) -> Network {
         let pid = std::process::id();
         let tag = format!("{}", pid % 100_000);
-        let subnet = 100 + (pid % 150) as u8;
         let network = Network {
-            subnet,
+            block: pid % 512,
             tag,
             nodes,
             stop: Arc::new(AtomicBool::new(false)),
@@ -129,7 +135,8 @@ impl Network {
         let mut devices = Vec::new();
         let own = format!("aq{}w0", network.tag);
         devices.push(open_tun(&own));
-        ip(&["addr", "add", &format!("10.{subnet}.0.254/24"), "dev", &own]);
+        let own_address = format!("{}/24", network.host(254));
+        ip(&["addr", "add", &own_address, "dev", &own]);
         ip(&["link", "set", &own, "up"]);
         for n in 1..=nodes {
             let name = format!("aq{}w{n}", network.tag);
