@@ -6,10 +6,12 @@
 //! qdisc kind is unknown"), and no other qdisc delays packets. So each
 //! namespace gets a TUN device instead of a veth, and this module is the
 //! link layer: a thread per device reads each IP packet, and a thread per
-//! device writes the packets bound for it once their delay has passed. The
-//! sockets, TCP and Galera's traffic are the kernel's and MariaDB's own;
-//! only the time on the wire is ours. Packets keep their order per
-//! destination, as on a real link.
+//! (destination, source) pair writes the packets of that path once their
+//! delay has passed. The sockets, TCP and Galera's traffic are the kernel's
+//! and MariaDB's own; only the time on the wire is ours. Packets keep their
+//! order per path, as on a real link; a path's queue holds only its own
+//! packets, so a packet on a 1 ms path never waits behind the 20 ms ones
+//! bound for the same device from another node.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -91,6 +93,45 @@ fn readable(file: &File) -> bool {
     ready > 0 && poll.revents & libc::POLLIN != 0
 }
 
+/// One direction between two devices: its packets, in the order they were
+/// sent, each written to the destination once its delay has passed, by a
+/// thread of its own.
+struct Path {
+    delay: Duration,
+    queue: mpsc::Sender<(Instant, Vec<u8>)>,
+}
+
+impl Path {
+    /// The path from device `from` to `destination`, device `to` (0 is the
+    /// test's side).
+    fn start(destination: &File, from: usize, to: usize) -> Path {
+        let delay = if from != 0 && to != 0 {
+            BETWEEN_NODES
+        } else {
+            TO_REPLICAS
+        };
+        let (queue, packets) = mpsc::channel::<(Instant, Vec<u8>)>();
+        let mut destination = destination.try_clone().expect("device");
+        std::thread::spawn(move || {
+            // One path's delay is fixed, so its packets fall due in order.
+            for (due, packet) in packets {
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                // A TUN device takes a packet per write whole, whichever
+                // path's thread writes it. A write to a device going away
+                // fails: the end.
+                if destination.write_all(&packet).is_err() {
+                    return;
+                }
+            }
+        });
+        Path { delay, queue }
+    }
+
+    fn send(&self, packet: Vec<u8>) {
+        let _ = self.queue.send((Instant::now() + self.delay, packet));
+    }
+}
+
 /// The namespaces, their devices and the wire between them; all removed
 /// on drop.
 pub struct Network {
@@ -149,26 +190,17 @@ impl Network {
             ip(&["-n", &namespace, "link", "set", &name, "up"]);
             ip(&["-n", &namespace, "link", "set", "lo", "up"]);
         }
-        let writers: Vec<mpsc::Sender<(Instant, Vec<u8>)>> = devices
-            .iter()
-            .map(|device| {
-                let (sender, receiver) = mpsc::channel::<(Instant, Vec<u8>)>();
-                let mut device = device.try_clone().expect("device");
-                std::thread::spawn(move || {
-                    for (due, packet) in receiver {
-                        let wait = due.saturating_duration_since(Instant::now());
-                        std::thread::sleep(wait);
-                        // A write to a device going away fails: the end.
-                        if device.write_all(&packet).is_err() {
-                            return;
-                        }
-                    }
-                });
-                sender
+        // outgoing[from][to]: the path from device `from` to device `to`.
+        let outgoing: Vec<Vec<Option<Path>>> = (0..devices.len())
+            .map(|from| {
+                devices
+                    .iter()
+                    .enumerate()
+                    .map(|(to, device)| (to != from).then(|| Path::start(device, from, to)))
+                    .collect()
             })
             .collect();
-        for (from, mut device) in devices.into_iter().enumerate() {
-            let writers = writers.clone();
+        for (mut device, outgoing) in devices.into_iter().zip(outgoing) {
             let stop = network.stop.clone();
             std::thread::spawn(move || {
                 let mut buffer = vec![0_u8; MTU + 64];
@@ -187,16 +219,11 @@ impl Network {
                         254 => 0,
                         n => usize::from(n),
                     };
-                    let Some(writer) = writers.get(to) else {
-                        continue;
-                    };
-                    let delay = if from != 0 && to != 0 {
-                        BETWEEN_NODES
-                    } else {
-                        TO_REPLICAS
-                    };
-                    let _ = writer.send((Instant::now() + delay, buffer[..length].to_vec()));
+                    if let Some(Some(path)) = outgoing.get(to) {
+                        path.send(buffer[..length].to_vec());
+                    }
                 }
+                // Dropping `outgoing` ends this device's paths.
             });
         }
         network
