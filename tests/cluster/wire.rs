@@ -13,6 +13,7 @@
 //! packets, so a packet on a 1 ms path never waits behind the 20 ms ones
 //! bound for the same device from another node.
 
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
@@ -33,6 +34,10 @@ const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
 const MTU: usize = 1500;
 /// How often a reader looks up from an idle device to see if it must stop.
 const POLL_MS: libc::c_int = 200;
+/// Every name this module gives starts with this, then the id of the
+/// process that gave it: `aq{pid}n{n}` is node n's namespace, `aq{pid}w{i}`
+/// device i (at most 11 characters, within a device name's 15).
+const PREFIX: &str = "aq";
 
 #[repr(C)]
 struct InterfaceRequest {
@@ -139,7 +144,8 @@ pub struct Network {
     /// `.N`, the test's own side `.254`. That range is kept for benchmarking
     /// (RFC 2544), so it never is a real network this machine reaches.
     block: u32,
-    tag: String,
+    /// This process's id, in every name.
+    pid: u32,
     nodes: usize,
     stop: Arc<AtomicBool>,
 }
@@ -147,7 +153,7 @@ pub struct Network {
 impl Network {
     /// The namespace node `n` (from 1) runs in.
     pub fn namespace(&self, n: usize) -> String {
-        format!("aq{}n{n}", self.tag)
+        namespace_name(self.pid, n)
     }
 
     /// Node `n`'s address.
@@ -164,23 +170,26 @@ impl Network {
     /// namespace on it too.
     pub fn start(nodes: usize) -> Network {
         let pid = std::process::id();
-        let tag = format!("{}", pid % 100_000);
+        let dead = sweep_dead_runs();
+        if !dead.is_empty() {
+            eprintln!("cluster: removed the namespaces left by dead runs (process ids {dead:?})");
+        }
         let network = Network {
             block: pid % 512,
-            tag,
+            pid,
             nodes,
             stop: Arc::new(AtomicBool::new(false)),
         };
         network.remove();
         // Device i: 0 is the test's side, 1..=nodes the nodes.
         let mut devices = Vec::new();
-        let own = format!("aq{}w0", network.tag);
+        let own = format!("{PREFIX}{pid}w0");
         devices.push(open_tun(&own));
         let own_address = format!("{}/24", network.host(254));
         ip(&["addr", "add", &own_address, "dev", &own]);
         ip(&["link", "set", &own, "up"]);
         for n in 1..=nodes {
-            let name = format!("aq{}w{n}", network.tag);
+            let name = format!("{PREFIX}{pid}w{n}");
             let namespace = network.namespace(n);
             devices.push(open_tun(&name));
             ip(&["netns", "add", &namespace]);
@@ -229,15 +238,72 @@ impl Network {
         network
     }
 
-    /// Removes the namespaces (and the devices in them) of this process's
-    /// tag, as a run that crashed may have left them.
+    /// Removes this process's namespaces, as a dead run whose process id
+    /// this one reuses may have left them.
     fn remove(&self) {
         for n in 1..=self.nodes {
-            let _ = Command::new("ip")
-                .args(["netns", "del", &self.namespace(n)])
-                .output();
+            remove_namespace(&self.namespace(n));
         }
     }
+}
+
+fn namespace_name(pid: u32, n: usize) -> String {
+    format!("{PREFIX}{pid}n{n}")
+}
+
+/// The process that made namespace `name`, if this module named it.
+fn owner(name: &str) -> Option<u32> {
+    let (pid, node) = name.strip_prefix(PREFIX)?.split_once('n')?;
+    node.parse::<usize>().ok()?;
+    pid.parse().ok()
+}
+
+/// Removes what runs killed mid-way (their `Network` never dropped) left
+/// behind: each namespace named for a process that no longer exists, with
+/// what still runs in it. Their devices went with them: a TUN device that is
+/// not made persistent goes when the last descriptor on it closes, and the
+/// kernel closes a dead process's. Returns the dead runs' process ids.
+fn sweep_dead_runs() -> BTreeSet<u32> {
+    let listed = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list");
+    let mut dead = BTreeSet::new();
+    for name in String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+    {
+        let Some(pid) = owner(name) else {
+            continue;
+        };
+        // A live process under that id (a run going on now, or a process
+        // that took a dead run's id, whose namespaces then stay) is left
+        // alone; this run's own are removed by `remove`.
+        if std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        remove_namespace(name);
+        dead.insert(pid);
+    }
+    dead
+}
+
+/// Kills what runs in namespace `name`, then removes it. A node's `mariadbd`
+/// (and a state transfer's rsync) outlives the test that started it, and
+/// would keep the namespace, its address and its port alive after the name
+/// is gone.
+fn remove_namespace(name: &str) {
+    if let Ok(pids) = Command::new("ip").args(["netns", "pids", name]).output() {
+        for pid in String::from_utf8_lossy(&pids.stdout)
+            .split_whitespace()
+            .filter_map(|pid| pid.parse::<libc::pid_t>().ok())
+        {
+            // SAFETY: kill has no memory preconditions; the kernel has just
+            // listed `pid` as running in that namespace.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+    let _ = Command::new("ip").args(["netns", "del", name]).output();
 }
 
 impl Drop for Network {
