@@ -123,6 +123,7 @@ async fn authql_on_a_three_node_galera_cluster() {
     authql::db::migrate::run_pending(&url.parse().expect("url"))
         .await
         .expect("migrations through node 1");
+    probe::operator_bits_are_kept(&cluster).await;
     let replicas: Vec<Replica> = (1..=3)
         .map(|n| Replica::start(&cluster.url(n), &[]))
         .collect();
