@@ -7,9 +7,9 @@
 //! time until full recovery.
 //!
 //! Needs root (namespaces), `mariadbd`, the Galera provider, `rsync` (state
-//! transfer) and `haproxy`; `.ci/run` installs what is missing. Without
-//! them the test says so and passes, except under CI (`CI` set), where it
-//! fails.
+//! transfer), `haproxy` and `ip`; `.ci/run` installs what is missing.
+//! Without them the test says what is missing, from which Debian package,
+//! and passes, except under CI (`CI` set), where it fails.
 
 mod haproxy;
 mod nodes;
@@ -25,24 +25,53 @@ use nodes::{GALERA, MARIADBD, Nodes};
 use replica::Replica;
 use wire::Network;
 
-/// What is missing to run the cluster here, if anything.
+/// What the test runs (an absolute path, or a program it finds on `PATH`)
+/// and the Debian package that provides it.
+const PARTS: [(&str, &str); 7] = [
+    (MARIADBD, "mariadb-server"),
+    ("mariadb-install-db", "mariadb-server"),
+    ("mariadb", "mariadb-client"),
+    (GALERA, "galera-4"),
+    // The state transfer's script runs it.
+    ("rsync", "rsync"),
+    (haproxy::HAPROXY, "haproxy"),
+    ("ip", "iproute2"),
+];
+
+/// Whether `part` is there: the file, or the program somewhere on `PATH`.
+fn found(part: &str) -> bool {
+    if part.contains('/') {
+        return Path::new(part).exists();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|folder| folder.join(part).is_file()))
+}
+
+/// What is missing to run the cluster here, if anything, and how to get it.
 fn missing() -> Option<String> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        return Some("root (for network namespaces)".to_owned());
+        return Some("root (it makes network namespaces); run it as root".to_owned());
     }
-    for path in [
-        MARIADBD,
-        GALERA,
-        haproxy::HAPROXY,
-        "/usr/bin/rsync",
-        "/usr/bin/mariadb-install-db",
-    ] {
-        if !Path::new(path).exists() {
-            return Some(path.to_owned());
+    let absent: Vec<(&str, &str)> = PARTS.into_iter().filter(|(part, _)| !found(part)).collect();
+    if absent.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = absent
+        .iter()
+        .map(|(part, package)| format!("{part} (Debian package {package})"))
+        .collect();
+    let mut packages: Vec<&str> = Vec::new();
+    for (_, package) in &absent {
+        if !packages.contains(package) {
+            packages.push(package);
         }
     }
-    None
+    Some(format!(
+        "{}; install with `apt-get install {}` (or run .ci/run, which installs them)",
+        parts.join(", "),
+        packages.join(" ")
+    ))
 }
 
 /// The whole cluster: the wire, the nodes, and the database authql uses.
@@ -64,7 +93,7 @@ async fn authql_on_a_three_node_galera_cluster() {
     if let Some(what) = missing() {
         assert!(
             std::env::var_os("CI").is_none(),
-            "the cluster test needs {what}; .ci/run installs it"
+            "the cluster test needs {what}"
         );
         eprintln!("cluster test skipped: needs {what}");
         return;
@@ -94,6 +123,7 @@ async fn authql_on_a_three_node_galera_cluster() {
     authql::store::migrate::run_pending(&url.parse().expect("url"))
         .await
         .expect("migrations through node 1");
+    probe::operator_bits_are_kept(&cluster).await;
     let replicas: Vec<Replica> = (1..=3)
         .map(|n| Replica::start(&cluster.url(n), &[]))
         .collect();

@@ -1,16 +1,22 @@
 //! Why authql makes its reads causal: a row committed through node 1 and
 //! read at once through node 3, whose applier is kept busy by a stream of
 //! large writes through node 2. With `wsrep_sync_wait = 0` the read may
-//! see the row as it was; with `1` (what authql sets) it never does.
+//! see the row as it was; with `1` (the bit authql sets) it never does.
+//! And that authql adds its bit to the node's global value, keeping the
+//! operator's.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 
+use authql::db::{DbPool, PoolSettings};
+
 use crate::Cluster;
+use crate::nodes;
 
 const ROUNDS: i64 = 200;
 
@@ -92,4 +98,41 @@ pub async fn stale_reads(cluster: &Cluster) {
     assert_eq!(stale_causal, 0, "causal reads are never stale");
     run(&mut writer, "DROP TABLE noise").await;
     run(&mut writer, "DROP TABLE probe").await;
+}
+
+/// An operator made SHOW wait too on node 3 (`SET GLOBAL wsrep_sync_wait =
+/// 8`): a connection authql's pool then opens to it waits for both, 9.
+pub async fn operator_bits_are_kept(cluster: &Cluster) {
+    let folder = &cluster.nodes.nodes[2].folder;
+    let global = nodes::sql(folder, "SELECT @@global.wsrep_sync_wait").expect("global value");
+    nodes::sql(folder, "SET GLOBAL wsrep_sync_wait = 8").expect("set the global value");
+    let pool = DbPool::new(
+        &cluster.url(3).parse().expect("url"),
+        PoolSettings {
+            max_size: 1,
+            wait_timeout: Duration::from_secs(10),
+            query_timeout: Duration::from_secs(10),
+        },
+    )
+    .expect("pool");
+    let session = async {
+        let mut conn = pool.get().await.map_err(|error| error.to_string())?;
+        authql::with_conn!(&mut conn, |c| {
+            diesel::sql_query("SELECT CAST(@@session.wsrep_sync_wait AS SIGNED) AS v")
+                .get_result::<Value>(c)
+                .await
+        })
+        .map_err(|error| error.to_string())
+    }
+    .await;
+    pool.close();
+    // Put back before any assertion, for the scenarios after this one.
+    nodes::sql(folder, &format!("SET GLOBAL wsrep_sync_wait = {global}"))
+        .expect("restore the global value");
+    let session = session.expect("the session's value").v;
+    eprintln!(
+        "cluster probe: node 3 set to wsrep_sync_wait = 8 globally (was {global}); authql's \
+         connection to it got {session}"
+    );
+    assert_eq!(session, 9, "the operator's bit 8 and authql's bit 1");
 }

@@ -23,6 +23,34 @@ impl Counts {
     }
 }
 
+/// Spreads `n` calls of `f` over the replicas (call i through replica i
+/// modulo their number), lets them all go at once, and returns their
+/// results in call order.
+async fn at_once<F, Call, T>(replicas: &[Replica], n: usize, f: F) -> Vec<T>
+where
+    F: Fn(Replica) -> Call,
+    Call: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let barrier = Arc::new(Barrier::new(n));
+    let calls: Vec<_> = (0..n)
+        .map(|i| {
+            // A future does nothing until polled: this one starts after
+            // the barrier.
+            let (call, barrier) = (f(replicas[i % replicas.len()].clone()), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                call.await
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(n);
+    for call in calls {
+        results.push(call.await.expect("a call at once"));
+    }
+    results
+}
+
 fn token(answer: &Answer, field: &str, which: &str) -> String {
     answer.data(field)[which]
         .as_str()
@@ -88,24 +116,14 @@ pub async fn a_refresh_storm_never_forks(replicas: &[Replica]) {
     let mut forks = 0;
     let mut slowest = Duration::ZERO;
     for _ in 0..STORMS {
-        let barrier = Arc::new(Barrier::new(RACERS));
         let storm_began = Instant::now();
-        let racers: Vec<_> = (0..RACERS)
-            .map(|i| {
-                let (replica, barrier, presented) = (
-                    replicas[i % replicas.len()].clone(),
-                    barrier.clone(),
-                    current.clone(),
-                );
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    replica.refresh(&presented).await
-                })
-            })
-            .collect();
+        let answers = at_once(replicas, RACERS, |replica| {
+            let presented = current.clone();
+            async move { replica.refresh(&presented).await }
+        })
+        .await;
         let mut successors = std::collections::BTreeSet::new();
-        for racer in racers {
-            let answer = racer.await.expect("racer");
+        for answer in answers {
             counts.add(&answer.code);
             if answer.code == "OK" {
                 successors.insert(token(&answer, "refreshToken", "refreshToken"));
@@ -148,23 +166,13 @@ pub async fn the_throttle_holds_across_nodes(replicas: &[Replica]) {
     for round in 0..ROUNDS {
         let name = format!("theo{round}");
         replicas[0].add_user(&name, PASSWORD).await;
-        let barrier = Arc::new(Barrier::new(ATTEMPTS));
-        let attempts: Vec<_> = (0..ATTEMPTS)
-            .map(|i| {
-                let (replica, barrier, name) = (
-                    replicas[i % replicas.len()].clone(),
-                    barrier.clone(),
-                    name.clone(),
-                );
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    replica.login(&name, "a wrong password").await
-                })
-            })
-            .collect();
+        let answers = at_once(replicas, ATTEMPTS, |replica| {
+            let name = name.clone();
+            async move { replica.login(&name, "a wrong password").await }
+        })
+        .await;
         let mut counts = Counts::default();
-        for attempt in attempts {
-            let answer = attempt.await.expect("attempt");
+        for answer in answers {
             counts.add(&answer.code);
             totals.add(&answer.code);
         }
@@ -272,19 +280,12 @@ pub async fn a_node_killed_under_load(cluster: &mut Cluster) {
     replicas[0].add_user("kim", PASSWORD).await;
 
     // Logins with the right password at once, through HAProxy.
-    let barrier = Arc::new(Barrier::new(4));
-    let logins: Vec<_> = (0..4)
-        .map(|i| {
-            let (replica, barrier) = (replicas[i % 3].clone(), barrier.clone());
-            tokio::spawn(async move {
-                barrier.wait().await;
-                replica.login("kim", PASSWORD).await
-            })
-        })
-        .collect();
+    let logins = at_once(&replicas, 4, |replica| async move {
+        replica.login("kim", PASSWORD).await
+    })
+    .await;
     let mut sessions = Vec::new();
-    for login in logins {
-        let answer = login.await.expect("login");
+    for answer in logins {
         assert_eq!(
             answer.code, "OK",
             "a login at once through HAProxy: {}",

@@ -6,11 +6,14 @@
 //! qdisc kind is unknown"), and no other qdisc delays packets. So each
 //! namespace gets a TUN device instead of a veth, and this module is the
 //! link layer: a thread per device reads each IP packet, and a thread per
-//! device writes the packets bound for it once their delay has passed. The
-//! sockets, TCP and Galera's traffic are the kernel's and MariaDB's own;
-//! only the time on the wire is ours. Packets keep their order per
-//! destination, as on a real link.
+//! (destination, source) pair writes the packets of that path once their
+//! delay has passed. The sockets, TCP and Galera's traffic are the kernel's
+//! and MariaDB's own; only the time on the wire is ours. Packets keep their
+//! order per path, as on a real link; a path's queue holds only its own
+//! packets, so a packet on a 1 ms path never waits behind the 20 ms ones
+//! bound for the same device from another node.
 
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
@@ -31,6 +34,10 @@ const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
 const MTU: usize = 1500;
 /// How often a reader looks up from an idle device to see if it must stop.
 const POLL_MS: libc::c_int = 200;
+/// Every name this module gives starts with this, then the id of the
+/// process that gave it: `aq{pid}n{n}` is node n's namespace, `aq{pid}w{i}`
+/// device i (at most 11 characters, within a device name's 15).
+const PREFIX: &str = "aq";
 
 #[repr(C)]
 struct InterfaceRequest {
@@ -91,12 +98,54 @@ fn readable(file: &File) -> bool {
     ready > 0 && poll.revents & libc::POLLIN != 0
 }
 
+/// One direction between two devices: its packets, in the order they were
+/// sent, each written to the destination once its delay has passed, by a
+/// thread of its own.
+struct Path {
+    delay: Duration,
+    queue: mpsc::Sender<(Instant, Vec<u8>)>,
+}
+
+impl Path {
+    /// The path from device `from` to `destination`, device `to` (0 is the
+    /// test's side).
+    fn start(destination: &File, from: usize, to: usize) -> Path {
+        let delay = if from != 0 && to != 0 {
+            BETWEEN_NODES
+        } else {
+            TO_REPLICAS
+        };
+        let (queue, packets) = mpsc::channel::<(Instant, Vec<u8>)>();
+        let mut destination = destination.try_clone().expect("device");
+        std::thread::spawn(move || {
+            // One path's delay is fixed, so its packets fall due in order.
+            for (due, packet) in packets {
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                // A TUN device takes a packet per write whole, whichever
+                // path's thread writes it. A write to a device going away
+                // fails: the end.
+                if destination.write_all(&packet).is_err() {
+                    return;
+                }
+            }
+        });
+        Path { delay, queue }
+    }
+
+    fn send(&self, packet: Vec<u8>) {
+        let _ = self.queue.send((Instant::now() + self.delay, packet));
+    }
+}
+
 /// The namespaces, their devices and the wire between them; all removed
 /// on drop.
 pub struct Network {
-    /// `10.{subnet}.0.0/24`: node N is `.N`, the test's own side `.254`.
-    pub subnet: u8,
-    tag: String,
+    /// Which `/24` of 198.18.0.0/15 (0 to 511) the run uses: node N is
+    /// `.N`, the test's own side `.254`. That range is kept for benchmarking
+    /// (RFC 2544), so it never is a real network this machine reaches.
+    block: u32,
+    /// This process's id, in every name.
+    pid: u32,
     nodes: usize,
     stop: Arc<AtomicBool>,
 }
@@ -104,35 +153,43 @@ pub struct Network {
 impl Network {
     /// The namespace node `n` (from 1) runs in.
     pub fn namespace(&self, n: usize) -> String {
-        format!("aq{}n{n}", self.tag)
+        namespace_name(self.pid, n)
     }
 
     /// Node `n`'s address.
     pub fn address(&self, n: usize) -> String {
-        format!("10.{}.0.{n}", self.subnet)
+        self.host(n)
+    }
+
+    /// The address of host `n` (a node, or 254 for the test's side).
+    fn host(&self, n: usize) -> String {
+        format!("198.{}.{}.{n}", 18 + self.block / 256, self.block % 256)
     }
 
     /// Makes `nodes` namespaces joined by the delaying wire, the test's own
     /// namespace on it too.
     pub fn start(nodes: usize) -> Network {
         let pid = std::process::id();
-        let tag = format!("{}", pid % 100_000);
-        let subnet = 100 + (pid % 150) as u8;
+        let dead = sweep_dead_runs();
+        if !dead.is_empty() {
+            eprintln!("cluster: removed the namespaces left by dead runs (process ids {dead:?})");
+        }
         let network = Network {
-            subnet,
-            tag,
+            block: pid % 512,
+            pid,
             nodes,
             stop: Arc::new(AtomicBool::new(false)),
         };
         network.remove();
         // Device i: 0 is the test's side, 1..=nodes the nodes.
         let mut devices = Vec::new();
-        let own = format!("aq{}w0", network.tag);
+        let own = format!("{PREFIX}{pid}w0");
         devices.push(open_tun(&own));
-        ip(&["addr", "add", &format!("10.{subnet}.0.254/24"), "dev", &own]);
+        let own_address = format!("{}/24", network.host(254));
+        ip(&["addr", "add", &own_address, "dev", &own]);
         ip(&["link", "set", &own, "up"]);
         for n in 1..=nodes {
-            let name = format!("aq{}w{n}", network.tag);
+            let name = format!("{PREFIX}{pid}w{n}");
             let namespace = network.namespace(n);
             devices.push(open_tun(&name));
             ip(&["netns", "add", &namespace]);
@@ -142,26 +199,17 @@ impl Network {
             ip(&["-n", &namespace, "link", "set", &name, "up"]);
             ip(&["-n", &namespace, "link", "set", "lo", "up"]);
         }
-        let writers: Vec<mpsc::Sender<(Instant, Vec<u8>)>> = devices
-            .iter()
-            .map(|device| {
-                let (sender, receiver) = mpsc::channel::<(Instant, Vec<u8>)>();
-                let mut device = device.try_clone().expect("device");
-                std::thread::spawn(move || {
-                    for (due, packet) in receiver {
-                        let wait = due.saturating_duration_since(Instant::now());
-                        std::thread::sleep(wait);
-                        // A write to a device going away fails: the end.
-                        if device.write_all(&packet).is_err() {
-                            return;
-                        }
-                    }
-                });
-                sender
+        // outgoing[from][to]: the path from device `from` to device `to`.
+        let outgoing: Vec<Vec<Option<Path>>> = (0..devices.len())
+            .map(|from| {
+                devices
+                    .iter()
+                    .enumerate()
+                    .map(|(to, device)| (to != from).then(|| Path::start(device, from, to)))
+                    .collect()
             })
             .collect();
-        for (from, mut device) in devices.into_iter().enumerate() {
-            let writers = writers.clone();
+        for (mut device, outgoing) in devices.into_iter().zip(outgoing) {
             let stop = network.stop.clone();
             std::thread::spawn(move || {
                 let mut buffer = vec![0_u8; MTU + 64];
@@ -180,30 +228,82 @@ impl Network {
                         254 => 0,
                         n => usize::from(n),
                     };
-                    let Some(writer) = writers.get(to) else {
-                        continue;
-                    };
-                    let delay = if from != 0 && to != 0 {
-                        BETWEEN_NODES
-                    } else {
-                        TO_REPLICAS
-                    };
-                    let _ = writer.send((Instant::now() + delay, buffer[..length].to_vec()));
+                    if let Some(Some(path)) = outgoing.get(to) {
+                        path.send(buffer[..length].to_vec());
+                    }
                 }
+                // Dropping `outgoing` ends this device's paths.
             });
         }
         network
     }
 
-    /// Removes the namespaces (and the devices in them) of this process's
-    /// tag, as a run that crashed may have left them.
+    /// Removes this process's namespaces, as a dead run whose process id
+    /// this one reuses may have left them.
     fn remove(&self) {
         for n in 1..=self.nodes {
-            let _ = Command::new("ip")
-                .args(["netns", "del", &self.namespace(n)])
-                .output();
+            remove_namespace(&self.namespace(n));
         }
     }
+}
+
+fn namespace_name(pid: u32, n: usize) -> String {
+    format!("{PREFIX}{pid}n{n}")
+}
+
+/// The process that made namespace `name`, if this module named it.
+fn owner(name: &str) -> Option<u32> {
+    let (pid, node) = name.strip_prefix(PREFIX)?.split_once('n')?;
+    node.parse::<usize>().ok()?;
+    pid.parse().ok()
+}
+
+/// Removes what runs killed mid-way (their `Network` never dropped) left
+/// behind: each namespace named for a process that no longer exists, with
+/// what still runs in it. Their devices went with them: a TUN device that is
+/// not made persistent goes when the last descriptor on it closes, and the
+/// kernel closes a dead process's. Returns the dead runs' process ids.
+fn sweep_dead_runs() -> BTreeSet<u32> {
+    let listed = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list");
+    let mut dead = BTreeSet::new();
+    for name in String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+    {
+        let Some(pid) = owner(name) else {
+            continue;
+        };
+        // A live process under that id (a run going on now, or a process
+        // that took a dead run's id, whose namespaces then stay) is left
+        // alone; this run's own are removed by `remove`.
+        if std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        remove_namespace(name);
+        dead.insert(pid);
+    }
+    dead
+}
+
+/// Kills what runs in namespace `name`, then removes it. A node's `mariadbd`
+/// (and a state transfer's rsync) outlives the test that started it, and
+/// would keep the namespace, its address and its port alive after the name
+/// is gone.
+fn remove_namespace(name: &str) {
+    if let Ok(pids) = Command::new("ip").args(["netns", "pids", name]).output() {
+        for pid in String::from_utf8_lossy(&pids.stdout)
+            .split_whitespace()
+            .filter_map(|pid| pid.parse::<libc::pid_t>().ok())
+        {
+            // SAFETY: kill has no memory preconditions; the kernel has just
+            // listed `pid` as running in that namespace.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+    let _ = Command::new("ip").args(["netns", "del", name]).output();
 }
 
 impl Drop for Network {
