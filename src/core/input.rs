@@ -9,8 +9,8 @@
 
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
-use crate::core::user_name;
 use crate::error::AppError;
+use crate::user_name;
 
 /// Longest user name, in characters.
 pub(crate) const USER_NAME_MAX_CHARS: usize = 64;

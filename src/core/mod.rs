@@ -16,5 +16,4 @@ pub(crate) mod metrics;
 pub mod prune;
 pub mod sessions;
 pub mod tokens;
-pub(crate) mod user_name;
 pub mod users;

@@ -1,6 +1,6 @@
 //! A start-up step after the SQL migrations: user names stored before names
 //! were kept in Unicode NFC are brought to it, with their lookup keys, so that
-//! every spelling of a name finds its account (see `crate::core::user_name`).
+//! every spelling of a name finds its account (see `crate::user_name`).
 //!
 //! Two stored accounts whose names become one name this way cannot both keep
 //! it, and which one should is the operator's call: the step then changes
@@ -19,11 +19,8 @@ use std::fmt;
 
 use diesel::prelude::*;
 
-// Upward: the migration brings stored names under the rule that core applies
-// to every new name; the rule is written once, in core, and must not drift
-// from what the migration does.
-use crate::core::user_name;
 use crate::store::schema::users;
+use crate::user_name;
 
 /// One stored account, for the message of a clash.
 #[derive(Debug, Clone, PartialEq, Eq)]

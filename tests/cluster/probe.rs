@@ -13,7 +13,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 
-use authql::db::{DbPool, PoolSettings};
+use authql::store::{DbPool, PoolSettings};
 
 use crate::Cluster;
 use crate::nodes;
