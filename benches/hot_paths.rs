@@ -7,6 +7,13 @@
 //! Run with `cargo bench --bench hot_paths`; the load benchmark
 //! (`examples/loadtest.rs`) measures the same paths end to end over HTTP.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test, bench or example stops at the first thing that is not as it expects"
+)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -51,6 +51,13 @@
 //! Exit status: 0 when no request failed, 1 when some did (or the server did
 //! not stop cleanly), 2 when the benchmark could not run.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test, bench or example stops at the first thing that is not as it expects"
+)]
+
 // The crate root is this file, so its modules live in `loadtest/` by path.
 #[path = "loadtest/client.rs"]
 mod client;

@@ -1,6 +1,13 @@
 //! Integration tests: every body that touches storage runs twice, on a fresh
 //! SQLite file and on a fresh MySQL database, through the real HTTP router.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test, bench or example stops at the first thing that is not as it expects"
+)]
+
 mod harness;
 
 mod abuse;

@@ -19,6 +19,13 @@
 //! ancestors (a parent's re-exports) are not counted as edges, since the
 //! parent's `mod` line is not an import.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test, bench or example stops at the first thing that is not as it expects"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -11,6 +11,13 @@
 //! Without them the test says what is missing, from which Debian package,
 //! and passes, except under CI (`CI` set), where it fails.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test, bench or example stops at the first thing that is not as it expects"
+)]
+
 mod haproxy;
 mod nodes;
 mod probe;
