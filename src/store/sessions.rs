@@ -1,9 +1,19 @@
 //! The `user_login_sessions` table: one row per login, holding the session's
 //! refresh-token state. Every state change is a single conditional UPDATE, so
 //! concurrent requests and replicas cannot both win the same change.
+//!
+//! Two rules of the sessions live here once, for every caller: what "open
+//! at `now`" means ([`SessionState::is_open`] on a row read, [`open_at`] in a
+//! statement's filter), and how sessions end ([`end_statement`], the one
+//! UPDATE that stamps `ended_at` and `end_reason`, shared by plain ends and
+//! the transactions that end sessions along with another change).
 
 use chrono::NaiveDateTime;
+use diesel::backend::Backend;
+use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
+use diesel::query_builder::{AsChangeset, BoxedUpdateStatement};
+use diesel::sql_types::{Nullable, Timestamp};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::core::vocabulary::{EndReason, UserStatus};
@@ -73,7 +83,8 @@ pub struct SessionState {
 }
 
 impl SessionState {
-    /// Open means neither ended nor past its expiry.
+    /// Open at `now`: neither ended nor past its expiry. The one Rust form of
+    /// the rule; [`open_at`] is its SQL form, and the two must say the same.
     pub fn is_open(&self, now: NaiveDateTime) -> bool {
         self.ended_at.is_none() && self.expires_at > now
     }
@@ -81,8 +92,18 @@ impl SessionState {
     /// Past its expiry without an end stamped yet: the audit trail still
     /// needs one.
     pub fn expired_unstamped(&self, now: NaiveDateTime) -> bool {
-        self.ended_at.is_none() && self.expires_at <= now
+        self.ended_at.is_none() && !self.is_open(now)
     }
+}
+
+/// Open at `now`, as a statement's filter: neither ended nor past its
+/// expiry. The SQL form of [`SessionState::is_open`]; every query that
+/// wants open sessions filters with this.
+#[diesel::dsl::auto_type]
+pub(crate) fn open_at(now: NaiveDateTime) -> _ {
+    sessions::ended_at
+        .is_null()
+        .and(sessions::expires_at.gt(now))
 }
 
 /// A session as `Session` shows it to its owner.
@@ -184,8 +205,7 @@ pub(crate) async fn open(
             if let Some(cap) = cap {
                 let open: Vec<String> = sessions::table
                     .filter(sessions::user_id.eq(user_id))
-                    .filter(sessions::ended_at.is_null())
-                    .filter(sessions::expires_at.gt(now))
+                    .filter(open_at(now))
                     .order((
                         sessions::last_active_at.asc(),
                         sessions::created_at.asc(),
@@ -198,17 +218,9 @@ pub(crate) async fn open(
                 evicted = open.into_iter().take(surplus).collect();
             }
             if !evicted.is_empty() {
-                diesel::update(
-                    sessions::table
-                        .filter(sessions::id.eq_any(&evicted))
-                        .filter(sessions::ended_at.is_null()),
-                )
-                .set((
-                    sessions::ended_at.eq(now),
-                    sessions::end_reason.eq(EndReason::Evicted),
-                ))
-                .execute(c)
-                .await?;
+                end_statement(Ending::These(&evicted), EndReason::Evicted, now)
+                    .execute(c)
+                    .await?;
             }
             diesel::insert_into(sessions::table)
                 .values(new_session)
@@ -299,8 +311,7 @@ pub async fn list_open(
     with_conn!(conn, |c| {
         let listed = sessions::table
             .filter(sessions::user_id.eq(user_id))
-            .filter(sessions::ended_at.is_null())
-            .filter(sessions::expires_at.gt(now))
+            .filter(open_at(now))
             .order((
                 sessions::last_active_at.desc(),
                 sessions::created_at.desc(),
@@ -400,8 +411,7 @@ pub(crate) async fn rotate(
             sessions::table
                 .filter(sessions::id.eq(session_id))
                 .filter(sessions::refresh_generation.eq(from_generation))
-                .filter(sessions::ended_at.is_null())
-                .filter(sessions::expires_at.gt(now)),
+                .filter(open_at(now)),
         )
         .set((
             sessions::refresh_generation.eq(from_generation + 1),
@@ -415,76 +425,139 @@ pub(crate) async fn rotate(
     })
 }
 
-/// Ends one open session of `user_id`. Returns whether a session was ended.
-pub(crate) async fn end_one(
-    conn: &mut DbConn,
-    session_id: &str,
-    user_id: &str,
-    reason: EndReason,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    with_conn!(conn, |c| {
-        diesel::update(
-            sessions::table
-                .filter(sessions::id.eq(session_id))
-                .filter(sessions::user_id.eq(user_id))
-                .filter(sessions::ended_at.is_null())
-                .filter(sessions::expires_at.gt(now)),
-        )
-        .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
-        .execute(c)
-        .await
-        .map(|matched| matched == 1)
-    })
+/// Which sessions an end applies to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Ending<'a> {
+    /// One session, if it is this user's.
+    One {
+        session_id: &'a str,
+        user_id: &'a str,
+    },
+    /// Every session of the user, but `except` when given.
+    AllOfUser {
+        user_id: &'a str,
+        except: Option<&'a str>,
+    },
+    /// These sessions (those a login evicts).
+    These(&'a [String]),
+    /// One session whose expiry has passed with no end stamped: it ended at
+    /// its own `expires_at`, which is what the stamp says. The session
+    /// already behaves as ended; this only records why, for the audit trail.
+    PastExpiry { session_id: &'a str },
 }
 
-/// Ends every open session of `user_id`, but `except_session_id` when given.
-/// Returns how many were ended.
-pub(crate) async fn end_all(
+/// The value `ended_at` takes: `now`, or the row's own expiry.
+type EndedAt<'a, DB> =
+    Box<dyn BoxableExpression<sessions::table, DB, SqlType = Nullable<Timestamp>> + Send + 'a>;
+
+/// The changes of [`end_statement`].
+type EndChanges<'a, DB> = (
+    diesel::dsl::Eq<sessions::ended_at, EndedAt<'a, DB>>,
+    diesel::dsl::Eq<sessions::end_reason, EndReason>,
+);
+
+/// The UPDATE [`end_statement`] builds, on either backend.
+pub(crate) type EndStatement<'a, DB> =
+    BoxedUpdateStatement<'a, DB, sessions::table, <EndChanges<'a, DB> as AsChangeset>::Changeset>;
+
+/// The one statement that ends sessions: stamps `ended_at` and `end_reason`
+/// on the sessions `which` names that are open at `now` (see [`open_at`]),
+/// so that an end never moves the time or reason of a session that had
+/// already ended or expired. [`Ending::PastExpiry`] is the exception that
+/// proves it: it stamps, at its expiry, a session no longer open.
+///
+/// Plain ends run it through [`end`]; transactions that end sessions along
+/// with another change (a password change, a disable, a login's evictions)
+/// execute it on their own connection. Executing it returns how many
+/// sessions ended (MySQL counts matched rows, and the filter matches only
+/// rows it changes).
+pub(crate) fn end_statement<'a, DB: EndSql>(
+    which: Ending<'a>,
+    reason: EndReason,
+    now: NaiveDateTime,
+) -> EndStatement<'a, DB> {
+    DB::end_statement(which, reason, now)
+}
+
+/// The backends [`end_statement`] is built for. Its statement is boxed (the
+/// filter depends on [`Ending`]), and diesel cannot box a statement for any
+/// backend in general, so the body below is compiled once per backend, as
+/// `with_conn!` bodies are: one text, two impls.
+pub(crate) trait EndSql: Backend + Sized {
+    /// See [`end_statement`].
+    fn end_statement(
+        which: Ending<'_>,
+        reason: EndReason,
+        now: NaiveDateTime,
+    ) -> EndStatement<'_, Self>;
+}
+
+/// Implements [`EndSql`] for one backend.
+macro_rules! end_sql_for {
+    ($backend:ty) => {
+        impl EndSql for $backend {
+            fn end_statement(
+                which: Ending<'_>,
+                reason: EndReason,
+                now: NaiveDateTime,
+            ) -> EndStatement<'_, Self> {
+                let update = diesel::update(sessions::table).into_boxed::<Self>();
+                let at_now =
+                    || -> EndedAt<'_, Self> { Box::new(now.into_sql::<Nullable<Timestamp>>()) };
+                let (update, ended_at) = match which {
+                    Ending::One {
+                        session_id,
+                        user_id,
+                    } => (
+                        update
+                            .filter(sessions::id.eq(session_id))
+                            .filter(sessions::user_id.eq(user_id))
+                            .filter(open_at(now)),
+                        at_now(),
+                    ),
+                    Ending::AllOfUser { user_id, except } => {
+                        let update = update.filter(sessions::user_id.eq(user_id));
+                        let update = match except {
+                            Some(except) => update.filter(sessions::id.ne(except)),
+                            None => update,
+                        };
+                        (update.filter(open_at(now)), at_now())
+                    }
+                    Ending::These(session_ids) => (
+                        update
+                            .filter(sessions::id.eq_any(session_ids))
+                            .filter(open_at(now)),
+                        at_now(),
+                    ),
+                    Ending::PastExpiry { session_id } => (
+                        update
+                            .filter(sessions::id.eq(session_id))
+                            .filter(sessions::ended_at.is_null())
+                            .filter(sessions::expires_at.le(now)),
+                        Box::new(sessions::expires_at.nullable()) as EndedAt<'_, Self>,
+                    ),
+                };
+                update.set((
+                    sessions::ended_at.eq(ended_at),
+                    sessions::end_reason.eq(reason),
+                ))
+            }
+        }
+    };
+}
+
+end_sql_for!(diesel::mysql::Mysql);
+end_sql_for!(diesel::sqlite::Sqlite);
+
+/// Ends the sessions `which` names for `reason` (see [`end_statement`]);
+/// returns how many ended.
+pub(crate) async fn end(
     conn: &mut DbConn,
-    user_id: &str,
-    except_session_id: Option<&str>,
+    which: Ending<'_>,
     reason: EndReason,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    // The excluded id defaults to one no session can have (ids are base64url).
-    let except = except_session_id.unwrap_or("-");
-    with_conn!(conn, |c| {
-        diesel::update(
-            sessions::table
-                .filter(sessions::user_id.eq(user_id))
-                .filter(sessions::id.ne(except))
-                .filter(sessions::ended_at.is_null())
-                .filter(sessions::expires_at.gt(now)),
-        )
-        .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
-        .execute(c)
-        .await
-    })
-}
-
-/// Records that an open session has passed its expiry, for the audit trail.
-/// The session already behaves as ended; this only stamps why.
-pub(crate) async fn mark_expired(
-    conn: &mut DbConn,
-    session_id: &str,
-    reason: EndReason,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    with_conn!(conn, |c| {
-        diesel::update(
-            sessions::table
-                .filter(sessions::id.eq(session_id))
-                .filter(sessions::ended_at.is_null())
-                .filter(sessions::expires_at.le(now)),
-        )
-        .set((
-            sessions::ended_at.eq(sessions::expires_at.nullable()),
-            sessions::end_reason.eq(reason),
-        ))
-        .execute(c)
-        .await
-    })
+    with_conn!(conn, |c| end_statement(which, reason, now).execute(c).await)
 }
 
 /// Up to `limit` ids of sessions that ended, or expired, before `cutoff`.
