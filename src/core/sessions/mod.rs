@@ -5,7 +5,7 @@
 //! - [`open()`] opens one for a [`SignIn`] (how the user proved who they
 //!   are: one argument, whatever the way in);
 //! - [`authenticate`] resolves a bearer token to its live session on every
-//!   request (the guard);
+//!   request (the guard), and [`recheck`] reads a live socket's session again;
 //! - [`refresh::refresh`] rotates its refresh token;
 //! - [`end()`] ends sessions for any [`EndReason`], and the transactions that
 //!   end sessions along with another change ([`change_password`],
@@ -94,7 +94,8 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
 }
 
 /// Live: the session is open at `now` (neither ended nor expired) and its
-/// user may use it. The one rule behind the guard and refresh.
+/// user may use it. The one rule behind the guard, refresh and a socket's
+/// recheck.
 pub(crate) fn is_live(session: &SessionState, user: &UserRecord, now: NaiveDateTime) -> bool {
     session.is_open(now) && user.is_active()
 }
@@ -171,6 +172,39 @@ fn refuse_unless_live(
         return Err(AppError::SessionRevoked);
     }
     Ok(())
+}
+
+/// What a session is when read again (a socket's, at its expiry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Liveness {
+    /// Live, until this expiry (a refresh may have moved it).
+    Live { expires_at: NaiveDateTime },
+    /// No longer live, for this reason.
+    Ended(EndReason),
+}
+
+/// Reads a session again and says whether it is still live: a session no
+/// longer open says its own end reason (`EXPIRED` when none is stamped, or
+/// when the row is gone); an open one whose user is disabled says
+/// `USER_DISABLED`. Stamps nothing.
+pub(crate) async fn recheck(app: &App, session_id: &str) -> Result<Liveness, AppError> {
+    let mut conn = app.pool.get().await?;
+    let found = session_rows::find_with_user(&mut conn, session_id).await?;
+    let now = app.clock.now();
+    let Some((session, user)) = found else {
+        return Ok(Liveness::Ended(EndReason::Expired));
+    };
+    let state = session.state();
+    if is_live(&state, &user, now) {
+        return Ok(Liveness::Live {
+            expires_at: session.expires_at,
+        });
+    }
+    Ok(Liveness::Ended(if state.is_open(now) {
+        EndReason::UserDisabled
+    } else {
+        session.end_reason.unwrap_or(EndReason::Expired)
+    }))
 }
 
 /// The user's open sessions, the most recently active first.

@@ -60,10 +60,9 @@ use crate::api::http::socket::subscriptions::{MAX_PER_SOCKET as MAX_SUBSCRIPTION
 use crate::core::app::App;
 use crate::core::live::event::SessionEvent;
 use crate::core::live::feed::{LastWord, TooManySockets, Watch};
-use crate::core::sessions::{Authenticated, authenticate};
+use crate::core::sessions::{self, Authenticated, Liveness, authenticate};
 use crate::core::vocabulary::EndReason;
 use crate::error::AppError;
-use crate::store::sessions as session_rows;
 
 /// Read and write buffer of one socket.
 const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
@@ -504,7 +503,7 @@ async fn connection_init(
         .and_then(serde_json::Value::as_str);
     let now = app.clock.now();
     let token = authorization
-        .and_then(crate::core::sessions::bearer_token)
+        .and_then(sessions::bearer_token)
         .ok_or((4403, "UNAUTHENTICATED"))?;
     let claims = app
         .access_tokens
@@ -567,26 +566,18 @@ enum Recheck {
     Unknown,
 }
 
-/// Reads the socket's session again at its expiry.
+/// Reads the socket's session again at its expiry, through the sessions
+/// service's liveness rule.
 async fn recheck(app: &App, established: &mut Option<Established>) -> Recheck {
     let Some(current) = established.as_mut() else {
         return Recheck::Ended(EndReason::Expired);
     };
-    let found = match app.pool.get().await {
-        Ok(mut conn) => session_rows::find_with_user(&mut conn, &current.auth.session.id).await,
-        Err(_) => return Recheck::Unknown,
-    };
-    let now = app.clock.now();
-    match found {
-        Ok(Some((session, user))) if session.ended_at.is_none() && session.expires_at > now => {
-            if !user.is_active() {
-                return Recheck::Ended(EndReason::UserDisabled);
-            }
-            current.auth.session.expires_at = session.expires_at;
+    match sessions::recheck(app, &current.auth.session.id).await {
+        Ok(Liveness::Live { expires_at }) => {
+            current.auth.session.expires_at = expires_at;
             Recheck::Open(deadline_of(app, &current.auth))
         }
-        Ok(Some((session, _))) => Recheck::Ended(session.end_reason.unwrap_or(EndReason::Expired)),
-        Ok(None) => Recheck::Ended(EndReason::Expired),
+        Ok(Liveness::Ended(reason)) => Recheck::Ended(reason),
         Err(_) => Recheck::Unknown,
     }
 }
