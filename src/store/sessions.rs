@@ -3,8 +3,8 @@
 //! concurrent requests and replicas cannot both win the same change.
 //!
 //! Two rules of the sessions live here once, for every caller: what "open
-//! at `now`" means ([`SessionState::is_open`] on a row read, [`open_at`] in a
-//! statement's filter), and how sessions end ([`end_statement`], the one
+//! at `now`" means (`SessionState::is_open` on a row read, `open_at` in a
+//! statement's filter), and how sessions end (`end_statement`, the one
 //! UPDATE that stamps `ended_at` and `end_reason`, shared by plain ends and
 //! the transactions that end sessions along with another change).
 
@@ -84,7 +84,7 @@ pub struct SessionState {
 
 impl SessionState {
     /// Open at `now`: neither ended nor past its expiry. The one Rust form of
-    /// the rule; [`open_at`] is its SQL form, and the two must say the same.
+    /// the rule; `open_at` is its SQL form, and the two must say the same.
     pub fn is_open(&self, now: NaiveDateTime) -> bool {
         self.ended_at.is_none() && self.expires_at > now
     }
@@ -461,7 +461,7 @@ pub(crate) type EndStatement<'a, DB> =
     BoxedUpdateStatement<'a, DB, sessions::table, <EndChanges<'a, DB> as AsChangeset>::Changeset>;
 
 /// The one statement that ends sessions: stamps `ended_at` and `end_reason`
-/// on the sessions `which` names that are open at `now` (see [`open_at`]),
+/// on the sessions `which` names that are open at `now` (see [`open_at()`]),
 /// so that an end never moves the time or reason of a session that had
 /// already ended or expired. [`Ending::PastExpiry`] is the exception that
 /// proves it: it stamps, at its expiry, a session no longer open.

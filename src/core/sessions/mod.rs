@@ -2,20 +2,20 @@
 //! one place. Whatever opens, checks, rotates, lists or ends a session goes
 //! through here:
 //!
-//! - [`open()`] opens one for a [`SignIn`] (how the user proved who they
+//! - `open()` opens one for a `SignIn` (how the user proved who they
 //!   are: one argument, whatever the way in);
-//! - [`authenticate`] resolves a bearer token to its live session on every
-//!   request (the guard), and [`recheck`] reads a live socket's session again;
-//! - [`refresh::refresh`] rotates its refresh token;
-//! - [`end()`] ends sessions for any [`EndReason`], and the transactions that
-//!   end sessions along with another change ([`change_password`],
-//!   [`replace_password`], [`set_user_status`]) share its statement;
-//! - [`list_open`] lists them.
+//! - `authenticate` resolves a bearer token to its live session on every
+//!   request (the guard), and `recheck` reads a live socket's session again;
+//! - `refresh::refresh` rotates its refresh token;
+//! - `end()` ends sessions for any `EndReason`, and the transactions that
+//!   end sessions along with another change (`change_password`,
+//!   `replace_password`, `set_user_status`) share its statement;
+//! - `list_open` lists them.
 //!
-//! Liveness is one predicate, [`is_live`] (over `SessionState::is_open`,
+//! Liveness is one predicate, `is_live` (over `SessionState::is_open`,
 //! whose SQL twin `open_at` filters every query for open sessions), and
 //! recording (metrics and log lines of opens and ends) happens in
-//! [`record`], once.
+//! `record`, once.
 
 pub(crate) mod checks;
 mod end;
