@@ -2,13 +2,12 @@
 //! password, list and end sessions.
 
 use crate::core::app::App;
-use crate::core::clock::{Clock, SystemClock};
 use crate::core::input;
-use crate::core::sessions::EndReason;
+use crate::core::sessions::{self, EndReason, Ending};
 use crate::error::AppError;
 use crate::secret::Secret;
 use crate::store::DbPool;
-use crate::store::sessions::{self as session_rows, SessionView};
+use crate::store::sessions::SessionView;
 use crate::store::users::{self, NewUser, UserRecord};
 use crate::vocabulary::UserStatus;
 
@@ -98,16 +97,7 @@ async fn set_status(
     status: UserStatus,
 ) -> Result<(), UserCommandError> {
     let key = input::fold_user_name(user_name);
-    let mut conn = pool.get().await.map_err(AppError::from)?;
-    let found = users::set_status(
-        &mut conn,
-        &key,
-        status,
-        EndReason::UserDisabled,
-        SystemClock.now(),
-    )
-    .await?;
-    if !found {
+    if !sessions::set_user_status(pool, &key, status).await? {
         return Err(UserCommandError::Unknown(user_name.to_owned()));
     }
     Ok(())
@@ -131,9 +121,7 @@ pub(crate) async fn set_password(
     input::check_new_password(password.expose(), app.config.password_min_length)?;
     let user = find_user(app, user_name).await?;
     let password_hash = app.passwords.hash(password).await?;
-    let mut conn = app.pool.get().await.map_err(AppError::from)?;
-    let ended =
-        users::replace_password(&mut conn, &user.id, &password_hash, app.clock.now()).await?;
+    let ended = sessions::replace_password(app, &user.id, &password_hash).await?;
     tracing::info!(user_id = %user.id, ended, "password set by an operator");
     Ok(ended)
 }
@@ -144,8 +132,7 @@ pub(crate) async fn list_sessions(
     user_name: &str,
 ) -> Result<Vec<SessionView>, UserCommandError> {
     let user = find_user(app, user_name).await?;
-    let mut conn = app.pool.get().await.map_err(AppError::from)?;
-    Ok(session_rows::list_open(&mut conn, &user.id, app.clock.now()).await?)
+    Ok(sessions::list_open(app, &user.id).await?)
 }
 
 /// Ends every open session of the user, or the one given
@@ -156,22 +143,22 @@ pub(crate) async fn end_sessions(
     session_id: Option<&str>,
 ) -> Result<usize, UserCommandError> {
     let user = find_user(app, user_name).await?;
-    let reason = EndReason::EndedByAdmin;
-    let now = app.clock.now();
-    let mut conn = app.pool.get().await.map_err(AppError::from)?;
-    let ended = match session_id {
-        Some(session_id) => {
-            let ended = session_rows::end_one(&mut conn, session_id, &user.id, reason, now).await?;
-            if !ended {
-                return Err(UserCommandError::UnknownSession {
-                    user: user_name.to_owned(),
-                    session_id: session_id.to_owned(),
-                });
-            }
-            1
-        }
-        None => session_rows::end_all(&mut conn, &user.id, None, reason, now).await?,
+    let which = match session_id {
+        Some(session_id) => Ending::One {
+            session_id,
+            user_id: &user.id,
+        },
+        None => Ending::AllOfUser {
+            user_id: &user.id,
+            except: None,
+        },
     };
-    tracing::info!(user_id = %user.id, ended, %reason, "sessions ended by an operator");
+    let ended = sessions::end(app, &user.id, which, EndReason::EndedByAdmin).await?;
+    if let Some(session_id) = session_id.filter(|_| ended == 0) {
+        return Err(UserCommandError::UnknownSession {
+            user: user_name.to_owned(),
+            session_id: session_id.to_owned(),
+        });
+    }
     Ok(ended)
 }

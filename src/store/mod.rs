@@ -45,6 +45,7 @@ mod galera;
 pub mod migrate;
 mod normalise_names;
 pub mod schema;
+pub(crate) mod session_ends;
 pub mod sessions;
 mod sqlite_file;
 pub mod statements;

@@ -1,12 +1,20 @@
 //! The `user_login_sessions` table: one row per login, holding the session's
 //! refresh-token state. Every state change is a single conditional UPDATE, so
 //! concurrent requests and replicas cannot both win the same change.
+//!
+//! Two rules of the sessions are written once, for every caller: what "open
+//! at `now`" means (`SessionState::is_open` on a row read, `open_at` in a
+//! statement's filter, in `session_ends`), and how sessions end
+//! (`session_ends::end_statement`, the one UPDATE that stamps `ended_at` and
+//! `end_reason`, shared by plain ends and the transactions that end sessions
+//! along with another change).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::store::schema::{user_login_sessions as sessions, users};
+pub(crate) use crate::store::session_ends::{Ending, end, end_statement, open_at};
 use crate::store::users::UserRecord;
 use crate::store::{DbConn, expect_key};
 use crate::vocabulary::{EndReason, UserStatus};
@@ -73,7 +81,8 @@ pub struct SessionState {
 }
 
 impl SessionState {
-    /// Open means neither ended nor past its expiry.
+    /// Open at `now`: neither ended nor past its expiry. The one Rust form of
+    /// the rule; `open_at` is its SQL form, and the two must say the same.
     pub fn is_open(&self, now: NaiveDateTime) -> bool {
         self.ended_at.is_none() && self.expires_at > now
     }
@@ -81,7 +90,7 @@ impl SessionState {
     /// Past its expiry without an end stamped yet: the audit trail still
     /// needs one.
     pub fn expired_unstamped(&self, now: NaiveDateTime) -> bool {
-        self.ended_at.is_none() && self.expires_at <= now
+        self.ended_at.is_none() && !self.is_open(now)
     }
 }
 
@@ -184,8 +193,7 @@ pub(crate) async fn open(
             if let Some(cap) = cap {
                 let open: Vec<String> = sessions::table
                     .filter(sessions::user_id.eq(user_id))
-                    .filter(sessions::ended_at.is_null())
-                    .filter(sessions::expires_at.gt(now))
+                    .filter(open_at(now))
                     .order((
                         sessions::last_active_at.asc(),
                         sessions::created_at.asc(),
@@ -198,17 +206,9 @@ pub(crate) async fn open(
                 evicted = open.into_iter().take(surplus).collect();
             }
             if !evicted.is_empty() {
-                diesel::update(
-                    sessions::table
-                        .filter(sessions::id.eq_any(&evicted))
-                        .filter(sessions::ended_at.is_null()),
-                )
-                .set((
-                    sessions::ended_at.eq(now),
-                    sessions::end_reason.eq(EndReason::Evicted),
-                ))
-                .execute(c)
-                .await?;
+                end_statement(Ending::These(&evicted), EndReason::Evicted, now)
+                    .execute(c)
+                    .await?;
             }
             diesel::insert_into(sessions::table)
                 .values(new_session)
@@ -299,8 +299,7 @@ pub async fn list_open(
     with_conn!(conn, |c| {
         let listed = sessions::table
             .filter(sessions::user_id.eq(user_id))
-            .filter(sessions::ended_at.is_null())
-            .filter(sessions::expires_at.gt(now))
+            .filter(open_at(now))
             .order((
                 sessions::last_active_at.desc(),
                 sessions::created_at.desc(),
@@ -400,8 +399,7 @@ pub(crate) async fn rotate(
             sessions::table
                 .filter(sessions::id.eq(session_id))
                 .filter(sessions::refresh_generation.eq(from_generation))
-                .filter(sessions::ended_at.is_null())
-                .filter(sessions::expires_at.gt(now)),
+                .filter(open_at(now)),
         )
         .set((
             sessions::refresh_generation.eq(from_generation + 1),
@@ -412,78 +410,6 @@ pub(crate) async fn rotate(
         .execute(c)
         .await
         .map(|matched| matched == 1)
-    })
-}
-
-/// Ends one open session of `user_id`. Returns whether a session was ended.
-pub(crate) async fn end_one(
-    conn: &mut DbConn,
-    session_id: &str,
-    user_id: &str,
-    reason: EndReason,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
-    with_conn!(conn, |c| {
-        diesel::update(
-            sessions::table
-                .filter(sessions::id.eq(session_id))
-                .filter(sessions::user_id.eq(user_id))
-                .filter(sessions::ended_at.is_null())
-                .filter(sessions::expires_at.gt(now)),
-        )
-        .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
-        .execute(c)
-        .await
-        .map(|matched| matched == 1)
-    })
-}
-
-/// Ends every open session of `user_id`, but `except_session_id` when given.
-/// Returns how many were ended.
-pub(crate) async fn end_all(
-    conn: &mut DbConn,
-    user_id: &str,
-    except_session_id: Option<&str>,
-    reason: EndReason,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    // The excluded id defaults to one no session can have (ids are base64url).
-    let except = except_session_id.unwrap_or("-");
-    with_conn!(conn, |c| {
-        diesel::update(
-            sessions::table
-                .filter(sessions::user_id.eq(user_id))
-                .filter(sessions::id.ne(except))
-                .filter(sessions::ended_at.is_null())
-                .filter(sessions::expires_at.gt(now)),
-        )
-        .set((sessions::ended_at.eq(now), sessions::end_reason.eq(reason)))
-        .execute(c)
-        .await
-    })
-}
-
-/// Records that an open session has passed its expiry, for the audit trail.
-/// The session already behaves as ended; this only stamps why.
-pub(crate) async fn mark_expired(
-    conn: &mut DbConn,
-    session_id: &str,
-    reason: EndReason,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    with_conn!(conn, |c| {
-        diesel::update(
-            sessions::table
-                .filter(sessions::id.eq(session_id))
-                .filter(sessions::ended_at.is_null())
-                .filter(sessions::expires_at.le(now)),
-        )
-        .set((
-            sessions::ended_at.eq(sessions::expires_at.nullable()),
-            sessions::end_reason.eq(reason),
-        ))
-        .execute(c)
-        .await
     })
 }
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::store::schema::{user_login_sessions, users};
+use crate::store::session_ends::{Ending, end_statement, open_at};
 use crate::store::{DbConn, expect_key};
 use crate::vocabulary::{EndReason, UserStatus};
 use crate::with_conn;
@@ -107,18 +108,28 @@ pub(crate) async fn upgrade_password_hash(
     })
 }
 
+/// What [`set_status`] changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StatusChange {
+    pub user_id: String,
+    /// How many sessions the change ended.
+    pub sessions_ended: usize,
+}
+
 /// Sets a user's status; when disabling, ends every open session of the user
-/// in the same transaction. Returns false when no user has that name.
+/// in the same transaction (`end_reason`; sessions already ended or expired
+/// keep their own end). None when no user has that name.
 ///
-/// Both statements are writes, and the first one is a write, so that a SQLite
-/// transaction takes the write lock at once instead of failing on upgrade.
+/// The first statement is a write, so that a SQLite transaction takes the
+/// write lock at once instead of failing on upgrade (and MySQL locks the
+/// user's row before its id is read back).
 pub(crate) async fn set_status(
     conn: &mut DbConn,
     user_name_key: &str,
     status: UserStatus,
     end_reason: EndReason,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
+) -> QueryResult<Option<StatusChange>> {
     with_conn!(conn, |c| {
         c.transaction(async |c| {
             let matched =
@@ -127,25 +138,25 @@ pub(crate) async fn set_status(
                     .execute(c)
                     .await?;
             if matched == 0 {
-                return Ok(false);
+                return Ok(None);
             }
-            if status == UserStatus::Disabled {
-                let user_ids = users::table
-                    .filter(users::user_name_key.eq(user_name_key))
-                    .select(users::id);
-                diesel::update(
-                    user_login_sessions::table
-                        .filter(user_login_sessions::user_id.eq_any(user_ids))
-                        .filter(user_login_sessions::ended_at.is_null()),
-                )
-                .set((
-                    user_login_sessions::ended_at.eq(now),
-                    user_login_sessions::end_reason.eq(end_reason),
-                ))
-                .execute(c)
+            let user_id = users::table
+                .filter(users::user_name_key.eq(user_name_key))
+                .select(users::id)
+                .first::<String>(c)
                 .await?;
+            let mut sessions_ended = 0;
+            if status == UserStatus::Disabled {
+                let ending = Ending::AllOfUser {
+                    user_id: &user_id,
+                    except: None,
+                };
+                sessions_ended = end_statement(ending, end_reason, now).execute(c).await?;
             }
-            Ok(true)
+            Ok(Some(StatusChange {
+                user_id,
+                sessions_ended,
+            }))
         })
         .await
     })
@@ -190,18 +201,13 @@ pub(crate) async fn replace_password(
                 ))
                 .execute(c)
                 .await?;
-            diesel::update(
-                user_login_sessions::table
-                    .filter(user_login_sessions::user_id.eq(user_id))
-                    .filter(user_login_sessions::ended_at.is_null())
-                    .filter(user_login_sessions::expires_at.gt(now)),
-            )
-            .set((
-                user_login_sessions::ended_at.eq(now),
-                user_login_sessions::end_reason.eq(EndReason::PasswordChanged),
-            ))
-            .execute(c)
-            .await
+            let ending = Ending::AllOfUser {
+                user_id,
+                except: None,
+            };
+            end_statement(ending, EndReason::PasswordChanged, now)
+                .execute(c)
+                .await
         })
         .await
     })
@@ -274,8 +280,7 @@ pub(crate) async fn change_password(
             let caller_session = user_login_sessions::table
                 .filter(user_login_sessions::id.eq(session_id))
                 .filter(user_login_sessions::user_id.eq(user_id))
-                .filter(user_login_sessions::ended_at.is_null())
-                .filter(user_login_sessions::expires_at.gt(now));
+                .filter(open_at(now));
             if swapped == 0 {
                 // Nothing was written; which refusal to give: an ended
                 // session says so first.
@@ -300,19 +305,13 @@ pub(crate) async fn change_password(
             if !end_other_sessions {
                 return Ok(SwapOutcome::Swapped { ended: 0 });
             }
-            let ended = diesel::update(
-                user_login_sessions::table
-                    .filter(user_login_sessions::user_id.eq(user_id))
-                    .filter(user_login_sessions::id.ne(session_id))
-                    .filter(user_login_sessions::ended_at.is_null())
-                    .filter(user_login_sessions::expires_at.gt(now)),
-            )
-            .set((
-                user_login_sessions::ended_at.eq(now),
-                user_login_sessions::end_reason.eq(EndReason::PasswordChanged),
-            ))
-            .execute(c)
-            .await?;
+            let others = Ending::AllOfUser {
+                user_id,
+                except: Some(session_id),
+            };
+            let ended = end_statement(others, EndReason::PasswordChanged, now)
+                .execute(c)
+                .await?;
             Ok(SwapOutcome::Swapped { ended })
         })
         .await

@@ -4,8 +4,9 @@
 use serde_json::json;
 
 use crate::both_backends;
-use crate::harness::{Answer, Backend, TestApp, access_token, session_id};
+use crate::harness::{Answer, Backend, TestApp, access_token, refresh_token, session_id};
 use authql::core::clock::Clock;
+use authql::vocabulary::EndReason;
 
 async fn logout_session(app: &TestApp, token: &str, id: &str) -> Answer {
     app.graphql_with(
@@ -184,9 +185,59 @@ async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
     );
 }
 
+/// A session whose expiry passed before its user was disabled ended at its
+/// expiry: the disable ends the user's open sessions and leaves that one's
+/// end (`EXPIRED`, at `expiresAt`) to be recorded as such.
+async fn a_disable_leaves_an_expired_sessions_end_as_expiry(backend: Backend) {
+    use authql::core::clock::SystemClock;
+    use authql::store::schema::user_login_sessions as sessions;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+
+    let app = TestApp::start(backend).await;
+    app.add_user("pia", "pw").await;
+    let expired = app.login("pia", "pw").await;
+    let open = app.login("pia", "pw").await;
+    // `user disable` goes by the system's clock, which tests cannot move:
+    // the session's expiry moves into its past instead.
+    let expires_at = SystemClock.now() - chrono::TimeDelta::hours(1);
+    let expired_id = session_id(&expired);
+    let mut conn = app.app.pool.get().await.expect("connection");
+    authql::with_conn!(&mut conn, |c| {
+        diesel::update(sessions::table.filter(sessions::id.eq(&expired_id)))
+            .set(sessions::expires_at.eq(expires_at))
+            .execute(c)
+            .await
+    })
+    .expect("update");
+    drop(conn);
+
+    authql::core::users::disable_user(&app.app.pool, "pia")
+        .await
+        .expect("disable");
+    let disabled = app.stored_session(&session_id(&open)).await;
+    assert_eq!(
+        disabled.end_reason.map(EndReason::as_str),
+        Some("user_disabled")
+    );
+    // A refresh with the expired session's token records its end.
+    assert_eq!(
+        app.refresh(&refresh_token(&expired)).await.code(),
+        "INVALID_REFRESH_TOKEN"
+    );
+    let stored = app.stored_session(&expired_id).await;
+    assert_eq!(
+        stored.end_reason.map(EndReason::as_str),
+        Some("expired"),
+        "the disable re-stamped a session that had already expired"
+    );
+    assert_eq!(stored.ended_at, Some(expires_at));
+}
+
 both_backends!(
     logout_ends_only_the_callers_session,
     logout_session_only_ends_the_callers_open_sessions,
     logout_all_counts_with_and_without_except_current,
     last_active_is_written_at_most_once_a_minute,
+    a_disable_leaves_an_expired_sessions_end_as_expiry,
 );

@@ -21,7 +21,7 @@ impl Query {
     /// active first. Needs a bearer token.
     async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Session>> {
         let (app, auth) = caller(ctx).await?;
-        let records = sessions::list_open(app, auth).await.extend()?;
+        let records = sessions::list_open(app, &auth.user.id).await.extend()?;
         // Every one of them is the caller's: each carries the caller's user.
         Ok(records
             .into_iter()

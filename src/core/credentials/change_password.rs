@@ -17,11 +17,11 @@
 
 use crate::core::app::App;
 use crate::core::client::ClientInfo;
-use crate::core::sessions::{self, Authenticated, EndReason};
+use crate::core::sessions::{self, Authenticated};
 use crate::core::{credentials, input};
 use crate::error::{AppError, InternalCause};
 use crate::secret::Secret;
-use crate::store::users::{self, PasswordSwap, SwapOutcome};
+use crate::store::users::PasswordSwap;
 
 /// What a client sends to change its password.
 #[derive(Debug)]
@@ -76,28 +76,5 @@ pub(crate) async fn change_password(
         new_hash: &new_hash,
         end_other_sessions: change.end_other_sessions,
     };
-    let mut conn = app.pool.get().await?;
-    match users::change_password(&mut conn, swap, app.clock.now()).await? {
-        SwapOutcome::Swapped { ended } => {
-            tracing::info!(user_id = %user.id, session_id = %auth.session.id, ended, "password changed");
-            sessions::record_ended(app, &auth.session.id, EndReason::PasswordChanged, ended);
-            Ok(ended)
-        }
-        SwapOutcome::CallerSessionEnded => {
-            tracing::info!(
-                user_id = %user.id,
-                session_id = %auth.session.id,
-                "password not changed: the caller's session ended before the change committed"
-            );
-            Err(AppError::SessionRevoked)
-        }
-        SwapOutcome::HashChangedSince => {
-            tracing::info!(
-                user_id = %user.id,
-                session_id = %auth.session.id,
-                "password not changed: another change committed since the current password was checked"
-            );
-            Err(AppError::InvalidCredentials)
-        }
-    }
+    sessions::change_password(app, swap).await
 }

@@ -1,4 +1,5 @@
-//! Login: check a user name and password, open a new session for the device.
+//! Login: check a user name and password, then open a new session for the
+//! device through the sessions service (`crate::core::sessions::open`).
 //!
 //! The check and the session are apart by a hash (or two, with a rehash)
 //! that waits its turn in a queue anyone can lengthen, so the session opens
@@ -8,13 +9,11 @@
 
 use crate::core::app::App;
 use crate::core::client::ClientInfo;
-use crate::core::clock;
 use crate::core::metrics::LoginOutcome;
-use crate::core::sessions::{self, EndReason, IssuedTokens, issue_tokens};
-use crate::core::{credentials, ids, input};
+use crate::core::sessions::{self, IssuedTokens, SignIn, SignInMethod};
+use crate::core::{credentials, input};
 use crate::error::{AppError, InternalCause};
 use crate::secret::Secret;
-use crate::store::sessions::{self as session_rows, NewSession, Opening, SessionRecord};
 use crate::store::users;
 
 /// What a client sends to log in.
@@ -34,10 +33,7 @@ pub(crate) async fn login(
 ) -> Result<IssuedTokens, AppError> {
     let result = check_and_open(app, request, client).await;
     let outcome = match &result {
-        Ok(_) => {
-            app.metrics.sessions_opened.inc();
-            LoginOutcome::Ok
-        }
+        Ok(_) => LoginOutcome::Ok,
         Err(error) => LoginOutcome::Failed(error.code()),
     };
     app.metrics.login(outcome);
@@ -81,72 +77,13 @@ async fn check_and_open(
     } else {
         verified_hash
     };
-    // Stamped once the connection is in hand: live session events reach
-    // back only so far behind a change's stamp (see crate::core::live::feed).
-    let mut conn = app.pool.get().await?;
-    let now = app.clock.now();
-    let expires_at = clock::later(
-        now,
-        app.config
-            .refresh_token_ttl
-            .min(app.config.session_max_lifetime),
-    );
-    let ip_address = client.ip_address.map(|ip| ip.to_string());
-    let user_agent = client.user_agent.as_deref().map(input::cut_user_agent);
-    let session = SessionRecord {
-        id: ids::new_id(),
-        user_id: user.id.clone(),
-        device_info: request.device_info,
-        ip_address,
-        user_agent,
-        created_at: now,
-        last_active_at: now,
-        expires_at,
-        ended_at: None,
-        end_reason: None,
-        refresh_secret: ids::new_secret(),
-        refresh_generation: 0,
-        refreshed_at: None,
+    let sign_in = SignIn {
+        user,
+        method: SignInMethod::Password {
+            verified_hash: proved_hash,
+        },
     };
-    let new_session = NewSession {
-        id: &session.id,
-        user_id: &session.user_id,
-        device_info: session.device_info.as_deref(),
-        ip_address: session.ip_address.as_deref(),
-        user_agent: session.user_agent.as_deref(),
-        created_at: session.created_at,
-        last_active_at: session.last_active_at,
-        expires_at: session.expires_at,
-        refresh_secret: &session.refresh_secret,
-        refresh_generation: session.refresh_generation,
-    };
-    let cap = match app.config.max_sessions_per_user {
-        0 => None,
-        cap => Some(usize::try_from(cap).unwrap_or(usize::MAX)),
-    };
-    match session_rows::open(&mut conn, &new_session, &proved_hash, cap, now).await? {
-        Opening::Opened { evicted } => {
-            for session_id in &evicted {
-                sessions::record_ended(app, session_id, EndReason::Evicted, 1);
-            }
-        }
-        Opening::PasswordChangedSince => {
-            tracing::info!(
-                user_id = %user.id,
-                "login refused: the password changed since it was checked"
-            );
-            return Err(AppError::InvalidCredentials);
-        }
-        Opening::UserDisabled => {
-            tracing::info!(
-                user_id = %user.id,
-                "login refused: account disabled since the password was checked"
-            );
-            return Err(AppError::AccountDisabled);
-        }
-    }
-    tracing::info!(user_id = %user.id, session_id = %session.id, "login succeeded: session opened");
-    issue_tokens(app, session, user, now)
+    sessions::open(app, sign_in, request.device_info, client).await
 }
 
 /// What became of upgrading a weaker hash.

@@ -1,17 +1,42 @@
-//! Sessions: resolving a bearer token to its live session on every request,
-//! listing, and ending them. The rules of the contract's "Sessions" section.
+//! The sessions service: every rule of the contract's "Sessions" section, in
+//! one place. Whatever opens, checks, rotates, lists or ends a session goes
+//! through here:
+//!
+//! - `open()` opens one for a `SignIn` (how the user proved who they
+//!   are: one argument, whatever the way in);
+//! - `authenticate` resolves a bearer token to its live session on every
+//!   request (the guard), and `recheck` reads a live socket's session again;
+//! - `refresh::refresh` rotates its refresh token;
+//! - `end()` ends sessions for any `EndReason`, and the transactions that
+//!   end sessions along with another change (`change_password`,
+//!   `replace_password`, `set_user_status`) share its statement;
+//! - `list_open` lists them.
+//!
+//! Liveness is one predicate, `is_live` (over `SessionState::is_open`,
+//! whose SQL twin `open_at` filters every query for open sessions), and
+//! recording (metrics and log lines of opens and ends) happens in
+//! `record`, once.
 
 pub(crate) mod checks;
+mod end;
 pub(crate) mod login;
+mod open;
+mod record;
 pub(crate) mod refresh;
 
 use chrono::NaiveDateTime;
 
+pub(crate) use self::end::{
+    change_password, end, end_on, logout, logout_all, logout_session, replace_password,
+    set_user_status,
+};
+pub(crate) use self::open::{SignIn, SignInMethod, open};
 use crate::core::app::App;
 use crate::core::clock;
 use crate::error::AppError;
 use crate::secret::Secret;
 use crate::store::DbConn;
+pub(crate) use crate::store::sessions::Ending;
 use crate::store::sessions::{self as session_rows, SessionRecord, SessionState, SessionView};
 use crate::store::users::UserRecord;
 pub use crate::vocabulary::EndReason;
@@ -68,6 +93,13 @@ pub fn bearer_token(authorization: &str) -> Option<&str> {
         .then_some(token)
 }
 
+/// Live: the session is open at `now` (neither ended nor expired) and its
+/// user may use it. The one rule behind the guard, refresh and a socket's
+/// recheck.
+pub(crate) fn is_live(session: &SessionState, user: &UserRecord, now: NaiveDateTime) -> bool {
+    session.is_open(now) && user.is_active()
+}
+
 /// Resolves the request's `Authorization` header to its live session, with the
 /// contract's code when it cannot be.
 pub(crate) async fn authenticate(
@@ -112,8 +144,8 @@ pub(crate) async fn authenticate(
     Ok(Authenticated { user, session })
 }
 
-/// Refuses a session that has ended or expired, or whose user is disabled.
-/// An expiry noticed here is stamped for the audit trail.
+/// Refuses a session that is not live (`SESSION_REVOKED`). An expiry
+/// noticed here is stamped for the audit trail.
 pub(crate) async fn ensure_live(
     app: &App,
     conn: &mut DbConn,
@@ -122,97 +154,61 @@ pub(crate) async fn ensure_live(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     if session.expired_unstamped(now) {
-        let reason = EndReason::Expired;
-        let stamped = session_rows::mark_expired(conn, &session.id, reason, now).await?;
-        record_ended(app, &session.id, reason, stamped);
+        let which = Ending::PastExpiry {
+            session_id: &session.id,
+        };
+        end_on(app, conn, &session.user_id, which, EndReason::Expired, now).await?;
     }
     refuse_unless_live(session, user, now)
 }
 
-/// `SESSION_REVOKED` for a session that has ended or expired, or whose user
-/// is disabled.
+/// `SESSION_REVOKED` for a session that is not live.
 fn refuse_unless_live(
     session: &SessionState,
     user: &UserRecord,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    if !session.is_open(now) || !user.is_active() {
+    if !is_live(session, user, now) {
         return Err(AppError::SessionRevoked);
     }
     Ok(())
 }
 
-/// Counts and logs sessions that a request has just ended.
-pub(crate) fn record_ended(app: &App, session_id: &str, reason: EndReason, count: usize) {
-    if count > 0 {
-        app.metrics.sessions_ended(reason, count);
-        tracing::info!(%session_id, %reason, count, "session ended");
-    }
+/// What a session is when read again (a socket's, at its expiry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Liveness {
+    /// Live, until this expiry (a refresh may have moved it).
+    Live { expires_at: NaiveDateTime },
+    /// No longer live, for this reason.
+    Ended(EndReason),
 }
 
-/// The caller's open sessions, the most recently active first.
-pub(crate) async fn list_open(
-    app: &App,
-    auth: &Authenticated,
-) -> Result<Vec<SessionView>, AppError> {
+/// Reads a session again and says whether it is still live: a session no
+/// longer open says its own end reason (`EXPIRED` when none is stamped, or
+/// when the row is gone); an open one whose user is disabled says
+/// `USER_DISABLED`. Stamps nothing.
+pub(crate) async fn recheck(app: &App, session_id: &str) -> Result<Liveness, AppError> {
     let mut conn = app.pool.get().await?;
-    Ok(session_rows::list_open(&mut conn, &auth.user.id, app.clock.now()).await?)
-}
-
-/// Ends the caller's own session.
-pub(crate) async fn logout(app: &App, auth: &Authenticated) -> Result<bool, AppError> {
-    let mut conn = app.pool.get().await?;
+    let found = session_rows::find_with_user(&mut conn, session_id).await?;
     let now = app.clock.now();
-    let reason = EndReason::Logout;
-    // Already ended by a racing request: the caller's wish holds all the same.
-    let ended =
-        session_rows::end_one(&mut conn, &auth.session.id, &auth.user.id, reason, now).await?;
-    record_ended(app, &auth.session.id, reason, usize::from(ended));
-    Ok(true)
-}
-
-/// Ends one of the caller's open sessions; `NOT_FOUND` for any other id.
-pub(crate) async fn logout_session(
-    app: &App,
-    auth: &Authenticated,
-    session_id: &str,
-) -> Result<bool, AppError> {
-    if !crate::core::ids::looks_like_id(session_id) {
-        return Err(AppError::NotFound);
-    }
-    let reason = if session_id == auth.session.id {
-        EndReason::Logout
-    } else {
-        EndReason::EndedByOtherSession
+    let Some((session, user)) = found else {
+        return Ok(Liveness::Ended(EndReason::Expired));
     };
-    let mut conn = app.pool.get().await?;
-    let ended = session_rows::end_one(
-        &mut conn,
-        session_id,
-        &auth.user.id,
-        reason,
-        app.clock.now(),
-    )
-    .await?;
-    if !ended {
-        return Err(AppError::NotFound);
+    let state = session.state();
+    if is_live(&state, &user, now) {
+        return Ok(Liveness::Live {
+            expires_at: session.expires_at,
+        });
     }
-    record_ended(app, session_id, reason, 1);
-    Ok(true)
+    Ok(Liveness::Ended(if state.is_open(now) {
+        EndReason::UserDisabled
+    } else {
+        session.end_reason.unwrap_or(EndReason::Expired)
+    }))
 }
 
-/// Ends all of the caller's open sessions, or all but its own; returns how many.
-pub(crate) async fn logout_all(
-    app: &App,
-    auth: &Authenticated,
-    except_current: bool,
-) -> Result<usize, AppError> {
-    let except = except_current.then_some(auth.session.id.as_str());
-    let reason = EndReason::LogoutAll;
+/// The user's open sessions, the most recently active first.
+pub(crate) async fn list_open(app: &App, user_id: &str) -> Result<Vec<SessionView>, AppError> {
     let mut conn = app.pool.get().await?;
-    let ended =
-        session_rows::end_all(&mut conn, &auth.user.id, except, reason, app.clock.now()).await?;
-    app.metrics.sessions_ended(reason, ended);
-    tracing::info!(user_id = %auth.user.id, session_id = %auth.session.id, %reason, count = ended, "sessions ended");
-    Ok(ended)
+    Ok(session_rows::list_open(&mut conn, user_id, app.clock.now()).await?)
 }

@@ -13,7 +13,7 @@
 use crate::core::app::App;
 use crate::core::clock;
 use crate::core::metrics::RefreshOutcome;
-use crate::core::sessions::{self, EndReason, IssuedTokens, issue_tokens};
+use crate::core::sessions::{self, EndReason, Ending, IssuedTokens, issue_tokens};
 use crate::error::AppError;
 use crate::store::sessions as session_rows;
 
@@ -92,11 +92,14 @@ async fn exchange(app: &App, presented_token: &str) -> Result<IssuedTokens, AppE
             // Signed by us for a generation that never was: a restored backup.
             return Err(AppError::InvalidRefreshToken);
         }
+        let which = Ending::One {
+            session_id: &session.id,
+            user_id: &user.id,
+        };
         let reason = EndReason::RefreshReuse;
-        let ended = session_rows::end_one(&mut conn, &session.id, &user.id, reason, now).await?;
+        sessions::end_on(app, &mut conn, &user.id, which, reason, now).await?;
         tracing::warn!(user_id = %user.id, session_id = %session.id, "refresh token reuse detected: session ended");
         app.metrics.refresh_reuse_detected.inc();
-        sessions::record_ended(app, &session.id, reason, usize::from(ended));
         return Err(AppError::RefreshTokenReused);
     }
     Err(AppError::internal(crate::error::InternalCause::Invariant(

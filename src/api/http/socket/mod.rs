@@ -61,9 +61,8 @@ use crate::api::http::state::HttpState;
 use crate::core::app::App;
 use crate::core::live::event::SessionEvent;
 use crate::core::live::feed::{LastWord, SessionFeed, TooManySockets, Watch};
-use crate::core::sessions::{Authenticated, authenticate};
+use crate::core::sessions::{self, Authenticated, Liveness, authenticate};
 use crate::error::AppError;
-use crate::store::sessions as session_rows;
 use crate::vocabulary::EndReason;
 
 /// Read and write buffer of one socket.
@@ -506,7 +505,7 @@ async fn connection_init(
         .and_then(serde_json::Value::as_str);
     let now = app.clock.now();
     let token = authorization
-        .and_then(crate::core::sessions::bearer_token)
+        .and_then(sessions::bearer_token)
         .ok_or((4403, "UNAUTHENTICATED"))?;
     let claims = app
         .access_tokens
@@ -568,26 +567,18 @@ enum Recheck {
     Unknown,
 }
 
-/// Reads the socket's session again at its expiry.
+/// Reads the socket's session again at its expiry, through the sessions
+/// service's liveness rule.
 async fn recheck(app: &App, established: &mut Option<Established>) -> Recheck {
     let Some(current) = established.as_mut() else {
         return Recheck::Ended(EndReason::Expired);
     };
-    let found = match app.pool.get().await {
-        Ok(mut conn) => session_rows::find_with_user(&mut conn, &current.auth.session.id).await,
-        Err(_) => return Recheck::Unknown,
-    };
-    let now = app.clock.now();
-    match found {
-        Ok(Some((session, user))) if session.ended_at.is_none() && session.expires_at > now => {
-            if !user.is_active() {
-                return Recheck::Ended(EndReason::UserDisabled);
-            }
-            current.auth.session.expires_at = session.expires_at;
+    match sessions::recheck(app, &current.auth.session.id).await {
+        Ok(Liveness::Live { expires_at }) => {
+            current.auth.session.expires_at = expires_at;
             Recheck::Open(deadline_of(app, &current.auth))
         }
-        Ok(Some((session, _))) => Recheck::Ended(session.end_reason.unwrap_or(EndReason::Expired)),
-        Ok(None) => Recheck::Ended(EndReason::Expired),
+        Ok(Liveness::Ended(reason)) => Recheck::Ended(reason),
         Err(_) => Recheck::Unknown,
     }
 }

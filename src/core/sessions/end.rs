@@ -1,0 +1,169 @@
+//! Ending sessions, for any [`EndReason`]: on their own ([`end`] and the
+//! `logout` mutations over it), or along with another change in one
+//! transaction (a password change, an operator's new password, a disable).
+//! Either way the sessions end through the one statement of
+//! `crate::store::sessions::end_statement` (only sessions open at that
+//! moment, so an end never rewrites an earlier one), and what ended is
+//! recorded by [`record::ended`].
+
+use chrono::NaiveDateTime;
+
+use crate::core::app::App;
+use crate::core::clock::Clock;
+use crate::core::sessions::{Authenticated, EndReason, Ending, record};
+use crate::error::AppError;
+use crate::store::sessions as session_rows;
+use crate::store::users::{self as user_rows, PasswordSwap, SwapOutcome};
+use crate::store::{DbConn, DbPool};
+use crate::vocabulary::UserStatus;
+
+/// Ends the sessions of `user_id` that `which` names for `reason`; returns
+/// how many ended (none when they had all ended already).
+pub(crate) async fn end(
+    app: &App,
+    user_id: &str,
+    which: Ending<'_>,
+    reason: EndReason,
+) -> Result<usize, AppError> {
+    let mut conn = app.pool.get().await?;
+    end_on(app, &mut conn, user_id, which, reason, app.clock.now()).await
+}
+
+/// [`end`] on a connection the caller holds, at the `now` it went by.
+pub(crate) async fn end_on(
+    app: &App,
+    conn: &mut DbConn,
+    user_id: &str,
+    which: Ending<'_>,
+    reason: EndReason,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let ended = session_rows::end(conn, which, reason, now).await?;
+    let session_id = match which {
+        Ending::One { session_id, .. } | Ending::PastExpiry { session_id } => Some(session_id),
+        Ending::AllOfUser { .. } | Ending::These(_) => None,
+    };
+    record::ended(Some(&app.metrics), user_id, session_id, reason, ended);
+    Ok(ended)
+}
+
+/// Ends the caller's own session.
+pub(crate) async fn logout(app: &App, auth: &Authenticated) -> Result<bool, AppError> {
+    let which = Ending::One {
+        session_id: &auth.session.id,
+        user_id: &auth.user.id,
+    };
+    // Already ended by a racing request: the caller's wish holds all the same.
+    end(app, &auth.user.id, which, EndReason::Logout).await?;
+    Ok(true)
+}
+
+/// Ends one of the caller's open sessions; `NOT_FOUND` for any other id.
+pub(crate) async fn logout_session(
+    app: &App,
+    auth: &Authenticated,
+    session_id: &str,
+) -> Result<bool, AppError> {
+    if !crate::core::ids::looks_like_id(session_id) {
+        return Err(AppError::NotFound);
+    }
+    let reason = if session_id == auth.session.id {
+        EndReason::Logout
+    } else {
+        EndReason::EndedByOtherSession
+    };
+    let which = Ending::One {
+        session_id,
+        user_id: &auth.user.id,
+    };
+    if end(app, &auth.user.id, which, reason).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(true)
+}
+
+/// Ends all of the caller's open sessions, or all but its own; returns how many.
+pub(crate) async fn logout_all(
+    app: &App,
+    auth: &Authenticated,
+    except_current: bool,
+) -> Result<usize, AppError> {
+    let which = Ending::AllOfUser {
+        user_id: &auth.user.id,
+        except: except_current.then_some(auth.session.id.as_str()),
+    };
+    end(app, &auth.user.id, which, EndReason::LogoutAll).await
+}
+
+/// Commits a user's own password change (`swap`, as its request proved it)
+/// and ends the user's other sessions if asked (`PASSWORD_CHANGED`), in one
+/// transaction; returns how many ended. `SESSION_REVOKED` when the caller's
+/// session ended before the change could commit, `INVALID_CREDENTIALS` when
+/// another change won meanwhile: nothing changed either way.
+pub(crate) async fn change_password(app: &App, swap: PasswordSwap<'_>) -> Result<usize, AppError> {
+    let mut conn = app.pool.get().await?;
+    match user_rows::change_password(&mut conn, swap, app.clock.now()).await? {
+        SwapOutcome::Swapped { ended } => {
+            tracing::info!(user_id = %swap.user_id, session_id = %swap.session_id, ended, "password changed");
+            let reason = EndReason::PasswordChanged;
+            record::ended(Some(&app.metrics), swap.user_id, None, reason, ended);
+            Ok(ended)
+        }
+        SwapOutcome::CallerSessionEnded => {
+            tracing::info!(
+                user_id = %swap.user_id,
+                session_id = %swap.session_id,
+                "password not changed: the caller's session ended before the change committed"
+            );
+            Err(AppError::SessionRevoked)
+        }
+        SwapOutcome::HashChangedSince => {
+            tracing::info!(
+                user_id = %swap.user_id,
+                session_id = %swap.session_id,
+                "password not changed: another change committed since the current password was checked"
+            );
+            Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
+/// Replaces a user's password hash and ends every session of the user
+/// (`PASSWORD_CHANGED`), in one transaction; returns how many ended. For
+/// an operator's `user set-password`: no proof asked.
+pub(crate) async fn replace_password(
+    app: &App,
+    user_id: &str,
+    password_hash: &str,
+) -> Result<usize, AppError> {
+    let mut conn = app.pool.get().await?;
+    let ended =
+        user_rows::replace_password(&mut conn, user_id, password_hash, app.clock.now()).await?;
+    let reason = EndReason::PasswordChanged;
+    record::ended(Some(&app.metrics), user_id, None, reason, ended);
+    Ok(ended)
+}
+
+/// Sets the status of the user whose name folds to `user_name_key`; a
+/// disable ends every open session of the user (`USER_DISABLED`) in the
+/// same transaction. False when no user has that name.
+///
+/// It takes the pool rather than the [`App`] (an operator's command needs
+/// neither keys nor hashing threads), so it reads the system's clock and
+/// counts no metric: such a process serves none.
+pub(crate) async fn set_user_status(
+    pool: &DbPool,
+    user_name_key: &str,
+    status: UserStatus,
+) -> Result<bool, AppError> {
+    let mut conn = pool.get().await?;
+    let now = crate::core::clock::SystemClock.now();
+    let reason = EndReason::UserDisabled;
+    let Some(changed) =
+        user_rows::set_status(&mut conn, user_name_key, status, reason, now).await?
+    else {
+        return Ok(false);
+    };
+    record::ended(None, &changed.user_id, None, reason, changed.sessions_ended);
+    Ok(true)
+}

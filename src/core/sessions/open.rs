@@ -1,0 +1,122 @@
+//! Opening a session, whatever way the user came in: the row, the cap of
+//! `MAX_SESSIONS_PER_USER`, the compare-and-set on what the sign-in proved,
+//! the tokens, and the recording.
+//!
+//! How the user proved who they are arrives as one [`SignIn`], so that a
+//! new way in (an invitation, a passkey, a second factor) adds a
+//! [`SignInMethod`] or a field here rather than a code path of its own.
+
+use crate::core::app::App;
+use crate::core::client::ClientInfo;
+use crate::core::sessions::{EndReason, IssuedTokens, issue_tokens, record};
+use crate::core::{clock, ids, input};
+use crate::error::AppError;
+use crate::store::sessions::{self as session_rows, NewSession, Opening, SessionRecord};
+use crate::store::users::UserRecord;
+
+/// Who signed in, and how. No `Debug`: a method may hold a password hash,
+/// which no log line should.
+pub(crate) struct SignIn {
+    /// The user, as read when the proof was checked.
+    pub user: UserRecord,
+    pub method: SignInMethod,
+}
+
+/// How a user proved who they are.
+pub(crate) enum SignInMethod {
+    /// A password, verified against this stored hash: the session opens only
+    /// while it is still the stored one (and the user still active).
+    Password { verified_hash: String },
+}
+
+impl SignInMethod {
+    /// The method's name, for log lines.
+    pub(crate) fn as_str(&self) -> &'static str {
+        match self {
+            SignInMethod::Password { .. } => "password",
+        }
+    }
+}
+
+/// Opens a session for `sign_in` on the client's device (`device_info` as
+/// the client describes itself), ending the user's least recently active
+/// sessions past `MAX_SESSIONS_PER_USER` (`EVICTED`), and issues its
+/// tokens. Refused, with nothing stored, when what the sign-in proved no
+/// longer holds: the password changed since it was checked
+/// (`INVALID_CREDENTIALS`) or the user was disabled (`ACCOUNT_DISABLED`).
+pub(crate) async fn open(
+    app: &App,
+    sign_in: SignIn,
+    device_info: Option<String>,
+    client: &ClientInfo,
+) -> Result<IssuedTokens, AppError> {
+    let SignIn { user, method } = sign_in;
+    // Stamped once the connection is in hand: live session events reach
+    // back only so far behind a change's stamp (see crate::core::live::feed).
+    let mut conn = app.pool.get().await?;
+    let now = app.clock.now();
+    let expires_at = clock::later(
+        now,
+        app.config
+            .refresh_token_ttl
+            .min(app.config.session_max_lifetime),
+    );
+    let ip_address = client.ip_address.map(|ip| ip.to_string());
+    let user_agent = client.user_agent.as_deref().map(input::cut_user_agent);
+    let session = SessionRecord {
+        id: ids::new_id(),
+        user_id: user.id.clone(),
+        device_info,
+        ip_address,
+        user_agent,
+        created_at: now,
+        last_active_at: now,
+        expires_at,
+        ended_at: None,
+        end_reason: None,
+        refresh_secret: ids::new_secret(),
+        refresh_generation: 0,
+        refreshed_at: None,
+    };
+    let new_session = NewSession {
+        id: &session.id,
+        user_id: &session.user_id,
+        device_info: session.device_info.as_deref(),
+        ip_address: session.ip_address.as_deref(),
+        user_agent: session.user_agent.as_deref(),
+        created_at: session.created_at,
+        last_active_at: session.last_active_at,
+        expires_at: session.expires_at,
+        refresh_secret: &session.refresh_secret,
+        refresh_generation: session.refresh_generation,
+    };
+    let cap = match app.config.max_sessions_per_user {
+        0 => None,
+        cap => Some(usize::try_from(cap).unwrap_or(usize::MAX)),
+    };
+    let SignInMethod::Password { verified_hash } = &method;
+    match session_rows::open(&mut conn, &new_session, verified_hash, cap, now).await? {
+        Opening::Opened { evicted } => {
+            for session_id in &evicted {
+                let reason = EndReason::Evicted;
+                record::ended(Some(&app.metrics), &user.id, Some(session_id), reason, 1);
+            }
+        }
+        Opening::PasswordChangedSince => {
+            tracing::info!(
+                user_id = %user.id,
+                "login refused: the password changed since it was checked"
+            );
+            return Err(AppError::InvalidCredentials);
+        }
+        Opening::UserDisabled => {
+            tracing::info!(
+                user_id = %user.id,
+                "login refused: account disabled since the password was checked"
+            );
+            return Err(AppError::AccountDisabled);
+        }
+    }
+    record::opened(&app.metrics, &user.id, &session.id, &method);
+    issue_tokens(app, session, user, now)
+}
