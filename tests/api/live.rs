@@ -360,6 +360,64 @@ async fn expiry_is_pushed(backend: Backend) {
     assert_eq!(own_end(&mut socket, &watched).await, "EXPIRED");
 }
 
+/// The socket's own session expiring, told by the socket's own read of its
+/// row at expiry: the `ENDED` event carries the session's expiry (the time
+/// every other socket of the user hears), not the moment it was found out.
+async fn the_own_expiry_is_told_at_the_sessions_time(backend: Backend) {
+    let (_app, addr, first) = signed_in(backend, &[("REFRESH_TOKEN_TTL_SECS", "3")]).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
+    let ended = loop {
+        let event = socket.event().await;
+        if event["sessionId"] == session_id(&first) && event["kind"] == "ENDED" {
+            break event;
+        }
+    };
+    assert_eq!(ended["current"], true, "{ended}");
+    assert_eq!(ended["reason"], "EXPIRED", "{ended}");
+    assert_eq!(ended["at"], first["session"]["expiresAt"], "{ended}");
+    assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
+}
+
+/// At its session's expiry a socket reads its row once. A database that
+/// cannot answer (frozen here, with pool and statement timeouts of 20 s)
+/// closes the socket with 1013 `SERVICE_UNAVAILABLE` within the contract's
+/// 2 s, as an outage does, rather than holding it silent until those
+/// timeouts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expiry_recheck_without_an_answer_closes_1013_in_time() {
+    let Some((app, proxy)) = crate::proxy::app_behind_proxy(&[
+        ("REFRESH_TOKEN_TTL_SECS", "4"),
+        ("DB_POOL_TIMEOUT_SECS", "20"),
+        ("DB_QUERY_TIMEOUT_SECS", "20"),
+    ])
+    .await
+    else {
+        return;
+    };
+    app.add_user("june", PASSWORD).await;
+    let addr = app.listen().await;
+    let first = app.login("june", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
+    let expires_at = app.stored_session(&session_id(&first)).await.expires_at;
+    // Frozen a second before the expiry: the feed's reads then fail for
+    // their 2 s only after the socket's own read has begun, so that read is
+    // the one that must give up in time.
+    let now = authql::core::clock::Clock::now(app.clock.as_ref());
+    let until_freeze = (expires_at - now - chrono::TimeDelta::seconds(1))
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(until_freeze).await;
+    proxy.freeze();
+    let frozen = std::time::Instant::now();
+    let (code, reason) = socket.closed().await;
+    eprintln!(
+        "closed {code} {reason} {:?} after the freeze",
+        frozen.elapsed()
+    );
+    assert_eq!((code, reason.as_str()), (1013, "SERVICE_UNAVAILABLE"));
+    proxy.restore().await;
+}
+
 /// A `subscribe` before `connection_init` carries no token: 4403.
 async fn a_subscribe_before_connection_init_is_refused_4403(backend: Backend) {
     let (_app, addr, _) = signed_in(backend, &[]).await;
@@ -767,6 +825,7 @@ both_backends!(
     a_socket_with_no_subscription_is_closed_too,
     every_other_ending_reaches_the_socket,
     expiry_is_pushed,
+    the_own_expiry_is_told_at_the_sessions_time,
     a_subscribe_before_connection_init_is_refused_4403,
     events_cross_replicas,
     sockets_per_user_are_bounded,

@@ -23,7 +23,11 @@
 //! - **Expiry** writes nothing, so the same read also returns open sessions
 //!   whose `expires_at` passed since then: `ENDED` with `EXPIRED`, at
 //!   `expires_at`. A socket also keeps its own session's expiry and, when it
-//!   passes, reads its session once (a refresh may have moved it).
+//!   passes, reads its session once (a refresh may have moved it): that read
+//!   runs on a task of its own and is waited for at most 2 s (the contract's
+//!   bound; no answer in time closes the socket with 1013 as an outage
+//!   does), and the `ENDED` it tells carries the row's own time (`ended_at`,
+//!   else `expires_at`), as the feed would.
 //! - **The database unreachable.** A socket cannot be told that its session
 //!   ended while the reads fail, and it must never go on as if nothing had:
 //!   once no read has succeeded for [`feed::UNAVAILABLE_AFTER`] (2 s; a read
