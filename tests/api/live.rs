@@ -603,6 +603,33 @@ async fn an_outage_closes_sockets_1013_and_service_resumes() {
     assert_eq!(opened["sessionId"], session_id(&second));
 }
 
+/// A database slower than the feed's 2 s bound (each answer held 3 s): the
+/// sockets are closed with 1013 `SERVICE_UNAVAILABLE`, as in an outage, but
+/// the feed's read is not cut mid-statement (which throws its connection
+/// away): it finishes late on a task of its own, and no connection is
+/// discarded as interrupted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_feed_read_is_waited_out_not_cut() {
+    let Some((app, proxy)) = crate::proxy::app_behind_proxy(&[]).await else {
+        return;
+    };
+    app.add_user("june", PASSWORD).await;
+    let addr = app.listen().await;
+    let first = app.login("june", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
+    proxy.slow_down(Duration::from_secs(3));
+    let (code, reason) = socket.closed().await;
+    assert_eq!((code, reason.as_str()), (1013, "SERVICE_UNAVAILABLE"));
+    proxy.speed_up();
+    let began = std::time::Instant::now();
+    while app.app.pool.usage().in_use > 0 {
+        assert!(began.elapsed() < WAIT, "the late read finished");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let interrupted = app.app.pool.usage().discarded[authql::store::Discard::Interrupted as usize];
+    assert_eq!(interrupted, 0, "connections thrown away mid-statement");
+}
+
 /// `subscription { sessionEvents(x: [[[ ... 1 ... ]]]) { kind } }`, the list
 /// nested `depth` deep.
 fn nested_subscription(depth: usize) -> String {

@@ -31,7 +31,9 @@
 //! - **The database unreachable.** A socket cannot be told that its session
 //!   ended while the reads fail, and it must never go on as if nothing had:
 //!   once no read has succeeded for [`feed::UNAVAILABLE_AFTER`] (2 s; a read
-//!   that hangs counts as failing), every socket on the replica is closed
+//!   that hangs counts as failing: each read runs on a task of its own, one
+//!   at a time, and only the wait for it is bounded, so it is never cut
+//!   mid-statement), every socket on the replica is closed
 //!   with 1013 ("try again later", reason `SERVICE_UNAVAILABLE`). A client
 //!   reconnects; its `connection_init` is answered once the database is
 //!   back (the same guard as every request), and the reads catch up from
