@@ -360,6 +360,35 @@ async fn expiry_is_pushed(backend: Backend) {
     assert_eq!(own_end(&mut socket, &watched).await, "EXPIRED");
 }
 
+/// Another session's expiry is announced only once it is a second past
+/// (replica clocks may disagree by about that much, and one ahead must not
+/// announce an end that another does not see yet), with the expiry itself
+/// as its `at`.
+async fn an_expiry_is_announced_a_second_late(backend: Backend) {
+    use authql::core::clock::Clock;
+    let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "3600")]).await;
+    app.add_user("june", PASSWORD).await;
+    let addr = app.listen().await;
+    let older = app.login("june", PASSWORD).await;
+    app.advance(chrono::TimeDelta::minutes(10));
+    let watched = app.login("june", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
+    // Let the subscription start before anything happens.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let expires_at = app.stored_session(&session_id(&older)).await.expires_at;
+    app.advance(expires_at - app.clock.now() - chrono::TimeDelta::milliseconds(200));
+    let expired = socket.event().await;
+    let heard_at = app.clock.now();
+    assert_eq!(expired["sessionId"], session_id(&older), "{expired}");
+    assert_eq!(expired["kind"], "ENDED");
+    assert_eq!(expired["reason"], "EXPIRED");
+    assert_eq!(expired["at"], older["session"]["expiresAt"]);
+    assert!(
+        heard_at >= expires_at + chrono::TimeDelta::seconds(1),
+        "heard by {heard_at}, less than a second after the expiry at {expires_at}"
+    );
+}
+
 /// The socket's own session expiring, told by the socket's own read of its
 /// row at expiry: the `ENDED` event carries the session's expiry (the time
 /// every other socket of the user hears), not the moment it was found out.
@@ -852,6 +881,7 @@ both_backends!(
     a_socket_with_no_subscription_is_closed_too,
     every_other_ending_reaches_the_socket,
     expiry_is_pushed,
+    an_expiry_is_announced_a_second_late,
     the_own_expiry_is_told_at_the_sessions_time,
     a_subscribe_before_connection_init_is_refused_4403,
     events_cross_replicas,

@@ -22,7 +22,10 @@
 //!   bounded by its timeout) and replica clocks that disagree by up to 2 s.
 //! - **Expiry** writes nothing, so the same read also returns open sessions
 //!   whose `expires_at` passed since then: `ENDED` with `EXPIRED`, at
-//!   `expires_at`. A socket also keeps its own session's expiry and, when it
+//!   `expires_at`, announced once it is a second past
+//!   ([`event::EXPIRY_ANNOUNCED_AFTER`]), so that a replica whose clock runs
+//!   a little ahead never announces an end that another replica does not
+//!   see yet. A socket also keeps its own session's expiry and, when it
 //!   passes, reads its session once (a refresh may have moved it): that read
 //!   runs on a task of its own and is waited for at most 2 s (the contract's
 //!   bound; no answer in time closes the socket with 1013 as an outage
