@@ -360,6 +360,93 @@ async fn expiry_is_pushed(backend: Backend) {
     assert_eq!(own_end(&mut socket, &watched).await, "EXPIRED");
 }
 
+/// Another session's expiry is announced only once it is a second past
+/// (replica clocks may disagree by about that much, and one ahead must not
+/// announce an end that another does not see yet), with the expiry itself
+/// as its `at`.
+async fn an_expiry_is_announced_a_second_late(backend: Backend) {
+    use authql::core::clock::Clock;
+    let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "3600")]).await;
+    app.add_user("june", PASSWORD).await;
+    let addr = app.listen().await;
+    let older = app.login("june", PASSWORD).await;
+    app.advance(chrono::TimeDelta::minutes(10));
+    let watched = app.login("june", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
+    // Let the subscription start before anything happens.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let expires_at = app.stored_session(&session_id(&older)).await.expires_at;
+    app.advance(expires_at - app.clock.now() - chrono::TimeDelta::milliseconds(200));
+    let expired = socket.event().await;
+    let heard_at = app.clock.now();
+    assert_eq!(expired["sessionId"], session_id(&older), "{expired}");
+    assert_eq!(expired["kind"], "ENDED");
+    assert_eq!(expired["reason"], "EXPIRED");
+    assert_eq!(expired["at"], older["session"]["expiresAt"]);
+    assert!(
+        heard_at >= expires_at + chrono::TimeDelta::seconds(1),
+        "heard by {heard_at}, less than a second after the expiry at {expires_at}"
+    );
+}
+
+/// The socket's own session expiring, told by the socket's own read of its
+/// row at expiry: the `ENDED` event carries the session's expiry (the time
+/// every other socket of the user hears), not the moment it was found out.
+async fn the_own_expiry_is_told_at_the_sessions_time(backend: Backend) {
+    let (_app, addr, first) = signed_in(backend, &[("REFRESH_TOKEN_TTL_SECS", "3")]).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
+    let ended = loop {
+        let event = socket.event().await;
+        if event["sessionId"] == session_id(&first) && event["kind"] == "ENDED" {
+            break event;
+        }
+    };
+    assert_eq!(ended["current"], true, "{ended}");
+    assert_eq!(ended["reason"], "EXPIRED", "{ended}");
+    assert_eq!(ended["at"], first["session"]["expiresAt"], "{ended}");
+    assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
+}
+
+/// At its session's expiry a socket reads its row once. A database that
+/// cannot answer (frozen here, with pool and statement timeouts of 20 s)
+/// closes the socket with 1013 `SERVICE_UNAVAILABLE` within the contract's
+/// 2 s, as an outage does, rather than holding it silent until those
+/// timeouts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expiry_recheck_without_an_answer_closes_1013_in_time() {
+    let Some((app, proxy)) = crate::proxy::app_behind_proxy(&[
+        ("REFRESH_TOKEN_TTL_SECS", "4"),
+        ("DB_POOL_TIMEOUT_SECS", "20"),
+        ("DB_QUERY_TIMEOUT_SECS", "20"),
+    ])
+    .await
+    else {
+        return;
+    };
+    app.add_user("june", PASSWORD).await;
+    let addr = app.listen().await;
+    let first = app.login("june", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
+    let expires_at = app.stored_session(&session_id(&first)).await.expires_at;
+    // Frozen a second before the expiry: the feed's reads then fail for
+    // their 2 s only after the socket's own read has begun, so that read is
+    // the one that must give up in time.
+    let now = authql::core::clock::Clock::now(app.clock.as_ref());
+    let until_freeze = (expires_at - now - chrono::TimeDelta::seconds(1))
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(until_freeze).await;
+    proxy.freeze();
+    let frozen = std::time::Instant::now();
+    let (code, reason) = socket.closed().await;
+    eprintln!(
+        "closed {code} {reason} {:?} after the freeze",
+        frozen.elapsed()
+    );
+    assert_eq!((code, reason.as_str()), (1013, "SERVICE_UNAVAILABLE"));
+    proxy.restore().await;
+}
+
 /// A `subscribe` before `connection_init` carries no token: 4403.
 async fn a_subscribe_before_connection_init_is_refused_4403(backend: Backend) {
     let (_app, addr, _) = signed_in(backend, &[]).await;
@@ -543,6 +630,33 @@ async fn an_outage_closes_sockets_1013_and_service_resumes() {
     let second = app.login("june", PASSWORD).await;
     let opened = socket.event().await;
     assert_eq!(opened["sessionId"], session_id(&second));
+}
+
+/// A database slower than the feed's 2 s bound (each answer held 3 s): the
+/// sockets are closed with 1013 `SERVICE_UNAVAILABLE`, as in an outage, but
+/// the feed's read is not cut mid-statement (which throws its connection
+/// away): it finishes late on a task of its own, and no connection is
+/// discarded as interrupted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_feed_read_is_waited_out_not_cut() {
+    let Some((app, proxy)) = crate::proxy::app_behind_proxy(&[]).await else {
+        return;
+    };
+    app.add_user("june", PASSWORD).await;
+    let addr = app.listen().await;
+    let first = app.login("june", PASSWORD).await;
+    let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
+    proxy.slow_down(Duration::from_secs(3));
+    let (code, reason) = socket.closed().await;
+    assert_eq!((code, reason.as_str()), (1013, "SERVICE_UNAVAILABLE"));
+    proxy.speed_up();
+    let began = std::time::Instant::now();
+    while app.app.pool.usage().in_use > 0 {
+        assert!(began.elapsed() < WAIT, "the late read finished");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let interrupted = app.app.pool.usage().discarded[authql::store::Discard::Interrupted as usize];
+    assert_eq!(interrupted, 0, "connections thrown away mid-statement");
 }
 
 /// `subscription { sessionEvents(x: [[[ ... 1 ... ]]]) { kind } }`, the list
@@ -767,6 +881,8 @@ both_backends!(
     a_socket_with_no_subscription_is_closed_too,
     every_other_ending_reaches_the_socket,
     expiry_is_pushed,
+    an_expiry_is_announced_a_second_late,
+    the_own_expiry_is_told_at_the_sessions_time,
     a_subscribe_before_connection_init_is_refused_4403,
     events_cross_replicas,
     sockets_per_user_are_bounded,

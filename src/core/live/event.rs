@@ -1,10 +1,18 @@
 //! One session event as the feed hands it out (`api::graphql::session_event`
 //! shows it as the schema's `SessionEvent`).
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::core::clock;
 
 use crate::store::sessions::{SessionChange, SessionView};
 use crate::vocabulary::EndReason;
+
+/// How long past its `expires_at` an expiry is announced. Replica clocks
+/// may disagree by up to about a second: a replica whose clock runs ahead
+/// would otherwise announce an expiry while another replica still accepts
+/// the session. The event's `at` stays `expires_at`.
+pub(crate) const EXPIRY_ANNOUNCED_AFTER: TimeDelta = TimeDelta::seconds(1);
 
 /// Whether a session opened or ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,7 +36,7 @@ pub(crate) struct SessionEvent {
 impl SessionEvent {
     /// The events a row read at `since` stands for, up to `now`: its
     /// opening, and its end or its expiry, each when it happened at `since`
-    /// or later.
+    /// or later; an expiry once it is [`EXPIRY_ANNOUNCED_AFTER`] past.
     pub(crate) fn from_change(
         change: SessionChange,
         since: NaiveDateTime,
@@ -39,8 +47,10 @@ impl SessionEvent {
         let end = match change.ended_at {
             Some(ended_at) => (ended_at >= since)
                 .then(|| (ended_at, change.end_reason.unwrap_or(EndReason::Expired))),
-            // Expiry writes nothing: it is an end at `expires_at`.
-            None => (view.expires_at >= since && view.expires_at <= now)
+            // Expiry writes nothing: it is an end at `expires_at`, told a
+            // little late against clock skew.
+            None => (view.expires_at >= since
+                && clock::later(view.expires_at, EXPIRY_ANNOUNCED_AFTER) <= now)
                 .then_some((view.expires_at, EndReason::Expired)),
         };
         if view.created_at >= since {

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::core::app::App;
@@ -169,10 +170,22 @@ impl SessionFeed {
         let mut since: Option<NaiveDateTime> = None;
         let mut handed_out: HashMap<(String, SessionEventKind), NaiveDateTime> = HashMap::new();
         let mut last_ok = Instant::now();
+        // The read in flight (when it started, and its task). Each read runs
+        // on a task of its own so that giving up on it never cuts a
+        // statement midway (its connection would be thrown away); it
+        // finishes or fails by itself within the pool's timeouts. Only one
+        // runs at a time: one still running is waited for again rather than
+        // joined by a newer one, so results are applied in the order the
+        // reads started (no stale one can land after a newer one, with no
+        // bookkeeping to tell them apart), and a slow database is not handed
+        // one more statement every interval.
+        let mut in_flight: Option<(NaiveDateTime, Reading)> = None;
         loop {
             if self.sockets() == 0 {
                 // Idle: no read at all until a socket opens; then start
-                // afresh, as no socket can have missed anything.
+                // afresh, as no socket can have missed anything. A read
+                // still in flight stays the one to wait for: what it finds
+                // goes to the sockets that want it, like any read's.
                 since = None;
                 handed_out.clear();
                 self.shared.first_socket.notified().await;
@@ -183,13 +196,19 @@ impl SessionFeed {
             let Some(app) = app.upgrade() else {
                 return;
             };
-            let started = app.clock.now();
-            let from = since.unwrap_or(started - lookback);
+            let (started, mut reading) = match in_flight.take() {
+                Some(running) => running,
+                None => {
+                    let started = app.clock.now();
+                    let from = since.unwrap_or(started - lookback);
+                    (started, tokio::spawn(read(app.clone(), from, started)))
+                }
+            };
             // A read that hangs (a pool wait, a statement timeout) counts as
-            // failing: the sockets must hear within UNAVAILABLE_AFTER.
-            let read = tokio::time::timeout(UNAVAILABLE_AFTER, self.read(&app, from, started));
-            match read.await {
-                Ok(Ok(events)) => {
+            // failing: the sockets must hear within UNAVAILABLE_AFTER. Only
+            // the wait is given up; the read goes on.
+            let error = match tokio::time::timeout(UNAVAILABLE_AFTER, &mut reading).await {
+                Ok(Ok(Ok(events))) => {
                     last_ok = Instant::now();
                     since = Some(started - lookback);
                     for event in events {
@@ -200,34 +219,20 @@ impl SessionFeed {
                     }
                     let keep_from = started - lookback - lookback;
                     handed_out.retain(|_, at| *at >= keep_from);
+                    continue;
                 }
-                failed => {
-                    let error = match failed {
-                        Ok(Err(error)) => error.detail(),
-                        _ => "the read did not finish in time".to_owned(),
-                    };
-                    tracing::warn!(%error, "cannot read session changes");
-                    if last_ok.elapsed() >= UNAVAILABLE_AFTER {
-                        self.close_all_unavailable();
-                    }
+                Ok(Ok(Err(error))) => error.detail(),
+                Ok(Err(lost)) => format!("the read's task was lost: {lost}"),
+                Err(_) => {
+                    in_flight = Some((started, reading));
+                    "the read did not finish in time".to_owned()
                 }
+            };
+            tracing::warn!(%error, "cannot read session changes");
+            if last_ok.elapsed() >= UNAVAILABLE_AFTER {
+                self.close_all_unavailable();
             }
         }
-    }
-
-    async fn read(
-        &self,
-        app: &App,
-        since: NaiveDateTime,
-        now: NaiveDateTime,
-    ) -> Result<Vec<SessionEvent>, AppError> {
-        let mut conn = app.pool.get().await?;
-        let changes = session_rows::changed_since(&mut conn, since, now).await?;
-        app.metrics.session_event_polls.inc();
-        Ok(changes
-            .into_iter()
-            .flat_map(|change| SessionEvent::from_change(change, since, now))
-            .collect())
     }
 
     /// Gives `event` to every socket of its user that should hear it: its
@@ -282,4 +287,22 @@ impl SessionFeed {
         }
         watchers.clear();
     }
+}
+
+/// A read on its own task.
+type Reading = JoinHandle<Result<Vec<SessionEvent>, AppError>>;
+
+/// One read of what changed between `since` and `now`, on its own task.
+async fn read(
+    app: Arc<App>,
+    since: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<Vec<SessionEvent>, AppError> {
+    let mut conn = app.pool.get().await?;
+    let changes = session_rows::changed_since(&mut conn, since, now).await?;
+    app.metrics.session_event_polls.inc();
+    Ok(changes
+        .into_iter()
+        .flat_map(|change| SessionEvent::from_change(change, since, now))
+        .collect())
 }

@@ -22,12 +22,21 @@
 //!   bounded by its timeout) and replica clocks that disagree by up to 2 s.
 //! - **Expiry** writes nothing, so the same read also returns open sessions
 //!   whose `expires_at` passed since then: `ENDED` with `EXPIRED`, at
-//!   `expires_at`. A socket also keeps its own session's expiry and, when it
-//!   passes, reads its session once (a refresh may have moved it).
+//!   `expires_at`, announced once it is a second past
+//!   ([`event::EXPIRY_ANNOUNCED_AFTER`]), so that a replica whose clock runs
+//!   a little ahead never announces an end that another replica does not
+//!   see yet. A socket also keeps its own session's expiry and, when it
+//!   passes, reads its session once (a refresh may have moved it): that read
+//!   runs on a task of its own and is waited for at most 2 s (the contract's
+//!   bound; no answer in time closes the socket with 1013 as an outage
+//!   does), and the `ENDED` it tells carries the row's own time (`ended_at`,
+//!   else `expires_at`), as the feed would.
 //! - **The database unreachable.** A socket cannot be told that its session
 //!   ended while the reads fail, and it must never go on as if nothing had:
 //!   once no read has succeeded for [`feed::UNAVAILABLE_AFTER`] (2 s; a read
-//!   that hangs counts as failing), every socket on the replica is closed
+//!   that hangs counts as failing: each read runs on a task of its own, one
+//!   at a time, and only the wait for it is bounded, so it is never cut
+//!   mid-statement), every socket on the replica is closed
 //!   with 1013 ("try again later", reason `SERVICE_UNAVAILABLE`). A client
 //!   reconnects; its `connection_init` is answered once the database is
 //!   back (the same guard as every request), and the reads catch up from

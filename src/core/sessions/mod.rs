@@ -179,8 +179,10 @@ fn refuse_unless_live(
 pub(crate) enum Liveness {
     /// Live, until this expiry (a refresh may have moved it).
     Live { expires_at: NaiveDateTime },
-    /// No longer live, for this reason.
-    Ended(EndReason),
+    /// No longer live, for this reason, at this time: the row's end, else
+    /// its expiry (now, for an open row whose user is disabled); None when
+    /// the row is gone (pruned, so it ended long before).
+    Ended(EndReason, Option<NaiveDateTime>),
 }
 
 /// Reads a session again and says whether it is still live: a session no
@@ -192,7 +194,7 @@ pub(crate) async fn recheck(app: &App, session_id: &str) -> Result<Liveness, App
     let found = session_rows::find_with_user(&mut conn, session_id).await?;
     let now = app.clock.now();
     let Some((session, user)) = found else {
-        return Ok(Liveness::Ended(EndReason::Expired));
+        return Ok(Liveness::Ended(EndReason::Expired, None));
     };
     let state = session.state();
     if is_live(&state, &user, now) {
@@ -200,11 +202,15 @@ pub(crate) async fn recheck(app: &App, session_id: &str) -> Result<Liveness, App
             expires_at: session.expires_at,
         });
     }
-    Ok(Liveness::Ended(if state.is_open(now) {
-        EndReason::UserDisabled
+    Ok(if state.is_open(now) {
+        // The row is open: its user's status ends it, found now.
+        Liveness::Ended(EndReason::UserDisabled, Some(now))
     } else {
-        session.end_reason.unwrap_or(EndReason::Expired)
-    }))
+        Liveness::Ended(
+            session.end_reason.unwrap_or(EndReason::Expired),
+            Some(session.ended_at.unwrap_or(session.expires_at)),
+        )
+    })
 }
 
 /// The user's open sessions, the most recently active first.

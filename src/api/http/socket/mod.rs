@@ -47,6 +47,7 @@ use axum::extract::FromRequestParts;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDateTime;
 use futures_util::{FutureExt as _, SinkExt as _, StreamExt as _};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
@@ -311,9 +312,9 @@ async fn serve(state: HttpState, socket: WebSocket, waiting: Waiting) {
             () = tokio::time::sleep_until(expiry_check), if established.is_some() => {
                 match recheck(&app, &mut established).await {
                     Recheck::Open(deadline) => expiry_check = deadline,
-                    Recheck::Ended(reason) => {
+                    Recheck::Ended(reason, at) => {
                         let ended = established.as_ref().map(|e| {
-                            SessionEvent::ended(&e.auth.session.id, &e.auth.user.id, reason, app.clock.now())
+                            SessionEvent::ended(&e.auth.session.id, &e.auth.user.id, reason, at)
                         });
                         let Some(event) = ended else {
                             break Some((4403, "SESSION_REVOKED".to_owned()));
@@ -561,25 +562,41 @@ fn deadline_of(app: &App, auth: &Authenticated) -> Instant {
 enum Recheck {
     /// A refresh moved its expiry: read again then.
     Open(Instant),
-    /// It has ended, or expired, for this reason.
-    Ended(EndReason),
-    /// The database cannot say.
+    /// It has ended, or expired, for this reason, at this time.
+    Ended(EndReason, NaiveDateTime),
+    /// The database cannot say, or not within [`RECHECK_WITHIN`].
     Unknown,
 }
 
+/// How long the socket waits for its session's row at expiry: the
+/// contract's bound on telling a socket that its session ended (2 s).
+const RECHECK_WITHIN: Duration = Duration::from_secs(2);
+
 /// Reads the socket's session again at its expiry, through the sessions
 /// service's liveness rule.
-async fn recheck(app: &App, established: &mut Option<Established>) -> Recheck {
+async fn recheck(app: &Arc<App>, established: &mut Option<Established>) -> Recheck {
     let Some(current) = established.as_mut() else {
-        return Recheck::Ended(EndReason::Expired);
+        return Recheck::Ended(EndReason::Expired, app.clock.now());
     };
-    match sessions::recheck(app, &current.auth.session.id).await {
-        Ok(Liveness::Live { expires_at }) => {
+    // The read runs on a task of its own, so that giving up on it never
+    // cuts a statement midway (its connection would be thrown away): it
+    // finishes or fails by itself, within the pool's timeouts.
+    let read = tokio::spawn({
+        let (app, session_id) = (app.clone(), current.auth.session.id.clone());
+        async move { sessions::recheck(&app, &session_id).await }
+    });
+    match tokio::time::timeout(RECHECK_WITHIN, read).await {
+        Ok(Ok(Ok(Liveness::Live { expires_at }))) => {
             current.auth.session.expires_at = expires_at;
             Recheck::Open(deadline_of(app, &current.auth))
         }
-        Ok(Liveness::Ended(reason)) => Recheck::Ended(reason),
-        Err(_) => Recheck::Unknown,
+        // The row's own time, as the feed would tell it; a row gone expired
+        // no later than the expiry the socket knew.
+        Ok(Ok(Ok(Liveness::Ended(reason, at)))) => {
+            Recheck::Ended(reason, at.unwrap_or(current.auth.session.expires_at))
+        }
+        // Failed, not in time, or the task was lost: the database cannot say.
+        _ => Recheck::Unknown,
     }
 }
 
