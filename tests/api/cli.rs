@@ -4,8 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, TestDb, access_token};
+use authql_testkit::{Backend, TestDb, TestServer, access_token, both_backends};
 
 /// Runs `authql ARGS` with DATABASE_URL and stdin; returns (success, stdout, stderr).
 pub fn authql(
@@ -63,7 +62,7 @@ pub fn one_line(stderr: &str) -> &str {
 }
 
 async fn user_commands_work_and_refuse_bad_input(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let url = app.db.url_text.clone();
 
     let (ok, stdout, _) = run(
@@ -144,7 +143,7 @@ async fn migrations_applied_twice_are_harmless(backend: Backend) {
 /// Roles are 1 to 64 of `a-z A-Z 0-9 _ . : -`: a role is a token that
 /// goes into headers (`X-Auth-Role`) and access tokens as it is.
 async fn roles_are_tokens(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let url = app.db.url_text.clone();
     let too_long = "r".repeat(65);
     for role in [

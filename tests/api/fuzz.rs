@@ -1,13 +1,11 @@
 //! Property tests: arbitrary strings as refresh tokens and bearer tokens never
 //! panic and never answer anything but the contract's codes.
 
+use authql_testkit::{Backend, TestServer, access_token, both_backends, refresh_token};
 use axum::http::HeaderValue;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
-
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, access_token, refresh_token};
 
 /// Strings near real tokens (mutated) and far from them (anything).
 fn token_like(real: String) -> impl Strategy<Value = String> {
@@ -37,7 +35,7 @@ fn run_cases(
 }
 
 async fn arbitrary_refresh_tokens_get_contract_codes(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("pia", "pw").await;
     let login = app.login("pia", "pw").await;
     let handle = tokio::runtime::Handle::current();
@@ -59,7 +57,7 @@ async fn arbitrary_refresh_tokens_get_contract_codes(backend: Backend) {
 }
 
 async fn arbitrary_bearer_tokens_get_contract_codes(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("quin", "pw").await;
     let login = app.login("quin", "pw").await;
     let handle = tokio::runtime::Handle::current();

@@ -7,12 +7,12 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use authql_testkit::documents::LOGIN;
+use authql_testkit::{Backend, TestDb, both_backends};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::both_backends;
-use crate::harness::{Backend, LOGIN, TestDb};
 use crate::served::ServedProcess;
 
 /// `target/release/authql`: under CI always (`.ci/run` builds it just

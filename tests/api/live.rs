@@ -6,6 +6,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use authql::config::Config;
+use authql_testkit::{Backend, TestServer, access_token, both_backends, session_id};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -13,8 +15,6 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, access_token, session_id};
 use crate::served::ServedProcess;
 
 const PASSWORD: &str = "correct horse battery";
@@ -174,8 +174,11 @@ impl Socket {
     }
 }
 
-async fn signed_in(backend: Backend, extra: &[(&str, &str)]) -> (TestApp, SocketAddr, Value) {
-    let app = TestApp::start_with(backend, extra).await;
+async fn signed_in(
+    backend: Backend,
+    edit: impl Fn(&mut Config) + Send + Sync + 'static,
+) -> (TestServer, SocketAddr, Value) {
+    let app = TestServer::start_with(backend, edit).await;
     app.add_user("june", PASSWORD).await;
     let addr = app.listen().await;
     let first = app.login("june", PASSWORD).await;
@@ -183,7 +186,7 @@ async fn signed_in(backend: Backend, extra: &[(&str, &str)]) -> (TestApp, Socket
 }
 
 async fn refused_tokens_close_the_socket_4403(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[]).await;
+    let (_app, addr, first) = signed_in(backend, |_| {}).await;
     for token in [None, Some("not-a-token")] {
         let mut socket = Socket::open(addr, None).await.expect("handshake");
         socket.init(token).await;
@@ -199,7 +202,7 @@ async fn refused_tokens_close_the_socket_4403(backend: Backend) {
 }
 
 async fn sessions_opening_and_ending_are_pushed(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
     let second = app.login("june", PASSWORD).await;
     let opened = socket.event().await;
@@ -231,7 +234,7 @@ async fn sessions_opening_and_ending_are_pushed(backend: Backend) {
 /// Each way the socket's own session can end: the event with `current`,
 /// then the close.
 async fn the_socket_of_an_ended_session_is_told_and_closed(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let endings: [(&str, &str); 3] = [
         ("mutation { logoutSession(sessionId: \"{own}\") }", "LOGOUT"),
         (
@@ -280,13 +283,10 @@ async fn own_end(socket: &mut Socket, watched: &Value) -> String {
 /// device, the user disabled, an operator's `authql user logout` (another
 /// process), a refresh token reused, eviction past MAX_SESSIONS_PER_USER.
 async fn every_other_ending_reaches_the_socket(backend: Backend) {
-    let app = TestApp::start_with(
-        backend,
-        &[
-            ("REFRESH_REUSE_GRACE_SECS", "1"),
-            ("MAX_SESSIONS_PER_USER", "2"),
-        ],
-    )
+    let app = TestServer::start_with(backend, |c| {
+        c.refresh_reuse_grace = chrono::TimeDelta::seconds(1);
+        c.max_sessions_per_user = 2;
+    })
     .await;
     let addr = app.listen().await;
 
@@ -324,7 +324,7 @@ async fn every_other_ending_reaches_the_socket(backend: Backend) {
     app.add_user("rui", PASSWORD).await;
     let watched = app.login("rui", PASSWORD).await;
     let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
-    let used_up = crate::harness::refresh_token(&watched);
+    let used_up = authql_testkit::refresh_token(&watched);
     assert!(app.refresh(&used_up).await.body.get("errors").is_none());
     app.advance(chrono::TimeDelta::milliseconds(1500));
     assert_eq!(app.refresh(&used_up).await.code(), "REFRESH_TOKEN_REUSED");
@@ -341,7 +341,10 @@ async fn every_other_ending_reaches_the_socket(backend: Backend) {
 /// Expiry writes nothing, yet it is pushed: another session's as an event,
 /// the socket's own as the event and the close.
 async fn expiry_is_pushed(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "3600")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.refresh_token_ttl = chrono::TimeDelta::seconds(3600)
+    })
+    .await;
     app.add_user("june", PASSWORD).await;
     let addr = app.listen().await;
     let older = app.login("june", PASSWORD).await;
@@ -362,7 +365,7 @@ async fn expiry_is_pushed(backend: Backend) {
 
 /// A `subscribe` before `connection_init` carries no token: 4403.
 async fn a_subscribe_before_connection_init_is_refused_4403(backend: Backend) {
-    let (_app, addr, _) = signed_in(backend, &[]).await;
+    let (_app, addr, _) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::open(addr, None).await.expect("handshake");
     socket
         .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": EVENTS } }))
@@ -371,7 +374,7 @@ async fn a_subscribe_before_connection_init_is_refused_4403(backend: Backend) {
 }
 
 async fn a_socket_with_no_subscription_is_closed_too(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::open(addr, None).await.expect("handshake");
     socket.init(Some(&access_token(&first))).await;
     match socket.next().await {
@@ -386,8 +389,8 @@ async fn a_socket_with_no_subscription_is_closed_too(backend: Backend) {
 }
 
 async fn events_cross_replicas(backend: Backend) {
-    let (app, _, first) = signed_in(backend, &[]).await;
-    let replica = app.second_server().await;
+    let (app, _, first) = signed_in(backend, |_| {}).await;
+    let replica = app.second_server();
     let replica_addr = replica.listen().await;
     let mut socket = Socket::subscribed(replica_addr, &access_token(&first)).await;
     let answer = app
@@ -401,7 +404,7 @@ async fn events_cross_replicas(backend: Backend) {
 }
 
 async fn sockets_per_user_are_bounded(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[("MAX_SOCKETS_PER_USER", "2")]).await;
+    let (_app, addr, first) = signed_in(backend, |c| c.live.max_sockets_per_user = 2).await;
     let token = access_token(&first);
     let _one = Socket::subscribed(addr, &token).await;
     let _two = Socket::subscribed(addr, &token).await;
@@ -425,13 +428,14 @@ async fn sockets_per_user_are_bounded(backend: Backend) {
 }
 
 async fn a_socket_that_never_initialises_is_closed_4408(backend: Backend) {
-    let (_app, addr, _) = signed_in(backend, &[("WS_INIT_TIMEOUT_SECS", "1")]).await;
+    let (_app, addr, _) =
+        signed_in(backend, |c| c.live.init_timeout = Duration::from_secs(1)).await;
     let mut socket = Socket::open(addr, None).await.expect("handshake");
     assert_eq!(socket.closed().await.0, 4408);
 }
 
 async fn a_flooding_client_is_closed_1008(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "5")]).await;
+    let (_app, addr, first) = signed_in(backend, |c| c.live.max_messages_per_sec = 5).await;
     let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
     for _ in 0..20 {
         socket.send(json!({ "type": "ping" })).await;
@@ -440,10 +444,9 @@ async fn a_flooding_client_is_closed_1008(backend: Backend) {
 }
 
 async fn foreign_origins_cannot_open_a_socket(backend: Backend) {
-    let (_app, addr, _) = signed_in(
-        backend,
-        &[("CORS_ALLOWED_ORIGINS", "http://app.example.com")],
-    )
+    let (_app, addr, _) = signed_in(backend, |c| {
+        c.browsers.allowed_origins = vec!["http://app.example.com".parse().expect("an origin")]
+    })
     .await;
     match Socket::open(addr, Some("http://evil.example")).await {
         Err(tungstenite::Error::Http(answer)) => assert_eq!(answer.status(), 403),
@@ -466,14 +469,14 @@ async fn foreign_origins_cannot_open_a_socket(backend: Backend) {
 /// The real `authql serve`, whose own HTTP server must hand the connection
 /// over to the socket, and still stop cleanly with a socket open.
 async fn the_served_process_speaks_websocket(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("june", PASSWORD).await;
     let server = ServedProcess::start(&app.db.url_text, &[]);
     let addr: SocketAddr = format!("127.0.0.1:{}", server.port)
         .parse()
         .expect("address");
     let login = server.graphql(
-        crate::harness::LOGIN,
+        authql_testkit::documents::LOGIN,
         json!({ "input": { "userName": "june", "password": PASSWORD } }),
         None,
     );
@@ -486,7 +489,7 @@ async fn the_served_process_speaks_websocket(backend: Backend) {
     assert_eq!(ended["current"], true);
     assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
     let second = server.graphql(
-        crate::harness::LOGIN,
+        authql_testkit::documents::LOGIN,
         json!({ "input": { "userName": "june", "password": PASSWORD } }),
         None,
     );
@@ -504,7 +507,8 @@ async fn the_served_process_speaks_websocket(backend: Backend) {
 /// socket is accepted and hears events again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_closes_sockets_1013_and_service_resumes() {
-    let Some((app, proxy)) = crate::proxy::app_behind_proxy(&[("DB_POOL_TIMEOUT_SECS", "1")]).await
+    let Some((app, proxy)) =
+        crate::proxy::app_behind_proxy(|c| c.pool.wait_timeout = Duration::from_secs(1)).await
     else {
         return;
     };
@@ -559,7 +563,7 @@ fn nested_subscription(depth: usize) -> String {
 /// and abort the process: now it gets an `error` message, and the socket,
 /// other sockets and logins carry on.
 async fn a_deeply_nested_subscribe_is_refused_and_all_carries_on(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let token = access_token(&first);
     let mut socket = Socket::acked(addr, &token).await;
     socket.subscribe("deep", &nested_subscription(5000)).await;
@@ -581,7 +585,7 @@ async fn a_deeply_nested_subscribe_is_refused_and_all_carries_on(backend: Backen
 /// Only subscriptions run over the socket: a query or a mutation gets an
 /// `error` message and runs nothing (the sessions stay open).
 async fn queries_and_mutations_are_refused_over_the_socket(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let token = access_token(&first);
     let mut socket = Socket::acked(addr, &token).await;
     socket.subscribe("q", "{ me { userName } }").await;
@@ -611,7 +615,7 @@ async fn queries_and_mutations_are_refused_over_the_socket(backend: Backend) {
 /// With introspection off, `__schema` over the socket is refused, as over
 /// HTTP, rather than answered null.
 async fn introspection_off_is_refused_over_the_socket(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[("GRAPHQL_INTROSPECTION", "false")]).await;
+    let (_app, addr, first) = signed_in(backend, |c| c.graphql_introspection = false).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
     socket
         .subscribe(
@@ -627,7 +631,7 @@ async fn introspection_off_is_refused_over_the_socket(backend: Backend) {
 /// A socket runs at most 10 subscriptions: the 11th gets an `error`
 /// message, and once one completes there is room again.
 async fn an_eleventh_subscription_is_refused(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
     for id in 1..=10 {
         socket.subscribe(&id.to_string(), EVENTS).await;
@@ -659,7 +663,7 @@ async fn an_eleventh_subscription_is_refused(backend: Backend) {
 /// A `subscribe` whose id is running closes the socket with 4409, as the
 /// protocol says.
 async fn a_running_id_again_closes_4409(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[]).await;
+    let (_app, addr, first) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
     socket.subscribe("same", EVENTS).await;
     socket.subscribe("same", EVENTS).await;
@@ -672,7 +676,7 @@ async fn a_running_id_again_closes_4409(backend: Backend) {
 /// 150 `subscribe` messages on one socket: 140 refused, and one login is
 /// told 10 times, not 150.
 async fn many_subscribes_deliver_at_most_ten(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "1000")]).await;
+    let (app, addr, first) = signed_in(backend, |c| c.live.max_messages_per_sec = 1000).await;
     let token = access_token(&first);
     let mut socket = Socket::acked(addr, &token).await;
     for id in 0..150 {
@@ -714,7 +718,7 @@ async fn many_subscribes_deliver_at_most_ten(backend: Backend) {
 
 /// Pings count toward `WS_MAX_MESSAGES_PER_SEC` like any frame.
 async fn pings_past_the_rate_close_1008(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "5")]).await;
+    let (_app, addr, first) = signed_in(backend, |c| c.live.max_messages_per_sec = 5).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
     for _ in 0..20 {
         socket.frame(Message::Ping(b"hi".to_vec().into())).await;
@@ -724,7 +728,7 @@ async fn pings_past_the_rate_close_1008(backend: Backend) {
 
 /// Binary frames count toward `WS_MAX_MESSAGES_PER_SEC` like any frame.
 async fn binary_frames_past_the_rate_close_1008(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "5")]).await;
+    let (_app, addr, first) = signed_in(backend, |c| c.live.max_messages_per_sec = 5).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
     for _ in 0..20 {
         socket.frame(Message::Binary(vec![0u8; 1024].into())).await;
@@ -737,7 +741,7 @@ async fn binary_frames_past_the_rate_close_1008(backend: Backend) {
 /// initialises gives its place back.
 async fn init_waiting_sockets_are_bounded_per_address(backend: Backend) {
     const PER_ADDRESS: usize = 64;
-    let (_app, addr, first) = signed_in(backend, &[]).await;
+    let (_app, addr, first) = signed_in(backend, |_| {}).await;
     let mut waiting = Vec::with_capacity(PER_ADDRESS);
     for _ in 0..PER_ADDRESS {
         waiting.push(Socket::open(addr, None).await.expect("handshake"));

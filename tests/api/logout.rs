@@ -3,11 +3,10 @@
 
 use serde_json::json;
 
-use crate::both_backends;
-use crate::harness::{Answer, Backend, TestApp, access_token, session_id};
 use authql::core::clock::Clock;
+use authql_testkit::{Answer, Backend, TestServer, access_token, both_backends, session_id};
 
-async fn logout_session(app: &TestApp, token: &str, id: &str) -> Answer {
+async fn logout_session(app: &TestServer, token: &str, id: &str) -> Answer {
     app.graphql_with(
         "mutation($id: ID!) { logoutSession(sessionId: $id) }",
         json!({ "id": id }),
@@ -17,7 +16,7 @@ async fn logout_session(app: &TestApp, token: &str, id: &str) -> Answer {
 }
 
 async fn logout_ends_only_the_callers_session(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("jon", "pw").await;
     let a = app.login("jon", "pw").await;
     let b = app.login("jon", "pw").await;
@@ -45,7 +44,7 @@ async fn logout_ends_only_the_callers_session(backend: Backend) {
 }
 
 async fn logout_session_only_ends_the_callers_open_sessions(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("kai", "pw").await;
     app.add_user("liv", "pw").await;
     let mine = app.login("kai", "pw").await;
@@ -106,7 +105,7 @@ async fn logout_session_only_ends_the_callers_open_sessions(backend: Backend) {
 }
 
 async fn logout_all_counts_with_and_without_except_current(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("max", "pw").await;
     app.add_user("ned", "pw").await;
     let bystander = app.login("ned", "pw").await;
@@ -146,7 +145,7 @@ async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
 
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("ola", "pw").await;
     let login = app.login("ola", "pw").await;
     let id = session_id(&login);

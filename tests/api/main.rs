@@ -1,7 +1,6 @@
 //! Integration tests: every body that touches storage runs twice, on a fresh
 //! SQLite file and on a fresh MySQL database, through the real HTTP router.
-
-mod harness;
+//! Servers, documents and answers come from the test kit (`tests/support`).
 
 mod abuse;
 mod address_limits;

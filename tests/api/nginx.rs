@@ -13,11 +13,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use authql_testkit::{Backend, TestServer, access_token, both_backends};
 use axum::http::HeaderMap;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, access_token};
 
 both_backends!(nginx_lets_live_sessions_through_and_stops_ended_ones);
 
@@ -186,7 +184,7 @@ async fn nginx_lets_live_sessions_through_and_stops_ended_ones(backend: Backend)
     if !nginx_installed() {
         return;
     }
-    let authql = TestApp::start(backend).await;
+    let authql = TestServer::start(backend).await;
     let user_id = authql.add_user("nadia", "pw").await;
     let token = access_token(&authql.login("nadia", "pw").await);
     let bearer = format!("Bearer {token}");

@@ -4,22 +4,25 @@
 
 use std::time::{Duration, Instant};
 
+use authql::config::Config;
+use authql_testkit::{TestServer, access_token, refresh_token};
 use axum::body::Body;
 use axum::http::Request;
 
-use crate::harness::{TestApp, access_token, refresh_token};
 use crate::proxy::app_behind_proxy;
 
-async fn ready_status(app: &TestApp) -> u16 {
+async fn ready_status(app: &TestServer) -> u16 {
     let request = Request::get("/readyz")
         .body(Body::empty())
         .expect("request");
-    app.send(request).await.0.as_u16()
+    app.send(request).await.status.as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_outage_is_survived() {
-    let Some((app, proxy)) = app_behind_proxy(&[("DB_POOL_TIMEOUT_SECS", "2")]).await else {
+    let Some((app, proxy)) =
+        app_behind_proxy(|c| c.pool.wait_timeout = Duration::from_secs(2)).await
+    else {
         return;
     };
     app.add_user("otto", "pw").await;
@@ -71,7 +74,7 @@ async fn mysql_outage_is_survived() {
                 .expect("request"),
         )
         .await
-        .0;
+        .status;
     assert_eq!(health.as_u16(), 200, "the process stays up");
 
     let still_down = app
@@ -135,11 +138,11 @@ async fn mysql_outage_is_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_that_stops_answering_is_bounded() {
-    let timeouts = [
-        ("DB_POOL_TIMEOUT_SECS", "1"),
-        ("DB_QUERY_TIMEOUT_SECS", "1"),
-    ];
-    let Some((app, proxy)) = app_behind_proxy(&timeouts).await else {
+    let timeouts = |c: &mut Config| {
+        c.pool.wait_timeout = Duration::from_secs(1);
+        c.pool.query_timeout = Duration::from_secs(1);
+    };
+    let Some((app, proxy)) = app_behind_proxy(timeouts).await else {
         return;
     };
     app.add_user("hana", "pw").await;

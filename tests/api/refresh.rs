@@ -4,13 +4,12 @@ use std::collections::BTreeSet;
 
 use std::sync::Arc;
 
+use authql_testkit::documents::REFRESH;
+use authql_testkit::{
+    Backend, TestServer, access_token, both_backends, join_answers, refresh_token, session_id,
+};
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
-
-use crate::both_backends;
-use crate::harness::{
-    Backend, REFRESH, TestApp, access_token, join_answers, refresh_token, session_id,
-};
 
 fn time(value: &Value) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(value.as_str().expect("time"))
@@ -19,7 +18,10 @@ fn time(value: &Value) -> chrono::DateTime<chrono::Utc> {
 }
 
 async fn rotation_issues_working_tokens_and_moves_expiry(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "1000")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.refresh_token_ttl = chrono::TimeDelta::seconds(1000)
+    })
+    .await;
     app.add_user("ann", "pw").await;
     let login = app.login("ann", "pw").await;
     app.advance(chrono::TimeDelta::milliseconds(20));
@@ -56,7 +58,10 @@ async fn rotation_issues_working_tokens_and_moves_expiry(backend: Backend) {
 }
 
 async fn expiry_never_passes_the_maximum_lifetime(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("SESSION_MAX_LIFETIME_SECS", "100")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.session_max_lifetime = chrono::TimeDelta::seconds(100)
+    })
+    .await;
     app.add_user("bea", "pw").await;
     let login = app.login("bea", "pw").await;
     let created = time(&login["session"]["createdAt"]);
@@ -73,7 +78,7 @@ async fn expiry_never_passes_the_maximum_lifetime(backend: Backend) {
 }
 
 async fn reuse_within_grace_gets_the_same_answer(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("cid", "pw").await;
     let login = app.login("cid", "pw").await;
     let first = app
@@ -105,7 +110,10 @@ async fn reuse_within_grace_gets_the_same_answer(backend: Backend) {
 }
 
 async fn reuse_after_grace_ends_the_session(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("REFRESH_REUSE_GRACE_SECS", "1")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.refresh_reuse_grace = chrono::TimeDelta::seconds(1)
+    })
+    .await;
     app.add_user("dan", "pw").await;
     let login = app.login("dan", "pw").await;
     let other = app.login("dan", "pw").await;
@@ -151,7 +159,7 @@ async fn reuse_after_grace_ends_the_session(backend: Backend) {
 }
 
 async fn forged_and_altered_tokens_end_nothing(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("eve", "pw").await;
     app.add_user("fay", "pw").await;
     let login = app.login("eve", "pw").await;
@@ -200,7 +208,7 @@ async fn forged_and_altered_tokens_end_nothing(backend: Backend) {
 }
 
 async fn concurrent_refreshes_never_fork_the_session(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
+    let app = TestServer::start_with(backend, |c| c.pool.max_size = 16).await;
     app.add_user("gus", "pw").await;
     let login = app.login("gus", "pw").await;
     app.warm_pool(16).await;
@@ -235,7 +243,7 @@ async fn concurrent_refreshes_never_fork_the_session(backend: Backend) {
 }
 
 async fn logout_all_racing_refreshes_leaves_nothing_open(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
+    let app = TestServer::start_with(backend, |c| c.pool.max_size = 16).await;
     app.add_user("hal", "pw").await;
     app.warm_pool(16).await;
     for _round in 0..3 {
@@ -292,7 +300,10 @@ async fn logout_all_racing_refreshes_leaves_nothing_open(backend: Backend) {
 }
 
 async fn expired_sessions_behave_as_ended(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "1")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.refresh_token_ttl = chrono::TimeDelta::seconds(1)
+    })
+    .await;
     app.add_user("ida", "pw").await;
     let login = app.login("ida", "pw").await;
     app.advance(chrono::TimeDelta::milliseconds(1300));
