@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use authql_testkit::documents::{LOGIN, REFRESH};
+use authql_testkit::documents::{LOGIN, LOGOUT, ME, REFRESH};
 use authql_testkit::{
     Backend, TEST_JWT_SECRET, TestServer, access_token, both_backends, refresh_token,
 };
@@ -51,7 +51,7 @@ async fn me_answers_while_a_login_flood_runs(backend: Backend) {
     start.wait().await;
     let began = Instant::now();
     for _ in 0..5 {
-        let me = app.graphql_as(&token, "{ me { userName } }").await;
+        let me = app.graphql_as(&token, ME).await;
         assert_eq!(me.data("me")["userName"], "bo");
     }
     let me_done = began.elapsed();
@@ -109,8 +109,7 @@ async fn logs_hold_no_secrets(backend: Backend) {
         .await;
     app.graphql_as(&access_token(&refreshed), "{ me { id } mySessions { id } }")
         .await;
-    app.graphql_as(&access_token(&refreshed), "mutation { logout }")
-        .await;
+    app.graphql_as(&access_token(&refreshed), LOGOUT).await;
     app.refresh(&refresh_token(&refreshed)).await;
 
     let text = String::from_utf8_lossy(&logs.lock().expect("log buffer")).into_owned();

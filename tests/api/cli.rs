@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use authql_testkit::documents::{ME, MY_SESSIONS};
 use authql_testkit::{Backend, TestDb, TestServer, access_token, both_backends};
 
 /// Runs `authql ARGS` with DATABASE_URL and stdin; returns (success, stdout, stderr).
@@ -96,9 +97,7 @@ async fn user_commands_work_and_refuse_bad_input(backend: Backend) {
 
     let (ok, _, _) = run(&url, &["user", "disable", "mallory"], "").await;
     assert!(ok);
-    let me = app
-        .graphql_as(&access_token(&payload), "{ me { id } }")
-        .await;
+    let me = app.graphql_as(&access_token(&payload), ME).await;
     assert_eq!(
         me.code(),
         "SESSION_REVOKED",
@@ -114,9 +113,7 @@ async fn user_commands_work_and_refuse_bad_input(backend: Backend) {
     let (ok, _, _) = run(&url, &["user", "enable", "Mallory"], "").await;
     assert!(ok);
     let again = app.login("mallory", "s3cret-pass").await;
-    let sessions = app
-        .graphql_as(&access_token(&again), "{ mySessions { id } }")
-        .await;
+    let sessions = app.graphql_as(&access_token(&again), MY_SESSIONS).await;
     assert_eq!(
         sessions.data("mySessions").as_array().unwrap().len(),
         1,

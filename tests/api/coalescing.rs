@@ -5,13 +5,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use authql_testkit::documents::{LOGOUT, LOGOUT_SESSION, ME};
 use authql_testkit::{Backend, TestServer, access_token, both_backends, join_answers, session_id};
 use serde_json::json;
 use tokio::sync::Barrier;
 
 use crate::operations::scrape_metrics;
-
-const ME: &str = "{ me { id userName } }";
 
 /// Users, sessions each, and rounds of every session checking at once.
 const USERS: usize = 6;
@@ -33,9 +32,7 @@ async fn concurrent_checks_each_get_their_own_session(backend: Backend) {
     // batches as live ones and must still be refused.
     let mut ended = std::collections::HashSet::new();
     for (_, _, login) in callers.iter().step_by(SESSIONS_PER_USER) {
-        let answer = app
-            .graphql_as(&access_token(login), "mutation { logout }")
-            .await;
+        let answer = app.graphql_as(&access_token(login), LOGOUT).await;
         assert_eq!(answer.data("logout"), &json!(true));
         ended.insert(session_id(login));
     }
@@ -111,7 +108,7 @@ async fn a_check_started_after_logout_never_sees_the_session(backend: Backend) {
         // another device; the end is committed when the answer arrives.
         let ended = app
             .graphql_with(
-                "mutation($id: ID!) { logoutSession(sessionId: $id) }",
+                LOGOUT_SESSION,
                 json!({ "id": doomed_id }),
                 &[("authorization", &format!("Bearer {other}"))],
             )

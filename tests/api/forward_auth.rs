@@ -1,6 +1,7 @@
 //! `/auth/verify`, the forward-auth check: the guard of `me` answered in
 //! HTTP status and headers, for reverse proxies.
 
+use authql_testkit::documents::{LOGOUT, ME};
 use authql_testkit::{Answer, Backend, TestServer, access_token, both_backends, session_id};
 use axum::http::StatusCode;
 use chrono::TimeDelta;
@@ -98,7 +99,7 @@ async fn refusals_carry_the_code_me_would_give(backend: Backend) {
     app.advance(TimeDelta::seconds(900 + 61));
     let expired = verify_as(&app, &token).await;
     assert_eq!(refusal_code(&expired), "TOKEN_EXPIRED");
-    let me = app.graphql_as(&token, "{ me { id } }").await;
+    let me = app.graphql_as(&token, ME).await;
     assert_eq!(me.code(), "TOKEN_EXPIRED", "the same code as me");
 }
 
@@ -110,7 +111,7 @@ async fn an_ended_session_is_refused_on_every_replica(backend: Backend) {
     let other = access_token(&app.login("mia", "pw").await);
     assert_eq!(verify_as(&replica, &token).await.status, StatusCode::OK);
 
-    let logout = app.graphql_as(&token, "mutation { logout }").await;
+    let logout = app.graphql_as(&token, LOGOUT).await;
     assert_eq!(logout.data("logout"), true);
     for server in [&app, &replica] {
         let answer = verify_as(server, &token).await;

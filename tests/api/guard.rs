@@ -1,6 +1,7 @@
 //! The bearer guard: every failure code of the contract, and revocation that
 //! takes effect at once.
 
+use authql_testkit::documents::{LOGOUT, ME};
 use authql_testkit::{
     Backend, TEST_JWT_SECRET, TestServer, access_token, both_backends, session_id,
 };
@@ -8,8 +9,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-
-const ME: &str = "{ me { id userName } }";
 
 fn sign(claims: &Value, algorithm: Algorithm, key: &str) -> String {
     jsonwebtoken::encode(
@@ -148,9 +147,7 @@ async fn ended_session_is_refused_at_once(backend: Backend) {
     app.add_user("heidi", "pw").await;
     let first = app.login("heidi", "pw").await;
     let second = app.login("heidi", "pw").await;
-    let answer = app
-        .graphql_as(&access_token(&first), "mutation { logout }")
-        .await;
+    let answer = app.graphql_as(&access_token(&first), LOGOUT).await;
     assert_eq!(answer.data("logout"), true);
     assert_eq!(
         app.graphql_as(&access_token(&first), ME).await.code(),

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use authql_testkit::documents::LOGIN;
+use authql_testkit::documents::{LOGIN, ME, MY_SESSIONS};
 use authql_testkit::{Backend, TestServer, mysql_server_url};
 use serde_json::{Value, json};
 
@@ -43,9 +43,6 @@ fn login(server: &ServedProcess, user_name: &str) -> Member {
 fn password_of(user_name: &str) -> String {
     format!("pw-of-{user_name}")
 }
-
-const MY_SESSIONS: &str = "{ mySessions { id current user { id } } }";
-const ME: &str = "{ me { id userName } }";
 
 /// Why one answer to `member` is wrong, or None when it is right.
 fn wrong_answer(member: &Member, query: &str, status: u16, body: &Value) -> Option<String> {

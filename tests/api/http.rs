@@ -1,7 +1,7 @@
 //! The HTTP surface: routes, content types, body size, GET rules, error codes
 //! for documents that do not parse or validate, limits, introspection.
 
-use authql_testkit::documents::LOGIN;
+use authql_testkit::documents::{LOGIN, MY_SESSIONS};
 use authql_testkit::{Backend, DEFAULT_PEER, TestServer, access_token, both_backends};
 use axum::body::Body;
 use axum::http::Request;
@@ -54,9 +54,7 @@ async fn post_raw(app: &TestServer, content_type: &str, body: Vec<u8>) -> (u16, 
 
 async fn session_count(app: &TestServer, user: &str) -> usize {
     let payload = app.login(user, "pw").await;
-    let answer = app
-        .graphql_as(&access_token(&payload), "{ mySessions { id } }")
-        .await;
+    let answer = app.graphql_as(&access_token(&payload), MY_SESSIONS).await;
     answer.data("mySessions").as_array().unwrap().len() - 1
 }
 

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use authql::config::Config;
+use authql_testkit::documents::{CHANGE_PASSWORD, LOGOUT_ALL, ME, SESSION_EVENTS};
 use authql_testkit::{Backend, TestServer, access_token, both_backends, session_id};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -18,8 +19,6 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::served::ServedProcess;
 
 const PASSWORD: &str = "correct horse battery";
-const EVENTS: &str =
-    "subscription { sessionEvents { kind sessionId current reason at session { id current } } }";
 /// Longer than the contract's 2 s, so that only a real failure times out.
 const WAIT: Duration = Duration::from_secs(6);
 
@@ -122,7 +121,7 @@ impl Socket {
             other => panic!("expected connection_ack, got {other:?}"),
         }
         socket
-            .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": EVENTS } }))
+            .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": SESSION_EVENTS } }))
             .await;
         socket
     }
@@ -298,7 +297,7 @@ async fn every_other_ending_reaches_the_socket(backend: Backend) {
     let input = json!({ "currentPassword": PASSWORD, "newPassword": "a new password 2" });
     let changed = app
         .graphql_with(
-            "mutation($input: ChangePasswordInput!) { changePassword(input: $input) }",
+            CHANGE_PASSWORD,
             json!({ "input": input }),
             &[("authorization", &header)],
         )
@@ -368,7 +367,7 @@ async fn a_subscribe_before_connection_init_is_refused_4403(backend: Backend) {
     let (_app, addr, _) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::open(addr, None).await.expect("handshake");
     socket
-        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": EVENTS } }))
+        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": SESSION_EVENTS } }))
         .await;
     assert_eq!(socket.closed().await, (4403, "UNAUTHENTICATED".to_owned()));
 }
@@ -381,9 +380,7 @@ async fn a_socket_with_no_subscription_is_closed_too(backend: Backend) {
         Said::Json(ack) => assert_eq!(ack["type"], "connection_ack"),
         other => panic!("expected connection_ack, got {other:?}"),
     }
-    let answer = app
-        .graphql_as(&access_token(&first), "mutation { logoutAll }")
-        .await;
+    let answer = app.graphql_as(&access_token(&first), LOGOUT_ALL).await;
     assert_eq!(answer.data("logoutAll"), 1);
     assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
 }
@@ -393,9 +390,7 @@ async fn events_cross_replicas(backend: Backend) {
     let replica = app.second_server();
     let replica_addr = replica.listen().await;
     let mut socket = Socket::subscribed(replica_addr, &access_token(&first)).await;
-    let answer = app
-        .graphql_as(&access_token(&first), "mutation { logoutAll }")
-        .await;
+    let answer = app.graphql_as(&access_token(&first), LOGOUT_ALL).await;
     assert_eq!(answer.data("logoutAll"), 1);
     let ended = socket.event().await;
     assert_eq!(ended["reason"], "LOGOUT_ALL");
@@ -483,7 +478,7 @@ async fn the_served_process_speaks_websocket(backend: Backend) {
     let payload = login.body["data"]["login"].clone();
     let token = access_token(&payload);
     let mut socket = Socket::subscribed(addr, &token).await;
-    let logout = server.graphql("mutation { logoutAll }", json!({}), Some(&token));
+    let logout = server.graphql(LOGOUT_ALL, json!({}), Some(&token));
     assert_eq!(logout.body["data"]["logoutAll"], 1, "{}", logout.body);
     let ended = socket.event().await;
     assert_eq!(ended["current"], true);
@@ -542,7 +537,7 @@ async fn an_outage_closes_sockets_1013_and_service_resumes() {
         }
     };
     socket
-        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": EVENTS } }))
+        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": SESSION_EVENTS } }))
         .await;
     let second = app.login("june", PASSWORD).await;
     let opened = socket.event().await;
@@ -573,7 +568,7 @@ async fn a_deeply_nested_subscribe_is_refused_and_all_carries_on(backend: Backen
     let broken = nested_subscription(5000).replacen(']', "", 1);
     socket.subscribe("broken", &broken).await;
     assert_eq!(socket.refused("broken").await.0, ["GRAPHQL_PARSE_FAILED"]);
-    socket.subscribe("1", EVENTS).await;
+    socket.subscribe("1", SESSION_EVENTS).await;
     let mut other = Socket::subscribed(addr, &token).await;
     let second = app.login("june", PASSWORD).await;
     for socket in [&mut socket, &mut other] {
@@ -600,14 +595,14 @@ async fn queries_and_mutations_are_refused_over_the_socket(backend: Backend) {
             "payload": { "query": named, "operationName": "M" } }))
         .await;
     assert_eq!(socket.refused("n").await.0, ["GRAPHQL_VALIDATION_FAILED"]);
-    let me = app.graphql_as(&token, "{ me { userName } }").await;
+    let me = app.graphql_as(&token, ME).await;
     assert_eq!(
         me.data("me")["userName"],
         "june",
         "the session is still open"
     );
     // The socket carries on.
-    socket.subscribe("1", EVENTS).await;
+    socket.subscribe("1", SESSION_EVENTS).await;
     let second = app.login("june", PASSWORD).await;
     assert_eq!(socket.event().await["sessionId"], session_id(&second));
 }
@@ -634,14 +629,14 @@ async fn an_eleventh_subscription_is_refused(backend: Backend) {
     let (app, addr, first) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
     for id in 1..=10 {
-        socket.subscribe(&id.to_string(), EVENTS).await;
+        socket.subscribe(&id.to_string(), SESSION_EVENTS).await;
     }
-    socket.subscribe("11", EVENTS).await;
+    socket.subscribe("11", SESSION_EVENTS).await;
     let (codes, message) = socket.refused("11").await;
     assert_eq!(codes, ["GRAPHQL_VALIDATION_FAILED"]);
     assert!(message.contains("at most 10"), "{message}");
     socket.send(json!({ "id": "1", "type": "complete" })).await;
-    socket.subscribe("11", EVENTS).await;
+    socket.subscribe("11", SESSION_EVENTS).await;
     let second = app.login("june", PASSWORD).await;
     let mut ids = Vec::new();
     while ids.len() < 10 {
@@ -665,8 +660,8 @@ async fn an_eleventh_subscription_is_refused(backend: Backend) {
 async fn a_running_id_again_closes_4409(backend: Backend) {
     let (_app, addr, first) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
-    socket.subscribe("same", EVENTS).await;
-    socket.subscribe("same", EVENTS).await;
+    socket.subscribe("same", SESSION_EVENTS).await;
+    socket.subscribe("same", SESSION_EVENTS).await;
     assert_eq!(
         socket.closed().await,
         (4409, "Subscriber for same already exists".to_owned())
@@ -680,7 +675,7 @@ async fn many_subscribes_deliver_at_most_ten(backend: Backend) {
     let token = access_token(&first);
     let mut socket = Socket::acked(addr, &token).await;
     for id in 0..150 {
-        socket.subscribe(&id.to_string(), EVENTS).await;
+        socket.subscribe(&id.to_string(), SESSION_EVENTS).await;
     }
     for _ in 0..140 {
         match socket.next().await {
@@ -698,7 +693,7 @@ async fn many_subscribes_deliver_at_most_ten(backend: Backend) {
     }
     // Ending both sessions closes the socket after every event queued
     // before: any further delivery of the login shows up before the close.
-    let answer = app.graphql_as(&token, "mutation { logoutAll }").await;
+    let answer = app.graphql_as(&token, LOGOUT_ALL).await;
     assert_eq!(answer.data("logoutAll"), 2);
     let close = loop {
         match socket.next().await {

@@ -4,11 +4,12 @@
 use serde_json::json;
 
 use authql::core::clock::Clock;
+use authql_testkit::documents::{LOGOUT, LOGOUT_ALL, LOGOUT_SESSION};
 use authql_testkit::{Answer, Backend, TestServer, access_token, both_backends, session_id};
 
 async fn logout_session(app: &TestServer, token: &str, id: &str) -> Answer {
     app.graphql_with(
-        "mutation($id: ID!) { logoutSession(sessionId: $id) }",
+        LOGOUT_SESSION,
         json!({ "id": id }),
         &[("authorization", &format!("Bearer {token}"))],
     )
@@ -21,7 +22,7 @@ async fn logout_ends_only_the_callers_session(backend: Backend) {
     let a = app.login("jon", "pw").await;
     let b = app.login("jon", "pw").await;
     assert_eq!(
-        app.graphql_as(&access_token(&a), "mutation { logout }")
+        app.graphql_as(&access_token(&a), LOGOUT)
             .await
             .data("logout"),
         true
@@ -36,9 +37,7 @@ async fn logout_ends_only_the_callers_session(backend: Backend) {
         Some("logout")
     );
     assert_eq!(
-        app.graphql_as(&access_token(&a), "mutation { logout }")
-            .await
-            .code(),
+        app.graphql_as(&access_token(&a), LOGOUT).await.code(),
         "SESSION_REVOKED"
     );
 }
@@ -123,7 +122,7 @@ async fn logout_all_counts_with_and_without_except_current(backend: Backend) {
     assert!(!app.is_live(&access_token(&logins[2])).await);
 
     let newer = app.login("max", "pw").await;
-    let all = app.graphql_as(&caller, "mutation { logoutAll }").await;
+    let all = app.graphql_as(&caller, LOGOUT_ALL).await;
     assert_eq!(all.data("logoutAll"), 2, "the caller and the newer session");
     assert!(!app.is_live(&caller).await);
     assert!(!app.is_live(&access_token(&newer)).await);

@@ -9,6 +9,7 @@ mod cli;
 mod coalescing;
 mod connection_places;
 mod cors;
+mod documents;
 mod expansion;
 mod forward_auth;
 mod fuzz;

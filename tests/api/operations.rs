@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use authql::core::clock::Clock;
+use authql_testkit::documents::{LOGOUT, ME};
 use authql_testkit::{Backend, TestDb, TestServer, access_token, both_backends, session_id};
 use serde_json::json;
 
@@ -98,9 +99,7 @@ async fn pruning_removes_exactly_the_rows_past_retention(backend: Backend) {
         fresh_keys,
         "counters in a live window stay"
     );
-    let me = app
-        .graphql_as(&access_token(&logins[4]), "{ me { userName } }")
-        .await;
+    let me = app.graphql_as(&access_token(&logins[4]), ME).await;
     assert_eq!(
         me.data("me")["userName"],
         "pam",
@@ -143,9 +142,8 @@ async fn metrics_move_with_requests(backend: Backend) {
     let before = scrape().await;
     let login = app.login("quinn", "pw").await;
     app.login_answer("quinn", "wrong", None).await;
-    app.graphql_as(&access_token(&login), "{ me { id } }").await;
-    app.graphql_as(&access_token(&login), "mutation { logout }")
-        .await;
+    app.graphql_as(&access_token(&login), ME).await;
+    app.graphql_as(&access_token(&login), LOGOUT).await;
     let after = scrape().await;
     let delta = |series: &str| {
         after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0)
@@ -339,7 +337,7 @@ fn json_logs_have_one_object_per_request() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let db = runtime.block_on(TestDb::create(Backend::Sqlite));
     let server = ServedProcess::start(&db.url_text, &[("LOG_FORMAT", "json")]);
-    server.graphql("{ me { id } }", json!({}), None);
+    server.graphql(ME, json!({}), None);
     let began = std::time::Instant::now();
     let request_line = loop {
         if let Some(line) = server.log_lines_with(&["graphql request"]).pop() {

@@ -2,11 +2,10 @@
 //! logout`, through the real binary, on both backends. Each refuses an
 //! unknown user or session with one line and changes nothing.
 
+use authql_testkit::documents::MY_SESSIONS;
 use authql_testkit::{Backend, TestServer, access_token, session_id};
 
 use crate::cli::{one_line, run};
-
-const MY_SESSIONS: &str = "{ mySessions { id } }";
 
 async fn set_password_ends_every_session(backend: Backend) {
     let app = TestServer::start(backend).await;

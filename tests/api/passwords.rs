@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use authql_testkit::documents::LOGIN;
+use authql_testkit::documents::{CHANGE_PASSWORD, LOGIN};
 use authql_testkit::{Answer, Backend, TestServer, access_token, session_id};
 use serde_json::{Value, json};
 use tokio::sync::{Barrier, oneshot};
@@ -15,12 +15,10 @@ use tokio::task::JoinHandle;
 
 use crate::proxy::{FaultyProxy, app_behind_proxy};
 
-const CHANGE: &str = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) }";
-
 async fn change(app: &TestServer, payload: &Value, input: Value) -> Answer {
     let header = format!("Bearer {}", access_token(payload));
     app.graphql_with(
-        CHANGE,
+        CHANGE_PASSWORD,
         json!({ "input": input }),
         &[("authorization", &header)],
     )
@@ -102,7 +100,7 @@ async fn a_wrong_current_password_is_throttled_like_login(backend: Backend) {
     );
     let unauthenticated = app
         .graphql(
-            CHANGE,
+            CHANGE_PASSWORD,
             json!({ "input": { "currentPassword": "a", "newPassword": "b" } }),
         )
         .await;
@@ -301,7 +299,7 @@ async fn a_new_hash_that_cannot_start_in_time_is_too_many_attempts(backend: Back
         "currentPassword": "old-password",
         "newPassword": "new-password",
     }});
-    let change = spawn(&app, CHANGE, input, Some(&mine));
+    let change = spawn(&app, CHANGE_PASSWORD, input, Some(&mine));
     wait_for_hash_queue(&app, 1).await;
     let mut second_hold = HeldHashThread::queue(&app);
     wait_for_hash_queue(&app, 2).await;
@@ -331,7 +329,7 @@ async fn a_change_whose_session_ended_while_it_waited_changes_nothing(backend: B
         "currentPassword": "owner-password",
         "newPassword": "attacker-password",
     }});
-    let change = spawn(&app, CHANGE, input, Some(&attacker));
+    let change = spawn(&app, CHANGE_PASSWORD, input, Some(&attacker));
     // The change passed its bearer check and waits for a hash.
     wait_for_hash_queue(&app, 1).await;
     let signed_out = app
@@ -379,9 +377,14 @@ async fn of_two_changes_from_one_password_at_most_one_wins(backend: Backend) {
             "endOtherSessions": false,
         }})
     };
-    let change_a = spawn(&app, CHANGE, input("new-password-a"), Some(&first));
+    let change_a = spawn(&app, CHANGE_PASSWORD, input("new-password-a"), Some(&first));
     wait_for_hash_queue(&app, 1).await;
-    let change_b = spawn(&app, CHANGE, input("new-password-b"), Some(&second));
+    let change_b = spawn(
+        &app,
+        CHANGE_PASSWORD,
+        input("new-password-b"),
+        Some(&second),
+    );
     // Both read the old hash and wait to verify it: each verification runs
     // before either change's new hash, so both pass it.
     wait_for_hash_queue(&app, 2).await;
@@ -433,7 +436,7 @@ async fn a_login_rehash_never_restores_the_old_password(backend: Backend) {
         "currentPassword": "old-password",
         "newPassword": "new-password",
     }});
-    let change = spawn(&app, CHANGE, input, Some(&mine));
+    let change = spawn(&app, CHANGE_PASSWORD, input, Some(&mine));
     wait_for_hash_queue(&app, 1).await;
     let mut second_hold = HeldHashThread::queue(&app);
     wait_for_hash_queue(&app, 2).await;
@@ -518,7 +521,7 @@ async fn a_login_that_verified_the_old_password_opens_no_session_after_a_change(
         "currentPassword": "old-password",
         "newPassword": "new-password",
     }});
-    let change = spawn(&app, CHANGE, input, Some(&mine));
+    let change = spawn(&app, CHANGE_PASSWORD, input, Some(&mine));
     wait_for_hash_queue(&app, 1).await;
     let mut second_hold = HeldHashThread::queue(&app);
     wait_for_hash_queue(&app, 2).await;

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use std::sync::Arc;
 
-use authql_testkit::documents::REFRESH;
+use authql_testkit::documents::{LOGOUT_ALL, ME, MY_SESSIONS, REFRESH};
 use authql_testkit::{
     Backend, TestServer, access_token, both_backends, join_answers, refresh_token, session_id,
 };
@@ -41,7 +41,7 @@ async fn rotation_issues_working_tokens_and_moves_expiry(backend: Backend) {
     });
 
     for token in [access_token(&first), access_token(&login)] {
-        let me = app.graphql_as(&token, "{ me { userName } }").await;
+        let me = app.graphql_as(&token, ME).await;
         assert_eq!(
             me.data("me")["userName"],
             "ann",
@@ -97,9 +97,7 @@ async fn reuse_within_grace_gets_the_same_answer(backend: Backend) {
         "the same next refresh token"
     );
     assert_eq!(again["session"]["expiresAt"], first["session"]["expiresAt"]);
-    let me = app
-        .graphql_as(&access_token(&again), "{ me { userName } }")
-        .await;
+    let me = app.graphql_as(&access_token(&again), ME).await;
     assert_eq!(me.data("me")["userName"], "cid", "its access token works");
     let next = app.refresh(&refresh_token(&again)).await;
     assert_ne!(
@@ -128,10 +126,7 @@ async fn reuse_after_grace_ends_the_session(backend: Backend) {
         "REFRESH_TOKEN_REUSED"
     );
     for token in [access_token(&login), access_token(&first)] {
-        assert_eq!(
-            app.graphql_as(&token, "{ me { id } }").await.code(),
-            "SESSION_REVOKED"
-        );
+        assert_eq!(app.graphql_as(&token, ME).await.code(), "SESSION_REVOKED");
     }
     assert_eq!(
         app.refresh(&refresh_token(&first)).await.code(),
@@ -148,9 +143,7 @@ async fn reuse_after_grace_ends_the_session(backend: Backend) {
             .map(authql::core::vocabulary::EndReason::as_str),
         Some("refresh_reuse")
     );
-    let me = app
-        .graphql_as(&access_token(&other), "{ me { userName } }")
-        .await;
+    let me = app.graphql_as(&access_token(&other), ME).await;
     assert_eq!(
         me.data("me")["userName"],
         "dan",
@@ -190,9 +183,7 @@ async fn forged_and_altered_tokens_end_nothing(backend: Backend) {
         );
     }
     for payload in [&login, &victim] {
-        let me = app
-            .graphql_as(&access_token(payload), "{ me { id } }")
-            .await;
+        let me = app.graphql_as(&access_token(payload), ME).await;
         assert!(
             me.body.get("errors").is_none(),
             "nothing ended: {}",
@@ -253,12 +244,7 @@ async fn logout_all_racing_refreshes_leaves_nothing_open(backend: Backend) {
         }
         let start = Arc::new(Barrier::new(logins.len() + 1));
         let caller = access_token(&logins[0]);
-        let logout_all = app.spawn_graphql(
-            start.clone(),
-            "mutation { logoutAll }",
-            json!({}),
-            Some(&caller),
-        );
+        let logout_all = app.spawn_graphql(start.clone(), LOGOUT_ALL, json!({}), Some(&caller));
         let refreshes = logins
             .iter()
             .map(|l| {
@@ -279,9 +265,7 @@ async fn logout_all_racing_refreshes_leaves_nothing_open(backend: Backend) {
                 continue;
             }
             let payload = answer.data("refreshToken");
-            let me = app
-                .graphql_as(&access_token(payload), "{ me { id } }")
-                .await;
+            let me = app.graphql_as(&access_token(payload), ME).await;
             assert_eq!(
                 me.code(),
                 "SESSION_REVOKED",
@@ -308,9 +292,7 @@ async fn expired_sessions_behave_as_ended(backend: Backend) {
     let login = app.login("ida", "pw").await;
     app.advance(chrono::TimeDelta::milliseconds(1300));
     assert_eq!(
-        app.graphql_as(&access_token(&login), "{ me { id } }")
-            .await
-            .code(),
+        app.graphql_as(&access_token(&login), ME).await.code(),
         "SESSION_REVOKED"
     );
     assert_eq!(
@@ -318,9 +300,7 @@ async fn expired_sessions_behave_as_ended(backend: Backend) {
         "INVALID_REFRESH_TOKEN"
     );
     let fresh = app.login("ida", "pw").await;
-    let listed = app
-        .graphql_as(&access_token(&fresh), "{ mySessions { id } }")
-        .await;
+    let listed = app.graphql_as(&access_token(&fresh), MY_SESSIONS).await;
     let ids: Vec<&str> = listed
         .data("mySessions")
         .as_array()

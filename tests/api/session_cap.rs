@@ -2,12 +2,12 @@
 //! least recently active session first (EVICTED), and racing logins on two
 //! replicas never leave more than the cap open.
 
-use authql_testkit::documents::LOGIN;
+use authql_testkit::documents::{LOGIN, ME, MY_SESSIONS};
 use authql_testkit::{Backend, TestServer, access_token, join_answers, refresh_token, session_id};
 use serde_json::json;
 
 async fn open_sessions(app: &TestServer, token: &str) -> usize {
-    let listed = app.graphql_as(token, "{ mySessions { id } }").await;
+    let listed = app.graphql_as(token, MY_SESSIONS).await;
     listed.data("mySessions").as_array().map_or(0, Vec::len)
 }
 
@@ -25,9 +25,7 @@ async fn the_least_recently_active_session_is_evicted(backend: Backend) {
     app.advance(chrono::TimeDelta::seconds(5));
 
     let fourth = app.login("hugo", "pw").await;
-    let second = app
-        .graphql_as(&access_token(&logins[1]), "{ me { id } }")
-        .await;
+    let second = app.graphql_as(&access_token(&logins[1]), ME).await;
     assert_eq!(
         second.code(),
         "SESSION_REVOKED",

@@ -1,9 +1,8 @@
 //! `mySessions`: only open sessions, the most recently active first.
 
+use authql_testkit::documents::{LOGOUT_SESSION, MY_SESSIONS};
 use authql_testkit::{Backend, TestServer, access_token, both_backends, session_id};
 use serde_json::{Value, json};
-
-const MY_SESSIONS: &str = "{ mySessions { id current lastActiveAt deviceInfo } }";
 
 async fn my_sessions_lists_open_sessions_newest_activity_first(backend: Backend) {
     let app = TestServer::start(backend).await;
@@ -26,7 +25,7 @@ async fn my_sessions_lists_open_sessions_newest_activity_first(backend: Backend)
 
     let end = app
         .graphql_with(
-            "mutation($id: ID!) { logoutSession(sessionId: $id) }",
+            LOGOUT_SESSION,
             json!({ "id": session_id(&third) }),
             &[("authorization", &format!("Bearer {}", access_token(&first)))],
         )

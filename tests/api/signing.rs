@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use authql::config::{Config, PrivateKeySource};
 use authql::core::keys::signing_key::{PrivateKey, PublicKey, SigningAlgorithm};
+use authql_testkit::documents::{LOGOUT, ME};
 use authql_testkit::{Backend, TestServer, access_token, both_backends};
 use axum::http::StatusCode;
 use base64::Engine;
@@ -64,7 +65,7 @@ async fn tokens_name_their_key_and_the_jwks_publishes_it(backend: Backend) {
         assert_eq!(header["alg"], algorithm.as_str());
         assert_eq!(header["kid"], kid_of(&public));
         assert!(app.is_live(&token).await, "the guard takes it");
-        let me = app.graphql_as(&token, "{ me { userName } }").await;
+        let me = app.graphql_as(&token, ME).await;
         assert_eq!(me.data("me")["userName"], "kim");
 
         let jwks = app.request("GET", "/.well-known/jwks.json", &[]).await;
@@ -106,7 +107,7 @@ async fn tokens_name_their_key_and_the_jwks_publishes_it(backend: Backend) {
         assert!(key.get("d").is_none(), "no private part is published");
 
         // A well-signed token is still only as good as its session.
-        let logout = app.graphql_as(&token, "mutation { logout }").await;
+        let logout = app.graphql_as(&token, LOGOUT).await;
         assert_eq!(logout.data("logout"), true);
         assert!(
             !app.is_live(&token).await,
@@ -139,7 +140,7 @@ async fn the_algorithm_is_pinned_and_unknown_keys_are_refused(backend: Backend) 
     }
     for (i, server) in servers.iter().enumerate() {
         for (j, token) in tokens.iter().enumerate() {
-            let me = server.graphql_as(token, "{ me { id } }").await;
+            let me = server.graphql_as(token, ME).await;
             if i == j {
                 assert!(me.body.get("errors").is_none(), "{}", me.body);
             } else {
@@ -155,7 +156,7 @@ async fn the_algorithm_is_pinned_and_unknown_keys_are_refused(backend: Backend) 
 
     // Same algorithm, a key this server does not know: its kid is unknown.
     let foreign = access_token(&stranger.login("lee", "pw").await);
-    let me = eddsa.graphql_as(&foreign, "{ me { id } }").await;
+    let me = eddsa.graphql_as(&foreign, ME).await;
     assert_eq!(me.code(), "UNAUTHENTICATED");
     // A known kid does not make a token ours: the stranger's claims and
     // signature under our key's kid, and our own token without its kid.
@@ -174,7 +175,7 @@ async fn the_algorithm_is_pinned_and_unknown_keys_are_refused(backend: Backend) 
             serde_json::json!({ "typ": "JWT", "alg": "EdDSA" }),
         ),
     ] {
-        let me = eddsa.graphql_as(&token, "{ me { id } }").await;
+        let me = eddsa.graphql_as(&token, ME).await;
         assert_eq!(me.code(), "UNAUTHENTICATED", "{}", jwt_header(&token));
     }
 
@@ -184,14 +185,14 @@ async fn the_algorithm_is_pinned_and_unknown_keys_are_refused(backend: Backend) 
     let public_pem = std::fs::read(&eddsa_public).expect("read key");
     let header = serde_json::json!({ "alg": "HS256", "typ": "JWT", "kid": kid_of(&eddsa_public) });
     let confused = sign_hs256(&header, &claims, &public_pem);
-    let me = eddsa.graphql_as(&confused, "{ me { id } }").await;
+    let me = eddsa.graphql_as(&confused, ME).await;
     assert_eq!(me.code(), "UNAUTHENTICATED");
 
     let none_header = URL_SAFE_NO_PAD
         .encode(serde_json::json!({ "alg": "none", "kid": kid_of(&eddsa_public) }).to_string());
     for server in servers {
         let me = server
-            .graphql_as(&format!("{none_header}.{claims}."), "{ me { id } }")
+            .graphql_as(&format!("{none_header}.{claims}."), ME)
             .await;
         assert_eq!(me.code(), "UNAUTHENTICATED");
     }
@@ -248,7 +249,7 @@ async fn a_rotation_keeps_old_tokens_until_their_key_is_dropped(backend: Backend
         );
 
         let dropped = before.second_server_with(signed_with(algorithm, &new_key));
-        let me = dropped.graphql_as(&old_token, "{ me { id } }").await;
+        let me = dropped.graphql_as(&old_token, ME).await;
         assert_eq!(
             me.code(),
             "UNAUTHENTICATED",

@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use crate::answer::Answer;
 use crate::call::{Call, oneshot};
 use crate::database::{Backend, TestDb};
-use crate::documents::{LOGIN, REFRESH};
+use crate::documents::{LOGIN, ME, REFRESH};
 
 /// The HS256 key every test server signs with.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
@@ -376,7 +376,7 @@ impl TestServer {
     /// Whether an access token's session is live: `me` answers, or is
     /// refused with `SESSION_REVOKED` (any other answer fails the test).
     pub async fn is_live(&self, access_token: &str) -> bool {
-        let me = self.graphql_as(access_token, "{ me { id } }").await;
+        let me = self.graphql_as(access_token, ME).await;
         if me.has_errors() {
             assert_eq!(me.code(), "SESSION_REVOKED");
             return false;
