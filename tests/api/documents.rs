@@ -4,18 +4,7 @@
 //! answer in every test that sends it.
 
 use authql_testkit::{Answer, Backend, TestServer, documents};
-use serde_json::{Value, json};
-
-/// Variables that satisfy each document's declarations.
-fn variables(name: &str) -> Value {
-    match name {
-        "login" => json!({ "input": { "userName": "nobody", "password": "pw" } }),
-        "refresh" => json!({ "token": "not-a-token" }),
-        "logout_session" => json!({ "id": "not-a-session" }),
-        "change_password" => json!({ "input": { "currentPassword": "a", "newPassword": "b" } }),
-        _ => json!({}),
-    }
-}
+use serde_json::json;
 
 /// Whether the answer is the one a valid subscription gets over HTTP: the
 /// server validates a document before it looks at the transport.
@@ -26,11 +15,14 @@ fn only_refused_for_its_transport(answer: &Answer) -> bool {
     })
 }
 
+/// Sent without variables: the server parses and validates a document
+/// before it reads any (a missing one is `BAD_USER_INPUT` after that), so
+/// no document needs test data here.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kit_document_is_valid_against_the_served_schema() {
     let server = TestServer::start(Backend::Sqlite).await;
-    for (name, document) in documents::ALL {
-        let answer = server.graphql(document, variables(name)).await;
+    for &(name, document) in documents::ALL {
+        let answer = server.graphql(document, json!({})).await;
         let subscription = document.lines().any(|l| l.starts_with("subscription "));
         if subscription && only_refused_for_its_transport(&answer) {
             continue;
@@ -39,9 +31,9 @@ async fn every_kit_document_is_valid_against_the_served_schema() {
             assert!(
                 !matches!(
                     code.as_str(),
-                    "GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED" | "BAD_USER_INPUT"
+                    "GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED"
                 ),
-                "documents/{name}.graphql: {}",
+                "documents/{name}: {}",
                 answer.body
             );
         }

@@ -2,43 +2,46 @@
 //! `documents/` (where an editor highlights and checks it), and readings of
 //! the `AuthPayload` they answer with.
 //!
-//! A new operation is one file there and one line here; the API tests check
-//! that every document here validates against the served schema.
+//! A new operation is one file there and one line in `documents!` below;
+//! the API tests check that every document here validates against the
+//! served schema.
 
 use serde_json::Value;
 
-/// Every field of `AuthPayload`. Variables: `input`.
-pub const LOGIN: &str = include_str!("../documents/login.graphql");
-/// `refreshToken` with the fields tests look at. Variables: `token`; without
-/// it the refresh cookie is used.
-pub const REFRESH: &str = include_str!("../documents/refresh.graphql");
-/// `me { id userName }`.
-pub const ME: &str = include_str!("../documents/me.graphql");
-/// `mySessions`.
-pub const MY_SESSIONS: &str = include_str!("../documents/my_sessions.graphql");
-/// `logout`.
-pub const LOGOUT: &str = include_str!("../documents/logout.graphql");
-/// `logoutAll`. Variables: `exceptCurrent` (default false).
-pub const LOGOUT_ALL: &str = include_str!("../documents/logout_all.graphql");
-/// `logoutSession`. Variables: `id`.
-pub const LOGOUT_SESSION: &str = include_str!("../documents/logout_session.graphql");
-/// `changePassword`. Variables: `input`.
-pub const CHANGE_PASSWORD: &str = include_str!("../documents/change_password.graphql");
-/// The `sessionEvents` subscription, every field.
-pub const SESSION_EVENTS: &str = include_str!("../documents/session_events.graphql");
+/// Declares each document as a constant and lists them all in [`ALL`].
+macro_rules! documents {
+    ($($(#[$doc:meta])* $name:ident = $file:literal;)+) => {
+        $(
+            $(#[$doc])*
+            pub const $name: &str = include_str!(concat!("../documents/", $file));
+        )+
+        /// Every document with its file name, for the test that checks them
+        /// all against the schema.
+        pub const ALL: &[(&str, &str)] = &[$(($file, $name)),+];
+    };
+}
 
-/// Every document above with its name, for the test that checks them all.
-pub const ALL: [(&str, &str); 9] = [
-    ("login", LOGIN),
-    ("refresh", REFRESH),
-    ("me", ME),
-    ("my_sessions", MY_SESSIONS),
-    ("logout", LOGOUT),
-    ("logout_all", LOGOUT_ALL),
-    ("logout_session", LOGOUT_SESSION),
-    ("change_password", CHANGE_PASSWORD),
-    ("session_events", SESSION_EVENTS),
-];
+documents! {
+    /// Every field of `AuthPayload`. Variables: `input`.
+    LOGIN = "login.graphql";
+    /// `refreshToken` with the fields tests look at. Variables: `token`;
+    /// without it the refresh cookie is used.
+    REFRESH = "refresh.graphql";
+    /// `me { id userName }`.
+    ME = "me.graphql";
+    /// `mySessions`.
+    MY_SESSIONS = "my_sessions.graphql";
+    /// `logout`.
+    LOGOUT = "logout.graphql";
+    /// `logoutAll`. Variables: `exceptCurrent` (default false).
+    LOGOUT_ALL = "logout_all.graphql";
+    /// `logoutSession`. Variables: `id`.
+    LOGOUT_SESSION = "logout_session.graphql";
+    /// `changePassword`. Variables: `input`.
+    CHANGE_PASSWORD = "change_password.graphql";
+    /// The `sessionEvents` subscription, every field.
+    SESSION_EVENTS = "session_events.graphql";
+}
 
 /// The access token of an `AuthPayload`.
 pub fn access_token(payload: &Value) -> String {

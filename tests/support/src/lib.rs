@@ -10,6 +10,19 @@
 //! - [`documents`]: the `.graphql` files of `documents/`.
 //! - [`both_backends!`]: one test body, run on SQLite and on MySQL.
 //!
+//! A test of a new operation: write `documents/invite_user.graphql`, add
+//! `INVITE_USER = "invite_user.graphql";` to the list in
+//! [`documents`], and send it:
+//!
+//! ```ignore
+//! let invited = server
+//!     .call(documents::INVITE_USER)
+//!     .bearer(&admin_token)
+//!     .variables(json!({ "input": { "email": "ana@example.com" } }))
+//!     .await;
+//! assert_eq!(invited.data("inviteUser")["email"], "ana@example.com");
+//! ```
+//!
 //! A crate rather than a module each test binary includes: the fuzz targets
 //! are a workspace of their own and the benchmark an example, and a crate
 //! compiles once for all of them, brings its own dependencies, and needs no
