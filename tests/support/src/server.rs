@@ -11,7 +11,7 @@
 //!
 //! Configuration is the typed [`Config`]: the server starts from the
 //! defaults `authql serve` would have with no variables set, then the kit's
-//! own settings (see [`kit_settings`]), then the test's `with_config` changes
+//! own settings (`kit_settings`), then the test's `with_config` changes
 //! in order. `with_var` sets a variable as an operator writes it, for the
 //! tests whose subject is how a variable is read; variables are read first.
 
