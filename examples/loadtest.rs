@@ -85,11 +85,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use authql::config::Argon2Cost;
+use authql_testkit::TestDb;
 use clap::{Parser, ValueEnum};
 
 use crate::report::{Hashing, Machine, Report, ScenarioRow, ServerNumbers};
 use crate::scenarios::{LOGIN_WORKERS_PER_USER, Outcome, Plan, Scenario, Users};
-use crate::server::{Database, ServerSetup};
+use crate::server::ServerSetup;
 
 /// The error type of everything that stops the benchmark.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -358,10 +359,10 @@ fn on_fresh_database<T>(
     };
     let workdir = tempfile::Builder::new().prefix(prefix).tempdir()?;
     let database = match args.backend {
-        Backend::Sqlite => Database::sqlite(workdir.path()),
-        Backend::Mysql => runtime.block_on(Database::mysql(&args.mysql_url))?,
+        Backend::Sqlite => TestDb::sqlite()?,
+        Backend::Mysql => runtime.block_on(server::mysql_database(&args.mysql_url))?,
     };
-    let outcome = work(&runtime, binary, workdir.path(), database.url());
+    let outcome = work(&runtime, binary, workdir.path(), &database.url_text);
     let removed = runtime.block_on(database.remove());
     let outcome = outcome?;
     removed?;

@@ -1,6 +1,6 @@
 //! The server under test: building the release `authql` binary, a fresh
-//! database for it (a SQLite file, or a MySQL database created and dropped
-//! here), the CLI steps before serving (`migrate`, `user add`), and the
+//! database for it (the test kit's: a SQLite file, or a MySQL database
+//! created and dropped), the CLI steps before serving (`migrate`, `user add`), and the
 //! `authql serve` process itself: its start-to-first-answer time, its memory,
 //! and a graceful stop.
 
@@ -12,7 +12,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use authql::config::Argon2Cost;
-use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
+use authql_testkit::TestDb;
 
 use crate::BoxError;
 
@@ -56,70 +56,13 @@ pub fn build_release_binary() -> Result<PathBuf, BoxError> {
         .join(format!("authql{}", std::env::consts::EXE_SUFFIX)))
 }
 
-/// A database made for one run; `remove` drops a MySQL one.
-pub struct Database {
-    url: String,
-    mysql: Option<MysqlDatabase>,
-}
-
-struct MysqlDatabase {
-    server_url: String,
-    name: String,
-}
-
-impl Database {
-    /// A SQLite file in `dir`, created by the first `authql migrate`.
-    pub fn sqlite(dir: &Path) -> Database {
-        Database {
-            url: format!("sqlite://{}", dir.join("authql.db").display()),
-            mysql: None,
-        }
+/// A new, empty database `authql_bench_<random>` on a MySQL server given
+/// by a URL without a database part; the test kit's, dropped by `remove`.
+pub async fn mysql_database(server_url: &str) -> Result<TestDb, BoxError> {
+    if !server_url.trim().starts_with("mysql://") {
+        return Err("--mysql-url must look like mysql://USER:PASS@HOST:PORT".into());
     }
-
-    /// A new, empty database `authql_bench_<random>` on a MySQL server given
-    /// by a URL without a database part.
-    pub async fn mysql(server_url: &str) -> Result<Database, BoxError> {
-        let server_url = server_url.trim().trim_end_matches('/').to_owned();
-        if !server_url.starts_with("mysql://") {
-            return Err("--mysql-url must look like mysql://USER:PASS@HOST:PORT".into());
-        }
-        let name = format!("authql_bench_{:016x}", rand::random::<u64>());
-        mysql_admin(
-            &server_url,
-            &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
-        )
-        .await?;
-        Ok(Database {
-            url: format!("{server_url}/{name}"),
-            mysql: Some(MysqlDatabase { server_url, name }),
-        })
-    }
-
-    /// The `DATABASE_URL` to give the server.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Drops the MySQL database; a SQLite file goes with its temporary folder.
-    pub async fn remove(self) -> Result<(), BoxError> {
-        match self.mysql {
-            Some(MysqlDatabase { server_url, name }) => {
-                mysql_admin(&server_url, &format!("DROP DATABASE IF EXISTS `{name}`")).await
-            }
-            None => Ok(()),
-        }
-    }
-}
-
-async fn mysql_admin(server_url: &str, statement: &str) -> Result<(), BoxError> {
-    let mut conn = AsyncMysqlConnection::establish(&format!("{server_url}/mysql"))
-        .await
-        .map_err(|e| format!("cannot connect to the MySQL server: {e}"))?;
-    diesel::sql_query(statement)
-        .execute(&mut conn)
-        .await
-        .map_err(|e| format!("{statement}: {e}"))?;
-    Ok(())
+    Ok(TestDb::mysql_on(server_url, "authql_bench").await?)
 }
 
 /// How to run `authql` against one database: binary, working folder (so that

@@ -1,5 +1,5 @@
-//! WebSocket messages through the real socket path: an in-process server on
-//! a loopback port (embedded SQLite, one signed-in user), a real client
+//! WebSocket messages through the real socket path: an in-process test-kit
+//! server on a loopback port (embedded SQLite, one signed-in user), a real client
 //! socket that sends `connection_init` with a valid token and then the
 //! input's frames. The server must never panic (a panic on any thread, or a
 //! stack overflow, aborts this process), and everything it says must be the
@@ -13,23 +13,16 @@
 
 use std::net::SocketAddr;
 use std::str::FromStr;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use authql::core::app::App;
-use authql::config::Config;
 use authql::error::Code;
-use authql::secret::Secret;
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::Request;
+use authql_testkit::{TestServer, access_token};
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::BodyExt;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tower::ServiceExt;
 
 /// Frames sent per input at most (the rate limit, 20 a second, is reached
 /// well before).
@@ -48,87 +41,40 @@ struct Target {
     runtime: tokio::runtime::Runtime,
     addr: SocketAddr,
     access_token: String,
-    _dir: tempfile::TempDir,
+    _server: TestServer,
 }
 
 fn target() -> &'static Target {
     static TARGET: OnceLock<Target> = OnceLock::new();
     TARGET.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("fuzz.db").display());
-        let secret = "fuzz-secret-fuzz-secret-fuzz-secret-01";
-        let vars = [
-            ("DATABASE_URL", url.as_str()),
-            ("JWT_SECRET", secret),
-            ("PASSWORD_HASH_CONCURRENCY", "1"),
-            // One token and one user for the whole run, and sockets of
-            // earlier inputs may still be closing.
-            ("ACCESS_TOKEN_TTL_SECS", "604800"),
-            ("MAX_SOCKETS_PER_USER", "100000"),
-        ];
-        let config = Config::from_lookup(|name| {
-            vars.iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.to_string())
-        })
-        .expect("config");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
-        let (addr, access_token) = runtime.block_on(async {
-            authql::store::migrate::run_pending(&config.database_url)
-                .await
-                .expect("migrations");
-            let secret = Secret::new(secret);
-            let keys = authql::core::tokens::access_token::AccessKeys::Shared(secret.clone());
-            let app = Arc::new(App::new(config, &secret, &keys).expect("app"));
-            authql::core::users::add_user(&app, "fuzz", &Secret::new(PASSWORD), "user")
-                .await
-                .expect("user");
-            let router = authql::api::http::router(app).expect("router");
-            let access_token = log_in(&router).await;
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let addr = listener.local_addr().expect("address");
-            let service = router.into_make_service_with_connect_info::<SocketAddr>();
-            tokio::spawn(async move { axum::serve(listener, service).await });
-            (addr, access_token)
+        let (server, addr, access_token) = runtime.block_on(async {
+            let server = TestServer::builder()
+                .with_config(|c| {
+                    c.password_hash_concurrency = 1;
+                    // One token and one user for the whole run, and sockets
+                    // of earlier inputs may still be closing.
+                    c.access_token_ttl = chrono::TimeDelta::days(7);
+                    c.live.max_sockets_per_user = 100_000;
+                })
+                .start()
+                .await;
+            server.add_user("fuzz", PASSWORD).await;
+            let access_token = access_token(&server.login("fuzz", PASSWORD).await);
+            let addr = server.listen().await;
+            (server, addr, access_token)
         });
         Target {
             runtime,
             addr,
             access_token,
-            _dir: dir,
+            _server: server,
         }
     })
-}
-
-async fn log_in(router: &axum::Router) -> String {
-    let body = json!({
-        "query": "mutation($input: LoginInput!) { login(input: $input) { accessToken } }",
-        "variables": { "input": { "userName": "fuzz", "password": PASSWORD } },
-    });
-    let mut request = Request::post("/graphql")
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    let peer: SocketAddr = "127.0.0.1:4000".parse().expect("peer");
-    request.extensions_mut().insert(ConnectInfo(peer));
-    let response = router.clone().oneshot(request).await.expect("answer");
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    let answer: Value = serde_json::from_slice(&bytes).expect("JSON");
-    answer["data"]["login"]["accessToken"]
-        .as_str()
-        .unwrap_or_else(|| panic!("login failed: {answer}"))
-        .to_owned()
 }
 
 fn frames_of(data: &[u8]) -> Vec<Message> {

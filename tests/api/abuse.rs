@@ -4,15 +4,14 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
+use authql_testkit::documents::{LOGIN, LOGOUT, ME, REFRESH};
+use authql_testkit::{
+    Backend, TEST_JWT_SECRET, TestServer, access_token, both_backends, refresh_token,
+};
 use serde_json::json;
 use tokio::sync::Barrier;
 
-use crate::both_backends;
-use crate::harness::{
-    Backend, LOGIN, REFRESH, TEST_JWT_SECRET, TestApp, access_token, refresh_token,
-};
-
-async fn stored_hash(app: &TestApp, user_name: &str) -> String {
+async fn stored_hash(app: &TestServer, user_name: &str) -> String {
     let mut conn = app.app.pool.get().await.expect("connection");
     authql::store::users::find_credentials(&mut conn, user_name)
         .await
@@ -22,10 +21,10 @@ async fn stored_hash(app: &TestApp, user_name: &str) -> String {
 }
 
 async fn weaker_hashes_are_upgraded_at_login(backend: Backend) {
-    let old = TestApp::start(backend).await;
+    let old = TestServer::start(backend).await;
     old.add_user("ada", "pw").await;
     assert!(stored_hash(&old, "ada").await.contains("m=19456,t=2,p=1"));
-    let stronger = old.second_server_with(&[("ARGON2_ITERATIONS", "3")]).await;
+    let stronger = old.second_server_with(|c| c.argon2_cost.iterations = 3);
     stronger.login("ada", "pw").await;
     let upgraded = stored_hash(&old, "ada").await;
     assert!(
@@ -38,7 +37,7 @@ async fn weaker_hashes_are_upgraded_at_login(backend: Backend) {
 
 async fn me_answers_while_a_login_flood_runs(backend: Backend) {
     // One hash at a time keeps the flood in flight long enough to observe.
-    let app = TestApp::start_with(backend, &[("PASSWORD_HASH_CONCURRENCY", "1")]).await;
+    let app = TestServer::start_with(backend, |c| c.password_hash_concurrency = 1).await;
     app.add_user("bo", "pw").await;
     let token = access_token(&app.login("bo", "pw").await);
     let start = Arc::new(Barrier::new(33));
@@ -52,7 +51,7 @@ async fn me_answers_while_a_login_flood_runs(backend: Backend) {
     start.wait().await;
     let began = Instant::now();
     for _ in 0..5 {
-        let me = app.graphql_as(&token, "{ me { userName } }").await;
+        let me = app.graphql_as(&token, ME).await;
         assert_eq!(me.data("me")["userName"], "bo");
     }
     let me_done = began.elapsed();
@@ -61,7 +60,7 @@ async fn me_answers_while_a_login_flood_runs(backend: Backend) {
         in_flight > 0,
         "me finished only after the flood ({me_done:?}): hashing blocked it"
     );
-    for answer in crate::harness::join_answers(flood).await {
+    for answer in authql_testkit::join_answers(flood).await {
         assert_eq!(answer.code(), "INVALID_CREDENTIALS");
     }
 }
@@ -95,7 +94,7 @@ impl std::io::Write for LogWriter {
 
 async fn logs_hold_no_secrets(backend: Backend) {
     let logs = captured_logs();
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let password = format!("pw-{}", authql::core::ids::new_id());
     let wrong = format!("wrong-{}", authql::core::ids::new_id());
     app.add_user("cy", &password).await;
@@ -110,8 +109,7 @@ async fn logs_hold_no_secrets(backend: Backend) {
         .await;
     app.graphql_as(&access_token(&refreshed), "{ me { id } mySessions { id } }")
         .await;
-    app.graphql_as(&access_token(&refreshed), "mutation { logout }")
-        .await;
+    app.graphql_as(&access_token(&refreshed), LOGOUT).await;
     app.refresh(&refresh_token(&refreshed)).await;
 
     let text = String::from_utf8_lossy(&logs.lock().expect("log buffer")).into_owned();
@@ -136,7 +134,7 @@ async fn logs_hold_no_secrets(backend: Backend) {
 
 async fn internal_errors_tell_nothing(backend: Backend) {
     use diesel_async::RunQueryDsl;
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("dee", "pw").await;
     let mut conn = app.app.pool.get().await.expect("connection");
     authql::with_conn!(&mut conn, |c| diesel::sql_query(

@@ -4,17 +4,17 @@
 //! address, and a bounded wait for a hashing thread answered
 //! `TOO_MANY_ATTEMPTS` with `retryAfter`.
 
+use authql_testkit::documents::LOGIN;
+use authql_testkit::{Answer, Backend, TestServer, both_backends};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-
-use crate::both_backends;
-use crate::harness::{Answer, Backend, LOGIN, TestApp};
+use std::time::Duration;
 
 fn login_body(user: &str, password: &str) -> Value {
     json!({ "query": LOGIN, "variables": { "input": { "userName": user, "password": password } } })
 }
 
-async fn login_from(app: &TestApp, user: &str, password: &str, peer: &str) -> Answer {
+async fn login_from(app: &TestServer, user: &str, password: &str, peer: &str) -> Answer {
     app.post_json(login_body(user, password), &[], peer).await
 }
 
@@ -45,9 +45,12 @@ fn tally(answers: &[Answer]) -> (usize, usize) {
 }
 
 async fn concurrent_guesses_from_one_address_cannot_exceed_its_limit(backend: Backend) {
-    let vars = [("LOGIN_IP_MAX_FAILURES", "5"), ("DB_POOL_SIZE", "16")];
-    let first = TestApp::start_with(backend, &vars).await;
-    let second = first.second_server().await;
+    let first = TestServer::start_with(backend, |c| {
+        c.login_ip_max_failures = 5;
+        c.pool.max_size = 16;
+    })
+    .await;
+    let second = first.second_server();
     first.warm_pool(16).await;
     second.warm_pool(16).await;
     let sprayer = "198.51.100.23:4000";
@@ -66,7 +69,7 @@ async fn concurrent_guesses_from_one_address_cannot_exceed_its_limit(backend: Ba
 }
 
 async fn an_ipv6_64_shares_one_budget(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("LOGIN_IP_MAX_FAILURES", "3")]).await;
+    let app = TestServer::start_with(backend, |c| c.login_ip_max_failures = 3).await;
     app.add_user("lea", "right").await;
     for (name, peer) in [
         ("b1", "[2001:db8:7:1::1]:443"),
@@ -91,10 +94,10 @@ async fn an_ipv6_64_shares_one_budget(backend: Backend) {
 }
 
 async fn a_flood_from_one_address_does_not_hold_up_another(backend: Backend) {
-    let app = TestApp::start_with(
-        backend,
-        &[("PASSWORD_HASH_CONCURRENCY", "1"), ("DB_POOL_SIZE", "16")],
-    )
+    let app = TestServer::start_with(backend, |c| {
+        c.password_hash_concurrency = 1;
+        c.pool.max_size = 16;
+    })
     .await;
     app.add_user("max", "right").await;
     app.warm_pool(16).await;
@@ -136,15 +139,12 @@ async fn a_flood_from_one_address_does_not_hold_up_another(backend: Backend) {
 }
 
 async fn a_check_that_cannot_start_in_time_is_refused_with_retry_after(backend: Backend) {
-    let app = TestApp::start_with(
-        backend,
-        &[
-            ("PASSWORD_HASH_CONCURRENCY", "1"),
-            ("PASSWORD_CHECK_WAIT_MS", "150"),
-            ("ARGON2_ITERATIONS", "4"),
-            ("DB_POOL_SIZE", "16"),
-        ],
-    )
+    let app = TestServer::start_with(backend, |c| {
+        c.password_hash_concurrency = 1;
+        c.password_check_wait = Duration::from_millis(150);
+        c.argon2_cost.iterations = 4;
+        c.pool.max_size = 16;
+    })
     .await;
     app.warm_pool(16).await;
     // Twenty addresses, two checks each: more than one hashing thread gets

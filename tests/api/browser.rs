@@ -19,8 +19,8 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 
-use crate::both_backends;
-use crate::harness::{Backend, TestApp};
+use authql::api::browser::origin::Origin;
+use authql_testkit::{Backend, TestServer, both_backends};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -74,7 +74,7 @@ fn prepared() -> Option<&'static ()> {
 #[derive(Clone)]
 struct Site {
     graphql_url: String,
-    authql: Arc<TestApp>,
+    authql: Arc<TestServer>,
 }
 
 async fn app_config(State(site): State<Site>) -> axum::Json<serde_json::Value> {
@@ -111,22 +111,21 @@ async fn in_chromium(backend: Backend, steps: &str) {
     let (app_listener, app_addr) = bind().await;
     let (other_listener, other_addr) = bind().await;
     let app_origin = format!("http://{app_addr}");
+    let allowed: Origin = app_origin.parse().expect("an origin");
     let authql = Arc::new(
-        TestApp::start_with(
-            backend,
-            &[
-                ("CORS_ALLOWED_ORIGINS", app_origin.as_str()),
-                ("ACCESS_TOKEN_TTL_SECS", "60"),
-            ],
-        )
+        TestServer::start_with(backend, move |c| {
+            c.browsers.allowed_origins = vec![allowed.clone()];
+            c.access_token_ttl = chrono::TimeDelta::seconds(60);
+        })
         .await,
     );
     authql.add_user("june", "pw-of-june").await;
     let api = authql.listen().await;
     let assets = repo("examples/graphiql-assets/node_modules");
-    let local = authql
-        .second_server_with(&[("GRAPHIQL_ASSETS_DIR", assets.to_str().expect("utf-8 path"))])
-        .await;
+    let local_dir = assets.clone();
+    let local = authql.second_server_with(move |c| {
+        c.browsers.graphiql_assets_dir = Some(local_dir.clone());
+    });
     let local_api = local.listen().await;
 
     let site = Site {

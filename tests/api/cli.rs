@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, TestDb, access_token};
+use authql_testkit::documents::{ME, MY_SESSIONS};
+use authql_testkit::{Backend, TestDb, TestServer, access_token, both_backends};
 
 /// Runs `authql ARGS` with DATABASE_URL and stdin; returns (success, stdout, stderr).
 pub fn authql(
@@ -63,7 +63,7 @@ pub fn one_line(stderr: &str) -> &str {
 }
 
 async fn user_commands_work_and_refuse_bad_input(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let url = app.db.url_text.clone();
 
     let (ok, stdout, _) = run(
@@ -97,9 +97,7 @@ async fn user_commands_work_and_refuse_bad_input(backend: Backend) {
 
     let (ok, _, _) = run(&url, &["user", "disable", "mallory"], "").await;
     assert!(ok);
-    let me = app
-        .graphql_as(&access_token(&payload), "{ me { id } }")
-        .await;
+    let me = app.graphql_as(&access_token(&payload), ME).await;
     assert_eq!(
         me.code(),
         "SESSION_REVOKED",
@@ -115,9 +113,7 @@ async fn user_commands_work_and_refuse_bad_input(backend: Backend) {
     let (ok, _, _) = run(&url, &["user", "enable", "Mallory"], "").await;
     assert!(ok);
     let again = app.login("mallory", "s3cret-pass").await;
-    let sessions = app
-        .graphql_as(&access_token(&again), "{ mySessions { id } }")
-        .await;
+    let sessions = app.graphql_as(&access_token(&again), MY_SESSIONS).await;
     assert_eq!(
         sessions.data("mySessions").as_array().unwrap().len(),
         1,
@@ -144,7 +140,7 @@ async fn migrations_applied_twice_are_harmless(backend: Backend) {
 /// Roles are 1 to 64 of `a-z A-Z 0-9 _ . : -`: a role is a token that
 /// goes into headers (`X-Auth-Role`) and access tokens as it is.
 async fn roles_are_tokens(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let url = app.db.url_text.clone();
     let too_long = "r".repeat(65);
     for role in [

@@ -5,14 +5,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use authql_testkit::documents::{LOGOUT, LOGOUT_SESSION, ME};
+use authql_testkit::{Backend, TestServer, access_token, both_backends, join_answers, session_id};
 use serde_json::json;
 use tokio::sync::Barrier;
 
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, access_token, join_answers, session_id};
 use crate::operations::scrape_metrics;
-
-const ME: &str = "{ me { id userName } }";
 
 /// Users, sessions each, and rounds of every session checking at once.
 const USERS: usize = 6;
@@ -20,7 +18,7 @@ const SESSIONS_PER_USER: usize = 4;
 const ROUNDS: usize = 3;
 
 async fn concurrent_checks_each_get_their_own_session(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let mut callers = Vec::new();
     for user in 0..USERS {
         let name = format!("coalesce{user}");
@@ -34,9 +32,7 @@ async fn concurrent_checks_each_get_their_own_session(backend: Backend) {
     // batches as live ones and must still be refused.
     let mut ended = std::collections::HashSet::new();
     for (_, _, login) in callers.iter().step_by(SESSIONS_PER_USER) {
-        let answer = app
-            .graphql_as(&access_token(login), "mutation { logout }")
-            .await;
+        let answer = app.graphql_as(&access_token(login), LOGOUT).await;
         assert_eq!(answer.data("logout"), &json!(true));
         ended.insert(session_id(login));
     }
@@ -78,7 +74,7 @@ const CHECKERS: usize = 16;
 const REVOCATION_ROUNDS: usize = 5;
 
 async fn a_check_started_after_logout_never_sees_the_session(backend: Backend) {
-    let app = Arc::new(TestApp::start(backend).await);
+    let app = Arc::new(TestServer::start(backend).await);
     app.add_user("ender", "pw").await;
     for _ in 0..REVOCATION_ROUNDS {
         let doomed_login = app.login("ender", "pw").await;
@@ -112,7 +108,7 @@ async fn a_check_started_after_logout_never_sees_the_session(backend: Backend) {
         // another device; the end is committed when the answer arrives.
         let ended = app
             .graphql_with(
-                "mutation($id: ID!) { logoutSession(sessionId: $id) }",
+                LOGOUT_SESSION,
                 json!({ "id": doomed_id }),
                 &[("authorization", &format!("Bearer {other}"))],
             )

@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use authql_testkit::documents::LOGIN;
 use futures::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -15,7 +16,6 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::harness::LOGIN;
 use crate::limits::{connect, open_descriptors, send_healthz, serve, server_binary, status_within};
 use crate::served::ServedProcess;
 

@@ -1,19 +1,23 @@
 //! CORS on `/graphql`: a listed origin gets the contract's headers and a 204
 //! preflight; an unlisted one gets no `Access-Control-Allow-*` header at all.
 
-use serde_json::json;
+use std::time::Duration;
 
-use crate::both_backends;
-use crate::harness::{Backend, FullAnswer, TestApp};
+use authql_testkit::{Answer, Backend, TestServer, both_backends};
+use serde_json::json;
 
 const APP: &str = "http://localhost:5173";
 const LOGIN_CORA: &str =
     "mutation { login(input: {userName: \"cora\", password: \"pw\"}) { accessToken } }";
 
-async fn start(backend: Backend) -> TestApp {
+async fn start(backend: Backend) -> TestServer {
     // Written the way people paste them: mixed case, a default port, a slash.
     let listed = "http://LocalHost:5173/, https://App.example.com:443";
-    TestApp::start_with(backend, &[("CORS_ALLOWED_ORIGINS", listed)]).await
+    TestServer::builder()
+        .backend(backend)
+        .with_var("CORS_ALLOWED_ORIGINS", listed)
+        .start()
+        .await
 }
 
 fn preflight_headers(origin: &str) -> Vec<(&str, &str)> {
@@ -27,7 +31,7 @@ fn preflight_headers(origin: &str) -> Vec<(&str, &str)> {
     ]
 }
 
-fn allow_headers(answer: &FullAnswer) -> Vec<String> {
+fn allow_headers(answer: &Answer) -> Vec<String> {
     answer
         .headers
         .keys()
@@ -36,7 +40,7 @@ fn allow_headers(answer: &FullAnswer) -> Vec<String> {
         .collect()
 }
 
-fn varies_on_origin(answer: &FullAnswer) -> bool {
+fn varies_on_origin(answer: &Answer) -> bool {
     answer
         .headers
         .get_all("vary")
@@ -77,13 +81,13 @@ async fn listed_origin_answers_carry_the_cors_headers(backend: Backend) {
     let app = start(backend).await;
     app.add_user("cora", "pw").await;
     let login = app
-        .graphql_full(LOGIN_CORA, json!({}), &[("origin", APP)])
+        .graphql_with(LOGIN_CORA, json!({}), &[("origin", APP)])
         .await;
     assert_eq!(login.status, 200);
     assert!(
-        login.json()["data"]["login"]["accessToken"].is_string(),
+        login.body["data"]["login"]["accessToken"].is_string(),
         "{:?}",
-        login.json()
+        login.body
     );
     assert_eq!(login.header("access-control-allow-origin"), APP);
     assert_eq!(login.header("access-control-allow-credentials"), "true");
@@ -110,12 +114,12 @@ async fn unlisted_origins_get_no_allow_headers(backend: Backend) {
             preflight.status
         );
         let answer = app
-            .graphql_full(LOGIN_CORA, json!({}), &[("origin", origin)])
+            .graphql_with(LOGIN_CORA, json!({}), &[("origin", origin)])
             .await;
         assert_eq!(allow_headers(&answer), Vec::<String>::new(), "{origin}");
         assert!(varies_on_origin(&answer), "{origin}");
     }
-    let plain = app.graphql_full("{ __typename }", json!({}), &[]).await;
+    let plain = app.graphql_with("{ __typename }", json!({}), &[]).await;
     assert_eq!(allow_headers(&plain), Vec::<String>::new());
     assert!(varies_on_origin(&plain));
 }
@@ -123,17 +127,14 @@ async fn unlisted_origins_get_no_allow_headers(backend: Backend) {
 async fn a_timed_out_request_is_readable_by_the_page(backend: Backend) {
     // A login whose hashing outlasts the request timeout: 503, which the
     // page can read (not a CORS failure).
-    let app = TestApp::start_with(
-        backend,
-        &[
-            ("CORS_ALLOWED_ORIGINS", APP),
-            ("HTTP_REQUEST_TIMEOUT_SECS", "1"),
-            ("ARGON2_ITERATIONS", "200"),
-        ],
-    )
+    let app = TestServer::start_with(backend, |c| {
+        c.browsers.allowed_origins = vec![APP.parse().expect("an origin")];
+        c.http.request_timeout = Duration::from_secs(1);
+        c.argon2_cost.iterations = 200;
+    })
     .await;
     let answer = app
-        .graphql_full(
+        .graphql_with(
             "mutation { login(input: {userName: \"nobody\", password: \"pw\"}) { accessToken } }",
             json!({}),
             &[("origin", APP)],
@@ -147,7 +148,7 @@ async fn a_timed_out_request_is_readable_by_the_page(backend: Backend) {
 }
 
 async fn nothing_is_listed_by_default(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let preflight = app
         .request("OPTIONS", "/graphql", &preflight_headers(APP))
         .await;

@@ -1,11 +1,11 @@
 //! `/auth/verify`, the forward-auth check: the guard of `me` answered in
 //! HTTP status and headers, for reverse proxies.
 
+use authql_testkit::documents::{LOGOUT, ME};
+use authql_testkit::{Answer, Backend, TestServer, access_token, both_backends, session_id};
 use axum::http::StatusCode;
 use chrono::TimeDelta;
-
-use crate::both_backends;
-use crate::harness::{Backend, FullAnswer, TestApp, access_token, session_id};
+use std::time::Duration;
 
 both_backends!(
     a_live_session_is_granted_with_its_identity,
@@ -16,22 +16,22 @@ both_backends!(
 );
 
 /// `GET /auth/verify` with `Authorization: Bearer <token>`.
-pub async fn verify_as(app: &TestApp, access_token: &str) -> FullAnswer {
+pub async fn verify_as(app: &TestServer, access_token: &str) -> Answer {
     let header = format!("Bearer {access_token}");
     app.request("GET", "/auth/verify", &[("authorization", &header)])
         .await
 }
 
 /// Asserts a 401 with the contract's headers and returns its `X-Auth-Error`.
-pub fn refusal_code(answer: &FullAnswer) -> String {
+pub fn refusal_code(answer: &Answer) -> String {
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer.header("www-authenticate"), "Bearer");
-    assert_eq!(answer.json()["error"], answer.header("x-auth-error"));
+    assert_eq!(answer.body["error"], answer.header("x-auth-error"));
     answer.header("x-auth-error").to_owned()
 }
 
 async fn a_live_session_is_granted_with_its_identity(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let user_id = app.add_user("Zoë_Admin", "pw").await;
     let payload = app.login("zoë_admin", "pw").await;
     let token = access_token(&payload);
@@ -47,7 +47,7 @@ async fn a_live_session_is_granted_with_its_identity(backend: Backend) {
         "Zoë_Admin".as_bytes()
     );
     assert_eq!(
-        granted.json(),
+        granted.body,
         serde_json::json!({
             "userId": user_id,
             "userName": "Zoë_Admin",
@@ -70,7 +70,7 @@ async fn a_live_session_is_granted_with_its_identity(backend: Backend) {
     assert_eq!(envoy_style.header("x-auth-user-id"), user_id);
 
     let metrics = app.request("GET", "/metrics", &[]).await;
-    let metrics = String::from_utf8_lossy(&metrics.body);
+    let metrics = metrics.text();
     assert!(
         metrics.contains(r#"authql_forward_auth_requests_total{outcome="OK"} 2"#),
         "{metrics}"
@@ -78,7 +78,7 @@ async fn a_live_session_is_granted_with_its_identity(backend: Backend) {
 }
 
 async fn refusals_carry_the_code_me_would_give(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("ravi", "pw").await;
     let token = access_token(&app.login("ravi", "pw").await);
 
@@ -99,19 +99,19 @@ async fn refusals_carry_the_code_me_would_give(backend: Backend) {
     app.advance(TimeDelta::seconds(900 + 61));
     let expired = verify_as(&app, &token).await;
     assert_eq!(refusal_code(&expired), "TOKEN_EXPIRED");
-    let me = app.graphql_as(&token, "{ me { id } }").await;
+    let me = app.graphql_as(&token, ME).await;
     assert_eq!(me.code(), "TOKEN_EXPIRED", "the same code as me");
 }
 
 async fn an_ended_session_is_refused_on_every_replica(backend: Backend) {
-    let app = TestApp::start(backend).await;
-    let replica = app.second_server().await;
+    let app = TestServer::start(backend).await;
+    let replica = app.second_server();
     app.add_user("mia", "pw").await;
     let token = access_token(&app.login("mia", "pw").await);
     let other = access_token(&app.login("mia", "pw").await);
     assert_eq!(verify_as(&replica, &token).await.status, StatusCode::OK);
 
-    let logout = app.graphql_as(&token, "mutation { logout }").await;
+    let logout = app.graphql_as(&token, LOGOUT).await;
     assert_eq!(logout.data("logout"), true);
     for server in [&app, &replica] {
         let answer = verify_as(server, &token).await;
@@ -129,10 +129,10 @@ async fn an_ended_session_is_refused_on_every_replica(backend: Backend) {
 }
 
 async fn an_unreachable_database_is_503(backend: Backend) {
-    let app = TestApp::start_with(
-        backend,
-        &[("DB_POOL_SIZE", "1"), ("DB_POOL_TIMEOUT_SECS", "1")],
-    )
+    let app = TestServer::start_with(backend, |c| {
+        c.pool.max_size = 1;
+        c.pool.wait_timeout = Duration::from_secs(1);
+    })
     .await;
     app.add_user("noor", "pw").await;
     let token = access_token(&app.login("noor", "pw").await);
@@ -152,7 +152,7 @@ async fn an_unreachable_database_is_503(backend: Backend) {
 async fn a_stored_role_unfit_for_a_header_is_passed_on_encoded(backend: Backend) {
     use diesel::sql_types::Text;
     use diesel_async::RunQueryDsl;
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let user_id = app.add_user("legacy", "pw").await;
     let stored_role = "admin\r\nX-Injected: yes%";
     let mut conn = app.app.pool.get().await.expect("connection");
@@ -178,8 +178,7 @@ async fn a_stored_role_unfit_for_a_header_is_passed_on_encoded(backend: Backend)
     );
     assert!(granted.headers.get("x-injected").is_none());
     assert_eq!(
-        granted.json()["role"],
-        stored_role,
+        granted.body["role"], stored_role,
         "the body holds it as stored"
     );
 }

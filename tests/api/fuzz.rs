@@ -1,13 +1,12 @@
 //! Property tests: arbitrary strings as refresh tokens and bearer tokens never
 //! panic and never answer anything but the contract's codes.
 
+use authql_testkit::documents::ME;
+use authql_testkit::{Backend, TestServer, access_token, both_backends, refresh_token};
 use axum::http::HeaderValue;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
-
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, access_token, refresh_token};
 
 /// Strings near real tokens (mutated) and far from them (anything).
 fn token_like(real: String) -> impl Strategy<Value = String> {
@@ -37,7 +36,7 @@ fn run_cases(
 }
 
 async fn arbitrary_refresh_tokens_get_contract_codes(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("pia", "pw").await;
     let login = app.login("pia", "pw").await;
     let handle = tokio::runtime::Handle::current();
@@ -51,7 +50,7 @@ async fn arbitrary_refresh_tokens_get_contract_codes(backend: Backend) {
             Ok(())
         })
     });
-    let me = app.graphql_as(&access_token(&login), "{ me { id } }").await;
+    let me = app.graphql_as(&access_token(&login), ME).await;
     assert!(
         me.body.get("errors").is_none(),
         "no made-up token ended the session"
@@ -59,7 +58,7 @@ async fn arbitrary_refresh_tokens_get_contract_codes(backend: Backend) {
 }
 
 async fn arbitrary_bearer_tokens_get_contract_codes(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("quin", "pw").await;
     let login = app.login("quin", "pw").await;
     let handle = tokio::runtime::Handle::current();
@@ -70,11 +69,8 @@ async fn arbitrary_bearer_tokens_get_contract_codes(backend: Backend) {
             if HeaderValue::from_str(&header).is_err() {
                 return Ok(());
             }
-            let answer = handle.block_on(app.graphql_with(
-                "{ me { id } }",
-                json!({}),
-                &[("authorization", &header)],
-            ));
+            let answer =
+                handle.block_on(app.graphql_with(ME, json!({}), &[("authorization", &header)]));
             prop_assert_eq!(answer.status, 200);
             if token.trim() != access_token(&login) {
                 let code = answer.code();

@@ -6,13 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use authql::api::browser::graphiql_assets::{ASSETS, CDN_ORIGIN};
+use authql_testkit::{Answer, Backend, TestDb, TestServer, both_backends};
 use base64::Engine;
 use sha2::Digest;
 
-use crate::both_backends;
-use crate::harness::{Backend, FullAnswer, TestApp};
-
-fn csp(page: &FullAnswer) -> String {
+fn csp(page: &Answer) -> String {
     page.header("content-security-policy").to_owned()
 }
 
@@ -26,10 +24,6 @@ fn directive(policy: &str, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn page_text(page: &FullAnswer) -> String {
-    String::from_utf8_lossy(&page.body).into_owned()
-}
-
 /// The line of the page that loads `url`.
 fn tag_of<'a>(html: &'a str, url: &str) -> &'a str {
     html.lines()
@@ -38,12 +32,12 @@ fn tag_of<'a>(html: &'a str, url: &str) -> &'a str {
 }
 
 async fn the_cdn_page_checks_what_it_loads(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let page = app
         .request("GET", "/graphql", &[("accept", "text/html")])
         .await;
     assert_eq!(page.status, 200);
-    let html = page_text(&page);
+    let html = page.text();
     for asset in &ASSETS {
         let tag = tag_of(&html, &asset.cdn_url());
         assert!(
@@ -83,7 +77,7 @@ async fn the_cdn_page_checks_what_it_loads(backend: Backend) {
     assert_eq!(script.status, 200);
     assert!(script.header("content-type").starts_with("text/javascript"));
     assert!(
-        page_text(&script).contains("authql-console"),
+        script.text().contains("authql-console"),
         "the built-in console"
     );
     // GraphiQL's own files are not served without GRAPHIQL_ASSETS_DIR.
@@ -108,12 +102,15 @@ async fn an_assets_dir_is_served_by_authql_alone(backend: Backend) {
     let Some(dir) = copied_assets() else {
         return;
     };
-    let path = dir.path().to_str().expect("utf-8 path");
-    let app = TestApp::start_with(backend, &[("GRAPHIQL_ASSETS_DIR", path)]).await;
+    let path = dir.path().to_owned();
+    let app = TestServer::start_with(backend, move |c| {
+        c.browsers.graphiql_assets_dir = Some(path.clone());
+    })
+    .await;
     let page = app
         .request("GET", "/graphql", &[("accept", "text/html")])
         .await;
-    let html = page_text(&page);
+    let html = page.text();
     assert!(!html.contains("https://"), "nothing from elsewhere: {html}");
     for asset in &ASSETS {
         let url = format!("/graphiql/{}", asset.name);
@@ -127,7 +124,7 @@ async fn an_assets_dir_is_served_by_authql_alone(backend: Backend) {
         assert_eq!(file.header("content-type"), asset.content_type);
         let on_disk = std::fs::read(dir.path().join(asset.package_path)).expect("file");
         assert!(
-            file.body == on_disk,
+            file.bytes == on_disk,
             "{} served as it is on disk",
             asset.name
         );
@@ -146,24 +143,16 @@ both_backends!(
     an_assets_dir_is_served_by_authql_alone,
 );
 
-/// The error the start stops with for this `GRAPHIQL_ASSETS_DIR` (the
-/// HTTP layer's state reads the files).
+/// The error the start stops with for this `GRAPHIQL_ASSETS_DIR`.
 fn start_error(dir: &Path) -> String {
-    let assets_dir = dir.to_str().expect("utf-8").to_owned();
-    let config = authql::config::Config::from_lookup(|name| match name {
-        "GRAPHIQL_ASSETS_DIR" => Some(assets_dir.clone()),
-        "JWT_SECRET" => Some(crate::harness::TEST_JWT_SECRET.to_owned()),
-        _ => None,
-    })
-    .expect("config");
-    let secret = authql::secret::Secret::new(crate::harness::TEST_JWT_SECRET);
-    let keys = authql::core::keys::jwt_key::resolve(&config.access_signing, &secret).expect("keys");
-    let app = match authql::core::app::App::new(config, &secret, &keys) {
-        Ok(app) => std::sync::Arc::new(app),
-        Err(error) => return error.to_string(),
-    };
-    match authql::api::http::HttpState::new(app) {
-        Ok(_) => panic!("started with {}", dir.display()),
+    let shown = dir.display().to_string();
+    let dir = dir.to_owned();
+    let started = TestServer::builder()
+        .database(TestDb::sqlite().expect("a database"))
+        .with_config(move |c| c.browsers.graphiql_assets_dir = Some(dir.clone()))
+        .try_serve();
+    match started {
+        Ok(_) => panic!("started with {shown}"),
         Err(error) => error.to_string(),
     }
 }

@@ -1,15 +1,14 @@
 //! The bearer guard: every failure code of the contract, and revocation that
 //! takes effect at once.
 
+use authql_testkit::documents::{LOGOUT, ME};
+use authql_testkit::{
+    Backend, TEST_JWT_SECRET, TestServer, access_token, both_backends, session_id,
+};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-
-use crate::both_backends;
-use crate::harness::{Backend, TEST_JWT_SECRET, TestApp, access_token, session_id};
-
-const ME: &str = "{ me { id userName } }";
 
 fn sign(claims: &Value, algorithm: Algorithm, key: &str) -> String {
     jsonwebtoken::encode(
@@ -27,7 +26,7 @@ fn unsigned(claims: &Value) -> String {
 }
 
 async fn each_malformed_token_is_unauthenticated(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("frank", "pw").await;
     let payload = app.login("frank", "pw").await;
     let good = access_token(&payload);
@@ -116,7 +115,7 @@ async fn each_malformed_token_is_unauthenticated(backend: Backend) {
 }
 
 async fn expired_token_is_token_expired(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let user_id = app.add_user("grace", "pw").await;
     let payload = app.login("grace", "pw").await;
     let now = chrono::Utc::now().timestamp();
@@ -144,13 +143,11 @@ async fn expired_token_is_token_expired(backend: Backend) {
 }
 
 async fn ended_session_is_refused_at_once(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("heidi", "pw").await;
     let first = app.login("heidi", "pw").await;
     let second = app.login("heidi", "pw").await;
-    let answer = app
-        .graphql_as(&access_token(&first), "mutation { logout }")
-        .await;
+    let answer = app.graphql_as(&access_token(&first), LOGOUT).await;
     assert_eq!(answer.data("logout"), true);
     assert_eq!(
         app.graphql_as(&access_token(&first), ME).await.code(),
@@ -163,7 +160,7 @@ async fn ended_session_is_refused_at_once(backend: Backend) {
 }
 
 async fn disabling_a_user_revokes_its_tokens(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("ivan", "pw").await;
     let payload = app.login("ivan", "pw").await;
     authql::core::users::disable_user(&app.app.pool, "ivan")
@@ -184,7 +181,7 @@ async fn disabling_a_user_revokes_its_tokens(backend: Backend) {
 }
 
 async fn one_failing_field_does_not_hide_the_code(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let answer = app
         .graphql("{ me { id } mySessions { id } }", json!({}))
         .await;

@@ -7,9 +7,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use authql_testkit::documents::{LOGIN, ME, MY_SESSIONS};
+use authql_testkit::{Backend, TestServer, mysql_server_url};
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, LOGIN, TestApp, mysql_server_url};
 use crate::proxy::FaultyProxy;
 use crate::served::ServedProcess;
 
@@ -42,9 +43,6 @@ fn login(server: &ServedProcess, user_name: &str) -> Member {
 fn password_of(user_name: &str) -> String {
     format!("pw-of-{user_name}")
 }
-
-const MY_SESSIONS: &str = "{ mySessions { id current user { id } } }";
-const ME: &str = "{ me { id userName } }";
 
 /// Why one answer to `member` is wrong, or None when it is right.
 fn wrong_answer(member: &Member, query: &str, status: u16, body: &Value) -> Option<String> {
@@ -124,7 +122,7 @@ enum Slowdown {
 
 impl Slowdown {
     /// The `DATABASE_URL` the server must use, and the means to slow it.
-    async fn prepare(backend: Backend, app: &TestApp) -> (String, Slowdown) {
+    async fn prepare(backend: Backend, app: &TestServer) -> (String, Slowdown) {
         match backend {
             Backend::Mysql => {
                 let server_url = mysql_server_url().expect("MySQL configured");
@@ -196,7 +194,7 @@ const POISON_SIGNS: &[&str] = &[
 ];
 
 async fn interrupted_requests_never_answer_for_someone_else(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     for name in ["alice", "bob", "carol"] {
         app.add_user(name, &password_of(name)).await;
     }
@@ -281,11 +279,16 @@ async fn interrupted_requests_never_answer_for_someone_else(backend: Backend) {
 }
 
 /// A login slow enough to be caught in the middle: the user's hash, and so
-/// every check of it, costs about a second.
+/// every check of it, costs about a second. Variables, as the served
+/// process (which checks the hash the test server made) takes them.
 const SLOW_HASH: [(&str, &str); 2] = [("ARGON2_MEMORY_KIB", "262144"), ("ARGON2_ITERATIONS", "6")];
 
 async fn work_a_client_hung_up_on_runs_to_its_end(backend: Backend) {
-    let app = TestApp::start_with(backend, &SLOW_HASH).await;
+    let app = TestServer::builder()
+        .backend(backend)
+        .with_vars(&SLOW_HASH)
+        .start()
+        .await;
     let user_id = app.add_user("dora", &password_of("dora")).await;
     let server = ServedProcess::start(&app.db.url_text, &SLOW_HASH);
     let input = json!({ "input": { "userName": "dora", "password": password_of("dora") } });
@@ -312,7 +315,7 @@ async fn work_a_client_hung_up_on_runs_to_its_end(backend: Backend) {
     );
 }
 
-crate::both_backends!(
+authql_testkit::both_backends!(
     interrupted_requests_never_answer_for_someone_else,
     work_a_client_hung_up_on_runs_to_its_end,
 );

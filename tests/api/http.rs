@@ -1,13 +1,12 @@
 //! The HTTP surface: routes, content types, body size, GET rules, error codes
 //! for documents that do not parse or validate, limits, introspection.
 
+use authql_testkit::documents::{LOGIN, MY_SESSIONS};
+use authql_testkit::{Backend, DEFAULT_PEER, TestServer, access_token, both_backends};
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-
-use crate::both_backends;
-use crate::harness::{Backend, DEFAULT_PEER, LOGIN, TestApp, access_token};
 
 /// The query GraphiQL sends on load (graphql-js `getIntrospectionQuery`).
 const GRAPHIQL_INTROSPECTION: &str = r#"
@@ -35,34 +34,32 @@ fragment TypeRef on __Type {
     ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }"#;
 
-async fn get(app: &TestApp, uri: &str, accept: &str) -> (u16, String) {
+async fn get(app: &TestServer, uri: &str, accept: &str) -> (u16, String) {
     let request = Request::get(uri)
         .header("accept", accept)
         .body(Body::empty())
         .unwrap();
-    let (status, body) = app.send(request).await;
-    (status.as_u16(), String::from_utf8_lossy(&body).into_owned())
+    let answer = app.send(request).await;
+    (answer.status.as_u16(), answer.text())
 }
 
-async fn post_raw(app: &TestApp, content_type: &str, body: Vec<u8>) -> (u16, String) {
+async fn post_raw(app: &TestServer, content_type: &str, body: Vec<u8>) -> (u16, String) {
     let request = Request::post("/graphql")
         .header("content-type", content_type)
         .body(Body::from(body))
         .unwrap();
-    let (status, body) = app.send(request).await;
-    (status.as_u16(), String::from_utf8_lossy(&body).into_owned())
+    let answer = app.send(request).await;
+    (answer.status.as_u16(), answer.text())
 }
 
-async fn session_count(app: &TestApp, user: &str) -> usize {
+async fn session_count(app: &TestServer, user: &str) -> usize {
     let payload = app.login(user, "pw").await;
-    let answer = app
-        .graphql_as(&access_token(&payload), "{ mySessions { id } }")
-        .await;
+    let answer = app.graphql_as(&access_token(&payload), MY_SESSIONS).await;
     answer.data("mySessions").as_array().unwrap().len() - 1
 }
 
 async fn health_and_readiness(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     assert_eq!(get(&app, "/healthz", "*/*").await.0, 200);
     assert_eq!(get(&app, "/readyz", "*/*").await.0, 200);
     let (status, page) = get(&app, "/graphql", "text/html").await;
@@ -71,7 +68,7 @@ async fn health_and_readiness(backend: Backend) {
 }
 
 async fn get_runs_queries_but_never_mutations(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("rex", "pw").await;
     let (status, body) = get(&app, "/graphql?query=%7B__typename%7D", "application/json").await;
     assert_eq!(status, 200);
@@ -97,7 +94,7 @@ async fn get_runs_queries_but_never_mutations(backend: Backend) {
 }
 
 async fn only_json_posts_run(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("sam", "pw").await;
     let login = json!({ "query": LOGIN, "variables": { "input": { "userName": "sam", "password": "pw" } } });
     for content_type in [
@@ -127,7 +124,7 @@ async fn only_json_posts_run(backend: Backend) {
 }
 
 async fn oversized_bodies_are_refused(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let padding = " ".repeat(64 * 1024);
     let body = format!(r#"{{"query":"{{ __typename }}{padding}"}}"#);
     assert_eq!(
@@ -146,7 +143,7 @@ async fn oversized_bodies_are_refused(backend: Backend) {
 }
 
 async fn documents_that_fail_get_codes(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     assert_eq!(
         app.graphql("{ me { id ", json!({})).await.code(),
         "GRAPHQL_PARSE_FAILED"
@@ -183,7 +180,7 @@ async fn documents_that_fail_get_codes(backend: Backend) {
 /// again only when it comes back with the same operation name and no
 /// variables; every other request is held to the rules in full.
 async fn a_document_that_passed_is_held_to_the_rules_again(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let with_variable = r#"mutation Pick($input: LoginInput = { userName: "nobody", password: "not-this-one" }) {
         login(input: $input) { accessToken }
     }"#;
@@ -236,7 +233,7 @@ async fn a_document_that_passed_is_held_to_the_rules_again(backend: Backend) {
 }
 
 async fn depth_is_bounded_but_graphiql_introspects(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let introspection = app.graphql(GRAPHIQL_INTROSPECTION, json!({})).await;
     assert!(
         introspection.data("__schema")["types"]
@@ -257,7 +254,7 @@ async fn depth_is_bounded_but_graphiql_introspects(backend: Backend) {
 }
 
 async fn introspection_can_be_turned_off(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("GRAPHQL_INTROSPECTION", "false")]).await;
+    let app = TestServer::start_with(backend, |c| c.graphql_introspection = false).await;
     for query in [
         "{ __schema { types { name } } }",
         "{ __type(name: \"AuthPayload\") { fields { name } } }",
@@ -288,7 +285,7 @@ async fn introspection_can_be_turned_off(backend: Backend) {
 }
 
 async fn nesting_past_any_limit_is_a_validation_error(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     for depth in [17, 33, 40, 65, 200, 6_000] {
         let deep = format!(
             "{{ me {} id {} }}",
@@ -316,17 +313,17 @@ async fn nesting_past_any_limit_is_a_validation_error(backend: Backend) {
 }
 
 async fn batches_are_capped(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let one = json!({ "query": "{ __typename }" });
     let two = app
-        .post_json(json!([one, one]), &[], crate::harness::DEFAULT_PEER)
+        .post_json(json!([one, one]), &[], authql_testkit::DEFAULT_PEER)
         .await;
     assert_eq!(two.body.as_array().map(Vec::len), Some(2));
     let many = app
         .post_json(
             Value::Array(vec![one; 11]),
             &[],
-            crate::harness::DEFAULT_PEER,
+            authql_testkit::DEFAULT_PEER,
         )
         .await;
     assert_eq!(many.code(), "GRAPHQL_VALIDATION_FAILED");

@@ -8,13 +8,12 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use authql::core::keys::signing_key::SigningAlgorithm;
+use authql_testkit::{Backend, TestServer, access_token, both_backends};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, access_token};
-use crate::signing::{jwt_header, key_files, kid_of};
+use crate::signing::{jwt_header, key_files, kid_of, signed_with};
 
 both_backends!(jose_verifies_tokens_across_a_rotation);
 
@@ -37,7 +36,7 @@ fn consumer_dir() -> &'static Path {
 
 /// What jose says of each token, fetching the keys from `server`.
 async fn jose_verdicts(
-    server: &TestApp,
+    server: &TestServer,
     algorithm: SigningAlgorithm,
     tokens: &[&str],
 ) -> Vec<Value> {
@@ -73,18 +72,7 @@ async fn jose_verifies_tokens_across_a_rotation(backend: Backend) {
     for algorithm in [SigningAlgorithm::EdDsa, SigningAlgorithm::Es256] {
         let (old_key, old_public) = key_files(dir.path(), &format!("old-{algorithm}"), algorithm);
         let (new_key, new_public) = key_files(dir.path(), &format!("new-{algorithm}"), algorithm);
-        let key_var = |key: &Path| key.display().to_string();
-        let old_key_var = key_var(&old_key);
-        let new_key_var = key_var(&new_key);
-        let old_public_var = key_var(&old_public);
-        let before = TestApp::start_with(
-            backend,
-            &[
-                ("JWT_ALGORITHM", algorithm.as_str()),
-                ("JWT_PRIVATE_KEY_FILE", &old_key_var),
-            ],
-        )
-        .await;
+        let before = TestServer::start_with(backend, signed_with(algorithm, &old_key)).await;
         let user_id = before.add_user("ola", "pw").await;
         let old_token = access_token(&before.login("ola", "pw").await);
 
@@ -93,12 +81,12 @@ async fn jose_verifies_tokens_across_a_rotation(backend: Backend) {
         assert_eq!(first[0]["sub"], user_id.as_str());
         assert_eq!(first[0]["kid"], kid_of(&old_public));
 
+        let previous = old_public.clone();
         let rotated = before
-            .second_server_with(&[
-                ("JWT_PRIVATE_KEY_FILE", &new_key_var),
-                ("JWT_PREVIOUS_PUBLIC_KEY_FILES", &old_public_var),
-            ])
-            .await;
+            .second()
+            .with_config(signed_with(algorithm, &new_key))
+            .with_config(move |c| c.access_signing.previous_public_keys = vec![previous.clone()])
+            .serve();
         let new_token = access_token(&rotated.login("ola", "pw").await);
         assert_eq!(jwt_header(&new_token)["kid"], kid_of(&new_public));
         let both = jose_verdicts(&rotated, algorithm, &[&old_token, &new_token]).await;
@@ -109,9 +97,7 @@ async fn jose_verifies_tokens_across_a_rotation(backend: Backend) {
         );
         assert_eq!(both[1]["ok"], true, "{algorithm} new token: {}", both[1]);
 
-        let dropped = before
-            .second_server_with(&[("JWT_PRIVATE_KEY_FILE", &new_key_var)])
-            .await;
+        let dropped = before.second_server_with(signed_with(algorithm, &new_key));
         let last = jose_verdicts(&dropped, algorithm, &[&old_token, &new_token]).await;
         assert_eq!(
             last[0]["ok"], false,

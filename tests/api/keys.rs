@@ -4,11 +4,11 @@
 use std::path::Path;
 
 use authql::core::keys::signing_key::SigningAlgorithm;
+use authql_testkit::documents::LOGIN;
+use authql_testkit::{Backend, TestDb, both_backends};
 use serde_json::json;
 
-use crate::both_backends;
 use crate::cli::{authql, one_line};
-use crate::harness::{Backend, LOGIN, TestDb};
 use crate::served::ServedProcess;
 use crate::signing::jwt_header;
 

@@ -7,12 +7,12 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use authql_testkit::documents::{LOGIN, LOGOUT, ME};
+use authql_testkit::{Backend, TestDb, both_backends};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::both_backends;
-use crate::harness::{Backend, LOGIN, TestDb};
 use crate::served::ServedProcess;
 
 /// `target/release/authql`: under CI always (`.ci/run` builds it just
@@ -378,7 +378,7 @@ async fn a_request_cut_by_its_timeout_completes_or_changes_nothing(backend: Back
         .to_owned();
 
     let holder = lock_sessions(db.url_text.clone(), Duration::from_secs(3)).await;
-    let logout = server.graphql("mutation { logout }", json!({}), Some(&token));
+    let logout = server.graphql(LOGOUT, json!({}), Some(&token));
     assert_eq!(
         logout.status, 503,
         "cut by the request timeout: {}",
@@ -390,7 +390,7 @@ async fn a_request_cut_by_its_timeout_completes_or_changes_nothing(backend: Back
     // ended, not half ended.
     let began = Instant::now();
     loop {
-        let me = server.graphql("{ me { id } }", json!({}), Some(&token));
+        let me = server.graphql(ME, json!({}), Some(&token));
         if me.body["errors"][0]["extensions"]["code"] == "SESSION_REVOKED" {
             break;
         }

@@ -6,6 +6,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use authql::config::Config;
+use authql_testkit::documents::{CHANGE_PASSWORD, LOGOUT_ALL, ME, SESSION_EVENTS};
+use authql_testkit::{Backend, TestServer, access_token, both_backends, session_id};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -13,13 +16,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, access_token, session_id};
 use crate::served::ServedProcess;
 
 const PASSWORD: &str = "correct horse battery";
-const EVENTS: &str =
-    "subscription { sessionEvents { kind sessionId current reason at session { id current } } }";
 /// Longer than the contract's 2 s, so that only a real failure times out.
 const WAIT: Duration = Duration::from_secs(6);
 
@@ -122,7 +121,7 @@ impl Socket {
             other => panic!("expected connection_ack, got {other:?}"),
         }
         socket
-            .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": EVENTS } }))
+            .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": SESSION_EVENTS } }))
             .await;
         socket
     }
@@ -174,8 +173,11 @@ impl Socket {
     }
 }
 
-async fn signed_in(backend: Backend, extra: &[(&str, &str)]) -> (TestApp, SocketAddr, Value) {
-    let app = TestApp::start_with(backend, extra).await;
+async fn signed_in(
+    backend: Backend,
+    edit: impl Fn(&mut Config) + Send + Sync + 'static,
+) -> (TestServer, SocketAddr, Value) {
+    let app = TestServer::start_with(backend, edit).await;
     app.add_user("june", PASSWORD).await;
     let addr = app.listen().await;
     let first = app.login("june", PASSWORD).await;
@@ -183,7 +185,7 @@ async fn signed_in(backend: Backend, extra: &[(&str, &str)]) -> (TestApp, Socket
 }
 
 async fn refused_tokens_close_the_socket_4403(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[]).await;
+    let (_app, addr, first) = signed_in(backend, |_| {}).await;
     for token in [None, Some("not-a-token")] {
         let mut socket = Socket::open(addr, None).await.expect("handshake");
         socket.init(token).await;
@@ -199,7 +201,7 @@ async fn refused_tokens_close_the_socket_4403(backend: Backend) {
 }
 
 async fn sessions_opening_and_ending_are_pushed(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
     let second = app.login("june", PASSWORD).await;
     let opened = socket.event().await;
@@ -231,7 +233,7 @@ async fn sessions_opening_and_ending_are_pushed(backend: Backend) {
 /// Each way the socket's own session can end: the event with `current`,
 /// then the close.
 async fn the_socket_of_an_ended_session_is_told_and_closed(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let endings: [(&str, &str); 3] = [
         ("mutation { logoutSession(sessionId: \"{own}\") }", "LOGOUT"),
         (
@@ -280,13 +282,10 @@ async fn own_end(socket: &mut Socket, watched: &Value) -> String {
 /// device, the user disabled, an operator's `authql user logout` (another
 /// process), a refresh token reused, eviction past MAX_SESSIONS_PER_USER.
 async fn every_other_ending_reaches_the_socket(backend: Backend) {
-    let app = TestApp::start_with(
-        backend,
-        &[
-            ("REFRESH_REUSE_GRACE_SECS", "1"),
-            ("MAX_SESSIONS_PER_USER", "2"),
-        ],
-    )
+    let app = TestServer::start_with(backend, |c| {
+        c.refresh_reuse_grace = chrono::TimeDelta::seconds(1);
+        c.max_sessions_per_user = 2;
+    })
     .await;
     let addr = app.listen().await;
 
@@ -298,7 +297,7 @@ async fn every_other_ending_reaches_the_socket(backend: Backend) {
     let input = json!({ "currentPassword": PASSWORD, "newPassword": "a new password 2" });
     let changed = app
         .graphql_with(
-            "mutation($input: ChangePasswordInput!) { changePassword(input: $input) }",
+            CHANGE_PASSWORD,
             json!({ "input": input }),
             &[("authorization", &header)],
         )
@@ -324,7 +323,7 @@ async fn every_other_ending_reaches_the_socket(backend: Backend) {
     app.add_user("rui", PASSWORD).await;
     let watched = app.login("rui", PASSWORD).await;
     let mut socket = Socket::subscribed(addr, &access_token(&watched)).await;
-    let used_up = crate::harness::refresh_token(&watched);
+    let used_up = authql_testkit::refresh_token(&watched);
     assert!(app.refresh(&used_up).await.body.get("errors").is_none());
     app.advance(chrono::TimeDelta::milliseconds(1500));
     assert_eq!(app.refresh(&used_up).await.code(), "REFRESH_TOKEN_REUSED");
@@ -341,7 +340,10 @@ async fn every_other_ending_reaches_the_socket(backend: Backend) {
 /// Expiry writes nothing, yet it is pushed: another session's as an event,
 /// the socket's own as the event and the close.
 async fn expiry_is_pushed(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "3600")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.refresh_token_ttl = chrono::TimeDelta::seconds(3600)
+    })
+    .await;
     app.add_user("june", PASSWORD).await;
     let addr = app.listen().await;
     let older = app.login("june", PASSWORD).await;
@@ -366,7 +368,10 @@ async fn expiry_is_pushed(backend: Backend) {
 /// as its `at`.
 async fn an_expiry_is_announced_a_second_late(backend: Backend) {
     use authql::core::clock::Clock;
-    let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "3600")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.refresh_token_ttl = chrono::TimeDelta::seconds(3600);
+    })
+    .await;
     app.add_user("june", PASSWORD).await;
     let addr = app.listen().await;
     let older = app.login("june", PASSWORD).await;
@@ -393,7 +398,10 @@ async fn an_expiry_is_announced_a_second_late(backend: Backend) {
 /// row at expiry: the `ENDED` event carries the session's expiry (the time
 /// every other socket of the user hears), not the moment it was found out.
 async fn the_own_expiry_is_told_at_the_sessions_time(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[("REFRESH_TOKEN_TTL_SECS", "3")]).await;
+    let (_app, addr, first) = signed_in(backend, |c| {
+        c.refresh_token_ttl = chrono::TimeDelta::seconds(3);
+    })
+    .await;
     let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
     let ended = loop {
         let event = socket.event().await;
@@ -414,11 +422,11 @@ async fn the_own_expiry_is_told_at_the_sessions_time(backend: Backend) {
 /// timeouts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expiry_recheck_without_an_answer_closes_1013_in_time() {
-    let Some((app, proxy)) = crate::proxy::app_behind_proxy(&[
-        ("REFRESH_TOKEN_TTL_SECS", "4"),
-        ("DB_POOL_TIMEOUT_SECS", "20"),
-        ("DB_QUERY_TIMEOUT_SECS", "20"),
-    ])
+    let Some((app, proxy)) = crate::proxy::app_behind_proxy(|c| {
+        c.refresh_token_ttl = chrono::TimeDelta::seconds(4);
+        c.pool.wait_timeout = Duration::from_secs(20);
+        c.pool.query_timeout = Duration::from_secs(20);
+    })
     .await
     else {
         return;
@@ -449,37 +457,33 @@ async fn an_expiry_recheck_without_an_answer_closes_1013_in_time() {
 
 /// A `subscribe` before `connection_init` carries no token: 4403.
 async fn a_subscribe_before_connection_init_is_refused_4403(backend: Backend) {
-    let (_app, addr, _) = signed_in(backend, &[]).await;
+    let (_app, addr, _) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::open(addr, None).await.expect("handshake");
     socket
-        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": EVENTS } }))
+        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": SESSION_EVENTS } }))
         .await;
     assert_eq!(socket.closed().await, (4403, "UNAUTHENTICATED".to_owned()));
 }
 
 async fn a_socket_with_no_subscription_is_closed_too(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::open(addr, None).await.expect("handshake");
     socket.init(Some(&access_token(&first))).await;
     match socket.next().await {
         Said::Json(ack) => assert_eq!(ack["type"], "connection_ack"),
         other => panic!("expected connection_ack, got {other:?}"),
     }
-    let answer = app
-        .graphql_as(&access_token(&first), "mutation { logoutAll }")
-        .await;
+    let answer = app.graphql_as(&access_token(&first), LOGOUT_ALL).await;
     assert_eq!(answer.data("logoutAll"), 1);
     assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
 }
 
 async fn events_cross_replicas(backend: Backend) {
-    let (app, _, first) = signed_in(backend, &[]).await;
-    let replica = app.second_server().await;
+    let (app, _, first) = signed_in(backend, |_| {}).await;
+    let replica = app.second_server();
     let replica_addr = replica.listen().await;
     let mut socket = Socket::subscribed(replica_addr, &access_token(&first)).await;
-    let answer = app
-        .graphql_as(&access_token(&first), "mutation { logoutAll }")
-        .await;
+    let answer = app.graphql_as(&access_token(&first), LOGOUT_ALL).await;
     assert_eq!(answer.data("logoutAll"), 1);
     let ended = socket.event().await;
     assert_eq!(ended["reason"], "LOGOUT_ALL");
@@ -488,7 +492,7 @@ async fn events_cross_replicas(backend: Backend) {
 }
 
 async fn sockets_per_user_are_bounded(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[("MAX_SOCKETS_PER_USER", "2")]).await;
+    let (_app, addr, first) = signed_in(backend, |c| c.live.max_sockets_per_user = 2).await;
     let token = access_token(&first);
     let _one = Socket::subscribed(addr, &token).await;
     let _two = Socket::subscribed(addr, &token).await;
@@ -512,13 +516,14 @@ async fn sockets_per_user_are_bounded(backend: Backend) {
 }
 
 async fn a_socket_that_never_initialises_is_closed_4408(backend: Backend) {
-    let (_app, addr, _) = signed_in(backend, &[("WS_INIT_TIMEOUT_SECS", "1")]).await;
+    let (_app, addr, _) =
+        signed_in(backend, |c| c.live.init_timeout = Duration::from_secs(1)).await;
     let mut socket = Socket::open(addr, None).await.expect("handshake");
     assert_eq!(socket.closed().await.0, 4408);
 }
 
 async fn a_flooding_client_is_closed_1008(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "5")]).await;
+    let (_app, addr, first) = signed_in(backend, |c| c.live.max_messages_per_sec = 5).await;
     let mut socket = Socket::subscribed(addr, &access_token(&first)).await;
     for _ in 0..20 {
         socket.send(json!({ "type": "ping" })).await;
@@ -527,10 +532,9 @@ async fn a_flooding_client_is_closed_1008(backend: Backend) {
 }
 
 async fn foreign_origins_cannot_open_a_socket(backend: Backend) {
-    let (_app, addr, _) = signed_in(
-        backend,
-        &[("CORS_ALLOWED_ORIGINS", "http://app.example.com")],
-    )
+    let (_app, addr, _) = signed_in(backend, |c| {
+        c.browsers.allowed_origins = vec!["http://app.example.com".parse().expect("an origin")]
+    })
     .await;
     match Socket::open(addr, Some("http://evil.example")).await {
         Err(tungstenite::Error::Http(answer)) => assert_eq!(answer.status(), 403),
@@ -553,27 +557,27 @@ async fn foreign_origins_cannot_open_a_socket(backend: Backend) {
 /// The real `authql serve`, whose own HTTP server must hand the connection
 /// over to the socket, and still stop cleanly with a socket open.
 async fn the_served_process_speaks_websocket(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("june", PASSWORD).await;
     let server = ServedProcess::start(&app.db.url_text, &[]);
     let addr: SocketAddr = format!("127.0.0.1:{}", server.port)
         .parse()
         .expect("address");
     let login = server.graphql(
-        crate::harness::LOGIN,
+        authql_testkit::documents::LOGIN,
         json!({ "input": { "userName": "june", "password": PASSWORD } }),
         None,
     );
     let payload = login.body["data"]["login"].clone();
     let token = access_token(&payload);
     let mut socket = Socket::subscribed(addr, &token).await;
-    let logout = server.graphql("mutation { logoutAll }", json!({}), Some(&token));
+    let logout = server.graphql(LOGOUT_ALL, json!({}), Some(&token));
     assert_eq!(logout.body["data"]["logoutAll"], 1, "{}", logout.body);
     let ended = socket.event().await;
     assert_eq!(ended["current"], true);
     assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
     let second = server.graphql(
-        crate::harness::LOGIN,
+        authql_testkit::documents::LOGIN,
         json!({ "input": { "userName": "june", "password": PASSWORD } }),
         None,
     );
@@ -591,7 +595,8 @@ async fn the_served_process_speaks_websocket(backend: Backend) {
 /// socket is accepted and hears events again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_closes_sockets_1013_and_service_resumes() {
-    let Some((app, proxy)) = crate::proxy::app_behind_proxy(&[("DB_POOL_TIMEOUT_SECS", "1")]).await
+    let Some((app, proxy)) =
+        crate::proxy::app_behind_proxy(|c| c.pool.wait_timeout = Duration::from_secs(1)).await
     else {
         return;
     };
@@ -625,7 +630,7 @@ async fn an_outage_closes_sockets_1013_and_service_resumes() {
         }
     };
     socket
-        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": EVENTS } }))
+        .send(json!({ "id": "1", "type": "subscribe", "payload": { "query": SESSION_EVENTS } }))
         .await;
     let second = app.login("june", PASSWORD).await;
     let opened = socket.event().await;
@@ -639,7 +644,7 @@ async fn an_outage_closes_sockets_1013_and_service_resumes() {
 /// discarded as interrupted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_feed_read_is_waited_out_not_cut() {
-    let Some((app, proxy)) = crate::proxy::app_behind_proxy(&[]).await else {
+    let Some((app, proxy)) = crate::proxy::app_behind_proxy(|_| {}).await else {
         return;
     };
     app.add_user("june", PASSWORD).await;
@@ -673,7 +678,7 @@ fn nested_subscription(depth: usize) -> String {
 /// and abort the process: now it gets an `error` message, and the socket,
 /// other sockets and logins carry on.
 async fn a_deeply_nested_subscribe_is_refused_and_all_carries_on(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let token = access_token(&first);
     let mut socket = Socket::acked(addr, &token).await;
     socket.subscribe("deep", &nested_subscription(5000)).await;
@@ -683,7 +688,7 @@ async fn a_deeply_nested_subscribe_is_refused_and_all_carries_on(backend: Backen
     let broken = nested_subscription(5000).replacen(']', "", 1);
     socket.subscribe("broken", &broken).await;
     assert_eq!(socket.refused("broken").await.0, ["GRAPHQL_PARSE_FAILED"]);
-    socket.subscribe("1", EVENTS).await;
+    socket.subscribe("1", SESSION_EVENTS).await;
     let mut other = Socket::subscribed(addr, &token).await;
     let second = app.login("june", PASSWORD).await;
     for socket in [&mut socket, &mut other] {
@@ -695,7 +700,7 @@ async fn a_deeply_nested_subscribe_is_refused_and_all_carries_on(backend: Backen
 /// Only subscriptions run over the socket: a query or a mutation gets an
 /// `error` message and runs nothing (the sessions stay open).
 async fn queries_and_mutations_are_refused_over_the_socket(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let token = access_token(&first);
     let mut socket = Socket::acked(addr, &token).await;
     socket.subscribe("q", "{ me { userName } }").await;
@@ -710,14 +715,14 @@ async fn queries_and_mutations_are_refused_over_the_socket(backend: Backend) {
             "payload": { "query": named, "operationName": "M" } }))
         .await;
     assert_eq!(socket.refused("n").await.0, ["GRAPHQL_VALIDATION_FAILED"]);
-    let me = app.graphql_as(&token, "{ me { userName } }").await;
+    let me = app.graphql_as(&token, ME).await;
     assert_eq!(
         me.data("me")["userName"],
         "june",
         "the session is still open"
     );
     // The socket carries on.
-    socket.subscribe("1", EVENTS).await;
+    socket.subscribe("1", SESSION_EVENTS).await;
     let second = app.login("june", PASSWORD).await;
     assert_eq!(socket.event().await["sessionId"], session_id(&second));
 }
@@ -725,7 +730,7 @@ async fn queries_and_mutations_are_refused_over_the_socket(backend: Backend) {
 /// With introspection off, `__schema` over the socket is refused, as over
 /// HTTP, rather than answered null.
 async fn introspection_off_is_refused_over_the_socket(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[("GRAPHQL_INTROSPECTION", "false")]).await;
+    let (_app, addr, first) = signed_in(backend, |c| c.graphql_introspection = false).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
     socket
         .subscribe(
@@ -741,17 +746,17 @@ async fn introspection_off_is_refused_over_the_socket(backend: Backend) {
 /// A socket runs at most 10 subscriptions: the 11th gets an `error`
 /// message, and once one completes there is room again.
 async fn an_eleventh_subscription_is_refused(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[]).await;
+    let (app, addr, first) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
     for id in 1..=10 {
-        socket.subscribe(&id.to_string(), EVENTS).await;
+        socket.subscribe(&id.to_string(), SESSION_EVENTS).await;
     }
-    socket.subscribe("11", EVENTS).await;
+    socket.subscribe("11", SESSION_EVENTS).await;
     let (codes, message) = socket.refused("11").await;
     assert_eq!(codes, ["GRAPHQL_VALIDATION_FAILED"]);
     assert!(message.contains("at most 10"), "{message}");
     socket.send(json!({ "id": "1", "type": "complete" })).await;
-    socket.subscribe("11", EVENTS).await;
+    socket.subscribe("11", SESSION_EVENTS).await;
     let second = app.login("june", PASSWORD).await;
     let mut ids = Vec::new();
     while ids.len() < 10 {
@@ -773,10 +778,10 @@ async fn an_eleventh_subscription_is_refused(backend: Backend) {
 /// A `subscribe` whose id is running closes the socket with 4409, as the
 /// protocol says.
 async fn a_running_id_again_closes_4409(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[]).await;
+    let (_app, addr, first) = signed_in(backend, |_| {}).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
-    socket.subscribe("same", EVENTS).await;
-    socket.subscribe("same", EVENTS).await;
+    socket.subscribe("same", SESSION_EVENTS).await;
+    socket.subscribe("same", SESSION_EVENTS).await;
     assert_eq!(
         socket.closed().await,
         (4409, "Subscriber for same already exists".to_owned())
@@ -786,11 +791,11 @@ async fn a_running_id_again_closes_4409(backend: Backend) {
 /// 150 `subscribe` messages on one socket: 140 refused, and one login is
 /// told 10 times, not 150.
 async fn many_subscribes_deliver_at_most_ten(backend: Backend) {
-    let (app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "1000")]).await;
+    let (app, addr, first) = signed_in(backend, |c| c.live.max_messages_per_sec = 1000).await;
     let token = access_token(&first);
     let mut socket = Socket::acked(addr, &token).await;
     for id in 0..150 {
-        socket.subscribe(&id.to_string(), EVENTS).await;
+        socket.subscribe(&id.to_string(), SESSION_EVENTS).await;
     }
     for _ in 0..140 {
         match socket.next().await {
@@ -808,7 +813,7 @@ async fn many_subscribes_deliver_at_most_ten(backend: Backend) {
     }
     // Ending both sessions closes the socket after every event queued
     // before: any further delivery of the login shows up before the close.
-    let answer = app.graphql_as(&token, "mutation { logoutAll }").await;
+    let answer = app.graphql_as(&token, LOGOUT_ALL).await;
     assert_eq!(answer.data("logoutAll"), 2);
     let close = loop {
         match socket.next().await {
@@ -828,7 +833,7 @@ async fn many_subscribes_deliver_at_most_ten(backend: Backend) {
 
 /// Pings count toward `WS_MAX_MESSAGES_PER_SEC` like any frame.
 async fn pings_past_the_rate_close_1008(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "5")]).await;
+    let (_app, addr, first) = signed_in(backend, |c| c.live.max_messages_per_sec = 5).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
     for _ in 0..20 {
         socket.frame(Message::Ping(b"hi".to_vec().into())).await;
@@ -838,7 +843,7 @@ async fn pings_past_the_rate_close_1008(backend: Backend) {
 
 /// Binary frames count toward `WS_MAX_MESSAGES_PER_SEC` like any frame.
 async fn binary_frames_past_the_rate_close_1008(backend: Backend) {
-    let (_app, addr, first) = signed_in(backend, &[("WS_MAX_MESSAGES_PER_SEC", "5")]).await;
+    let (_app, addr, first) = signed_in(backend, |c| c.live.max_messages_per_sec = 5).await;
     let mut socket = Socket::acked(addr, &access_token(&first)).await;
     for _ in 0..20 {
         socket.frame(Message::Binary(vec![0u8; 1024].into())).await;
@@ -851,7 +856,7 @@ async fn binary_frames_past_the_rate_close_1008(backend: Backend) {
 /// initialises gives its place back.
 async fn init_waiting_sockets_are_bounded_per_address(backend: Backend) {
     const PER_ADDRESS: usize = 64;
-    let (_app, addr, first) = signed_in(backend, &[]).await;
+    let (_app, addr, first) = signed_in(backend, |_| {}).await;
     let mut waiting = Vec::with_capacity(PER_ADDRESS);
     for _ in 0..PER_ADDRESS {
         waiting.push(Socket::open(addr, None).await.expect("handshake"));

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::harness::mysql_server_url;
+use authql_testkit::mysql_server_url;
 
 fn loadtest_binary() -> PathBuf {
     // `cargo test` builds examples beside the binaries, in `examples/`.

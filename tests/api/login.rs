@@ -1,11 +1,10 @@
 //! `login`: credentials, the payload, the session it opens, input bounds.
 
+use authql_testkit::documents::LOGIN;
+use authql_testkit::{Backend, TestServer, access_token, both_backends, session_id};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
-
-use crate::both_backends;
-use crate::harness::{Backend, LOGIN, TestApp, access_token, session_id};
 
 fn jwt_claims(token: &str) -> Value {
     let payload = token.split('.').nth(1).expect("JWT has three parts");
@@ -22,7 +21,7 @@ fn parse_time(value: &Value) -> chrono::DateTime<chrono::Utc> {
 }
 
 async fn login_returns_every_field(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let user_id = app.add_user("June_Doe", "correct horse").await;
     let before = chrono::Utc::now();
     let answer = app
@@ -81,7 +80,7 @@ async fn login_returns_every_field(backend: Backend) {
 }
 
 async fn wrong_password_and_unknown_user_answer_alike(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("alice", "right password").await;
     let wrong = app.login_answer("alice", "wrong password", None).await;
     let unknown = app.login_answer("nobody", "right password", None).await;
@@ -95,7 +94,7 @@ async fn wrong_password_and_unknown_user_answer_alike(backend: Backend) {
 }
 
 async fn disabled_user_cannot_log_in(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("bob", "pw-bob").await;
     authql::core::users::disable_user(&app.app.pool, "BOB")
         .await
@@ -115,7 +114,7 @@ async fn disabled_user_cannot_log_in(backend: Backend) {
 }
 
 async fn three_logins_open_three_sessions(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("carol", "pw-carol").await;
     let mut payloads = Vec::new();
     for _ in 0..3 {
@@ -141,7 +140,7 @@ async fn three_logins_open_three_sessions(backend: Backend) {
 }
 
 async fn user_names_match_without_regard_to_case_only(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("Élodie", "pw").await;
     assert_eq!(
         app.login("éLODIE", "pw").await["user"]["userName"],
@@ -158,7 +157,7 @@ async fn user_names_match_without_regard_to_case_only(backend: Backend) {
 }
 
 async fn input_bounds_are_enforced(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user(&"n".repeat(64), "pw").await;
     app.login(&"N".repeat(64), "pw").await;
     let cases = [
@@ -185,7 +184,7 @@ async fn input_bounds_are_enforced(backend: Backend) {
 }
 
 async fn long_user_agent_is_cut_not_refused(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("dave", "pw").await;
     let agent = "ü".repeat(600);
     let answer = app
@@ -201,7 +200,10 @@ async fn long_user_agent_is_cut_not_refused(backend: Backend) {
 }
 
 async fn forwarded_for_is_believed_only_from_trusted_proxies(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("TRUSTED_PROXIES", "10.0.0.0/8")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.trusted_proxies = vec!["10.0.0.0/8".parse().expect("a CIDR")]
+    })
+    .await;
     app.add_user("erin", "pw").await;
     let body = json!({ "query": LOGIN, "variables": { "input": { "userName": "erin", "password": "pw" } } });
     let xff = [("x-forwarded-for", "198.51.100.1, 192.0.2.44, 10.1.2.3")];
@@ -220,7 +222,10 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies(backend: Backend) {
 /// IPv6 ones: the address is what counts, so that clients behind such a
 /// proxy are told apart (sessions, and the per-address throttle).
 async fn forwarded_for_entries_with_ports_or_brackets_are_their_address(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("TRUSTED_PROXIES", "10.0.0.0/8")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.trusted_proxies = vec!["10.0.0.0/8".parse().expect("a CIDR")]
+    })
+    .await;
     app.add_user("erin", "pw").await;
     let body = json!({ "query": LOGIN, "variables": { "input": { "userName": "erin", "password": "pw" } } });
     for (forwarded_for, client) in [

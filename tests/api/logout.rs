@@ -3,14 +3,16 @@
 
 use serde_json::json;
 
-use crate::both_backends;
-use crate::harness::{Answer, Backend, TestApp, access_token, refresh_token, session_id};
 use authql::core::clock::Clock;
 use authql::vocabulary::EndReason;
+use authql_testkit::documents::{LOGOUT, LOGOUT_ALL, LOGOUT_SESSION};
+use authql_testkit::{
+    Answer, Backend, TestServer, access_token, both_backends, refresh_token, session_id,
+};
 
-async fn logout_session(app: &TestApp, token: &str, id: &str) -> Answer {
+async fn logout_session(app: &TestServer, token: &str, id: &str) -> Answer {
     app.graphql_with(
-        "mutation($id: ID!) { logoutSession(sessionId: $id) }",
+        LOGOUT_SESSION,
         json!({ "id": id }),
         &[("authorization", &format!("Bearer {token}"))],
     )
@@ -18,12 +20,12 @@ async fn logout_session(app: &TestApp, token: &str, id: &str) -> Answer {
 }
 
 async fn logout_ends_only_the_callers_session(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("jon", "pw").await;
     let a = app.login("jon", "pw").await;
     let b = app.login("jon", "pw").await;
     assert_eq!(
-        app.graphql_as(&access_token(&a), "mutation { logout }")
+        app.graphql_as(&access_token(&a), LOGOUT)
             .await
             .data("logout"),
         true
@@ -38,15 +40,13 @@ async fn logout_ends_only_the_callers_session(backend: Backend) {
         Some("logout")
     );
     assert_eq!(
-        app.graphql_as(&access_token(&a), "mutation { logout }")
-            .await
-            .code(),
+        app.graphql_as(&access_token(&a), LOGOUT).await.code(),
         "SESSION_REVOKED"
     );
 }
 
 async fn logout_session_only_ends_the_callers_open_sessions(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("kai", "pw").await;
     app.add_user("liv", "pw").await;
     let mine = app.login("kai", "pw").await;
@@ -105,7 +105,7 @@ async fn logout_session_only_ends_the_callers_open_sessions(backend: Backend) {
 }
 
 async fn logout_all_counts_with_and_without_except_current(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("max", "pw").await;
     app.add_user("ned", "pw").await;
     let bystander = app.login("ned", "pw").await;
@@ -123,7 +123,7 @@ async fn logout_all_counts_with_and_without_except_current(backend: Backend) {
     assert!(!app.is_live(&access_token(&logins[2])).await);
 
     let newer = app.login("max", "pw").await;
-    let all = app.graphql_as(&caller, "mutation { logoutAll }").await;
+    let all = app.graphql_as(&caller, LOGOUT_ALL).await;
     assert_eq!(all.data("logoutAll"), 2, "the caller and the newer session");
     assert!(!app.is_live(&caller).await);
     assert!(!app.is_live(&access_token(&newer)).await);
@@ -145,7 +145,7 @@ async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
 
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("ola", "pw").await;
     let login = app.login("ola", "pw").await;
     let id = session_id(&login);
@@ -194,7 +194,7 @@ async fn a_disable_leaves_an_expired_sessions_end_as_expiry(backend: Backend) {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
 
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("pia", "pw").await;
     let expired = app.login("pia", "pw").await;
     let open = app.login("pia", "pw").await;

@@ -1,5 +1,6 @@
 //! Integration tests: every body that touches storage runs twice, on a fresh
 //! SQLite file and on a fresh MySQL database, through the real HTTP router.
+//! Servers, documents and answers come from the test kit (`tests/support`).
 
 #![allow(
     clippy::unwrap_used,
@@ -8,8 +9,6 @@
     reason = "a test, bench or example stops at the first thing that is not as it expects"
 )]
 
-mod harness;
-
 mod abuse;
 mod address_limits;
 mod browser;
@@ -17,6 +16,7 @@ mod cli;
 mod coalescing;
 mod connection_places;
 mod cors;
+mod documents;
 mod expansion;
 mod forward_auth;
 mod fuzz;

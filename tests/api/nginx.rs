@@ -13,11 +13,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use authql_testkit::documents::LOGOUT;
+use authql_testkit::{Backend, TestServer, access_token, both_backends};
 use axum::http::HeaderMap;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, access_token};
 
 both_backends!(nginx_lets_live_sessions_through_and_stops_ended_ones);
 
@@ -186,7 +185,7 @@ async fn nginx_lets_live_sessions_through_and_stops_ended_ones(backend: Backend)
     if !nginx_installed() {
         return;
     }
-    let authql = TestApp::start(backend).await;
+    let authql = TestServer::start(backend).await;
     let user_id = authql.add_user("nadia", "pw").await;
     let token = access_token(&authql.login("nadia", "pw").await);
     let bearer = format!("Bearer {token}");
@@ -224,7 +223,7 @@ async fn nginx_lets_live_sessions_through_and_stops_ended_ones(backend: Backend)
     let internal = get(nginx.port, "/_authql_verify", &[("Authorization", &bearer)]).await;
     assert_eq!(internal.status, 404, "the check is not a route of its own");
 
-    let logout = authql.graphql_as(&token, "mutation { logout }").await;
+    let logout = authql.graphql_as(&token, LOGOUT).await;
     assert_eq!(logout.data("logout"), true);
     let after = get(nginx.port, "/orders/7", &[("Authorization", &bearer)]).await;
     assert_eq!(after.status, 401, "refused at the very next request");

@@ -10,16 +10,16 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use authql::core::clock::Clock;
+use authql_testkit::documents::{LOGOUT, ME};
+use authql_testkit::{Backend, TestDb, TestServer, access_token, both_backends, session_id};
 use serde_json::json;
 
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, TestDb, access_token, session_id};
 use crate::served::ServedProcess;
 use authql::store::schema::{login_throttle, user_login_sessions as sessions};
 
 /// Sets a session's `ended_at` and `expires_at` relative to now.
 async fn age_session(
-    app: &TestApp,
+    app: &TestServer,
     id: &str,
     ended_days_ago: Option<i64>,
     expires_days_from_now: i64,
@@ -41,7 +41,7 @@ async fn age_session(
     .expect("age session");
 }
 
-async fn session_ids(app: &TestApp) -> Vec<String> {
+async fn session_ids(app: &TestServer) -> Vec<String> {
     let mut conn = app.app.pool.get().await.expect("connection");
     let mut ids = authql::with_conn!(&mut conn, |c| sessions::table
         .select(sessions::id)
@@ -52,7 +52,7 @@ async fn session_ids(app: &TestApp) -> Vec<String> {
     ids
 }
 
-async fn throttle_keys(app: &TestApp) -> Vec<String> {
+async fn throttle_keys(app: &TestServer) -> Vec<String> {
     let mut conn = app.app.pool.get().await.expect("connection");
     let mut keys = authql::with_conn!(&mut conn, |c| {
         login_throttle::table
@@ -66,10 +66,10 @@ async fn throttle_keys(app: &TestApp) -> Vec<String> {
 }
 
 async fn pruning_removes_exactly_the_rows_past_retention(backend: Backend) {
-    let app = TestApp::start_with(
-        backend,
-        &[("LOGIN_LOCKOUT_SECS", "1"), ("LOGIN_IP_LOCKOUT_SECS", "1")],
-    )
+    let app = TestServer::start_with(backend, |c| {
+        c.login_lockout = chrono::TimeDelta::seconds(1);
+        c.login_ip_lockout = chrono::TimeDelta::seconds(1);
+    })
     .await;
     app.add_user("pam", "pw").await;
     let mut logins = Vec::new();
@@ -99,9 +99,7 @@ async fn pruning_removes_exactly_the_rows_past_retention(backend: Backend) {
         fresh_keys,
         "counters in a live window stay"
     );
-    let me = app
-        .graphql_as(&access_token(&logins[4]), "{ me { userName } }")
-        .await;
+    let me = app.graphql_as(&access_token(&logins[4]), ME).await;
     assert_eq!(
         me.data("me")["userName"],
         "pam",
@@ -118,10 +116,10 @@ async fn pruning_removes_exactly_the_rows_past_retention(backend: Backend) {
 }
 
 async fn stale_throttle_rows_are_pruned(backend: Backend) {
-    let app = TestApp::start_with(
-        backend,
-        &[("LOGIN_LOCKOUT_SECS", "1"), ("LOGIN_IP_LOCKOUT_SECS", "1")],
-    )
+    let app = TestServer::start_with(backend, |c| {
+        c.login_lockout = chrono::TimeDelta::seconds(1);
+        c.login_ip_lockout = chrono::TimeDelta::seconds(1);
+    })
     .await;
     app.login_answer("ghost", "guess", None).await;
     assert_eq!(
@@ -138,15 +136,14 @@ async fn stale_throttle_rows_are_pruned(backend: Backend) {
 }
 
 async fn metrics_move_with_requests(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("quinn", "pw").await;
     let scrape = || scrape_metrics(&app);
     let before = scrape().await;
     let login = app.login("quinn", "pw").await;
     app.login_answer("quinn", "wrong", None).await;
-    app.graphql_as(&access_token(&login), "{ me { id } }").await;
-    app.graphql_as(&access_token(&login), "mutation { logout }")
-        .await;
+    app.graphql_as(&access_token(&login), ME).await;
+    app.graphql_as(&access_token(&login), LOGOUT).await;
     let after = scrape().await;
     let delta = |series: &str| {
         after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0)
@@ -181,7 +178,7 @@ async fn metrics_move_with_requests(backend: Backend) {
 /// field that needs no database sends nothing, `me` one read, a login its
 /// transaction's statements.
 async fn statements_are_counted(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("quinn", "pw").await;
     let statements = || async { scrape_metrics(&app).await["authql_db_statements_total"] };
     let login = app.login("quinn", "pw").await;
@@ -205,12 +202,12 @@ async fn statements_are_counted(backend: Backend) {
 }
 
 async fn fresh_metrics_show_every_family_at_zero(backend: Backend) {
-    let app = TestApp::start(backend).await;
-    let (status, body) = app
+    let app = TestServer::start(backend).await;
+    let answer = app
         .send(Request::get("/metrics").body(Body::empty()).unwrap())
         .await;
-    assert_eq!(status, 200);
-    let text = String::from_utf8(body).expect("UTF-8");
+    assert_eq!(answer.status, 200);
+    let text = String::from_utf8(answer.bytes).expect("UTF-8");
     let samples = parse_prometheus(&text);
     let families: std::collections::BTreeSet<&str> = text
         .lines()
@@ -252,12 +249,12 @@ async fn fresh_metrics_show_every_family_at_zero(backend: Backend) {
 /// Parses the text exposition strictly: every non-comment line is
 /// `name{labels} value`, and every sample's family has a TYPE line.
 /// `GET /metrics`, each series with its value.
-pub(crate) async fn scrape_metrics(app: &TestApp) -> std::collections::HashMap<String, f64> {
-    let (status, body) = app
+pub(crate) async fn scrape_metrics(app: &TestServer) -> std::collections::HashMap<String, f64> {
+    let answer = app
         .send(Request::get("/metrics").body(Body::empty()).unwrap())
         .await;
-    assert_eq!(status, 200);
-    parse_prometheus(&String::from_utf8(body).expect("UTF-8"))
+    assert_eq!(answer.status, 200);
+    parse_prometheus(&String::from_utf8(answer.bytes).expect("UTF-8"))
 }
 
 fn parse_prometheus(text: &str) -> std::collections::HashMap<String, f64> {
@@ -308,7 +305,12 @@ fn sigterm_lets_a_slow_request_finish() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     // A deliberately slow hash makes the login the slow request.
     let slow = [("ARGON2_MEMORY_KIB", "262144"), ("ARGON2_ITERATIONS", "6")];
-    let app = runtime.block_on(TestApp::start_with(Backend::Sqlite, &slow));
+    let app = runtime.block_on(
+        TestServer::builder()
+            .backend(Backend::Sqlite)
+            .with_vars(&slow)
+            .start(),
+    );
     runtime.block_on(app.add_user("sid", "pw"));
     let server = Arc::new(ServedProcess::start(&app.db.url_text, &slow));
     let login =
@@ -335,7 +337,7 @@ fn json_logs_have_one_object_per_request() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let db = runtime.block_on(TestDb::create(Backend::Sqlite));
     let server = ServedProcess::start(&db.url_text, &[("LOG_FORMAT", "json")]);
-    server.graphql("{ me { id } }", json!({}), None);
+    server.graphql(ME, json!({}), None);
     let began = std::time::Instant::now();
     let request_line = loop {
         if let Some(line) = server.log_lines_with(&["graphql request"]).pop() {

@@ -2,13 +2,13 @@
 //! logout`, through the real binary, on both backends. Each refuses an
 //! unknown user or session with one line and changes nothing.
 
-use crate::cli::{one_line, run};
-use crate::harness::{Backend, TestApp, access_token, session_id};
+use authql_testkit::documents::MY_SESSIONS;
+use authql_testkit::{Backend, TestServer, access_token, session_id};
 
-const MY_SESSIONS: &str = "{ mySessions { id } }";
+use crate::cli::{one_line, run};
 
 async fn set_password_ends_every_session(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let url = app.db.url_text.clone();
     app.add_user("June_Doe", "old-password").await;
     let first = app.login("june_doe", "old-password").await;
@@ -59,7 +59,7 @@ async fn set_password_ends_every_session(backend: Backend) {
 }
 
 async fn sessions_are_listed_and_ended_by_the_operator(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let url = app.db.url_text.clone();
     app.add_user("kai", "pw").await;
     let mut logins = Vec::new();
@@ -135,7 +135,7 @@ async fn sessions_are_listed_and_ended_by_the_operator(backend: Backend) {
     assert_eq!(stdout.trim(), "no open sessions");
 }
 
-crate::both_backends!(
+authql_testkit::both_backends!(
     set_password_ends_every_session,
     sessions_are_listed_and_ended_by_the_operator,
 );

@@ -4,22 +4,26 @@
 
 use std::time::{Duration, Instant};
 
+use authql::config::Config;
+use authql_testkit::documents::{LOGOUT_ALL, ME, MY_SESSIONS};
+use authql_testkit::{TestServer, access_token, refresh_token};
 use axum::body::Body;
 use axum::http::Request;
 
-use crate::harness::{TestApp, access_token, refresh_token};
 use crate::proxy::app_behind_proxy;
 
-async fn ready_status(app: &TestApp) -> u16 {
+async fn ready_status(app: &TestServer) -> u16 {
     let request = Request::get("/readyz")
         .body(Body::empty())
         .expect("request");
-    app.send(request).await.0.as_u16()
+    app.send(request).await.status.as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_outage_is_survived() {
-    let Some((app, proxy)) = app_behind_proxy(&[("DB_POOL_TIMEOUT_SECS", "2")]).await else {
+    let Some((app, proxy)) =
+        app_behind_proxy(|c| c.pool.wait_timeout = Duration::from_secs(2)).await
+    else {
         return;
     };
     app.add_user("otto", "pw").await;
@@ -29,9 +33,7 @@ async fn mysql_outage_is_survived() {
     let began = Instant::now();
     proxy.cut().await;
     eprintln!("[{:>6} ms] cut", began.elapsed().as_millis());
-    let me = app
-        .graphql_as(&access_token(&sessions[0]), "{ me { id } }")
-        .await;
+    let me = app.graphql_as(&access_token(&sessions[0]), ME).await;
     let first_error_at = began.elapsed();
     assert_eq!(me.code(), "SERVICE_UNAVAILABLE");
     assert!(
@@ -44,7 +46,7 @@ async fn mysql_outage_is_survived() {
         ("refresh", app.refresh(&refresh_token(&sessions[1])).await),
         (
             "logoutAll",
-            app.graphql_as(&access_token(&sessions[2]), "mutation { logoutAll }")
+            app.graphql_as(&access_token(&sessions[2]), LOGOUT_ALL)
                 .await,
         ),
     ] {
@@ -71,12 +73,10 @@ async fn mysql_outage_is_survived() {
                 .expect("request"),
         )
         .await
-        .0;
+        .status;
     assert_eq!(health.as_u16(), 200, "the process stays up");
 
-    let still_down = app
-        .graphql_as(&access_token(&sessions[0]), "{ me { id } }")
-        .await;
+    let still_down = app.graphql_as(&access_token(&sessions[0]), ME).await;
     assert_eq!(still_down.code(), "SERVICE_UNAVAILABLE");
     eprintln!(
         "[{:>6} ms] me -> {} (still cut)",
@@ -88,9 +88,7 @@ async fn mysql_outage_is_survived() {
     let restored_at = began.elapsed();
     eprintln!("[{:>6} ms] restored", restored_at.as_millis());
     let recovered_at = loop {
-        let me = app
-            .graphql_as(&access_token(&sessions[0]), "{ me { id } }")
-            .await;
+        let me = app.graphql_as(&access_token(&sessions[0]), ME).await;
         if me.body.get("errors").is_none() {
             break began.elapsed();
         }
@@ -109,9 +107,7 @@ async fn mysql_outage_is_survived() {
     assert_eq!(ready_status(&app).await, 200);
 
     for session in &sessions {
-        let me = app
-            .graphql_as(&access_token(session), "{ me { userName } }")
-            .await;
+        let me = app.graphql_as(&access_token(session), ME).await;
         assert_eq!(
             me.data("me")["userName"],
             "otto",
@@ -124,7 +120,7 @@ async fn mysql_outage_is_survived() {
         "the refresh tried in the outage changed nothing"
     );
     let listed = app
-        .graphql_as(&access_token(&sessions[2]), "{ mySessions { id } }")
+        .graphql_as(&access_token(&sessions[2]), MY_SESSIONS)
         .await;
     assert_eq!(
         listed.data("mySessions").as_array().map(Vec::len),
@@ -135,11 +131,11 @@ async fn mysql_outage_is_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_that_stops_answering_is_bounded() {
-    let timeouts = [
-        ("DB_POOL_TIMEOUT_SECS", "1"),
-        ("DB_QUERY_TIMEOUT_SECS", "1"),
-    ];
-    let Some((app, proxy)) = app_behind_proxy(&timeouts).await else {
+    let timeouts = |c: &mut Config| {
+        c.pool.wait_timeout = Duration::from_secs(1);
+        c.pool.query_timeout = Duration::from_secs(1);
+    };
+    let Some((app, proxy)) = app_behind_proxy(timeouts).await else {
         return;
     };
     app.add_user("hana", "pw").await;
@@ -148,9 +144,7 @@ async fn mysql_that_stops_answering_is_bounded() {
 
     proxy.freeze();
     let began = Instant::now();
-    let me = app
-        .graphql_as(&access_token(&session), "{ me { id } }")
-        .await;
+    let me = app.graphql_as(&access_token(&session), ME).await;
     let answered_after = began.elapsed();
     assert_eq!(me.code(), "SERVICE_UNAVAILABLE");
     assert!(
@@ -169,9 +163,7 @@ async fn mysql_that_stops_answering_is_bounded() {
     proxy.restore().await;
     let restored_at = Instant::now();
     loop {
-        let me = app
-            .graphql_as(&access_token(&session), "{ me { userName } }")
-            .await;
+        let me = app.graphql_as(&access_token(&session), ME).await;
         if me.body.get("errors").is_none() {
             break;
         }
@@ -186,9 +178,7 @@ async fn mysql_that_stops_answering_is_bounded() {
         "thawed: recovered {} ms after restore",
         restored_at.elapsed().as_millis()
     );
-    let listed = app
-        .graphql_as(&access_token(&session), "{ mySessions { id } }")
-        .await;
+    let listed = app.graphql_as(&access_token(&session), MY_SESSIONS).await;
     assert_eq!(
         listed.data("mySessions").as_array().map(Vec::len),
         Some(1),

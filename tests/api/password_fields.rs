@@ -2,10 +2,9 @@
 //! aliases, batches and fragments cannot turn one request into many
 //! password checks (or many sessions), and a refused request runs nothing.
 
+use authql_testkit::documents::LOGIN;
+use authql_testkit::{Answer, Backend, DEFAULT_PEER, TestServer, both_backends};
 use serde_json::{Value, json};
-
-use crate::both_backends;
-use crate::harness::{Answer, Backend, DEFAULT_PEER, LOGIN, TestApp};
 
 /// A `login` field with the given alias, selecting only `__typename` (which
 /// costs nothing, so hundreds fit the complexity bound).
@@ -17,7 +16,7 @@ fn aliased_login(alias: &str, user: &str, password: &str) -> String {
 
 /// Nothing ran: the answer is one `GRAPHQL_VALIDATION_FAILED` with no data,
 /// the user has no session, and no failure was counted for the name.
-async fn assert_refused_whole(app: &TestApp, answer: &Answer, user_id: &str, user: &str) {
+async fn assert_refused_whole(app: &TestServer, answer: &Answer, user_id: &str, user: &str) {
     assert!(answer.body.is_object(), "one answer: {}", answer.body);
     assert_eq!(
         answer.code(),
@@ -46,7 +45,7 @@ async fn assert_refused_whole(app: &TestApp, answer: &Answer, user_id: &str, use
 }
 
 async fn hundreds_of_aliased_logins_are_refused_whole(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let user_id = app.add_user("ivy", "right").await;
     let fields: Vec<String> = (0..256)
         .map(|i| {
@@ -71,7 +70,7 @@ async fn hundreds_of_aliased_logins_are_refused_whole(backend: Backend) {
 }
 
 async fn a_batch_of_single_logins_is_refused_whole(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let user_id = app.add_user("jo", "right").await;
     let login = |password: &str| json!({ "query": LOGIN, "variables": { "input": { "userName": "jo", "password": password } } });
     let batch: Vec<Value> = (0..10)
@@ -93,7 +92,7 @@ async fn a_batch_of_single_logins_is_refused_whole(backend: Backend) {
 }
 
 async fn logins_through_fragments_are_counted(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let user_id = app.add_user("kit", "right").await;
     let through_fragment = format!(
         "mutation {{ ...F }} fragment F on Mutation {{ {} {} }}",

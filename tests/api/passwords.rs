@@ -5,20 +5,20 @@
 //! hash it verified (races with a logout, another change, a login's rehash).
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use authql_testkit::documents::{CHANGE_PASSWORD, LOGIN};
+use authql_testkit::{Answer, Backend, TestServer, access_token, session_id};
 use serde_json::{Value, json};
 use tokio::sync::{Barrier, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::harness::{Answer, Backend, LOGIN, TestApp, access_token, session_id};
 use crate::proxy::{FaultyProxy, app_behind_proxy};
 
-const CHANGE: &str = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) }";
-
-async fn change(app: &TestApp, payload: &Value, input: Value) -> Answer {
+async fn change(app: &TestServer, payload: &Value, input: Value) -> Answer {
     let header = format!("Bearer {}", access_token(payload));
     app.graphql_with(
-        CHANGE,
+        CHANGE_PASSWORD,
         json!({ "input": input }),
         &[("authorization", &header)],
     )
@@ -26,8 +26,8 @@ async fn change(app: &TestApp, payload: &Value, input: Value) -> Answer {
 }
 
 async fn other_sessions_end_everywhere_at_once(backend: Backend) {
-    let app = TestApp::start(backend).await;
-    let replica = app.second_server().await;
+    let app = TestServer::start(backend).await;
+    let replica = app.second_server();
     app.add_user("cora", "old-password").await;
     let mine = app.login("cora", "old-password").await;
     let others = [
@@ -64,7 +64,7 @@ async fn other_sessions_end_everywhere_at_once(backend: Backend) {
 }
 
 async fn other_sessions_may_be_kept(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("dina", "old-password").await;
     let mine = app.login("dina", "old-password").await;
     let other = app.login("dina", "old-password").await;
@@ -79,7 +79,7 @@ async fn other_sessions_may_be_kept(backend: Backend) {
 }
 
 async fn a_wrong_current_password_is_throttled_like_login(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("egon", "old-password").await;
     let mine = app.login("egon", "old-password").await;
     let wrong = json!({ "currentPassword": "guess", "newPassword": "new-password-1" });
@@ -98,7 +98,7 @@ async fn a_wrong_current_password_is_throttled_like_login(backend: Backend) {
     );
     let unauthenticated = app
         .graphql(
-            CHANGE,
+            CHANGE_PASSWORD,
             json!({ "input": { "currentPassword": "a", "newPassword": "b" } }),
         )
         .await;
@@ -107,11 +107,9 @@ async fn a_wrong_current_password_is_throttled_like_login(backend: Backend) {
 
 async fn new_passwords_are_bounded_but_old_ones_still_log_in(backend: Backend) {
     // Made where the minimum was 1; served where it is 8 (the default).
-    let lenient = TestApp::start(backend).await;
+    let lenient = TestServer::start(backend).await;
     lenient.add_user("fay", "short").await;
-    let app = lenient
-        .second_server_with(&[("PASSWORD_MIN_LENGTH", "8")])
-        .await;
+    let app = lenient.second_server_with(|c| c.password_min_length = 8);
     let mine = app.login("fay", "short").await;
     let other = app.login("fay", "short").await;
     for (new_password, why) in [
@@ -145,17 +143,17 @@ enum HalfWay {
 }
 
 impl HalfWay {
-    async fn app(backend: Backend) -> Option<(TestApp, HalfWay)> {
+    async fn app(backend: Backend) -> Option<(TestServer, HalfWay)> {
         match backend {
             Backend::Mysql => {
-                let (app, proxy) = app_behind_proxy(&[]).await?;
+                let (app, proxy) = app_behind_proxy(|_| {}).await?;
                 Some((app, HalfWay::Cut(proxy)))
             }
-            Backend::Sqlite => Some((TestApp::start(backend).await, HalfWay::Refuse)),
+            Backend::Sqlite => Some((TestServer::start(backend).await, HalfWay::Refuse)),
         }
     }
 
-    async fn arm(&self, app: &TestApp) {
+    async fn arm(&self, app: &TestServer) {
         match self {
             HalfWay::Cut(proxy) => proxy.cut_when_sent(b"UPDATE `user_login_sessions`"),
             HalfWay::Refuse => {
@@ -169,14 +167,14 @@ impl HalfWay {
         }
     }
 
-    async fn disarm(&self, app: &TestApp) {
+    async fn disarm(&self, app: &TestServer) {
         if let HalfWay::Refuse = self {
             sqlite(app, "DROP TRIGGER refuse_session_updates").await;
         }
     }
 }
 
-async fn sqlite(app: &TestApp, statement: &str) {
+async fn sqlite(app: &TestServer, statement: &str) {
     use diesel_async::RunQueryDsl;
     let mut conn = app.app.pool.get().await.expect("connection");
     authql::with_conn!(&mut conn, |c| diesel::sql_query(statement).execute(c).await)
@@ -219,7 +217,7 @@ struct HeldHashThread {
 
 impl HeldHashThread {
     /// Asks for a hashing thread; the hold joins the queue at once.
-    fn queue(app: &TestApp) -> HeldHashThread {
+    fn queue(app: &TestServer) -> HeldHashThread {
         let (release, released) = std::sync::mpsc::channel();
         let (tell_started, started) = oneshot::channel();
         let passwords = app.app.clone();
@@ -257,7 +255,7 @@ impl HeldHashThread {
 /// Waits until exactly `count` hashes (holds included) wait for a thread of
 /// `app`, not counting the one running: the requests sent so far have read
 /// what they verify against and stand in line.
-async fn wait_for_hash_queue(app: &TestApp, count: usize) {
+async fn wait_for_hash_queue(app: &TestServer, count: usize) {
     let began = std::time::Instant::now();
     while app.app.passwords.waiting() != count {
         assert!(
@@ -270,7 +268,12 @@ async fn wait_for_hash_queue(app: &TestApp, count: usize) {
 }
 
 /// A GraphQL operation sent at once on a task of its own.
-fn spawn(app: &TestApp, query: &str, variables: Value, bearer: Option<&str>) -> JoinHandle<Answer> {
+fn spawn(
+    app: &TestServer,
+    query: &str,
+    variables: Value,
+    bearer: Option<&str>,
+) -> JoinHandle<Answer> {
     app.spawn_graphql(Arc::new(Barrier::new(1)), query, variables, bearer)
 }
 
@@ -280,13 +283,10 @@ fn spawn(app: &TestApp, query: &str, variables: Value, bearer: Option<&str>) -> 
 /// The new password's hash waits for a thread no longer than a check does:
 /// a queue anyone can lengthen never holds a change to the HTTP timeout.
 async fn a_new_hash_that_cannot_start_in_time_is_too_many_attempts(backend: Backend) {
-    let app = TestApp::start_with(
-        backend,
-        &[
-            ("PASSWORD_HASH_CONCURRENCY", "1"),
-            ("PASSWORD_CHECK_WAIT_MS", "2000"),
-        ],
-    )
+    let app = TestServer::start_with(backend, |c| {
+        c.password_hash_concurrency = 1;
+        c.password_check_wait = Duration::from_millis(2000);
+    })
     .await;
     app.add_user("nia", "old-password").await;
     let mine = access_token(&app.login("nia", "old-password").await);
@@ -297,7 +297,7 @@ async fn a_new_hash_that_cannot_start_in_time_is_too_many_attempts(backend: Back
         "currentPassword": "old-password",
         "newPassword": "new-password",
     }});
-    let change = spawn(&app, CHANGE, input, Some(&mine));
+    let change = spawn(&app, CHANGE_PASSWORD, input, Some(&mine));
     wait_for_hash_queue(&app, 1).await;
     let mut second_hold = HeldHashThread::queue(&app);
     wait_for_hash_queue(&app, 2).await;
@@ -316,7 +316,7 @@ async fn a_new_hash_that_cannot_start_in_time_is_too_many_attempts(backend: Back
 }
 
 async fn a_change_whose_session_ended_while_it_waited_changes_nothing(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("PASSWORD_HASH_CONCURRENCY", "1")]).await;
+    let app = TestServer::start_with(backend, |c| c.password_hash_concurrency = 1).await;
     app.add_user("hana", "owner-password").await;
     let owner = access_token(&app.login("hana", "owner-password").await);
     let attacker = access_token(&app.login("hana", "owner-password").await);
@@ -327,7 +327,7 @@ async fn a_change_whose_session_ended_while_it_waited_changes_nothing(backend: B
         "currentPassword": "owner-password",
         "newPassword": "attacker-password",
     }});
-    let change = spawn(&app, CHANGE, input, Some(&attacker));
+    let change = spawn(&app, CHANGE_PASSWORD, input, Some(&attacker));
     // The change passed its bearer check and waits for a hash.
     wait_for_hash_queue(&app, 1).await;
     let signed_out = app
@@ -361,7 +361,7 @@ async fn a_change_whose_session_ended_while_it_waited_changes_nothing(backend: B
 /// at once (both verified the old hash before either committed): one wins,
 /// the other is told its current password is no longer the current one.
 async fn of_two_changes_from_one_password_at_most_one_wins(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("PASSWORD_HASH_CONCURRENCY", "1")]).await;
+    let app = TestServer::start_with(backend, |c| c.password_hash_concurrency = 1).await;
     app.add_user("ivo", "old-password").await;
     let first = access_token(&app.login("ivo", "old-password").await);
     let second = access_token(&app.login("ivo", "old-password").await);
@@ -375,9 +375,14 @@ async fn of_two_changes_from_one_password_at_most_one_wins(backend: Backend) {
             "endOtherSessions": false,
         }})
     };
-    let change_a = spawn(&app, CHANGE, input("new-password-a"), Some(&first));
+    let change_a = spawn(&app, CHANGE_PASSWORD, input("new-password-a"), Some(&first));
     wait_for_hash_queue(&app, 1).await;
-    let change_b = spawn(&app, CHANGE, input("new-password-b"), Some(&second));
+    let change_b = spawn(
+        &app,
+        CHANGE_PASSWORD,
+        input("new-password-b"),
+        Some(&second),
+    );
     // Both read the old hash and wait to verify it: each verification runs
     // before either change's new hash, so both pass it.
     wait_for_hash_queue(&app, 2).await;
@@ -414,16 +419,14 @@ async fn of_two_changes_from_one_password_at_most_one_wins(backend: Backend) {
 /// A login with the old password verifies the old, weaker hash just before a
 /// change commits; its rehash comes after. The new password must stay.
 async fn a_login_rehash_never_restores_the_old_password(backend: Backend) {
-    let old = TestApp::start(backend).await;
+    let old = TestServer::start(backend).await;
     old.add_user("jo", "old-password").await;
     // Opened where the cost is the user's own: no rehash.
     let mine = access_token(&old.login("jo", "old-password").await);
-    let app = old
-        .second_server_with(&[
-            ("ARGON2_ITERATIONS", "3"),
-            ("PASSWORD_HASH_CONCURRENCY", "1"),
-        ])
-        .await;
+    let app = old.second_server_with(|c| {
+        c.argon2_cost.iterations = 3;
+        c.password_hash_concurrency = 1;
+    });
 
     let mut first_hold = HeldHashThread::queue(&app);
     first_hold.started().await;
@@ -431,7 +434,7 @@ async fn a_login_rehash_never_restores_the_old_password(backend: Backend) {
         "currentPassword": "old-password",
         "newPassword": "new-password",
     }});
-    let change = spawn(&app, CHANGE, input, Some(&mine));
+    let change = spawn(&app, CHANGE_PASSWORD, input, Some(&mine));
     wait_for_hash_queue(&app, 1).await;
     let mut second_hold = HeldHashThread::queue(&app);
     wait_for_hash_queue(&app, 2).await;
@@ -466,7 +469,7 @@ async fn a_login_rehash_never_restores_the_old_password(backend: Backend) {
 /// one whose upgrade loses the race still opens its session ("logins with
 /// the right password that arrive at the same moment all succeed").
 async fn two_right_logins_that_both_rehash_both_succeed(backend: Backend) {
-    let old = TestApp::start(backend).await;
+    let old = TestServer::start(backend).await;
     old.add_user("ola", "the-password").await;
     let app = rehashing_server(&old).await;
 
@@ -495,18 +498,17 @@ async fn two_right_logins_that_both_rehash_both_succeed(backend: Backend) {
 /// A second server on `old`'s database whose cost is stronger than the
 /// hashes `old` made, with one hashing thread: its logins re-hash, which
 /// holds them in the hash queue between their verify and their session.
-async fn rehashing_server(old: &TestApp) -> TestApp {
-    old.second_server_with(&[
-        ("ARGON2_ITERATIONS", "3"),
-        ("PASSWORD_HASH_CONCURRENCY", "1"),
-    ])
-    .await
+async fn rehashing_server(old: &TestServer) -> TestServer {
+    old.second_server_with(|c| {
+        c.argon2_cost.iterations = 3;
+        c.password_hash_concurrency = 1;
+    })
 }
 
 /// A login that verified the old password before a change committed, and
 /// opens its session after: it must not open one that outlives the change.
 async fn a_login_that_verified_the_old_password_opens_no_session_after_a_change(backend: Backend) {
-    let old = TestApp::start(backend).await;
+    let old = TestServer::start(backend).await;
     let user_id = old.add_user("kim", "old-password").await;
     let mine = access_token(&old.login("kim", "old-password").await);
     let app = rehashing_server(&old).await;
@@ -517,7 +519,7 @@ async fn a_login_that_verified_the_old_password_opens_no_session_after_a_change(
         "currentPassword": "old-password",
         "newPassword": "new-password",
     }});
-    let change = spawn(&app, CHANGE, input, Some(&mine));
+    let change = spawn(&app, CHANGE_PASSWORD, input, Some(&mine));
     wait_for_hash_queue(&app, 1).await;
     let mut second_hold = HeldHashThread::queue(&app);
     wait_for_hash_queue(&app, 2).await;
@@ -574,7 +576,7 @@ async fn a_login_that_verified_the_old_password_opens_no_session_after_a_change(
 /// opens its session after: no session, and none comes back when the user
 /// is enabled again.
 async fn a_login_racing_a_disable_opens_no_session(backend: Backend) {
-    let old = TestApp::start(backend).await;
+    let old = TestServer::start(backend).await;
     let user_id = old.add_user("lou", "the-password").await;
     let app = rehashing_server(&old).await;
 
@@ -610,7 +612,7 @@ async fn a_login_racing_a_disable_opens_no_session(backend: Backend) {
     assert_eq!(app.open_session_count(&user_id).await, 0);
 }
 
-crate::both_backends!(
+authql_testkit::both_backends!(
     a_login_that_verified_the_old_password_opens_no_session_after_a_change,
     a_login_racing_a_disable_opens_no_session,
     a_change_whose_session_ended_while_it_waited_changes_nothing,

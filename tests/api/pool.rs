@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use authql::store::{DbConn, Discard};
 use authql::with_conn;
+use authql_testkit::{Backend, TestServer};
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
-
-use crate::harness::{Backend, TestApp};
 
 #[derive(diesel::QueryableByName)]
 struct Number {
@@ -43,13 +42,13 @@ fn long_statement(conn: &DbConn) -> &'static str {
     }
 }
 
-fn discarded(app: &TestApp, reason: Discard) -> u64 {
+fn discarded(app: &TestServer, reason: Discard) -> u64 {
     app.app.pool.usage().discarded[reason as usize]
 }
 
 async fn a_statement_cut_half_way_closes_its_connection(backend: Backend) {
     // One connection, so that the next checkout would be the same one.
-    let app = TestApp::start_with(backend, &[("DB_POOL_SIZE", "1")]).await;
+    let app = TestServer::start_with(backend, |c| c.pool.max_size = 1).await;
     let mut conn = app.app.pool.get().await.expect("connection");
     assert_eq!(select_number(&mut conn, 7).await.expect("select"), 7);
     let sql = long_statement(&conn);
@@ -83,7 +82,7 @@ async fn a_statement_cut_half_way_closes_its_connection(backend: Backend) {
 }
 
 async fn a_connection_answering_for_another_row_is_closed(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("DB_POOL_SIZE", "1")]).await;
+    let app = TestServer::start_with(backend, |c| c.pool.max_size = 1).await;
     let mut conn = app.app.pool.get().await.expect("connection");
     let answer = with_conn!(&mut conn, |c| {
         let n = diesel::sql_query("SELECT 1 AS n")
@@ -105,7 +104,7 @@ async fn a_connection_answering_for_another_row_is_closed(backend: Backend) {
     assert_eq!(select_number(&mut next, 5).await.expect("select"), 5);
 }
 
-crate::both_backends!(
+authql_testkit::both_backends!(
     a_statement_cut_half_way_closes_its_connection,
     a_connection_answering_for_another_row_is_closed,
 );

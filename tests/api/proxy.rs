@@ -11,7 +11,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
 
-use crate::harness::{TestApp, TestDb, base_vars, mysql_server_url};
+use authql::config::{Config, DatabaseUrl};
+use authql_testkit::{TestDb, TestServer, mysql_server_url};
 
 /// What the proxy does with traffic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,13 +194,12 @@ fn tripped(tripwire: &Tripwire, chunk: &[u8]) -> bool {
     hit
 }
 
-/// A MySQL test app whose database is reached through a [`FaultyProxy`].
-pub async fn app_behind_proxy(extra: &[(&str, &str)]) -> Option<(TestApp, FaultyProxy)> {
+/// A MySQL test server whose database is reached through a [`FaultyProxy`].
+pub async fn app_behind_proxy(
+    edit: impl Fn(&mut Config) + Send + Sync + 'static,
+) -> Option<(TestServer, FaultyProxy)> {
     let server_url = mysql_server_url()?;
-    let db = TestDb::create(crate::harness::Backend::Mysql).await;
-    authql::store::migrate::run_pending(&db.url)
-        .await
-        .expect("migrations");
+    let db = TestDb::create(authql_testkit::Backend::Mysql).await;
     let host = server_url
         .rsplit('@')
         .next()
@@ -207,8 +207,15 @@ pub async fn app_behind_proxy(extra: &[(&str, &str)]) -> Option<(TestApp, Faulty
         .to_owned();
     let proxy = FaultyProxy::start(host).await;
     let database = db.url_text.rsplit('/').next().expect("database").to_owned();
-    let mut vars = base_vars(&db);
-    vars.push(("DATABASE_URL".into(), proxy.url(&server_url, &database)));
-    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    Some((TestApp::with_vars(db, vars).await, proxy))
+    let proxied: DatabaseUrl = proxy
+        .url(&server_url, &database)
+        .parse()
+        .expect("a MySQL URL");
+    let server = TestServer::builder()
+        .database(db)
+        .with_config(move |c| c.database_url = proxied.clone())
+        .with_config(edit)
+        .start()
+        .await;
+    Some((server, proxy))
 }

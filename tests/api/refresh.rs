@@ -4,13 +4,12 @@ use std::collections::BTreeSet;
 
 use std::sync::Arc;
 
+use authql_testkit::documents::{LOGOUT_ALL, ME, MY_SESSIONS, REFRESH};
+use authql_testkit::{
+    Backend, TestServer, access_token, both_backends, join_answers, refresh_token, session_id,
+};
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
-
-use crate::both_backends;
-use crate::harness::{
-    Backend, REFRESH, TestApp, access_token, join_answers, refresh_token, session_id,
-};
 
 fn time(value: &Value) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(value.as_str().expect("time"))
@@ -19,7 +18,10 @@ fn time(value: &Value) -> chrono::DateTime<chrono::Utc> {
 }
 
 async fn rotation_issues_working_tokens_and_moves_expiry(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "1000")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.refresh_token_ttl = chrono::TimeDelta::seconds(1000)
+    })
+    .await;
     app.add_user("ann", "pw").await;
     let login = app.login("ann", "pw").await;
     app.advance(chrono::TimeDelta::milliseconds(20));
@@ -39,7 +41,7 @@ async fn rotation_issues_working_tokens_and_moves_expiry(backend: Backend) {
     });
 
     for token in [access_token(&first), access_token(&login)] {
-        let me = app.graphql_as(&token, "{ me { userName } }").await;
+        let me = app.graphql_as(&token, ME).await;
         assert_eq!(
             me.data("me")["userName"],
             "ann",
@@ -56,7 +58,10 @@ async fn rotation_issues_working_tokens_and_moves_expiry(backend: Backend) {
 }
 
 async fn expiry_never_passes_the_maximum_lifetime(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("SESSION_MAX_LIFETIME_SECS", "100")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.session_max_lifetime = chrono::TimeDelta::seconds(100)
+    })
+    .await;
     app.add_user("bea", "pw").await;
     let login = app.login("bea", "pw").await;
     let created = time(&login["session"]["createdAt"]);
@@ -73,7 +78,7 @@ async fn expiry_never_passes_the_maximum_lifetime(backend: Backend) {
 }
 
 async fn reuse_within_grace_gets_the_same_answer(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("cid", "pw").await;
     let login = app.login("cid", "pw").await;
     let first = app
@@ -92,9 +97,7 @@ async fn reuse_within_grace_gets_the_same_answer(backend: Backend) {
         "the same next refresh token"
     );
     assert_eq!(again["session"]["expiresAt"], first["session"]["expiresAt"]);
-    let me = app
-        .graphql_as(&access_token(&again), "{ me { userName } }")
-        .await;
+    let me = app.graphql_as(&access_token(&again), ME).await;
     assert_eq!(me.data("me")["userName"], "cid", "its access token works");
     let next = app.refresh(&refresh_token(&again)).await;
     assert_ne!(
@@ -105,7 +108,10 @@ async fn reuse_within_grace_gets_the_same_answer(backend: Backend) {
 }
 
 async fn reuse_after_grace_ends_the_session(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("REFRESH_REUSE_GRACE_SECS", "1")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.refresh_reuse_grace = chrono::TimeDelta::seconds(1)
+    })
+    .await;
     app.add_user("dan", "pw").await;
     let login = app.login("dan", "pw").await;
     let other = app.login("dan", "pw").await;
@@ -120,10 +126,7 @@ async fn reuse_after_grace_ends_the_session(backend: Backend) {
         "REFRESH_TOKEN_REUSED"
     );
     for token in [access_token(&login), access_token(&first)] {
-        assert_eq!(
-            app.graphql_as(&token, "{ me { id } }").await.code(),
-            "SESSION_REVOKED"
-        );
+        assert_eq!(app.graphql_as(&token, ME).await.code(), "SESSION_REVOKED");
     }
     assert_eq!(
         app.refresh(&refresh_token(&first)).await.code(),
@@ -138,9 +141,7 @@ async fn reuse_after_grace_ends_the_session(backend: Backend) {
         stored.end_reason.map(authql::vocabulary::EndReason::as_str),
         Some("refresh_reuse")
     );
-    let me = app
-        .graphql_as(&access_token(&other), "{ me { userName } }")
-        .await;
+    let me = app.graphql_as(&access_token(&other), ME).await;
     assert_eq!(
         me.data("me")["userName"],
         "dan",
@@ -149,7 +150,7 @@ async fn reuse_after_grace_ends_the_session(backend: Backend) {
 }
 
 async fn forged_and_altered_tokens_end_nothing(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("eve", "pw").await;
     app.add_user("fay", "pw").await;
     let login = app.login("eve", "pw").await;
@@ -180,9 +181,7 @@ async fn forged_and_altered_tokens_end_nothing(backend: Backend) {
         );
     }
     for payload in [&login, &victim] {
-        let me = app
-            .graphql_as(&access_token(payload), "{ me { id } }")
-            .await;
+        let me = app.graphql_as(&access_token(payload), ME).await;
         assert!(
             me.body.get("errors").is_none(),
             "nothing ended: {}",
@@ -198,7 +197,7 @@ async fn forged_and_altered_tokens_end_nothing(backend: Backend) {
 }
 
 async fn concurrent_refreshes_never_fork_the_session(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
+    let app = TestServer::start_with(backend, |c| c.pool.max_size = 16).await;
     app.add_user("gus", "pw").await;
     let login = app.login("gus", "pw").await;
     app.warm_pool(16).await;
@@ -233,7 +232,7 @@ async fn concurrent_refreshes_never_fork_the_session(backend: Backend) {
 }
 
 async fn logout_all_racing_refreshes_leaves_nothing_open(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
+    let app = TestServer::start_with(backend, |c| c.pool.max_size = 16).await;
     app.add_user("hal", "pw").await;
     app.warm_pool(16).await;
     for _round in 0..3 {
@@ -243,12 +242,7 @@ async fn logout_all_racing_refreshes_leaves_nothing_open(backend: Backend) {
         }
         let start = Arc::new(Barrier::new(logins.len() + 1));
         let caller = access_token(&logins[0]);
-        let logout_all = app.spawn_graphql(
-            start.clone(),
-            "mutation { logoutAll }",
-            json!({}),
-            Some(&caller),
-        );
+        let logout_all = app.spawn_graphql(start.clone(), LOGOUT_ALL, json!({}), Some(&caller));
         let refreshes = logins
             .iter()
             .map(|l| {
@@ -269,9 +263,7 @@ async fn logout_all_racing_refreshes_leaves_nothing_open(backend: Backend) {
                 continue;
             }
             let payload = answer.data("refreshToken");
-            let me = app
-                .graphql_as(&access_token(payload), "{ me { id } }")
-                .await;
+            let me = app.graphql_as(&access_token(payload), ME).await;
             assert_eq!(
                 me.code(),
                 "SESSION_REVOKED",
@@ -290,14 +282,15 @@ async fn logout_all_racing_refreshes_leaves_nothing_open(backend: Backend) {
 }
 
 async fn expired_sessions_behave_as_ended(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("REFRESH_TOKEN_TTL_SECS", "1")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.refresh_token_ttl = chrono::TimeDelta::seconds(1)
+    })
+    .await;
     app.add_user("ida", "pw").await;
     let login = app.login("ida", "pw").await;
     app.advance(chrono::TimeDelta::milliseconds(1300));
     assert_eq!(
-        app.graphql_as(&access_token(&login), "{ me { id } }")
-            .await
-            .code(),
+        app.graphql_as(&access_token(&login), ME).await.code(),
         "SESSION_REVOKED"
     );
     assert_eq!(
@@ -305,9 +298,7 @@ async fn expired_sessions_behave_as_ended(backend: Backend) {
         "INVALID_REFRESH_TOKEN"
     );
     let fresh = app.login("ida", "pw").await;
-    let listed = app
-        .graphql_as(&access_token(&fresh), "{ mySessions { id } }")
-        .await;
+    let listed = app.graphql_as(&access_token(&fresh), MY_SESSIONS).await;
     let ids: Vec<&str> = listed
         .data("mySessions")
         .as_array()

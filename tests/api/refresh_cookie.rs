@@ -2,18 +2,18 @@
 //! without its argument, the cookie's attributes, clearing it when its
 //! session ends, and the `Origin` rule against cross-site request forgery.
 
+use authql_testkit::documents::{LOGIN, REFRESH};
+use authql_testkit::{
+    Answer, Backend, Builder, TestServer, access_token, both_backends, session_id,
+};
 use serde_json::{Value, json};
-
-use crate::both_backends;
-use crate::harness::{Backend, FullAnswer, TestApp, access_token, session_id};
 
 const APP: &str = "http://localhost:5173";
 
-const LOGIN_COOKIE: &str = "mutation($name: String!) { login(input: {userName: $name, \
-    password: \"pw\", refreshTokenDelivery: COOKIE}) { accessToken refreshToken \
-    refreshTokenExpiresAt session { id } } }";
-const REFRESH_BY_COOKIE: &str =
-    "mutation { refreshToken { accessToken refreshToken session { id } } }";
+/// Login variables asking for the refresh token in a cookie.
+fn cookie_login(name: &str) -> Value {
+    json!({ "input": { "userName": name, "password": "pw", "refreshTokenDelivery": "COOKIE" } })
+}
 
 /// The `authql_refresh` of a `Set-Cookie`: its value and its attributes.
 struct SetCookie {
@@ -41,7 +41,7 @@ impl SetCookie {
     }
 }
 
-fn set_cookie(answer: &FullAnswer) -> Option<SetCookie> {
+fn set_cookie(answer: &Answer) -> Option<SetCookie> {
     let all: Vec<&str> = answer
         .headers
         .get_all("set-cookie")
@@ -61,58 +61,45 @@ fn set_cookie(answer: &FullAnswer) -> Option<SetCookie> {
     })
 }
 
-fn data(answer: &FullAnswer, field: &str) -> Value {
-    let body = answer.json();
-    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-    body["data"][field].clone()
-}
-
-fn code(answer: &FullAnswer) -> String {
-    let body = answer.json();
-    body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or("<none>")
-        .to_owned()
-}
-
 /// Logs in with the cookie delivery; the payload and the cookie's value.
-async fn login_cookie(app: &TestApp, name: &str) -> (Value, String) {
+async fn login_cookie(app: &TestServer, name: &str) -> (Value, String) {
     let answer = app
-        .graphql_full(LOGIN_COOKIE, json!({ "name": name }), &[("origin", APP)])
+        .graphql_with(LOGIN, cookie_login(name), &[("origin", APP)])
         .await;
-    let payload = data(&answer, "login");
+    let payload = answer.data("login").clone();
     let cookie = set_cookie(&answer).expect("login sets the cookie");
     (payload, cookie.value)
 }
 
-async fn refresh_with_cookie(app: &TestApp, cookie: &str, origin: Option<&str>) -> FullAnswer {
+async fn refresh_with_cookie(app: &TestServer, cookie: &str, origin: Option<&str>) -> Answer {
     let cookie = format!("authql_refresh={cookie}");
     let mut headers = vec![("cookie", cookie.as_str()), ("host", "auth.example.com")];
     if let Some(origin) = origin {
         headers.push(("origin", origin));
     }
-    app.graphql_full(REFRESH_BY_COOKIE, json!({}), &headers)
-        .await
+    app.graphql_with(REFRESH, json!({}), &headers).await
 }
 
-async fn start(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
-    let mut vars = vec![("CORS_ALLOWED_ORIGINS", APP)];
-    vars.extend_from_slice(extra);
-    let app = TestApp::start_with(backend, &vars).await;
+/// A server that lets the app's pages in.
+fn server(backend: Backend) -> Builder {
+    TestServer::builder()
+        .backend(backend)
+        .with_config(|c| c.browsers.allowed_origins = vec![APP.parse().expect("an origin")])
+}
+
+/// Starts it, with the user `cookie`.
+async fn start(server: Builder) -> TestServer {
+    let app = server.start().await;
     app.add_user("cookie", "pw").await;
     app
 }
 
 async fn cookie_login_sets_the_cookie_not_the_body(backend: Backend) {
-    let app = start(backend, &[]).await;
+    let app = start(server(backend)).await;
     let answer = app
-        .graphql_full(
-            LOGIN_COOKIE,
-            json!({ "name": "cookie" }),
-            &[("origin", APP)],
-        )
+        .graphql_with(LOGIN, cookie_login("cookie"), &[("origin", APP)])
         .await;
-    let payload = data(&answer, "login");
+    let payload = answer.data("login").clone();
     assert_eq!(payload["refreshToken"], Value::Null);
     let cookie = set_cookie(&answer).expect("Set-Cookie: authql_refresh");
     assert!(cookie.value.len() > 20, "a token: {}", cookie.value);
@@ -134,19 +121,14 @@ async fn cookie_login_sets_the_cookie_not_the_body(backend: Backend) {
 }
 
 async fn cookie_attributes_follow_the_settings(backend: Backend) {
-    let app = start(
-        backend,
-        &[
-            ("COOKIE_SECURE", "false"),
-            ("COOKIE_SAMESITE", "Strict"),
-            ("COOKIE_DOMAIN", "example.com"),
-            ("REFRESH_TOKEN_TTL_SECS", "3600"),
-        ],
-    )
+    let app = start(server(backend).with_vars(&[
+        ("COOKIE_SECURE", "false"),
+        ("COOKIE_SAMESITE", "Strict"),
+        ("COOKIE_DOMAIN", "example.com"),
+        ("REFRESH_TOKEN_TTL_SECS", "3600"),
+    ]))
     .await;
-    let answer = app
-        .graphql_full(LOGIN_COOKIE, json!({ "name": "cookie" }), &[])
-        .await;
+    let answer = app.graphql_with(LOGIN, cookie_login("cookie"), &[]).await;
     let cookie = set_cookie(&answer).expect("Set-Cookie");
     assert!(!cookie.has("Secure"), "{:?}", cookie.attributes);
     assert!(cookie.has("SameSite=Strict") && cookie.has("Domain=example.com"));
@@ -154,10 +136,10 @@ async fn cookie_attributes_follow_the_settings(backend: Backend) {
 }
 
 async fn the_cookie_refreshes_and_rotates(backend: Backend) {
-    let app = start(backend, &[]).await;
+    let app = start(server(backend)).await;
     let (login, first) = login_cookie(&app, "cookie").await;
     let answer = refresh_with_cookie(&app, &first, Some(APP)).await;
-    let refreshed = data(&answer, "refreshToken");
+    let refreshed = answer.data("refreshToken").clone();
     assert_eq!(
         refreshed["refreshToken"],
         Value::Null,
@@ -181,28 +163,28 @@ async fn the_cookie_refreshes_and_rotates(backend: Backend) {
     // ends and the cookie is cleared.
     app.advance(chrono::TimeDelta::seconds(11));
     let reused = refresh_with_cookie(&app, &first, Some(APP)).await;
-    assert_eq!(code(&reused), "REFRESH_TOKEN_REUSED");
+    assert_eq!(reused.first_code(), Some("REFRESH_TOKEN_REUSED"));
     assert!(set_cookie(&reused).expect("cleared").is_clearing());
     let dead = refresh_with_cookie(&app, &third, Some(APP)).await;
-    assert_eq!(code(&dead), "INVALID_REFRESH_TOKEN");
+    assert_eq!(dead.first_code(), Some("INVALID_REFRESH_TOKEN"));
     assert!(set_cookie(&dead).expect("cleared").is_clearing());
     assert!(!app.is_live(&access_token(&refreshed)).await);
 }
 
 async fn the_argument_wins_over_the_cookie(backend: Backend) {
-    let app = start(backend, &[]).await;
+    let app = start(server(backend)).await;
     let (_, cookie) = login_cookie(&app, "cookie").await;
     let body_login = app.login("cookie", "pw").await;
     let token = body_login["refreshToken"].as_str().expect("token");
     let header = format!("authql_refresh={cookie}");
     let answer = app
-        .graphql_full(
+        .graphql_with(
             "mutation($t: String) { refreshToken(refreshToken: $t) { refreshToken session { id } } }",
             json!({ "t": token }),
             &[("cookie", header.as_str())],
         )
         .await;
-    let refreshed = data(&answer, "refreshToken");
+    let refreshed = answer.data("refreshToken").clone();
     assert!(
         refreshed["refreshToken"].is_string(),
         "answered in the body"
@@ -212,11 +194,15 @@ async fn the_argument_wins_over_the_cookie(backend: Backend) {
 }
 
 async fn a_cross_site_refresh_changes_nothing(backend: Backend) {
-    let app = start(backend, &[]).await;
+    let app = start(server(backend)).await;
     let (login, cookie) = login_cookie(&app, "cookie").await;
     for origin in ["https://evil.example", "http://localhost:5174", "null"] {
         let forged = refresh_with_cookie(&app, &cookie, Some(origin)).await;
-        assert_eq!(code(&forged), "INVALID_REFRESH_TOKEN", "{origin}");
+        assert_eq!(
+            forged.first_code(),
+            Some("INVALID_REFRESH_TOKEN"),
+            "{origin}"
+        );
         assert!(
             set_cookie(&forged).is_none(),
             "{origin}: the cookie is not touched"
@@ -226,7 +212,7 @@ async fn a_cross_site_refresh_changes_nothing(backend: Backend) {
     // used-up one would now be REFRESH_TOKEN_REUSED and end the session).
     app.advance(chrono::TimeDelta::seconds(11));
     let legit = refresh_with_cookie(&app, &cookie, Some(APP)).await;
-    assert!(legit.json().get("errors").is_none(), "{}", legit.json());
+    assert!(legit.body.get("errors").is_none(), "{}", legit.body);
     let first = set_cookie(&legit).expect("cookie").value;
     assert_ne!(first, cookie);
     assert!(app.is_live(&access_token(&login)).await);
@@ -241,7 +227,7 @@ async fn a_cross_site_refresh_changes_nothing(backend: Backend) {
 /// Whether a cookie refresh with these headers is let through; keeps the
 /// cookie current when it is.
 async fn refresh_from(
-    app: &TestApp,
+    app: &TestServer,
     cookie: &mut String,
     origin: &str,
     host: &str,
@@ -256,21 +242,22 @@ async fn refresh_from(
     if let Some(proto) = proto {
         headers.push(("x-forwarded-proto", proto));
     }
-    let answer = app
-        .graphql_full(REFRESH_BY_COOKIE, json!({}), &headers)
-        .await;
-    let used = answer.json().get("errors").is_none();
+    let answer = app.graphql_with(REFRESH, json!({}), &headers).await;
+    let used = answer.body.get("errors").is_none();
     if used {
         *cookie = set_cookie(&answer).expect("cookie").value;
     } else {
-        assert_eq!(code(&answer), "INVALID_REFRESH_TOKEN");
+        assert_eq!(answer.first_code(), Some("INVALID_REFRESH_TOKEN"));
     }
     used
 }
 
 async fn our_own_origin_is_the_host_and_scheme_we_were_reached_by(backend: Backend) {
     // The test's peer is a trusted proxy here, which may say it took HTTPS.
-    let app = start(backend, &[("TRUSTED_PROXIES", "203.0.113.7")]).await;
+    let app = start(server(backend).with_config(|c| {
+        c.trusted_proxies = vec!["203.0.113.7/32".parse().expect("a CIDR")];
+    }))
+    .await;
     let (_, mut cookie) = login_cookie(&app, "cookie").await;
     let c = &mut cookie;
     let host = "auth.example.com";
@@ -300,7 +287,7 @@ async fn our_own_origin_is_the_host_and_scheme_we_were_reached_by(backend: Backe
     assert!(!refresh_from(&app, c, "http://auth.example.com", host, Some("https")).await);
 
     // From a peer that is not a trusted proxy, X-Forwarded-Proto is not believed.
-    let untrusted = start(backend, &[]).await;
+    let untrusted = start(server(backend)).await;
     let (_, mut cookie) = login_cookie(&untrusted, "cookie").await;
     let https = "https://auth.example.com";
     assert!(!refresh_from(&untrusted, &mut cookie, https, host, Some("https")).await);
@@ -317,15 +304,15 @@ async fn our_own_origin_is_the_host_and_scheme_we_were_reached_by(backend: Backe
 }
 
 async fn no_cookie_and_no_argument_is_invalid(backend: Backend) {
-    let app = start(backend, &[]).await;
-    let answer = app.graphql_full(REFRESH_BY_COOKIE, json!({}), &[]).await;
-    assert_eq!(code(&answer), "INVALID_REFRESH_TOKEN");
+    let app = start(server(backend)).await;
+    let answer = app.graphql_with(REFRESH, json!({}), &[]).await;
+    assert_eq!(answer.first_code(), Some("INVALID_REFRESH_TOKEN"));
     let made_up = refresh_with_cookie(&app, "not-a-token", None).await;
-    assert_eq!(code(&made_up), "INVALID_REFRESH_TOKEN");
+    assert_eq!(made_up.first_code(), Some("INVALID_REFRESH_TOKEN"));
 }
 
 async fn ending_the_callers_session_clears_the_cookie(backend: Backend) {
-    let app = start(backend, &[]).await;
+    let app = start(server(backend)).await;
     let ends = |query: &'static str, clears: bool| (query, clears);
     let cases = [
         ends("mutation { logout }", true),
@@ -347,7 +334,7 @@ async fn ending_the_callers_session_clears_the_cookie(backend: Backend) {
         let bearer = format!("Bearer {}", access_token(&login));
         let header = format!("authql_refresh={cookie}");
         let answer = app
-            .graphql_full(
+            .graphql_with(
                 query,
                 json!({ "id": session_id(&login), "other": session_id(&other) }),
                 &[
@@ -357,15 +344,15 @@ async fn ending_the_callers_session_clears_the_cookie(backend: Backend) {
             )
             .await;
         assert!(
-            answer.json().get("errors").is_none(),
+            answer.body.get("errors").is_none(),
             "{query}: {}",
-            answer.json()
+            answer.body
         );
         let cleared = set_cookie(&answer).is_some_and(|c| c.is_clearing());
         assert_eq!(cleared, clears, "{query}");
         // A cleared cookie's session is really over; a kept one still refreshes.
         let next = refresh_with_cookie(&app, &cookie, None).await;
-        assert_eq!(next.json().get("errors").is_none(), !clears, "{query}");
+        assert_eq!(next.body.get("errors").is_none(), !clears, "{query}");
     }
 }
 

@@ -46,7 +46,7 @@ impl ServedProcess {
             .arg("serve")
             .current_dir(workdir.path())
             .env("DATABASE_URL", database_url)
-            .env("JWT_SECRET", crate::harness::TEST_JWT_SECRET)
+            .env("JWT_SECRET", authql_testkit::TEST_JWT_SECRET)
             .env("LISTEN_ADDR", "127.0.0.1:0")
             .env("PASSWORD_HASH_CONCURRENCY", "2")
             .env("RUST_LOG", "info")

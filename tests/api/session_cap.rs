@@ -2,19 +2,17 @@
 //! least recently active session first (EVICTED), and racing logins on two
 //! replicas never leave more than the cap open.
 
+use authql_testkit::documents::{LOGIN, ME, MY_SESSIONS};
+use authql_testkit::{Backend, TestServer, access_token, join_answers, refresh_token, session_id};
 use serde_json::json;
 
-use crate::harness::{
-    Backend, LOGIN, TestApp, access_token, join_answers, refresh_token, session_id,
-};
-
-async fn open_sessions(app: &TestApp, token: &str) -> usize {
-    let listed = app.graphql_as(token, "{ mySessions { id } }").await;
+async fn open_sessions(app: &TestServer, token: &str) -> usize {
+    let listed = app.graphql_as(token, MY_SESSIONS).await;
     listed.data("mySessions").as_array().map_or(0, Vec::len)
 }
 
 async fn the_least_recently_active_session_is_evicted(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("MAX_SESSIONS_PER_USER", "3")]).await;
+    let app = TestServer::start_with(backend, |c| c.max_sessions_per_user = 3).await;
     app.add_user("hugo", "pw").await;
     let mut logins = Vec::new();
     for _ in 0..3 {
@@ -27,9 +25,7 @@ async fn the_least_recently_active_session_is_evicted(backend: Backend) {
     app.advance(chrono::TimeDelta::seconds(5));
 
     let fourth = app.login("hugo", "pw").await;
-    let second = app
-        .graphql_as(&access_token(&logins[1]), "{ me { id } }")
-        .await;
+    let second = app.graphql_as(&access_token(&logins[1]), ME).await;
     assert_eq!(
         second.code(),
         "SESSION_REVOKED",
@@ -50,13 +46,13 @@ async fn the_least_recently_active_session_is_evicted(backend: Backend) {
 async fn racing_logins_at_the_cap_leave_exactly_the_cap(backend: Backend) {
     // Eight hashes at once per server, so that the logins reach their
     // transactions together rather than one by one.
-    let extra = [
-        ("MAX_SESSIONS_PER_USER", "3"),
-        ("DB_POOL_SIZE", "16"),
-        ("PASSWORD_HASH_CONCURRENCY", "8"),
-    ];
-    let app = TestApp::start_with(backend, &extra).await;
-    let replica = app.second_server().await;
+    let app = TestServer::start_with(backend, |c| {
+        c.max_sessions_per_user = 3;
+        c.pool.max_size = 16;
+        c.password_hash_concurrency = 8;
+    })
+    .await;
+    let replica = app.second_server();
     let user_id = app.add_user("ivy", "pw").await;
     app.warm_pool(16).await;
     replica.warm_pool(16).await;
@@ -79,7 +75,7 @@ async fn racing_logins_at_the_cap_leave_exactly_the_cap(backend: Backend) {
     }
 }
 
-crate::both_backends!(
+authql_testkit::both_backends!(
     the_least_recently_active_session_is_evicted,
     racing_logins_at_the_cap_leave_exactly_the_cap,
 );

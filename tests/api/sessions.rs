@@ -1,14 +1,11 @@
 //! `mySessions`: only open sessions, the most recently active first.
 
+use authql_testkit::documents::{LOGOUT_SESSION, MY_SESSIONS};
+use authql_testkit::{Backend, TestServer, access_token, both_backends, session_id};
 use serde_json::{Value, json};
 
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, access_token, session_id};
-
-const MY_SESSIONS: &str = "{ mySessions { id current lastActiveAt deviceInfo } }";
-
 async fn my_sessions_lists_open_sessions_newest_activity_first(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("judy", "pw").await;
     let first = app.login("judy", "pw").await;
     let second = app.login("judy", "pw").await;
@@ -28,7 +25,7 @@ async fn my_sessions_lists_open_sessions_newest_activity_first(backend: Backend)
 
     let end = app
         .graphql_with(
-            "mutation($id: ID!) { logoutSession(sessionId: $id) }",
+            LOGOUT_SESSION,
             json!({ "id": session_id(&third) }),
             &[("authorization", &format!("Bearer {}", access_token(&first)))],
         )
@@ -46,7 +43,7 @@ async fn my_sessions_lists_open_sessions_newest_activity_first(backend: Backend)
 }
 
 async fn sessions_of_other_users_are_never_listed(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("kim", "pw").await;
     app.add_user("lee", "pw").await;
     let kim = app.login("kim", "pw").await;

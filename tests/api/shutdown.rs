@@ -3,16 +3,16 @@
 
 use std::time::{Duration, Instant};
 
+use authql_testkit::{Backend, TestServer};
 use serde_json::json;
 
-use crate::harness::{Backend, TestApp};
 use crate::served::ServedProcess;
 
 #[test]
 fn sigterm_ends_the_process_on_time_whatever_still_runs() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     // The watching app only reads the throttle rows of the shared database.
-    let app = runtime.block_on(TestApp::start(Backend::Sqlite));
+    let app = runtime.block_on(TestServer::start(Backend::Sqlite));
     let timeout_secs = 3;
     // A password check that takes far longer than the shutdown timeout (a
     // login for an unknown name checks a dummy hash made with these costs).

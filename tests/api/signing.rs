@@ -4,14 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
+use authql::config::{Config, PrivateKeySource};
 use authql::core::keys::signing_key::{PrivateKey, PublicKey, SigningAlgorithm};
+use authql_testkit::documents::{LOGOUT, ME};
+use authql_testkit::{Backend, TestServer, access_token, both_backends};
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
-
-use crate::both_backends;
-use crate::harness::{Backend, TestApp, access_token};
 
 both_backends!(
     tokens_name_their_key_and_the_jwks_publishes_it,
@@ -41,23 +41,23 @@ pub fn jwt_header(token: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).expect("base64url")).expect("JSON")
 }
 
-fn signed_with(algorithm: SigningAlgorithm, key: &Path) -> [(&'static str, String); 2] {
-    [
-        ("JWT_ALGORITHM", algorithm.as_str().to_owned()),
-        ("JWT_PRIVATE_KEY_FILE", key.display().to_string()),
-    ]
-}
-
-fn vars<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
+/// Signs with `algorithm` and the private key in the file `key`.
+pub fn signed_with(
+    algorithm: SigningAlgorithm,
+    key: &Path,
+) -> impl Fn(&mut Config) + Send + Sync + 'static {
+    let key = key.to_owned();
+    move |c| {
+        c.access_signing.algorithm = algorithm;
+        c.access_signing.private_key = PrivateKeySource::Given(key.clone());
+    }
 }
 
 async fn tokens_name_their_key_and_the_jwks_publishes_it(backend: Backend) {
     let dir = tempfile::tempdir().expect("temp dir");
     for algorithm in [SigningAlgorithm::EdDsa, SigningAlgorithm::Es256] {
         let (private, public) = key_files(dir.path(), algorithm.as_str(), algorithm);
-        let settings = signed_with(algorithm, &private);
-        let app = TestApp::start_with(backend, &vars(&settings)).await;
+        let app = TestServer::start_with(backend, signed_with(algorithm, &private)).await;
         app.add_user("kim", "pw").await;
         let token = access_token(&app.login("kim", "pw").await);
 
@@ -65,14 +65,14 @@ async fn tokens_name_their_key_and_the_jwks_publishes_it(backend: Backend) {
         assert_eq!(header["alg"], algorithm.as_str());
         assert_eq!(header["kid"], kid_of(&public));
         assert!(app.is_live(&token).await, "the guard takes it");
-        let me = app.graphql_as(&token, "{ me { userName } }").await;
+        let me = app.graphql_as(&token, ME).await;
         assert_eq!(me.data("me")["userName"], "kim");
 
         let jwks = app.request("GET", "/.well-known/jwks.json", &[]).await;
         assert_eq!(jwks.status, StatusCode::OK);
         assert_eq!(jwks.header("content-type"), "application/json");
         assert_eq!(jwks.header("cache-control"), "public, max-age=300");
-        let keys = jwks.json()["keys"].as_array().expect("keys").clone();
+        let keys = jwks.body["keys"].as_array().expect("keys").clone();
         assert_eq!(keys.len(), 1);
         let key = &keys[0];
         assert_eq!(key["kid"], kid_of(&public));
@@ -107,14 +107,14 @@ async fn tokens_name_their_key_and_the_jwks_publishes_it(backend: Backend) {
         assert!(key.get("d").is_none(), "no private part is published");
 
         // A well-signed token is still only as good as its session.
-        let logout = app.graphql_as(&token, "mutation { logout }").await;
+        let logout = app.graphql_as(&token, LOGOUT).await;
         assert_eq!(logout.data("logout"), true);
         assert!(
             !app.is_live(&token).await,
             "{algorithm}: refused once ended"
         );
     }
-    let hs256 = TestApp::start(backend).await;
+    let hs256 = TestServer::start(backend).await;
     let jwks = hs256.request("GET", "/.well-known/jwks.json", &[]).await;
     assert_eq!(
         jwks.status,
@@ -125,20 +125,14 @@ async fn tokens_name_their_key_and_the_jwks_publishes_it(backend: Backend) {
 
 async fn the_algorithm_is_pinned_and_unknown_keys_are_refused(backend: Backend) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let hs256 = TestApp::start(backend).await;
+    let hs256 = TestServer::start(backend).await;
     hs256.add_user("lee", "pw").await;
     let (eddsa_key, eddsa_public) = key_files(dir.path(), "ed", SigningAlgorithm::EdDsa);
     let (es256_key, _) = key_files(dir.path(), "ec", SigningAlgorithm::Es256);
     let (stranger_key, _) = key_files(dir.path(), "stranger", SigningAlgorithm::EdDsa);
-    let eddsa = hs256
-        .second_server_with(&vars(&signed_with(SigningAlgorithm::EdDsa, &eddsa_key)))
-        .await;
-    let es256 = hs256
-        .second_server_with(&vars(&signed_with(SigningAlgorithm::Es256, &es256_key)))
-        .await;
-    let stranger = hs256
-        .second_server_with(&vars(&signed_with(SigningAlgorithm::EdDsa, &stranger_key)))
-        .await;
+    let eddsa = hs256.second_server_with(signed_with(SigningAlgorithm::EdDsa, &eddsa_key));
+    let es256 = hs256.second_server_with(signed_with(SigningAlgorithm::Es256, &es256_key));
+    let stranger = hs256.second_server_with(signed_with(SigningAlgorithm::EdDsa, &stranger_key));
     let servers = [&hs256, &eddsa, &es256];
     let mut tokens = Vec::new();
     for server in servers {
@@ -146,7 +140,7 @@ async fn the_algorithm_is_pinned_and_unknown_keys_are_refused(backend: Backend) 
     }
     for (i, server) in servers.iter().enumerate() {
         for (j, token) in tokens.iter().enumerate() {
-            let me = server.graphql_as(token, "{ me { id } }").await;
+            let me = server.graphql_as(token, ME).await;
             if i == j {
                 assert!(me.body.get("errors").is_none(), "{}", me.body);
             } else {
@@ -162,7 +156,7 @@ async fn the_algorithm_is_pinned_and_unknown_keys_are_refused(backend: Backend) 
 
     // Same algorithm, a key this server does not know: its kid is unknown.
     let foreign = access_token(&stranger.login("lee", "pw").await);
-    let me = eddsa.graphql_as(&foreign, "{ me { id } }").await;
+    let me = eddsa.graphql_as(&foreign, ME).await;
     assert_eq!(me.code(), "UNAUTHENTICATED");
     // A known kid does not make a token ours: the stranger's claims and
     // signature under our key's kid, and our own token without its kid.
@@ -181,7 +175,7 @@ async fn the_algorithm_is_pinned_and_unknown_keys_are_refused(backend: Backend) 
             serde_json::json!({ "typ": "JWT", "alg": "EdDSA" }),
         ),
     ] {
-        let me = eddsa.graphql_as(&token, "{ me { id } }").await;
+        let me = eddsa.graphql_as(&token, ME).await;
         assert_eq!(me.code(), "UNAUTHENTICATED", "{}", jwt_header(&token));
     }
 
@@ -191,14 +185,14 @@ async fn the_algorithm_is_pinned_and_unknown_keys_are_refused(backend: Backend) 
     let public_pem = std::fs::read(&eddsa_public).expect("read key");
     let header = serde_json::json!({ "alg": "HS256", "typ": "JWT", "kid": kid_of(&eddsa_public) });
     let confused = sign_hs256(&header, &claims, &public_pem);
-    let me = eddsa.graphql_as(&confused, "{ me { id } }").await;
+    let me = eddsa.graphql_as(&confused, ME).await;
     assert_eq!(me.code(), "UNAUTHENTICATED");
 
     let none_header = URL_SAFE_NO_PAD
         .encode(serde_json::json!({ "alg": "none", "kid": kid_of(&eddsa_public) }).to_string());
     for server in servers {
         let me = server
-            .graphql_as(&format!("{none_header}.{claims}."), "{ me { id } }")
+            .graphql_as(&format!("{none_header}.{claims}."), ME)
             .await;
         assert_eq!(me.code(), "UNAUTHENTICATED");
     }
@@ -221,16 +215,19 @@ async fn a_rotation_keeps_old_tokens_until_their_key_is_dropped(backend: Backend
     for algorithm in [SigningAlgorithm::EdDsa, SigningAlgorithm::Es256] {
         let (old_key, old_public) = key_files(dir.path(), &format!("old-{algorithm}"), algorithm);
         let (new_key, new_public) = key_files(dir.path(), &format!("new-{algorithm}"), algorithm);
-        let before = TestApp::start_with(backend, &vars(&signed_with(algorithm, &old_key))).await;
+        let before = TestServer::start_with(backend, signed_with(algorithm, &old_key)).await;
         before.add_user("ana", "pw").await;
         let old_token = access_token(&before.login("ana", "pw").await);
 
-        let mut rotated_settings = signed_with(algorithm, &new_key).to_vec();
-        rotated_settings.push((
-            "JWT_PREVIOUS_PUBLIC_KEY_FILES",
-            format!(" {} ", old_public.display()),
-        ));
-        let rotated = before.second_server_with(&vars(&rotated_settings)).await;
+        // Written with the spaces a hand-edited list has.
+        let rotated = before
+            .second()
+            .with_config(signed_with(algorithm, &new_key))
+            .with_var(
+                "JWT_PREVIOUS_PUBLIC_KEY_FILES",
+                &format!(" {} ", old_public.display()),
+            )
+            .serve();
         let new_token = access_token(&rotated.login("ana", "pw").await);
         assert_eq!(jwt_header(&new_token)["kid"], kid_of(&new_public));
         assert!(
@@ -239,7 +236,7 @@ async fn a_rotation_keeps_old_tokens_until_their_key_is_dropped(backend: Backend
         );
         assert!(rotated.is_live(&new_token).await);
         let jwks = rotated.request("GET", "/.well-known/jwks.json", &[]).await;
-        let kids: Vec<Value> = jwks.json()["keys"]
+        let kids: Vec<Value> = jwks.body["keys"]
             .as_array()
             .expect("keys")
             .iter()
@@ -251,10 +248,8 @@ async fn a_rotation_keeps_old_tokens_until_their_key_is_dropped(backend: Backend
             "current first"
         );
 
-        let dropped = before
-            .second_server_with(&vars(&signed_with(algorithm, &new_key)))
-            .await;
-        let me = dropped.graphql_as(&old_token, "{ me { id } }").await;
+        let dropped = before.second_server_with(signed_with(algorithm, &new_key));
+        let me = dropped.graphql_as(&old_token, ME).await;
         assert_eq!(
             me.code(),
             "UNAUTHENTICATED",

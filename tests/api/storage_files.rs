@@ -7,9 +7,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use authql::config::DatabaseUrl;
+use authql_testkit::{Backend, TestDb, TestServer};
 
 use crate::cli::run;
-use crate::harness::{Backend, TestApp, TestDb};
 
 fn sqlite_path(db: &TestDb) -> PathBuf {
     match &db.url {
@@ -49,7 +49,7 @@ async fn a_new_database_and_its_wal_and_shm_are_owner_only() {
         0,
         "the test needs a umask that lets others read new files (022 is usual)"
     );
-    let app = TestApp::start(Backend::Sqlite).await;
+    let app = TestServer::start(Backend::Sqlite).await;
     app.add_user("ursula", "ursula-password").await;
     // A login holds connections open: the -wal and -shm files exist now.
     app.login("ursula", "ursula-password").await;

@@ -1,16 +1,15 @@
 //! The login throttle: per user name (aliases and case included), per client
 //! address, cleared by success, shared by replicas.
 
+use authql_testkit::documents::LOGIN;
+use authql_testkit::{Answer, Backend, TestServer, both_backends};
 use serde_json::{Value, json};
-
-use crate::both_backends;
-use crate::harness::{Answer, Backend, LOGIN, TestApp};
 
 fn login_body(user: &str, password: &str) -> Value {
     json!({ "query": LOGIN, "variables": { "input": { "userName": user, "password": password } } })
 }
 
-async fn login_from(app: &TestApp, user: &str, password: &str, peer: &str) -> Answer {
+async fn login_from(app: &TestServer, user: &str, password: &str, peer: &str) -> Answer {
     app.post_json(login_body(user, password), &[], peer).await
 }
 
@@ -22,7 +21,7 @@ fn retry_after(answer: &Answer) -> u64 {
 }
 
 async fn five_failures_lock_the_name_even_for_the_right_password(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("tom", "right").await;
     for _ in 0..5 {
         assert_eq!(
@@ -40,7 +39,7 @@ async fn five_failures_lock_the_name_even_for_the_right_password(backend: Backen
 }
 
 async fn aliased_logins_are_refused_and_count_nothing(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("uma", "right").await;
     let fields: Vec<String> = (0..10)
         .map(|i| {
@@ -69,7 +68,7 @@ async fn aliased_logins_are_refused_and_count_nothing(backend: Backend) {
 }
 
 async fn success_clears_the_count(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("vic", "right").await;
     for _ in 0..2 {
         for _ in 0..4 {
@@ -85,7 +84,10 @@ async fn success_clears_the_count(backend: Backend) {
 async fn the_lock_lifts_when_the_window_passes(backend: Backend) {
     // A window long enough that five checks on a busy machine fit in it;
     // the clock is moved past it rather than waited for.
-    let app = TestApp::start_with(backend, &[("LOGIN_LOCKOUT_SECS", "60")]).await;
+    let app = TestServer::start_with(backend, |c| {
+        c.login_lockout = chrono::TimeDelta::seconds(60)
+    })
+    .await;
     app.add_user("wes", "right").await;
     let first_failure = std::time::Instant::now();
     for _ in 0..5 {
@@ -102,7 +104,7 @@ async fn the_lock_lifts_when_the_window_passes(backend: Backend) {
 }
 
 async fn one_address_cannot_spray_many_accounts(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("LOGIN_IP_MAX_FAILURES", "3")]).await;
+    let app = TestServer::start_with(backend, |c| c.login_ip_max_failures = 3).await;
     app.add_user("xia", "right").await;
     let sprayer = "198.51.100.66:1234";
     for name in ["a1", "a2", "a3"] {
@@ -122,8 +124,8 @@ async fn one_address_cannot_spray_many_accounts(backend: Backend) {
 }
 
 async fn replicas_share_the_throttle(backend: Backend) {
-    let first = TestApp::start(backend).await;
-    let second = first.second_server().await;
+    let first = TestServer::start(backend).await;
+    let second = first.second_server();
     first.add_user("yan", "right").await;
     for attempt in 0..5 {
         let server = if attempt % 2 == 0 { &first } else { &second };
@@ -145,8 +147,8 @@ async fn replicas_share_the_throttle(backend: Backend) {
 /// Sends `count` logins for `user` with `password` at the same moment,
 /// alternating between two replicas on one database.
 async fn logins_at_once(
-    first: &TestApp,
-    second: &TestApp,
+    first: &TestServer,
+    second: &TestServer,
     user: &str,
     password: &str,
     count: usize,
@@ -159,12 +161,12 @@ async fn logins_at_once(
             server.spawn_graphql(start.clone(), LOGIN, input, None)
         })
         .collect();
-    crate::harness::join_answers(handles).await
+    authql_testkit::join_answers(handles).await
 }
 
 async fn concurrent_guesses_cannot_exceed_the_limit(backend: Backend) {
-    let first = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
-    let second = first.second_server().await;
+    let first = TestServer::start_with(backend, |c| c.pool.max_size = 16).await;
+    let second = first.second_server();
     first.add_user("zed", "right").await;
     first.warm_pool(16).await;
     second.warm_pool(16).await;
@@ -184,8 +186,8 @@ async fn concurrent_guesses_cannot_exceed_the_limit(backend: Backend) {
 }
 
 async fn concurrent_right_logins_all_succeed(backend: Backend) {
-    let first = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
-    let second = first.second_server().await;
+    let first = TestServer::start_with(backend, |c| c.pool.max_size = 16).await;
+    let second = first.second_server();
     first.add_user("amy", "right").await;
     first.warm_pool(16).await;
     second.warm_pool(16).await;
@@ -202,8 +204,8 @@ async fn concurrent_right_logins_all_succeed(backend: Backend) {
 }
 
 async fn right_passwords_beside_guesses_wait_for_them(backend: Backend) {
-    let first = TestApp::start_with(backend, &[("DB_POOL_SIZE", "16")]).await;
-    let second = first.second_server().await;
+    let first = TestServer::start_with(backend, |c| c.pool.max_size = 16).await;
+    let second = first.second_server();
     first.add_user("bea", "right").await;
     first.warm_pool(16).await;
     for _ in 0..3 {

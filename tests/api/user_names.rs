@@ -3,12 +3,11 @@
 //! and names stored before this rule are normalised at start (or the start
 //! is refused when two of them turn out to be one name).
 
+use authql_testkit::{Backend, TestServer, both_backends};
 use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
 
-use crate::both_backends;
 use crate::cli::{one_line, run};
-use crate::harness::{Backend, TestApp};
 
 both_backends!(
     nfc_and_nfd_spellings_are_one_account,
@@ -25,7 +24,7 @@ const RENE_NFD: &str = "Rene\u{301}";
 const RENE_NFC: &str = "Ren\u{e9}";
 
 async fn nfc_and_nfd_spellings_are_one_account(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let url = app.db.url_text.clone();
 
     let (ok, _, stderr) = run(&url, &["user", "add", ZOE_NFC], "zoe-password\n").await;
@@ -49,7 +48,7 @@ async fn nfc_and_nfd_spellings_are_one_account(backend: Backend) {
 }
 
 async fn names_with_invisible_or_surrounding_characters_are_refused(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let url = app.db.url_text.clone();
     for (name, what) in [
         ("ann\u{200b}a", "a zero-width space (Cf)"),
@@ -75,7 +74,7 @@ async fn names_with_invisible_or_surrounding_characters_are_refused(backend: Bac
 
 /// Rewrites the name (and its lookup key) of the user named `placeholder`
 /// as an earlier version could have stored it.
-async fn store_name_as_before(app: &TestApp, placeholder: &str, name: &str) {
+async fn store_name_as_before(app: &TestServer, placeholder: &str, name: &str) {
     let mut conn = app.app.pool.get().await.expect("connection");
     let key = name.to_lowercase();
     authql::with_conn!(&mut conn, |c| diesel::sql_query(
@@ -90,7 +89,7 @@ async fn store_name_as_before(app: &TestApp, placeholder: &str, name: &str) {
 }
 
 async fn stored_names_are_normalised_at_start(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     app.add_user("placeholder", "zoe-password").await;
     store_name_as_before(&app, "placeholder", ZOE_NFD).await;
 
@@ -110,7 +109,7 @@ async fn stored_names_are_normalised_at_start(backend: Backend) {
 }
 
 async fn a_clash_of_stored_names_refuses_to_start(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestServer::start(backend).await;
     let first = app.add_user("placeholder-1", "one-password").await;
     let second = app.add_user("placeholder-2", "two-password").await;
     store_name_as_before(&app, "placeholder-1", ZOE_NFC).await;

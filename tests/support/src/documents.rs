@@ -1,0 +1,68 @@
+//! The GraphQL documents tests send more than once, each written once in
+//! `documents/` (where an editor highlights and checks it), and readings of
+//! the `AuthPayload` they answer with.
+//!
+//! A new operation is one file there and one line in `documents!` below;
+//! the API tests check that every document here validates against the
+//! served schema.
+
+use serde_json::Value;
+
+/// Declares each document as a constant and lists them all in [`ALL`].
+macro_rules! documents {
+    ($($(#[$doc:meta])* $name:ident = $file:literal;)+) => {
+        $(
+            $(#[$doc])*
+            pub const $name: &str = include_str!(concat!("../documents/", $file));
+        )+
+        /// Every document with its file name, for the test that checks them
+        /// all against the schema.
+        pub const ALL: &[(&str, &str)] = &[$(($file, $name)),+];
+    };
+}
+
+documents! {
+    /// Every field of `AuthPayload`. Variables: `input`.
+    LOGIN = "login.graphql";
+    /// `refreshToken` with the fields tests look at. Variables: `token`;
+    /// without it the refresh cookie is used.
+    REFRESH = "refresh.graphql";
+    /// `me { id userName }`.
+    ME = "me.graphql";
+    /// `mySessions`.
+    MY_SESSIONS = "my_sessions.graphql";
+    /// `logout`.
+    LOGOUT = "logout.graphql";
+    /// `logoutAll`. Variables: `exceptCurrent` (default false).
+    LOGOUT_ALL = "logout_all.graphql";
+    /// `logoutSession`. Variables: `id`.
+    LOGOUT_SESSION = "logout_session.graphql";
+    /// `changePassword`. Variables: `input`.
+    CHANGE_PASSWORD = "change_password.graphql";
+    /// The `sessionEvents` subscription, every field.
+    SESSION_EVENTS = "session_events.graphql";
+}
+
+/// The access token of an `AuthPayload`.
+pub fn access_token(payload: &Value) -> String {
+    payload["accessToken"]
+        .as_str()
+        .expect("accessToken")
+        .to_owned()
+}
+
+/// The refresh token of an `AuthPayload`.
+pub fn refresh_token(payload: &Value) -> String {
+    payload["refreshToken"]
+        .as_str()
+        .expect("refreshToken")
+        .to_owned()
+}
+
+/// The session id of an `AuthPayload`.
+pub fn session_id(payload: &Value) -> String {
+    payload["session"]["id"]
+        .as_str()
+        .expect("session id")
+        .to_owned()
+}
