@@ -238,7 +238,9 @@ impl Config {
             browsers: browser::browser_settings(&vars)?,
             live: LiveSettings {
                 // At most a second, so that an event reaches its sockets
-                // within the contract's 2 s.
+                // within the contract's 2 s (an expiry, announced late
+                // against clock skew, less late the slower the poll: see
+                // `core::live::event::expiry_announced_after`).
                 poll_interval: Duration::from_millis(vars.bounded(
                     "SESSION_EVENTS_POLL_MS",
                     500,

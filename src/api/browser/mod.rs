@@ -7,5 +7,3 @@ pub mod graphiql_assets;
 pub mod origin;
 
 pub use crate::config::browser::BrowserSettings;
-
-//END

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::core::app::App;
-use crate::core::live::event::{SessionEvent, SessionEventKind};
+use crate::core::live::event::{SessionEvent, SessionEventKind, expiry_announced_after};
 use crate::error::AppError;
 use crate::store::sessions as session_rows;
 
@@ -301,8 +301,9 @@ async fn read(
     let mut conn = app.pool.get().await?;
     let changes = session_rows::changed_since(&mut conn, since, now).await?;
     app.metrics.session_event_polls.inc();
+    let announced_after = expiry_announced_after(app.config.live.poll_interval);
     Ok(changes
         .into_iter()
-        .flat_map(|change| SessionEvent::from_change(change, since, now))
+        .flat_map(|change| SessionEvent::from_change(change, since, now, announced_after))
         .collect())
 }

@@ -49,6 +49,4 @@
 pub(crate) mod event;
 pub(crate) mod feed;
 
-//END
-
 pub use crate::config::live::LiveSettings;
