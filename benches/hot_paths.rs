@@ -21,9 +21,10 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use authql::config::Argon2Cost;
 use authql::core::ids;
+use authql::core::keys::AccessKeys;
 use authql::core::keys::signing_key::{PrivateKey, SigningAlgorithm};
 use authql::core::sessions::bearer_token;
-use authql::core::tokens::access_token::{AccessClaims, AccessKeys, AccessTokens};
+use authql::core::tokens::access_token::{AccessClaims, AccessTokens};
 use authql::core::tokens::refresh_token::RefreshTokens;
 use authql::secret::Secret;
 use criterion::{Criterion, criterion_group, criterion_main};

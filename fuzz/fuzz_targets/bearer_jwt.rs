@@ -5,7 +5,8 @@
 
 use std::sync::OnceLock;
 
-use authql::core::tokens::access_token::{AccessKeys, AccessTokens};
+use authql::core::keys::AccessKeys;
+use authql::core::tokens::access_token::AccessTokens;
 use authql::core::sessions::bearer_token;
 use authql::core::keys::signing_key::{PrivateKey, SigningAlgorithm};
 use authql::error::Code;

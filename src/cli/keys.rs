@@ -51,7 +51,7 @@ pub(crate) fn run(command: KeysCommand) -> Result<(), KeysError> {
             };
             let key = PrivateKey::generate(algorithm).map_err(key_error)?;
             let pem = key.to_pem().map_err(key_error)?;
-            crate::core::keys::owner_only_file::create_new(&out, pem.expose().as_bytes()).map_err(
+            crate::core::keys::key_files::create_new(&out, pem.expose().as_bytes()).map_err(
                 |source| KeysError::Write {
                     path: out.display().to_string(),
                     source,

@@ -78,9 +78,7 @@ pub enum CliError {
     #[error("invalid RUST_LOG: {0}")]
     LogFilter(String),
     #[error("{0}")]
-    JwtSecret(#[from] crate::core::keys::jwt_secret::JwtSecretError),
-    #[error("{0}")]
-    JwtKey(#[from] crate::core::keys::jwt_key::JwtKeyError),
+    Keys(#[from] crate::core::keys::LoadError),
     #[error("{0}")]
     Start(#[from] crate::core::app::StartError),
     #[error("{0}")]
@@ -103,7 +101,7 @@ pub enum CliError {
     #[error("server error: {0}")]
     Serve(std::io::Error),
     #[error("{0}")]
-    Keys(#[from] keys::KeysError),
+    KeyCommand(#[from] keys::KeysError),
 }
 
 /// Runs the parsed command and turns its outcome into an exit code.
@@ -156,10 +154,7 @@ fn run_with_config(command: Command) -> Result<(), CliError> {
 
 /// An `App` for commands that sign no token.
 fn offline_app(config: Config) -> Result<App, CliError> {
-    // Any key will do for the unused token signers.
-    let unused_key = crate::secret::Secret::new(crate::core::ids::new_secret());
-    let unused_signer = crate::core::tokens::access_token::AccessKeys::Shared(unused_key.clone());
-    Ok(App::new(config, &unused_key, &unused_signer)?)
+    Ok(App::new(config, &crate::core::keys::Keys::unused())?)
 }
 
 async fn prune(config: Config) -> Result<(), CliError> {

@@ -23,15 +23,15 @@ use tokio::time::Instant;
 use crate::cli::CliError;
 use crate::config::Config;
 use crate::core::app::App;
+use crate::core::keys::Keys;
 use crate::store::migrate;
 
 /// Runs the service until a shutdown signal.
 pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
     let applied = migrate::run_pending(&config.database_url).await?;
-    let jwt_secret = crate::core::keys::jwt_secret::resolve(&config.jwt_secret)?;
-    let access_keys = crate::core::keys::jwt_key::resolve(&config.access_signing, &jwt_secret)?;
+    let keys = Keys::load(&config)?;
     let listen_addr = config.listen_addr;
-    let app = Arc::new(App::new(config, &jwt_secret, &access_keys)?);
+    let app = Arc::new(App::new(config, &keys)?);
     let http = crate::api::http::HttpState::new(app.clone())?;
     let listener = listen(listen_addr).map_err(|source| CliError::Listen {
         addr: listen_addr,

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::core::clock::{Clock, SystemClock};
 use crate::core::credentials::password::Passwords;
+use crate::core::keys::Keys;
 use crate::core::keys::signing_key::KeyError;
 use crate::core::metrics::Metrics;
 use crate::core::sessions::checks::SessionChecks;
-use crate::core::tokens::access_token::{AccessKeys, AccessTokens};
+use crate::core::tokens::access_token::AccessTokens;
 use crate::core::tokens::refresh_token::RefreshTokens;
-use crate::secret::Secret;
 use crate::store::{DbPool, PoolBuildError};
 
 /// The shared state of a running service.
@@ -50,34 +50,27 @@ pub enum StartError {
 pub type AppState = Arc<App>;
 
 impl App {
-    /// Builds the state; `jwt_secret` is the resolved `JWT_SECRET` (the key
-    /// of refresh tokens, and of access tokens with `HS256`), `access_keys`
-    /// what access tokens are signed with.
-    pub fn new(
-        config: Config,
-        jwt_secret: &Secret,
-        access_keys: &AccessKeys,
-    ) -> Result<App, StartError> {
-        App::with_clock(config, jwt_secret, access_keys, Arc::new(SystemClock))
+    /// Builds the state with the keys [`Keys::load`] found for `config`.
+    pub fn new(config: Config, keys: &Keys) -> Result<App, StartError> {
+        App::with_clock(config, keys, Arc::new(SystemClock))
     }
 
     /// Builds the state on a clock of the caller's.
     pub fn with_clock(
         config: Config,
-        jwt_secret: &Secret,
-        access_keys: &AccessKeys,
+        keys: &Keys,
         clock: Arc<dyn Clock>,
     ) -> Result<App, StartError> {
         let pool = DbPool::new(&config.database_url, config.pool)?;
         Ok(App {
             access_tokens: AccessTokens::new(
-                access_keys,
+                &keys.access,
                 &config.jwt_issuer,
                 &config.jwt_audience,
                 config.access_token_ttl,
             )?,
-            jwks: crate::core::keys::jwks::render(&access_keys.public_keys()),
-            refresh_tokens: RefreshTokens::new(jwt_secret),
+            jwks: keys.jwks_document(),
+            refresh_tokens: RefreshTokens::new(&keys.jwt_secret),
             passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
                 .map_err(StartError::HashThreads)?,
             address_gates: Default::default(),

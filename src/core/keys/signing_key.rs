@@ -162,6 +162,18 @@ impl PublicKey {
         }
     }
 
+    /// jsonwebtoken's verifier for this key: the raw Ed25519 key, or the
+    /// uncompressed SEC1 point of a P-256 key.
+    pub(crate) fn decoding_key(&self) -> jsonwebtoken::DecodingKey {
+        use jsonwebtoken::DecodingKey;
+        match self {
+            PublicKey::Ed25519(key) => DecodingKey::from_ed_der(key.as_bytes()),
+            PublicKey::P256(key) => {
+                DecodingKey::from_ec_der(key.to_encoded_point(false).as_bytes())
+            }
+        }
+    }
+
     /// The key as a JWK (RFC 7517, 8037), with `kid`, `alg` and `use`.
     pub fn jwk(&self) -> Jwk {
         let coordinates = self.coordinates();

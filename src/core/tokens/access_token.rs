@@ -12,55 +12,14 @@
 use chrono::TimeDelta;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 
-use crate::core::keys::signing_key::{KeyError, PrivateKey, PublicKey, SigningAlgorithm};
+use crate::core::keys::AccessKeys;
+use crate::core::keys::signing_key::KeyError;
 pub use crate::core::tokens::claims::AccessClaims;
 use crate::core::tokens::verified_tokens::VerifiedTokens;
 use crate::error::AppError;
-use crate::secret::Secret;
 
 /// Clock skew tolerated on `exp`, in seconds.
 pub const CLOCK_SKEW_SECS: i64 = 60;
-
-/// What access tokens are signed and verified with.
-#[derive(Clone, Debug)]
-pub enum AccessKeys {
-    /// `HS256` with the shared secret.
-    Shared(Secret),
-    /// `EdDSA` or `ES256`: signs with `current`, verifies with it and with
-    /// `previous` (all of the same algorithm).
-    Pairs {
-        /// Boxed: a key pair is far larger than the shared secret.
-        current: Box<PrivateKey>,
-        previous: Vec<PublicKey>,
-    },
-}
-
-impl AccessKeys {
-    pub fn algorithm(&self) -> SigningAlgorithm {
-        match self {
-            AccessKeys::Shared(_) => SigningAlgorithm::Hs256,
-            AccessKeys::Pairs { current, .. } => current.algorithm(),
-        }
-    }
-
-    /// The public keys that verify tokens, the current one first, each
-    /// once (a rotation may list the current key as a previous one too);
-    /// none with `HS256`, whose key must stay secret.
-    pub fn public_keys(&self) -> Vec<PublicKey> {
-        match self {
-            AccessKeys::Shared(_) => Vec::new(),
-            AccessKeys::Pairs { current, previous } => {
-                let mut keys = vec![current.public()];
-                for key in previous {
-                    if !keys.contains(key) {
-                        keys.push(key.clone());
-                    }
-                }
-                keys
-            }
-        }
-    }
-}
 
 /// How a presented token's key is found.
 enum Verifying {
@@ -92,27 +51,19 @@ impl AccessTokens {
     ) -> Result<Self, KeyError> {
         let algorithm = keys.algorithm();
         let mut header = Header::new(algorithm.jwt_algorithm());
-        let (encoding_key, verifying) = match keys {
+        let (encoding_key, kid) = keys.encoding_key()?;
+        header.kid = kid;
+        let verifying = match keys {
             AccessKeys::Shared(secret) => {
-                let bytes = secret.expose().as_bytes();
-                (
-                    EncodingKey::from_secret(bytes),
-                    Verifying::Shared(DecodingKey::from_secret(bytes)),
-                )
+                Verifying::Shared(DecodingKey::from_secret(secret.expose().as_bytes()))
             }
-            AccessKeys::Pairs { current, .. } => {
-                header.kid = Some(current.public().kid());
-                let der = current.to_der()?;
-                let encoding_key = match current.as_ref() {
-                    PrivateKey::Ed25519(_) => EncodingKey::from_ed_der(&der),
-                    PrivateKey::P256(_) => EncodingKey::from_ec_der(&der),
-                };
+            AccessKeys::Pairs { .. } => {
                 let mut by_kid = Vec::new();
                 for public in keys.public_keys() {
                     public.expect_algorithm(algorithm)?;
-                    by_kid.push((public.kid(), decoding_key(&public)));
+                    by_kid.push((public.kid(), public.decoding_key()));
                 }
-                (encoding_key, Verifying::ByKid(by_kid))
+                Verifying::ByKid(by_kid)
             }
         };
         let mut validation = Validation::new(algorithm.jwt_algorithm());
@@ -197,19 +148,11 @@ impl AccessTokens {
     }
 }
 
-/// jsonwebtoken's verifier for a public key: the raw Ed25519 key, or the
-/// uncompressed SEC1 point of a P-256 key.
-fn decoding_key(public: &PublicKey) -> DecodingKey {
-    use p256::elliptic_curve::sec1::ToEncodedPoint;
-    match public {
-        PublicKey::Ed25519(key) => DecodingKey::from_ed_der(key.as_bytes()),
-        PublicKey::P256(key) => DecodingKey::from_ec_der(key.to_encoded_point(false).as_bytes()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::keys::signing_key::{PrivateKey, SigningAlgorithm};
+    use crate::secret::Secret;
 
     fn shared() -> AccessKeys {
         AccessKeys::Shared(Secret::new("0123456789abcdef0123456789abcdef"))

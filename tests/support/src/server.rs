@@ -159,10 +159,8 @@ impl Builder {
             .expect("serve() needs a database (.database(...)); start() makes a fresh one");
         let clock = self.clock.unwrap_or_default();
         let config = self.settings.config(&db);
-        let secret = Secret::new(TEST_JWT_SECRET);
-        let keys = authql::core::keys::jwt_key::resolve(&config.access_signing, &secret)
-            .expect("signing keys");
-        let app = Arc::new(App::with_clock(config, &secret, &keys, clock.clone())?);
+        let keys = authql::core::keys::Keys::load(&config).expect("keys");
+        let app = Arc::new(App::with_clock(config, &keys, clock.clone())?);
         let router = authql::api::http::router(app.clone())?;
         Ok(TestServer {
             app,
