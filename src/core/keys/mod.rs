@@ -21,7 +21,9 @@ pub(crate) mod key_files;
 pub mod signing_key;
 
 use crate::config::{AccessSigning, Config, JwtSecretSource, PrivateKeySource};
-use crate::core::keys::signing_key::{Jwk, KeyError, PrivateKey, PublicKey, SigningAlgorithm};
+use jsonwebtoken::jwk::JwkSet;
+
+use crate::core::keys::signing_key::{KeyError, PrivateKey, PublicKey, SigningAlgorithm};
 use crate::secret::Secret;
 
 /// Every key the server holds, loaded once at start.
@@ -89,10 +91,6 @@ impl Keys {
     /// offline, `{"keys": [...]}` with the current key first; None when
     /// there is none to publish (`HS256`, whose key is secret).
     pub fn jwks_document(&self) -> Option<String> {
-        #[derive(serde::Serialize)]
-        struct JwkSet {
-            keys: Vec<Jwk>,
-        }
         let keys = self.access.public_keys();
         if keys.is_empty() {
             return None;
@@ -100,7 +98,7 @@ impl Keys {
         let set = JwkSet {
             keys: keys.iter().map(PublicKey::jwk).collect(),
         };
-        // Plain strings in a struct: serializing it cannot fail.
+        // Strings and enums of plain names: serializing them cannot fail.
         serde_json::to_string(&set).ok()
     }
 }
@@ -206,6 +204,36 @@ impl AccessKeys {
             }
         }
     }
+
+    /// jsonwebtoken's verifying keys: the shared secret alone, or each
+    /// public key by its `kid`, made from the very JWKs the JWKS publishes.
+    pub(crate) fn decoding_keys(&self) -> Result<DecodingKeys, KeyError> {
+        use jsonwebtoken::DecodingKey;
+        match self {
+            AccessKeys::Shared(secret) => Ok(DecodingKeys::Shared(DecodingKey::from_secret(
+                secret.expose().as_bytes(),
+            ))),
+            AccessKeys::Pairs { .. } => {
+                let algorithm = self.algorithm();
+                let mut by_kid = Vec::new();
+                for public in self.public_keys() {
+                    public.expect_algorithm(algorithm)?;
+                    let key = DecodingKey::from_jwk(&public.jwk())
+                        .map_err(|e| KeyError::Encode(e.to_string()))?;
+                    by_kid.push((public.kid(), key));
+                }
+                Ok(DecodingKeys::ByKid(by_kid))
+            }
+        }
+    }
+}
+
+/// How a presented token's key is found.
+pub(crate) enum DecodingKeys {
+    /// `HS256`: the one shared key.
+    Shared(jsonwebtoken::DecodingKey),
+    /// A key pair's public halves, by `kid`; a handful at most.
+    ByKid(Vec<(String, jsonwebtoken::DecodingKey)>),
 }
 
 #[cfg(test)]

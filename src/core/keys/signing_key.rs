@@ -1,6 +1,9 @@
 //! The asymmetric keys that can sign access tokens (`EdDSA` on Ed25519,
 //! `ES256` on P-256): generating them, reading and writing them as PEM, and
-//! their public halves as JWKs with an RFC 7638 thumbprint for `kid`.
+//! their public halves as JWKs with an RFC 7638 thumbprint for `kid`
+//! (jsonwebtoken's `Jwk` and `Jwk::thumbprint`; only the step from a key to
+//! its coordinates is ours, as jsonwebtoken builds JWKs from RSA and EC
+//! private keys only).
 //!
 //! Private keys are PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), public keys
 //! SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`): the forms
@@ -11,9 +14,13 @@ use std::fmt;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, CommonParameters, EllipticCurve, EllipticCurveKeyParameters,
+    EllipticCurveKeyType, Jwk, KeyAlgorithm, OctetKeyPairParameters, OctetKeyPairType,
+    PublicKeyUse, ThumbprintHash,
+};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::LineEnding;
-use sha2::{Digest, Sha256};
 
 pub use crate::config::keys::SigningAlgorithm;
 use crate::secret::Secret;
@@ -162,56 +169,41 @@ impl PublicKey {
         }
     }
 
-    /// jsonwebtoken's verifier for this key: the raw Ed25519 key, or the
-    /// uncompressed SEC1 point of a P-256 key.
-    pub(crate) fn decoding_key(&self) -> jsonwebtoken::DecodingKey {
-        use jsonwebtoken::DecodingKey;
-        match self {
-            PublicKey::Ed25519(key) => DecodingKey::from_ed_der(key.as_bytes()),
-            PublicKey::P256(key) => {
-                DecodingKey::from_ec_der(key.to_encoded_point(false).as_bytes())
-            }
-        }
-    }
-
     /// The key as a JWK (RFC 7517, 8037), with `kid`, `alg` and `use`.
     pub fn jwk(&self) -> Jwk {
-        let coordinates = self.coordinates();
         Jwk {
-            kid: self.kid(),
-            alg: self.algorithm().as_str(),
-            key_use: "sig",
-            kty: coordinates.kty,
-            crv: coordinates.crv,
-            x: coordinates.x,
-            y: coordinates.y,
+            common: CommonParameters {
+                public_key_use: Some(PublicKeyUse::Signature),
+                key_algorithm: Some(match self {
+                    PublicKey::Ed25519(_) => KeyAlgorithm::EdDSA,
+                    PublicKey::P256(_) => KeyAlgorithm::ES256,
+                }),
+                key_id: Some(self.kid()),
+                ..CommonParameters::default()
+            },
+            algorithm: self.key_parameters(),
         }
     }
 
-    /// The RFC 7638 thumbprint: SHA-256 over the key's required members in
-    /// lexicographic order with no white space, base64url without padding.
-    /// Anyone holding the public key computes the same `kid`.
+    /// The RFC 7638 thumbprint (SHA-256, base64url): anyone holding the
+    /// public key computes the same `kid`.
     pub fn kid(&self) -> String {
-        let c = self.coordinates();
-        let canonical = match &c.y {
-            Some(y) => format!(
-                r#"{{"crv":"{}","kty":"{}","x":"{}","y":"{}"}}"#,
-                c.crv, c.kty, c.x, y
-            ),
-            None => format!(r#"{{"crv":"{}","kty":"{}","x":"{}"}}"#, c.crv, c.kty, c.x),
+        let bare = Jwk {
+            common: CommonParameters::default(),
+            algorithm: self.key_parameters(),
         };
-        URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+        bare.thumbprint(ThumbprintHash::SHA256)
     }
 
-    /// The JWK members that are the key itself.
-    fn coordinates(&self) -> Coordinates {
+    /// The JWK members that are the key itself: the raw Ed25519 key (RFC
+    /// 8037), or both coordinates of the P-256 point (RFC 7518).
+    fn key_parameters(&self) -> AlgorithmParameters {
         match self {
-            PublicKey::Ed25519(key) => Coordinates {
-                kty: "OKP",
-                crv: "Ed25519",
+            PublicKey::Ed25519(key) => AlgorithmParameters::OctetKeyPair(OctetKeyPairParameters {
+                key_type: OctetKeyPairType::OctetKeyPair,
+                curve: EllipticCurve::Ed25519,
                 x: URL_SAFE_NO_PAD.encode(key.as_bytes()),
-                y: None,
-            },
+            }),
             PublicKey::P256(key) => {
                 let point = key.to_encoded_point(false);
                 // An uncompressed point of a valid key has both coordinates.
@@ -219,36 +211,15 @@ impl PublicKey {
                     c.map(|bytes| URL_SAFE_NO_PAD.encode(bytes))
                         .unwrap_or_default()
                 };
-                Coordinates {
-                    kty: "EC",
-                    crv: "P-256",
+                AlgorithmParameters::EllipticCurve(EllipticCurveKeyParameters {
+                    key_type: EllipticCurveKeyType::EC,
+                    curve: EllipticCurve::P256,
                     x: encode(point.x()),
-                    y: Some(encode(point.y())),
-                }
+                    y: encode(point.y()),
+                })
             }
         }
     }
-}
-
-struct Coordinates {
-    kty: &'static str,
-    crv: &'static str,
-    x: String,
-    y: Option<String>,
-}
-
-/// A public key as published in the JWKS.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Jwk {
-    pub kid: String,
-    pub alg: &'static str,
-    #[serde(rename = "use")]
-    pub key_use: &'static str,
-    pub kty: &'static str,
-    pub crv: &'static str,
-    pub x: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub y: Option<String>,
 }
 
 #[cfg(test)]
@@ -264,11 +235,18 @@ mod tests {
             assert_eq!(again.public(), key.public());
             let public = PublicKey::from_pem(&key.public().to_pem().unwrap()).unwrap();
             assert_eq!(public.kid(), key.public().kid());
-            assert_eq!(public.jwk().alg, algorithm.as_str());
+            assert_eq!(
+                public.jwk().common.key_algorithm.map(|alg| alg.to_string()),
+                Some(algorithm.as_str().to_owned())
+            );
             assert!(PublicKey::from_pem(key.to_pem().unwrap().expose()).is_err());
         }
     }
 
+    /// The kids of two fixed keys against thumbprints computed apart from
+    /// this code (Python's hashlib over the RFC 7638 form, and `jose`'s
+    /// `calculateJwkThumbprint` agree): kids stay what they were before
+    /// jsonwebtoken computed them, so tokens and gateways keep matching.
     #[test]
     fn kid_is_the_rfc_7638_thumbprint() {
         // RFC 8037, appendix A.3: the thumbprint of the Ed25519 key of A.2.
@@ -279,6 +257,29 @@ mod tests {
         assert_eq!(
             PublicKey::Ed25519(key).kid(),
             "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+        );
+        // The P-256 key of RFC 7515, appendix A.3.
+        let mut point = vec![0x04];
+        for coordinate in [
+            "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+            "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+        ] {
+            point.extend(URL_SAFE_NO_PAD.decode(coordinate).unwrap());
+        }
+        let key = PublicKey::P256(p256::PublicKey::from_sec1_bytes(&point).unwrap());
+        assert_eq!(key.kid(), "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U");
+        let jwk = serde_json::to_value(key.jwk()).unwrap();
+        assert_eq!(
+            jwk,
+            serde_json::json!({
+                "kid": "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U",
+                "alg": "ES256",
+                "use": "sig",
+                "kty": "EC",
+                "crv": "P-256",
+                "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+            })
         );
     }
 

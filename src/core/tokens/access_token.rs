@@ -10,10 +10,10 @@
 //! the keys only let *other* services verify offline.
 
 use chrono::TimeDelta;
-use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{EncodingKey, Header, Validation};
 
-use crate::core::keys::AccessKeys;
 use crate::core::keys::signing_key::KeyError;
+use crate::core::keys::{AccessKeys, DecodingKeys};
 pub use crate::core::tokens::claims::AccessClaims;
 use crate::core::tokens::verified_tokens::VerifiedTokens;
 use crate::error::AppError;
@@ -21,21 +21,13 @@ use crate::error::AppError;
 /// Clock skew tolerated on `exp`, in seconds.
 pub const CLOCK_SKEW_SECS: i64 = 60;
 
-/// How a presented token's key is found.
-enum Verifying {
-    /// `HS256`: the one shared key.
-    Shared(DecodingKey),
-    /// A key pair's public halves, by `kid`; a handful at most.
-    ByKid(Vec<(String, DecodingKey)>),
-}
-
 /// Signs and checks access tokens.
 pub struct AccessTokens {
     /// Tokens that passed [`AccessTokens::check_signature`] before.
     verified: VerifiedTokens,
     encoding_key: EncodingKey,
     header: Header,
-    verifying: Verifying,
+    verifying: DecodingKeys,
     validation: Validation,
     issuer: String,
     audience: String,
@@ -53,19 +45,7 @@ impl AccessTokens {
         let mut header = Header::new(algorithm.jwt_algorithm());
         let (encoding_key, kid) = keys.encoding_key()?;
         header.kid = kid;
-        let verifying = match keys {
-            AccessKeys::Shared(secret) => {
-                Verifying::Shared(DecodingKey::from_secret(secret.expose().as_bytes()))
-            }
-            AccessKeys::Pairs { .. } => {
-                let mut by_kid = Vec::new();
-                for public in keys.public_keys() {
-                    public.expect_algorithm(algorithm)?;
-                    by_kid.push((public.kid(), public.decoding_key()));
-                }
-                Verifying::ByKid(by_kid)
-            }
-        };
+        let verifying = keys.decoding_keys()?;
         let mut validation = Validation::new(algorithm.jwt_algorithm());
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
@@ -128,8 +108,8 @@ impl AccessTokens {
     /// looked at. Never kept: the micro-benchmarks time it.
     pub fn check_signature(&self, token: &str) -> Result<AccessClaims, AppError> {
         let key = match &self.verifying {
-            Verifying::Shared(key) => key,
-            Verifying::ByKid(keys) => {
+            DecodingKeys::Shared(key) => key,
+            DecodingKeys::ByKid(keys) => {
                 let kid = jsonwebtoken::decode_header(token)
                     .ok()
                     .and_then(|header| header.kid)
