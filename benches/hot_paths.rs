@@ -26,7 +26,7 @@ use authql::core::keys::signing_key::{PrivateKey, SigningAlgorithm};
 use authql::core::sessions::bearer_token;
 use authql::core::tokens::access_token::{AccessClaims, AccessTokens};
 use authql::core::tokens::refresh_token::RefreshTokens;
-use authql::secret::Secret;
+use authql::secret::{ExposeSecret, Secret};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
@@ -40,7 +40,7 @@ fn now_unix() -> i64 {
 
 fn access_tokens(algorithm: SigningAlgorithm) -> AccessTokens {
     let keys = match algorithm {
-        SigningAlgorithm::Hs256 => AccessKeys::Shared(Secret::new(SECRET)),
+        SigningAlgorithm::Hs256 => AccessKeys::Shared(Secret::from(SECRET)),
         _ => AccessKeys::Pairs {
             current: Box::new(PrivateKey::generate(algorithm).expect("a key pair algorithm")),
             previous: Vec::new(),
@@ -78,7 +78,7 @@ fn access_token_verify(c: &mut Criterion) {
 }
 
 fn refresh_token_mint_and_check(c: &mut Criterion) {
-    let tokens = RefreshTokens::new(&Secret::new(SECRET));
+    let tokens = RefreshTokens::new(&Secret::from(SECRET));
     let session_id = ids::new_id();
     let session_secret = ids::new_secret();
     c.bench_function("refresh_token/mint", |b| {
@@ -88,7 +88,7 @@ fn refresh_token_mint_and_check(c: &mut Criterion) {
     c.bench_function("refresh_token/parse_and_check", |b| {
         b.iter(|| {
             let presented = tokens
-                .parse(black_box(minted.expose()))
+                .parse(black_box(minted.expose_secret()))
                 .expect("a well-formed token");
             assert!(tokens.is_authentic(&presented, black_box(&session_secret)));
         })

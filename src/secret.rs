@@ -1,31 +1,28 @@
-//! A string that must never reach a log line: passwords, tokens, keys.
+//! Secrets that must never reach a log line (passwords, tokens, keys) are
+//! `secrecy`'s `SecretString`, named [`Secret`] here: its `Debug` prints
+//! `[REDACTED]`, it has no `Display` (so no `{}` can print one), reading it
+//! takes a visible [`ExposeSecret::expose_secret`], and its memory is zeroed
+//! when it is dropped.
 
-use std::fmt;
+pub use secrecy::ExposeSecret;
 
-/// Holds a secret; `Debug` and `Display` print a placeholder.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A string that is a secret; see the module doc.
+pub type Secret = secrecy::SecretString;
 
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// The secret itself, for the code that must use it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(…)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("…")
+    #[test]
+    fn debug_prints_no_secret() {
+        let secret = Secret::from("hunter2-hunter2");
+        let keys = crate::core::keys::Keys {
+            jwt_secret: secret.clone(),
+            access: crate::core::keys::AccessKeys::Shared(secret.clone()),
+        };
+        for shown in [format!("{secret:?}"), format!("{keys:?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        assert_eq!(secret.expose_secret(), "hunter2-hunter2");
     }
 }

@@ -17,7 +17,7 @@ fn verifiers() -> &'static [AccessTokens] {
     static VERIFIERS: OnceLock<Vec<AccessTokens>> = OnceLock::new();
     VERIFIERS.get_or_init(|| {
         let ttl = chrono::TimeDelta::seconds(900);
-        let mut keys = vec![AccessKeys::Shared(Secret::new(
+        let mut keys = vec![AccessKeys::Shared(Secret::from(
             "fuzz-secret-fuzz-secret-fuzz-secret-01",
         ))];
         for algorithm in [SigningAlgorithm::EdDsa, SigningAlgorithm::Es256] {

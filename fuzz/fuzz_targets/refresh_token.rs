@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(token) = std::str::from_utf8(data) else {
         return;
     };
-    let tokens = RefreshTokens::new(&Secret::new("fuzz-secret-fuzz-secret-fuzz-secret-01"));
+    let tokens = RefreshTokens::new(&Secret::from("fuzz-secret-fuzz-secret-fuzz-secret-01"));
     if let Some(presented) = tokens.parse(token) {
         assert!(
             !tokens.is_authentic(&presented, "the session's own secret"),

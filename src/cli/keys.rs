@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 
 use crate::core::keys::signing_key::{KeyError, PrivateKey, SigningAlgorithm};
+use crate::secret::ExposeSecret;
 
 #[derive(Subcommand, Debug)]
 pub enum KeysCommand {
@@ -51,12 +52,11 @@ pub(crate) fn run(command: KeysCommand) -> Result<(), KeysError> {
             };
             let key = PrivateKey::generate(algorithm).map_err(key_error)?;
             let pem = key.to_pem().map_err(key_error)?;
-            crate::core::keys::key_files::create_new(&out, pem.expose().as_bytes()).map_err(
-                |source| KeysError::Write {
+            crate::core::keys::key_files::create_new(&out, pem.expose_secret().as_bytes())
+                .map_err(|source| KeysError::Write {
                     path: out.display().to_string(),
                     source,
-                },
-            )?;
+                })?;
             eprintln!("wrote a new {algorithm} private key to {}", out.display());
             show_public(&key, &out)
         }

@@ -31,5 +31,5 @@ pub(super) fn read_new_password() -> Result<Secret, String> {
     if password.is_empty() {
         return Err("the password is empty".into());
     }
-    Ok(Secret::new(password))
+    Ok(Secret::from(password))
 }

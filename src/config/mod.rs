@@ -152,7 +152,7 @@ impl Config {
                     problem: format!("must be 32 bytes or more, got {}", secret.len()),
                 });
             }
-            Some(secret) => JwtSecretSource::Given(Secret::new(secret)),
+            Some(secret) => JwtSecretSource::Given(Secret::from(secret)),
             None => JwtSecretSource::GeneratedFile(
                 vars.parse("JWT_SECRET_FILE", "authql-jwt-secret".into())?,
             ),

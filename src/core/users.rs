@@ -5,6 +5,7 @@ use crate::core::app::App;
 use crate::core::input;
 use crate::core::sessions::{self, EndReason, Ending};
 use crate::error::AppError;
+use crate::secret::ExposeSecret;
 use crate::secret::Secret;
 use crate::store::DbPool;
 use crate::store::sessions::SessionView;
@@ -51,7 +52,7 @@ pub async fn add_user(
     let user_name = &input::new_user_name(user_name);
     input::check_new_user_name(user_name)?;
     input::check_role(role)?;
-    input::check_new_password(password.expose(), app.config.password_min_length)?;
+    input::check_new_password(password.expose_secret(), app.config.password_min_length)?;
     let password_hash = app.passwords.hash(password).await?;
     let id = crate::core::ids::new_id();
     let now = app.clock.now();
@@ -118,7 +119,7 @@ pub(crate) async fn set_password(
     user_name: &str,
     password: &Secret,
 ) -> Result<usize, UserCommandError> {
-    input::check_new_password(password.expose(), app.config.password_min_length)?;
+    input::check_new_password(password.expose_secret(), app.config.password_min_length)?;
     let user = find_user(app, user_name).await?;
     let password_hash = app.passwords.hash(password).await?;
     let ended = sessions::replace_password(app, &user.id, &password_hash).await?;

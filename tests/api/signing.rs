@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use authql::config::{Config, PrivateKeySource};
 use authql::core::keys::signing_key::{PrivateKey, PublicKey, SigningAlgorithm};
+use authql::secret::ExposeSecret;
 use authql_testkit::documents::{LOGOUT, ME};
 use authql_testkit::{Backend, TestServer, access_token, both_backends};
 use axum::http::StatusCode;
@@ -24,7 +25,7 @@ pub fn key_files(dir: &Path, name: &str, algorithm: SigningAlgorithm) -> (PathBu
     let key = PrivateKey::generate(algorithm).expect("a key pair algorithm");
     let private = dir.join(format!("{name}.pem"));
     let public = dir.join(format!("{name}.pub.pem"));
-    std::fs::write(&private, key.to_pem().expect("pem").expose()).expect("write key");
+    std::fs::write(&private, key.to_pem().expect("pem").expose_secret()).expect("write key");
     std::fs::write(&public, key.public().to_pem().expect("pem")).expect("write key");
     (private, public)
 }

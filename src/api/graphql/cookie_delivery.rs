@@ -8,6 +8,7 @@ use crate::api::graphql::types::AuthPayload;
 use crate::core::app::App;
 use crate::core::sessions::IssuedTokens;
 use crate::error::{AppError, InternalCause};
+use crate::secret::ExposeSecret;
 
 /// Where login puts the refresh token.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -36,12 +37,11 @@ pub(crate) fn deliver(
                 .num_seconds();
             let cookie = &app.config.browsers.cookie;
             // A token the cookie cannot carry would be lost with the answer.
-            let header =
-                cookie
-                    .set(issued.refresh_token.expose(), max_age)
-                    .ok_or(AppError::internal(InternalCause::Invariant(
-                        "a refresh token that cannot go into a cookie",
-                    )))?;
+            let header = cookie
+                .set(issued.refresh_token.expose_secret(), max_age)
+                .ok_or(AppError::internal(InternalCause::Invariant(
+                    "a refresh token that cannot go into a cookie",
+                )))?;
             ctx.insert_http_header(axum::http::header::SET_COOKIE, header);
             Ok(AuthPayload::without_refresh_token(issued))
         }

@@ -9,6 +9,7 @@ use crate::core::credentials::change_password::{PasswordChange, change_password}
 use crate::core::sessions::login::{self, LoginRequest};
 use crate::core::sessions::{self, refresh};
 use crate::error::AppError;
+use crate::secret::ExposeSecret;
 use crate::secret::Secret;
 use async_graphql::ResultExt;
 
@@ -49,7 +50,7 @@ impl Mutation {
         let (app, request) = parts(ctx)?;
         let login_request = LoginRequest {
             user_name: input.user_name,
-            password: Secret::new(input.password),
+            password: Secret::from(input.password),
             device_info: input.device_info,
         };
         let issued = login::login(app, login_request, &request.client)
@@ -82,7 +83,7 @@ impl Mutation {
                 return Err(refresh::refused(app, "cookie from another site")).extend();
             }
         };
-        match refresh::refresh(app, token.expose()).await {
+        match refresh::refresh(app, token.expose_secret()).await {
             Ok(issued) => {
                 cookie_delivery::deliver(ctx, app, issued, RefreshTokenDelivery::Cookie).extend()
             }
@@ -154,8 +155,8 @@ impl Mutation {
         let (app, auth) = caller(ctx).await?;
         let (_, request) = parts(ctx)?;
         let change = PasswordChange {
-            current_password: Secret::new(input.current_password),
-            new_password: Secret::new(input.new_password),
+            current_password: Secret::from(input.current_password),
+            new_password: Secret::from(input.new_password),
             end_other_sessions: input.end_other_sessions,
         };
         let ended = change_password(app, auth, change, &request.client)

@@ -4,6 +4,7 @@ use async_graphql::{ID, Object};
 
 use crate::api::graphql::scalars::DateTime;
 use crate::core::sessions::IssuedTokens;
+use crate::secret::ExposeSecret;
 use crate::store::sessions::SessionView;
 use crate::store::users::UserRecord;
 
@@ -110,14 +111,14 @@ impl AuthPayload {
 impl AuthPayload {
     /// A signed JWT to send as `Authorization: Bearer <accessToken>`.
     async fn access_token(&self) -> &str {
-        self.issued.access_token.expose()
+        self.issued.access_token.expose_secret()
     }
 
     /// Opaque. Send it to refreshToken once; the answer holds the next one.
     /// Null when the refresh token was set as a cookie instead.
     async fn refresh_token(&self) -> Option<&str> {
         self.refresh_token_in_body
-            .then(|| self.issued.refresh_token.expose())
+            .then(|| self.issued.refresh_token.expose_secret())
     }
 
     /// Always "Bearer".

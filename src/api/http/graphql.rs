@@ -371,7 +371,7 @@ fn request_inputs(state: &HttpState, parts: &axum::http::request::Parts) -> Requ
         Some(token) => {
             let own_scheme = own_scheme(state, parts);
             if may_use_cookie(&parts.headers, &browsers.allowed_origins, own_scheme) {
-                RefreshCookie::Usable(Secret::new(token))
+                RefreshCookie::Usable(Secret::from(token))
             } else {
                 RefreshCookie::CrossSite
             }

@@ -20,6 +20,7 @@ use crate::core::client::ClientInfo;
 use crate::core::sessions::{self, Authenticated};
 use crate::core::{credentials, input};
 use crate::error::{AppError, InternalCause};
+use crate::secret::ExposeSecret;
 use crate::secret::Secret;
 use crate::store::users::PasswordSwap;
 
@@ -39,8 +40,11 @@ pub(crate) async fn change_password(
     change: PasswordChange,
     client: &ClientInfo,
 ) -> Result<usize, AppError> {
-    input::check_password(change.current_password.expose())?;
-    input::check_new_password(change.new_password.expose(), app.config.password_min_length)?;
+    input::check_password(change.current_password.expose_secret())?;
+    input::check_new_password(
+        change.new_password.expose_secret(),
+        app.config.password_min_length,
+    )?;
     let user_name_key = input::fold_user_name(&auth.user.user_name);
     let credentials::Checked {
         user,

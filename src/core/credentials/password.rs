@@ -14,6 +14,7 @@ use crate::core::credentials::hash_workers::HashWorkers;
 
 use crate::config::Argon2Cost;
 use crate::error::{AppError, InternalCause};
+use crate::secret::ExposeSecret;
 use crate::secret::Secret;
 
 /// The result of checking a password.
@@ -78,7 +79,7 @@ impl Passwords {
     pub async fn hash(&self, password: &Secret) -> Result<String, AppError> {
         let cost = self.cost;
         let password = password.clone();
-        self.run_blocking(move || hash_now(cost, password.expose()))
+        self.run_blocking(move || hash_now(cost, password.expose_secret()))
             .await?
     }
 
@@ -97,7 +98,7 @@ impl Passwords {
             .workers
             .run_before(deadline, move || {
                 drop(waiting);
-                hash_now(cost, password.expose())
+                hash_now(cost, password.expose_secret())
             })
             .await?;
         hashed.transpose()
@@ -126,7 +127,7 @@ impl Passwords {
             .workers
             .run_before(deadline, move || {
                 drop(waiting);
-                verify_now(&memory, cost, password.expose(), &hash)
+                verify_now(&memory, cost, password.expose_secret(), &hash)
             })
             .await?;
         let Some(verification) = verification.transpose()? else {
@@ -141,7 +142,7 @@ impl Passwords {
     async fn dummy_hash(&self) -> Result<&str, AppError> {
         self.dummy_hash
             .get_or_try_init(|| async {
-                self.hash(&Secret::new(crate::core::ids::new_secret()))
+                self.hash(&Secret::from(crate::core::ids::new_secret()))
                     .await
             })
             .await
@@ -270,10 +271,13 @@ mod tests {
     #[tokio::test]
     async fn hash_then_verify() {
         let passwords = Passwords::new(Argon2Cost::OWASP_MINIMUM, 2).unwrap();
-        let hash = passwords.hash(&Secret::new("correct horse")).await.unwrap();
+        let hash = passwords
+            .hash(&Secret::from("correct horse"))
+            .await
+            .unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         let good = passwords
-            .verify(&Secret::new("correct horse"), Some(&hash), soon())
+            .verify(&Secret::from("correct horse"), Some(&hash), soon())
             .await
             .unwrap()
             .unwrap();
@@ -285,13 +289,13 @@ mod tests {
             }
         );
         let bad = passwords
-            .verify(&Secret::new("wrong"), Some(&hash), soon())
+            .verify(&Secret::from("wrong"), Some(&hash), soon())
             .await
             .unwrap()
             .unwrap();
         assert!(!bad.matches);
         let unknown = passwords
-            .verify(&Secret::new("correct horse"), None, soon())
+            .verify(&Secret::from("correct horse"), None, soon())
             .await
             .unwrap()
             .unwrap();
@@ -351,10 +355,10 @@ mod tests {
             ..Argon2Cost::OWASP_MINIMUM
         };
         let old = Passwords::new(Argon2Cost::OWASP_MINIMUM, 1).unwrap();
-        let hash = old.hash(&Secret::new("pw")).await.unwrap();
+        let hash = old.hash(&Secret::from("pw")).await.unwrap();
         let new = Passwords::new(stronger, 1).unwrap();
         let verification = new
-            .verify(&Secret::new("pw"), Some(&hash), soon())
+            .verify(&Secret::from("pw"), Some(&hash), soon())
             .await
             .unwrap()
             .unwrap();

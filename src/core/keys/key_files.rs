@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::core::keys::LoadError;
 use crate::core::keys::signing_key::{KeyError, PrivateKey, PublicKey, SigningAlgorithm};
+use crate::secret::ExposeSecret;
 use crate::secret::Secret;
 
 /// Shortest `JWT_SECRET` kept in a file, in bytes (the contract's minimum).
@@ -29,7 +30,7 @@ pub(crate) fn load_or_generate_secret(path: &Path) -> Result<Secret, LoadError> 
                 return Err(LoadError::SecretTooShort { path: shown });
             }
             tracing::info!(path = %shown, "using the generated JWT secret kept in this file");
-            Ok(Secret::new(secret))
+            Ok(Secret::from(secret))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 48]>());
@@ -43,7 +44,7 @@ pub(crate) fn load_or_generate_secret(path: &Path) -> Result<Secret, LoadError> 
                 path = %shown,
                 "JWT_SECRET is unset: generated one and kept it in this file; set JWT_SECRET in production"
             );
-            Ok(Secret::new(secret))
+            Ok(Secret::from(secret))
         }
         Err(source) => Err(LoadError::SecretRead {
             path: shown,
@@ -64,7 +65,7 @@ pub(crate) fn load_or_generate_private(
     }
     let key = PrivateKey::generate(algorithm).map_err(|source| key_error(path, source))?;
     let pem = key.to_pem().map_err(|source| key_error(path, source))?;
-    match create_new(path, pem.expose().as_bytes()) {
+    match create_new(path, pem.expose_secret().as_bytes()) {
         Ok(()) => {
             tracing::warn!(
                 path = %path.display(),
@@ -178,8 +179,8 @@ mod tests {
         let path = dir.path().join("secret");
         let first = load_or_generate_secret(&path).unwrap();
         let second = load_or_generate_secret(&path).unwrap();
-        assert_eq!(first.expose(), second.expose());
-        assert!(first.expose().len() >= MIN_SECRET_BYTES);
+        assert_eq!(first.expose_secret(), second.expose_secret());
+        assert!(first.expose_secret().len() >= MIN_SECRET_BYTES);
         std::fs::write(&path, "short\n").unwrap();
         assert!(matches!(
             load_or_generate_secret(&path),

@@ -24,6 +24,7 @@ use crate::config::{AccessSigning, Config, JwtSecretSource, PrivateKeySource};
 use jsonwebtoken::jwk::JwkSet;
 
 use crate::core::keys::signing_key::{KeyError, PrivateKey, PublicKey, SigningAlgorithm};
+use crate::secret::ExposeSecret;
 use crate::secret::Secret;
 
 /// Every key the server holds, loaded once at start.
@@ -80,7 +81,7 @@ impl Keys {
     /// Keys for commands that sign no token (`user`, `prune`): a random
     /// secret, so that no key file is read or made.
     pub fn unused() -> Keys {
-        let jwt_secret = Secret::new(crate::core::ids::new_secret());
+        let jwt_secret = Secret::from(crate::core::ids::new_secret());
         Keys {
             access: AccessKeys::Shared(jwt_secret.clone()),
             jwt_secret,
@@ -191,9 +192,10 @@ impl AccessKeys {
     ) -> Result<(jsonwebtoken::EncodingKey, Option<String>), KeyError> {
         use jsonwebtoken::EncodingKey;
         match self {
-            AccessKeys::Shared(secret) => {
-                Ok((EncodingKey::from_secret(secret.expose().as_bytes()), None))
-            }
+            AccessKeys::Shared(secret) => Ok((
+                EncodingKey::from_secret(secret.expose_secret().as_bytes()),
+                None,
+            )),
             AccessKeys::Pairs { current, .. } => {
                 let der = current.to_der()?;
                 let key = match current.as_ref() {
@@ -211,7 +213,7 @@ impl AccessKeys {
         use jsonwebtoken::DecodingKey;
         match self {
             AccessKeys::Shared(secret) => Ok(DecodingKeys::Shared(DecodingKey::from_secret(
-                secret.expose().as_bytes(),
+                secret.expose_secret().as_bytes(),
             ))),
             AccessKeys::Pairs { .. } => {
                 let algorithm = self.algorithm();
@@ -259,7 +261,7 @@ mod tests {
     fn a_generated_key_is_kept_owner_only_and_of_the_configured_kind() {
         let dir = tempfile::tempdir().unwrap();
         let dir = dir.path();
-        let secret = Secret::new("s".repeat(32));
+        let secret = Secret::from("s".repeat(32));
         let load = |signing: &AccessSigning| AccessKeys::load(signing, &secret);
         let first = load(&signing(dir, SigningAlgorithm::Es256, vec![])).unwrap();
         let again = load(&signing(dir, SigningAlgorithm::Es256, vec![])).unwrap();

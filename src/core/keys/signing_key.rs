@@ -96,7 +96,7 @@ impl PrivateKey {
             PrivateKey::P256(key) => key.to_pkcs8_pem(LineEnding::LF),
         }
         .map_err(|e| KeyError::Encode(e.to_string()))?;
-        Ok(Secret::new(pem.as_str()))
+        Ok(Secret::from(pem.as_str()))
     }
 
     /// The key as PKCS#8 DER, the form jsonwebtoken signs with.
@@ -225,12 +225,13 @@ impl PublicKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::ExposeSecret;
 
     #[test]
     fn keys_round_trip_through_pem_and_keep_their_kid() {
         for algorithm in [SigningAlgorithm::EdDsa, SigningAlgorithm::Es256] {
             let key = PrivateKey::generate(algorithm).unwrap();
-            let again = PrivateKey::from_pem(key.to_pem().unwrap().expose()).unwrap();
+            let again = PrivateKey::from_pem(key.to_pem().unwrap().expose_secret()).unwrap();
             assert_eq!(again.algorithm(), algorithm);
             assert_eq!(again.public(), key.public());
             let public = PublicKey::from_pem(&key.public().to_pem().unwrap()).unwrap();
@@ -239,7 +240,7 @@ mod tests {
                 public.jwk().common.key_algorithm.map(|alg| alg.to_string()),
                 Some(algorithm.as_str().to_owned())
             );
-            assert!(PublicKey::from_pem(key.to_pem().unwrap().expose()).is_err());
+            assert!(PublicKey::from_pem(key.to_pem().unwrap().expose_secret()).is_err());
         }
     }
 

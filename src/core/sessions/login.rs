@@ -13,6 +13,7 @@ use crate::core::metrics::LoginOutcome;
 use crate::core::sessions::{self, IssuedTokens, SignIn, SignInMethod};
 use crate::core::{credentials, input};
 use crate::error::{AppError, InternalCause};
+use crate::secret::ExposeSecret;
 use crate::secret::Secret;
 use crate::store::users;
 
@@ -46,7 +47,7 @@ async fn check_and_open(
     client: &ClientInfo,
 ) -> Result<IssuedTokens, AppError> {
     input::check_user_name(&request.user_name)?;
-    input::check_password(request.password.expose())?;
+    input::check_password(request.password.expose_secret())?;
     input::check_device_info(request.device_info.as_deref())?;
     let user_name_key = input::fold_user_name(&request.user_name);
 

@@ -77,7 +77,7 @@ pub(crate) fn issue_tokens(
         &session.refresh_secret,
     );
     Ok(IssuedTokens {
-        access_token: Secret::new(access_token),
+        access_token: Secret::from(access_token),
         refresh_token,
         expires_in_secs: app.access_tokens.ttl.num_seconds(),
         session,

@@ -135,7 +135,7 @@ mod tests {
     use crate::secret::Secret;
 
     fn shared() -> AccessKeys {
-        AccessKeys::Shared(Secret::new("0123456789abcdef0123456789abcdef"))
+        AccessKeys::Shared(Secret::from("0123456789abcdef0123456789abcdef"))
     }
 
     fn pair(algorithm: SigningAlgorithm) -> AccessKeys {
@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn foreign_issuer_key_and_algorithm_are_unauthenticated() {
         let ours = tokens(&shared(), "authql");
-        let other_key = AccessKeys::Shared(Secret::new("x".repeat(32)));
+        let other_key = AccessKeys::Shared(Secret::from("x".repeat(32)));
         let eddsa = pair(SigningAlgorithm::EdDsa);
         let es256 = pair(SigningAlgorithm::Es256);
         let cases = [

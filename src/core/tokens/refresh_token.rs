@@ -14,6 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::core::ids;
+use crate::secret::ExposeSecret;
 use crate::secret::Secret;
 
 /// A refresh token as presented, parsed but not yet checked.
@@ -37,7 +38,7 @@ impl RefreshTokens {
     /// different key from the JWT one and one secret is all an operator keeps.
     pub fn new(server_secret: &Secret) -> Self {
         let key = hmac_sha256(
-            server_secret.expose().as_bytes(),
+            server_secret.expose_secret().as_bytes(),
             &[b"authql refresh-token key v1"],
         );
         RefreshTokens { key }
@@ -46,7 +47,7 @@ impl RefreshTokens {
     /// The token for `generation` of a session.
     pub fn mint(&self, session_id: &str, generation: i64, session_secret: &str) -> Secret {
         let mac = self.mac(session_id, generation, session_secret);
-        Secret::new(format!(
+        Secret::from(format!(
             "{session_id}.{generation}.{}",
             URL_SAFE_NO_PAD.encode(mac)
         ))
@@ -124,7 +125,7 @@ mod tests {
     use super::*;
 
     fn secret() -> Secret {
-        Secret::new("0123456789abcdef0123456789abcdef")
+        Secret::from("0123456789abcdef0123456789abcdef")
     }
 
     #[test]
@@ -132,12 +133,15 @@ mod tests {
         let tokens = RefreshTokens::new(&secret());
         let id = ids::new_id();
         let minted = tokens.mint(&id, 3, "session-secret");
-        assert_eq!(minted, tokens.mint(&id, 3, "session-secret"));
-        let presented = tokens.parse(minted.expose()).expect("parses");
+        assert_eq!(
+            minted.expose_secret(),
+            tokens.mint(&id, 3, "session-secret").expose_secret()
+        );
+        let presented = tokens.parse(minted.expose_secret()).expect("parses");
         assert_eq!(presented.generation, 3);
         assert!(tokens.is_authentic(&presented, "session-secret"));
         assert!(!tokens.is_authentic(&presented, "another-secret"));
-        let bumped = minted.expose().replacen(".3.", ".4.", 1);
+        let bumped = minted.expose_secret().replacen(".3.", ".4.", 1);
         let bumped = tokens.parse(&bumped).expect("parses");
         assert!(!tokens.is_authentic(&bumped, "session-secret"));
         for garbage in [

@@ -51,7 +51,7 @@ const KIT_VARIABLES: [&str; 4] = [
 /// The kit's own settings, over the defaults.
 fn kit_settings(config: &mut Config, db: &TestDb) {
     config.database_url = db.url.clone();
-    config.jwt_secret = JwtSecretSource::Given(Secret::new(TEST_JWT_SECRET));
+    config.jwt_secret = JwtSecretSource::Given(Secret::from(TEST_JWT_SECRET));
     config.password_hash_concurrency = 2;
     // Tests create users with short passwords; the minimum has its own tests.
     config.password_min_length = 1;
@@ -339,7 +339,7 @@ impl TestServer {
     /// Creates an active user through the same service as `authql user add`;
     /// returns its id.
     pub async fn add_user(&self, user_name: &str, password: &str) -> String {
-        authql::core::users::add_user(&self.app, user_name, &Secret::new(password), "user")
+        authql::core::users::add_user(&self.app, user_name, &Secret::from(password), "user")
             .await
             .expect("add user")
     }
