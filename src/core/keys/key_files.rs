@@ -3,7 +3,9 @@
 //! start. A file the server makes is readable by its owner only, never
 //! overwrites anything, and is never seen half written by a replica
 //! starting at the same moment: the one that loses the race reads the
-//! winner's.
+//! winner's. tempfile writes the scratch file and moves it into place;
+//! what is ours is only which file to read, and what to make when it is
+//! missing.
 
 use std::io::Write;
 use std::path::Path;
@@ -109,33 +111,30 @@ pub(crate) fn read_public(
 /// Creates `path` with mode 0600 holding `contents`; fails with
 /// `AlreadyExists` if the file exists (another process made it meanwhile,
 /// or an operator's key is there), so nothing is ever overwritten. The
-/// contents are written to a scratch file beside it first and linked into
-/// place whole.
+/// contents go to a scratch file beside it first (tempfile's
+/// `NamedTempFile`, created 0600), which is then moved into place whole
+/// without replacing anything (`persist_noclobber`: `renameat2` with
+/// `RENAME_NOREPLACE`, or a hard link where that is missing). On failure
+/// the scratch file is removed.
 pub(crate) fn create_new(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let scratch = path.with_file_name(format!(
-        ".{}.{:016x}.tmp",
-        path.file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        rand::random::<u64>()
-    ));
-    let written =
-        write_scratch(&scratch, contents).and_then(|()| std::fs::hard_link(&scratch, path));
-    let _ = std::fs::remove_file(&scratch);
-    written
-}
-
-fn write_scratch(scratch: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut scratch = tempfile::Builder::new();
+    scratch.prefix(".authql-key-").suffix(".tmp");
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        use std::os::unix::fs::PermissionsExt;
+        scratch.permissions(std::fs::Permissions::from_mode(0o600));
     }
-    let mut file = options.open(scratch)?;
-    file.write_all(contents)?;
-    file.sync_all()
+    let mut scratch = scratch.tempfile_in(dir)?;
+    scratch.write_all(contents)?;
+    scratch.as_file().sync_all()?;
+    scratch
+        .persist_noclobber(path)
+        .map(drop)
+        .map_err(|refused| refused.error)
 }
 
 /// A private key readable by others than its owner is worth a warning,
@@ -172,6 +171,63 @@ fn key_error(path: &Path, source: KeyError) -> LoadError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every file in `dir`, by name.
+    fn listed(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_new_file_is_owner_only_and_an_existing_one_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.pem");
+        create_new(&path, b"first").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let refused = create_new(&path, b"second").unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        assert_eq!(listed(dir.path()), ["key.pem"], "no scratch file left");
+    }
+
+    #[test]
+    fn replicas_racing_to_make_the_key_all_use_the_winners() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.pem");
+        let barrier = std::sync::Barrier::new(8);
+        let kids: Vec<String> = std::thread::scope(|scope| {
+            let racers: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        barrier.wait();
+                        load_or_generate_private(&path, SigningAlgorithm::EdDsa)
+                            .unwrap()
+                            .public()
+                            .kid()
+                    })
+                })
+                .collect();
+            racers
+                .into_iter()
+                .map(|racer| racer.join().unwrap())
+                .collect()
+        });
+        let kept = PrivateKey::from_pem(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert!(
+            kids.iter().all(|kid| *kid == kept.public().kid()),
+            "{kids:?}"
+        );
+        assert_eq!(listed(dir.path()), ["key.pem"], "no scratch file left");
+    }
 
     #[test]
     fn generated_secret_is_kept_across_restarts() {
