@@ -102,7 +102,7 @@ pub struct Metrics {
     pub session_events_delivered: IntCounter,
     /// Held while the pool's counts are copied, so that two scrapes at once
     /// cannot both add the same difference.
-    pool_discarded_sync: std::sync::Mutex<()>,
+    pool_discarded_sync: parking_lot::Mutex<()>,
 }
 
 impl Metrics {
@@ -270,7 +270,7 @@ impl Metrics {
                     "Session events handed to sockets",
                 ),
             ),
-            pool_discarded_sync: std::sync::Mutex::new(()),
+            pool_discarded_sync: parking_lot::Mutex::new(()),
             registry,
         }
     }
@@ -321,7 +321,8 @@ impl Metrics {
                 .with_label_values(&[state])
                 .set(i64::try_from(value).unwrap_or(i64::MAX));
         }
-        if let Ok(_synced) = self.pool_discarded_sync.lock() {
+        {
+            let _synced = self.pool_discarded_sync.lock();
             for (reason, total) in Discard::ALL.into_iter().zip(pool.discarded) {
                 let counter = self.pool_discarded.with_label_values(&[reason.as_str()]);
                 counter.inc_by(total.saturating_sub(counter.get()));

@@ -2,14 +2,15 @@
 //! interrupted mid-statement, or caught answering for another statement
 //! (see the module doc of `crate::store`, "Interrupted queries").
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use deadpool::managed::Metrics;
 use diesel::QueryResult;
 use diesel_async::AsyncMysqlConnection;
 use diesel_async::pooled_connection::deadpool::Object;
+use parking_lot::Mutex;
 
 use super::SqliteConn;
 use super::failures::{is_connection_error, is_wrong_answer};
@@ -73,9 +74,7 @@ pub struct PoolHealth {
 
 impl PoolHealth {
     fn record_failure(&self) {
-        if let Ok(mut last) = self.last_connection_failure.lock() {
-            *last = Some(Instant::now());
-        }
+        *self.last_connection_failure.lock() = Some(Instant::now());
     }
 
     fn record_discard(&self, reason: Discard) {
@@ -105,10 +104,9 @@ impl PoolHealth {
         if last_used.elapsed() > IDLE_VERIFY_AFTER {
             return true;
         }
-        match self.last_connection_failure.lock() {
-            Ok(last) => last.is_some_and(|failed_at| failed_at >= last_used),
-            Err(_) => true,
-        }
+        self.last_connection_failure
+            .lock()
+            .is_some_and(|failed_at| failed_at >= last_used)
     }
 }
 

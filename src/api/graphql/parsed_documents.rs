@@ -23,11 +23,12 @@
 //! documents costs everyone only the parse they would have paid anyway.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::Request;
 use async_graphql::parser::types::ExecutableDocument;
+use parking_lot::Mutex;
 
 /// Most documents kept.
 pub(crate) const MAX_DOCUMENTS: usize = 256;
@@ -130,8 +131,8 @@ impl ParsedDocuments {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Kept>> {
-        self.by_text.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> parking_lot::MutexGuard<'_, HashMap<String, Kept>> {
+        self.by_text.lock()
     }
 }
 

@@ -31,11 +31,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::rt::{Sleep, Timer};
+use parking_lot::Mutex;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
@@ -79,9 +80,7 @@ struct Shared {
 
 impl Shared {
     fn with_progress<T>(&self, f: impl FnOnce(&mut Progress) -> T) -> T {
-        // A poisoned lock only means another holder panicked; the numbers
-        // inside are still the best there are.
-        let mut progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        let mut progress = self.progress.lock();
         f(&mut progress)
     }
 

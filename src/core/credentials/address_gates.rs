@@ -12,8 +12,9 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
+use parking_lot::Mutex;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
@@ -68,7 +69,7 @@ impl AddressGates {
     ) -> Result<AddressTurn, GateClosed> {
         let bucket = throttle_bucket(ip);
         let turns = {
-            let mut gates = self.gates.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut gates = self.gates.lock();
             let gate = gates.entry(bucket).or_insert_with(|| Gate {
                 turns: Arc::new(Semaphore::new(CHECKS_PER_ADDRESS)),
                 checks: 0,
@@ -99,17 +100,14 @@ impl AddressGates {
     /// How many addresses have a gate now (for tests).
     #[cfg(test)]
     fn open_gates(&self) -> usize {
-        self.gates
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.gates.lock().len()
     }
 }
 
 impl Drop for AddressTurn {
     fn drop(&mut self) {
         drop(self.permit.take());
-        let mut gates = self.gates.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut gates = self.gates.lock();
         if let Some(gate) = gates.get_mut(&self.bucket) {
             gate.checks = gate.checks.saturating_sub(1);
             if gate.checks == 0 {
@@ -159,8 +157,7 @@ mod tests {
                 gates.enter(ip("192.0.2.1"), later).await.is_ok()
             }));
         }
-        while gates.gates.lock().unwrap()[&ip("192.0.2.1")].checks
-            < CHECKS_PER_ADDRESS + WAITING_PER_ADDRESS
+        while gates.gates.lock()[&ip("192.0.2.1")].checks < CHECKS_PER_ADDRESS + WAITING_PER_ADDRESS
         {
             tokio::task::yield_now().await;
         }

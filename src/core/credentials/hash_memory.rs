@@ -16,11 +16,11 @@
 //! allocator's heap of the first, and a freed one left a hole that the next
 //! one did not always fill, so the resident peak grew past the live bytes.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::Block;
 use memmap2::MmapMut;
+use parking_lot::Mutex;
 
 /// Working memory shared by the hashing threads.
 pub(crate) struct HashMemory {
@@ -84,20 +84,18 @@ impl HashMemory {
     /// How many buffers are kept now.
     #[cfg(test)]
     pub(crate) fn kept_buffers(&self) -> usize {
-        self.kept.lock().map_or(0, |kept| kept.len())
+        self.kept.lock().len()
     }
 
     fn take(&self) -> Option<MappedBlocks> {
-        self.kept.lock().ok()?.pop()
+        self.kept.lock().pop()
     }
 
     fn give_back(&self, blocks: MappedBlocks) {
         // The hash still running counts itself (its caller waits for it), so
         // one in line means nobody after it.
         let last_in_line = self.in_line.load(Ordering::Acquire) <= 1;
-        let Ok(mut kept) = self.kept.lock() else {
-            return;
-        };
+        let mut kept = self.kept.lock();
         if last_in_line {
             // Unmapped outside the lock.
             let freed = std::mem::take(&mut *kept);

@@ -40,8 +40,9 @@
 //! the statement finishes and its connection goes back clean.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
+use parking_lot::Mutex;
 use tokio::sync::oneshot;
 
 use crate::error::{AppError, InternalCause};
@@ -90,7 +91,7 @@ impl SessionChecks {
     pub(crate) async fn find(&self, session_id: &str) -> Result<Found, AppError> {
         let (answer, answered) = oneshot::channel();
         let start_driver = {
-            let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut queue = self.queue.lock();
             queue.waiting.push(Waiter {
                 session_id: session_id.to_owned(),
                 answer,
@@ -113,7 +114,7 @@ async fn drive(queue: Arc<Mutex<Queue>>, pool: DbPool) {
     let _stopped = DriverStopped(queue.clone());
     loop {
         let batch = {
-            let mut queue = queue.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut queue = queue.lock();
             if queue.waiting.is_empty() {
                 queue.driving = false;
                 return;
@@ -180,7 +181,7 @@ struct DriverStopped(Arc<Mutex<Queue>>);
 impl Drop for DriverStopped {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            let mut queue = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut queue = self.0.lock();
             queue.driving = false;
             // Dropping their senders answers them with an internal error.
             queue.waiting.clear();

@@ -16,7 +16,8 @@
 //! [`MAX_TOKENS`], starting over when full, is the whole policy.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use parking_lot::{Mutex, MutexGuard};
 
 use crate::core::tokens::claims::AccessClaims;
 
@@ -45,7 +46,7 @@ impl VerifiedTokens {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, AccessClaims>> {
-        self.by_text.lock().unwrap_or_else(PoisonError::into_inner)
+        self.by_text.lock()
     }
 }
 

@@ -11,7 +11,9 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, MutexGuard};
 
 /// Sockets waiting for `connection_init` on one replica, at most.
 pub(crate) const MAX_WAITING: usize = 1024;
@@ -81,7 +83,7 @@ impl Drop for Waiting {
 }
 
 fn lock(counts: &Mutex<Counts>) -> MutexGuard<'_, Counts> {
-    counts.lock().unwrap_or_else(PoisonError::into_inner)
+    counts.lock()
 }
 
 /// What an address counts as: itself for IPv4, its /64 for IPv6.

@@ -36,7 +36,7 @@ pub(crate) mod sockets;
 pub(crate) mod subscribe;
 pub(crate) mod subscriptions;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::Data;
@@ -49,6 +49,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
 use futures_util::{FutureExt as _, SinkExt as _, StreamExt as _};
+use parking_lot::Mutex;
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
@@ -158,11 +159,11 @@ struct InitRefusal(Mutex<Option<(u16, &'static str)>>);
 
 impl InitRefusal {
     fn set(&self, code: u16, reason: &'static str) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((code, reason));
+        *self.0.lock() = Some((code, reason));
     }
 
     fn get(&self) -> Option<(u16, &'static str)> {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        *self.0.lock()
     }
 }
 
@@ -194,17 +195,8 @@ async fn serve(state: HttpState, socket: WebSocket, waiting: Waiting) {
                 }
             };
             // No longer waiting, before the client hears connection_ack.
-            drop(
-                waiting
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .take(),
-            );
-            if let Some(sender) = established_tx
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take()
-            {
+            drop(waiting.lock().take());
+            if let Some(sender) = established_tx.lock().take() {
                 let _ = sender.send(established);
             }
             Ok(data)
