@@ -2,10 +2,16 @@
 //! login flood cannot take more memory or cores than configured, and at a
 //! lower scheduling priority, so that the cheap requests beside a flood (`me`,
 //! `refreshToken`) keep their latency while hashes take the leftover CPU.
+//!
+//! Jobs reach the threads through one queue that all of them take from:
+//! `crossbeam-channel`, whose receiver is shared by cloning (std's `mpsc`
+//! has one receiver, which the threads had to take turns at behind a
+//! `Mutex`), whose sender needs no lock to be shared, and whose unbounded
+//! `send` never blocks the async caller. Chosen over `flume` because
+//! nothing here needs an async channel (callers wait on a oneshot answer)
+//! and crossbeam's is the implementation std's own `mpsc` is built on.
 
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-
+use crossbeam_channel::{Receiver, Sender};
 use tokio::sync::{AcquireError, Semaphore, SemaphorePermit, oneshot};
 use tokio::time::Instant;
 
@@ -18,7 +24,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// A pool of hashing threads fed through a queue.
 pub(crate) struct HashWorkers {
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: Sender<Job>,
     /// One permit per thread: callers wait here, in async land, rather than
     /// in the queue, so that a cancelled request leaves nothing behind.
     permits: Semaphore,
@@ -29,21 +35,21 @@ impl HashWorkers {
     /// Starts `size` threads; they stop when the pool is dropped.
     pub(crate) fn start(size: usize) -> std::io::Result<HashWorkers> {
         let size = size.max(1);
-        let (sender, receiver) = mpsc::channel::<Job>();
-        let receiver = Arc::new(Mutex::new(receiver));
+        let (sender, receiver) = crossbeam_channel::unbounded::<Job>();
         for index in 0..size {
-            let receiver = receiver.clone();
+            let receiver: Receiver<Job> = receiver.clone();
             std::thread::Builder::new()
                 .name(format!("authql-hash-{index}"))
                 .spawn(move || {
                     lower_priority();
-                    while let Some(job) = next_job(&receiver) {
+                    // Ends when the pool, and so the sender, is dropped.
+                    for job in receiver {
                         job();
                     }
                 })?;
         }
         Ok(HashWorkers {
-            jobs: Mutex::new(sender),
+            jobs: sender,
             permits: Semaphore::new(size),
             size,
         })
@@ -89,18 +95,12 @@ impl HashWorkers {
             let _ = reply.send(work());
         });
         self.jobs
-            .lock()
-            .map_err(|_| broken("hash queue poisoned"))?
             .send(job)
             .map_err(|_| broken("hash threads stopped"))?;
         answer
             .await
             .map_err(|_| broken("hash thread dropped a job"))
     }
-}
-
-fn next_job(receiver: &Mutex<mpsc::Receiver<Job>>) -> Option<Job> {
-    receiver.lock().ok()?.recv().ok()
 }
 
 /// Lowers the calling thread's priority; on failure the thread runs at the
