@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the pieces every request or login goes through, without
-//! any I/O: access-token verification (HS256, EdDSA, ES256), refresh-token
+//! any I/O: access-token verification (HS256, EdDSA, ES256; and a token
+//! checked before, answered from the cache of checked tokens), refresh-token
 //! minting and checking,
 //! guard resolution (bearer header to verified claims), and one Argon2id
 //! verification at the configured cost (OWASP's minimum, the default).
@@ -77,6 +78,18 @@ fn access_token_verify(c: &mut Criterion) {
     }
 }
 
+/// `verify` of a token checked before, as a client's second request is:
+/// the cache of checked tokens answers and only the expiry is checked.
+fn access_token_verify_kept(c: &mut Criterion) {
+    let tokens = access_tokens(SigningAlgorithm::Hs256);
+    let token = minted_access_token(&tokens);
+    let now = now_unix();
+    tokens.verify(&token, now).expect("a valid token");
+    c.bench_function("access_token/verify_kept", |b| {
+        b.iter(|| tokens.verify(black_box(&token), now).expect("a kept token"))
+    });
+}
+
 fn refresh_token_mint_and_check(c: &mut Criterion) {
     let tokens = RefreshTokens::new(&Secret::from(SECRET));
     let session_id = ids::new_id();
@@ -136,6 +149,7 @@ fn argon2id_verify(c: &mut Criterion) {
 criterion_group!(
     hot_paths,
     access_token_verify,
+    access_token_verify_kept,
     refresh_token_mint_and_check,
     guard_without_io,
     argon2id_verify

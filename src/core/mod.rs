@@ -5,6 +5,7 @@
 //! below it.
 
 pub mod app;
+pub(crate) mod bounded_map;
 pub mod client;
 pub mod clock;
 pub mod credentials;

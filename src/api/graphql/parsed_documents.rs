@@ -17,18 +17,19 @@
 //! kept, so a kept one skips the parse, not the admission: it is judged
 //! again (a scan and a walk, linear and small) on every request.
 //!
-//! Written by hand because the policy is this small: only documents that
-//! were admitted, at most [`MAX_DOCUMENT_BYTES`] long, at most [`MAX_DOCUMENTS`] of
-//! them; when it is full it starts over, so a client that sends endless new
-//! documents costs everyone only the parse they would have paid anyway.
+//! Kept: only documents that were admitted, at most [`MAX_DOCUMENT_BYTES`]
+//! long, at most [`MAX_DOCUMENTS`] of them; when it is full it starts over
+//! ([`BoundedMap`], which says why that is written by hand), so a client that
+//! sends endless new documents costs everyone only the parse they would have
+//! paid anyway.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::Request;
 use async_graphql::parser::types::ExecutableDocument;
-use parking_lot::Mutex;
+
+use crate::core::bounded_map::BoundedMap;
 
 /// Most documents kept.
 pub(crate) const MAX_DOCUMENTS: usize = 256;
@@ -38,7 +39,7 @@ pub(crate) const MAX_DOCUMENT_BYTES: usize = 4096;
 /// The documents of one process.
 #[derive(Default)]
 pub(crate) struct ParsedDocuments {
-    by_text: Mutex<HashMap<String, Kept>>,
+    by_text: BoundedMap<String, Kept, MAX_DOCUMENTS>,
 }
 
 /// A kept document and what it is known to pass.
@@ -82,7 +83,7 @@ impl ParsedDocuments {
         if request.query.len() > MAX_DOCUMENT_BYTES {
             return None;
         }
-        let (document, passed) = self.lock().get(&request.query).map(|kept| {
+        let (document, passed) = self.by_text.get(&request.query).map(|kept| {
             let passed =
                 request.variables.is_empty() && kept.validated.contains(&request.operation_name);
             (kept.document.clone(), passed)
@@ -110,29 +111,20 @@ impl ParsedDocuments {
             document: document.clone(),
             validated: Vec::new(),
         };
-        let mut by_text = self.lock();
-        if by_text.len() >= MAX_DOCUMENTS {
-            by_text.clear();
-        }
-        by_text.insert(text, kept);
+        self.by_text.insert(text, kept);
     }
 
     /// Notes that `request` (sent with no variables) passed validation.
     pub(crate) fn passed_validation(&self, query: &str, operation_name: Option<&str>) {
-        let mut by_text = self.lock();
-        let Some(kept) = by_text.get_mut(query) else {
+        let name = operation_name.map(str::to_owned);
+        let Some(mut kept) = self.by_text.get(query) else {
             return;
         };
-        let name = operation_name.map(str::to_owned);
         // Bounded like the document: names that fail never get here, and a
         // document names each of its operations once.
         if !kept.validated.contains(&name) && kept.validated.len() < MAX_OPERATION_NAMES {
             kept.validated.push(name);
         }
-    }
-
-    fn lock(&self) -> parking_lot::MutexGuard<'_, HashMap<String, Kept>> {
-        self.by_text.lock()
     }
 }
 
@@ -144,7 +136,7 @@ mod tests {
     use super::*;
 
     fn kept(documents: &ParsedDocuments) -> usize {
-        documents.lock().len()
+        documents.by_text.len()
     }
 
     /// What `execute` does: a kept document, or an admitted one kept.

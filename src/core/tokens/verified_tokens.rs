@@ -12,13 +12,10 @@
 //! (`SESSION_REVOKED`). Only tokens that passed are kept, so made-up tokens
 //! cannot fill it; a lookup is one hash of the token's text.
 //!
-//! Written by hand for the same reason as the parsed-document cache: at most
-//! [`MAX_TOKENS`], starting over when full, is the whole policy.
+//! At most [`MAX_TOKENS`] are kept, and when full the cache starts over
+//! ([`BoundedMap`], which says why that policy is written by hand).
 
-use std::collections::HashMap;
-
-use parking_lot::{Mutex, MutexGuard};
-
+use crate::core::bounded_map::BoundedMap;
 use crate::core::tokens::claims::AccessClaims;
 
 /// Most tokens kept (a few hundred bytes each with their claims).
@@ -27,26 +24,18 @@ pub(crate) const MAX_TOKENS: usize = 4096;
 /// The checked tokens of one process.
 #[derive(Default)]
 pub(crate) struct VerifiedTokens {
-    by_text: Mutex<HashMap<String, AccessClaims>>,
+    by_text: BoundedMap<String, AccessClaims, MAX_TOKENS>,
 }
 
 impl VerifiedTokens {
     /// The claims of `token` if it was checked before.
     pub(crate) fn get(&self, token: &str) -> Option<AccessClaims> {
-        self.lock().get(token).cloned()
+        self.by_text.get(token).as_deref().cloned()
     }
 
     /// Keeps a token that passed the check, with its claims.
     pub(crate) fn keep(&self, token: &str, claims: &AccessClaims) {
-        let mut by_text = self.lock();
-        if by_text.len() >= MAX_TOKENS {
-            by_text.clear();
-        }
-        by_text.insert(token.to_owned(), claims.clone());
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, AccessClaims>> {
-        self.by_text.lock()
+        self.by_text.insert(token.to_owned(), claims.clone());
     }
 }
 
@@ -76,6 +65,6 @@ mod tests {
         verified.keep("one more", &claims(0));
         assert_eq!(verified.get("token7"), None);
         assert_eq!(verified.get("one more"), Some(claims(0)));
-        assert_eq!(verified.lock().len(), 1);
+        assert_eq!(verified.by_text.len(), 1);
     }
 }
