@@ -9,8 +9,7 @@ use crate::core::credentials::change_password::{PasswordChange, change_password}
 use crate::core::sessions::login::{self, LoginRequest};
 use crate::core::sessions::{self, refresh};
 use crate::error::AppError;
-use crate::secret::ExposeSecret;
-use crate::secret::Secret;
+use crate::secret::{ExposeSecret, Secret};
 use async_graphql::ResultExt;
 
 #[derive(Default)]

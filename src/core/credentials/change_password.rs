@@ -20,8 +20,7 @@ use crate::core::client::ClientInfo;
 use crate::core::sessions::{self, Authenticated};
 use crate::core::{credentials, input};
 use crate::error::{AppError, InternalCause};
-use crate::secret::ExposeSecret;
-use crate::secret::Secret;
+use crate::secret::{ExposeSecret, Secret};
 use crate::store::users::PasswordSwap;
 
 /// What a client sends to change its password.

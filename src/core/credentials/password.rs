@@ -14,8 +14,7 @@ use crate::core::credentials::hash_workers::HashWorkers;
 
 use crate::config::Argon2Cost;
 use crate::error::{AppError, InternalCause};
-use crate::secret::ExposeSecret;
-use crate::secret::Secret;
+use crate::secret::{ExposeSecret, Secret};
 
 /// The result of checking a password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,8 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::core::keys::LoadError;
 use crate::core::keys::signing_key::{KeyError, PrivateKey, PublicKey, SigningAlgorithm};
-use crate::secret::ExposeSecret;
-use crate::secret::Secret;
+use crate::secret::{ExposeSecret, Secret};
 
 /// Shortest `JWT_SECRET` kept in a file, in bytes (the contract's minimum).
 const MIN_SECRET_BYTES: usize = 32;

@@ -14,18 +14,17 @@
 //! start: a key of another kind would never verify anything.
 //!
 //! - [`signing_key`]: the key pairs, their PEM forms, JWKs and `kid`s.
-//! - [`key_files`]: reading key files, and making those the server keeps
+//! - `key_files`: reading key files, and making those the server keeps
 //!   for itself.
 
 pub(crate) mod key_files;
 pub mod signing_key;
 
-use crate::config::{AccessSigning, Config, JwtSecretSource, PrivateKeySource};
 use jsonwebtoken::jwk::JwkSet;
 
+use crate::config::{AccessSigning, Config, JwtSecretSource, PrivateKeySource};
 use crate::core::keys::signing_key::{KeyError, PrivateKey, PublicKey, SigningAlgorithm};
-use crate::secret::ExposeSecret;
-use crate::secret::Secret;
+use crate::secret::{ExposeSecret, Secret};
 
 /// Every key the server holds, loaded once at start.
 #[derive(Clone, Debug)]

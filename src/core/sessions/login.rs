@@ -13,8 +13,7 @@ use crate::core::metrics::LoginOutcome;
 use crate::core::sessions::{self, IssuedTokens, SignIn, SignInMethod};
 use crate::core::{credentials, input};
 use crate::error::{AppError, InternalCause};
-use crate::secret::ExposeSecret;
-use crate::secret::Secret;
+use crate::secret::{ExposeSecret, Secret};
 use crate::store::users;
 
 /// What a client sends to log in.

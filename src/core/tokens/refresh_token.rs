@@ -14,8 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::core::ids;
-use crate::secret::ExposeSecret;
-use crate::secret::Secret;
+use crate::secret::{ExposeSecret, Secret};
 
 /// A refresh token as presented, parsed but not yet checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
