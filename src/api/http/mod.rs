@@ -18,9 +18,8 @@ mod state;
 pub(crate) mod write_deadline;
 
 use axum::Router;
-use axum::routing::{any, get};
-
 use axum::extract::{Query, State};
+use axum::routing::{any, get};
 
 pub use state::HttpState;
 
