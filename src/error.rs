@@ -44,6 +44,10 @@ pub enum Code {
     GraphqlValidationFailed,
     ServiceUnavailable,
     InternalServerError,
+    Forbidden,
+    NameTaken,
+    InvalidToken,
+    EmailNotVerified,
 }
 
 impl Code {
@@ -103,6 +107,16 @@ pub enum AppError {
     ServiceUnavailable(#[source] InternalCause),
     #[error("internal server error")]
     Internal(#[source] InternalCause),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("this user name is taken")]
+    NameTaken,
+    #[error("this link is invalid, used or expired")]
+    InvalidToken,
+    #[error(
+        "this account's email address is not verified yet: follow the link of the verification mail"
+    )]
+    EmailNotVerified,
 }
 
 /// The detail behind an internal error, for the log only.
@@ -140,6 +154,10 @@ impl AppError {
             AppError::BadUserInput(_) => Code::BadUserInput,
             AppError::ServiceUnavailable(_) => Code::ServiceUnavailable,
             AppError::Internal(_) => Code::InternalServerError,
+            AppError::Forbidden(_) => Code::Forbidden,
+            AppError::NameTaken => Code::NameTaken,
+            AppError::InvalidToken => Code::InvalidToken,
+            AppError::EmailNotVerified => Code::EmailNotVerified,
         }
     }
 

@@ -46,6 +46,8 @@ pub enum EndReason {
     Evicted,
     /// Its refresh token went unused too long, or it reached its maximum lifetime.
     Expired,
+    /// resetPassword with the token of a reset mail.
+    PasswordReset,
 }
 
 /// Whether a user may log in, as the `status` column keeps it.
@@ -66,6 +68,8 @@ pub enum EndReason {
 pub enum UserStatus {
     Active,
     Disabled,
+    /// Signed up and not yet proved its address: cannot sign in.
+    Unverified,
 }
 
 /// The text form of a vocabulary enum, for columns, labels and logs.

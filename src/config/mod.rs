@@ -9,7 +9,8 @@
 //! `JWT_PRIVATE_KEY_FILE`, `JWT_PREVIOUS_PUBLIC_KEY_FILES`,
 //! `HTTP_HEADER_TIMEOUT_SECS`, `HTTP_BODY_TIMEOUT_SECS`, `HTTP_MAX_CONNECTIONS`,
 //! `CORS_ALLOWED_ORIGINS`, `COOKIE_SECURE`, `COOKIE_SAMESITE`, `COOKIE_DOMAIN`,
-//! `GRAPHIQL_ASSETS_DIR`, `RUST_LOG` (read by the log setup in `main`).
+//! `GRAPHIQL_ASSETS_DIR`, `SIGNUP_MODE`, `PUBLIC_APP_URL`, `SMTP_URL`, `MAIL_FROM`,
+//! `RUST_LOG` (read by the log setup in `main`).
 //!
 //! Ours: `LOGIN_IP_MAX_FAILURES`, `LOGIN_IP_LOCKOUT_SECS`, `LOG_FORMAT`,
 //! `SESSION_RETENTION_DAYS`, `PRUNE_INTERVAL_SECS`, `SHUTDOWN_TIMEOUT_SECS`, `JWT_SECRET_FILE`,
@@ -17,7 +18,8 @@
 //! `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`,
 //! `PASSWORD_HASH_CONCURRENCY`, `PASSWORD_CHECK_WAIT_MS`, `JWKS_MAX_AGE_SECS`, `HTTP_IDLE_TIMEOUT_SECS`,
 //! `HTTP_REQUEST_TIMEOUT_SECS`, `SESSION_EVENTS_POLL_MS`, `MAX_SOCKETS_PER_USER`,
-//! `WS_INIT_TIMEOUT_SECS`, `WS_MAX_MESSAGES_PER_SEC`.
+//! `WS_INIT_TIMEOUT_SECS`, `WS_MAX_MESSAGES_PER_SEC`, `UNVERIFIED_ACCOUNT_DAYS`,
+//! `MAIL_RETENTION_DAYS`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +29,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use ipnet::IpNet;
 
+pub mod accounts;
 pub mod browser;
 pub mod credentials;
 pub mod http;
@@ -35,6 +38,7 @@ pub mod live;
 pub mod store;
 mod vars;
 
+pub use accounts::{AccountSettings, SignupMode};
 pub use browser::BrowserSettings;
 pub use credentials::Argon2Cost;
 pub use http::HttpLimits;
@@ -116,6 +120,8 @@ pub struct Config {
     /// Live session events: how often a replica reads what changed, and the
     /// bounds of each socket.
     pub live: LiveSettings,
+    /// Sign-up, mail and their links.
+    pub accounts: AccountSettings,
 }
 
 /// A variable that is set to something unusable.
@@ -251,6 +257,7 @@ impl Config {
                 init_timeout: vars.timer("WS_INIT_TIMEOUT_SECS", 10, 1)?,
                 max_messages_per_sec: vars.positive("WS_MAX_MESSAGES_PER_SEC", 20)?,
             },
+            accounts: accounts::account_settings(&vars)?,
         };
         Ok(config)
     }

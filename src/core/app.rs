@@ -10,6 +10,7 @@ use crate::core::clock::{Clock, SystemClock};
 use crate::core::credentials::password::Passwords;
 use crate::core::keys::Keys;
 use crate::core::keys::signing_key::KeyError;
+use crate::core::mail::Mailer;
 use crate::core::metrics::Metrics;
 use crate::core::sessions::checks::SessionChecks;
 use crate::core::tokens::access_token::AccessTokens;
@@ -31,6 +32,8 @@ pub struct App {
     /// At most two password checks in flight per client address.
     pub(crate) address_gates: crate::core::credentials::address_gates::AddressGates,
     pub metrics: Metrics,
+    /// Seals queued mails and wakes this replica's sender.
+    pub mail: Mailer,
     /// Where every service reads "now"; tests move it.
     pub clock: Arc<dyn Clock>,
 }
@@ -71,6 +74,7 @@ impl App {
             )?,
             jwks: keys.jwks_document(),
             refresh_tokens: RefreshTokens::new(&keys.jwt_secret),
+            mail: Mailer::new(&keys.jwt_secret),
             passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
                 .map_err(StartError::HashThreads)?,
             address_gates: Default::default(),

@@ -4,6 +4,7 @@
 //! HTTP, WebSocket or GraphQL: `api` calls into here, and only `store` is
 //! below it.
 
+pub(crate) mod accounts;
 pub mod app;
 pub(crate) mod bounded_map;
 pub mod client;
@@ -13,6 +14,7 @@ pub mod ids;
 pub(crate) mod input;
 pub mod keys;
 pub mod live;
+pub mod mail;
 pub(crate) mod metrics;
 pub mod prune;
 pub mod sessions;

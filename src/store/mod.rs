@@ -44,6 +44,7 @@ mod failures;
 mod galera;
 pub mod migrate;
 mod normalise_names;
+pub(crate) mod outbox;
 pub mod schema;
 pub(crate) mod session_ends;
 pub mod sessions;

@@ -13,6 +13,11 @@ diesel::table! {
         status -> Varchar,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// As given; `email_key` is its lower-case form and carries the
+        /// uniqueness constraint.
+        email -> Nullable<Varchar>,
+        email_key -> Nullable<Varchar>,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -37,7 +42,14 @@ diesel::table! {
 }
 
 diesel::joinable!(user_login_sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, user_login_sessions, login_throttle);
+diesel::joinable!(account_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    user_login_sessions,
+    login_throttle,
+    account_tokens,
+    mail_outbox
+);
 
 diesel::table! {
     /// Failed-login counters per user name key or client address, in a
@@ -49,5 +61,35 @@ diesel::table! {
         window_started_at -> Timestamp,
         checking -> Integer,
         checking_since -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// One-use tokens that mails carry, kept only as their SHA-256.
+    account_tokens (token_hash) {
+        token_hash -> Varchar,
+        kind -> Varchar,
+        user_id -> Nullable<Varchar>,
+        email -> Nullable<Varchar>,
+        role -> Nullable<Varchar>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Mails to send, sealed with a key derived from `JWT_SECRET`.
+    mail_outbox (id) {
+        id -> Varchar,
+        kind -> Varchar,
+        recipient_key -> Varchar,
+        sealed -> Text,
+        created_at -> Timestamp,
+        due_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        claimed_by -> Nullable<Varchar>,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
     }
 }

@@ -41,6 +41,8 @@ pub(crate) enum SessionEndReason {
     Evicted,
     /// Its refresh token went unused too long, or it reached its maximum lifetime.
     Expired,
+    /// resetPassword with the token of a reset mail.
+    PasswordReset,
 }
 
 /// `SessionEvent` for one subscriber: the event, whether it is about the
