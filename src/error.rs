@@ -48,6 +48,7 @@ pub enum Code {
     NameTaken,
     InvalidToken,
     EmailNotVerified,
+    ReauthenticationRequired,
 }
 
 impl Code {
@@ -117,6 +118,8 @@ pub enum AppError {
         "this account's email address is not verified yet: follow the link of the verification mail"
     )]
     EmailNotVerified,
+    #[error("this operation needs a recent sign-in: sign in again (or re-authenticate) and retry")]
+    ReauthenticationRequired { required_aal: u8, max_age_secs: u64 },
 }
 
 /// The detail behind an internal error, for the log only.
@@ -158,6 +161,7 @@ impl AppError {
             AppError::NameTaken => Code::NameTaken,
             AppError::InvalidToken => Code::InvalidToken,
             AppError::EmailNotVerified => Code::EmailNotVerified,
+            AppError::ReauthenticationRequired { .. } => Code::ReauthenticationRequired,
         }
     }
 

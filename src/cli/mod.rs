@@ -37,7 +37,8 @@ pub enum Command {
     User(UserCommand),
     /// Print the GraphQL SDL.
     Schema,
-    /// Delete sessions past SESSION_RETENTION_DAYS and stale throttle rows, once.
+    /// Delete sessions past SESSION_RETENTION_DAYS, stale throttle rows,
+    /// accounts never verified and spent mail tokens, once.
     Prune,
     /// Key files for JWT_ALGORITHM=EdDSA or ES256.
     #[command(subcommand)]
@@ -49,6 +50,15 @@ pub enum UserCommand {
     /// Create a user; the password is read from stdin (first line) or asked for.
     Add {
         name: String,
+        #[arg(long, default_value = "user")]
+        role: String,
+        /// The user's email address; one given here counts as verified.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Mail an invitation to create an account (whatever SIGNUP_MODE is).
+    Invite {
+        email: String,
         #[arg(long, default_value = "user")]
         role: String,
     },
@@ -162,8 +172,8 @@ async fn prune(config: Config) -> Result<(), CliError> {
     let app = offline_app(config)?;
     let report = crate::core::prune::prune_once(&app).await?;
     println!(
-        "deleted {} sessions and {} throttle rows",
-        report.sessions, report.throttle_rows
+        "deleted {} sessions, {} throttle rows, {} unverified accounts and {} mail tokens",
+        report.sessions, report.throttle_rows, report.unverified_accounts, report.mail_tokens
     );
     app.pool.close();
     Ok(())
@@ -171,13 +181,30 @@ async fn prune(config: Config) -> Result<(), CliError> {
 
 async fn user(config: Config, command: UserCommand) -> Result<(), CliError> {
     migrate::run_pending(&config.database_url).await?;
-    let app = offline_app(config)?;
+    let app = match command {
+        // The invitation's mail is sealed with the key the servers open it
+        // with: JWT_SECRET's, not a throwaway one.
+        UserCommand::Invite { .. } => {
+            let keys = crate::core::keys::Keys::load(&config)?;
+            App::new(config, &keys)?
+        }
+        _ => offline_app(config)?,
+    };
     match command {
-        UserCommand::Add { name, role } => {
+        UserCommand::Add { name, role, email } => {
             let password = password_input::read_new_password().map_err(CliError::Password)?;
-            let id = users::add_user(&app, &name, &password, &role).await?;
+            let id = users::add_user(&app, &name, &password, &role, email.as_deref()).await?;
             tracing::info!(user_id = %id, "user created");
             println!("created user {name} ({id})");
+        }
+        UserCommand::Invite { email, role } => {
+            if users::invite(&app, &email, &role).await? {
+                println!("queued an invitation to {email} (role {role})");
+            } else {
+                println!(
+                    "not sent: {email} already got the most invitations for now; try again later"
+                );
+            }
         }
         UserCommand::Disable { name } => {
             users::disable_user(&app.pool, &name).await?;

@@ -1,5 +1,5 @@
 //! Accounts and mail: `SIGNUP_MODE`, `PUBLIC_APP_URL`, `SMTP_URL`,
-//! `MAIL_FROM`, and ours: `UNVERIFIED_ACCOUNT_DAYS`, `MAIL_RETENTION_DAYS`.
+//! `MAIL_FROM`, `REAUTH_MAX_AGE_SECS`, and ours: `UNVERIFIED_ACCOUNT_DAYS`, `MAIL_RETENTION_DAYS`.
 
 use std::str::FromStr;
 
@@ -48,6 +48,9 @@ pub struct AccountSettings {
     pub unverified_account_lifetime: TimeDelta,
     /// Sent or given-up mails are deleted this long after they were queued.
     pub mail_retention: TimeDelta,
+    /// How recent a session's last proved credential must be for the
+    /// operations that need recent authentication (`REAUTH_MAX_AGE_SECS`).
+    pub reauth_max_age: TimeDelta,
 }
 
 impl AccountSettings {
@@ -107,6 +110,7 @@ pub(super) fn account_settings<F: Fn(&str) -> Option<String>>(
             2,
             366,
         )?)),
+        reauth_max_age: vars.delta("REAUTH_MAX_AGE_SECS", 300, 1)?,
     })
 }
 

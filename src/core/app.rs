@@ -34,6 +34,8 @@ pub struct App {
     pub metrics: Metrics,
     /// Seals queued mails and wakes this replica's sender.
     pub mail: Mailer,
+    /// Token writes made after the answer (see `accounts::deferred`).
+    pub(crate) deferred_writes: crate::core::accounts::deferred::DeferredWrites,
     /// Where every service reads "now"; tests move it.
     pub clock: Arc<dyn Clock>,
 }
@@ -75,6 +77,7 @@ impl App {
             jwks: keys.jwks_document(),
             refresh_tokens: RefreshTokens::new(&keys.jwt_secret),
             mail: Mailer::new(&keys.jwt_secret),
+            deferred_writes: Default::default(),
             passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
                 .map_err(StartError::HashThreads)?,
             address_gates: Default::default(),

@@ -25,11 +25,12 @@ pub enum LoginOutcome {
 
 impl LoginOutcome {
     /// The codes a login can fail with.
-    const FAILURES: [Code; 6] = [
+    const FAILURES: [Code; 7] = [
         Code::BadUserInput,
         Code::TooManyAttempts,
         Code::InvalidCredentials,
         Code::AccountDisabled,
+        Code::EmailNotVerified,
         Code::ServiceUnavailable,
         Code::InternalServerError,
     ];
@@ -281,6 +282,9 @@ impl Metrics {
             .with_label_values(&[reason.as_str()])
             .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
     }
+
+    /// MERGE: replaced by the mail sender's counter (h-mail).
+    pub fn mail_queued(&self, _kind: crate::core::mail::MailKind) {}
 
     /// Counts one forward-auth check.
     pub fn forward_auth(&self, outcome: Outcome) {

@@ -1,12 +1,14 @@
 //! Pruning: deletes sessions that ended or expired more than
-//! `SESSION_RETENTION_DAYS` ago and throttle counters whose window is over,
+//! `SESSION_RETENTION_DAYS` ago, throttle counters whose window is over,
+//! accounts never verified within `UNVERIFIED_ACCOUNT_DAYS` (freeing their
+//! name and address) and mail tokens spent or expired a day ago,
 //! in small batches, so that the tables stay bounded by live use. Safe when
 //! several replicas prune at once: each delete re-checks its condition.
 
 use crate::core::app::{App, AppState};
 use crate::core::clock;
 use crate::error::AppError;
-use crate::store::{sessions, throttle};
+use crate::store::{accounts, sessions, throttle};
 
 /// Rows deleted per statement: small enough not to hold locks for long.
 const BATCH_SIZE: i64 = 500;
@@ -16,6 +18,10 @@ const BATCH_SIZE: i64 = 500;
 pub struct PruneReport {
     pub sessions: usize,
     pub throttle_rows: usize,
+    /// Accounts never verified within `UNVERIFIED_ACCOUNT_DAYS`.
+    pub unverified_accounts: usize,
+    /// Mail tokens spent or expired a day ago or more.
+    pub mail_tokens: usize,
 }
 
 /// Deletes everything past retention, batch by batch, until none is left.
@@ -23,7 +29,11 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
     let now = app.clock.now();
     let config = &app.config;
     let session_cutoff = clock::earlier(now, config.session_retention);
-    let window = config.login_lockout.max(config.login_ip_lockout);
+    // Sign-ups are counted per address in rows of the same table.
+    let window = config
+        .login_lockout
+        .max(config.login_ip_lockout)
+        .max(crate::core::accounts::sign_up::SIGN_UP_WINDOW);
     let throttle_cutoff = clock::earlier(now, window);
     let mut report = PruneReport::default();
     let mut conn = app.pool.get().await?;
@@ -46,10 +56,23 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             break;
         }
     }
+    let unverified_cutoff = clock::earlier(now, config.accounts.unverified_account_lifetime);
+    let token_cutoff = clock::earlier(now, chrono::TimeDelta::days(1));
+    loop {
+        let (accounts, tokens) =
+            accounts::prune(&mut conn, unverified_cutoff, token_cutoff, BATCH_SIZE).await?;
+        report.unverified_accounts += accounts;
+        report.mail_tokens += tokens;
+        if (accounts as i64) < BATCH_SIZE && (tokens as i64) < BATCH_SIZE {
+            break;
+        }
+    }
     if report != PruneReport::default() {
         tracing::info!(
             sessions = report.sessions,
             throttle_rows = report.throttle_rows,
+            unverified_accounts = report.unverified_accounts,
+            mail_tokens = report.mail_tokens,
             "pruned old rows"
         );
     }

@@ -1,6 +1,7 @@
 //! Managing users from the command line: create, disable, enable, set a
 //! password, list and end sessions.
 
+use crate::core::accounts::address::EmailAddress;
 use crate::core::app::App;
 use crate::core::input;
 use crate::core::sessions::{self, EndReason, Ending};
@@ -16,6 +17,8 @@ use crate::vocabulary::UserStatus;
 pub enum UserCommandError {
     #[error("a user named {0:?} already exists")]
     Duplicate(String),
+    #[error("a user with the email address {0:?} already exists")]
+    DuplicateEmail(String),
     #[error("no user is named {0:?}")]
     Unknown(String),
     #[error("{user:?} has no open session {session_id:?}")]
@@ -47,10 +50,12 @@ pub async fn add_user(
     user_name: &str,
     password: &Secret,
     role: &str,
+    email: Option<&str>,
 ) -> Result<String, UserCommandError> {
     let user_name = &input::new_user_name(user_name);
     input::check_new_user_name(user_name)?;
     input::check_role(role)?;
+    let address = email.map(EmailAddress::parse).transpose()?;
     input::check_new_password(password.expose_secret(), app.config.password_min_length)?;
     let password_hash = app.passwords.hash(password).await?;
     let id = crate::core::ids::new_id();
@@ -68,17 +73,29 @@ pub async fn add_user(
             status: UserStatus::Active,
             created_at: now,
             updated_at: now,
+            email: address.as_ref().map(|a| a.shown.as_str()),
+            email_key: address.as_ref().map(|a| a.key.as_str()),
+            email_verified_at: address.as_ref().map(|_| now),
         },
     )
     .await;
     match inserted {
         Ok(()) => Ok(id),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Err(UserCommandError::Duplicate(user_name.to_owned())),
+        Err(error) if crate::store::is_unique_violation(&error) => {
+            let name_taken = users::find_by_name_key(&mut conn, &user_name_key).await?;
+            match (name_taken, address) {
+                (None, Some(address)) => Err(UserCommandError::DuplicateEmail(address.shown)),
+                _ => Err(UserCommandError::Duplicate(user_name.to_owned())),
+            }
+        }
         Err(other) => Err(other.into()),
     }
+}
+
+/// Mails an invitation to `email` with `role`; false when the address got
+/// the most invitations for now (nothing was queued).
+pub async fn invite(app: &App, email: &str, role: &str) -> Result<bool, UserCommandError> {
+    Ok(crate::core::accounts::invitations::invite(app, email, role).await?)
 }
 
 /// Disables a user and ends all of its sessions in one transaction.

@@ -144,3 +144,12 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
         AppError::ServiceUnavailable(InternalCause::Pool(error.to_string()))
     }
 }
+
+/// A unique constraint refused an insert or update (a name or address
+/// taken by a racing request).
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

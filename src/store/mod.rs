@@ -39,6 +39,7 @@
 //! same busy mark (and by diesel-async's own check for open transactions when
 //! a connection is recycled).
 
+pub(crate) mod accounts;
 mod conn;
 mod failures;
 mod galera;
@@ -57,7 +58,7 @@ pub use crate::config::store::PoolSettings;
 pub use conn::{DbConn, Discard, PoolHealth, PooledConn};
 pub use failures::{
     MAX_CONFLICT_RETRIES, WrongRow, conflict_pause, expect_key, is_connection_error,
-    is_lock_conflict, is_wrong_answer, within,
+    is_lock_conflict, is_unique_violation, is_wrong_answer, within,
 };
 
 use std::sync::Arc;

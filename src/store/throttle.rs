@@ -217,3 +217,50 @@ pub(crate) async fn delete_stale(
         .await
     })
 }
+
+/// Counts one attempt for `key` in a fixed window that begins with its
+/// first attempt, when fewer than `limit` were counted in the window (a
+/// window that began at or before `window_cutoff` is over and starts again
+/// now); returns whether it was counted. One statement after the row
+/// exists, so concurrent attempts on any replica never count past `limit`.
+/// For limits on attempts that are not password checks (sign-ups).
+pub(crate) async fn take_attempt(
+    conn: &mut DbConn,
+    key: &str,
+    now: NaiveDateTime,
+    window_cutoff: NaiveDateTime,
+    limit: u32,
+) -> QueryResult<bool> {
+    let insert = if conn.is_mysql() {
+        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at, checking) \
+             VALUES (?, 0, ?, 0) ON DUPLICATE KEY UPDATE throttle_key = throttle_key"
+    } else {
+        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at, checking) \
+             VALUES (?, 0, ?, 0) ON CONFLICT (throttle_key) DO NOTHING"
+    };
+    // No assignment reads a column assigned before it (see begin_check):
+    // `window_started_at` is read by the first and assigned by the second.
+    let take = "UPDATE login_throttle SET \
+         failure_count = CASE WHEN window_started_at <= ? THEN 1 ELSE failure_count + 1 END, \
+         window_started_at = CASE WHEN window_started_at <= ? THEN ? ELSE window_started_at END \
+         WHERE throttle_key = ? \
+         AND (CASE WHEN window_started_at <= ? THEN 0 ELSE failure_count END) < ?";
+    let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+    with_conn!(conn, |c| {
+        diesel::sql_query(insert)
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(now)
+            .execute(c)
+            .await?;
+        diesel::sql_query(take)
+            .bind::<Timestamp, _>(window_cutoff)
+            .bind::<Timestamp, _>(window_cutoff)
+            .bind::<Timestamp, _>(now)
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(window_cutoff)
+            .bind::<Integer, _>(limit)
+            .execute(c)
+            .await
+            .map(|matched| matched == 1)
+    })
+}

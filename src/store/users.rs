@@ -21,6 +21,9 @@ pub struct UserRecord {
     pub role: String,
     pub status: UserStatus,
     pub created_at: NaiveDateTime,
+    /// As given; None for an account made without one.
+    pub email: Option<String>,
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 impl UserRecord {
@@ -42,6 +45,9 @@ pub(crate) struct NewUser<'a> {
     pub status: UserStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub email: Option<&'a str>,
+    pub email_key: Option<&'a str>,
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 /// Inserts a user; a taken name fails with a unique violation.

@@ -134,7 +134,10 @@ async fn migrations_applied_twice_are_harmless(backend: Backend) {
     assert!(ok, "the schema is usable after migrating twice");
     let (ok, stdout, stderr) = run(&db.url_text, &["prune"], "").await;
     assert!(ok, "{stderr}");
-    assert_eq!(stdout.trim(), "deleted 0 sessions and 0 throttle rows");
+    assert_eq!(
+        stdout.trim(),
+        "deleted 0 sessions, 0 throttle rows, 0 unverified accounts and 0 mail tokens"
+    );
 }
 
 /// Roles are 1 to 64 of `a-z A-Z 0-9 _ . : -`: a role is a token that

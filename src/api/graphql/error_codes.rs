@@ -130,7 +130,8 @@ impl Extension for ErrorCodesExtension {
 }
 
 /// How an `AppError` becomes a GraphQL error: its message, and
-/// `extensions.code` (with `retryAfter` where the contract gives one).
+/// `extensions.code` (with `retryAfter`, `requiredAal` and `maxAgeSecs` where the contract
+/// gives them).
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
         match self {
@@ -146,8 +147,18 @@ impl ErrorExtensions for AppError {
         error.source = Some(Arc::new(self.code()));
         error.extend_with(|_, extensions| {
             extensions.set("code", self.code().as_str());
-            if let AppError::TooManyAttempts { retry_after_secs } = self {
-                extensions.set("retryAfter", *retry_after_secs);
+            match self {
+                AppError::TooManyAttempts { retry_after_secs } => {
+                    extensions.set("retryAfter", *retry_after_secs);
+                }
+                AppError::ReauthenticationRequired {
+                    required_aal,
+                    max_age_secs,
+                } => {
+                    extensions.set("requiredAal", *required_aal);
+                    extensions.set("maxAgeSecs", *max_age_secs);
+                }
+                _ => {}
             }
         })
     }

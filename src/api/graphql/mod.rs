@@ -1,6 +1,7 @@
 //! The GraphQL schema: types, resolvers, the per-request context and the
 //! limits every query is held to.
 
+pub(crate) mod accounts;
 pub(crate) mod admission;
 pub(crate) mod context;
 pub(crate) mod cookie_delivery;
@@ -34,7 +35,7 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_COMPLEXITY: usize = 256;
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query, Mutation, Subscription)
+    Schema::build(Query, Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(error_codes::ErrorCodes)

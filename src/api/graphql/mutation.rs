@@ -1,7 +1,9 @@
-//! Mutation fields: login, refresh and the ways to end sessions.
+//! Mutation fields: login, refresh and the ways to end sessions, merged
+//! with the accounts' (`accounts`).
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MergedObject, Object};
 
+use crate::api::graphql::accounts::AccountMutations;
 use crate::api::graphql::context::{RefreshCookie, caller, parts};
 use crate::api::graphql::cookie_delivery::{self, RefreshTokenDelivery};
 use crate::api::graphql::types::AuthPayload;
@@ -12,8 +14,13 @@ use crate::error::AppError;
 use crate::secret::{ExposeSecret, Secret};
 use async_graphql::ResultExt;
 
+/// Every mutation field: the sessions' (here) and the accounts'.
+#[derive(MergedObject, Default)]
+pub struct Mutation(SessionMutations, AccountMutations);
+
+/// Login, refresh, the ways to end sessions, and the password change.
 #[derive(Default)]
-pub struct Mutation;
+pub(crate) struct SessionMutations;
 
 /// The current and the new password of a password change.
 #[derive(InputObject)]
@@ -38,7 +45,7 @@ pub(crate) struct LoginInput {
 }
 
 #[Object]
-impl Mutation {
+impl SessionMutations {
     /// Checks a user name and password and opens a new session for this device.
     /// Other sessions of the same user stay open.
     async fn login(

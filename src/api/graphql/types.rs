@@ -28,6 +28,15 @@ impl User {
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
+
+    /// Null for an account created without one.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+
+    async fn email_verified(&self) -> bool {
+        self.0.email_verified_at.is_some()
+    }
 }
 
 /// One device's login, with its user (which every request that shows a

@@ -47,7 +47,8 @@ pub(crate) const STALE_CHECK_AFTER: TimeDelta = TimeDelta::minutes(2);
 const FIRST_PAUSE: Duration = Duration::from_millis(5);
 const LONGEST_PAUSE: Duration = Duration::from_millis(200);
 
-fn name_key(user_name_key: &str) -> String {
+/// The throttle key of a user name (its folded form).
+pub(crate) fn name_key(user_name_key: &str) -> String {
     format!("name:{user_name_key}")
 }
 

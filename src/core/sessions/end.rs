@@ -12,6 +12,7 @@ use crate::core::app::App;
 use crate::core::clock::Clock;
 use crate::core::sessions::{Authenticated, EndReason, Ending, record};
 use crate::error::AppError;
+use crate::store::accounts::{self as account_rows, Reset};
 use crate::store::sessions as session_rows;
 use crate::store::users::{self as user_rows, PasswordSwap, SwapOutcome};
 use crate::store::{DbConn, DbPool};
@@ -166,4 +167,42 @@ pub(crate) async fn set_user_status(
     };
     record::ended(None, &changed.user_id, None, reason, changed.sessions_ended);
     Ok(true)
+}
+
+/// Resets a password with the token of a reset mail (`token_hash`, of
+/// `kind`): spends it and every reset token of the account, stores
+/// `password_hash`, ends every session of the user (`PASSWORD_RESET`) and
+/// clears the name's login throttle, in one transaction. `INVALID_TOKEN`
+/// when the token is unknown, used or expired: nothing changed.
+pub(crate) async fn reset_password(
+    app: &App,
+    token_hash: &str,
+    kind: &str,
+    password_hash: &str,
+) -> Result<usize, AppError> {
+    let mut conn = app.pool.get().await?;
+    let name_key = crate::core::credentials::throttle::name_key;
+    let reset = account_rows::reset_password(
+        &mut conn,
+        token_hash,
+        kind,
+        password_hash,
+        &name_key,
+        app.clock.now(),
+    )
+    .await?;
+    match reset {
+        Reset::Done { user_id, ended } => {
+            tracing::info!(%user_id, ended, "password reset");
+            record::ended(
+                Some(&app.metrics),
+                &user_id,
+                None,
+                EndReason::PasswordReset,
+                ended,
+            );
+            Ok(ended)
+        }
+        Reset::InvalidToken => Err(AppError::InvalidToken),
+    }
 }

@@ -15,6 +15,7 @@ use crate::core::{credentials, input};
 use crate::error::{AppError, InternalCause};
 use crate::secret::{ExposeSecret, Secret};
 use crate::store::users;
+use crate::vocabulary::UserStatus;
 
 /// What a client sends to log in.
 #[derive(Debug)]
@@ -55,9 +56,16 @@ async fn check_and_open(
         verification,
         verified_hash,
     } = credentials::check(app, &user_name_key, &request.password, client.ip_address).await?;
-    if !user.is_active() {
-        tracing::info!(user_id = %user.id, "login refused: account disabled");
-        return Err(AppError::AccountDisabled);
+    match user.status {
+        UserStatus::Active => {}
+        UserStatus::Disabled => {
+            tracing::info!(user_id = %user.id, "login refused: account disabled");
+            return Err(AppError::AccountDisabled);
+        }
+        UserStatus::Unverified => {
+            tracing::info!(user_id = %user.id, "login refused: address not verified yet");
+            return Err(AppError::EmailNotVerified);
+        }
     }
 
     // The hash stored now, as far as this login knows: the session opens

@@ -28,7 +28,7 @@ use chrono::NaiveDateTime;
 
 pub(crate) use self::end::{
     change_password, end, end_on, logout, logout_all, logout_session, replace_password,
-    set_user_status,
+    reset_password, set_user_status,
 };
 pub(crate) use self::open::{SignIn, SignInMethod, open};
 use crate::core::app::App;

@@ -339,7 +339,7 @@ impl TestServer {
     /// Creates an active user through the same service as `authql user add`;
     /// returns its id.
     pub async fn add_user(&self, user_name: &str, password: &str) -> String {
-        authql::core::users::add_user(&self.app, user_name, &Secret::from(password), "user")
+        authql::core::users::add_user(&self.app, user_name, &Secret::from(password), "user", None)
             .await
             .expect("add user")
     }

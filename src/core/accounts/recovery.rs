@@ -1,0 +1,83 @@
+//! Password recovery: `requestPasswordReset` mails a link when a verified,
+//! active account has the address (the answer and its time are the same
+//! either way), and `resetPassword` with its token sets a new password and
+//! ends every session of the account.
+
+use crate::core::accounts::address::EmailAddress;
+use crate::core::accounts::deferred::TokenMail;
+use crate::core::accounts::mail_tokens::{self, TokenKind};
+use crate::core::accounts::{mail_enabled, mails};
+use crate::core::app::{App, AppState};
+use crate::core::mail::MailKind;
+use crate::core::{clock, input, sessions};
+use crate::error::AppError;
+use crate::secret::{ExposeSecret, Secret};
+use crate::store::accounts as account_rows;
+
+/// Mails a reset link when a verified, active account has `email`.
+pub(crate) async fn request_password_reset(app: &AppState, email: &str) -> Result<bool, AppError> {
+    mail_enabled(app)?;
+    let address = EmailAddress::parse(email)?;
+    let found = {
+        let mut conn = app.pool.get().await?;
+        account_rows::find_by_email_key(&mut conn, &address.key).await?
+    };
+    let Some(user) = found.filter(|user| user.is_active() && user.email_verified_at.is_some())
+    else {
+        return Ok(true);
+    };
+    let Some(shown) = user.email.clone() else {
+        return Ok(true);
+    };
+    let now = app.clock.now();
+    let token = mail_tokens::new_token();
+    let app_url = app.config.accounts.public_app_url.as_deref().unwrap_or("");
+    let link = mails::link(app_url, TokenKind::PasswordReset, &token.value);
+    let mail = mails::password_reset(&shown, &user.user_name, app_url, &link);
+    app.deferred_writes.store(
+        app,
+        TokenMail {
+            token_hash: token.hash,
+            kind: TokenKind::PasswordReset.as_str(),
+            user_id: user.id,
+            email: shown,
+            created_at: now,
+            expires_at: clock::later(now, TokenKind::PasswordReset.lifetime()),
+            mail: app.mail.outbox_row(&mail, now),
+            mail_kind: MailKind::PasswordReset,
+        },
+    );
+    Ok(true)
+}
+
+/// Sets a new password with a reset token. A bad new password is
+/// `BAD_USER_INPUT` and leaves the token usable; a bad token is
+/// `INVALID_TOKEN`.
+pub(crate) async fn reset_password(
+    app: &App,
+    token: &str,
+    new_password: &Secret,
+) -> Result<bool, AppError> {
+    input::check_password(new_password.expose_secret())?;
+    input::check_new_password(new_password.expose_secret(), app.config.password_min_length)?;
+    if !mail_tokens::looks_like_token(token) {
+        return Err(AppError::InvalidToken);
+    }
+    let token_hash = mail_tokens::token_hash(token);
+    let kind = TokenKind::PasswordReset.as_str();
+    {
+        // Junk and spent tokens cost no hash.
+        let mut conn = app.pool.get().await?;
+        account_rows::find_usable(&mut conn, &token_hash, kind, app.clock.now())
+            .await?
+            .ok_or(AppError::InvalidToken)?;
+    }
+    let deadline = tokio::time::Instant::now() + app.config.password_check_wait;
+    let Some(new_hash) = app.passwords.hash_before(new_password, deadline).await? else {
+        return Err(AppError::TooManyAttempts {
+            retry_after_secs: app.config.password_check_wait.as_secs().max(1),
+        });
+    };
+    sessions::reset_password(app, &token_hash, kind, &new_hash).await?;
+    Ok(true)
+}
