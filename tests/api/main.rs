@@ -10,6 +10,7 @@
 )]
 
 mod abuse;
+mod accounts;
 mod address_limits;
 mod browser;
 mod cli;

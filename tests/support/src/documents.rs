@@ -41,6 +41,20 @@ documents! {
     CHANGE_PASSWORD = "change_password.graphql";
     /// The `sessionEvents` subscription, every field.
     SESSION_EVENTS = "session_events.graphql";
+    /// `signUp`, with the first session when there is one. Variables: `input`.
+    SIGN_UP = "sign_up.graphql";
+    /// `verifyEmail`. Variables: `token`.
+    VERIFY_EMAIL = "verify_email.graphql";
+    /// `requestEmailVerification`. Variables: `email`.
+    REQUEST_EMAIL_VERIFICATION = "request_email_verification.graphql";
+    /// `requestPasswordReset`. Variables: `email`.
+    REQUEST_PASSWORD_RESET = "request_password_reset.graphql";
+    /// `resetPassword`. Variables: `input`.
+    RESET_PASSWORD = "reset_password.graphql";
+    /// `changeEmail`. Variables: `newEmail`.
+    CHANGE_EMAIL = "change_email.graphql";
+    /// `me` with its address.
+    ACCOUNT = "account.graphql";
 }
 
 /// The access token of an `AuthPayload`.
