@@ -122,7 +122,8 @@ pub(crate) struct StatusChange {
     pub sessions_ended: usize,
 }
 
-/// Sets a user's status; when disabling, ends every open session of the user
+/// Sets a user's status; enabling verifies an address never verified (an
+/// account signed up and not verified becomes usable); when disabling, ends every open session of the user
 /// in the same transaction (`end_reason`; sessions already ended or expired
 /// keep their own end). None when no user has that name.
 ///
@@ -151,6 +152,19 @@ pub(crate) async fn set_status(
                 .select(users::id)
                 .first::<String>(c)
                 .await?;
+            if status == UserStatus::Active {
+                // Enabling an account that never proved its address is an
+                // operator's word for it, as an address given to `user add`.
+                diesel::update(
+                    users::table
+                        .filter(users::id.eq(&user_id))
+                        .filter(users::email.is_not_null())
+                        .filter(users::email_verified_at.is_null()),
+                )
+                .set(users::email_verified_at.eq(now))
+                .execute(c)
+                .await?;
+            }
             let mut sessions_ended = 0;
             if status == UserStatus::Disabled {
                 let ending = Ending::AllOfUser {

@@ -121,7 +121,9 @@ async fn an_address_in_use_answers_the_same_and_tells_its_owner(backend: Backend
     let notice = mail_to(&mails, "OLGA@example.com");
     assert!(notice.token().is_none(), "a notice carries no token");
     assert!(notice.text.contains("/forgot-password"), "{}", notice.text);
-    let none = server.login_answer("intruder", "first-password", None).await;
+    let none = server
+        .login_answer("intruder", "first-password", None)
+        .await;
     assert_eq!(none.code(), "INVALID_CREDENTIALS", "nothing was created");
 
     let taken = sign_up(&server, new_account("OLGA", "other@example.com")).await;
@@ -133,7 +135,10 @@ async fn sign_up_refusals_create_nothing(backend: Backend) {
     let refused = sign_up(&closed, new_account("pia", "pia@example.com")).await;
     assert_eq!(refused.code(), "FORBIDDEN");
     assert_eq!(
-        closed.login_answer("pia", "first-password", None).await.code(),
+        closed
+            .login_answer("pia", "first-password", None)
+            .await
+            .code(),
         "INVALID_CREDENTIALS"
     );
     let invite_only = closed
@@ -149,8 +154,14 @@ async fn sign_up_refusals_create_nothing(backend: Backend) {
         (new_account("pia", "not-an-address"), "a malformed address"),
         (new_account("pia", "two@@example.com"), "two @"),
         (new_account("", "pia@example.com"), "an empty name"),
-        (new_account("pia\u{200b}", "pia@example.com"), "a format character"),
-        (new_account(" pia", "pia@example.com"), "leading white space"),
+        (
+            new_account("pia\u{200b}", "pia@example.com"),
+            "a format character",
+        ),
+        (
+            new_account(" pia", "pia@example.com"),
+            "leading white space",
+        ),
         (
             json!({ "userName": "pia", "email": "pia@example.com", "password": "" }),
             "an empty password",
@@ -176,9 +187,15 @@ async fn sign_up_refusals_create_nothing(backend: Backend) {
         .start()
         .await;
     let answer = sign_up(&short, new_account("pia", "pia@example.com")).await;
-    assert_eq!(answer.code(), "BAD_USER_INPUT", "shorter than PASSWORD_MIN_LENGTH");
     assert_eq!(
-        open.login_answer("pia", "first-password", None).await.code(),
+        answer.code(),
+        "BAD_USER_INPUT",
+        "shorter than PASSWORD_MIN_LENGTH"
+    );
+    assert_eq!(
+        open.login_answer("pia", "first-password", None)
+            .await
+            .code(),
         "INVALID_CREDENTIALS",
         "no refused sign-up created an account"
     );
@@ -187,7 +204,11 @@ async fn sign_up_refusals_create_nothing(backend: Backend) {
 async fn sign_ups_per_client_address_are_limited(backend: Backend) {
     let (_mail, server) = with_mail(backend, SignupMode::Open).await;
     for n in 0..10 {
-        let answer = sign_up(&server, new_account(&format!("u{n}"), &format!("u{n}@example.com"))).await;
+        let answer = sign_up(
+            &server,
+            new_account(&format!("u{n}"), &format!("u{n}@example.com")),
+        )
+        .await;
         assert!(!answer.has_errors(), "sign-up {n}: {}", answer.text());
     }
     let eleventh = sign_up(&server, new_account("u10", "u10@example.com")).await;
@@ -201,7 +222,11 @@ async fn sign_ups_per_client_address_are_limited(backend: Backend) {
         .variables(json!({ "input": new_account("u10", "u10@example.com") }))
         .peer("198.51.100.20:4000")
         .await;
-    assert!(!elsewhere.has_errors(), "another address: {}", elsewhere.text());
+    assert!(
+        !elsewhere.has_errors(),
+        "another address: {}",
+        elsewhere.text()
+    );
     server.advance(chrono::TimeDelta::minutes(61));
     let later = sign_up(&server, new_account("u11", "u11@example.com")).await;
     assert!(!later.has_errors(), "a new window: {}", later.text());
@@ -217,9 +242,7 @@ async fn an_invitation_is_accepted_once_in_any_mode(backend: Backend) {
     let mails = mail.wait_for(1, MAIL_WAIT).await;
     let token = token_of(mail_to(&mails, "quinn@example.com"), "accept-invite");
     server.add_user("taken", "password").await;
-    let accept = |name: &str, email: &str| {
-        json!({ "userName": name, "email": email, "password": "first-password", "inviteToken": token })
-    };
+    let accept = |name: &str, email: &str| json!({ "userName": name, "email": email, "password": "first-password", "inviteToken": token });
 
     let wrong_address = sign_up(&server, accept("quinn", "someone@example.com")).await;
     assert_eq!(wrong_address.code(), "BAD_USER_INPUT");
@@ -233,7 +256,10 @@ async fn an_invitation_is_accepted_once_in_any_mode(backend: Backend) {
     assert_eq!(auth["user"]["role"], "editor", "the invitation's role");
     assert_eq!(auth["user"]["emailVerified"], true);
     assert_eq!(auth["session"]["current"], true);
-    assert!(server.is_live(&access_token(auth)).await, "signed in at once");
+    assert!(
+        server.is_live(&access_token(auth)).await,
+        "signed in at once"
+    );
 
     let again = sign_up(&server, accept("quinn2", "quinn@example.com")).await;
     assert_eq!(again.code(), "INVALID_TOKEN", "an invitation is used up");
@@ -244,7 +270,11 @@ async fn an_invitation_is_accepted_once_in_any_mode(backend: Backend) {
     .await;
     assert_eq!(made_up.code(), "INVALID_TOKEN");
     server.advance(chrono::TimeDelta::minutes(2));
-    assert!(authql::core::users::invite(&server.app, "late@example.com", "user").await.unwrap());
+    assert!(
+        authql::core::users::invite(&server.app, "late@example.com", "user")
+            .await
+            .unwrap()
+    );
     let mails = mail.wait_for(2, MAIL_WAIT).await;
     let late = token_of(mail_to(&mails, "late@example.com"), "accept-invite");
     server.advance(chrono::TimeDelta::days(7) + chrono::TimeDelta::seconds(1));
@@ -267,11 +297,19 @@ async fn a_reset_ends_every_session_and_clears_the_throttle(backend: Backend) {
         server.login_answer("rosa", "guess", None).await;
     }
     assert_eq!(
-        server.login_answer("rosa", "first-password", None).await.code(),
+        server
+            .login_answer("rosa", "first-password", None)
+            .await
+            .code(),
         "TOO_MANY_ATTEMPTS",
         "locked out before the reset"
     );
-    let asked = call_bool(&server, REQUEST_PASSWORD_RESET, json!({ "email": "ROSA@example.com" })).await;
+    let asked = call_bool(
+        &server,
+        REQUEST_PASSWORD_RESET,
+        json!({ "email": "ROSA@example.com" }),
+    )
+    .await;
     assert_eq!(asked.data("requestPasswordReset"), true);
     let mails = mail.wait_for(1, MAIL_WAIT).await;
     let token = token_of(mail_to(&mails, "rosa@example.com"), "reset-password");
@@ -292,7 +330,11 @@ async fn a_reset_ends_every_session_and_clears_the_throttle(backend: Backend) {
         json!({ "input": { "token": token, "newPassword": "second-password" } }),
     )
     .await;
-    assert_eq!(reset.data("resetPassword"), true, "the token was still usable");
+    assert_eq!(
+        reset.data("resetPassword"),
+        true,
+        "the token was still usable"
+    );
     for session in &sessions {
         assert!(!server.is_live(&access_token(session)).await);
         let stored = server.stored_session(&session_id(session)).await;
@@ -303,7 +345,10 @@ async fn a_reset_ends_every_session_and_clears_the_throttle(backend: Backend) {
     }
     assert_eq!(server.open_session_count(&user_id).await, 0);
     assert_eq!(
-        server.login_answer("rosa", "first-password", None).await.code(),
+        server
+            .login_answer("rosa", "first-password", None)
+            .await
+            .code(),
         "INVALID_CREDENTIALS",
         "the throttle was cleared, and the old password is gone"
     );
@@ -320,12 +365,25 @@ async fn a_reset_ends_every_session_and_clears_the_throttle(backend: Backend) {
 async fn every_reset_token_of_the_account_is_used_up_by_one_reset(backend: Backend) {
     let (mail, server) = with_mail(backend, SignupMode::Closed).await;
     add_user_with_email(&server, "sara", "sara@example.com").await;
-    call_bool(&server, REQUEST_PASSWORD_RESET, json!({ "email": "sara@example.com" })).await;
+    call_bool(
+        &server,
+        REQUEST_PASSWORD_RESET,
+        json!({ "email": "sara@example.com" }),
+    )
+    .await;
     mail.wait_for(1, MAIL_WAIT).await;
     server.advance(chrono::TimeDelta::seconds(61));
-    call_bool(&server, REQUEST_PASSWORD_RESET, json!({ "email": "sara@example.com" })).await;
+    call_bool(
+        &server,
+        REQUEST_PASSWORD_RESET,
+        json!({ "email": "sara@example.com" }),
+    )
+    .await;
     let mails = mail.wait_for(2, MAIL_WAIT).await;
-    let tokens: Vec<String> = mails.iter().map(|m| token_of(m, "reset-password")).collect();
+    let tokens: Vec<String> = mails
+        .iter()
+        .map(|m| token_of(m, "reset-password"))
+        .collect();
     let first = call_bool(
         &server,
         RESET_PASSWORD,
@@ -341,7 +399,12 @@ async fn every_reset_token_of_the_account_is_used_up_by_one_reset(backend: Backe
     .await;
     assert_eq!(other.code(), "INVALID_TOKEN");
     server.advance(chrono::TimeDelta::seconds(61));
-    call_bool(&server, REQUEST_PASSWORD_RESET, json!({ "email": "sara@example.com" })).await;
+    call_bool(
+        &server,
+        REQUEST_PASSWORD_RESET,
+        json!({ "email": "sara@example.com" }),
+    )
+    .await;
     let mails = mail.wait_for(3, MAIL_WAIT).await;
     let late = token_of(&mails[2], "reset-password");
     server.advance(chrono::TimeDelta::minutes(31));
@@ -351,13 +414,22 @@ async fn every_reset_token_of_the_account_is_used_up_by_one_reset(backend: Backe
         json!({ "input": { "token": late, "newPassword": "fourth-password" } }),
     )
     .await;
-    assert_eq!(expired.code(), "INVALID_TOKEN", "a reset link lasts 30 minutes");
+    assert_eq!(
+        expired.code(),
+        "INVALID_TOKEN",
+        "a reset link lasts 30 minutes"
+    );
 }
 
 async fn two_resets_with_one_token_succeed_once(backend: Backend) {
     let (mail, server) = with_mail(backend, SignupMode::Closed).await;
     add_user_with_email(&server, "tess", "tess@example.com").await;
-    call_bool(&server, REQUEST_PASSWORD_RESET, json!({ "email": "tess@example.com" })).await;
+    call_bool(
+        &server,
+        REQUEST_PASSWORD_RESET,
+        json!({ "email": "tess@example.com" }),
+    )
+    .await;
     let token = token_of(&mail.wait_for(1, MAIL_WAIT).await[0], "reset-password");
     let replica = server.second_server();
     let start = Arc::new(Barrier::new(2));
@@ -381,9 +453,16 @@ async fn only_verified_active_accounts_get_a_reset_mail(backend: Backend) {
     let (mail, server) = with_mail(backend, SignupMode::Open).await;
     sign_up(&server, new_account("uma", "uma@example.com")).await;
     add_user_with_email(&server, "vic", "vic@example.com").await;
-    authql::core::users::disable_user(&server.app.pool, "vic").await.unwrap();
+    authql::core::users::disable_user(&server.app.pool, "vic")
+        .await
+        .unwrap();
     add_user_with_email(&server, "wes", "wes@example.com").await;
-    for email in ["uma@example.com", "vic@example.com", "nobody@example.com", "wes@example.com"] {
+    for email in [
+        "uma@example.com",
+        "vic@example.com",
+        "nobody@example.com",
+        "wes@example.com",
+    ] {
         let answer = call_bool(&server, REQUEST_PASSWORD_RESET, json!({ "email": email })).await;
         assert_eq!(answer.data("requestPasswordReset"), true, "{email}");
     }
@@ -391,8 +470,18 @@ async fn only_verified_active_accounts_get_a_reset_mail(backend: Backend) {
     assert_eq!(malformed.code(), "BAD_USER_INPUT");
     let mails = mail.wait_for(2, MAIL_WAIT).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let mails = if mails.len() == 2 { mail.mails().await } else { mails };
-    let resets: Vec<_> = mails.iter().filter(|m| m.token().is_some_and(|_| m.link().unwrap().contains("/reset-password"))).collect();
+    let mails = if mails.len() == 2 {
+        mail.mails().await
+    } else {
+        mails
+    };
+    let resets: Vec<_> = mails
+        .iter()
+        .filter(|m| {
+            m.token()
+                .is_some_and(|_| m.link().unwrap().contains("/reset-password"))
+        })
+        .collect();
     assert_eq!(resets.len(), 1, "{mails:#?}");
     assert_eq!(resets[0].to, vec!["wes@example.com".to_owned()]);
 }
@@ -402,7 +491,12 @@ async fn a_new_verification_link_goes_to_unverified_accounts_only(backend: Backe
     sign_up(&server, new_account("xena", "xena@example.com")).await;
     let first = token_of(&mail.wait_for(1, MAIL_WAIT).await[0], "verify-email");
     server.advance(chrono::TimeDelta::seconds(61));
-    let again = call_bool(&server, REQUEST_EMAIL_VERIFICATION, json!({ "email": "XENA@example.com" })).await;
+    let again = call_bool(
+        &server,
+        REQUEST_EMAIL_VERIFICATION,
+        json!({ "email": "XENA@example.com" }),
+    )
+    .await;
     assert_eq!(again.data("requestEmailVerification"), true);
     let mails = mail.wait_for(2, MAIL_WAIT).await;
     let second = token_of(&mails[1], "verify-email");
@@ -411,18 +505,31 @@ async fn a_new_verification_link_goes_to_unverified_accounts_only(backend: Backe
     assert_eq!(verified.data("verifyEmail"), true);
     server.login("xena", "first-password").await;
     server.advance(chrono::TimeDelta::seconds(61));
-    let verified_already =
-        call_bool(&server, REQUEST_EMAIL_VERIFICATION, json!({ "email": "xena@example.com" })).await;
+    let verified_already = call_bool(
+        &server,
+        REQUEST_EMAIL_VERIFICATION,
+        json!({ "email": "xena@example.com" }),
+    )
+    .await;
     assert_eq!(verified_already.data("requestEmailVerification"), true);
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(mail.mails().await.len(), 2, "a verified account gets no link");
+    assert_eq!(
+        mail.mails().await.len(),
+        2,
+        "a verified account gets no link"
+    );
 }
 
 async fn mail_to_one_address_is_limited_per_kind(backend: Backend) {
     let (mail, server) = with_mail(backend, SignupMode::Closed).await;
     add_user_with_email(&server, "yara", "yara@example.com").await;
     for _ in 0..3 {
-        let answer = call_bool(&server, REQUEST_PASSWORD_RESET, json!({ "email": "yara@example.com" })).await;
+        let answer = call_bool(
+            &server,
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "yara@example.com" }),
+        )
+        .await;
         assert_eq!(answer.data("requestPasswordReset"), true);
     }
     mail.wait_for(1, MAIL_WAIT).await;
@@ -430,7 +537,12 @@ async fn mail_to_one_address_is_limited_per_kind(backend: Backend) {
     assert_eq!(mail.mails().await.len(), 1, "one a minute");
     for _ in 0..6 {
         server.advance(chrono::TimeDelta::seconds(61));
-        call_bool(&server, REQUEST_PASSWORD_RESET, json!({ "email": "yara@example.com" })).await;
+        call_bool(
+            &server,
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "yara@example.com" }),
+        )
+        .await;
     }
     mail.wait_for(5, MAIL_WAIT).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -442,8 +554,16 @@ async fn mail_operations_need_smtp(backend: Backend) {
     let session = server.login_answer("nobody", "pw", None).await;
     assert_eq!(session.code(), "INVALID_CREDENTIALS");
     for (document, variables, field) in [
-        (REQUEST_PASSWORD_RESET, json!({ "email": "a@example.com" }), "requestPasswordReset"),
-        (REQUEST_EMAIL_VERIFICATION, json!({ "email": "a@example.com" }), "requestEmailVerification"),
+        (
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "a@example.com" }),
+            "requestPasswordReset",
+        ),
+        (
+            REQUEST_EMAIL_VERIFICATION,
+            json!({ "email": "a@example.com" }),
+            "requestEmailVerification",
+        ),
     ] {
         let answer = call_bool(&server, document, variables).await;
         assert_eq!(answer.code(), "FORBIDDEN", "{field}");
@@ -471,16 +591,27 @@ async fn a_changed_address_is_verified_then_the_old_one_told(backend: Backend) {
     };
     assert_eq!(change("not-an-address").await.code(), "BAD_USER_INPUT");
     let in_use = change("BEA@example.com").await;
-    assert_eq!(in_use.data("changeEmail"), true, "the same answer for an address in use");
+    assert_eq!(
+        in_use.data("changeEmail"),
+        true,
+        "the same answer for an address in use"
+    );
     let mails = mail.wait_for(1, MAIL_WAIT).await;
-    assert!(mail_to(&mails, "bea@example.com").token().is_none(), "a notice");
+    assert!(
+        mail_to(&mails, "bea@example.com").token().is_none(),
+        "a notice"
+    );
 
     let asked = change("Abe.New@example.com").await;
     assert_eq!(asked.data("changeEmail"), true);
     let mails = mail.wait_for(2, MAIL_WAIT).await;
     let token = token_of(mail_to(&mails, "abe.new@example.com"), "verify-email");
     let me = server.graphql_as(&access_token(&abe), ACCOUNT).await;
-    assert_eq!(me.data("me")["email"], "abe@example.com", "unchanged until verified");
+    assert_eq!(
+        me.data("me")["email"],
+        "abe@example.com",
+        "unchanged until verified"
+    );
     let verified = call_bool(&server, VERIFY_EMAIL, json!({ "token": token })).await;
     assert_eq!(verified.data("verifyEmail"), true);
     let me = server.graphql_as(&access_token(&abe), ACCOUNT).await;
@@ -535,7 +666,11 @@ async fn a_waiting_mail_holds_no_usable_link(backend: Backend) {
     let waiting = server.outbox().await;
     assert_eq!(waiting.len(), 1);
     for needle in ["verify-email", "dora@example.com", "dora", TEST_APP_URL] {
-        assert!(!waiting[0].sealed.contains(needle), "{needle} in {}", waiting[0].sealed);
+        assert!(
+            !waiting[0].sealed.contains(needle),
+            "{needle} in {}",
+            waiting[0].sealed
+        );
     }
     mail.start_again().await;
     let token = token_of(&mail.wait_for(1, MAIL_WAIT).await[0], "verify-email");
@@ -544,6 +679,90 @@ async fn a_waiting_mail_holds_no_usable_link(backend: Backend) {
     }
     let verified = call_bool(&server, VERIFY_EMAIL, json!({ "token": token })).await;
     assert_eq!(verified.data("verifyEmail"), true);
+}
+
+async fn operators_add_verified_addresses_and_invite(backend: Backend) {
+    let (mail, server) = with_mail(backend, SignupMode::Closed).await;
+    let url = server.db.url_text.clone();
+    let run =
+        |args: &'static [&'static str], stdin: &'static str, env: Vec<(&'static str, String)>| {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || {
+                let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                crate::cli::authql(&url, args, stdin, &env)
+            })
+        };
+    let (ok, _, stderr) = run(
+        &["user", "add", "kim", "--email", "Kim@Example.com"],
+        "kim-password\n",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(ok, "{stderr}");
+    let kim = server.login("kim", "kim-password").await;
+    let me = server.graphql_as(&access_token(&kim), ACCOUNT).await;
+    assert_eq!(me.data("me")["email"], "Kim@Example.com");
+    assert_eq!(
+        me.data("me")["emailVerified"],
+        true,
+        "an operator's address is verified"
+    );
+    let (ok, _, stderr) = run(
+        &["user", "add", "kit", "--email", "KIM@example.com"],
+        "kit-password\n",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(
+        !ok && stderr.lines().count() == 1 && stderr.contains("KIM@example.com"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = run(
+        &["user", "add", "kit", "--email", "no-at-sign"],
+        "kit-password\n",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(!ok && stderr.lines().count() == 1, "{stderr}");
+
+    let (ok, _, stderr) = run(&["user", "invite", "lea@example.com"], "", vec![])
+        .await
+        .unwrap();
+    assert!(!ok && stderr.contains("mail is not configured"), "{stderr}");
+    let mail_env = vec![
+        ("SMTP_URL", mail.smtp_url()),
+        ("PUBLIC_APP_URL", TEST_APP_URL.to_owned()),
+        ("JWT_SECRET", authql_testkit::TEST_JWT_SECRET.to_owned()),
+    ];
+    let (ok, stdout, stderr) = run(
+        &["user", "invite", "lea@example.com", "--role", "editor"],
+        "",
+        mail_env,
+    )
+    .await
+    .unwrap();
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("queued an invitation to lea@example.com"),
+        "{stdout}"
+    );
+    // The running server's sender opens the command's sealed mail.
+    let mails = mail.wait_for(1, MAIL_WAIT).await;
+    let token = token_of(mail_to(&mails, "lea@example.com"), "accept-invite");
+    let accepted = sign_up(
+        &server,
+        json!({ "userName": "lea", "email": "lea@example.com", "password": "lea-password", "inviteToken": token }),
+    )
+    .await;
+    assert_eq!(
+        accepted.data("signUp")["auth"]["user"]["role"],
+        "editor",
+        "{}",
+        accepted.text()
+    );
 }
 
 both_backends!(
@@ -562,4 +781,5 @@ both_backends!(
     a_changed_address_is_verified_then_the_old_one_told,
     unverified_accounts_are_deleted_after_seven_days,
     a_waiting_mail_holds_no_usable_link,
+    operators_add_verified_addresses_and_invite,
 );

@@ -131,8 +131,9 @@ async fn authql_on_a_three_node_galera_cluster() {
         .await
         .expect("migrations through node 1");
     probe::operator_bits_are_kept(&cluster).await;
+    let mail = authql_testkit::MailServer::start().await;
     let replicas: Vec<Replica> = (1..=3)
-        .map(|n| Replica::start(&cluster.url(n), &[]))
+        .map(|n| Replica::start_with_mail(&cluster.url(n), &mail))
         .collect();
 
     scenarios::the_throttle_holds_across_nodes(&replicas).await;
@@ -140,6 +141,7 @@ async fn authql_on_a_three_node_galera_cluster() {
     probe::stale_reads(&cluster).await;
     scenarios::ended_sessions_are_refused_everywhere(&replicas).await;
     scenarios::me_through_one_node_and_one_server(&replicas[0]).await;
+    scenarios::resets_through_every_node_mail_each_once(&replicas, &mail).await;
     scenarios::a_node_killed_under_load(&mut cluster).await;
     eprintln!("cluster: all scenarios passed in {:?}", began.elapsed());
 }

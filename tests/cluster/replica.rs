@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authql_testkit::documents::{LOGIN, ME, REFRESH};
-use authql_testkit::{TestDb, TestServer};
+use authql_testkit::{Builder, MailServer, TestDb, TestServer};
 use serde_json::{Value, json};
 
 /// The TCP peer every replica sees.
@@ -45,7 +45,16 @@ impl Replica {
     /// variables read first. Every replica signs with the kit's key, as
     /// replicas of one service do.
     pub fn start(database_url: &str, extra: &[(&str, &str)]) -> Replica {
-        let server = TestServer::builder()
+        Replica::start_with(TestServer::builder(), database_url, extra)
+    }
+
+    /// As [`Replica::start`], sending mail to `mail` (its sender running).
+    pub fn start_with_mail(database_url: &str, mail: &MailServer) -> Replica {
+        Replica::start_with(TestServer::builder().with_mail(mail), database_url, &[])
+    }
+
+    fn start_with(builder: Builder, database_url: &str, extra: &[(&str, &str)]) -> Replica {
+        let server = builder
             .database(TestDb::existing(database_url))
             .with_vars(extra)
             .with_config(|c| {
@@ -81,6 +90,19 @@ impl Replica {
 
     pub async fn me(&self, access_token: &str) -> Answer {
         self.graphql(ME, json!({}), Some(access_token)).await
+    }
+
+    /// Creates a user with a verified address, as `authql user add --email`.
+    pub async fn add_user_with_email(&self, user_name: &str, password: &str, email: &str) {
+        authql::core::users::add_user(
+            &self.server.app,
+            user_name,
+            &authql::secret::Secret::from(password),
+            "user",
+            Some(email),
+        )
+        .await
+        .expect("add user");
     }
 
     /// Creates a user through the same service as `authql user add`.

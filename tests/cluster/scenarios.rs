@@ -10,6 +10,8 @@ use tokio::sync::Barrier;
 use crate::Cluster;
 use crate::haproxy::HaProxy;
 use crate::replica::{Answer, Replica};
+use authql_testkit::MailServer;
+use authql_testkit::documents::REQUEST_PASSWORD_RESET;
 
 const PASSWORD: &str = "cluster password";
 
@@ -415,5 +417,64 @@ pub async fn a_node_killed_under_load(cluster: &mut Cluster) {
          ({:?} in all); {} sessions answer through it",
         rejoin_began.elapsed(),
         sessions.len()
+    );
+}
+
+/// 60 password resets asked at once through the three replicas (a third
+/// through each node), for 60 accounts: exactly 60 mails arrive, one to
+/// each address, though every replica's sender reads the same outbox and
+/// claims through its own node.
+pub async fn resets_through_every_node_mail_each_once(replicas: &[Replica], mail: &MailServer) {
+    const ACCOUNTS: usize = 60;
+    for n in 0..ACCOUNTS {
+        replicas[n % 3]
+            .add_user_with_email(
+                &format!("reset{n}"),
+                "password",
+                &format!("reset{n}@example.com"),
+            )
+            .await;
+    }
+    let start = Arc::new(Barrier::new(ACCOUNTS));
+    let asked: Vec<_> = (0..ACCOUNTS)
+        .map(|n| {
+            let (replica, start) = (replicas[n % 3].clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                replica
+                    .graphql(
+                        REQUEST_PASSWORD_RESET,
+                        json!({ "email": format!("reset{n}@example.com") }),
+                        None,
+                    )
+                    .await
+            })
+        })
+        .collect();
+    for answer in asked {
+        let answer = answer.await.expect("request");
+        assert_eq!(answer.data("requestPasswordReset"), true, "{}", answer.body);
+    }
+    let began = Instant::now();
+    mail.wait_for(ACCOUNTS, Duration::from_secs(60)).await;
+    let arrived = began.elapsed();
+    // Room for a duplicate to show up.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mails = mail.mails().await;
+    let mut per_address: BTreeMap<String, usize> = BTreeMap::new();
+    for received in &mails {
+        for to in &received.to {
+            *per_address.entry(to.to_lowercase()).or_default() += 1;
+        }
+    }
+    eprintln!(
+        "cluster scenario: {ACCOUNTS} resets through 3 nodes: {} mails in {arrived:?}",
+        mails.len()
+    );
+    assert_eq!(mails.len(), ACCOUNTS, "one mail per reset, no duplicate");
+    assert_eq!(per_address.len(), ACCOUNTS);
+    assert!(
+        per_address.values().all(|count| *count == 1),
+        "{per_address:?}"
     );
 }

@@ -6,9 +6,15 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-pub(crate) const KNOWN_ROOT_FIELDS: [&str; 12] = [
+pub(crate) const KNOWN_ROOT_FIELDS: [&str; 18] = [
     "login",
     "changePassword",
+    "signUp",
+    "verifyEmail",
+    "requestEmailVerification",
+    "requestPasswordReset",
+    "resetPassword",
+    "changeEmail",
     "refreshToken",
     "logout",
     "logoutSession",

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use crate::core::app::AppState;
 use crate::core::mail::MailKind;
+use crate::store::DbPool;
 use crate::store::accounts::{self as account_rows, NewAccountToken};
 use crate::store::outbox::NewOutboxMail;
 
@@ -42,10 +42,15 @@ pub(crate) struct TokenMail {
 }
 
 impl DeferredWrites {
-    /// Stores the token and queues its mail on a task of its own; failures
-    /// are logged (the request has already answered).
-    pub(crate) fn store(&self, app: &AppState, write: TokenMail) {
-        let app = app.clone();
+    /// Stores the token and queues its mail on a task of its own, then
+    /// calls `queued` (to count it and wake the sender); failures are
+    /// logged (the request has already answered).
+    pub(crate) fn store(
+        &self,
+        pool: DbPool,
+        write: TokenMail,
+        queued: impl FnOnce() + Send + 'static,
+    ) {
         let turns = self.0.clone();
         tokio::spawn(async move {
             let Ok(_turn) = turns.acquire_owned().await else {
@@ -61,17 +66,14 @@ impl DeferredWrites {
                 expires_at: write.expires_at,
             };
             let stored = async {
-                let mut conn = app.pool.get().await?;
+                let mut conn = pool.get().await?;
                 account_rows::store_token_with_mail(&mut conn, &token, &write.mail)
                     .await
                     .map_err(crate::error::AppError::from)
             }
             .await;
             match stored {
-                Ok(true) => {
-                    app.metrics.mail_queued(write.mail_kind);
-                    app.mail.wake();
-                }
+                Ok(true) => queued(),
                 Ok(false) => tracing::info!(
                     user_id = %write.user_id,
                     kind = write.mail_kind.as_str(),

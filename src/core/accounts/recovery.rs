@@ -34,8 +34,15 @@ pub(crate) async fn request_password_reset(app: &AppState, email: &str) -> Resul
     let app_url = app.config.accounts.public_app_url.as_deref().unwrap_or("");
     let link = mails::link(app_url, TokenKind::PasswordReset, &token.value);
     let mail = mails::password_reset(&shown, &user.user_name, app_url, &link);
+    let queued = {
+        let app = app.clone();
+        move || {
+            app.metrics.mail_queued(MailKind::PasswordReset);
+            app.mail.wake();
+        }
+    };
     app.deferred_writes.store(
-        app,
+        app.pool.clone(),
         TokenMail {
             token_hash: token.hash,
             kind: TokenKind::PasswordReset.as_str(),
@@ -46,6 +53,7 @@ pub(crate) async fn request_password_reset(app: &AppState, email: &str) -> Resul
             mail: app.mail.outbox_row(&mail, now),
             mail_kind: MailKind::PasswordReset,
         },
+        queued,
     );
     Ok(true)
 }

@@ -70,8 +70,15 @@ pub(crate) async fn request_email_verification(
     let app_url = app.config.accounts.public_app_url.as_deref().unwrap_or("");
     let link = mails::link(app_url, TokenKind::Verification, &token.value);
     let mail = mails::verification(&shown, &user.user_name, app_url, &link);
+    let queued = {
+        let app = app.clone();
+        move || {
+            app.metrics.mail_queued(MailKind::Verification);
+            app.mail.wake();
+        }
+    };
     app.deferred_writes.store(
-        app,
+        app.pool.clone(),
         TokenMail {
             token_hash: token.hash,
             kind: TokenKind::Verification.as_str(),
@@ -82,6 +89,7 @@ pub(crate) async fn request_email_verification(
             mail: app.mail.outbox_row(&mail, now),
             mail_kind: MailKind::Verification,
         },
+        queued,
     );
     Ok(true)
 }
