@@ -1,12 +1,13 @@
 //! Pruning: deletes sessions that ended or expired more than
-//! `SESSION_RETENTION_DAYS` ago and throttle counters whose window is over,
-//! in small batches, so that the tables stay bounded by live use. Safe when
+//! `SESSION_RETENTION_DAYS` ago, throttle counters whose window is over, and
+//! mails sent or given up that were queued more than `MAIL_RETENTION_DAYS`
+//! ago (a mail still to send is never pruned), in small batches, so that the tables stay bounded by live use. Safe when
 //! several replicas prune at once: each delete re-checks its condition.
 
 use crate::core::app::{App, AppState};
 use crate::core::clock;
 use crate::error::AppError;
-use crate::store::{sessions, throttle};
+use crate::store::{outbox, sessions, throttle};
 
 /// Rows deleted per statement: small enough not to hold locks for long.
 const BATCH_SIZE: i64 = 500;
@@ -16,6 +17,7 @@ const BATCH_SIZE: i64 = 500;
 pub struct PruneReport {
     pub sessions: usize,
     pub throttle_rows: usize,
+    pub mails: usize,
 }
 
 /// Deletes everything past retention, batch by batch, until none is left.
@@ -25,6 +27,7 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
     let session_cutoff = clock::earlier(now, config.session_retention);
     let window = config.login_lockout.max(config.login_ip_lockout);
     let throttle_cutoff = clock::earlier(now, window);
+    let mail_cutoff = clock::earlier(now, config.accounts.mail_retention);
     let mut report = PruneReport::default();
     let mut conn = app.pool.get().await?;
     loop {
@@ -46,10 +49,20 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             break;
         }
     }
+    loop {
+        let ids = outbox::finished_before(&mut conn, mail_cutoff, BATCH_SIZE).await?;
+        if !ids.is_empty() {
+            report.mails += outbox::delete_finished(&mut conn, &ids, mail_cutoff).await?;
+        }
+        if (ids.len() as i64) < BATCH_SIZE {
+            break;
+        }
+    }
     if report != PruneReport::default() {
         tracing::info!(
             sessions = report.sessions,
             throttle_rows = report.throttle_rows,
+            mails = report.mails,
             "pruned old rows"
         );
     }
