@@ -223,11 +223,41 @@ pub(crate) async fn mark_failed(
 
 /// Queues one mail in a transaction of its own (within the limits of
 /// [`queue_mail!`]); whether it was queued.
+///
+/// On SQLite the transaction reads before it writes, and a read
+/// transaction whose snapshot another connection's commit (a sender's
+/// claim, say) made stale cannot become a writer: SQLite fails it at once
+/// with "database is locked" (`SQLITE_BUSY_SNAPSHOT`; the busy timeout
+/// does not wait for it). The transaction was rolled back, so it runs
+/// again, on a fresh snapshot.
 pub(crate) async fn queue(conn: &mut DbConn, row: &NewOutboxMail) -> QueryResult<bool> {
-    with_conn!(conn, |c| {
-        use diesel_async::AsyncConnection;
-        c.transaction(async |c| crate::queue_mail!(c, row)).await
-    })
+    let mut attempt = 0;
+    loop {
+        let queued = with_conn!(conn, |c| {
+            use diesel_async::AsyncConnection;
+            c.transaction(async |c| crate::queue_mail!(c, row)).await
+        });
+        match queued {
+            Err(error) if attempt < SNAPSHOT_RETRIES && is_stale_snapshot(&error) => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(1..20)))
+                    .await;
+            }
+            queued => return queued,
+        }
+    }
+}
+
+/// Times a SQLite transaction that lost its snapshot runs again.
+const SNAPSHOT_RETRIES: u32 = 10;
+
+/// SQLite's answer to a read transaction that cannot become a writer.
+fn is_stale_snapshot(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, info)
+            if info.message() == "database is locked"
+    )
 }
 
 /// Ids of mails sent or given up (no longer due) and queued before
