@@ -172,8 +172,12 @@ async fn prune(config: Config) -> Result<(), CliError> {
     let app = offline_app(config)?;
     let report = crate::core::prune::prune_once(&app).await?;
     println!(
-        "deleted {} sessions, {} throttle rows, {} unverified accounts and {} mail tokens",
-        report.sessions, report.throttle_rows, report.unverified_accounts, report.mail_tokens
+        "deleted {} sessions, {} throttle rows, {} unverified accounts, {} mail tokens and {} mails",
+        report.sessions,
+        report.throttle_rows,
+        report.unverified_accounts,
+        report.mail_tokens,
+        report.mails
     );
     app.pool.close();
     Ok(())

@@ -1,5 +1,6 @@
-//! `authql serve`: migrate, then serve HTTP until SIGINT or SIGTERM, letting
-//! in-flight requests finish.
+//! `authql serve`: migrate, then serve HTTP (and send queued mail, when
+//! `SMTP_URL` is set) until SIGINT or SIGTERM, letting in-flight requests
+//! and mails finish.
 //!
 //! The contract wants the process gone within `SHUTDOWN_TIMEOUT_SECS` plus a
 //! few seconds of the signal, whatever is still running. So one deadline,
@@ -33,6 +34,8 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
     let listen_addr = config.listen_addr;
     let app = Arc::new(App::new(config, &keys)?);
     let http = crate::api::http::HttpState::new(app.clone())?;
+    // Checks SMTP_URL and MAIL_FROM before listening; None without SMTP_URL.
+    let mail_sender = crate::core::mail::sender::MailSender::start(app.clone())?;
     let listener = listen(listen_addr).map_err(|source| CliError::Listen {
         addr: listen_addr,
         source,
@@ -79,6 +82,10 @@ pub(crate) async fn serve(config: Config) -> Result<(), CliError> {
         );
     }
     pruner.abort();
+    if let Some(mail_sender) = mail_sender {
+        // Sends under way get what is left of the deadline.
+        mail_sender.stop(stop_by).await;
+    }
     app.pool.close();
     tracing::info!("authql stopped");
     Ok(())

@@ -3,15 +3,17 @@
 //! Each `App` has its own registry (tests run many apps in one process).
 //! Labels hold only values from small fixed sets, never client input, and
 //! come from the enums that name them ([`Outcome`], [`LoginOutcome`],
-//! [`RefreshOutcome`], [`EndReason`], [`Discard`]). Every family is there from
+//! [`RefreshOutcome`], [`EndReason`], [`Discard`], [`MailKind`],
+//! [`GiveUpReason`]). Every family is there from
 //! the start, its known series at zero, so that dashboards and alerts read 0
 //! rather than "no data" before the first event.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
+    Opts, Registry, TextEncoder,
 };
 
+use crate::core::mail::MailKind;
 use crate::error::{Code, Outcome};
 use crate::store::{Discard, PoolUse};
 use crate::vocabulary::EndReason;
@@ -71,6 +73,19 @@ impl RefreshOutcome {
     }
 }
 
+/// Why the sender gave a mail up, for `authql_mails_given_up_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum GiveUpReason {
+    /// Still failing a day after it was queued.
+    Expired,
+    /// Its seal does not open (`JWT_SECRET` changed since it was queued).
+    Unsealable,
+    /// It opened but is no mail lettre can send (an address that does not
+    /// parse, say).
+    Unsendable,
+}
+
 /// The service's counters, histograms and gauges.
 pub struct Metrics {
     registry: Registry,
@@ -101,6 +116,14 @@ pub struct Metrics {
     pub session_event_polls: IntCounter,
     /// Session events handed to sockets.
     pub session_events_delivered: IntCounter,
+    /// Mails queued, sent, failed (attempts) and given up, by kind.
+    mails_queued: IntCounterVec,
+    mails_sent: IntCounterVec,
+    mail_send_failures: IntCounterVec,
+    mails_given_up: IntCounterVec,
+    /// Seconds since the oldest mail still to send was queued (0 when none),
+    /// as the sender last read the outbox.
+    pub mail_oldest_unsent_age: Gauge,
     /// Held while the pool's counts are copied, so that two scrapes at once
     /// cannot both add the same difference.
     pool_discarded_sync: parking_lot::Mutex<()>,
@@ -142,6 +165,17 @@ impl Metrics {
         }
         for reason in Discard::ALL {
             metrics.pool_discarded.with_label_values(&[reason.as_str()]);
+        }
+        for kind in <MailKind as strum::IntoEnumIterator>::iter() {
+            let kind = kind.as_str();
+            metrics.mails_queued.with_label_values(&[kind]);
+            metrics.mails_sent.with_label_values(&[kind]);
+            metrics.mail_send_failures.with_label_values(&[kind]);
+            for reason in <GiveUpReason as strum::IntoEnumIterator>::iter() {
+                metrics
+                    .mails_given_up
+                    .with_label_values(&[kind, reason.into()]);
+            }
         }
         metrics
     }
@@ -271,6 +305,53 @@ impl Metrics {
                     "Session events handed to sockets",
                 ),
             ),
+            mails_queued: registered(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new(
+                        "authql_mails_queued_total",
+                        "Mails queued in the outbox, by kind",
+                    ),
+                    &["kind"],
+                ),
+            ),
+            mails_sent: registered(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new(
+                        "authql_mails_sent_total",
+                        "Mails this replica handed to the SMTP server, by kind",
+                    ),
+                    &["kind"],
+                ),
+            ),
+            mail_send_failures: registered(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new(
+                        "authql_mail_send_failures_total",
+                        "Attempts to send a mail that failed (the mail is retried), by kind",
+                    ),
+                    &["kind"],
+                ),
+            ),
+            mails_given_up: registered(
+                &registry,
+                IntCounterVec::new(
+                    Opts::new(
+                        "authql_mails_given_up_total",
+                        "Mails given up, never to be sent, by kind and reason",
+                    ),
+                    &["kind", "reason"],
+                ),
+            ),
+            mail_oldest_unsent_age: registered(
+                &registry,
+                Gauge::new(
+                    "authql_mail_oldest_unsent_age_seconds",
+                    "Age of the oldest mail still to send (0 when none), as this replica's sender last read the outbox",
+                ),
+            ),
             pool_discarded_sync: parking_lot::Mutex::new(()),
             registry,
         }
@@ -283,8 +364,30 @@ impl Metrics {
             .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
     }
 
-    /// MERGE: replaced by the mail sender's counter (h-mail).
-    pub fn mail_queued(&self, _kind: crate::core::mail::MailKind) {}
+    /// Counts one mail queued; the flows call it once the mail's
+    /// transaction committed.
+    pub fn mail_queued(&self, kind: MailKind) {
+        self.mails_queued.with_label_values(&[kind.as_str()]).inc();
+    }
+
+    /// Counts one mail handed to the SMTP server.
+    pub(crate) fn mail_sent(&self, kind: MailKind) {
+        self.mails_sent.with_label_values(&[kind.as_str()]).inc();
+    }
+
+    /// Counts one failed attempt to send a mail.
+    pub(crate) fn mail_send_failed(&self, kind: MailKind) {
+        self.mail_send_failures
+            .with_label_values(&[kind.as_str()])
+            .inc();
+    }
+
+    /// Counts one mail given up.
+    pub(crate) fn mail_given_up(&self, kind: MailKind, reason: GiveUpReason) {
+        self.mails_given_up
+            .with_label_values(&[kind.as_str(), reason.into()])
+            .inc();
+    }
 
     /// Counts one forward-auth check.
     pub fn forward_auth(&self, outcome: Outcome) {

@@ -1,14 +1,16 @@
 //! Pruning: deletes sessions that ended or expired more than
 //! `SESSION_RETENTION_DAYS` ago, throttle counters whose window is over,
 //! accounts never verified within `UNVERIFIED_ACCOUNT_DAYS` (freeing their
-//! name and address) and mail tokens spent or expired a day ago,
-//! in small batches, so that the tables stay bounded by live use. Safe when
+//! name and address), mail tokens spent or expired a day ago, and mails
+//! sent or given up that were queued more than `MAIL_RETENTION_DAYS` ago (a
+//! mail still to send is never pruned), in small batches, so that the
+//! tables stay bounded by live use. Safe when
 //! several replicas prune at once: each delete re-checks its condition.
 
 use crate::core::app::{App, AppState};
 use crate::core::clock;
 use crate::error::AppError;
-use crate::store::{accounts, sessions, throttle};
+use crate::store::{accounts, outbox, sessions, throttle};
 
 /// Rows deleted per statement: small enough not to hold locks for long.
 const BATCH_SIZE: i64 = 500;
@@ -22,6 +24,7 @@ pub struct PruneReport {
     pub unverified_accounts: usize,
     /// Mail tokens spent or expired a day ago or more.
     pub mail_tokens: usize,
+    pub mails: usize,
 }
 
 /// Deletes everything past retention, batch by batch, until none is left.
@@ -35,6 +38,7 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
         .max(config.login_ip_lockout)
         .max(crate::core::accounts::sign_up::SIGN_UP_WINDOW);
     let throttle_cutoff = clock::earlier(now, window);
+    let mail_cutoff = clock::earlier(now, config.accounts.mail_retention);
     let mut report = PruneReport::default();
     let mut conn = app.pool.get().await?;
     loop {
@@ -67,12 +71,22 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             break;
         }
     }
+    loop {
+        let ids = outbox::finished_before(&mut conn, mail_cutoff, BATCH_SIZE).await?;
+        if !ids.is_empty() {
+            report.mails += outbox::delete_finished(&mut conn, &ids, mail_cutoff).await?;
+        }
+        if (ids.len() as i64) < BATCH_SIZE {
+            break;
+        }
+    }
     if report != PruneReport::default() {
         tracing::info!(
             sessions = report.sessions,
             throttle_rows = report.throttle_rows,
             unverified_accounts = report.unverified_accounts,
             mail_tokens = report.mail_tokens,
+            mails = report.mails,
             "pruned old rows"
         );
     }

@@ -136,7 +136,7 @@ async fn migrations_applied_twice_are_harmless(backend: Backend) {
     assert!(ok, "{stderr}");
     assert_eq!(
         stdout.trim(),
-        "deleted 0 sessions, 0 throttle rows, 0 unverified accounts and 0 mail tokens"
+        "deleted 0 sessions, 0 throttle rows, 0 unverified accounts, 0 mail tokens and 0 mails"
     );
 }
 

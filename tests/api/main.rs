@@ -32,6 +32,7 @@ mod live;
 mod loadtest;
 mod login;
 mod logout;
+mod mail;
 mod nginx;
 mod operations;
 mod operator;

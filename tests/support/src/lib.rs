@@ -9,6 +9,8 @@
 //!   adds, awaited into an [`Answer`].
 //! - [`documents`]: the `.graphql` files of `documents/`.
 //! - [`both_backends!`]: one test body, run on SQLite and on MySQL.
+//! - [`MailServer`]: a real SMTP server process (maildev) the tests read
+//!   mails from; `TestServer::builder().with_mail(&mail_server)` sends there.
 //!
 //! A test of a new operation: write `documents/invite_user.graphql`, add
 //! `INVITE_USER = "invite_user.graphql";` to the list in
@@ -32,10 +34,14 @@ mod answer;
 mod call;
 mod database;
 pub mod documents;
+mod mail;
+mod outbox;
 mod server;
 
 pub use answer::Answer;
 pub use call::Call;
 pub use database::{Backend, TestDb, mysql_server_url};
 pub use documents::{access_token, refresh_token, session_id};
-pub use server::{Builder, DEFAULT_PEER, TEST_JWT_SECRET, TestServer, join_answers};
+pub use mail::{MailServer, ReceivedMail};
+pub use outbox::OutboxRow;
+pub use server::{Builder, DEFAULT_PEER, TEST_APP_URL, TEST_JWT_SECRET, TestServer, join_answers};

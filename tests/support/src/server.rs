@@ -14,6 +14,11 @@
 //! own settings (`kit_settings`), then the test's `with_config` changes
 //! in order. `with_var` sets a variable as an operator writes it, for the
 //! tests whose subject is how a variable is read; variables are read first.
+//!
+//! `with_mail(&mail_server)` points `SMTP_URL` at a [`MailServer`], sets
+//! `PUBLIC_APP_URL` to [`TEST_APP_URL`], and runs the mail sender for the
+//! server and each of its second servers (whose configuration still has an
+//! `SMTP_URL`) until it is dropped.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,6 +27,7 @@ use std::time::{Duration, Instant};
 use authql::config::{Config, JwtSecretSource};
 use authql::core::app::{App, AppState};
 use authql::core::clock::{Clock, ShiftedClock};
+use authql::core::mail::sender::MailSender;
 use authql::secret::Secret;
 use axum::Router;
 use axum::body::Body;
@@ -33,9 +39,12 @@ use crate::answer::Answer;
 use crate::call::{Call, oneshot};
 use crate::database::{Backend, TestDb};
 use crate::documents::{LOGIN, ME, REFRESH};
+use crate::mail::MailServer;
 
 /// The HS256 key every test server signs with.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// `PUBLIC_APP_URL` of a server `with_mail`: where mails link.
+pub const TEST_APP_URL: &str = "http://app.test";
 /// The address the router sees as the TCP peer unless a test says otherwise.
 pub const DEFAULT_PEER: &str = "203.0.113.7:50123";
 
@@ -65,6 +74,8 @@ type Edit = Arc<dyn Fn(&mut Config) + Send + Sync>;
 struct Settings {
     vars: Vec<(String, String)>,
     edits: Vec<Edit>,
+    /// Whether servers run the mail sender (`with_mail`).
+    mail_sender: bool,
 }
 
 impl Settings {
@@ -111,6 +122,18 @@ impl Builder {
     pub fn with_config(mut self, edit: impl Fn(&mut Config) + Send + Sync + 'static) -> Builder {
         self.settings.edits.push(Arc::new(edit));
         self
+    }
+
+    /// Sends mail to `mail_server`: `SMTP_URL` and `PUBLIC_APP_URL` (as
+    /// [`TEST_APP_URL`]) set, and the mail sender running for this server
+    /// and its second servers.
+    pub fn with_mail(mut self, mail_server: &MailServer) -> Builder {
+        let smtp_url = mail_server.smtp_url();
+        self.settings.mail_sender = true;
+        self.with_config(move |c| {
+            c.accounts.smtp_url = Some(Secret::from(smtp_url.clone()));
+            c.accounts.public_app_url = Some(TEST_APP_URL.to_owned());
+        })
     }
 
     /// Sets a variable as an operator writes it, for the tests of how it is
@@ -162,12 +185,18 @@ impl Builder {
         let keys = authql::core::keys::Keys::load(&config).expect("keys");
         let app = Arc::new(App::with_clock(config, &keys, clock.clone())?);
         let router = authql::api::http::router(app.clone())?;
+        let mail_sender = if self.settings.mail_sender {
+            MailSender::start(app.clone())?
+        } else {
+            None
+        };
         Ok(TestServer {
             app,
             router,
             db,
             clock,
             settings: self.settings,
+            mail_sender,
         })
     }
 }
@@ -181,6 +210,9 @@ pub struct TestServer {
     /// forward instead of sleeping.
     pub clock: Arc<ShiftedClock>,
     settings: Settings,
+    /// This server's mail sender, when it was started `with_mail`; stopped
+    /// with the server.
+    mail_sender: Option<MailSender>,
 }
 
 impl TestServer {
@@ -239,6 +271,19 @@ impl TestServer {
     /// Moves the clock of this server (and its second servers) forward.
     pub fn advance(&self, by: chrono::TimeDelta) {
         self.clock.advance(by);
+    }
+
+    /// Whether this server runs a mail sender.
+    pub fn sends_mail(&self) -> bool {
+        self.mail_sender.is_some()
+    }
+
+    /// Stops this server's mail sender, letting its sends under way finish
+    /// for `grace` at most (as `authql serve` does at shutdown).
+    pub async fn stop_mail_sender(&mut self, grace: Duration) {
+        if let Some(sender) = self.mail_sender.take() {
+            sender.stop(tokio::time::Instant::now() + grace).await;
+        }
     }
 }
 
