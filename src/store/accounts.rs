@@ -9,13 +9,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
-use crate::store::outbox::NewOutboxMail;
+use crate::store::outbox::{NewOutboxMail, recipient_lock};
 use crate::store::schema::{account_tokens as tokens, login_throttle, users};
 use crate::store::session_ends::{Ending, end_statement};
 use crate::store::users::{NewUser, UserRecord};
 use crate::store::{DbConn, expect_key};
 use crate::vocabulary::{EndReason, UserStatus};
-use crate::{queue_mail, with_conn};
+use crate::{lock_key, queue_mail, with_conn};
 
 /// A token to store.
 #[derive(Insertable, Clone, Copy)]
@@ -153,8 +153,18 @@ pub(crate) async fn create(
     now: NaiveDateTime,
 ) -> QueryResult<Creation> {
     let user = &account.user;
+    let locks: Vec<String> = account
+        .verification
+        .iter()
+        .map(|(_, mail)| recipient_lock(mail))
+        .chain(account.address_in_use.map(recipient_lock))
+        .collect();
     with_conn!(conn, |c| {
         c.transaction(async |c| {
+            // A write first (see `lock_key!`): SQLite's write lock at once.
+            for key in &locks {
+                lock_key!(c, key, now)?;
+            }
             let name_taken = users::table
                 .filter(users::user_name_key.eq(user.user_name_key))
                 .select(users::id)
@@ -237,27 +247,14 @@ pub(crate) async fn verify(
 ) -> QueryResult<Verified> {
     with_conn!(conn, |c| {
         c.transaction(async |c| {
-            let found = tokens::table
-                .filter(tokens::token_hash.eq(token_hash))
-                .filter(tokens::kind.eq(kind))
-                .filter(tokens::used_at.is_null())
-                .filter(tokens::expires_at.gt(now))
-                .select(AccountToken::as_select())
-                .first::<AccountToken>(c)
-                .await
-                .optional()?;
-            let Some(AccountToken {
-                user_id: Some(user_id),
-                email: Some(address),
-                ..
-            }) = found
-            else {
-                return Ok(Verified::InvalidToken);
-            };
+            // The spend first: a compare-and-set, and the write that takes
+            // SQLite's write lock before anything is read.
             let spent = diesel::update(
                 tokens::table
                     .filter(tokens::token_hash.eq(token_hash))
-                    .filter(tokens::used_at.is_null()),
+                    .filter(tokens::kind.eq(kind))
+                    .filter(tokens::used_at.is_null())
+                    .filter(tokens::expires_at.gt(now)),
             )
             .set(tokens::used_at.eq(now))
             .execute(c)
@@ -265,6 +262,20 @@ pub(crate) async fn verify(
             if spent == 0 {
                 return Ok(Verified::InvalidToken);
             }
+            let found = tokens::table
+                .filter(tokens::token_hash.eq(token_hash))
+                .select(AccountToken::as_select())
+                .first::<AccountToken>(c)
+                .await?;
+            expect_key("token", token_hash, &found.token_hash)?;
+            let AccountToken {
+                user_id: Some(user_id),
+                email: Some(address),
+                ..
+            } = found
+            else {
+                return Err(diesel::result::Error::RollbackTransaction);
+            };
             let current = users::table
                 .filter(users::id.eq(&user_id))
                 .select((users::email, users::email_key, users::email_verified_at))
@@ -350,22 +361,13 @@ pub(crate) async fn reset_password(
 ) -> QueryResult<Reset> {
     with_conn!(conn, |c| {
         c.transaction(async |c| {
-            let found = tokens::table
-                .filter(tokens::token_hash.eq(token_hash))
-                .filter(tokens::kind.eq(kind))
-                .filter(tokens::used_at.is_null())
-                .filter(tokens::expires_at.gt(now))
-                .select(tokens::user_id)
-                .first::<Option<String>>(c)
-                .await
-                .optional()?;
-            let Some(Some(user_id)) = found else {
-                return Ok(Reset::InvalidToken);
-            };
+            // The spend first, as in `verify`.
             let spent = diesel::update(
                 tokens::table
                     .filter(tokens::token_hash.eq(token_hash))
-                    .filter(tokens::used_at.is_null()),
+                    .filter(tokens::kind.eq(kind))
+                    .filter(tokens::used_at.is_null())
+                    .filter(tokens::expires_at.gt(now)),
             )
             .set(tokens::used_at.eq(now))
             .execute(c)
@@ -373,6 +375,15 @@ pub(crate) async fn reset_password(
             if spent == 0 {
                 return Ok(Reset::InvalidToken);
             }
+            let (found_hash, user_id) = tokens::table
+                .filter(tokens::token_hash.eq(token_hash))
+                .select((tokens::token_hash, tokens::user_id))
+                .first::<(String, Option<String>)>(c)
+                .await?;
+            expect_key("token", token_hash, &found_hash)?;
+            let Some(user_id) = user_id else {
+                return Err(diesel::result::Error::RollbackTransaction);
+            };
             diesel::update(
                 tokens::table
                     .filter(tokens::user_id.eq(&user_id))
@@ -407,6 +418,10 @@ pub(crate) async fn reset_password(
             Ok(Reset::Done { user_id, ended })
         })
         .await
+    })
+    .or_else(|error| match error {
+        diesel::result::Error::RollbackTransaction => Ok(Reset::InvalidToken),
+        other => Err(other),
     })
 }
 

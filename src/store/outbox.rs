@@ -27,11 +27,52 @@ pub(crate) struct NewOutboxMail {
 pub(crate) const PER_MINUTE: i64 = 1;
 pub(crate) const PER_HOUR: i64 = 5;
 
+/// Takes the row lock of `$key` (any text) on `$c` inside a transaction,
+/// as its first write: concurrent transactions that take the same key run
+/// one after the other on MySQL (the row's lock; on Galera a real change,
+/// so that two nodes' transactions conflict and one runs again), and a
+/// SQLite transaction that begins with it takes the write lock at once
+/// (one that read first could not become a writer once another commit made
+/// its snapshot stale). The row lives in `login_throttle`, whose pruning
+/// deletes it an hour or so after its window began. Evaluates to
+/// `QueryResult<()>`.
+#[macro_export]
+macro_rules! lock_key {
+    ($c:ident, $key:expr, $now:expr) => {{
+        use ::diesel::prelude::*;
+        use ::diesel_async::RunQueryDsl;
+        use $crate::store::schema::login_throttle as locks;
+        let key: &str = $key;
+        let now: ::chrono::NaiveDateTime = $now;
+        ::diesel::insert_or_ignore_into(locks::table)
+            .values((
+                locks::throttle_key.eq(key),
+                locks::failure_count.eq(0),
+                locks::window_started_at.eq(now),
+                locks::checking.eq(0),
+            ))
+            .execute($c)
+            .await?;
+        ::diesel::update(locks::table.filter(locks::throttle_key.eq(key)))
+            .set(locks::failure_count.eq(locks::failure_count + 1))
+            .execute($c)
+            .await
+            .map(|_| ())
+    }};
+}
+
+/// The lock of [`queue_mail!`]: one per recipient and kind.
+pub(crate) fn recipient_lock(row: &NewOutboxMail) -> String {
+    format!("mail:{}:{}", row.kind, row.recipient_key)
+}
+
 /// Queues `$row` (a [`NewOutboxMail`]) on `$c` inside a `with_conn!` body
 /// (and so inside the caller's transaction), unless its address already got
 /// the most mails of its kind the limits allow. Evaluates to
-/// `QueryResult<bool>`: whether the mail was queued. A macro, as
-/// `with_conn!` bodies are compiled once per backend.
+/// `QueryResult<bool>`: whether the mail was queued. The recipient's lock
+/// ([`lock_key!`]) is taken first, so that two requests for one address
+/// cannot both count below the limit. A macro, as `with_conn!` bodies are
+/// compiled once per backend.
 #[macro_export]
 macro_rules! queue_mail {
     ($c:ident, $row:expr) => {{
@@ -39,6 +80,11 @@ macro_rules! queue_mail {
         use ::diesel_async::RunQueryDsl;
         use $crate::store::schema::mail_outbox as outbox;
         let row: &$crate::store::outbox::NewOutboxMail = $row;
+        $crate::lock_key!(
+            $c,
+            &$crate::store::outbox::recipient_lock(row),
+            row.created_at
+        )?;
         let hour_ago = row.created_at - ::chrono::TimeDelta::hours(1);
         let minute_ago = row.created_at - ::chrono::TimeDelta::minutes(1);
         let recent: Vec<::chrono::NaiveDateTime> = outbox::table

@@ -60,9 +60,9 @@ pub(crate) fn invitation(to: &str, app_url: &str, link: &str) -> Mail {
         subject: "You are invited".into(),
         text: format!(
             "Hello,\n\n\
-             You are invited to create an account at {app_url} with this \
-             address. Open this link within 7 days to choose a user name and \
-             a password:\n\n{link}\n\n{}",
+             You are invited to create an account with this address. Open \
+             this link within 7 days to choose a user name and a \
+             password:\n\n{link}\n\n{}",
             footer(app_url)
         ),
         html: None,
