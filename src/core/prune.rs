@@ -1,8 +1,9 @@
 //! Pruning: deletes sessions that ended or expired more than
 //! `SESSION_RETENTION_DAYS` ago, throttle counters whose window is over, and
 //! mails sent or given up that were queued more than `MAIL_RETENTION_DAYS`
-//! ago (a mail still to send is never pruned), in small batches, so that the tables stay bounded by live use. Safe when
-//! several replicas prune at once: each delete re-checks its condition.
+//! ago (a mail still to send is never pruned), in small batches, so that
+//! the tables stay bounded by live use. Safe when several replicas prune at
+//! once: each delete re-checks its condition.
 
 use crate::core::app::{App, AppState};
 use crate::core::clock;
