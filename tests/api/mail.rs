@@ -283,7 +283,26 @@ async fn a_mail_still_failing_after_a_day_is_given_up(backend: Backend) {
     assert!(mail_server.mails().await.is_empty());
 }
 
+async fn at_rest_the_sender_reads_the_outbox_once_per_ten_seconds(backend: Backend) {
+    let mail_server = MailServer::start().await;
+    let server = TestServer::builder()
+        .backend(backend)
+        .with_mail(&mail_server)
+        .start()
+        .await;
+    // Past the sender's first read, at its start.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = scrape_metrics(&server).await["authql_db_statements_total"];
+    tokio::time::sleep(Duration::from_millis(10_500)).await;
+    let statements = scrape_metrics(&server).await["authql_db_statements_total"] - before;
+    assert!(
+        (1.0..=2.0).contains(&statements),
+        "{statements} statements in 10.5 s at rest"
+    );
+}
+
 both_backends!(
+    at_rest_the_sender_reads_the_outbox_once_per_ten_seconds,
     a_queued_mail_arrives_once_and_leaves_no_text_at_rest,
     every_mail_arrives_once_through_an_outage_and_a_restart,
     a_slow_smtp_server_slows_no_request,

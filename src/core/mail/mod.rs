@@ -3,15 +3,16 @@
 //! ([`seal`]), and sent in the background by whichever replica claims it
 //! first. No request waits for SMTP.
 
+mod queue;
 pub(crate) mod seal;
 pub mod sender;
+
+pub use queue::queue;
 
 use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::core::app::App;
-use crate::error::AppError;
 use crate::secret::Secret;
 use crate::store::outbox::NewOutboxMail;
 use seal::MailSeal;
@@ -100,20 +101,4 @@ impl Mailer {
     pub(crate) fn queued(&self) -> Arc<Notify> {
         self.queued.clone()
     }
-}
-
-/// Queues `mail` on its own, in a transaction of its own and within the
-/// per-address limits, then counts it and wakes this replica's sender;
-/// whether it was queued. For a mail that goes with no other change; a
-/// flow that changes something and mails about it queues inside its own
-/// transaction with `queue_mail!`.
-pub async fn queue(app: &App, mail: &Mail) -> Result<bool, AppError> {
-    let row = app.mail.outbox_row(mail, app.clock.now());
-    let mut conn = app.pool.get().await?;
-    let queued = crate::store::outbox::queue(&mut conn, &row).await?;
-    if queued {
-        app.metrics.mail_queued(mail.kind);
-        app.mail.wake();
-    }
-    Ok(queued)
 }

@@ -65,6 +65,13 @@ const READ_RETRY: Duration = Duration::from_secs(5);
 
 type Transport = AsyncSmtpTransport<Tokio1Executor>;
 
+/// The sends under way on this replica, and the mail each is sending.
+#[derive(Default)]
+struct Sending {
+    tasks: JoinSet<()>,
+    mails: std::collections::HashMap<tokio::task::Id, String>,
+}
+
 /// This replica's sender, running until [`MailSender::stop`] or drop.
 pub struct MailSender {
     stop: CancellationToken,
@@ -143,7 +150,7 @@ struct Sender {
 impl Sender {
     async fn run(self, stop: CancellationToken) {
         let queued = self.app.mail.queued();
-        let mut sending = JoinSet::new();
+        let mut sending = Sending::default();
         loop {
             let wait = match self.pass(&mut sending).await {
                 Ok(wait) => wait,
@@ -156,16 +163,19 @@ impl Sender {
                 () = stop.cancelled() => break,
                 () = queued.notified() => {}
                 () = tokio::time::sleep(wait) => {}
-                Some(_) = sending.join_next(), if !sending.is_empty() => {}
+                Some(ended) = sending.tasks.join_next_with_id(), if !sending.tasks.is_empty() => {
+                    let task = ended.map_or_else(|error| error.id(), |(task, ())| task);
+                    sending.mails.remove(&task);
+                }
             }
         }
         // The sends under way finish (or `stop` gives up on them).
-        while sending.join_next().await.is_some() {}
+        while sending.tasks.join_next().await.is_some() {}
     }
 
     /// Reads the outbox once, claims what is due while there is room, and
     /// says how long to wait before the next read.
-    async fn pass(&self, sending: &mut JoinSet<()>) -> Result<Duration, crate::error::AppError> {
+    async fn pass(&self, sending: &mut Sending) -> Result<Duration, crate::error::AppError> {
         let now = self.app.clock.now();
         let mut conn = self.app.pool.get().await?;
         let pending = outbox::pending(&mut conn, READ_LIMIT).await?;
@@ -183,13 +193,20 @@ impl Sender {
                 wait = wait.min(to_std(mail.due_at - now));
                 break;
             }
-            if sending.len() >= MAX_SENDING {
+            if sending.tasks.len() >= MAX_SENDING {
                 // Read again when a send ends.
                 break;
             }
+            if sending.mails.values().any(|id| *id == mail.id) {
+                // Still being sent here, past its lease by the clock (which
+                // the tests move): never sent twice by one replica.
+                continue;
+            }
             let lease_until = clock::later(now, delta(LEASE));
             if outbox::claim(&mut conn, &mail, &self.replica, now, lease_until).await? {
-                sending.spawn(self.clone().send(mail));
+                let id = mail.id.clone();
+                let task = sending.tasks.spawn(self.clone().send(mail));
+                sending.mails.insert(task.id(), id);
             }
         }
         Ok(wait)

@@ -42,12 +42,20 @@ pub struct ReceivedMail {
 }
 
 impl ReceivedMail {
-    /// The first `http://` or `https://` link of the text body.
+    /// The text body's link with a `#token=`, else its first `http://` or
+    /// `https://` link (without a sentence's closing punctuation).
     pub fn link(&self) -> Option<&str> {
-        let start = self.text.find("http://").or(self.text.find("https://"))?;
-        let rest = &self.text[start..];
-        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        Some(&rest[..end])
+        let links: Vec<&str> = self
+            .text
+            .split_whitespace()
+            .filter(|word| word.starts_with("http://") || word.starts_with("https://"))
+            .map(|word| word.trim_end_matches(['.', ',', ')', '>', ';']))
+            .collect();
+        links
+            .iter()
+            .find(|link| link.contains("#token="))
+            .or(links.first())
+            .copied()
     }
 
     /// The token of the link's `#token=` part.
