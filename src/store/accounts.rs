@@ -108,13 +108,6 @@ pub(crate) async fn store_token_with_mail(
     })
 }
 
-/// Queues one mail that carries no token (a notice).
-pub(crate) async fn queue_notice(conn: &mut DbConn, mail: &NewOutboxMail) -> QueryResult<bool> {
-    with_conn!(conn, |c| c
-        .transaction(async |c| queue_mail!(c, mail))
-        .await)
-}
-
 /// What a new account's transaction did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Creation {

@@ -143,11 +143,9 @@ pub(crate) async fn change_email(
             queue_verification(app, &mut conn, auth, &address, now, app_url).await?
         }
         Some(_) => {
-            let notice = app
-                .mail
-                .outbox_row(&mails::address_in_use(&address.shown, app_url), now);
-            let queued = account_rows::queue_notice(&mut conn, &notice).await?;
-            queued.then_some(MailKind::AddressInUse)
+            // Counted and the sender woken by `queue` itself.
+            crate::core::mail::queue(app, &mails::address_in_use(&address.shown, app_url)).await?;
+            None
         }
         None => queue_verification(app, &mut conn, auth, &address, now, app_url).await?,
     };
