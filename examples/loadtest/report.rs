@@ -273,9 +273,9 @@ pub fn budget_over_rounds(
 /// `mySessions` and `refresh` are bound by the database (its CPU per
 /// request is larger than `baseline`'s whole cost), so a ratio to
 /// `baseline`'s req/s measured the machine, not authql. Set from the code
-/// of 2026-12-05 (see README, Performance): medians of 1.16-1.23x for
-/// `mySessions` (six runs of three rounds) and 0.80x for `refresh` on
-/// a loaded machine, single rounds up to 1.33x and 0.89x. The limits leave
+/// of 2026-12-05 (see README, Performance): medians of 1.16-1.29x for
+/// `mySessions` and 0.76-0.80x for `refresh` over runs of three rounds on
+/// a loaded machine, single rounds up to 1.39x and 0.89x. The limits leave
 /// that much room for noise and no more: authql's share must not grow.
 const CPU_VS_DATABASE: [(&str, &str, f64); 2] = [
     (
