@@ -7,8 +7,11 @@ use authql::core::clock::Clock;
 use authql::vocabulary::EndReason;
 use authql_testkit::documents::{LOGOUT, LOGOUT_ALL, LOGOUT_SESSION};
 use authql_testkit::{
-    Answer, Backend, TestServer, access_token, both_backends, refresh_token, session_id,
+    Answer, Backend, TestServer, access_token, both_backends, join_answers, refresh_token,
+    session_id,
 };
+
+use crate::operations::scrape_metrics;
 
 async fn logout_session(app: &TestServer, token: &str, id: &str) -> Answer {
     app.graphql_with(
@@ -169,6 +172,8 @@ async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
 
     let recent = set_last_active(30).await;
     assert!(app.is_live(&access_token(&login)).await);
+    // The write runs off the request path: time for one to land, were it sent.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(
         app.stored_session(&id).await.last_active_at,
         recent,
@@ -178,10 +183,91 @@ async fn last_active_is_written_at_most_once_a_minute(backend: Backend) {
     let stale = set_last_active(120).await;
     let before = app.clock.now();
     assert!(app.is_live(&access_token(&login)).await);
-    let written = app.stored_session(&id).await.last_active_at;
+    let written = written_last_active(&app, &id, stale).await;
     assert!(
         written > stale && written >= before,
         "a stale lastActiveAt moves to now"
+    );
+}
+
+/// The session's `lastActiveAt` once it is written past `than` (the write
+/// is off the request path): fails the test after 10 s.
+async fn written_last_active(
+    app: &TestServer,
+    session_id: &str,
+    than: chrono::NaiveDateTime,
+) -> chrono::NaiveDateTime {
+    let began = std::time::Instant::now();
+    loop {
+        let last_active = app.stored_session(session_id).await.last_active_at;
+        if last_active > than {
+            return last_active;
+        }
+        assert!(
+            began.elapsed() < std::time::Duration::from_secs(10),
+            "lastActiveAt was not written"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// Requests that find their session's `lastActiveAt` stale do not wait for
+/// it to be written, and a burst of them writes it once: with the session's
+/// row locked by another writer, a burst of `me` answers at once and holds
+/// one pooled connection for the write, not one each; the write lands when
+/// the lock goes. (Each request used to write it and wait: the burst waited
+/// for the lock, every one of them holding a connection.)
+async fn a_burst_on_a_stale_session_waits_for_no_activity_write(backend: Backend) {
+    use authql_testkit::documents::ME;
+    use diesel::sql_types::Text;
+    use diesel_async::RunQueryDsl;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    const BURST: usize = 8;
+    let app = TestServer::start(backend).await;
+    let user_id = app.add_user("uma", "pw").await;
+    let login = app.login("uma", "pw").await;
+    let (id, token) = (session_id(&login), access_token(&login));
+    let opened = app.stored_session(&id).await.last_active_at;
+    app.advance(chrono::TimeDelta::minutes(2));
+
+    // Another writer holds the row (on SQLite, the database's write lock).
+    let mut holder = app.app.pool.get().await.expect("connection");
+    authql::with_conn!(&mut holder, |c| {
+        diesel::sql_query("BEGIN").execute(c).await?;
+        diesel::sql_query("UPDATE user_login_sessions SET user_agent = user_agent WHERE id = ?")
+            .bind::<Text, _>(&id)
+            .execute(c)
+            .await
+    })
+    .expect("lock the session row");
+
+    let start = Arc::new(tokio::sync::Barrier::new(BURST));
+    let burst: Vec<_> = (0..BURST)
+        .map(|_| app.spawn_graphql(start.clone(), ME, json!({}), Some(&token)))
+        .collect();
+    let answers = tokio::time::timeout(Duration::from_secs(3), join_answers(burst))
+        .await
+        .expect("the burst waited for the lastActiveAt write");
+    for answer in &answers {
+        assert_eq!(answer.data("me")["id"], json!(user_id), "{}", answer.body);
+    }
+    let in_use = scrape_metrics(&app).await[r#"authql_db_pool_connections{state="in_use"}"#];
+    assert!(
+        in_use <= 2.0,
+        "{in_use} connections in use: the lock's holder and one write at most"
+    );
+
+    authql::with_conn!(&mut holder, |c| {
+        diesel::sql_query("ROLLBACK").execute(c).await
+    })
+    .expect("unlock");
+    drop(holder);
+    let written = written_last_active(&app, &id, opened).await;
+    assert!(
+        written > opened + chrono::TimeDelta::minutes(1),
+        "written at the request's now"
     );
 }
 
@@ -239,5 +325,6 @@ both_backends!(
     logout_session_only_ends_the_callers_open_sessions,
     logout_all_counts_with_and_without_except_current,
     last_active_is_written_at_most_once_a_minute,
+    a_burst_on_a_stale_session_waits_for_no_activity_write,
     a_disable_leaves_an_expired_sessions_end_as_expiry,
 );

@@ -45,6 +45,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
 
+use super::activity::ActivityWrites;
 use crate::error::{AppError, InternalCause};
 use crate::store::DbPool;
 use crate::store::sessions::{self as session_rows, SessionState};
@@ -58,11 +59,13 @@ pub(crate) const MAX_BATCH: usize = 64;
 /// session exists.
 pub(crate) type Found = Option<(SessionState, UserRecord)>;
 
-/// The shared queue of session checks of one process.
+/// The shared queue of session checks of one process, and the
+/// `lastActiveAt` writes the checks start.
 #[derive(Clone)]
 pub(crate) struct SessionChecks {
     queue: Arc<Mutex<Queue>>,
     pool: DbPool,
+    pub(crate) activity: ActivityWrites,
 }
 
 /// Checks waiting for a batch, and whether a driver is running.
@@ -83,6 +86,7 @@ impl SessionChecks {
     pub(crate) fn new(pool: DbPool) -> Self {
         SessionChecks {
             queue: Arc::default(),
+            activity: ActivityWrites::new(pool.clone()),
             pool,
         }
     }

@@ -17,6 +17,7 @@
 //! recording (metrics and log lines of opens and ends) happens in
 //! `record`, once.
 
+mod activity;
 pub(crate) mod checks;
 mod end;
 pub(crate) mod login;
@@ -127,19 +128,12 @@ pub(crate) async fn authenticate(
     refuse_unless_live(&session, &user, now)?;
     let stale_before = now - chrono::TimeDelta::seconds(LAST_ACTIVE_RESOLUTION_SECS);
     if session.last_active_at < stale_before {
-        // Losing this write costs only a lagging lastActiveAt; the request goes on.
-        let touched = async {
-            let mut conn = app.pool.get().await?;
-            session_rows::touch(&mut conn, &session.id, now, stale_before).await?;
-            Ok::<_, AppError>(())
-        }
-        .await;
-        match touched {
-            Ok(()) => session.last_active_at = now,
-            Err(error) => {
-                tracing::warn!(error = %error.detail(), session_id = %session.id, "cannot record session activity")
-            }
-        }
+        // Written off the request path, once however many requests find it
+        // stale (see `activity`).
+        app.session_checks
+            .activity
+            .record(&session.id, now, stale_before);
+        session.last_active_at = now;
     }
     Ok(Authenticated { user, session })
 }
