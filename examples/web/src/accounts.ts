@@ -22,6 +22,9 @@ export interface AccountPages {
   showSignIn(message: string | null): void;
   /** Enters the signed-in app with a new access token. */
   signedIn(accessToken: string): Promise<void>;
+  /** Shows the account if this browser is still signed in, else the
+   *  sign-in form; with `message`. */
+  resume(message: string): Promise<void>;
 }
 
 /** The path's page, when it is one of these; false for the others. */
@@ -71,7 +74,8 @@ async function verify(token: string, pages: AccountPages): Promise<void> {
   try {
     await pages.client.anonymous(VerifyEmail, { token });
     goTo("/");
-    pages.showSignIn("Your address is verified: you can sign in.");
+    // A new address confirmed from the settings: the session is still there.
+    await pages.resume("Your address is verified.");
   } catch (error) {
     say(`${explain(error)} You can ask for a new link.`);
     show("resend-verification");

@@ -184,16 +184,23 @@ element<HTMLFormElement>("change-email").addEventListener("submit", (event) => {
   });
 });
 
-wireAccountPages({ client, act, showSignIn, signedIn });
-
-if (!openAccountPage(location.pathname, { client, act, showSignIn, signedIn })) {
-  goTo("/");
-  // A reload has no access token in memory: the cookie brings a new one.
+/** Shows the account when the refresh cookie still opens the session (a
+ *  reload has no access token in memory), else the sign-in form; with
+ *  `message` either way. */
+async function resume(message: string | null): Promise<void> {
   try {
     await client.refresh();
     await loadAccount();
+    say(message);
     watch();
   } catch {
-    showSignIn(null);
+    showSignIn(message);
   }
+}
+
+const pages = { client, act, showSignIn, signedIn, resume };
+wireAccountPages(pages);
+if (!openAccountPage(location.pathname, pages)) {
+  goTo("/");
+  await resume(null);
 }
