@@ -302,7 +302,9 @@ mod interim_mail {
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .spawn()
-                .unwrap_or_else(|e| panic!("maildev ({}): {e}: npm ci in tests/mail", bin.display()));
+                .unwrap_or_else(|e| {
+                    panic!("maildev ({}): {e}: npm ci in tests/mail", bin.display())
+                });
             let server = MailServer {
                 smtp_port,
                 web_port,
