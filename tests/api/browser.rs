@@ -1,14 +1,18 @@
 //! The browser test: Debian's Chromium, driven by `playwright-core`
 //! (`tests/browser/run.mjs`), uses the example app (`examples/web`, built
 //! here) from its own origin against a real authql socket, attacks it from
-//! an unlisted origin and from another site, and opens GraphiQL with every
-//! request to another host blocked. Screenshots go to `target/browser/`.
+//! an unlisted origin and from another site, opens GraphiQL with every
+//! request to another host blocked, and goes through the accounts' pages
+//! with the mails a real SMTP server (maildev) received. Screenshots go to
+//! `target/browser/`.
 //!
-//! This side serves what the browser needs: authql itself (a second server
-//! on the same database with `GRAPHIQL_ASSETS_DIR`), the built app with a
-//! `config.json` naming authql, the attackers' empty pages, and a control
-//! route that moves authql's clock, so an access token expires without
-//! waiting for it.
+//! This side serves what the browser needs: authql itself (open sign-up,
+//! mail to maildev, links to the app's origin; a second server on the same
+//! database with `GRAPHIQL_ASSETS_DIR`), the built app with a `config.json`
+//! naming authql and its pages' paths, the attackers' empty pages, and
+//! control routes: one moves authql's clock (an access token expires
+//! without waiting for it), one lists the mails received, one invites an
+//! address as `authql user invite` does.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,9 +22,13 @@ use std::sync::{Arc, OnceLock};
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
+use tower_http::services::{ServeDir, ServeFile};
 
 use authql::api::browser::origin::Origin;
-use authql_testkit::{Backend, TestServer, both_backends};
+use authql::config::SignupMode;
+use authql_testkit::{Backend, Builder, TestServer, both_backends};
+
+use interim_mail::MailServer;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -69,12 +77,23 @@ fn prepared() -> Option<&'static ()> {
         .as_ref()
 }
 
+/// The app's paths besides `/` (mails link to the first three): each is
+/// the app's `index.html`, which shows the page the path names.
+const APP_PAGES: [&str; 5] = [
+    "/verify-email",
+    "/reset-password",
+    "/accept-invite",
+    "/forgot-password",
+    "/sign-up",
+];
+
 /// Serves the built app, with `config.json` pointing at authql, and the
-/// route that moves authql's clock.
+/// control routes.
 #[derive(Clone)]
 struct Site {
     graphql_url: String,
     authql: Arc<TestServer>,
+    mail: Arc<MailServer>,
 }
 
 async fn app_config(State(site): State<Site>) -> axum::Json<serde_json::Value> {
@@ -89,6 +108,45 @@ struct Advance {
 async fn advance_clock(State(site): State<Site>, Query(by): Query<Advance>) -> &'static str {
     site.authql.advance(chrono::TimeDelta::seconds(by.secs));
     "moved\n"
+}
+
+/// Every mail the SMTP server received, oldest first, as `{to, subject, text}`.
+async fn received_mails(State(site): State<Site>) -> axum::Json<serde_json::Value> {
+    let mails = site.mail.mails().await;
+    axum::Json(serde_json::json!(
+        mails
+            .iter()
+            .map(|m| serde_json::json!({ "to": m.to, "subject": m.subject, "text": m.text }))
+            .collect::<Vec<_>>()
+    ))
+}
+
+#[derive(serde::Deserialize)]
+struct Invite {
+    email: String,
+}
+
+/// Mails an invitation to `email`, as `authql user invite EMAIL` does.
+async fn invite(State(site): State<Site>, Query(to): Query<Invite>) -> String {
+    match authql::core::users::invite(&site.authql.app, &to.email, "user").await {
+        Ok(true) => "invited\n".into(),
+        Ok(false) => "not invited: too many invitations to this address for now\n".into(),
+        Err(e) => format!("not invited: {e}\n"),
+    }
+}
+
+/// The server under test sends its mail to `mail`.
+///
+/// Until the test kit's `MailServer` is on main, `mail` is the stand-in of
+/// the module `interim_mail` below, and nothing sends what authql queues.
+/// With the kit: `use authql_testkit::MailServer;` instead of
+/// `interim_mail::MailServer`, delete `interim_mail`, and make this
+/// function's body `builder.with_mail(mail)` (which starts the sender).
+fn sending_mail_to(builder: Builder, mail: &MailServer) -> Builder {
+    let smtp_url = mail.smtp_url();
+    builder.with_config(move |c| {
+        c.accounts.smtp_url = Some(authql::secret::Secret::from(smtp_url.clone()));
+    })
 }
 
 async fn serve(listener: tokio::net::TcpListener, router: Router) {
@@ -112,12 +170,19 @@ async fn in_chromium(backend: Backend, steps: &str) {
     let (other_listener, other_addr) = bind().await;
     let app_origin = format!("http://{app_addr}");
     let allowed: Origin = app_origin.parse().expect("an origin");
+    let mail = Arc::new(MailServer::start().await);
+    let links_to = app_origin.clone();
     let authql = Arc::new(
-        TestServer::start_with(backend, move |c| {
-            c.browsers.allowed_origins = vec![allowed.clone()];
-            c.access_token_ttl = chrono::TimeDelta::seconds(60);
-        })
-        .await,
+        sending_mail_to(TestServer::builder().backend(backend), &mail)
+            .with_config(move |c| {
+                c.browsers.allowed_origins = vec![allowed.clone()];
+                c.access_token_ttl = chrono::TimeDelta::seconds(60);
+                c.accounts.signup_mode = SignupMode::Open;
+                // After the mail settings: links lead to the app served here.
+                c.accounts.public_app_url = Some(links_to.clone());
+            })
+            .start()
+            .await,
     );
     authql.add_user("june", "pw-of-june").await;
     let api = authql.listen().await;
@@ -131,14 +196,18 @@ async fn in_chromium(backend: Backend, steps: &str) {
     let site = Site {
         graphql_url: format!("http://{api}/graphql"),
         authql: authql.clone(),
+        mail: mail.clone(),
     };
-    let app = Router::new()
+    let dist = repo("examples/web/dist");
+    let mut app = Router::new()
         .route("/config.json", get(app_config))
         .route("/__test/advance", post(advance_clock))
-        .with_state(site)
-        .fallback_service(tower_http::services::ServeDir::new(repo(
-            "examples/web/dist",
-        )));
+        .route("/__test/mails", get(received_mails))
+        .route("/__test/invite", post(invite));
+    for page in APP_PAGES {
+        app = app.route_service(page, ServeFile::new(dist.join("index.html")));
+    }
+    let app = app.with_state(site).fallback_service(ServeDir::new(dist));
     serve(app_listener, app).await;
     // The attackers' origin: an empty page is all they need to run script.
     let other = Router::new()
@@ -183,13 +252,115 @@ async fn in_chromium(backend: Backend, steps: &str) {
     assert!(stdout.contains("all steps passed"), "{stdout}");
 }
 
-/// Every step on SQLite; the sessions step on MySQL too.
+/// Every step on SQLite; the sessions and accounts steps on MySQL too.
 async fn the_example_app_and_graphiql_in_chromium(backend: Backend) {
     let steps = match backend {
         Backend::Sqlite => "all",
-        Backend::Mysql => "sessions",
+        Backend::Mysql => "sessions accounts",
     };
     in_chromium(backend, steps).await;
 }
 
 both_backends!(the_example_app_and_graphiql_in_chromium);
+
+/// A stand-in for the test kit's `MailServer` until it is on main (see
+/// `sending_mail_to`): maildev from `tests/mail/node_modules`, where the
+/// kit installs it, on free ports, read through its REST API.
+mod interim_mail {
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    /// One mail maildev received.
+    pub struct ReceivedMail {
+        pub to: Vec<String>,
+        pub subject: String,
+        pub text: String,
+    }
+
+    pub struct MailServer {
+        smtp_port: u16,
+        web_port: u16,
+        process: Child,
+    }
+
+    fn free_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("address").port()
+    }
+
+    impl MailServer {
+        pub async fn start() -> MailServer {
+            let bin = super::repo("tests/mail/node_modules/.bin/maildev");
+            let (smtp_port, web_port) = (free_port(), free_port());
+            let process = Command::new(&bin)
+                .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1"])
+                .args(["--smtp", &smtp_port.to_string()])
+                .args(["--web", &web_port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!("maildev ({}): {e}: npm ci in tests/mail", bin.display())
+                });
+            let server = MailServer {
+                smtp_port,
+                web_port,
+                process,
+            };
+            let began = Instant::now();
+            while server.get("/email").await.is_err() {
+                assert!(began.elapsed() < Duration::from_secs(30), "maildev starts");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            server
+        }
+
+        pub fn smtp_url(&self) -> String {
+            format!("smtp://127.0.0.1:{}", self.smtp_port)
+        }
+
+        pub async fn mails(&self) -> Vec<ReceivedMail> {
+            let body = self.get("/email").await.expect("maildev's /email");
+            let listed: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+            listed
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|m| ReceivedMail {
+                    to: m["to"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|t| text(&t["address"]))
+                        .collect(),
+                    subject: text(&m["subject"]),
+                    text: text(&m["text"]),
+                })
+                .collect()
+        }
+
+        /// The body of a GET on maildev's REST API (HTTP/1.0: read to the end).
+        async fn get(&self, path: &str) -> std::io::Result<String> {
+            let mut stream = TcpStream::connect(("127.0.0.1", self.web_port)).await?;
+            let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+            stream.write_all(request.as_bytes()).await?;
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await?;
+            match answer.split_once("\r\n\r\n") {
+                Some((head, body)) if head.starts_with("HTTP/1.1 200") => Ok(body.to_owned()),
+                _ => Err(std::io::Error::other(answer)),
+            }
+        }
+    }
+
+    impl Drop for MailServer {
+        fn drop(&mut self) {
+            let _ = self.process.kill();
+            let _ = self.process.wait();
+        }
+    }
+}

@@ -19,8 +19,10 @@ const USER = env("USER_NAME");
 const PASSWORD = env("PASSWORD");
 const SCREENSHOTS = env("SCREENSHOTS");
 const SUFFIX = env("SCREENSHOT_SUFFIX");
+// "all", or the names of the steps to run, such as "sessions accounts".
 const STEPS = env("STEPS");
 const TIMEOUT = 15_000;
+const wanted = (step) => STEPS === "all" || STEPS.split(" ").includes(step);
 
 function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
@@ -62,10 +64,10 @@ async function openApp() {
   return { context, page, seen };
 }
 
-async function signIn({ page }, device) {
+async function signIn({ page }, device, user = USER, password = PASSWORD) {
   await page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
-  await page.fill("#user", USER);
-  await page.fill("#password", PASSWORD);
+  await page.fill("#user", user);
+  await page.fill("#password", password);
   await page.fill("#device", device);
   await page.click("#signin button[type=submit]");
   await page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
@@ -414,14 +416,186 @@ async function graphiqlStep() {
   console.log("ok cdn: integrity-checked CDN files render GraphiQL; a tampered file is refused and the console shows");
 }
 
-try {
-  const laptop = await sessionsStep();
-  if (STEPS === "all") {
-    await reloadStep(laptop);
-    await expiryStep(laptop);
-    await attackStep(laptop);
-    await graphiqlStep();
+/** Waits until the notice line of `page` says `text`; gives back what it says. */
+async function noticeSays(page, text) {
+  try {
+    await page.waitForFunction(
+      (text) => {
+        const notice = document.querySelector("#notice");
+        return !notice.hidden && notice.textContent.includes(text);
+      },
+      text,
+      { timeout: TIMEOUT },
+    );
+  } catch (error) {
+    throw new Error(`the notice did not say ${JSON.stringify(text)}: ${await page.textContent("#notice")}: ${error}`);
   }
+  return page.textContent("#notice");
+}
+
+/** The link of the newest mail to `to` that leads to the app's `page`,
+ *  waiting for it (the test lists what the SMTP server received). */
+async function mailedLink(to, page) {
+  const began = Date.now();
+  for (;;) {
+    const mails = await (await fetch(`${APP}/__test/mails`)).json();
+    const links = mails
+      .filter((mail) => mail.to.some((address) => address.toLowerCase() === to.toLowerCase()))
+      .flatMap((mail) => mail.text.match(/https?:\/\/\S+/g) ?? [])
+      .filter((link) => link.startsWith(`${APP}/${page}#token=`));
+    if (links.length > 0) return links.at(-1);
+    const received = JSON.stringify(mails.map((mail) => [mail.to, mail.subject]));
+    check(Date.now() - began < TIMEOUT, `a mail to ${to} with a link to /${page}; received: ${received}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The page has no `#token=` left in its address. */
+function checkTokenGone(page) {
+  check(!page.url().includes("token"), `the token left the address bar: ${page.url()}`);
+}
+
+async function changeEmail(page, address) {
+  await page.fill("#new-email", address);
+  await page.click("#change-email button[type=submit]");
+}
+
+async function accountsStep() {
+  const began = Date.now();
+  const name = "nora";
+  const email = "Nora@Example.com";
+  const moved = "nora.new@example.com";
+  const [first, second] = ["first-pw-of-nora", "second-pw-of-nora"];
+  const shot = (page, name) => page.screenshot({ path: path.join(SCREENSHOTS, `app-${name}-${SUFFIX}.png`) });
+
+  // Sign up from the sign-in form's link; the account waits for its mail.
+  const laptop = await openApp();
+  await laptop.page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
+  await laptop.page.click('a[href="/sign-up"]');
+  await laptop.page.locator("#sign-up").waitFor({ state: "visible", timeout: TIMEOUT });
+  check(new URL(laptop.page.url()).pathname === "/sign-up", `on /sign-up: ${laptop.page.url()}`);
+  await laptop.page.fill("#sign-up-user", name);
+  await laptop.page.fill("#sign-up-email", email);
+  await laptop.page.fill("#sign-up-password", first);
+  await shot(laptop.page, "sign-up");
+  await laptop.page.click("#sign-up button[type=submit]");
+  await noticeSays(laptop.page, `we sent a link to ${email}`);
+  await shot(laptop.page, "sign-up-sent");
+  await laptop.page.goto(APP);
+  await laptop.page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
+  await laptop.page.fill("#user", name);
+  await laptop.page.fill("#password", first);
+  await laptop.page.click("#signin button[type=submit]");
+  await noticeSays(laptop.page, "EMAIL_NOT_VERIFIED");
+  check(await laptop.page.isVisible("#resend-verification"), "a new link is offered");
+
+  // The mail's link verifies the address; then the user signs in.
+  await laptop.page.goto(await mailedLink(email, "verify-email"));
+  await noticeSays(laptop.page, "Your address is verified");
+  await laptop.page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
+  checkTokenGone(laptop.page);
+  await shot(laptop.page, "verify-email");
+  await signIn(laptop, "Laptop", name, first);
+  check((await laptop.page.textContent("#me-email")) === email, "the settings show the address as given");
+  check((await laptop.page.textContent("#me-email-state")) === "verified", "and verified");
+
+  // The settings move the address; its mail's link confirms it.
+  await changeEmail(laptop.page, moved);
+  await noticeSays(laptop.page, `We sent a link to ${moved}`);
+  await laptop.page.goto(await mailedLink(moved, "verify-email"));
+  await noticeSays(laptop.page, "Your address is verified");
+  await laptop.page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+  check((await laptop.page.textContent("#me-email")) === moved, "the new address is shown");
+  check((await laptop.page.textContent("#me-email-state")) === "verified", "the new address is verified");
+  await shot(laptop.page, "settings");
+  console.log("ok accounts: signed up in the app, refused EMAIL_NOT_VERIFIED, verified by the mail's link, signed in; the settings moved the address through its mail");
+
+  // Another device: forgot password, the mail's link, a new password; the
+  // laptop is signed out at once by its live-events socket.
+  const phone = await openApp();
+  await phone.page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
+  await phone.page.click('a[href="/forgot-password"]');
+  await phone.page.locator("#forgot-password").waitFor({ state: "visible", timeout: TIMEOUT });
+  await phone.page.fill("#forgot-email", moved);
+  await shot(phone.page, "forgot-password");
+  await phone.page.click("#forgot-password button[type=submit]");
+  await noticeSays(phone.page, "is on its way");
+  await phone.page.goto(await mailedLink(moved, "reset-password"));
+  await phone.page.locator("#reset-password").waitFor({ state: "visible", timeout: TIMEOUT });
+  checkTokenGone(phone.page);
+  await phone.page.fill("#reset-password-new", second);
+  await shot(phone.page, "reset-password");
+  const answeredAt = phone.page
+    .waitForResponse((response) => (response.request().postData() ?? "").includes("mutation ResetPassword"), {
+      timeout: TIMEOUT,
+    })
+    .then(() => Date.now());
+  await phone.page.click("#reset-password button[type=submit]");
+  const resetAt = Date.now();
+  await laptop.page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
+  const signedOutAt = Date.now();
+  const tookMs = signedOutAt - resetAt;
+  const afterAnswerMs = signedOutAt - (await answeredAt);
+  check(tookMs < 2_500, `the laptop signed itself out within 2 s of the reset: ${tookMs} ms`);
+  await noticeSays(laptop.page, "PASSWORD_RESET");
+  await shot(laptop.page, "signed-out-by-reset");
+  await noticeSays(phone.page, "Your password is set");
+  await signIn(phone, "Phone", name, second);
+  await laptop.page.fill("#user", name);
+  await laptop.page.fill("#password", first);
+  await laptop.page.click("#signin button[type=submit]");
+  await noticeSays(laptop.page, "INVALID_CREDENTIALS");
+  console.log(`ok reset: forgot password and the mail's link on a second context; the first was signed out ${tookMs} ms after the click, ${afterAnswerMs} ms after the reset's answer (the new password's hash comes first); the old password is refused`);
+
+  // An address change needs a recent sign-in: the refusal says so, and
+  // signing in again makes it work.
+  const pastReauth = await fetch(`${APP}/__test/advance?secs=301`, { method: "POST" });
+  check(pastReauth.ok, "the clock moved");
+  await changeEmail(phone.page, "nora.third@example.com");
+  await noticeSays(phone.page, "REAUTHENTICATION_REQUIRED");
+  await shot(phone.page, "settings-reauthenticate");
+  await phone.page.click("#notice button");
+  await signIn(phone, "Phone", name, second);
+  await changeEmail(phone.page, "nora.third@example.com");
+  await noticeSays(phone.page, "We sent a link to nora.third@example.com");
+  console.log("ok recent sign-in: changeEmail refused with REAUTHENTICATION_REQUIRED in plain words; accepted after signing in again");
+
+  // An invitation: its link opens the page that creates the account and
+  // signs in at once.
+  const invited = await fetch(`${APP}/__test/invite?email=ivy@example.com`, { method: "POST" });
+  check((await invited.text()) === "invited\n", "the invitation was sent");
+  const guest = await openApp();
+  await guest.page.goto(await mailedLink("ivy@example.com", "accept-invite"));
+  await guest.page.locator("#accept-invite").waitFor({ state: "visible", timeout: TIMEOUT });
+  checkTokenGone(guest.page);
+  await guest.page.fill("#invite-email", "ivy@example.com");
+  await guest.page.fill("#invite-user", "ivy");
+  await guest.page.fill("#invite-password", "first-pw-of-ivy");
+  await guest.page.fill("#invite-device", "Tablet");
+  await shot(guest.page, "accept-invite");
+  await guest.page.click("#accept-invite button[type=submit]");
+  await guest.page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+  check((await guest.page.textContent("#me-name")) === "ivy", "signed in as the invited user");
+  check((await guest.page.textContent("#me-email-state")) === "verified", "the invited address is verified");
+  check(new URL(guest.page.url()).pathname === "/", `back on /: ${guest.page.url()}`);
+
+  const errors = [laptop, phone, guest].flatMap((app) => app.seen.events);
+  check(errors.length === 0, `no page error: ${errors}`);
+  for (const app of [laptop, phone, guest]) await app.context.close();
+  console.log(`ok invitation: the mail's link created the account and signed in at once (accounts steps took ${Date.now() - began} ms)`);
+}
+
+try {
+  if (wanted("sessions")) {
+    const laptop = await sessionsStep();
+    if (STEPS === "all") {
+      await reloadStep(laptop);
+      await expiryStep(laptop);
+      await attackStep(laptop);
+      await graphiqlStep();
+    }
+  }
+  if (wanted("accounts")) await accountsStep();
   console.log("all steps passed");
 } catch (error) {
   console.error(error);

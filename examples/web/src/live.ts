@@ -6,7 +6,9 @@ import { type Client, createClient } from "graphql-ws";
 import { SessionEvents } from "./operations";
 
 export interface LiveHandlers {
-  /** This tab's session has ended. */
+  /** This tab's session has ended: `reason` is the session's end reason
+   *  (PASSWORD_RESET, LOGOUT_ALL...) when its ENDED event came first, else
+   *  the close's SESSION_REVOKED. */
   signedOut(reason: string): void;
   /** Another session of the user opened or ended. */
   changed(): void;
@@ -22,6 +24,7 @@ function isClose(event: unknown): event is CloseEvent {
 /** Watches the user's sessions with `token` until the returned function is called. */
 export function watchSessions(graphqlUrl: string, token: string, on: LiveHandlers): () => void {
   let stopped = false;
+  let endReason: string | null = null;
   const socket: Client = createClient({
     url: graphqlUrl.replace(/^http/, "ws"),
     connectionParams: { Authorization: `Bearer ${token}` },
@@ -31,7 +34,7 @@ export function watchSessions(graphqlUrl: string, token: string, on: LiveHandler
       closed: (event) => {
         if (stopped || !isClose(event) || event.code !== 4403) return;
         stopped = true;
-        if (event.reason === "SESSION_REVOKED") on.signedOut(event.reason);
+        if (event.reason === "SESSION_REVOKED") on.signedOut(endReason ?? event.reason);
         else on.refused(event.reason);
       },
     },
@@ -42,7 +45,10 @@ export function watchSessions(graphqlUrl: string, token: string, on: LiveHandler
       next: ({ data }) => {
         const event = data?.sessionEvents as { kind: string; current: boolean; reason?: string | null } | undefined;
         if (!event) return;
-        if (event.kind === "ENDED" && event.current) return; // the close follows
+        if (event.kind === "ENDED" && event.current) {
+          endReason = event.reason ?? null; // the close follows
+          return;
+        }
         on.changed();
       },
       error: () => {},

@@ -1,31 +1,22 @@
 // The example app: sign in with the refresh cookie, show who is signed in
 // and their sessions, end one, all others, or all; sign out at once when
-// this session is ended from another device (live session events).
+// this session is ended from another device (live session events). The
+// account pages (sign-up and the links of mails, accounts.ts) are picked
+// by the path; the settings change the email address.
+import { openAccountPage, wireAccountPages } from "./accounts";
 import { ApiError, AuthqlClient } from "./client";
 import { watchSessions } from "./live";
 import type { AccountQuery } from "./gql/graphql";
-import { Account, EndAll, EndSession, Login, Logout, RefreshFromCookie } from "./operations";
+import { Account, ChangeEmail, EndAll, EndSession, Login, Logout, RefreshFromCookie } from "./operations";
+import { element, field, goTo, say, show } from "./ui";
+import { explain, signedOutBecause } from "./words";
 
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`#${id} is missing from index.html`);
-  return found as T;
-}
-
-const notice = element<HTMLParagraphElement>("notice");
-const signin = element<HTMLFormElement>("signin");
-const account = element<HTMLElement>("account");
 const sessionRows = element<HTMLTableSectionElement>("sessions");
-
-function say(text: string | null): void {
-  notice.textContent = text ?? "";
-  notice.hidden = text === null;
-}
 
 /** Where authql is: config.json beside the page, else the development default. */
 async function graphqlUrl(): Promise<string> {
   try {
-    const response = await fetch(new URL("config.json", location.href));
+    const response = await fetch(new URL("/config.json", location.href));
     if (response.ok) {
       const config = (await response.json()) as { graphqlUrl?: string };
       if (config.graphqlUrl) return config.graphqlUrl;
@@ -46,7 +37,7 @@ function watch(): void {
   const token = client.bearer;
   if (!token) return;
   stopWatching = watchSessions(apiUrl, token, {
-    signedOut: (reason) => showSignIn(`You were signed out on another device (${reason}).`),
+    signedOut: (reason) => showSignIn(signedOutBecause(reason)),
     changed: () => void act(loadAccount),
     refused: () =>
       void act(async () => {
@@ -60,14 +51,18 @@ function showSignIn(message: string | null): void {
   stopWatching?.();
   stopWatching = null;
   client.forget();
-  account.hidden = true;
-  signin.hidden = false;
+  show("signin");
   say(message);
 }
 
 function showAccount(data: AccountQuery): void {
   element("me-name").textContent = data.me.userName;
   element("me-role").textContent = data.me.role;
+  element("me-email").textContent = data.me.email ?? "none";
+  const state = element("me-email-state");
+  state.textContent = data.me.emailVerified ? "verified" : "not verified";
+  state.dataset.verified = String(data.me.emailVerified);
+  state.hidden = data.me.email === null;
   sessionRows.replaceChildren(
     ...data.mySessions.map((session) => {
       const row = document.createElement("tr");
@@ -95,12 +90,19 @@ function showAccount(data: AccountQuery): void {
       return row;
     }),
   );
-  signin.hidden = true;
-  account.hidden = false;
+  show("account");
 }
 
 async function loadAccount(): Promise<void> {
   showAccount(await client.call(Account, {}));
+}
+
+/** Enters the app with the access token of a new session. */
+async function signedIn(accessToken: string): Promise<void> {
+  client.useToken(accessToken);
+  say(null);
+  await loadAccount();
+  watch();
 }
 
 async function endSession(sessionId: string, current: boolean): Promise<void> {
@@ -109,36 +111,46 @@ async function endSession(sessionId: string, current: boolean): Promise<void> {
   else await loadAccount();
 }
 
-/** Runs a user action; a session that ended elsewhere shows the sign-in form. */
+/** Runs a user action; a session that ended elsewhere shows the sign-in
+ *  form, and any other error is said in plain words. */
 async function act(action: () => Promise<void>): Promise<void> {
   try {
     await action();
   } catch (error) {
     if (error instanceof ApiError && error.signedOut) {
       showSignIn(`You were signed out (${error.code}).`);
+    } else if (error instanceof ApiError && error.code === "REAUTHENTICATION_REQUIRED") {
+      say(explain(error), {
+        label: "Sign in again",
+        run: () =>
+          void act(async () => {
+            await client.call(Logout, {});
+            showSignIn("Sign in again, then change your address.");
+          }),
+      });
+    } else if (error instanceof ApiError && error.code === "EMAIL_NOT_VERIFIED") {
+      say(explain(error));
+      show("resend-verification");
     } else {
-      say(error instanceof Error ? error.message : String(error));
+      say(explain(error));
     }
   }
 }
 
-signin.addEventListener("submit", (event) => {
+element<HTMLFormElement>("signin").addEventListener("submit", (event) => {
   event.preventDefault();
   void act(async () => {
-    const device = element<HTMLInputElement>("device").value.trim();
+    const device = field("device").trim();
     const data = await client.anonymous(Login, {
       input: {
-        userName: element<HTMLInputElement>("user").value,
-        password: element<HTMLInputElement>("password").value,
+        userName: field("user"),
+        password: field("password"),
         deviceInfo: device || null,
         refreshTokenDelivery: "COOKIE",
       },
     });
-    client.useToken(data.login.accessToken);
     element<HTMLInputElement>("password").value = "";
-    say(null);
-    await loadAccount();
-    watch();
+    await signedIn(data.login.accessToken);
   });
 });
 
@@ -162,12 +174,33 @@ element("signout").addEventListener("click", () =>
     showSignIn("Signed out.");
   }),
 );
+element<HTMLFormElement>("change-email").addEventListener("submit", (event) => {
+  event.preventDefault();
+  void act(async () => {
+    const newEmail = field("new-email");
+    await client.call(ChangeEmail, { newEmail });
+    element<HTMLInputElement>("new-email").value = "";
+    say(`We sent a link to ${newEmail}: your address changes when you follow it.`);
+  });
+});
 
-// A reload has no access token in memory: the cookie brings a new one.
-try {
-  await client.refresh();
-  await loadAccount();
-  watch();
-} catch {
-  showSignIn(null);
+/** Shows the account when the refresh cookie still opens the session (a
+ *  reload has no access token in memory), else the sign-in form; with
+ *  `message` either way. */
+async function resume(message: string | null): Promise<void> {
+  try {
+    await client.refresh();
+    await loadAccount();
+    say(message);
+    watch();
+  } catch {
+    showSignIn(message);
+  }
+}
+
+const pages = { client, act, showSignIn, signedIn, resume };
+wireAccountPages(pages);
+if (!openAccountPage(location.pathname, pages)) {
+  goTo("/");
+  await resume(null);
 }

@@ -25,6 +25,8 @@ export const Account = graphql(`
       id
       userName
       role
+      email
+      emailVerified
     }
     mySessions {
       id
@@ -63,5 +65,48 @@ export const SessionEvents = graphql(`
       current
       reason
     }
+  }
+`);
+
+// Accounts: the pages a mail links to, and the address in the settings.
+
+export const SignUp = graphql(`
+  mutation SignUp($input: SignUpInput!) {
+    signUp(input: $input) {
+      verificationSent
+      auth {
+        accessToken
+      }
+    }
+  }
+`);
+
+export const VerifyEmail = graphql(`
+  mutation VerifyEmail($token: String!) {
+    verifyEmail(token: $token)
+  }
+`);
+
+export const RequestEmailVerification = graphql(`
+  mutation RequestEmailVerification($email: String!) {
+    requestEmailVerification(email: $email)
+  }
+`);
+
+export const RequestPasswordReset = graphql(`
+  mutation RequestPasswordReset($email: String!) {
+    requestPasswordReset(email: $email)
+  }
+`);
+
+export const ResetPassword = graphql(`
+  mutation ResetPassword($input: ResetPasswordInput!) {
+    resetPassword(input: $input)
+  }
+`);
+
+export const ChangeEmail = graphql(`
+  mutation ChangeEmail($newEmail: String!) {
+    changeEmail(newEmail: $newEmail)
   }
 `);

@@ -17,20 +17,32 @@ import * as types from './graphql';
 type Documents = {
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": typeof types.LoginDocument,
     "\n  mutation RefreshFromCookie {\n    refreshToken {\n      accessToken\n    }\n  }\n": typeof types.RefreshFromCookieDocument,
-    "\n  query Account {\n    me {\n      id\n      userName\n      role\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": typeof types.AccountDocument,
+    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": typeof types.AccountDocument,
     "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": typeof types.EndSessionDocument,
     "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": typeof types.EndAllDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
     "\n  subscription SessionEvents {\n    sessionEvents {\n      kind\n      sessionId\n      current\n      reason\n    }\n  }\n": typeof types.SessionEventsDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      verificationSent\n      auth {\n        accessToken\n      }\n    }\n  }\n": typeof types.SignUpDocument,
+    "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": typeof types.VerifyEmailDocument,
+    "\n  mutation RequestEmailVerification($email: String!) {\n    requestEmailVerification(email: $email)\n  }\n": typeof types.RequestEmailVerificationDocument,
+    "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": typeof types.RequestPasswordResetDocument,
+    "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input)\n  }\n": typeof types.ResetPasswordDocument,
+    "\n  mutation ChangeEmail($newEmail: String!) {\n    changeEmail(newEmail: $newEmail)\n  }\n": typeof types.ChangeEmailDocument,
 };
 const documents: Documents = {
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": types.LoginDocument,
     "\n  mutation RefreshFromCookie {\n    refreshToken {\n      accessToken\n    }\n  }\n": types.RefreshFromCookieDocument,
-    "\n  query Account {\n    me {\n      id\n      userName\n      role\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": types.AccountDocument,
+    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": types.AccountDocument,
     "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": types.EndSessionDocument,
     "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": types.EndAllDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
     "\n  subscription SessionEvents {\n    sessionEvents {\n      kind\n      sessionId\n      current\n      reason\n    }\n  }\n": types.SessionEventsDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      verificationSent\n      auth {\n        accessToken\n      }\n    }\n  }\n": types.SignUpDocument,
+    "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": types.VerifyEmailDocument,
+    "\n  mutation RequestEmailVerification($email: String!) {\n    requestEmailVerification(email: $email)\n  }\n": types.RequestEmailVerificationDocument,
+    "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": types.RequestPasswordResetDocument,
+    "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input)\n  }\n": types.ResetPasswordDocument,
+    "\n  mutation ChangeEmail($newEmail: String!) {\n    changeEmail(newEmail: $newEmail)\n  }\n": types.ChangeEmailDocument,
 };
 
 /**
@@ -44,7 +56,7 @@ export function graphql(source: "\n  mutation RefreshFromCookie {\n    refreshTo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Account {\n    me {\n      id\n      userName\n      role\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n"): typeof import('./graphql').AccountDocument;
+export function graphql(source: "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n"): typeof import('./graphql').AccountDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -61,6 +73,30 @@ export function graphql(source: "\n  mutation Logout {\n    logout\n  }\n"): typ
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription SessionEvents {\n    sessionEvents {\n      kind\n      sessionId\n      current\n      reason\n    }\n  }\n"): typeof import('./graphql').SessionEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      verificationSent\n      auth {\n        accessToken\n      }\n    }\n  }\n"): typeof import('./graphql').SignUpDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n"): typeof import('./graphql').VerifyEmailDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestEmailVerification($email: String!) {\n    requestEmailVerification(email: $email)\n  }\n"): typeof import('./graphql').RequestEmailVerificationDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n"): typeof import('./graphql').RequestPasswordResetDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input)\n  }\n"): typeof import('./graphql').ResetPasswordDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangeEmail($newEmail: String!) {\n    changeEmail(newEmail: $newEmail)\n  }\n"): typeof import('./graphql').ChangeEmailDocument;
 
 
 export function graphql(source: string) {

@@ -56,8 +56,15 @@ export type LoginInput = {
   userName: Scalars['String']['input'];
 };
 
+/** Every mutation field: the sessions' (here) and the accounts'. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Starts changing the signed-in user's address: a verification mail goes to
+   * the new one, which replaces the old once verified. Needs recent
+   * authentication.
+   */
+  changeEmail: Scalars['Boolean']['output'];
   /**
    * Changes the signed-in user's password after checking the current one.
    * Ends the user's other sessions unless endOtherSessions is false; the
@@ -88,31 +95,94 @@ export type Mutation = {
    * refresh token goes into the cookie too.
    */
   refreshToken: AuthPayload;
+  /**
+   * Sends the verification mail again, when an unverified account has this
+   * address. Always true for a well-formed address.
+   */
+  requestEmailVerification: Scalars['Boolean']['output'];
+  /**
+   * Sends a password-reset mail when a verified account has this address.
+   * Always true for a well-formed address.
+   */
+  requestPasswordReset: Scalars['Boolean']['output'];
+  /**
+   * Sets a new password with the token of a reset mail and ends every session
+   * of the account. Returns true; the user then signs in.
+   */
+  resetPassword: Scalars['Boolean']['output'];
+  /** Creates an account, as SIGNUP_MODE allows. See API.md, Accounts. */
+  signUp: SignUpPayload;
+  /**
+   * Follows the link of a verification mail (sign-up or changeEmail).
+   * Returns true; the address is then verified.
+   */
+  verifyEmail: Scalars['Boolean']['output'];
 };
 
 
+/** Every mutation field: the sessions' (here) and the accounts'. */
+export type MutationChangeEmailArgs = {
+  newEmail: Scalars['String']['input'];
+};
+
+
+/** Every mutation field: the sessions' (here) and the accounts'. */
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
 };
 
 
+/** Every mutation field: the sessions' (here) and the accounts'. */
 export type MutationLoginArgs = {
   input: LoginInput;
 };
 
 
+/** Every mutation field: the sessions' (here) and the accounts'. */
 export type MutationLogoutAllArgs = {
   exceptCurrent?: Scalars['Boolean']['input'];
 };
 
 
+/** Every mutation field: the sessions' (here) and the accounts'. */
 export type MutationLogoutSessionArgs = {
   sessionId: Scalars['ID']['input'];
 };
 
 
+/** Every mutation field: the sessions' (here) and the accounts'. */
 export type MutationRefreshTokenArgs = {
   refreshToken?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Every mutation field: the sessions' (here) and the accounts'. */
+export type MutationRequestEmailVerificationArgs = {
+  email: Scalars['String']['input'];
+};
+
+
+/** Every mutation field: the sessions' (here) and the accounts'. */
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['String']['input'];
+};
+
+
+/** Every mutation field: the sessions' (here) and the accounts'. */
+export type MutationResetPasswordArgs = {
+  input: ResetPasswordInput;
+};
+
+
+/** Every mutation field: the sessions' (here) and the accounts'. */
+export type MutationSignUpArgs = {
+  input: SignUpInput;
+};
+
+
+/** Every mutation field: the sessions' (here) and the accounts'. */
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
 };
 
 export type Query = {
@@ -132,6 +202,12 @@ export type RefreshTokenDelivery =
   | 'BODY'
   /** In an HttpOnly cookie; AuthPayload.refreshToken is null. */
   | 'COOKIE';
+
+/** A reset mail's token and the new password. */
+export type ResetPasswordInput = {
+  newPassword: Scalars['String']['input'];
+  token: Scalars['String']['input'];
+};
 
 export type Session = {
   __typename?: 'Session';
@@ -171,6 +247,8 @@ export type SessionEndReason =
   | 'LOGOUT_ALL'
   /** changePassword or `authql user set-password`. */
   | 'PASSWORD_CHANGED'
+  /** resetPassword with the token of a reset mail. */
+  | 'PASSWORD_RESET'
   /** A used-up refresh token was presented after the grace window. */
   | 'REFRESH_REUSE'
   /** The user was disabled (`authql user disable`). */
@@ -194,6 +272,29 @@ export type SessionEventKind =
   | 'ENDED'
   | 'OPENED';
 
+/** A new account's name, address and password. */
+export type SignUpInput = {
+  deviceInfo?: InputMaybe<Scalars['String']['input']>;
+  email: Scalars['String']['input'];
+  /** The token of an invitation mail; needed when SIGNUP_MODE is invite. */
+  inviteToken?: InputMaybe<Scalars['String']['input']>;
+  password: Scalars['String']['input'];
+  refreshTokenDelivery?: RefreshTokenDelivery;
+  userName: Scalars['String']['input'];
+};
+
+/** What `signUp` answers. */
+export type SignUpPayload = {
+  __typename?: 'SignUpPayload';
+  /**
+   * The first session, when the account is usable at once (an accepted
+   * invitation). Null when a verification mail was sent instead.
+   */
+  auth?: Maybe<AuthPayload>;
+  /** True when a mail went to the address given. */
+  verificationSent: Scalars['Boolean']['output'];
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
   /**
@@ -207,6 +308,9 @@ export type Subscription = {
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
+  /** Null for an account created without one. */
+  email?: Maybe<Scalars['String']['output']>;
+  emailVerified: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
   role: Scalars['String']['output'];
   userName: Scalars['String']['output'];
@@ -227,7 +331,7 @@ export type RefreshFromCookieMutation = { __typename?: 'Mutation', refreshToken:
 export type AccountQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type AccountQuery = { __typename?: 'Query', me: { __typename?: 'User', id: string, userName: string, role: string }, mySessions: Array<{ __typename?: 'Session', id: string, current: boolean, deviceInfo?: string | null, ipAddress?: string | null, userAgent?: string | null, lastActiveAt: string }> };
+export type AccountQuery = { __typename?: 'Query', me: { __typename?: 'User', id: string, userName: string, role: string, email?: string | null, emailVerified: boolean }, mySessions: Array<{ __typename?: 'Session', id: string, current: boolean, deviceInfo?: string | null, ipAddress?: string | null, userAgent?: string | null, lastActiveAt: string }> };
 
 export type EndSessionMutationVariables = Exact<{
   sessionId: Scalars['ID']['input'];
@@ -252,6 +356,48 @@ export type SessionEventsSubscriptionVariables = Exact<{ [key: string]: never; }
 
 
 export type SessionEventsSubscription = { __typename?: 'Subscription', sessionEvents: { __typename?: 'SessionEvent', kind: SessionEventKind, sessionId: string, current: boolean, reason?: SessionEndReason | null } };
+
+export type SignUpMutationVariables = Exact<{
+  input: SignUpInput;
+}>;
+
+
+export type SignUpMutation = { __typename?: 'Mutation', signUp: { __typename?: 'SignUpPayload', verificationSent: boolean, auth?: { __typename?: 'AuthPayload', accessToken: string } | null } };
+
+export type VerifyEmailMutationVariables = Exact<{
+  token: Scalars['String']['input'];
+}>;
+
+
+export type VerifyEmailMutation = { __typename?: 'Mutation', verifyEmail: boolean };
+
+export type RequestEmailVerificationMutationVariables = Exact<{
+  email: Scalars['String']['input'];
+}>;
+
+
+export type RequestEmailVerificationMutation = { __typename?: 'Mutation', requestEmailVerification: boolean };
+
+export type RequestPasswordResetMutationVariables = Exact<{
+  email: Scalars['String']['input'];
+}>;
+
+
+export type RequestPasswordResetMutation = { __typename?: 'Mutation', requestPasswordReset: boolean };
+
+export type ResetPasswordMutationVariables = Exact<{
+  input: ResetPasswordInput;
+}>;
+
+
+export type ResetPasswordMutation = { __typename?: 'Mutation', resetPassword: boolean };
+
+export type ChangeEmailMutationVariables = Exact<{
+  newEmail: Scalars['String']['input'];
+}>;
+
+
+export type ChangeEmailMutation = { __typename?: 'Mutation', changeEmail: boolean };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -293,6 +439,8 @@ export const AccountDocument = new TypedDocumentString(`
     id
     userName
     role
+    email
+    emailVerified
   }
   mySessions {
     id
@@ -329,3 +477,38 @@ export const SessionEventsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SessionEventsSubscription, SessionEventsSubscriptionVariables>;
+export const SignUpDocument = new TypedDocumentString(`
+    mutation SignUp($input: SignUpInput!) {
+  signUp(input: $input) {
+    verificationSent
+    auth {
+      accessToken
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SignUpMutation, SignUpMutationVariables>;
+export const VerifyEmailDocument = new TypedDocumentString(`
+    mutation VerifyEmail($token: String!) {
+  verifyEmail(token: $token)
+}
+    `) as unknown as TypedDocumentString<VerifyEmailMutation, VerifyEmailMutationVariables>;
+export const RequestEmailVerificationDocument = new TypedDocumentString(`
+    mutation RequestEmailVerification($email: String!) {
+  requestEmailVerification(email: $email)
+}
+    `) as unknown as TypedDocumentString<RequestEmailVerificationMutation, RequestEmailVerificationMutationVariables>;
+export const RequestPasswordResetDocument = new TypedDocumentString(`
+    mutation RequestPasswordReset($email: String!) {
+  requestPasswordReset(email: $email)
+}
+    `) as unknown as TypedDocumentString<RequestPasswordResetMutation, RequestPasswordResetMutationVariables>;
+export const ResetPasswordDocument = new TypedDocumentString(`
+    mutation ResetPassword($input: ResetPasswordInput!) {
+  resetPassword(input: $input)
+}
+    `) as unknown as TypedDocumentString<ResetPasswordMutation, ResetPasswordMutationVariables>;
+export const ChangeEmailDocument = new TypedDocumentString(`
+    mutation ChangeEmail($newEmail: String!) {
+  changeEmail(newEmail: $newEmail)
+}
+    `) as unknown as TypedDocumentString<ChangeEmailMutation, ChangeEmailMutationVariables>;

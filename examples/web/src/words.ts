@@ -1,0 +1,43 @@
+// The contract's error codes and session end reasons in plain words, for
+// the person in front of the page. The code itself follows in brackets, so
+// that a developer (and the browser test) can tell which answer it was.
+import { ApiError } from "./client";
+
+const codes: Record<string, string> = {
+  BAD_USER_INPUT: "That was not accepted",
+  NAME_TAKEN: "That user name is taken: choose another one.",
+  INVALID_TOKEN: "This link is used, expired or not a link we sent.",
+  INVALID_CREDENTIALS: "Wrong user name or password.",
+  EMAIL_NOT_VERIFIED:
+    "Your address is not verified yet: follow the link in the mail we sent you, or ask for a new one below.",
+  ACCOUNT_DISABLED: "This account is disabled: ask an administrator.",
+  TOO_MANY_ATTEMPTS: "Too many attempts: wait a while, then try again.",
+  FORBIDDEN: "This server does not allow that.",
+  REAUTHENTICATION_REQUIRED:
+    "This change needs a recent sign-in (within the last few minutes): sign in again, then retry.",
+  SERVICE_UNAVAILABLE: "The service is unavailable for a moment: nothing was changed, try again.",
+};
+
+/** What went wrong, in a sentence, with the code after it. */
+export function explain(error: unknown): string {
+  if (!(error instanceof ApiError)) {
+    return `Something went wrong: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const words = codes[error.code];
+  if (!words) return `Something went wrong: ${error.message} (${error.code})`;
+  // The server's message says what exactly was refused (a short password...).
+  if (error.code === "BAD_USER_INPUT") return `${words}: ${error.message} (${error.code})`;
+  return `${words} (${error.code})`;
+}
+
+const reasons: Record<string, string> = {
+  PASSWORD_RESET: "You were signed out: the password of this account was reset.",
+  PASSWORD_CHANGED: "You were signed out: the password of this account was changed.",
+  USER_DISABLED: "You were signed out: this account was disabled.",
+  EXPIRED: "You were signed out: the session expired.",
+};
+
+/** Why this tab's session ended, in a sentence. */
+export function signedOutBecause(reason: string): string {
+  return `${reasons[reason] ?? "You were signed out on another device."} (${reason})`;
+}
