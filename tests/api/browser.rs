@@ -26,9 +26,7 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use authql::api::browser::origin::Origin;
 use authql::config::SignupMode;
-use authql_testkit::{Backend, Builder, TestServer, both_backends};
-
-use interim_mail::MailServer;
+use authql_testkit::{Backend, MailServer, TestServer, both_backends};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -135,20 +133,6 @@ async fn invite(State(site): State<Site>, Query(to): Query<Invite>) -> String {
     }
 }
 
-/// The server under test sends its mail to `mail`.
-///
-/// Until the test kit's `MailServer` is on main, `mail` is the stand-in of
-/// the module `interim_mail` below, and nothing sends what authql queues.
-/// With the kit: `use authql_testkit::MailServer;` instead of
-/// `interim_mail::MailServer`, delete `interim_mail`, and make this
-/// function's body `builder.with_mail(mail)` (which starts the sender).
-fn sending_mail_to(builder: Builder, mail: &MailServer) -> Builder {
-    let smtp_url = mail.smtp_url();
-    builder.with_config(move |c| {
-        c.accounts.smtp_url = Some(authql::secret::Secret::from(smtp_url.clone()));
-    })
-}
-
 async fn serve(listener: tokio::net::TcpListener, router: Router) {
     tokio::spawn(async move { axum::serve(listener, router).await });
 }
@@ -173,7 +157,9 @@ async fn in_chromium(backend: Backend, steps: &str) {
     let mail = Arc::new(MailServer::start().await);
     let links_to = app_origin.clone();
     let authql = Arc::new(
-        sending_mail_to(TestServer::builder().backend(backend), &mail)
+        TestServer::builder()
+            .backend(backend)
+            .with_mail(&mail)
             .with_config(move |c| {
                 c.browsers.allowed_origins = vec![allowed.clone()];
                 c.access_token_ttl = chrono::TimeDelta::seconds(60);
@@ -262,105 +248,3 @@ async fn the_example_app_and_graphiql_in_chromium(backend: Backend) {
 }
 
 both_backends!(the_example_app_and_graphiql_in_chromium);
-
-/// A stand-in for the test kit's `MailServer` until it is on main (see
-/// `sending_mail_to`): maildev from `tests/mail/node_modules`, where the
-/// kit installs it, on free ports, read through its REST API.
-mod interim_mail {
-    use std::process::{Child, Command, Stdio};
-    use std::time::{Duration, Instant};
-
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpStream;
-
-    /// One mail maildev received.
-    pub struct ReceivedMail {
-        pub to: Vec<String>,
-        pub subject: String,
-        pub text: String,
-    }
-
-    pub struct MailServer {
-        smtp_port: u16,
-        web_port: u16,
-        process: Child,
-    }
-
-    fn free_port() -> u16 {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("address").port()
-    }
-
-    impl MailServer {
-        pub async fn start() -> MailServer {
-            let bin = super::repo("tests/mail/node_modules/.bin/maildev");
-            let (smtp_port, web_port) = (free_port(), free_port());
-            let process = Command::new(&bin)
-                .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1"])
-                .args(["--smtp", &smtp_port.to_string()])
-                .args(["--web", &web_port.to_string()])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| {
-                    panic!("maildev ({}): {e}: npm ci in tests/mail", bin.display())
-                });
-            let server = MailServer {
-                smtp_port,
-                web_port,
-                process,
-            };
-            let began = Instant::now();
-            while server.get("/email").await.is_err() {
-                assert!(began.elapsed() < Duration::from_secs(30), "maildev starts");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            server
-        }
-
-        pub fn smtp_url(&self) -> String {
-            format!("smtp://127.0.0.1:{}", self.smtp_port)
-        }
-
-        pub async fn mails(&self) -> Vec<ReceivedMail> {
-            let body = self.get("/email").await.expect("maildev's /email");
-            let listed: serde_json::Value = serde_json::from_str(&body).expect("JSON");
-            let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
-            listed
-                .as_array()
-                .expect("a list")
-                .iter()
-                .map(|m| ReceivedMail {
-                    to: m["to"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|t| text(&t["address"]))
-                        .collect(),
-                    subject: text(&m["subject"]),
-                    text: text(&m["text"]),
-                })
-                .collect()
-        }
-
-        /// The body of a GET on maildev's REST API (HTTP/1.0: read to the end).
-        async fn get(&self, path: &str) -> std::io::Result<String> {
-            let mut stream = TcpStream::connect(("127.0.0.1", self.web_port)).await?;
-            let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-            stream.write_all(request.as_bytes()).await?;
-            let mut answer = String::new();
-            stream.read_to_string(&mut answer).await?;
-            match answer.split_once("\r\n\r\n") {
-                Some((head, body)) if head.starts_with("HTTP/1.1 200") => Ok(body.to_owned()),
-                _ => Err(std::io::Error::other(answer)),
-            }
-        }
-    }
-
-    impl Drop for MailServer {
-        fn drop(&mut self) {
-            let _ = self.process.kill();
-            let _ = self.process.wait();
-        }
-    }
-}
