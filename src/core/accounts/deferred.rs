@@ -5,7 +5,9 @@
 //! then has a write to make, and that write runs on a task of its own, so
 //! its commit (an fsync on MySQL) is not in the answer's time. The tasks
 //! are few at once (a semaphore), so a flood queues them rather than
-//! opening a connection each; what they write is already sealed.
+//! opening a connection each; what they write is already sealed. An
+//! unknown address's request seals a decoy mail (`super::decoy`) so that the
+//! work before the answer is the same too.
 
 use std::sync::Arc;
 

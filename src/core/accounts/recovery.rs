@@ -22,11 +22,10 @@ pub(crate) async fn request_password_reset(app: &AppState, email: &str) -> Resul
         let mut conn = app.pool.get().await?;
         account_rows::find_by_email_key(&mut conn, &address.key).await?
     };
-    let Some(user) = found.filter(|user| user.is_active() && user.email_verified_at.is_some())
+    let user = found.filter(|user| user.is_active() && user.email_verified_at.is_some());
+    let Some((user, shown)) = user.and_then(|user| user.email.clone().map(|shown| (user, shown)))
     else {
-        return Ok(true);
-    };
-    let Some(shown) = user.email.clone() else {
+        super::decoy(app, &address.shown, TokenKind::PasswordReset);
         return Ok(true);
     };
     let now = app.clock.now();

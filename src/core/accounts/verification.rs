@@ -59,10 +59,10 @@ pub(crate) async fn request_email_verification(
         let mut conn = app.pool.get().await?;
         account_rows::find_by_email_key(&mut conn, &address.key).await?
     };
-    let Some(user) = found.filter(|user| user.status == UserStatus::Unverified) else {
-        return Ok(true);
-    };
-    let Some(shown) = user.email.clone() else {
+    let user = found.filter(|user| user.status == UserStatus::Unverified);
+    let Some((user, shown)) = user.and_then(|user| user.email.clone().map(|shown| (user, shown)))
+    else {
+        super::decoy(app, &address.shown, TokenKind::Verification);
         return Ok(true);
     };
     let now = app.clock.now();
