@@ -32,12 +32,14 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
     let now = app.clock.now();
     let config = &app.config;
     let session_cutoff = clock::earlier(now, config.session_retention);
-    // Sign-ups are counted per address in rows of the same table.
-    let window = config
-        .login_lockout
-        .max(config.login_ip_lockout)
-        .max(crate::core::accounts::sign_up::SIGN_UP_WINDOW);
+    let window = config.login_lockout.max(config.login_ip_lockout);
     let throttle_cutoff = clock::earlier(now, window);
+    // Sign-ups are counted per address, and mails locked per recipient, in
+    // rows of the same table with an hour's window.
+    let hour_cutoff = clock::earlier(
+        now,
+        window.max(crate::core::accounts::sign_up::SIGN_UP_WINDOW),
+    );
     let mail_cutoff = clock::earlier(now, config.accounts.mail_retention);
     let mut report = PruneReport::default();
     let mut conn = app.pool.get().await?;
@@ -51,10 +53,11 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
         }
     }
     loop {
-        let keys = throttle::stale_keys(&mut conn, throttle_cutoff, BATCH_SIZE).await?;
+        let keys =
+            throttle::stale_keys(&mut conn, throttle_cutoff, hour_cutoff, BATCH_SIZE).await?;
         if !keys.is_empty() {
             report.throttle_rows +=
-                throttle::delete_stale(&mut conn, &keys, throttle_cutoff).await?;
+                throttle::delete_stale(&mut conn, &keys, throttle_cutoff, hour_cutoff).await?;
         }
         if (keys.len() as i64) < BATCH_SIZE {
             break;

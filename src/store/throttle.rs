@@ -174,16 +174,29 @@ pub async fn window(conn: &mut DbConn, key: &str) -> QueryResult<Option<Window>>
     })
 }
 
-/// Up to `limit` keys whose window began before `cutoff`, with no check
-/// under way since then.
+/// Keys of counters with a window of an hour (sign-ups, the per-recipient
+/// mail locks): judged stale by the longer cutoff of [`stale_keys`].
+const HOUR_WINDOW_KEYS: [&str; 2] = ["signup:%", "mail:%"];
+
+/// Up to `limit` keys whose window began before `cutoff` (before
+/// `hour_cutoff` for keys of [`HOUR_WINDOW_KEYS`]), with no check under way
+/// since then.
 pub(crate) async fn stale_keys(
     conn: &mut DbConn,
     cutoff: NaiveDateTime,
+    hour_cutoff: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
     with_conn!(conn, |c| {
         throttle::table
-            .filter(throttle::window_started_at.lt(cutoff))
+            .filter(
+                throttle::window_started_at
+                    .lt(hour_cutoff)
+                    .or(throttle::window_started_at
+                        .lt(cutoff)
+                        .and(throttle::throttle_key.not_like(HOUR_WINDOW_KEYS[0]))
+                        .and(throttle::throttle_key.not_like(HOUR_WINDOW_KEYS[1]))),
+            )
             .filter(
                 throttle::checking
                     .eq(0)
@@ -201,12 +214,20 @@ pub(crate) async fn delete_stale(
     conn: &mut DbConn,
     keys: &[String],
     cutoff: NaiveDateTime,
+    hour_cutoff: NaiveDateTime,
 ) -> QueryResult<usize> {
     with_conn!(conn, |c| {
         diesel::delete(
             throttle::table
                 .filter(throttle::throttle_key.eq_any(keys))
-                .filter(throttle::window_started_at.lt(cutoff))
+                .filter(
+                    throttle::window_started_at
+                        .lt(hour_cutoff)
+                        .or(throttle::window_started_at
+                            .lt(cutoff)
+                            .and(throttle::throttle_key.not_like(HOUR_WINDOW_KEYS[0]))
+                            .and(throttle::throttle_key.not_like(HOUR_WINDOW_KEYS[1]))),
+                )
                 .filter(
                     throttle::checking
                         .eq(0)
