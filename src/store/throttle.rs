@@ -34,6 +34,19 @@ pub(crate) struct Cutoffs {
     pub stale_checks: NaiveDateTime,
 }
 
+/// The statement that makes a key's row (empty, its window starting now)
+/// unless it exists, in each backend's form: every count then changes the
+/// row with one conditional UPDATE.
+fn ensure_row_sql(is_mysql: bool) -> &'static str {
+    if is_mysql {
+        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at, checking) \
+             VALUES (?, 0, ?, 0) ON DUPLICATE KEY UPDATE throttle_key = throttle_key"
+    } else {
+        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at, checking) \
+             VALUES (?, 0, ?, 0) ON CONFLICT (throttle_key) DO NOTHING"
+    }
+}
+
 /// Begins a password check for `key` if the failures of the window and the
 /// checks under way leave room below `limit`; returns whether it began.
 /// Expired windows and stale checks are forgotten in the same statement.
@@ -43,13 +56,7 @@ pub(crate) async fn begin_check(
     cutoffs: Cutoffs,
     limit: u32,
 ) -> QueryResult<bool> {
-    let insert = if conn.is_mysql() {
-        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at, checking) \
-             VALUES (?, 0, ?, 0) ON DUPLICATE KEY UPDATE throttle_key = throttle_key"
-    } else {
-        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at, checking) \
-             VALUES (?, 0, ?, 0) ON CONFLICT (throttle_key) DO NOTHING"
-    };
+    let insert = ensure_row_sql(conn.is_mysql());
     // MySQL evaluates SET assignments left to right, each seeing the values
     // assigned before it; SQLite sees the old row throughout. No expression
     // here reads a column assigned earlier in the list, so both agree.
@@ -252,13 +259,7 @@ pub(crate) async fn take_attempt(
     window_cutoff: NaiveDateTime,
     limit: u32,
 ) -> QueryResult<bool> {
-    let insert = if conn.is_mysql() {
-        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at, checking) \
-             VALUES (?, 0, ?, 0) ON DUPLICATE KEY UPDATE throttle_key = throttle_key"
-    } else {
-        "INSERT INTO login_throttle (throttle_key, failure_count, window_started_at, checking) \
-             VALUES (?, 0, ?, 0) ON CONFLICT (throttle_key) DO NOTHING"
-    };
+    let insert = ensure_row_sql(conn.is_mysql());
     // No assignment reads a column assigned before it (see begin_check):
     // `window_started_at` is read by the first and assigned by the second.
     let take = "UPDATE login_throttle SET \
