@@ -25,7 +25,7 @@ use authql::core::ids;
 use authql::core::keys::AccessKeys;
 use authql::core::keys::signing_key::{PrivateKey, SigningAlgorithm};
 use authql::core::sessions::bearer_token;
-use authql::core::tokens::access_token::{AccessClaims, AccessTokens};
+use authql::core::tokens::access_token::{AccessClaims, AccessTokens, TokenAssurance};
 use authql::core::tokens::refresh_token::RefreshTokens;
 use authql::secret::{ExposeSecret, Secret};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -53,7 +53,13 @@ fn access_tokens(algorithm: SigningAlgorithm) -> AccessTokens {
 
 fn minted_access_token(tokens: &AccessTokens) -> String {
     tokens
-        .mint(&ids::new_id(), &ids::new_id(), "user", now_unix())
+        .mint(
+            &ids::new_id(),
+            &ids::new_id(),
+            "user",
+            &TokenAssurance::password(now_unix()),
+            now_unix(),
+        )
         .expect("minting an access token")
 }
 

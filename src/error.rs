@@ -49,6 +49,7 @@ pub enum Code {
     InvalidToken,
     EmailNotVerified,
     ReauthenticationRequired,
+    MfaRequired,
 }
 
 impl Code {
@@ -120,6 +121,13 @@ pub enum AppError {
     EmailNotVerified,
     #[error("this operation needs a recent sign-in: sign in again (or re-authenticate) and retry")]
     ReauthenticationRequired { required_aal: u8, max_age_secs: u64 },
+    /// The right password of an account with a second factor: no session
+    /// yet; `completeLogin` with this token and a code opens it.
+    #[error("a second factor is needed: call completeLogin with extensions.mfaToken and a code")]
+    MfaRequired {
+        mfa_token: crate::secret::Secret,
+        factors: Vec<&'static str>,
+    },
 }
 
 /// The detail behind an internal error, for the log only.
@@ -162,6 +170,7 @@ impl AppError {
             AppError::InvalidToken => Code::InvalidToken,
             AppError::EmailNotVerified => Code::EmailNotVerified,
             AppError::ReauthenticationRequired { .. } => Code::ReauthenticationRequired,
+            AppError::MfaRequired { .. } => Code::MfaRequired,
         }
     }
 

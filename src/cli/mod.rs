@@ -172,11 +172,12 @@ async fn prune(config: Config) -> Result<(), CliError> {
     let app = offline_app(config)?;
     let report = crate::core::prune::prune_once(&app).await?;
     println!(
-        "deleted {} sessions, {} throttle rows, {} unverified accounts, {} mail tokens and {} mails",
+        "deleted {} sessions, {} throttle rows, {} unverified accounts, {} mail tokens, {} sign-in challenges and {} mails",
         report.sessions,
         report.throttle_rows,
         report.unverified_accounts,
         report.mail_tokens,
+        report.sign_in_challenges,
         report.mails
     );
     app.pool.close();

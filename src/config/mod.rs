@@ -32,6 +32,7 @@ use ipnet::IpNet;
 pub mod accounts;
 pub mod browser;
 pub mod credentials;
+pub mod factors;
 pub mod http;
 pub mod keys;
 pub mod live;
@@ -41,6 +42,7 @@ mod vars;
 pub use accounts::{AccountSettings, SignupMode};
 pub use browser::BrowserSettings;
 pub use credentials::Argon2Cost;
+pub use factors::FactorSettings;
 pub use http::HttpLimits;
 pub use keys::{AccessSigning, JwtSecretSource, PrivateKeySource, SigningAlgorithm};
 pub use live::LiveSettings;
@@ -122,6 +124,8 @@ pub struct Config {
     pub live: LiveSettings,
     /// Sign-up, mail and their links.
     pub accounts: AccountSettings,
+    /// TOTP's issuer name.
+    pub factors: FactorSettings,
 }
 
 /// A variable that is set to something unusable.
@@ -258,6 +262,7 @@ impl Config {
                 max_messages_per_sec: vars.positive("WS_MAX_MESSAGES_PER_SEC", 20)?,
             },
             accounts: accounts::account_settings(&vars)?,
+            factors: factors::factor_settings(&vars)?,
         };
         Ok(config)
     }

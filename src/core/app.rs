@@ -34,6 +34,8 @@ pub struct App {
     pub metrics: Metrics,
     /// Seals queued mails and wakes this replica's sender.
     pub mail: Mailer,
+    /// Seals TOTP secrets at rest (see `crate::core::factors`).
+    pub(crate) totp_seal: crate::core::keys::sealing::Sealer,
     /// Token writes made after the answer (see `accounts::deferred`).
     pub(crate) deferred_writes: crate::core::accounts::deferred::DeferredWrites,
     /// Where every service reads "now"; tests move it.
@@ -77,6 +79,7 @@ impl App {
             jwks: keys.jwks_document(),
             refresh_tokens: RefreshTokens::new(&keys.jwt_secret),
             mail: Mailer::new(&keys.jwt_secret),
+            totp_seal: crate::core::factors::totp_sealer(&keys.jwt_secret),
             deferred_writes: Default::default(),
             passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
                 .map_err(StartError::HashThreads)?,

@@ -1,7 +1,8 @@
 //! Pruning: deletes sessions that ended or expired more than
 //! `SESSION_RETENTION_DAYS` ago, throttle counters whose window is over,
 //! accounts never verified within `UNVERIFIED_ACCOUNT_DAYS` (freeing their
-//! name and address), mail tokens spent or expired a day ago, and mails
+//! name and address), mail tokens spent or expired a day ago, logins' second steps
+//! (`mfaToken`s) expired an hour ago, and mails
 //! sent or given up that were queued more than `MAIL_RETENTION_DAYS` ago (a
 //! mail still to send is never pruned), in small batches, so that the
 //! tables stay bounded by live use. Safe when
@@ -10,7 +11,7 @@
 use crate::core::app::{App, AppState};
 use crate::core::clock;
 use crate::error::AppError;
-use crate::store::{accounts, outbox, sessions, throttle};
+use crate::store::{accounts, factors, outbox, sessions, throttle};
 
 /// Rows deleted per statement: small enough not to hold locks for long.
 const BATCH_SIZE: i64 = 500;
@@ -24,6 +25,8 @@ pub struct PruneReport {
     pub unverified_accounts: usize,
     /// Mail tokens spent or expired a day ago or more.
     pub mail_tokens: usize,
+    /// Second steps of logins (`mfaToken`s) expired an hour ago or more.
+    pub sign_in_challenges: usize,
     pub mails: usize,
 }
 
@@ -74,6 +77,11 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             break;
         }
     }
+    report.sign_in_challenges = factors::delete_expired_challenges(
+        &mut conn,
+        clock::earlier(now, chrono::TimeDelta::hours(1)),
+    )
+    .await?;
     loop {
         let ids = outbox::finished_before(&mut conn, mail_cutoff, BATCH_SIZE).await?;
         if !ids.is_empty() {
@@ -89,6 +97,7 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             throttle_rows = report.throttle_rows,
             unverified_accounts = report.unverified_accounts,
             mail_tokens = report.mail_tokens,
+            sign_in_challenges = report.sign_in_challenges,
             mails = report.mails,
             "pruned old rows"
         );

@@ -41,6 +41,7 @@
 
 pub(crate) mod accounts;
 mod conn;
+pub(crate) mod factors;
 mod failures;
 mod galera;
 pub mod migrate;

@@ -18,6 +18,14 @@ diesel::table! {
         email -> Nullable<Varchar>,
         email_key -> Nullable<Varchar>,
         email_verified_at -> Nullable<Timestamp>,
+        /// The TOTP secret, sealed (see `core::keys::sealing`); None while
+        /// TOTP is off.
+        totp_secret -> Nullable<Text>,
+        /// A secret enrolled and not yet confirmed, sealed.
+        totp_pending_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamp>,
+        /// The last TOTP time step accepted: codes at or before it are refused.
+        totp_last_step -> Nullable<BigInt>,
     }
 }
 
@@ -38,17 +46,27 @@ diesel::table! {
         refresh_secret -> Varchar,
         refresh_generation -> BigInt,
         refreshed_at -> Nullable<Timestamp>,
+        /// 2 when `amr` holds `mfa`, else 1.
+        aal -> Integer,
+        /// RFC 8176 method names, comma-separated (a set).
+        amr -> Varchar,
+        /// When a credential was last proved in this session.
+        authenticated_at -> Timestamp,
     }
 }
 
 diesel::joinable!(user_login_sessions -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(mfa_challenges -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_login_sessions,
     login_throttle,
     account_tokens,
-    mail_outbox
+    mail_outbox,
+    recovery_codes,
+    mfa_challenges
 );
 
 diesel::table! {
@@ -91,5 +109,32 @@ diesel::table! {
         claimed_by -> Nullable<Varchar>,
         claimed_until -> Nullable<Timestamp>,
         sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Recovery codes, kept only as their SHA-256; each is used once.
+    recovery_codes (user_id, code_hash) {
+        user_id -> Varchar,
+        code_hash -> Varchar,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// The second step of logins that answered `MFA_REQUIRED`, by the
+    /// SHA-256 of their `mfaToken`.
+    mfa_challenges (token_hash) {
+        token_hash -> Varchar,
+        user_id -> Varchar,
+        /// The password hash the first step verified.
+        verified_hash -> Varchar,
+        device_info -> Nullable<Varchar>,
+        delivery -> Varchar,
+        failures -> Integer,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }

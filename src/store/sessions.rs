@@ -38,6 +38,9 @@ pub struct SessionRecord {
     pub refresh_secret: String,
     pub refresh_generation: i64,
     pub refreshed_at: Option<NaiveDateTime>,
+    pub aal: i32,
+    pub amr: String,
+    pub authenticated_at: NaiveDateTime,
 }
 
 impl SessionRecord {
@@ -49,6 +52,7 @@ impl SessionRecord {
             last_active_at: self.last_active_at,
             expires_at: self.expires_at,
             ended_at: self.ended_at,
+            aal: self.aal,
         }
     }
 
@@ -63,6 +67,9 @@ impl SessionRecord {
             created_at: self.created_at,
             last_active_at: self.last_active_at,
             expires_at: self.expires_at,
+            aal: self.aal,
+            amr: self.amr.clone(),
+            authenticated_at: self.authenticated_at,
         }
     }
 }
@@ -78,6 +85,8 @@ pub struct SessionState {
     pub last_active_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub ended_at: Option<NaiveDateTime>,
+    /// The assurance level as it is now (`X-Auth-AAL`).
+    pub aal: i32,
 }
 
 impl SessionState {
@@ -107,6 +116,9 @@ pub struct SessionView {
     pub created_at: NaiveDateTime,
     pub last_active_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    pub aal: i32,
+    pub amr: String,
+    pub authenticated_at: NaiveDateTime,
 }
 
 /// A row to insert at login.
@@ -123,6 +135,9 @@ pub(crate) struct NewSession<'a> {
     pub expires_at: NaiveDateTime,
     pub refresh_secret: &'a str,
     pub refresh_generation: i64,
+    pub aal: i32,
+    pub amr: &'a str,
+    pub authenticated_at: NaiveDateTime,
 }
 
 /// How [`open`] ended.
@@ -450,5 +465,36 @@ pub(crate) async fn delete_finished(
         )
         .execute(c)
         .await
+    })
+}
+
+/// Records a credential proved again in an open session: `authenticated_at`
+/// becomes `at`, and `aal`/`amr` become the raised ones, but only while the
+/// stored `amr` is still `read_amr` (so two raises racing do not drop
+/// each other's methods: the loser reads again). False when the session is
+/// no longer open or its `amr` changed since it was read.
+pub(crate) async fn raise_assurance(
+    conn: &mut DbConn,
+    session_id: &str,
+    read_amr: &str,
+    amr: &str,
+    aal: i32,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    with_conn!(conn, |c| {
+        let changed = diesel::update(
+            sessions::table
+                .filter(sessions::id.eq(session_id))
+                .filter(sessions::amr.eq(read_amr))
+                .filter(open_at(at)),
+        )
+        .set((
+            sessions::amr.eq(amr),
+            sessions::aal.eq(aal),
+            sessions::authenticated_at.eq(at),
+        ))
+        .execute(c)
+        .await?;
+        Ok(changed == 1)
     })
 }

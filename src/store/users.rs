@@ -24,12 +24,19 @@ pub struct UserRecord {
     /// As given; None for an account made without one.
     pub email: Option<String>,
     pub email_verified_at: Option<NaiveDateTime>,
+    /// When TOTP was turned on; None while it is off.
+    pub totp_enabled_at: Option<NaiveDateTime>,
 }
 
 impl UserRecord {
     /// Whether the user may log in and use its sessions.
     pub fn is_active(&self) -> bool {
         self.status == UserStatus::Active
+    }
+
+    /// Whether signing in needs a second factor.
+    pub fn has_totp(&self) -> bool {
+        self.totp_enabled_at.is_some()
     }
 }
 
@@ -340,4 +347,23 @@ pub(crate) async fn change_password(
         Err(diesel::result::Error::RollbackTransaction) => Ok(SwapOutcome::CallerSessionEnded),
         outcome => outcome,
     }
+}
+
+/// The user with this id.
+pub(crate) async fn find_by_id(
+    conn: &mut DbConn,
+    user_id: &str,
+) -> QueryResult<Option<UserRecord>> {
+    with_conn!(conn, |c| {
+        let found = users::table
+            .filter(users::id.eq(user_id))
+            .select(UserRecord::as_select())
+            .first::<UserRecord>(c)
+            .await
+            .optional()?;
+        if let Some(user) = &found {
+            expect_key("user", user_id, &user.id)?;
+        }
+        Ok(found)
+    })
 }

@@ -136,7 +136,7 @@ async fn migrations_applied_twice_are_harmless(backend: Backend) {
     assert!(ok, "{stderr}");
     assert_eq!(
         stdout.trim(),
-        "deleted 0 sessions, 0 throttle rows, 0 unverified accounts, 0 mail tokens and 0 mails"
+        "deleted 0 sessions, 0 throttle rows, 0 unverified accounts, 0 mail tokens, 0 sign-in challenges and 0 mails"
     );
 }
 

@@ -127,6 +127,7 @@ async fn start_app() -> SocketAddr {
             "userId": header("x-auth-user-id"),
             "userName": header("x-auth-user-name"),
             "sessionId": header("x-auth-session-id"),
+            "aal": header("x-auth-aal"),
         }))
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -197,6 +198,10 @@ async fn nginx_lets_live_sessions_through_and_stops_ended_ones(backend: Backend)
     assert_eq!(through.body["path"], "/orders/7");
     assert_eq!(through.body["userId"], user_id.as_str());
     assert_eq!(through.body["userName"], "nadia");
+    assert_eq!(
+        through.body["aal"], "1",
+        "the session's assurance level reaches the app"
+    );
 
     let forged = get(
         nginx.port,

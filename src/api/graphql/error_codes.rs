@@ -16,6 +16,8 @@
 
 use std::sync::Arc;
 
+use crate::secret::ExposeSecret;
+
 use async_graphql::ErrorExtensions;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
@@ -130,8 +132,8 @@ impl Extension for ErrorCodesExtension {
 }
 
 /// How an `AppError` becomes a GraphQL error: its message, and
-/// `extensions.code` (with `retryAfter`, `requiredAal` and `maxAgeSecs` where the contract
-/// gives them).
+/// `extensions.code` (with `retryAfter`, `requiredAal` and `maxAgeSecs`,
+/// `mfaToken` and `factors` where the contract gives them).
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
         match self {
@@ -157,6 +159,10 @@ impl ErrorExtensions for AppError {
                 } => {
                     extensions.set("requiredAal", *required_aal);
                     extensions.set("maxAgeSecs", *max_age_secs);
+                }
+                AppError::MfaRequired { mfa_token, factors } => {
+                    extensions.set("mfaToken", mfa_token.expose_secret());
+                    extensions.set("factors", factors.clone());
                 }
                 _ => {}
             }

@@ -7,6 +7,7 @@ pub(crate) mod context;
 pub(crate) mod cookie_delivery;
 pub(crate) mod error_codes;
 pub(crate) mod expansion;
+pub(crate) mod factors;
 pub(crate) mod mutation;
 pub(crate) mod nesting;
 pub(crate) mod operation;

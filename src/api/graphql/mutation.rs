@@ -1,11 +1,12 @@
 //! Mutation fields: login, refresh and the ways to end sessions, merged
-//! with the accounts' (`accounts`).
+//! with the accounts' (`accounts`) and the second factors' (`factors`).
 
 use async_graphql::{Context, ID, InputObject, MergedObject, Object};
 
 use crate::api::graphql::accounts::AccountMutations;
 use crate::api::graphql::context::{RefreshCookie, caller, parts};
 use crate::api::graphql::cookie_delivery::{self, RefreshTokenDelivery};
+use crate::api::graphql::factors::FactorMutations;
 use crate::api::graphql::types::AuthPayload;
 use crate::core::credentials::change_password::{PasswordChange, change_password};
 use crate::core::sessions::login::{self, LoginRequest};
@@ -14,9 +15,10 @@ use crate::error::AppError;
 use crate::secret::{ExposeSecret, Secret};
 use async_graphql::ResultExt;
 
-/// Every mutation field: the sessions' (here) and the accounts'.
+/// Every mutation field: the sessions' (here), the accounts' and the
+/// second factors'.
 #[derive(MergedObject, Default)]
-pub struct Mutation(SessionMutations, AccountMutations);
+pub struct Mutation(SessionMutations, AccountMutations, FactorMutations);
 
 /// Login, refresh, the ways to end sessions, and the password change.
 #[derive(Default)]
@@ -58,6 +60,7 @@ impl SessionMutations {
             user_name: input.user_name,
             password: Secret::from(input.password),
             device_info: input.device_info,
+            delivery: input.refresh_token_delivery.into(),
         };
         let issued = login::login(app, login_request, &request.client)
             .await

@@ -1,8 +1,11 @@
-//! The output types of the contract: `User`, `Session`, `AuthPayload`.
+//! The output types of the contract: `User` (with `MfaStatus`), `Session`,
+//! `AuthPayload`.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object, ResultExt};
 
+use crate::api::graphql::context::parts;
 use crate::api::graphql::scalars::DateTime;
+use crate::core::factors::{self, amr::Amr};
 use crate::core::sessions::IssuedTokens;
 use crate::secret::ExposeSecret;
 use crate::store::sessions::SessionView;
@@ -36,6 +39,29 @@ impl User {
 
     async fn email_verified(&self) -> bool {
         self.0.email_verified_at.is_some()
+    }
+
+    /// The user's second factors.
+    async fn mfa(&self, ctx: &Context<'_>) -> async_graphql::Result<MfaStatus> {
+        let (app, _) = parts(ctx)?;
+        let status = factors::status(app, &self.0.id).await.extend()?;
+        Ok(MfaStatus(status))
+    }
+}
+
+/// A user's second factors.
+pub(crate) struct MfaStatus(factors::MfaStatus);
+
+#[Object]
+impl MfaStatus {
+    /// Whether TOTP is on: signing in then takes a code too.
+    async fn totp(&self) -> bool {
+        self.0.totp
+    }
+
+    /// How many recovery codes are still unused.
+    async fn recovery_codes_left(&self) -> i32 {
+        i32::try_from(self.0.recovery_codes_left).unwrap_or(i32::MAX)
     }
 }
 
@@ -90,6 +116,24 @@ impl Session {
 
     async fn user(&self) -> User {
         User(self.user.clone())
+    }
+
+    /// Authenticator assurance level: 2 when two kinds of factor (or a passkey
+    /// with user verification) proved this session, else 1.
+    async fn aal(&self) -> i32 {
+        self.record.aal
+    }
+
+    /// How the session was authenticated, as RFC 8176 names it: "pwd", "otp",
+    /// "hwk", "mfa".
+    async fn amr(&self) -> Vec<&'static str> {
+        Amr::from_column(&self.record.amr).names()
+    }
+
+    /// When a credential was last proved in this session (login, completeLogin,
+    /// a passkey, or reauthenticate).
+    async fn authenticated_at(&self) -> DateTime {
+        self.record.authenticated_at.into()
     }
 }
 

@@ -9,7 +9,8 @@
 //! send `GET /auth/verify`. The request body is never read.
 //!
 //! Answers: 200 with `X-Auth-User-Id`, `X-Auth-User-Name`, `X-Auth-Role`,
-//! `X-Auth-Session-Id` and the same in a JSON body; 401 with
+//! `X-Auth-Session-Id`, `X-Auth-AAL` (the session's assurance level as it
+//! is now, so a gateway can ask for 2 itself) and the same in a JSON body; 401 with
 //! `WWW-Authenticate: Bearer` and `X-Auth-Error: <code>` for a missing or
 //! refused token; 503 when the database cannot be reached, 500 for anything
 //! else. None is ever cached.
@@ -35,6 +36,7 @@ pub(crate) const USER_ID: HeaderName = HeaderName::from_static("x-auth-user-id")
 pub(crate) const USER_NAME: HeaderName = HeaderName::from_static("x-auth-user-name");
 pub(crate) const ROLE: HeaderName = HeaderName::from_static("x-auth-role");
 pub(crate) const SESSION_ID: HeaderName = HeaderName::from_static("x-auth-session-id");
+pub(crate) const AAL: HeaderName = HeaderName::from_static("x-auth-aal");
 pub(crate) const ERROR: HeaderName = HeaderName::from_static("x-auth-error");
 
 /// The JSON body of a granted check.
@@ -45,6 +47,8 @@ struct Granted<'a> {
     user_name: &'a str,
     role: &'a str,
     session_id: &'a str,
+    /// The session's assurance level as it is now.
+    aal: i32,
 }
 
 /// The JSON body of a refused check.
@@ -99,9 +103,13 @@ fn granted(auth: &Authenticated) -> Response {
         user_name: &auth.user.user_name,
         role: &auth.user.role,
         session_id: &auth.session.id,
+        aal: auth.session.aal,
     };
     let mut response = axum::Json(body).into_response();
     response.headers_mut().extend(values);
+    response
+        .headers_mut()
+        .insert(AAL, HeaderValue::from(auth.session.aal));
     response
 }
 

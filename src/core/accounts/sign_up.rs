@@ -290,6 +290,7 @@ async fn accept_invitation(
         created_at: now,
         email: Some(address.shown.clone()),
         email_verified_at: Some(now),
+        totp_enabled_at: None,
     };
     let sign_in = SignIn {
         user,

@@ -9,11 +9,11 @@ use crate::core::accounts::mail_tokens::{self, TokenKind};
 use crate::core::accounts::{mail_enabled, mails};
 use crate::core::app::{App, AppState};
 use crate::core::clock;
+use crate::core::factors::recent::{self, Need};
 use crate::core::mail::MailKind;
 use crate::core::sessions::Authenticated;
 use crate::error::AppError;
 use crate::store::accounts::{self as account_rows, NewAccountToken, Verified};
-use crate::store::sessions as session_rows;
 use crate::vocabulary::UserStatus;
 
 /// Follows a verification link: the address it names is the account's,
@@ -94,30 +94,6 @@ pub(crate) async fn request_email_verification(
     Ok(true)
 }
 
-/// Refuses an operation that needs recent authentication unless the
-/// caller's session proved its credential within `REAUTH_MAX_AGE_SECS`
-/// (today every session proves a password when it opens, so that is when).
-pub(crate) async fn require_recent_authentication(
-    app: &App,
-    auth: &Authenticated,
-) -> Result<(), AppError> {
-    let found = {
-        let mut conn = app.pool.get().await?;
-        session_rows::find_with_user(&mut conn, &auth.session.id).await?
-    };
-    let Some((session, _)) = found else {
-        return Err(AppError::SessionRevoked);
-    };
-    let max_age = app.config.accounts.reauth_max_age;
-    if session.created_at < clock::earlier(app.clock.now(), max_age) {
-        return Err(AppError::ReauthenticationRequired {
-            required_aal: 1,
-            max_age_secs: max_age.num_seconds().max(0) as u64,
-        });
-    }
-    Ok(())
-}
-
 /// Starts moving the caller's account to `new_email`: a verification link
 /// to it, or, when another account has it, a notice to that address. The
 /// answer is `true` either way.
@@ -126,7 +102,7 @@ pub(crate) async fn change_email(
     auth: &Authenticated,
     new_email: &str,
 ) -> Result<bool, AppError> {
-    require_recent_authentication(app, auth).await?;
+    recent::require(app, auth, Need::Recent).await?;
     mail_enabled(app)?;
     let address = EmailAddress::parse(new_email)?;
     let now = app.clock.now();

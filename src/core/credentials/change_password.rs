@@ -17,6 +17,7 @@
 
 use crate::core::app::App;
 use crate::core::client::ClientInfo;
+use crate::core::factors::recent;
 use crate::core::sessions::{self, Authenticated};
 use crate::core::{credentials, input};
 use crate::error::{AppError, InternalCause};
@@ -40,6 +41,7 @@ pub(crate) async fn change_password(
     client: &ClientInfo,
 ) -> Result<usize, AppError> {
     input::check_password(change.current_password.expose_secret())?;
+    recent::require_level_for_password_change(app, auth)?;
     input::check_new_password(
         change.new_password.expose_secret(),
         app.config.password_min_length,

@@ -75,7 +75,10 @@ pub(crate) async fn check(
         )))
     });
     let end = match &checked {
-        Ok(checked) if checked.user.is_active() => CheckEnd::Succeeded,
+        // With TOTP on, only the second step's code clears the name's
+        // failures: else each right password would buy five more guesses
+        // at the code.
+        Ok(checked) if checked.user.is_active() && !checked.user.has_totp() => CheckEnd::Succeeded,
         Err(AppError::InvalidCredentials) => CheckEnd::Failed,
         // A right password for a disabled account is no guess; an error
         // (a check that never started included) says nothing about the

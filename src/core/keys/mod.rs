@@ -18,6 +18,7 @@
 //!   for itself.
 
 pub(crate) mod key_files;
+pub(crate) mod sealing;
 pub mod signing_key;
 
 use jsonwebtoken::jwk::JwkSet;

@@ -1,43 +1,26 @@
-//! Waiting mails sealed at rest: each is encrypted with XChaCha20-Poly1305
-//! (the `chacha20poly1305` crate of RustCrypto: pure Rust, audited, no C
-//! library to install, and a 192-bit nonce that may be drawn at random for
-//! every mail without counting) under a key derived from `JWT_SECRET` by
-//! HKDF-SHA256 with a label of its own, so that the key signs nothing and
-//! a copy of the database alone holds no readable link. A mail sealed
-//! under another `JWT_SECRET` does not open: it is given up and logged.
+//! Waiting mails sealed at rest with the shared sealer
+//! (`crate::core::keys::sealing`: XChaCha20-Poly1305 under a key derived
+//! from `JWT_SECRET` with a label of its own), so that a copy of the
+//! database alone holds no readable link. A mail sealed under another
+//! `JWT_SECRET` does not open: it is given up and logged.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+pub(crate) use crate::core::keys::sealing::UnsealError;
+use crate::core::keys::sealing::{Sealer, derive_key};
 use crate::core::mail::Mail;
-use crate::secret::{ExposeSecret, Secret};
+use crate::secret::Secret;
 
 /// The HKDF labels: one key per use, never the signing key itself.
 const SEAL_LABEL: &[u8] = b"authql mail outbox seal v1";
 const RECIPIENT_LABEL: &[u8] = b"authql mail recipient key v1";
-const NONCE_LEN: usize = 24;
 
 /// Seals and opens mails, and names recipients without their address.
 pub(crate) struct MailSeal {
-    cipher: XChaCha20Poly1305,
+    sealer: Sealer,
     recipient_key: [u8; 32],
-}
-
-/// Why a sealed mail did not open.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum UnsealError {
-    #[error("the sealed mail is not valid base64 or too short")]
-    Malformed,
-    #[error("the sealed mail does not open with this JWT_SECRET")]
-    WrongKey,
-    #[error("the opened mail does not decode")]
-    Undecodable,
 }
 
 /// What is sealed: the whole mail.
@@ -52,19 +35,13 @@ struct Sealed {
 impl MailSeal {
     /// The keys derived from `jwt_secret`.
     pub(crate) fn new(jwt_secret: &Secret) -> MailSeal {
-        let hkdf = Hkdf::<Sha256>::new(None, jwt_secret.expose_secret().as_bytes());
-        let mut seal_key = [0_u8; 32];
-        let mut recipient_key = [0_u8; 32];
-        // 32 bytes is far below HKDF-SHA256's limit of 8,160: expand cannot fail.
-        let _ = hkdf.expand(SEAL_LABEL, &mut seal_key);
-        let _ = hkdf.expand(RECIPIENT_LABEL, &mut recipient_key);
         MailSeal {
-            cipher: XChaCha20Poly1305::new(&seal_key.into()),
-            recipient_key,
+            sealer: Sealer::new(jwt_secret, SEAL_LABEL),
+            recipient_key: derive_key(jwt_secret, RECIPIENT_LABEL),
         }
     }
 
-    /// The mail encrypted, as text: base64url of nonce and ciphertext.
+    /// The mail encrypted, as text.
     pub(crate) fn seal(&self, mail: &Mail) -> String {
         let sealed = Sealed {
             to: mail.to.clone(),
@@ -73,32 +50,12 @@ impl MailSeal {
             html: mail.html.clone(),
         };
         let plain = serde_json::to_vec(&sealed).unwrap_or_default();
-        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        // Encryption into a Vec fails only past the cipher's length limit
-        // (256 GiB), which no mail reaches.
-        let cipher = self
-            .cipher
-            .encrypt(&nonce, plain.as_ref())
-            .unwrap_or_default();
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&cipher);
-        URL_SAFE_NO_PAD.encode(out)
+        self.sealer.seal(&plain, &[])
     }
 
     /// A mail sealed by [`MailSeal::seal`] with the same `JWT_SECRET`.
     pub(crate) fn open(&self, kind: super::MailKind, sealed: &str) -> Result<Mail, UnsealError> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(sealed)
-            .map_err(|_| UnsealError::Malformed)?;
-        if bytes.len() <= NONCE_LEN {
-            return Err(UnsealError::Malformed);
-        }
-        let (nonce, cipher) = bytes.split_at(NONCE_LEN);
-        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| UnsealError::Malformed)?;
-        let plain = self
-            .cipher
-            .decrypt(&XNonce::from(nonce), cipher)
-            .map_err(|_| UnsealError::WrongKey)?;
+        let plain = self.sealer.open(sealed, &[])?;
         let mail: Sealed = serde_json::from_slice(&plain).map_err(|_| UnsealError::Undecodable)?;
         Ok(Mail {
             kind,

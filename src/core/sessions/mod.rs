@@ -34,6 +34,8 @@ pub(crate) use self::end::{
 pub(crate) use self::open::{SignIn, SignInMethod, open};
 use crate::core::app::App;
 use crate::core::clock;
+use crate::core::factors::amr::Amr;
+use crate::core::tokens::access_token::TokenAssurance;
 use crate::error::AppError;
 use crate::secret::Secret;
 use crate::store::DbConn;
@@ -62,6 +64,32 @@ pub(crate) struct IssuedTokens {
     pub user: UserRecord,
 }
 
+/// An access token for the session as it is now (its assurance included).
+pub(crate) fn mint_access(
+    app: &App,
+    session: &SessionRecord,
+    user: &UserRecord,
+    now: NaiveDateTime,
+) -> Result<Secret, AppError> {
+    let assurance = TokenAssurance {
+        aal: session.aal,
+        amr: Amr::from_column(&session.amr)
+            .names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        auth_time: clock::unix_secs(session.authenticated_at),
+    };
+    let token = app.access_tokens.mint(
+        &user.id,
+        &session.id,
+        &user.role,
+        &assurance,
+        clock::unix_secs(now),
+    )?;
+    Ok(Secret::from(token))
+}
+
 /// Mints both tokens for `generation` of a session.
 pub(crate) fn issue_tokens(
     app: &App,
@@ -69,16 +97,14 @@ pub(crate) fn issue_tokens(
     user: UserRecord,
     now: NaiveDateTime,
 ) -> Result<IssuedTokens, AppError> {
-    let access_token =
-        app.access_tokens
-            .mint(&user.id, &session.id, &user.role, clock::unix_secs(now))?;
+    let access_token = mint_access(app, &session, &user, now)?;
     let refresh_token = app.refresh_tokens.mint(
         &session.id,
         session.refresh_generation,
         &session.refresh_secret,
     );
     Ok(IssuedTokens {
-        access_token: Secret::from(access_token),
+        access_token,
         refresh_token,
         expires_in_secs: app.access_tokens.ttl.num_seconds(),
         session,

@@ -8,6 +8,7 @@
 
 use crate::core::app::App;
 use crate::core::client::ClientInfo;
+use crate::core::factors::amr::{Amr, Method};
 use crate::core::sessions::{EndReason, IssuedTokens, issue_tokens, record};
 use crate::core::{clock, ids, input};
 use crate::error::AppError;
@@ -27,6 +28,9 @@ pub(crate) enum SignInMethod {
     /// A password, verified against this stored hash: the session opens only
     /// while it is still the stored one (and the user still active).
     Password { verified_hash: String },
+    /// A password verified against this hash at a login's first step, then
+    /// a TOTP code or a recovery code (`completeLogin`).
+    PasswordAndCode { verified_hash: String },
 }
 
 impl SignInMethod {
@@ -34,6 +38,23 @@ impl SignInMethod {
     pub(crate) fn as_str(&self) -> &'static str {
         match self {
             SignInMethod::Password { .. } => "password",
+            SignInMethod::PasswordAndCode { .. } => "password and code",
+        }
+    }
+
+    /// The stored hash the session's opening is conditional on.
+    fn verified_hash(&self) -> &str {
+        match self {
+            SignInMethod::Password { verified_hash }
+            | SignInMethod::PasswordAndCode { verified_hash } => verified_hash,
+        }
+    }
+
+    /// What the session's `amr` starts as.
+    fn amr(&self) -> Amr {
+        match self {
+            SignInMethod::Password { .. } => Amr::of(&[Method::Pwd]),
+            SignInMethod::PasswordAndCode { .. } => Amr::of(&[Method::Pwd, Method::Otp]),
         }
     }
 }
@@ -61,6 +82,7 @@ pub(crate) async fn open(
             .refresh_token_ttl
             .min(app.config.session_max_lifetime),
     );
+    let amr = method.amr();
     let ip_address = client.ip_address.map(|ip| ip.to_string());
     let user_agent = client.user_agent.as_deref().map(input::cut_user_agent);
     let session = SessionRecord {
@@ -77,6 +99,9 @@ pub(crate) async fn open(
         refresh_secret: ids::new_secret(),
         refresh_generation: 0,
         refreshed_at: None,
+        aal: amr.aal(),
+        amr: amr.to_column(),
+        authenticated_at: now,
     };
     let new_session = NewSession {
         id: &session.id,
@@ -89,12 +114,15 @@ pub(crate) async fn open(
         expires_at: session.expires_at,
         refresh_secret: &session.refresh_secret,
         refresh_generation: session.refresh_generation,
+        aal: session.aal,
+        amr: &session.amr,
+        authenticated_at: session.authenticated_at,
     };
     let cap = match app.config.max_sessions_per_user {
         0 => None,
         cap => Some(usize::try_from(cap).unwrap_or(usize::MAX)),
     };
-    let SignInMethod::Password { verified_hash } = &method;
+    let verified_hash = method.verified_hash();
     match session_rows::open(&mut conn, &new_session, verified_hash, cap, now).await? {
         Opening::Opened { evicted } => {
             for session_id in &evicted {

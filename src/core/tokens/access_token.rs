@@ -14,7 +14,7 @@ use jsonwebtoken::{EncodingKey, Header, Validation};
 
 use crate::core::keys::signing_key::KeyError;
 use crate::core::keys::{AccessKeys, DecodingKeys};
-pub use crate::core::tokens::claims::AccessClaims;
+pub use crate::core::tokens::claims::{AccessClaims, TokenAssurance};
 use crate::core::tokens::verified_tokens::VerifiedTokens;
 use crate::error::AppError;
 
@@ -71,6 +71,7 @@ impl AccessTokens {
         user_id: &str,
         session_id: &str,
         role: &str,
+        assurance: &TokenAssurance,
         now_unix: i64,
     ) -> Result<String, AppError> {
         let claims = AccessClaims {
@@ -81,6 +82,9 @@ impl AccessTokens {
             exp: now_unix.saturating_add(self.ttl.num_seconds()),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            aal: assurance.aal,
+            amr: assurance.amr.clone(),
+            auth_time: assurance.auth_time,
         };
         jsonwebtoken::encode(&self.header, &claims, &self.encoding_key).map_err(AppError::internal)
     }
@@ -157,7 +161,15 @@ mod tests {
             pair(SigningAlgorithm::Es256),
         ] {
             let tokens = tokens(&keys, "authql");
-            let token = tokens.mint("u1", "s1", "user", 1_000_000).unwrap();
+            let token = tokens
+                .mint(
+                    "u1",
+                    "s1",
+                    "user",
+                    &TokenAssurance::password(1_000_000),
+                    1_000_000,
+                )
+                .unwrap();
             let claims = tokens.verify(&token, 1_000_100).unwrap();
             assert_eq!(
                 (claims.sub.as_str(), claims.sid.as_str(), claims.exp),
@@ -177,7 +189,15 @@ mod tests {
     #[test]
     fn a_checked_token_is_kept_by_its_exact_text_only() {
         let tokens = tokens(&shared(), "authql");
-        let token = tokens.mint("u1", "s1", "user", 1_000_000).unwrap();
+        let token = tokens
+            .mint(
+                "u1",
+                "s1",
+                "user",
+                &TokenAssurance::password(1_000_000),
+                1_000_000,
+            )
+            .unwrap();
         assert!(tokens.verify(&token, 1_000_100).is_ok());
         assert!(tokens.verified.get(&token).is_some(), "kept once checked");
         // The same header and claims under another signature.
@@ -210,7 +230,15 @@ mod tests {
             ),
         ];
         for (verifier, signer) in cases {
-            let token = signer.mint("u", "s", "user", 1_000_000).unwrap();
+            let token = signer
+                .mint(
+                    "u",
+                    "s",
+                    "user",
+                    &TokenAssurance::password(1_000_000),
+                    1_000_000,
+                )
+                .unwrap();
             assert!(matches!(
                 verifier.verify(&token, 1_000_001),
                 Err(AppError::Unauthenticated)
@@ -226,7 +254,9 @@ mod tests {
             current: Box::new(old.clone()),
             previous: Vec::new(),
         };
-        let old_token = tokens(&before, "authql").mint("u", "s", "user", 0).unwrap();
+        let old_token = tokens(&before, "authql")
+            .mint("u", "s", "user", &TokenAssurance::password(0), 0)
+            .unwrap();
         let header = jsonwebtoken::decode_header(&old_token).unwrap();
         assert_eq!(header.kid, Some(old.public().kid()));
         let rotated = AccessKeys::Pairs {

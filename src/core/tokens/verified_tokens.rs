@@ -52,6 +52,9 @@ mod tests {
             exp: 900,
             iss: "authql".into(),
             aud: "authql".into(),
+            aal: 1,
+            amr: vec!["pwd".into()],
+            auth_time: 0,
         }
     }
 

@@ -1,0 +1,11 @@
+DROP TABLE mfa_challenges;
+DROP TABLE recovery_codes;
+ALTER TABLE users
+    DROP COLUMN totp_secret,
+    DROP COLUMN totp_pending_secret,
+    DROP COLUMN totp_enabled_at,
+    DROP COLUMN totp_last_step;
+ALTER TABLE user_login_sessions
+    DROP COLUMN aal,
+    DROP COLUMN amr,
+    DROP COLUMN authenticated_at;

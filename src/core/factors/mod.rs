@@ -1,0 +1,67 @@
+//! Second factors and assurance: TOTP with recovery codes, the second step
+//! of a login, and recent authentication.
+//!
+//! - [`amr`]: the methods that proved a session, and its level;
+//! - `totp` and `recovery_codes`: the codes themselves;
+//! - [`proof`]: proving a code or a recovery code for a user, counted by
+//!   the login throttle as a password check is, and spent once on any
+//!   replica;
+//! - [`enrolment`]: `enrollTotp`, `confirmTotp`, `disableTotp`,
+//!   `regenerateRecoveryCodes`;
+//! - [`second_step`]: `MFA_REQUIRED` and `completeLogin`;
+//! - [`recent`]: the one guard of the operations that need recent
+//!   authentication, and `reauthenticate`.
+//!
+//! TOTP secrets are sealed at rest (`crate::core::keys::sealing`) with a key
+//! derived from `JWT_SECRET` under a label of their own and bound to their
+//! user, so a copy of the database alone makes no code, and a sealed secret
+//! copied to another user's row does not open. Rotating `JWT_SECRET` makes
+//! every stored secret unreadable: such a user signs in with a recovery
+//! code and enrols again (or an admin resets their factors); the docs say so.
+
+pub(crate) mod amr;
+pub(crate) mod enrolment;
+pub(crate) mod proof;
+pub(crate) mod recent;
+mod recovery_codes;
+pub(crate) mod second_step;
+mod totp;
+
+use crate::core::app::App;
+use crate::core::keys::sealing::Sealer;
+use crate::error::AppError;
+use crate::secret::Secret;
+use crate::store::factors as factor_rows;
+
+/// The HKDF label of the TOTP secrets' key.
+const TOTP_SEAL_LABEL: &[u8] = b"authql totp secret seal v1";
+
+/// The sealer of TOTP secrets, keyed from `jwt_secret`.
+pub(crate) fn totp_sealer(jwt_secret: &Secret) -> Sealer {
+    Sealer::new(jwt_secret, TOTP_SEAL_LABEL)
+}
+
+/// What `User.mfa` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MfaStatus {
+    pub totp: bool,
+    pub recovery_codes_left: i64,
+}
+
+/// The user's second factors as `User.mfa` shows them.
+pub(crate) async fn status(app: &App, user_id: &str) -> Result<MfaStatus, AppError> {
+    let mut conn = app.pool.get().await?;
+    let totp = factor_rows::totp_of(&mut conn, user_id)
+        .await?
+        .is_some_and(|row| row.totp_enabled_at.is_some());
+    let recovery_codes_left = factor_rows::recovery_codes_left(&mut conn, user_id).await?;
+    Ok(MfaStatus {
+        totp,
+        recovery_codes_left,
+    })
+}
+
+/// The factors a login's second step takes, as `MFA_REQUIRED` lists them.
+pub(crate) fn factors_offered() -> Vec<&'static str> {
+    vec!["TOTP", "RECOVERY_CODE"]
+}
