@@ -55,6 +55,20 @@ documents! {
     CHANGE_EMAIL = "change_email.graphql";
     /// `me` with its address.
     ACCOUNT = "account.graphql";
+    /// `completeLogin`. Variables: `input`.
+    COMPLETE_LOGIN = "complete_login.graphql";
+    /// `reauthenticate`. Variables: `input`.
+    REAUTHENTICATE = "reauthenticate.graphql";
+    /// `enrollTotp`.
+    ENROLL_TOTP = "enroll_totp.graphql";
+    /// `confirmTotp`. Variables: `code`.
+    CONFIRM_TOTP = "confirm_totp.graphql";
+    /// `disableTotp`.
+    DISABLE_TOTP = "disable_totp.graphql";
+    /// `regenerateRecoveryCodes`.
+    REGENERATE_RECOVERY_CODES = "regenerate_recovery_codes.graphql";
+    /// `me { mfa }` and the sessions' assurance.
+    ASSURANCE = "assurance.graphql";
 }
 
 /// The access token of an `AuthPayload`.

@@ -11,6 +11,7 @@
 //! - [`both_backends!`]: one test body, run on SQLite and on MySQL.
 //! - [`MailServer`]: a real SMTP server process (maildev) the tests read
 //!   mails from; `TestServer::builder().with_mail(&mail_server)` sends there.
+//! - [`totp_code`]: the code an authenticator app shows, by otplib.
 //!
 //! A test of a new operation: write `documents/invite_user.graphql`, add
 //! `INVITE_USER = "invite_user.graphql";` to the list in
@@ -37,6 +38,7 @@ pub mod documents;
 mod mail;
 mod outbox;
 mod server;
+mod totp;
 
 pub use answer::Answer;
 pub use call::Call;
@@ -44,4 +46,5 @@ pub use database::{Backend, TestDb, mysql_server_url};
 pub use documents::{access_token, refresh_token, session_id};
 pub use mail::{MailServer, ReceivedMail};
 pub use outbox::OutboxRow;
+pub use totp::{TotpReading, read_totp, totp_code};
 pub use server::{Builder, DEFAULT_PEER, TEST_APP_URL, TEST_JWT_SECRET, TestServer, join_answers};

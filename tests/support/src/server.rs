@@ -273,6 +273,12 @@ impl TestServer {
         self.clock.advance(by);
     }
 
+    /// The server's "now", in unix seconds (TOTP codes are computed for it).
+    pub fn now_unix(&self) -> i64 {
+        use authql::core::clock::Clock;
+        self.clock.now().and_utc().timestamp()
+    }
+
     /// Whether this server runs a mail sender.
     pub fn sends_mail(&self) -> bool {
         self.mail_sender.is_some()
