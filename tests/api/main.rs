@@ -19,6 +19,7 @@ mod connection_places;
 mod cors;
 mod documents;
 mod expansion;
+mod factors;
 mod forward_auth;
 mod fuzz;
 mod graphiql;
