@@ -21,6 +21,8 @@ use chrono::TimeDelta;
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
+use crate::mail::{Logs, with_captured_logs};
+
 const PASSWORD: &str = "first-password";
 
 /// One TOTP step: codes of the next step are new to the replay rule.
@@ -708,6 +710,109 @@ async fn a_refused_second_step_leaves_open_sessions_alone(backend: Backend) {
     assert_eq!(me.data("me")["userName"], "ana");
 }
 
+/// Code-checking fields count as password-checking ones: two in one
+/// request (aliases, or completeLogin beside confirmTotp) run nothing.
+async fn several_code_fields_in_one_request_are_refused_whole(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ana = user_with_totp(&server, "ana").await;
+    let mfa_token = first_step(&server, "ana", "laptop").await;
+    next_step(&server);
+    let code = totp_code(&ana.uri, server.now_unix());
+    let field = |alias: &str| {
+        format!(
+            "{alias}: completeLogin(input: {{mfaToken: \"{mfa_token}\", code: \"{code}\"}}) {{ accessToken }}"
+        )
+    };
+    for document in [
+        format!("mutation {{ {} {} }}", field("a"), field("b")),
+        format!(
+            "mutation {{ {} confirmTotp(code: \"{code}\") }}",
+            field("a")
+        ),
+        format!(
+            "mutation {{ {} reauthenticate(input: {{code: \"{code}\"}}) {{ accessToken }} }}",
+            field("a")
+        ),
+    ] {
+        let refused = server.graphql(&document, json!({})).await;
+        assert_eq!(refused.code(), "GRAPHQL_VALIDATION_FAILED", "{document}");
+        assert!(refused.body["data"].is_null());
+    }
+    let one = complete(&server, &mfa_token, json!({ "code": code })).await;
+    assert_eq!(
+        one.data("completeLogin")["session"]["aal"],
+        2,
+        "nothing ran: neither the token nor the code was used"
+    );
+}
+
+/// Nothing secret of a second factor reaches the log, at the most verbose
+/// level: not the mfaToken, the codes, the recovery codes or the secret.
+async fn second_factor_secrets_stay_out_of_the_log(backend: Backend, logs: Logs) {
+    let server = TestServer::start(backend).await;
+    let ana = user_with_totp(&server, "ana").await;
+    let mfa_token = first_step(&server, "ana", "laptop").await;
+    next_step(&server);
+    let wrong = complete(&server, &mfa_token, json!({ "code": "000000" })).await;
+    assert!(wrong.has_errors());
+    let code = totp_code(&ana.uri, server.now_unix());
+    let done = complete(&server, &mfa_token, json!({ "code": code })).await;
+    let token = access_token(done.data("completeLogin"));
+    let second = first_step(&server, "ana", "phone").await;
+    complete(
+        &server,
+        &second,
+        json!({ "recoveryCode": ana.recovery_codes[1] }),
+    )
+    .await
+    .data("completeLogin");
+    let renewed = call(&server, &token, REGENERATE_RECOVERY_CODES, json!({})).await;
+    let new_codes = renewed.data("regenerateRecoveryCodes").clone();
+    let secret = ana
+        .uri
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(
+        logged.contains("second factor refused"),
+        "the log is captured: {logged}"
+    );
+    let mut secrets = vec![mfa_token, second, code, secret.to_owned()];
+    secrets.extend(ana.recovery_codes.iter().cloned());
+    secrets.extend(
+        new_codes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned()),
+    );
+    for secret in secrets {
+        assert!(!logged.contains(&secret), "the log shows {secret:?}");
+    }
+}
+
+mod second_factor_secrets_stay_out_of_the_log {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        with_captured_logs(|logs| second_factor_secrets_stay_out_of_the_log(Backend::Sqlite, logs));
+    }
+
+    #[test]
+    fn mysql() {
+        if authql_testkit::mysql_server_url().is_some() {
+            with_captured_logs(|logs| {
+                second_factor_secrets_stay_out_of_the_log(Backend::Mysql, logs)
+            });
+        }
+    }
+}
+
 both_backends!(
     totp_turns_on_with_a_code_from_another_implementation,
     login_with_totp_takes_a_second_step,
@@ -718,4 +823,5 @@ both_backends!(
     another_jwt_secret_opens_no_totp_secret,
     one_code_through_two_replicas_at_once_opens_one_session,
     a_refused_second_step_leaves_open_sessions_alone,
+    several_code_fields_in_one_request_are_refused_whole,
 );

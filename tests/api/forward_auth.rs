@@ -41,6 +41,7 @@ async fn a_live_session_is_granted_with_its_identity(backend: Backend) {
     assert_eq!(granted.header("x-auth-user-id"), user_id);
     assert_eq!(granted.header("x-auth-role"), "user");
     assert_eq!(granted.header("x-auth-session-id"), session_id(&payload));
+    assert_eq!(granted.header("x-auth-aal"), "1", "a password's session");
     // The name as created, its UTF-8 bytes as they are.
     assert_eq!(
         granted.headers["x-auth-user-name"].as_bytes(),
@@ -53,6 +54,7 @@ async fn a_live_session_is_granted_with_its_identity(backend: Backend) {
             "userName": "Zoë_Admin",
             "role": "user",
             "sessionId": session_id(&payload),
+            "aal": 1,
         })
     );
     assert_eq!(granted.header("cache-control"), "no-store");

@@ -360,12 +360,12 @@ async fn a_foreign_seal_is_given_up_and_logged_without_content(backend: Backend,
     }
 }
 
-type Logs = Arc<Mutex<Vec<u8>>>;
+pub(crate) type Logs = Arc<Mutex<Vec<u8>>>;
 
 /// Runs `body` on a runtime of its own whose every thread logs into a
 /// buffer (a default dispatcher per thread: the process's global one may
 /// belong to another test).
-fn with_captured_logs<F, Fut>(body: F)
+pub(crate) fn with_captured_logs<F, Fut>(body: F)
 where
     F: FnOnce(Logs) -> Fut,
     Fut: std::future::Future<Output = ()>,
