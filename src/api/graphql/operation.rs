@@ -6,7 +6,7 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-pub(crate) const KNOWN_ROOT_FIELDS: [&str; 18] = [
+pub(crate) const KNOWN_ROOT_FIELDS: [&str; 24] = [
     "login",
     "changePassword",
     "signUp",
@@ -15,6 +15,12 @@ pub(crate) const KNOWN_ROOT_FIELDS: [&str; 18] = [
     "requestPasswordReset",
     "resetPassword",
     "changeEmail",
+    "completeLogin",
+    "reauthenticate",
+    "enrollTotp",
+    "confirmTotp",
+    "disableTotp",
+    "regenerateRecoveryCodes",
     "refreshToken",
     "logout",
     "logoutSession",
