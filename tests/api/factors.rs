@@ -224,6 +224,28 @@ async fn totp_turns_on_with_a_code_from_another_implementation(backend: Backend)
     };
     let stored = stored.expect("a stored secret");
     assert!(!stored.contains(secret), "the secret is sealed at rest");
+    let stored_codes: Vec<String> = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = server.app.pool.get().await.unwrap();
+        authql::with_conn!(&mut conn, |c| {
+            authql::store::schema::recovery_codes::table
+                .select(authql::store::schema::recovery_codes::code_hash)
+                .load::<String>(c)
+                .await
+        })
+        .unwrap()
+    };
+    assert_eq!(stored_codes.len(), 10);
+    for code in &codes {
+        let bare = code.as_str().unwrap().replace('-', "");
+        assert!(
+            stored_codes
+                .iter()
+                .all(|hash| !hash.contains(&bare) && hash.len() == 64),
+            "recovery codes are kept only hashed"
+        );
+    }
 }
 
 async fn login_with_totp_takes_a_second_step(backend: Backend) {
@@ -309,13 +331,18 @@ async fn login_with_totp_takes_a_second_step(backend: Backend) {
         "INVALID_CREDENTIALS",
         "a step before the last accepted"
     );
-    next_step(&server);
-    let next = totp_code(&ana.uri, server.now_unix());
-    let fresh = complete(&server, &second, json!({ "code": next })).await;
+    // The window is the step before, the current one and the one after:
+    // two steps ahead is refused, the next step's code is taken.
+    let too_far = totp_code(&ana.uri, server.now_unix() + 60);
+    let too_far = complete(&server, &second, json!({ "code": too_far })).await;
+    assert_eq!(too_far.code(), "INVALID_CREDENTIALS", "two steps ahead");
+    let ahead = totp_code(&ana.uri, server.now_unix() + 30);
+    let fresh = complete(&server, &second, json!({ "code": ahead })).await;
     assert_eq!(
         fresh.data("completeLogin")["session"]["deviceInfo"],
         "tablet"
     );
+    next_step(&server);
 
     // The cookie delivery goes through the second step.
     let cookie_login = server
