@@ -17,6 +17,13 @@ use crate::store::{DbConn, expect_key};
 use crate::vocabulary::{EndReason, UserStatus};
 use crate::{lock_key, queue_mail, with_conn};
 
+/// Unused and unexpired at `now`, as a statement's filter: the one rule of
+/// a usable token, for every lookup and every spend.
+#[diesel::dsl::auto_type]
+fn usable_at(now: NaiveDateTime) -> _ {
+    tokens::used_at.is_null().and(tokens::expires_at.gt(now))
+}
+
 /// A token to store.
 #[derive(Insertable, Clone, Copy)]
 #[diesel(table_name = tokens)]
@@ -52,8 +59,7 @@ pub(crate) async fn find_usable(
         let found = tokens::table
             .filter(tokens::token_hash.eq(token_hash))
             .filter(tokens::kind.eq(kind))
-            .filter(tokens::used_at.is_null())
-            .filter(tokens::expires_at.gt(now))
+            .filter(usable_at(now))
             .select(AccountToken::as_select())
             .first::<AccountToken>(c)
             .await
@@ -183,8 +189,7 @@ pub(crate) async fn create(
                 let spent = diesel::update(
                     tokens::table
                         .filter(tokens::token_hash.eq(hash))
-                        .filter(tokens::used_at.is_null())
-                        .filter(tokens::expires_at.gt(now)),
+                        .filter(usable_at(now)),
                 )
                 .set(tokens::used_at.eq(now))
                 .execute(c)
@@ -246,8 +251,7 @@ pub(crate) async fn verify(
                 tokens::table
                     .filter(tokens::token_hash.eq(token_hash))
                     .filter(tokens::kind.eq(kind))
-                    .filter(tokens::used_at.is_null())
-                    .filter(tokens::expires_at.gt(now)),
+                    .filter(usable_at(now)),
             )
             .set(tokens::used_at.eq(now))
             .execute(c)
@@ -359,8 +363,7 @@ pub(crate) async fn reset_password(
                 tokens::table
                     .filter(tokens::token_hash.eq(token_hash))
                     .filter(tokens::kind.eq(kind))
-                    .filter(tokens::used_at.is_null())
-                    .filter(tokens::expires_at.gt(now)),
+                    .filter(usable_at(now)),
             )
             .set(tokens::used_at.eq(now))
             .execute(c)

@@ -248,6 +248,16 @@ pub(crate) async fn recovery_codes_left(conn: &mut DbConn, user_id: &str) -> Que
     })
 }
 
+/// Unused, unexpired at `now` and with fewer than `max_failures` wrong
+/// codes, as a statement's filter: the one rule of a usable challenge.
+#[diesel::dsl::auto_type]
+fn challenge_usable(now: NaiveDateTime, max_failures: i32) -> _ {
+    challenges::used_at
+        .is_null()
+        .and(challenges::expires_at.gt(now))
+        .and(challenges::failures.lt(max_failures))
+}
+
 /// A login's second step to store.
 #[derive(Insertable)]
 #[diesel(table_name = challenges)]
@@ -299,9 +309,7 @@ pub(crate) async fn find_challenge(
     with_conn!(conn, |c| {
         let found = challenges::table
             .filter(challenges::token_hash.eq(token_hash))
-            .filter(challenges::used_at.is_null())
-            .filter(challenges::expires_at.gt(now))
-            .filter(challenges::failures.lt(max_failures))
+            .filter(challenge_usable(now, max_failures))
             .select(Challenge::as_select())
             .first::<Challenge>(c)
             .await
@@ -339,9 +347,7 @@ pub(crate) async fn use_challenge(
         let changed = diesel::update(
             challenges::table
                 .filter(challenges::token_hash.eq(token_hash))
-                .filter(challenges::used_at.is_null())
-                .filter(challenges::expires_at.gt(now))
-                .filter(challenges::failures.lt(max_failures)),
+                .filter(challenge_usable(now, max_failures)),
         )
         .set(challenges::used_at.eq(now))
         .execute(c)
