@@ -10,6 +10,11 @@ export type SecondFactor = { code: string } | { recoveryCode: string };
 export interface CodeEntry {
   /** Back to the code field, both fields empty. */
   reset(): void;
+  /** Whether the fields are in use: a form with fields it does not show
+   *  must not require them, or the browser refuses to send it. */
+  use(inUse: boolean): void;
+  /** Empties both fields, keeping the one in use (after a refusal). */
+  clear(): void;
   /** What was typed; a code without the spaces an app shows in it. */
   value(): SecondFactor;
   focus(): void;
@@ -24,13 +29,14 @@ export function codeEntry(prefix: string): CodeEntry {
   const recoveryField = element(`${prefix}-recovery-field`);
   const toggle = element<HTMLButtonElement>(`${prefix}-switch`);
   let usingRecovery = false;
+  let inUse = true;
 
   const draw = () => {
     codeField.hidden = usingRecovery;
     recoveryField.hidden = !usingRecovery;
     // Only the visible field is required, so the form can be sent.
-    code.required = !usingRecovery;
-    recovery.required = usingRecovery;
+    code.required = inUse && !usingRecovery;
+    recovery.required = inUse && usingRecovery;
     toggle.textContent = usingRecovery ? "Use a code from the app instead" : "Use a recovery code instead";
   };
   const focus = () => (usingRecovery ? recovery : code).focus();
@@ -47,6 +53,15 @@ export function codeEntry(prefix: string): CodeEntry {
       code.value = "";
       recovery.value = "";
       draw();
+    },
+    use(used) {
+      inUse = used;
+      draw();
+    },
+    clear() {
+      code.value = "";
+      recovery.value = "";
+      focus();
     },
     value() {
       return usingRecovery ? { recoveryCode: recovery.value.trim() } : { code: code.value.replace(/\s+/g, "") };

@@ -7,7 +7,7 @@
 import { ApiError, type AuthqlClient, type Reauthenticator } from "./client";
 import { codeEntry } from "./code-entry";
 import { Reauthenticate } from "./operations";
-import { element } from "./ui";
+import { element, say } from "./ui";
 import { explain, explainFactorRefusal } from "./words";
 
 interface Pending {
@@ -34,6 +34,7 @@ function draw(level: 1 | 2, entry: ReturnType<typeof codeEntry>): void {
   element("reauthenticate-factor").hidden = level !== 2;
   password.value = "";
   entry.reset();
+  entry.use(level === 2);
   if (level === 1) password.focus();
   else entry.focus();
 }
@@ -72,8 +73,14 @@ export function reauthenticator(client: AuthqlClient): Reauthenticator {
           now.level = 2;
           draw(2, entry);
           problem.textContent = `This account has two-factor authentication: the password alone is not enough (${error.code}).`;
+        } else if (now.level === 2) {
+          problem.textContent = explainFactorRefusal(error);
+          entry.clear();
         } else {
-          problem.textContent = now.level === 2 ? explainFactorRefusal(error) : explain(error);
+          problem.textContent =
+            error.code === "INVALID_CREDENTIALS" ? `Wrong password (${error.code}).` : explain(error);
+          password.value = "";
+          password.focus();
         }
         problem.hidden = false;
       },
@@ -87,6 +94,8 @@ export function reauthenticator(client: AuthqlClient): Reauthenticator {
     new Promise<void>((resolve, reject) => {
       pending = { level: refusal.requiredAal, refusal, resolve, reject };
       problem.hidden = true;
+      // An older notice (a prompt cancelled before) is not about this one.
+      say(null);
       dialog.showModal();
       draw(refusal.requiredAal, entry);
     });

@@ -21,7 +21,7 @@ export function askForSecondFactor(refusal: ApiError): void {
   mfaToken = token;
   entry.reset();
   say(null);
-  show("signin-code");
+  show("second-step");
   entry.focus();
 }
 
@@ -35,7 +35,7 @@ export function forgetSecondStep(): void {
 export function wireSecondStep(pages: AccountPages): void {
   const fields = codeEntry("signin");
   entry = fields;
-  element<HTMLFormElement>("signin-code").addEventListener("submit", (event) => {
+  element<HTMLFormElement>("second-step").addEventListener("submit", (event) => {
     event.preventDefault();
     void pages.act(async () => {
       if (!mfaToken) {
@@ -49,7 +49,7 @@ export function wireSecondStep(pages: AccountPages): void {
       } catch (error) {
         if (error instanceof ApiError && error.code === "INVALID_CREDENTIALS") {
           say(explainFactorRefusal(error));
-          fields.reset();
+          fields.clear();
           return;
         }
         if (error instanceof ApiError && error.code === "INVALID_TOKEN") {
@@ -63,5 +63,5 @@ export function wireSecondStep(pages: AccountPages): void {
       await pages.signedIn(accessToken);
     });
   });
-  element("signin-code-back").addEventListener("click", () => pages.showSignIn(null));
+  element("second-step-back").addEventListener("click", () => pages.showSignIn(null));
 }
