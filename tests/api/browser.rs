@@ -3,16 +3,18 @@
 //! here) from its own origin against a real authql socket, attacks it from
 //! an unlisted origin and from another site, opens GraphiQL with every
 //! request to another host blocked, and goes through the accounts' pages
-//! with the mails a real SMTP server (maildev) received. Screenshots go to
-//! `target/browser/`.
+//! with the mails a real SMTP server (maildev) received, and through
+//! two-factor authentication with codes computed by otplib. Screenshots go
+//! to `target/browser/`.
 //!
 //! This side serves what the browser needs: authql itself (open sign-up,
 //! mail to maildev, links to the app's origin; a second server on the same
 //! database with `GRAPHIQL_ASSETS_DIR`), the built app with a `config.json`
 //! naming authql and its pages' paths, the attackers' empty pages, and
 //! control routes: one moves authql's clock (an access token expires
-//! without waiting for it), one lists the mails received, one invites an
-//! address as `authql user invite` does.
+//! without waiting for it), one tells its time (TOTP codes are computed
+//! for it), one lists the mails received, one invites an address as
+//! `authql user invite` does.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -65,10 +67,12 @@ fn prepared() -> Option<&'static ()> {
                 eprintln!("NOTE: the browser test did NOT run: install Debian's chromium package");
                 return None;
             }
-            npm_ci(&repo("tests/browser"), "node_modules/playwright-core");
+            // Each marker is the newest package of its folder, so that an
+            // install older than the lock file is brought up to date.
+            npm_ci(&repo("tests/browser"), "node_modules/jsqr");
             npm_ci(&repo("examples/graphiql-assets"), "node_modules/graphiql");
             let web = repo("examples/web");
-            npm_ci(&web, "node_modules/vite");
+            npm_ci(&web, "node_modules/qrcode");
             run(&web, "npm", &["run", "build"]);
             Some(())
         })
@@ -106,6 +110,12 @@ struct Advance {
 async fn advance_clock(State(site): State<Site>, Query(by): Query<Advance>) -> &'static str {
     site.authql.advance(chrono::TimeDelta::seconds(by.secs));
     "moved\n"
+}
+
+/// authql's "now" in unix seconds: its clock is moved by the test, and a
+/// TOTP code is for a time step of that clock.
+async fn server_now(State(site): State<Site>) -> String {
+    format!("{}\n", site.authql.now_unix())
 }
 
 /// Every mail the SMTP server received, oldest first, as `{to, subject, text}`.
@@ -171,6 +181,8 @@ async fn in_chromium(backend: Backend, steps: &str) {
             .await,
     );
     authql.add_user("june", "pw-of-june").await;
+    // The factors step turns TOTP on for this one.
+    authql.add_user("otto", "pw-of-otto").await;
     let api = authql.listen().await;
     let assets = repo("examples/graphiql-assets/node_modules");
     let local_dir = assets.clone();
@@ -188,6 +200,7 @@ async fn in_chromium(backend: Backend, steps: &str) {
     let mut app = Router::new()
         .route("/config.json", get(app_config))
         .route("/__test/advance", post(advance_clock))
+        .route("/__test/now", get(server_now))
         .route("/__test/mails", get(received_mails))
         .route("/__test/invite", post(invite));
     for page in APP_PAGES {
@@ -222,7 +235,9 @@ async fn in_chromium(backend: Backend, steps: &str) {
         .env("SCREENSHOTS", &screenshots)
         .env("SCREENSHOT_SUFFIX", format!("{backend:?}").to_lowercase())
         .env("USER_NAME", "june")
-        .env("PASSWORD", "pw-of-june");
+        .env("PASSWORD", "pw-of-june")
+        .env("FACTORS_USER_NAME", "otto")
+        .env("FACTORS_PASSWORD", "pw-of-otto");
     // Off the runtime's threads: the servers the browser talks to run on them.
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
@@ -238,11 +253,12 @@ async fn in_chromium(backend: Backend, steps: &str) {
     assert!(stdout.contains("all steps passed"), "{stdout}");
 }
 
-/// Every step on SQLite; the sessions and accounts steps on MySQL too.
+/// Every step on SQLite; the sessions, accounts and factors steps on MySQL
+/// too.
 async fn the_example_app_and_graphiql_in_chromium(backend: Backend) {
     let steps = match backend {
         Backend::Sqlite => "all",
-        Backend::Mysql => "sessions accounts",
+        Backend::Mysql => "sessions accounts factors",
     };
     in_chromium(backend, steps).await;
 }

@@ -3,6 +3,9 @@
 // line; the first failed check ends the run with a non-zero exit.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { parse } from "@otplib/uri";
+import jsQR from "jsqr";
+import { generate } from "otplib";
 import { chromium } from "playwright-core";
 
 const env = (name) => {
@@ -17,6 +20,9 @@ const OTHER_ORIGIN = env("OTHER_ORIGIN_URL");
 const OTHER_SITE = env("OTHER_SITE_URL");
 const USER = env("USER_NAME");
 const PASSWORD = env("PASSWORD");
+// The factors step's user (browser.rs adds it), who turns TOTP on.
+const FACTORS_USER = env("FACTORS_USER_NAME");
+const FACTORS_PASSWORD = env("FACTORS_PASSWORD");
 const SCREENSHOTS = env("SCREENSHOTS");
 const SUFFIX = env("SCREENSHOT_SUFFIX");
 // "all", or the names of the steps to run, such as "sessions accounts".
@@ -64,13 +70,24 @@ async function openApp() {
   return { context, page, seen };
 }
 
-async function signIn({ page }, device, user = USER, password = PASSWORD) {
+/** Fills the sign-in form and sends it. */
+async function sendSignIn({ page }, device, user, password) {
   await page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
   await page.fill("#user", user);
   await page.fill("#password", password);
   await page.fill("#device", device);
   await page.click("#signin button[type=submit]");
-  await page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+}
+
+async function signIn(app, device, user = USER, password = PASSWORD) {
+  await sendSignIn(app, device, user, password);
+  await app.page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+}
+
+/** Moves authql's clock forward by `secs`. */
+async function advanceClock(secs) {
+  const moved = await fetch(`${APP}/__test/advance?secs=${secs}`, { method: "POST" });
+  check(moved.ok, "the clock moved");
 }
 
 /** Resolves when `page` gets an `Account` answer without errors. */
@@ -151,8 +168,7 @@ async function expiryStep(laptop) {
   const before = (await refreshCookie(laptop.context)).value;
   const refreshesBefore = laptop.seen.operations.filter((op) => op === "RefreshFromCookie").length;
   // Past the 60 s lifetime and the 60 s of tolerated clock skew.
-  const moved = await fetch(`${APP}/__test/advance?secs=125`, { method: "POST" });
-  check(moved.ok, "the clock moved");
+  await advanceClock(125);
   const answered = accountAnswered(laptop.page);
   await laptop.page.click("#reload-sessions");
   await answered;
@@ -547,18 +563,31 @@ async function accountsStep() {
   await noticeSays(laptop.page, "INVALID_CREDENTIALS");
   console.log(`ok reset: forgot password and the mail's link on a second context; the first was signed out ${tookMs} ms after the click, ${afterAnswerMs} ms after the reset's answer (the new password's hash comes first); the old password is refused`);
 
-  // An address change needs a recent sign-in: the refusal says so, and
-  // signing in again makes it work.
-  const pastReauth = await fetch(`${APP}/__test/advance?secs=301`, { method: "POST" });
-  check(pastReauth.ok, "the clock moved");
+  // An address change needs a recent sign-in: past it, the change opens
+  // the re-authentication prompt, which asks for the password (nora has no
+  // second factor). Cancelled, the refusal is said in plain words; a wrong
+  // password is refused in the prompt; the right one sends the same change
+  // again, without asking for it twice.
+  await advanceClock(301);
   await changeEmail(phone.page, "nora.third@example.com");
+  await promptOpens(phone.page, 1);
+  await phone.page.click("#reauthenticate-cancel");
   await noticeSays(phone.page, "REAUTHENTICATION_REQUIRED");
-  await shot(phone.page, "settings-reauthenticate");
-  await phone.page.click("#notice button");
-  await signIn(phone, "Phone", name, second);
+  check(!(await phone.page.isVisible("#reauthenticate")), "the prompt closed");
   await changeEmail(phone.page, "nora.third@example.com");
+  await promptOpens(phone.page, 1);
+  await phone.page.fill("#reauthenticate-password", first);
+  await phone.page.click("#reauthenticate-form button[type=submit]");
+  await problemSays(phone, "INVALID_CREDENTIALS");
+  await phone.page.fill("#reauthenticate-password", second);
+  await shot(phone.page, "reauthenticate-password");
+  const logged = phone.seen.log.length;
+  await phone.page.click("#reauthenticate-form button[type=submit]");
   await noticeSays(phone.page, "We sent a link to nora.third@example.com");
-  console.log("ok recent sign-in: changeEmail refused with REAUTHENTICATION_REQUIRED in plain words; accepted after signing in again");
+  check(!(await phone.page.isVisible("#reauthenticate")), "the prompt closed");
+  const after = callsSince(phone.seen, logged);
+  check(after === "Reauthenticate: ChangeEmail:", `reauthenticated, then the change sent again: ${after}`);
+  console.log("ok recent sign-in: changeEmail past REAUTH_MAX_AGE_SECS opened the prompt; cancelled it said REAUTHENTICATION_REQUIRED; a wrong password was refused in the prompt; the right one sent the change again");
 
   // An invitation: its link opens the page that creates the account and
   // signs in at once.
@@ -585,6 +614,255 @@ async function accountsStep() {
   console.log(`ok invitation: the mail's link created the account and signed in at once (accounts steps took ${Date.now() - began} ms)`);
 }
 
+/** The calls the page answered since `from` in its log, as
+ *  "Operation:CODES", leaving out what the app does on its own: expired
+ *  tokens and their refresh, and reloading the account. */
+function callsSince(seen, from) {
+  return seen.log
+    .slice(from)
+    .filter((entry) => !entry.endsWith(":TOKEN_EXPIRED") && !/^(RefreshFromCookie|Account):/.test(entry))
+    .join(" ");
+}
+
+/** Waits for the re-authentication prompt, asking for the password
+ *  (`level` 1) or a second factor (2). */
+async function promptOpens(page, level) {
+  await page.locator("#reauthenticate").waitFor({ state: "visible", timeout: TIMEOUT });
+  const password = await page.isVisible("#reauthenticate-password");
+  const code = await page.isVisible("#reauthenticate-code");
+  check(password === (level === 1) && code === (level === 2), `the prompt asks for level ${level}: password ${password}, code ${code}`);
+}
+
+/** Waits until the prompt's problem line says `text`. */
+async function problemSays({ page, seen }, text) {
+  try {
+    await page.waitForFunction(
+      (text) => {
+        const line = document.querySelector("#reauthenticate-problem");
+        return !line.hidden && line.textContent.includes(text);
+      },
+      text,
+      { timeout: TIMEOUT },
+    );
+  } catch (error) {
+    const said = await page.textContent("#reauthenticate-problem");
+    throw new Error(`the prompt did not say ${JSON.stringify(text)}: ${said}; log ${seen.log}; ${seen.events}: ${error}`);
+  }
+}
+
+/** authql's "now" in unix seconds (the test moves its clock). */
+async function serverNow() {
+  const answer = await fetch(`${APP}/__test/now`);
+  check(answer.ok, "authql's time");
+  return Number(await answer.text());
+}
+
+/** An authenticator app for `uri`, by otplib (not authql's code), showing
+ *  codes for authql's clock. A code is accepted once, and never for a time
+ *  step at or before the last one accepted (RFC 6238 §5.2), so each code
+ *  this gives is for a step after the last it gave: the current step's, or
+ *  the next one's (authql takes one step ahead); when both were given
+ *  already, authql's clock moves on a step rather than the test waiting. */
+function authenticator(uri) {
+  const parsed = parse(uri);
+  check(parsed.type === "totp", `a TOTP URI: ${uri}`);
+  const { secret, digits = 6, period = 30, algorithm = "SHA1" } = parsed.params;
+  const codeFor = (step) => generate({ secret, digits, period, algorithm: algorithm.toLowerCase(), epoch: step * period });
+  let lastStep = -Infinity;
+  return {
+    label: parsed.label,
+    issuer: parsed.params.issuer,
+    secret,
+    async next() {
+      let step = Math.floor((await serverNow()) / period);
+      if (lastStep > step) {
+        await advanceClock(period);
+        step = Math.floor((await serverNow()) / period);
+      }
+      lastStep = Math.max(step, lastStep + 1);
+      return codeFor(lastStep);
+    },
+  };
+}
+
+/** The text a QR code in `page` (the image `selector`) holds, read from
+ *  its pixels by jsQR as a phone's camera would. */
+async function qrText(page, selector) {
+  await page.waitForFunction((selector) => document.querySelector(selector)?.naturalWidth > 0, selector, { timeout: TIMEOUT });
+  const image = await page.evaluate((selector) => {
+    const img = document.querySelector(selector);
+    const canvas = document.createElement("canvas");
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const context = canvas.getContext("2d");
+    context.drawImage(img, 0, 0);
+    const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height);
+    return { data: Array.from(data), width, height };
+  }, selector);
+  const found = jsQR(Uint8ClampedArray.from(image.data), image.width, image.height);
+  check(found, `a QR code in ${selector}`);
+  return found.data;
+}
+
+async function shownRecoveryCodes(page) {
+  await page.locator("#recovery-codes").waitFor({ state: "visible", timeout: TIMEOUT });
+  return page.$$eval("#recovery-list code", (codes) => codes.map((code) => code.textContent));
+}
+
+/** Signs in with the password and, at the second step, `factor` ({code}
+ *  or {recoveryCode}); waits for the account unless `refused`. */
+async function signInWithFactor(app, factor, { refused = false } = {}) {
+  const { page } = app;
+  await sendSignIn(app, "Laptop", FACTORS_USER, FACTORS_PASSWORD);
+  await page.locator("#second-step").waitFor({ state: "visible", timeout: TIMEOUT });
+  if (factor.recoveryCode) {
+    await page.click("#signin-switch");
+    await page.fill("#signin-recovery", factor.recoveryCode);
+  } else {
+    await page.fill("#signin-code", factor.code);
+  }
+  if (factor.screenshot) await factor.screenshot();
+  await page.click("#second-step button[type=submit]");
+  if (!refused) await page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+}
+
+async function signOut({ page }) {
+  await page.click("#signout");
+  await page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
+}
+
+async function factorsStep() {
+  const began = Date.now();
+  // The whole page: the settings are below the fold.
+  const shot = (page, name) =>
+    page.screenshot({ path: path.join(SCREENSHOTS, `app-${name}-${SUFFIX}.png`), fullPage: true });
+  const laptop = await openApp();
+  const { page } = laptop;
+  await signIn(laptop, "Laptop", FACTORS_USER, FACTORS_PASSWORD);
+  check((await page.textContent("#mfa-state")) === "off", "two-factor authentication starts off");
+
+  // Enrolment: the QR code holds the otpauth URI the page gives, and the
+  // key is there to type by hand.
+  await page.click("#totp-enrol");
+  await page.locator("#totp-enrolment").waitFor({ state: "visible", timeout: TIMEOUT });
+  const uri = await page.getAttribute("#totp-qr", "data-otpauth-uri");
+  check(uri?.startsWith("otpauth://totp/"), `the page gives the URI: ${uri}`);
+  check((await qrText(page, "#totp-qr")) === uri, "the QR code holds that URI");
+  const app = authenticator(uri);
+  check(app.label.includes(FACTORS_USER) && app.issuer, `the URI names the user and an issuer: ${uri}`);
+  const typed = (await page.textContent("#totp-secret")).replace(/\s+/g, "");
+  check(typed === app.secret, `the key shown is the URI's: ${typed}`);
+  await shot(page, "totp-enrol");
+  await page.fill("#totp-code", await app.next());
+  await page.click("#totp-confirm button[type=submit]");
+  const codes = await shownRecoveryCodes(page);
+  check(codes.length === 10 && new Set(codes).size === 10, `ten distinct recovery codes: ${codes}`);
+  await page.waitForFunction(() => document.querySelector("#mfa-state").textContent === "on", null, { timeout: TIMEOUT });
+  check((await page.getAttribute("#mfa-codes-left", "data-left")) === "10", "ten codes left");
+  check(
+    (await page.getAttribute('tr[data-current="true"]', "data-aal")) === "2",
+    "confirming raised this session to aal 2",
+  );
+  await shot(page, "totp-codes");
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: TIMEOUT }),
+    page.click("#recovery-download"),
+  ]);
+  const file = await readFile(await download.path(), "utf8");
+  check(codes.every((code) => file.includes(code)), `the downloaded file holds the ten codes: ${file}`);
+  check(download.suggestedFilename().endsWith(".txt"), `a text file: ${download.suggestedFilename()}`);
+  await page.click("#recovery-done");
+  check(!(await page.isVisible("#recovery-codes")), "the codes are put away");
+  console.log("ok totp enrol: the QR code holds the page's otpauth URI; otplib's code turned TOTP on; ten recovery codes shown once and downloaded as a text file");
+
+  // Signing in takes the password and then a code; the cookie delivery
+  // works through completeLogin (a reload stays signed in).
+  await signOut(laptop);
+  await signInWithFactor(laptop, { code: await app.next(), screenshot: () => shot(page, "sign-in-code") });
+  check(
+    (await page.getAttribute('tr[data-current="true"]', "data-aal")) === "2",
+    "the session opened by a code is at aal 2",
+  );
+  check(await refreshCookie(laptop.context), "completeLogin set the refresh cookie");
+  await page.reload();
+  await page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+  check((await page.textContent("#me-name")) === FACTORS_USER, "still signed in after a reload");
+  console.log("ok sign-in code: the password, then otplib's code at the second step; the session is at aal 2 and its cookie survives a reload");
+
+  // A recovery code signs in once; the second time it is refused.
+  await signOut(laptop);
+  await signInWithFactor(laptop, { recoveryCode: codes[0] });
+  await page.waitForFunction(() => document.querySelector("#mfa-codes-left").dataset.left === "9", null, { timeout: TIMEOUT });
+  await signOut(laptop);
+  await signInWithFactor(laptop, { recoveryCode: codes[0] }, { refused: true });
+  await noticeSays(page, "INVALID_CREDENTIALS");
+  check(await page.isVisible("#second-step"), "still at the second step");
+  await shot(page, "recovery-code-refused");
+  await page.click("#signin-switch");
+  await page.fill("#signin-code", await app.next());
+  await page.click("#second-step button[type=submit]");
+  await page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+  console.log("ok recovery code: it signed in once (9 left), was refused the second time with INVALID_CREDENTIALS, and a code went on from there");
+
+  // A stale session: new recovery codes need a recent proof at aal 2, so
+  // the prompt asks for a code, then the same call goes through.
+  await advanceClock(301);
+  const logged = laptop.seen.log.length;
+  await page.click("#totp-regenerate");
+  await promptOpens(page, 2);
+  await page.fill("#reauthenticate-code", await app.next());
+  await shot(page, "reauthenticate");
+  await page.click("#reauthenticate-form button[type=submit]");
+  const fresh = await shownRecoveryCodes(page);
+  check(!(await page.isVisible("#reauthenticate")), "the prompt closed");
+  check(fresh.length === 10 && fresh.every((code) => !codes.includes(code)), `ten new codes: ${fresh}`);
+  await page.waitForFunction(() => document.querySelector("#mfa-codes-left").dataset.left === "10", null, { timeout: TIMEOUT });
+  const calls = callsSince(laptop.seen, logged);
+  check(
+    calls === "RegenerateRecoveryCodes:REAUTHENTICATION_REQUIRED Reauthenticate: RegenerateRecoveryCodes:",
+    `refused, re-authenticated, sent again: ${calls}`,
+  );
+  await page.click("#recovery-done");
+  console.log("ok reauthenticate: past REAUTH_MAX_AGE_SECS, new recovery codes opened the prompt for a code (aal 2); otplib's code let the same call through");
+
+  // GraphiQL's sign-in bar (its built-in console, offline) takes the
+  // second step too: an old recovery code is refused, a code signs in.
+  const console_ = await isolatedPage(API);
+  await console_.page.locator("#authql-console").waitFor({ timeout: TIMEOUT });
+  await console_.page.fill("#authql-user", FACTORS_USER);
+  await console_.page.fill("#authql-password", FACTORS_PASSWORD);
+  await console_.page.click("#authql-signin button[type=submit]");
+  await console_.page.locator("#authql-code").waitFor({ timeout: TIMEOUT });
+  await console_.page.fill("#authql-code", codes[1]);
+  await console_.page.click("#authql-signin button[type=submit]");
+  await console_.page.waitForFunction(
+    () => document.querySelector("#authql-signin-status").textContent.includes("INVALID_CREDENTIALS"),
+    null,
+    { timeout: TIMEOUT },
+  );
+  await console_.page.fill("#authql-code", await app.next());
+  await console_.page.screenshot({ path: path.join(SCREENSHOTS, `graphiql-sign-in-code-${SUFFIX}.png`) });
+  await console_.page.click("#authql-signin button[type=submit]");
+  await console_.page.locator("#authql-who").waitFor({ timeout: TIMEOUT });
+  await console_.page.click("#authql-run");
+  await console_.page.waitForFunction(
+    (user) => document.querySelector("#authql-answer").textContent.includes(`"userName": "${user}"`),
+    FACTORS_USER,
+    { timeout: TIMEOUT },
+  );
+  await console_.context.close();
+  console.log("ok graphiql second step: the sign-in bar refused a replaced recovery code and signed in with a code");
+
+  // Turning it off needs aal 2 and a recent proof: the session has both.
+  await page.click("#totp-disable");
+  await page.waitForFunction(() => document.querySelector("#mfa-state").textContent === "off", null, { timeout: TIMEOUT });
+  await signOut(laptop);
+  await signIn(laptop, "Laptop", FACTORS_USER, FACTORS_PASSWORD);
+  check(laptop.seen.events.length === 0, `no page error: ${laptop.seen.events}`);
+  await laptop.context.close();
+  console.log(`ok totp off: turned off from the settings; the password alone signs in again (factors steps took ${Date.now() - began} ms)`);
+}
+
 try {
   if (wanted("sessions")) {
     const laptop = await sessionsStep();
@@ -596,6 +874,7 @@ try {
     }
   }
   if (wanted("accounts")) await accountsStep();
+  if (wanted("factors")) await factorsStep();
   console.log("all steps passed");
 } catch (error) {
   console.error(error);

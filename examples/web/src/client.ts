@@ -8,6 +8,10 @@
 // - A call answered TOKEN_EXPIRED refreshes once (one refresh shared by all
 //   calls waiting on it) and is sent again.
 // - SESSION_REVOKED, or a refresh that fails, means signed out.
+// - A call answered REAUTHENTICATION_REQUIRED asks the person to prove who
+//   they are (`reauthenticator`, one prompt shared by all calls waiting on
+//   it), which swaps in the new access token, and is sent again. The refused
+//   call changed nothing, so sending it again is safe.
 import type { TypedDocumentString } from "./gql/graphql";
 
 /** An error answer of the API, with the contract's code. */
@@ -15,8 +19,16 @@ export class ApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** The error's other extensions (mfaToken, requiredAal...). */
+    readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
+  }
+
+  /** The assurance level a REAUTHENTICATION_REQUIRED asks for: 2 means a
+   *  second factor, 1 the password. */
+  get requiredAal(): 1 | 2 {
+    return this.extensions.requiredAal === 2 ? 2 : 1;
   }
 
   /** The session is over: the user has to sign in again. */
@@ -27,11 +39,22 @@ export class ApiError extends Error {
   }
 }
 
-type Answer<R> = { data?: R | null; errors?: { message: string; extensions?: { code?: string } }[] };
+type Answer<R> = {
+  data?: R | null;
+  errors?: { message: string; extensions?: { code?: string } & Record<string, unknown> }[];
+};
+
+/** Proves a credential again after `refusal` (a REAUTHENTICATION_REQUIRED)
+ *  and keeps the new access token with `useToken`; throws when the person
+ *  gives up. */
+export type Reauthenticator = (refusal: ApiError) => Promise<void>;
 
 export class AuthqlClient {
   #accessToken: string | null = null;
   #refreshing: Promise<void> | null = null;
+  #reauthenticating: Promise<void> | null = null;
+  /** Set by the page: the prompt that REAUTHENTICATION_REQUIRED opens. */
+  reauthenticator: Reauthenticator | null = null;
 
   constructor(
     readonly url: string,
@@ -72,8 +95,26 @@ export class AuthqlClient {
     return this.#refreshing;
   }
 
-  /** Runs an operation with the bearer token, refreshing it when it expired. */
+  /** Runs an operation with the bearer token, refreshing it when it
+   *  expired, and re-authenticating when the server asks for a recent proof. */
   async call<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
+    try {
+      return await this.callWithoutPrompt(document, variables);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== "REAUTHENTICATION_REQUIRED" || !this.reauthenticator) {
+        throw error;
+      }
+      this.#reauthenticating ??= this.reauthenticator(error).finally(() => {
+        this.#reauthenticating = null;
+      });
+      await this.#reauthenticating;
+    }
+    return this.callWithoutPrompt(document, variables);
+  }
+
+  /** As `call`, but a REAUTHENTICATION_REQUIRED is thrown as it is: for the
+   *  prompt's own `reauthenticate`, which must not open another prompt. */
+  async callWithoutPrompt<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
     try {
       return await this.#send(document, variables, true);
     } catch (error) {
@@ -101,7 +142,7 @@ export class AuthqlClient {
     const error = answer.errors?.[0];
     if (error) {
       if (error.extensions?.code === "SESSION_REVOKED") this.#accessToken = null;
-      throw new ApiError(error.extensions?.code ?? "INTERNAL_SERVER_ERROR", error.message);
+      throw new ApiError(error.extensions?.code ?? "INTERNAL_SERVER_ERROR", error.message, error.extensions);
     }
     if (!answer.data) throw new ApiError("INTERNAL_SERVER_ERROR", "an answer without data");
     return answer.data;

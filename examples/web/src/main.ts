@@ -2,12 +2,19 @@
 // and their sessions, end one, all others, or all; sign out at once when
 // this session is ended from another device (live session events). The
 // account pages (sign-up and the links of mails, accounts.ts) are picked
-// by the path; the settings change the email address.
+// by the path; the settings change the email address and turn two-factor
+// authentication on or off (factors.ts). A login that answers MFA_REQUIRED
+// goes on to its second step (second-step.ts); any call that answers
+// REAUTHENTICATION_REQUIRED opens the re-authentication prompt
+// (reauthenticate.ts) and is sent again once it succeeds.
 import { openAccountPage, wireAccountPages } from "./accounts";
 import { ApiError, AuthqlClient } from "./client";
+import { forgetFactors, showFactors, wireFactors } from "./factors";
 import { watchSessions } from "./live";
 import type { AccountQuery } from "./gql/graphql";
 import { Account, ChangeEmail, EndAll, EndSession, Login, Logout, RefreshFromCookie } from "./operations";
+import { reauthenticator } from "./reauthenticate";
+import { askForSecondFactor, forgetSecondStep, wireSecondStep } from "./second-step";
 import { element, field, goTo, say, show } from "./ui";
 import { explain, signedOutBecause } from "./words";
 
@@ -29,6 +36,7 @@ async function graphqlUrl(): Promise<string> {
 
 const apiUrl = await graphqlUrl();
 const client = new AuthqlClient(apiUrl, RefreshFromCookie);
+client.reauthenticator = reauthenticator(client);
 let stopWatching: (() => void) | null = null;
 
 /** Opens (or reopens) the live-events socket with the current token. */
@@ -51,6 +59,8 @@ function showSignIn(message: string | null): void {
   stopWatching?.();
   stopWatching = null;
   client.forget();
+  forgetFactors();
+  forgetSecondStep();
   show("signin");
   say(message);
 }
@@ -63,13 +73,22 @@ function showAccount(data: AccountQuery): void {
   state.textContent = data.me.emailVerified ? "verified" : "not verified";
   state.dataset.verified = String(data.me.emailVerified);
   state.hidden = data.me.email === null;
+  showFactors(data.me);
   sessionRows.replaceChildren(
     ...data.mySessions.map((session) => {
       const row = document.createElement("tr");
       row.dataset.sessionId = session.id;
       row.dataset.current = String(session.current);
+      row.dataset.aal = String(session.aal);
       const device = document.createElement("td");
       device.textContent = session.deviceInfo ?? session.userAgent ?? "unknown device";
+      if (session.aal >= 2) {
+        const badge = document.createElement("span");
+        badge.className = "badge two-factor";
+        badge.textContent = "two-factor";
+        badge.title = "Signed in with a second factor";
+        device.append(" ", badge);
+      }
       if (session.current) {
         const badge = document.createElement("span");
         badge.className = "badge";
@@ -119,15 +138,6 @@ async function act(action: () => Promise<void>): Promise<void> {
   } catch (error) {
     if (error instanceof ApiError && error.signedOut) {
       showSignIn(`You were signed out (${error.code}).`);
-    } else if (error instanceof ApiError && error.code === "REAUTHENTICATION_REQUIRED") {
-      say(explain(error), {
-        label: "Sign in again",
-        run: () =>
-          void act(async () => {
-            await client.call(Logout, {});
-            showSignIn("Sign in again, then change your address.");
-          }),
-      });
     } else if (error instanceof ApiError && error.code === "EMAIL_NOT_VERIFIED") {
       say(explain(error));
       show("resend-verification");
@@ -141,16 +151,25 @@ element<HTMLFormElement>("signin").addEventListener("submit", (event) => {
   event.preventDefault();
   void act(async () => {
     const device = field("device").trim();
-    const data = await client.anonymous(Login, {
-      input: {
-        userName: field("user"),
-        password: field("password"),
-        deviceInfo: device || null,
-        refreshTokenDelivery: "COOKIE",
-      },
-    });
+    let accessToken: string;
+    try {
+      const data = await client.anonymous(Login, {
+        input: {
+          userName: field("user"),
+          password: field("password"),
+          deviceInfo: device || null,
+          refreshTokenDelivery: "COOKIE",
+        },
+      });
+      accessToken = data.login.accessToken;
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== "MFA_REQUIRED") throw error;
+      element<HTMLInputElement>("password").value = "";
+      askForSecondFactor(error);
+      return;
+    }
     element<HTMLInputElement>("password").value = "";
-    await signedIn(data.login.accessToken);
+    await signedIn(accessToken);
   });
 });
 
@@ -200,6 +219,8 @@ async function resume(message: string | null): Promise<void> {
 
 const pages = { client, act, showSignIn, signedIn, resume };
 wireAccountPages(pages);
+wireSecondStep(pages);
+wireFactors({ client, act, reload: loadAccount });
 if (!openAccountPage(location.pathname, pages)) {
   goTo("/");
   await resume(null);

@@ -27,10 +27,15 @@ export const Account = graphql(`
       role
       email
       emailVerified
+      mfa {
+        totp
+        recoveryCodesLeft
+      }
     }
     mySessions {
       id
       current
+      aal
       deviceInfo
       ipAddress
       userAgent
@@ -108,5 +113,51 @@ export const ResetPassword = graphql(`
 export const ChangeEmail = graphql(`
   mutation ChangeEmail($newEmail: String!) {
     changeEmail(newEmail: $newEmail)
+  }
+`);
+
+// Second factors: the second step of sign-in, re-authentication, and TOTP
+// in the settings.
+
+export const CompleteLogin = graphql(`
+  mutation CompleteLogin($input: CompleteLoginInput!) {
+    completeLogin(input: $input) {
+      accessToken
+    }
+  }
+`);
+
+export const Reauthenticate = graphql(`
+  mutation Reauthenticate($input: ReauthenticateInput!) {
+    reauthenticate(input: $input) {
+      accessToken
+    }
+  }
+`);
+
+export const EnrollTotp = graphql(`
+  mutation EnrollTotp {
+    enrollTotp {
+      secret
+      otpauthUri
+    }
+  }
+`);
+
+export const ConfirmTotp = graphql(`
+  mutation ConfirmTotp($code: String!) {
+    confirmTotp(code: $code)
+  }
+`);
+
+export const DisableTotp = graphql(`
+  mutation DisableTotp {
+    disableTotp
+  }
+`);
+
+export const RegenerateRecoveryCodes = graphql(`
+  mutation RegenerateRecoveryCodes {
+    regenerateRecoveryCodes
   }
 `);

@@ -14,7 +14,7 @@ const codes: Record<string, string> = {
   TOO_MANY_ATTEMPTS: "Too many attempts: wait a while, then try again.",
   FORBIDDEN: "This server does not allow that.",
   REAUTHENTICATION_REQUIRED:
-    "This change needs a recent sign-in (within the last few minutes): sign in again, then retry.",
+    "This change needs you to confirm who you are (a recent sign-in), and that was not done: nothing was changed.",
   SERVICE_UNAVAILABLE: "The service is unavailable for a moment: nothing was changed, try again.",
 };
 
@@ -28,6 +28,15 @@ export function explain(error: unknown): string {
   // The server's message says what exactly was refused (a short password...).
   if (error.code === "BAD_USER_INPUT") return `${words}: ${error.message} (${error.code})`;
   return `${words} (${error.code})`;
+}
+
+/** Why a code or recovery code was refused, in a sentence: the server does
+ *  not say which of the reasons it was. */
+export function explainFactorRefusal(error: unknown): string {
+  if (error instanceof ApiError && error.code === "INVALID_CREDENTIALS") {
+    return `That code was not accepted: it is wrong, used already, or not newer than the last one used. Try the next code your app shows (${error.code}).`;
+  }
+  return explain(error);
 }
 
 const reasons: Record<string, string> = {

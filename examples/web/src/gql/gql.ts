@@ -17,7 +17,7 @@ import * as types from './graphql';
 type Documents = {
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": typeof types.LoginDocument,
     "\n  mutation RefreshFromCookie {\n    refreshToken {\n      accessToken\n    }\n  }\n": typeof types.RefreshFromCookieDocument,
-    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": typeof types.AccountDocument,
+    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n      }\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": typeof types.AccountDocument,
     "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": typeof types.EndSessionDocument,
     "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": typeof types.EndAllDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
@@ -28,11 +28,17 @@ type Documents = {
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": typeof types.RequestPasswordResetDocument,
     "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input)\n  }\n": typeof types.ResetPasswordDocument,
     "\n  mutation ChangeEmail($newEmail: String!) {\n    changeEmail(newEmail: $newEmail)\n  }\n": typeof types.ChangeEmailDocument,
+    "\n  mutation CompleteLogin($input: CompleteLoginInput!) {\n    completeLogin(input: $input) {\n      accessToken\n    }\n  }\n": typeof types.CompleteLoginDocument,
+    "\n  mutation Reauthenticate($input: ReauthenticateInput!) {\n    reauthenticate(input: $input) {\n      accessToken\n    }\n  }\n": typeof types.ReauthenticateDocument,
+    "\n  mutation EnrollTotp {\n    enrollTotp {\n      secret\n      otpauthUri\n    }\n  }\n": typeof types.EnrollTotpDocument,
+    "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n": typeof types.ConfirmTotpDocument,
+    "\n  mutation DisableTotp {\n    disableTotp\n  }\n": typeof types.DisableTotpDocument,
+    "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
 };
 const documents: Documents = {
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": types.LoginDocument,
     "\n  mutation RefreshFromCookie {\n    refreshToken {\n      accessToken\n    }\n  }\n": types.RefreshFromCookieDocument,
-    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": types.AccountDocument,
+    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n      }\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": types.AccountDocument,
     "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": types.EndSessionDocument,
     "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": types.EndAllDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
@@ -43,6 +49,12 @@ const documents: Documents = {
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": types.RequestPasswordResetDocument,
     "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input)\n  }\n": types.ResetPasswordDocument,
     "\n  mutation ChangeEmail($newEmail: String!) {\n    changeEmail(newEmail: $newEmail)\n  }\n": types.ChangeEmailDocument,
+    "\n  mutation CompleteLogin($input: CompleteLoginInput!) {\n    completeLogin(input: $input) {\n      accessToken\n    }\n  }\n": types.CompleteLoginDocument,
+    "\n  mutation Reauthenticate($input: ReauthenticateInput!) {\n    reauthenticate(input: $input) {\n      accessToken\n    }\n  }\n": types.ReauthenticateDocument,
+    "\n  mutation EnrollTotp {\n    enrollTotp {\n      secret\n      otpauthUri\n    }\n  }\n": types.EnrollTotpDocument,
+    "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n": types.ConfirmTotpDocument,
+    "\n  mutation DisableTotp {\n    disableTotp\n  }\n": types.DisableTotpDocument,
+    "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes\n  }\n": types.RegenerateRecoveryCodesDocument,
 };
 
 /**
@@ -56,7 +68,7 @@ export function graphql(source: "\n  mutation RefreshFromCookie {\n    refreshTo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n    }\n    mySessions {\n      id\n      current\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n"): typeof import('./graphql').AccountDocument;
+export function graphql(source: "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n      }\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n"): typeof import('./graphql').AccountDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -97,6 +109,30 @@ export function graphql(source: "\n  mutation ResetPassword($input: ResetPasswor
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ChangeEmail($newEmail: String!) {\n    changeEmail(newEmail: $newEmail)\n  }\n"): typeof import('./graphql').ChangeEmailDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteLogin($input: CompleteLoginInput!) {\n    completeLogin(input: $input) {\n      accessToken\n    }\n  }\n"): typeof import('./graphql').CompleteLoginDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Reauthenticate($input: ReauthenticateInput!) {\n    reauthenticate(input: $input) {\n      accessToken\n    }\n  }\n"): typeof import('./graphql').ReauthenticateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EnrollTotp {\n    enrollTotp {\n      secret\n      otpauthUri\n    }\n  }\n"): typeof import('./graphql').EnrollTotpDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n"): typeof import('./graphql').ConfirmTotpDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DisableTotp {\n    disableTotp\n  }\n"): typeof import('./graphql').DisableTotpDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes\n  }\n"): typeof import('./graphql').RegenerateRecoveryCodesDocument;
 
 
 export function graphql(source: string) {

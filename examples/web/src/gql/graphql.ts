@@ -46,6 +46,18 @@ export type ChangePasswordInput = {
   newPassword: Scalars['String']['input'];
 };
 
+/** The second step of a login. */
+export type CompleteLoginInput = {
+  /**
+   * A six-digit code from the TOTP app. Give exactly one of code and
+   * recoveryCode.
+   */
+  code?: InputMaybe<Scalars['String']['input']>;
+  /** extensions.mfaToken of the MFA_REQUIRED error that login answered. */
+  mfaToken: Scalars['String']['input'];
+  recoveryCode?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** The credentials and device label of a login. */
 export type LoginInput = {
   /** A label the client chooses for this device, such as "Firefox on Linux". */
@@ -56,7 +68,18 @@ export type LoginInput = {
   userName: Scalars['String']['input'];
 };
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+export type MfaStatus = {
+  __typename?: 'MfaStatus';
+  /** How many recovery codes are still unused. */
+  recoveryCodesLeft: Scalars['Int']['output'];
+  /** Whether TOTP is on: signing in then takes a code too. */
+  totp: Scalars['Boolean']['output'];
+};
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -71,6 +94,23 @@ export type Mutation = {
    * caller's session stays open. Returns how many sessions were ended.
    */
   changePassword: Scalars['Int']['output'];
+  /**
+   * Finishes a login that answered MFA_REQUIRED, with a TOTP code or a
+   * recovery code, and opens the session.
+   */
+  completeLogin: AuthPayload;
+  /**
+   * Turns the enrolled TOTP on with a first code from the app. Returns the
+   * ten recovery codes, shown this once.
+   */
+  confirmTotp: Array<Scalars['String']['output']>;
+  /**
+   * Turns TOTP off and deletes the recovery codes. Needs recent
+   * authentication at assurance level 2.
+   */
+  disableTotp: Scalars['Boolean']['output'];
+  /** Starts adding a TOTP authenticator app. Needs recent authentication. */
+  enrollTotp: TotpEnrollment;
   /**
    * Checks a user name and password and opens a new session for this device.
    * Other sessions of the same user stay open.
@@ -89,12 +129,22 @@ export type Mutation = {
    */
   logoutSession: Scalars['Boolean']['output'];
   /**
+   * Proves a credential again inside the current session, for operations that
+   * need recent authentication. Returns a fresh access token for the session.
+   */
+  reauthenticate: ReauthPayload;
+  /**
    * Trades a refresh token for a new access token and a new refresh token.
    * The presented refresh token is used up (rotation). Needs no bearer token.
    * Without the argument, the refresh cookie is used, and the answer's
    * refresh token goes into the cookie too.
    */
   refreshToken: AuthPayload;
+  /**
+   * Replaces the recovery codes with ten new ones. Needs recent
+   * authentication at assurance level 2.
+   */
+  regenerateRecoveryCodes: Array<Scalars['String']['output']>;
   /**
    * Sends the verification mail again, when an unverified account has this
    * address. Always true for a well-formed address.
@@ -120,67 +170,127 @@ export type Mutation = {
 };
 
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationChangeEmailArgs = {
   newEmail: Scalars['String']['input'];
 };
 
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
 };
 
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
+export type MutationCompleteLoginArgs = {
+  input: CompleteLoginInput;
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
+export type MutationConfirmTotpArgs = {
+  code: Scalars['String']['input'];
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationLoginArgs = {
   input: LoginInput;
 };
 
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationLogoutAllArgs = {
   exceptCurrent?: Scalars['Boolean']['input'];
 };
 
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationLogoutSessionArgs = {
   sessionId: Scalars['ID']['input'];
 };
 
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
+export type MutationReauthenticateArgs = {
+  input: ReauthenticateInput;
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationRefreshTokenArgs = {
   refreshToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationRequestEmailVerificationArgs = {
   email: Scalars['String']['input'];
 };
 
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationRequestPasswordResetArgs = {
   email: Scalars['String']['input'];
 };
 
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationResetPasswordArgs = {
   input: ResetPasswordInput;
 };
 
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationSignUpArgs = {
   input: SignUpInput;
 };
 
 
-/** Every mutation field: the sessions' (here) and the accounts'. */
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
 };
@@ -194,6 +304,22 @@ export type Query = {
    * active first. Needs a bearer token.
    */
   mySessions: Array<Session>;
+};
+
+/** What `reauthenticate` answers. */
+export type ReauthPayload = {
+  __typename?: 'ReauthPayload';
+  accessToken: Scalars['String']['output'];
+  expiresIn: Scalars['Int']['output'];
+  session: Session;
+};
+
+/** A credential proved again in the current session. */
+export type ReauthenticateInput = {
+  code?: InputMaybe<Scalars['String']['input']>;
+  /** Give exactly one of password, code and recoveryCode. */
+  password?: InputMaybe<Scalars['String']['input']>;
+  recoveryCode?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Where login puts the refresh token. */
@@ -211,6 +337,21 @@ export type ResetPasswordInput = {
 
 export type Session = {
   __typename?: 'Session';
+  /**
+   * Authenticator assurance level: 2 when two kinds of factor (or a passkey
+   * with user verification) proved this session, else 1.
+   */
+  aal: Scalars['Int']['output'];
+  /**
+   * How the session was authenticated, as RFC 8176 names it: "pwd", "otp",
+   * "hwk", "mfa".
+   */
+  amr: Array<Scalars['String']['output']>;
+  /**
+   * When a credential was last proved in this session (login, completeLogin,
+   * a passkey, or reauthenticate).
+   */
+  authenticatedAt: Scalars['DateTime']['output'];
   /** When the session was opened by login. */
   createdAt: Scalars['DateTime']['output'];
   /** True for the session of the bearer token that made this request. */
@@ -305,6 +446,15 @@ export type Subscription = {
   sessionEvents: SessionEvent;
 };
 
+/** A TOTP secret just enrolled. */
+export type TotpEnrollment = {
+  __typename?: 'TotpEnrollment';
+  /** otpauth://totp/... for a QR code. */
+  otpauthUri: Scalars['String']['output'];
+  /** The shared secret in base32 (RFC 4648, no padding), for typing by hand. */
+  secret: Scalars['String']['output'];
+};
+
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
@@ -312,6 +462,8 @@ export type User = {
   email?: Maybe<Scalars['String']['output']>;
   emailVerified: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
+  /** The user's second factors. */
+  mfa: MfaStatus;
   role: Scalars['String']['output'];
   userName: Scalars['String']['output'];
 };
@@ -331,7 +483,7 @@ export type RefreshFromCookieMutation = { __typename?: 'Mutation', refreshToken:
 export type AccountQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type AccountQuery = { __typename?: 'Query', me: { __typename?: 'User', id: string, userName: string, role: string, email?: string | null, emailVerified: boolean }, mySessions: Array<{ __typename?: 'Session', id: string, current: boolean, deviceInfo?: string | null, ipAddress?: string | null, userAgent?: string | null, lastActiveAt: string }> };
+export type AccountQuery = { __typename?: 'Query', me: { __typename?: 'User', id: string, userName: string, role: string, email?: string | null, emailVerified: boolean, mfa: { __typename?: 'MfaStatus', totp: boolean, recoveryCodesLeft: number } }, mySessions: Array<{ __typename?: 'Session', id: string, current: boolean, aal: number, deviceInfo?: string | null, ipAddress?: string | null, userAgent?: string | null, lastActiveAt: string }> };
 
 export type EndSessionMutationVariables = Exact<{
   sessionId: Scalars['ID']['input'];
@@ -399,6 +551,42 @@ export type ChangeEmailMutationVariables = Exact<{
 
 export type ChangeEmailMutation = { __typename?: 'Mutation', changeEmail: boolean };
 
+export type CompleteLoginMutationVariables = Exact<{
+  input: CompleteLoginInput;
+}>;
+
+
+export type CompleteLoginMutation = { __typename?: 'Mutation', completeLogin: { __typename?: 'AuthPayload', accessToken: string } };
+
+export type ReauthenticateMutationVariables = Exact<{
+  input: ReauthenticateInput;
+}>;
+
+
+export type ReauthenticateMutation = { __typename?: 'Mutation', reauthenticate: { __typename?: 'ReauthPayload', accessToken: string } };
+
+export type EnrollTotpMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type EnrollTotpMutation = { __typename?: 'Mutation', enrollTotp: { __typename?: 'TotpEnrollment', secret: string, otpauthUri: string } };
+
+export type ConfirmTotpMutationVariables = Exact<{
+  code: Scalars['String']['input'];
+}>;
+
+
+export type ConfirmTotpMutation = { __typename?: 'Mutation', confirmTotp: Array<string> };
+
+export type DisableTotpMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DisableTotpMutation = { __typename?: 'Mutation', disableTotp: boolean };
+
+export type RegenerateRecoveryCodesMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RegenerateRecoveryCodesMutation = { __typename?: 'Mutation', regenerateRecoveryCodes: Array<string> };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -441,10 +629,15 @@ export const AccountDocument = new TypedDocumentString(`
     role
     email
     emailVerified
+    mfa {
+      totp
+      recoveryCodesLeft
+    }
   }
   mySessions {
     id
     current
+    aal
     deviceInfo
     ipAddress
     userAgent
@@ -512,3 +705,40 @@ export const ChangeEmailDocument = new TypedDocumentString(`
   changeEmail(newEmail: $newEmail)
 }
     `) as unknown as TypedDocumentString<ChangeEmailMutation, ChangeEmailMutationVariables>;
+export const CompleteLoginDocument = new TypedDocumentString(`
+    mutation CompleteLogin($input: CompleteLoginInput!) {
+  completeLogin(input: $input) {
+    accessToken
+  }
+}
+    `) as unknown as TypedDocumentString<CompleteLoginMutation, CompleteLoginMutationVariables>;
+export const ReauthenticateDocument = new TypedDocumentString(`
+    mutation Reauthenticate($input: ReauthenticateInput!) {
+  reauthenticate(input: $input) {
+    accessToken
+  }
+}
+    `) as unknown as TypedDocumentString<ReauthenticateMutation, ReauthenticateMutationVariables>;
+export const EnrollTotpDocument = new TypedDocumentString(`
+    mutation EnrollTotp {
+  enrollTotp {
+    secret
+    otpauthUri
+  }
+}
+    `) as unknown as TypedDocumentString<EnrollTotpMutation, EnrollTotpMutationVariables>;
+export const ConfirmTotpDocument = new TypedDocumentString(`
+    mutation ConfirmTotp($code: String!) {
+  confirmTotp(code: $code)
+}
+    `) as unknown as TypedDocumentString<ConfirmTotpMutation, ConfirmTotpMutationVariables>;
+export const DisableTotpDocument = new TypedDocumentString(`
+    mutation DisableTotp {
+  disableTotp
+}
+    `) as unknown as TypedDocumentString<DisableTotpMutation, DisableTotpMutationVariables>;
+export const RegenerateRecoveryCodesDocument = new TypedDocumentString(`
+    mutation RegenerateRecoveryCodes {
+  regenerateRecoveryCodes
+}
+    `) as unknown as TypedDocumentString<RegenerateRecoveryCodesMutation, RegenerateRecoveryCodesMutationVariables>;

@@ -1,14 +1,18 @@
 // authql's GraphiQL page: GraphiQL when its files loaded (from authql's own
 // GRAPHIQL_ASSETS_DIR, or from the pinned CDN, their integrity checked
 // either way), else a small built-in console. Both share a sign-in bar that keeps the
-// access token in this page's memory and sends it as the bearer header, and
-// both run subscriptions (sessionEvents) over a WebSocket at the same path.
+// access token in this page's memory and sends it as the bearer header (for
+// an account with two-factor authentication, after a second step that
+// takes a code or a recovery code), and both run subscriptions
+// (sessionEvents) over a WebSocket at the same path.
 (function () {
   "use strict";
 
   var ENDPOINT = "/graphql";
   var DEFAULT_QUERY = "{ me { userName } }";
   var signedIn = null; // { accessToken, userName }
+  // A login that answered MFA_REQUIRED: its mfaToken, until completeLogin.
+  var secondStep = null; // { mfaToken, userName }
 
   function el(tag, props, children) {
     var node = document.createElement(tag);
@@ -151,10 +155,74 @@
     return results;
   }
 
+  // The error of an answer, as the bar shows it.
+  function refusal(answer) {
+    var error = answer.errors && answer.errors[0];
+    return error ? error.message + " (" + (error.extensions || {}).code + ")" : "failed";
+  }
+
+  function codeOf(answer) {
+    var error = answer.errors && answer.errors[0];
+    return error && error.extensions ? error.extensions.code : null;
+  }
+
+  // completeLogin's input for what was typed: six digits are a code from
+  // the app, anything else a recovery code (sixteen letters and digits).
+  function secondFactor(typed) {
+    var compact = typed.replace(/\s+/g, "");
+    return /^[0-9]{6}$/.test(compact) ? { code: compact } : { recoveryCode: typed.trim() };
+  }
+
   function signInBar(onChange) {
     var bar = el("form", { id: "authql-signin", "aria-label": "Sign in" });
+    function enter(auth) {
+      secondStep = null;
+      signedIn = { accessToken: auth.accessToken, userName: auth.user.userName };
+      draw();
+      onChange();
+    }
+    function drawSecondStep(status) {
+      var code = el("input", { id: "authql-code", placeholder: "code or recovery code",
+        autocomplete: "one-time-code", spellcheck: "false" });
+      var back = el("button", { type: "button", id: "authql-signin-back", text: "Back" });
+      back.addEventListener("click", function () {
+        secondStep = null;
+        draw();
+      });
+      bar.append(el("strong", { text: "authql" }),
+        el("span", { text: secondStep.userName + " has two-factor authentication:" }), code,
+        el("button", { type: "submit", text: "Verify" }), back, status);
+      code.focus();
+      bar.onsubmit = function (event) {
+        event.preventDefault();
+        status.textContent = "…";
+        var input = secondFactor(code.value);
+        input.mfaToken = secondStep.mfaToken;
+        post({
+          query: "mutation ($input: CompleteLoginInput!) { completeLogin(input: $input) { accessToken user { userName } } }",
+          variables: { input: input },
+        }).then(function (answer) {
+          if (answer.data && answer.data.completeLogin) {
+            enter(answer.data.completeLogin);
+          } else if (codeOf(answer) === "INVALID_TOKEN") {
+            // Expired, or dead after five wrong codes: the password again.
+            secondStep = null;
+            draw();
+            bar.querySelector("#authql-signin-status").textContent =
+              "the sign-in expired: enter the password again (INVALID_TOKEN)";
+          } else {
+            code.value = "";
+            status.textContent = refusal(answer);
+          }
+        }, function () { status.textContent = "authql did not answer"; });
+      };
+    }
     function draw() {
       bar.replaceChildren();
+      if (secondStep) {
+        drawSecondStep(el("span", { id: "authql-signin-status" }));
+        return;
+      }
       if (signedIn) {
         var out = el("button", { type: "button", id: "authql-signout", text: "Sign out" });
         out.addEventListener("click", function () {
@@ -181,13 +249,14 @@
           query: "mutation ($input: LoginInput!) { login(input: $input) { accessToken user { userName } } }",
           variables: { input: { userName: name.value, password: pass.value, deviceInfo: "authql playground" } },
         }).then(function (answer) {
+          var error = answer.errors && answer.errors[0];
           if (answer.data && answer.data.login) {
-            signedIn = { accessToken: answer.data.login.accessToken, userName: answer.data.login.user.userName };
+            enter(answer.data.login);
+          } else if (codeOf(answer) === "MFA_REQUIRED") {
+            secondStep = { mfaToken: error.extensions.mfaToken, userName: name.value };
             draw();
-            onChange();
           } else {
-            var error = answer.errors && answer.errors[0];
-            status.textContent = error ? error.message + " (" + (error.extensions || {}).code + ")" : "failed";
+            status.textContent = refusal(answer);
           }
         }, function () { status.textContent = "authql did not answer"; });
       };
