@@ -46,5 +46,5 @@ pub use database::{Backend, TestDb, mysql_server_url};
 pub use documents::{access_token, refresh_token, session_id};
 pub use mail::{MailServer, ReceivedMail};
 pub use outbox::OutboxRow;
-pub use totp::{TotpReading, read_totp, totp_code};
 pub use server::{Builder, DEFAULT_PEER, TEST_APP_URL, TEST_JWT_SECRET, TestServer, join_answers};
+pub use totp::{TotpReading, read_totp, totp_code};
