@@ -1,7 +1,7 @@
 //! authql on a three-node MariaDB Galera cluster: the test starts the
 //! cluster itself (three `mariadbd` with the Galera provider, each in its
 //! own network namespace, with 20 ms of delay each way between nodes, see
-//! [`wire`]), runs the four scenarios of README's "Running a cluster" on
+//! [`wire`]), runs the scenarios of README's "Running a cluster" on
 //! it, and removes everything afterwards. Each scenario prints its counts
 //! of answers by code, the longest gap without a successful answer, and the
 //! time until full recovery.
@@ -142,6 +142,7 @@ async fn authql_on_a_three_node_galera_cluster() {
     scenarios::ended_sessions_are_refused_everywhere(&replicas).await;
     scenarios::me_through_one_node_and_one_server(&replicas[0]).await;
     scenarios::resets_through_every_node_mail_each_once(&replicas, &mail).await;
+    scenarios::one_code_through_three_replicas_opens_one_session(&replicas).await;
     scenarios::a_node_killed_under_load(&mut cluster).await;
     eprintln!("cluster: all scenarios passed in {:?}", began.elapsed());
 }

@@ -88,6 +88,12 @@ impl Replica {
         self.graphql(REFRESH, json!({ "token": token }), None).await
     }
 
+    /// The replica's "now" in unix seconds: the real clock, which TOTP
+    /// codes are computed for.
+    pub fn now_unix(&self) -> i64 {
+        self.server.now_unix()
+    }
+
     pub async fn me(&self, access_token: &str) -> Answer {
         self.graphql(ME, json!({}), Some(access_token)).await
     }

@@ -1,17 +1,20 @@
-//! The four scenarios, and `me` through one node against one plain server.
+//! The scenarios, and `me` through one node against one plain server.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
 use crate::Cluster;
 use crate::haproxy::HaProxy;
 use crate::replica::{Answer, Replica};
 use authql_testkit::MailServer;
-use authql_testkit::documents::REQUEST_PASSWORD_RESET;
+use authql_testkit::documents::{
+    COMPLETE_LOGIN, CONFIRM_TOTP, ENROLL_TOTP, REQUEST_PASSWORD_RESET,
+};
+use authql_testkit::totp_code;
 
 const PASSWORD: &str = "cluster password";
 
@@ -34,12 +37,22 @@ where
     Call: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
+    each_at_once(replicas, n, |_, replica| f(replica)).await
+}
+
+/// As [`at_once`], with each call told its number.
+async fn each_at_once<F, Call, T>(replicas: &[Replica], n: usize, f: F) -> Vec<T>
+where
+    F: Fn(usize, Replica) -> Call,
+    Call: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
     let barrier = Arc::new(Barrier::new(n));
     let calls: Vec<_> = (0..n)
         .map(|i| {
             // A future does nothing until polled: this one starts after
             // the barrier.
-            let (call, barrier) = (f(replicas[i % replicas.len()].clone()), barrier.clone());
+            let (call, barrier) = (f(i, replicas[i % replicas.len()].clone()), barrier.clone());
             tokio::spawn(async move {
                 barrier.wait().await;
                 call.await
@@ -477,4 +490,119 @@ pub async fn resets_through_every_node_mail_each_once(replicas: &[Replica], mail
         per_address.values().all(|count| *count == 1),
         "{per_address:?}"
     );
+}
+
+/// A TOTP time step, in seconds.
+const STEP_SECS: i64 = 30;
+
+/// The code of `otpauth_uri` at `unix_secs`, by otplib (a node process:
+/// this worker thread waits for it, the others run on).
+fn otplib_code(otpauth_uri: &str, unix_secs: i64) -> String {
+    tokio::task::block_in_place(|| totp_code(otpauth_uri, unix_secs))
+}
+
+/// 5. A user with TOTP on logs in through each replica (three
+///    `mfaToken`s); one current code then finishes the three at once:
+///    exactly one session, two `INVALID_CREDENTIALS` (a code is accepted
+///    once per account, whichever node is asked). Likewise one recovery
+///    code.
+pub async fn one_code_through_three_replicas_opens_one_session(replicas: &[Replica]) {
+    const USER: &str = "tess";
+    let began = Instant::now();
+    replicas[0].add_user(USER, PASSWORD).await;
+    let login = replicas[0].login(USER, PASSWORD).await;
+    let access = token(&login, "login", "accessToken");
+    let enrolled = replicas[0]
+        .graphql(ENROLL_TOTP, json!({}), Some(&access))
+        .await;
+    let uri = token(&enrolled, "enrollTotp", "otpauthUri");
+    let confirmed_at = replicas[0].now_unix();
+    let confirmed = replicas[0]
+        .graphql(
+            CONFIRM_TOTP,
+            json!({ "code": otplib_code(&uri, confirmed_at) }),
+            Some(&access),
+        )
+        .await;
+    assert_eq!(confirmed.code, "OK", "{}", confirmed.body);
+    let recovery_code = confirmed.data("confirmTotp")[0]
+        .as_str()
+        .unwrap_or_else(|| panic!("recovery codes in {}", confirmed.body))
+        .to_owned();
+
+    // confirmTotp accepted the step of `confirmed_at`, and a step at or
+    // before it is refused: the racers' code is of the current step once
+    // that is later, else of the next one (the ±1 window accepts it), so
+    // the test never waits for the clock.
+    let step = (replicas[0].now_unix() / STEP_SECS).max(confirmed_at / STEP_SECS + 1);
+    let code = otplib_code(&uri, step * STEP_SECS);
+    let by_code = finish_logins_at_once(replicas, USER, &json!({ "code": code })).await;
+    let by_recovery_code =
+        finish_logins_at_once(replicas, USER, &json!({ "recoveryCode": recovery_code })).await;
+    eprintln!(
+        "cluster scenario 5 (three logins of one user with TOTP, one through each replica, \
+         finished at once with one code, {:?}): by a TOTP code {:?}; by a recovery code {:?}",
+        began.elapsed(),
+        by_code.0,
+        by_recovery_code.0
+    );
+    for (factor, counts) in [
+        ("TOTP code", &by_code),
+        ("recovery code", &by_recovery_code),
+    ] {
+        assert_eq!(
+            counts.0.get("OK"),
+            Some(&1),
+            "one {factor}, one session: {:?}",
+            counts.0
+        );
+        assert_eq!(
+            counts.0.get("INVALID_CREDENTIALS"),
+            Some(&(replicas.len() - 1)),
+            "the {factor} refused to the others: {:?}",
+            counts.0
+        );
+    }
+}
+
+/// Logs `user` in through each replica (each answers `MFA_REQUIRED` with
+/// its own `mfaToken`), then sends `factor` to finish all the logins at
+/// once, each through the replica that began it. The session opened is
+/// checked at `aal` 2 and live through another replica.
+async fn finish_logins_at_once(replicas: &[Replica], user: &str, factor: &Value) -> Counts {
+    let mut inputs = Vec::with_capacity(replicas.len());
+    for replica in replicas {
+        let login = replica.login(user, PASSWORD).await;
+        assert_eq!(login.code, "MFA_REQUIRED", "{}", login.body);
+        let mfa_token = login.body["errors"][0]["extensions"]["mfaToken"].clone();
+        assert!(mfa_token.is_string(), "mfaToken in {}", login.body);
+        let mut input = factor.clone();
+        input["mfaToken"] = mfa_token;
+        inputs.push(input);
+    }
+    let answers = each_at_once(replicas, replicas.len(), |i, replica| {
+        let input = inputs[i].clone();
+        async move {
+            replica
+                .graphql(COMPLETE_LOGIN, json!({ "input": input }), None)
+                .await
+        }
+    })
+    .await;
+    let mut counts = Counts::default();
+    for (i, answer) in answers.iter().enumerate() {
+        counts.add(&answer.code);
+        if answer.code == "OK" {
+            assert_eq!(
+                answer.data("completeLogin")["session"]["aal"],
+                2,
+                "{}",
+                answer.body
+            );
+            let access = token(answer, "completeLogin", "accessToken");
+            let elsewhere = replicas[(i + 1) % replicas.len()].me(&access).await;
+            assert_eq!(elsewhere.code, "OK", "{}", elsewhere.body);
+        }
+    }
+    counts
 }
