@@ -93,6 +93,10 @@ pub enum AppError {
     SessionRevoked,
     #[error("invalid user name or password")]
     InvalidCredentials,
+    /// A wrong second factor: the contract's `INVALID_CREDENTIALS`, with a
+    /// message about the code rather than the password.
+    #[error("this code is wrong, expired or already used")]
+    InvalidCode,
     #[error("this account is disabled")]
     AccountDisabled,
     #[error("too many failed login attempts; try again in {retry_after_secs} seconds")]
@@ -156,7 +160,7 @@ impl AppError {
             AppError::Unauthenticated => Code::Unauthenticated,
             AppError::TokenExpired => Code::TokenExpired,
             AppError::SessionRevoked => Code::SessionRevoked,
-            AppError::InvalidCredentials => Code::InvalidCredentials,
+            AppError::InvalidCredentials | AppError::InvalidCode => Code::InvalidCredentials,
             AppError::AccountDisabled => Code::AccountDisabled,
             AppError::TooManyAttempts { .. } => Code::TooManyAttempts,
             AppError::InvalidRefreshToken => Code::InvalidRefreshToken,

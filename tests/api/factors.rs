@@ -324,6 +324,11 @@ async fn login_with_totp_takes_a_second_step(backend: Backend) {
         "INVALID_CREDENTIALS",
         "a code is accepted once"
     );
+    let message = replay.body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("code"),
+        "a message about the code: {message}"
+    );
     let older = totp_code(&ana.uri, server.now_unix() - 30);
     let older = complete(&server, &second, json!({ "code": older })).await;
     assert_eq!(

@@ -69,13 +69,13 @@ pub(crate) async fn confirm(
         let now = app.clock.now();
         let step = secret
             .matching_step(code.expose_secret().trim(), clock::unix_secs(now))
-            .ok_or(AppError::InvalidCredentials)?;
+            .ok_or(AppError::InvalidCode)?;
         if !factor_rows::confirm_totp(&mut conn, &auth.user.id, &pending, step, &hashes, now)
             .await?
         {
             // A code at or before the last step accepted, or another
             // confirmation or enrolment won meanwhile.
-            return Err(AppError::InvalidCredentials);
+            return Err(AppError::InvalidCode);
         }
         Ok(())
     })

@@ -90,8 +90,9 @@ pub(crate) fn seal_secret(app: &App, user_id: &str, secret: &TotpSecret) -> Stri
 
 /// Runs `check` inside a slot of the login throttle for `user` and the
 /// client address: a slot is taken first (`TOO_MANY_ATTEMPTS` when the
-/// window's failures are used up), and `INVALID_CREDENTIALS` from `check`
-/// counts as a failure, success clears the name's failures.
+/// window's failures are used up), a wrong code from `check`
+/// (`AppError::InvalidCode`, the contract's `INVALID_CREDENTIALS`) counts
+/// as a failure, and success clears the name's failures.
 pub(crate) async fn throttled<T>(
     app: &App,
     user: &UserRecord,
@@ -104,11 +105,11 @@ pub(crate) async fn throttled<T>(
     let result = check().await;
     let end = match &result {
         Ok(_) => CheckEnd::Succeeded,
-        Err(AppError::InvalidCredentials) => CheckEnd::Failed,
+        Err(AppError::InvalidCode) => CheckEnd::Failed,
         Err(_) => CheckEnd::Abandoned,
     };
     throttle::end_check(app, slot, end).await;
-    if matches!(result, Err(AppError::InvalidCredentials)) {
+    if matches!(result, Err(AppError::InvalidCode)) {
         tracing::info!(user_id = %user.id, ip = ?ip, "second factor refused: wrong or used code");
     }
     result
@@ -134,7 +135,7 @@ pub(crate) async fn prove(
                 tracing::info!(user_id = %user.id, "recovery code used");
                 Ok(())
             } else {
-                Err(AppError::InvalidCredentials)
+                Err(AppError::InvalidCode)
             }
         }
     })
@@ -146,19 +147,19 @@ async fn prove_code(app: &App, user: &UserRecord, code: &str) -> Result<(), AppE
     let mut conn = app.pool.get().await?;
     let row = factor_rows::totp_of(&mut conn, &user.id)
         .await?
-        .ok_or(AppError::InvalidCredentials)?;
+        .ok_or(AppError::InvalidCode)?;
     if row.totp_enabled_at.is_none() {
-        return Err(AppError::InvalidCredentials);
+        return Err(AppError::InvalidCode);
     }
-    let secret = open_secret(app, &row, SecretInUse::Active).ok_or(AppError::InvalidCredentials)?;
+    let secret = open_secret(app, &row, SecretInUse::Active).ok_or(AppError::InvalidCode)?;
     let now_unix = clock::unix_secs(app.clock.now());
     let step = secret
         .matching_step(code.trim(), now_unix)
-        .ok_or(AppError::InvalidCredentials)?;
+        .ok_or(AppError::InvalidCode)?;
     if factor_rows::accept_step(&mut conn, &user.id, step).await? {
         Ok(())
     } else {
         // A replay, or an older code after a newer one.
-        Err(AppError::InvalidCredentials)
+        Err(AppError::InvalidCode)
     }
 }

@@ -115,7 +115,7 @@ pub(crate) async fn complete_login(
         UserStatus::Unverified => return Err(AppError::EmailNotVerified),
     }
     if let Err(error) = proof::prove(app, &user, &request.factor, client.ip_address).await {
-        if matches!(error, AppError::InvalidCredentials) {
+        if matches!(error, AppError::InvalidCode) {
             let mut conn = app.pool.get().await?;
             factor_rows::count_challenge_failure(&mut conn, &hash).await?;
         }
