@@ -314,10 +314,10 @@ const REFRESH_CPU_VS_DATABASE: f64 = 0.95;
 /// wait for the pool) shows, whatever the machine's speed.
 const MY_SESSIONS_P99_VS_P50: f64 = 4.0;
 
-/// `reset`'s p99 at most this many times `me`'s, in the same round: a
-/// reset does one indexed read and seals a mail before it answers (its
-/// writes come after the answer, and SMTP never enters it), so it may cost
-/// about a `me` and a half, however slow the SMTP server.
+/// `reset`'s p99 at most this many times `me`'s, in the same round (issue
+/// 27's line): a reset reads one row and seals a mail before it answers;
+/// its writes come after the answer and SMTP never enters it, so a slow
+/// SMTP server must not show here.
 const RESET_P99_VS_ME: f64 = 2.0;
 
 /// RSS peak with one hashing thread.
