@@ -7,6 +7,7 @@
 //!     [--mysql-url mysql://root@127.0.0.1:3306] [--connections 32]
 //!     [--duration-secs 10] [--rounds 3] [--scenarios baseline,me,...] [--json]
 //!     [--flood-connections 8] [--hash-concurrency N] [--server-bin PATH]
+//!     [--enumeration-addresses 200]
 //! cargo run --release --example loadtest -- --soak SECS [--backend …]
 //!     [--restart-command CMD] [--outage-secs 5]
 //! cargo run --release --example loadtest -- --sockets 2000 [--socket-repeats 20]
@@ -25,11 +26,16 @@
 //! over several user names), `me_during_login_flood` (`me` while other
 //! workers flood `login`), `revocation` (`me` for one session on every
 //! worker while it is logged out half way: an answer other than
-//! `SESSION_REVOKED` to a request sent after the logout is an error), and
+//! `SESSION_REVOKED` to a request sent after the logout is an error),
 //! `disconnects` (`me`, every answer checked to be
 //! the caller's own, while `--flood-connections` workers send `mySessions` and
 //! hang up without reading the answer; a wrong answer is an error and the
-//! budget allows none). The flood scenarios, run only when named,
+//! budget allows none), and `reset` (`requestPasswordReset` for known and
+//! unknown addresses in turn while the SMTP server, the test kit's maildev
+//! from `tests/mail`, holds each mail 1 s; every mail owed must arrive, and
+//! one that does not is an error; once per run it also times known against
+//! unknown addresses one at a time; see `loadtest/reset.rs` and
+//! `loadtest/enumeration.rs`). The flood scenarios, run only when named,
 //! `login_amplification`, `login_junk_flood` and `socket_flood`, each on a
 //! server of its own: right logins from one client address while another
 //! floods, with the server's RSS and descriptors; see `loadtest/floods.rs`.
@@ -63,12 +69,18 @@
 mod client;
 #[path = "loadtest/costs.rs"]
 mod costs;
+#[path = "loadtest/enumeration.rs"]
+mod enumeration;
 #[path = "loadtest/floods.rs"]
 mod floods;
 #[path = "loadtest/hashing.rs"]
 mod hashing;
+#[path = "loadtest/mailbox.rs"]
+mod mailbox;
 #[path = "loadtest/report.rs"]
 mod report;
+#[path = "loadtest/reset.rs"]
+mod reset;
 #[path = "loadtest/scenarios.rs"]
 mod scenarios;
 #[path = "loadtest/server.rs"]
@@ -82,6 +94,7 @@ mod stats;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use authql::config::Argon2Cost;
@@ -126,6 +139,10 @@ struct Args {
     /// Scenarios to run, comma-separated, in order.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = Scenario::ALL)]
     scenarios: Vec<Scenario>,
+    /// Known addresses, and as many unknown ones, in the `reset` scenario's
+    /// enumeration timing.
+    #[arg(long, default_value_t = 200, value_parser = at_least_one)]
+    enumeration_addresses: usize,
     /// Connections flooding `login` in `me_during_login_flood`.
     #[arg(long, default_value_t = 8, value_parser = at_least_one)]
     flood_connections: usize,
@@ -328,6 +345,7 @@ fn run_sockets(args: &Args, count: usize) -> Result<sockets::SocketsReport, BoxE
                 addr: server.addr(),
             },
             window_opened: std::sync::Mutex::new(None),
+            reset: None,
         };
         let report = runtime.block_on(sockets::run(
             &plan,
@@ -379,10 +397,29 @@ fn bench(
 ) -> Result<Report, BoxError> {
     let machine = Machine::this_one();
     let hash_concurrency = args.hash_concurrency.unwrap_or(machine.cores);
-    let setup = ServerSetup::new(binary, workdir, database_url, hash_concurrency)?;
+    let mut setup = ServerSetup::new(binary, workdir, database_url, hash_concurrency)?;
+    let mailbox = if args.scenarios.contains(&Scenario::Reset) {
+        eprintln!("starting the SMTP server (maildev, each mail held 1 s)");
+        let mailbox = runtime.block_on(mailbox::Mailbox::start())?;
+        setup = setup.with_mail(&mailbox.smtp_url(), mailbox::APP_URL);
+        Some(mailbox)
+    } else {
+        None
+    };
     eprintln!("migrating a fresh {} database", args.backend.name());
     setup.migrate()?;
     let users = create_users(&setup, args)?;
+    let reset = match mailbox {
+        Some(mailbox) => Some(Arc::new(runtime.block_on(reset::prepare(
+            &setup,
+            mailbox,
+            args.connections,
+            args.rounds,
+            warmup(args.duration_secs) + Duration::from_secs(args.duration_secs),
+            args.enumeration_addresses,
+        ))?)),
+        None => None,
+    };
     let hashing = measure_hashing(hash_concurrency)?;
 
     eprintln!("starting authql serve");
@@ -406,6 +443,7 @@ fn bench(
             addr: server.addr(),
         },
         window_opened: std::sync::Mutex::new(None),
+        reset,
     };
     let mut rounds = Vec::with_capacity(args.rounds);
     for round in 1..=args.rounds {
@@ -426,6 +464,18 @@ fn bench(
         }
         rounds.push(rows);
     }
+    let enumeration = match &plan.reset {
+        Some(reset) => {
+            eprintln!(
+                "timing requestPasswordReset: {} known and {} unknown addresses, one at a time",
+                args.enumeration_addresses, args.enumeration_addresses
+            );
+            let timing = runtime.block_on(enumeration::measure(plan.addr, reset))?;
+            server.check_alive()?;
+            Some(timing)
+        }
+        None => None,
+    };
     let peak = server.memory()?;
     let start_to_first_answer = server.start_to_first_answer;
     let exit = server.stop()?;
@@ -450,6 +500,7 @@ fn bench(
         hashing,
         scenarios: report::median_rows(&rounds),
         budget,
+        enumeration,
     })
 }
 
@@ -479,6 +530,7 @@ fn run_flood(
             addr: server.addr(),
         },
         window_opened: std::sync::Mutex::new(None),
+        reset: None,
     };
     let outcome = runtime.block_on(scenarios::run(scenario, &flood_plan))?;
     server.check_alive()?;

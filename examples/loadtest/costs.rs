@@ -58,6 +58,13 @@ impl Probe {
     }
 }
 
+impl Sample {
+    /// Statements authql had sent when the sample was read.
+    pub fn statements(&self) -> f64 {
+        self.statements
+    }
+}
+
 impl Costs {
     /// The costs between two samples, over `requests` answers.
     pub fn per_request(before: Sample, after: Sample, requests: u64) -> Option<Costs> {

@@ -16,6 +16,8 @@ use crate::BoxError;
 use crate::client::{self, Connection, Failure, GqlRequest};
 use crate::costs::{Costs, Probe, Sample};
 use crate::floods::{self, FloodNumbers};
+use crate::mailbox::MailCheck;
+use crate::reset::{self, ResetSetup};
 use crate::stats::{Recorder, Summary, Window};
 
 const BASELINE: &str = "{ __typename }";
@@ -69,6 +71,11 @@ pub enum Scenario {
     /// the logout was answered must be `SESSION_REVOKED`.
     #[value(name = "revocation")]
     Revocation,
+    /// `requestPasswordReset` for known and unknown addresses in turn,
+    /// while the SMTP server holds each mail 1 s; every mail owed must
+    /// arrive (see `reset.rs`).
+    #[value(name = "reset")]
+    Reset,
     /// Right logins from one address while another sends batches of aliased
     /// `login` fields of its own account (see `floods.rs`).
     #[value(name = "login_amplification")]
@@ -87,7 +94,7 @@ impl Scenario {
     /// The default list: every scenario but the floods, which run only when
     /// named, since each needs a server of its own and, on a server without
     /// the flood defences, fails and can keep it busy for minutes.
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::Baseline,
         Scenario::Me,
         Scenario::Verify,
@@ -97,6 +104,7 @@ impl Scenario {
         Scenario::MeDuringLoginFlood,
         Scenario::Disconnects,
         Scenario::Revocation,
+        Scenario::Reset,
     ];
 
     pub fn name(self) -> &'static str {
@@ -110,6 +118,7 @@ impl Scenario {
             Scenario::MeDuringLoginFlood => "me_during_login_flood",
             Scenario::Disconnects => "disconnects",
             Scenario::Revocation => "revocation",
+            Scenario::Reset => "reset",
             Scenario::LoginAmplification => "login_amplification",
             Scenario::LoginJunkFlood => "login_junk_flood",
             Scenario::SocketFlood => "socket_flood",
@@ -161,6 +170,8 @@ pub struct Plan {
     pub probe: Probe,
     /// The window the running scenario measures, once it has one.
     pub window_opened: std::sync::Mutex<Option<Window>>,
+    /// The SMTP server and known addresses of `reset`, when it runs.
+    pub reset: Option<Arc<ResetSetup>>,
 }
 
 /// What one scenario measured; `beside` is the load that ran beside it (the
@@ -173,6 +184,8 @@ pub struct Outcome {
     pub flood: Option<FloodNumbers>,
     /// Per request answered in the window, the load beside included.
     pub costs: Option<Costs>,
+    /// What the SMTP server received of the mails `reset` asked for.
+    pub mail: Option<MailCheck>,
 }
 
 /// Sets up and runs one scenario, reading the costs around its window.
@@ -232,24 +245,29 @@ async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxErr
             flood.right_logins,
             Some((what, flood.flood)),
             Some(flood.numbers),
+            None,
         )
     };
-    let (summary, beside, flood) = match scenario {
-        Scenario::Baseline => (run_baseline(plan).await?, None, None),
-        Scenario::Me => (run_me(plan).await?, None, None),
-        Scenario::Verify => (run_verify(plan).await?, None, None),
-        Scenario::MySessions => (run_my_sessions(plan).await?, None, None),
-        Scenario::Refresh => (run_refresh(plan).await?, None, None),
-        Scenario::Login => (run_login(plan).await?, None, None),
+    let (summary, beside, flood, mail) = match scenario {
+        Scenario::Baseline => (run_baseline(plan).await?, None, None, None),
+        Scenario::Me => (run_me(plan).await?, None, None, None),
+        Scenario::Verify => (run_verify(plan).await?, None, None, None),
+        Scenario::MySessions => (run_my_sessions(plan).await?, None, None, None),
+        Scenario::Refresh => (run_refresh(plan).await?, None, None, None),
+        Scenario::Login => (run_login(plan).await?, None, None, None),
         Scenario::MeDuringLoginFlood => {
             let (me, logins) = run_me_during_login_flood(plan).await?;
-            (me, Some(("login flood", logins)), None)
+            (me, Some(("login flood", logins)), None, None)
         }
         Scenario::Disconnects => {
             let (me, hang_ups) = run_disconnects(plan).await?;
-            (me, Some(("hang-ups", hang_ups)), None)
+            (me, Some(("hang-ups", hang_ups)), None, None)
         }
-        Scenario::Revocation => (run_revocation(plan).await?, None, None),
+        Scenario::Revocation => (run_revocation(plan).await?, None, None, None),
+        Scenario::Reset => {
+            let (asks, mail) = reset::run(plan).await?;
+            (asks, None, None, Some(mail))
+        }
         Scenario::LoginAmplification => {
             flooded("amplification", floods::amplification(plan).await?)
         }
@@ -262,6 +280,7 @@ async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxErr
         beside,
         flood,
         costs: None,
+        mail,
     })
 }
 

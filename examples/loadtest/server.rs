@@ -1,6 +1,7 @@
 //! The server under test: building the release `authql` binary, a fresh
 //! database for it (the test kit's: a SQLite file, or a MySQL database
-//! created and dropped), the CLI steps before serving (`migrate`, `user add`), and the
+//! created and dropped), the CLI steps before serving (`migrate`, `user add`),
+//! mail when the `reset` scenario runs (`SMTP_URL`, `PUBLIC_APP_URL`), and the
 //! `authql serve` process itself: its start-to-first-answer time, its memory,
 //! and a graceful stop.
 
@@ -108,6 +109,23 @@ impl ServerSetup {
             vars,
             log_name: "server.log".to_owned(),
         })
+    }
+
+    /// Mail enabled: `SMTP_URL` and `PUBLIC_APP_URL` set for every command
+    /// (so `serve` runs its mail sender).
+    pub fn with_mail(mut self, smtp_url: &str, app_url: &str) -> ServerSetup {
+        self.vars.push(("SMTP_URL", smtp_url.to_owned()));
+        self.vars.push(("PUBLIC_APP_URL", app_url.to_owned()));
+        self
+    }
+
+    /// The value this setup gives variable `name`, if it sets it.
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(set, _)| *set == name)
+            .map(|(_, value)| value.clone())
     }
 
     /// Another server on the same database, on a port of its own, with

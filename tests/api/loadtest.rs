@@ -1,6 +1,7 @@
 //! The load benchmark must not rot: run every scenario for a second, twice,
 //! against the debug server, on each backend, and expect no errors, sensible
-//! cost columns and the budget over both rounds.
+//! cost columns and the budget over both rounds. `reset` needs maildev
+//! (`npm ci` in tests/mail), as the mail tests do.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -32,6 +33,9 @@ fn smoke(backend: &str, extra: &[&str]) {
             "4",
             "--rounds",
             "2",
+            // 20 mails to wait for at 1 s each, four at once, not 200.
+            "--enumeration-addresses",
+            "20",
         ])
         .args(["--server-bin", env!("CARGO_BIN_EXE_authql")])
         .args(extra)
@@ -53,8 +57,20 @@ fn smoke(backend: &str, extra: &[&str]) {
         "me_during_login_flood",
         "disconnects",
         "revocation",
+        "reset",
     ] {
         assert!(stdout.contains(scenario), "{scenario} reported:\n{stdout}");
+    }
+    // `reset`: the mails of both rounds (4 workers, one known address
+    // each) and of the enumeration timing all arrived, and its budget line
+    // and the timing table are there.
+    for expected in [
+        "mail: 8 known addresses asked, 8 mails owed, 8 delivered (0 lost, 0 beyond the per-address limit, 0 to unknown addresses)",
+        "mail: 20 known addresses asked, 20 mails owed, 20 delivered (0 lost,",
+        "reset p99 / me p99",
+        "enumeration timing: requestPasswordReset one at a time, 20 known and 20 unknown",
+    ] {
+        assert!(stdout.contains(expected), "{expected} reported:\n{stdout}");
     }
     // Two rounds: each budget ratio shows what both rounds measured.
     assert!(

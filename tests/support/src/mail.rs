@@ -77,6 +77,12 @@ pub struct MailServer {
 }
 
 impl MailServer {
+    /// Whether maildev is installed where [`MailServer::start`] runs it
+    /// from: for a caller that would rather say so than panic.
+    pub fn installed() -> bool {
+        maildev_bin().is_file()
+    }
+
     /// Starts maildev on free loopback ports, and the relay in front of it.
     pub async fn start() -> MailServer {
         let mail_dir = tempfile::tempdir().expect("a folder for maildev");
