@@ -79,7 +79,7 @@ impl App {
             jwks: keys.jwks_document(),
             refresh_tokens: RefreshTokens::new(&keys.jwt_secret),
             mail: Mailer::new(&keys.jwt_secret),
-            totp_seal: crate::core::factors::totp_sealer(&keys.jwt_secret),
+            totp_seal: crate::core::factors::totp::sealer(&keys.jwt_secret),
             deferred_writes: Default::default(),
             passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
                 .map_err(StartError::HashThreads)?,

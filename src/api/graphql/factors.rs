@@ -12,7 +12,7 @@ use crate::core::factors::enrolment;
 use crate::core::factors::proof::SecondFactor;
 use crate::core::factors::recent::{self, Proof};
 use crate::core::factors::second_step::{self, CompleteLogin};
-use crate::core::sessions::login::Delivery;
+use crate::core::sessions::Delivery;
 use crate::error::AppError;
 use crate::secret::{ExposeSecret, Secret};
 

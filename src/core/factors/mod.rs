@@ -25,21 +25,11 @@ pub(crate) mod proof;
 pub(crate) mod recent;
 mod recovery_codes;
 pub(crate) mod second_step;
-mod totp;
+pub(crate) mod totp;
 
 use crate::core::app::App;
-use crate::core::keys::sealing::Sealer;
 use crate::error::AppError;
-use crate::secret::Secret;
 use crate::store::factors as factor_rows;
-
-/// The HKDF label of the TOTP secrets' key.
-const TOTP_SEAL_LABEL: &[u8] = b"authql totp secret seal v1";
-
-/// The sealer of TOTP secrets, keyed from `jwt_secret`.
-pub(crate) fn totp_sealer(jwt_secret: &Secret) -> Sealer {
-    Sealer::new(jwt_secret, TOTP_SEAL_LABEL)
-}
 
 /// What `User.mfa` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

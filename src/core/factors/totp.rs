@@ -9,7 +9,17 @@ use base64::Engine;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use totp_rs::{Algorithm, Totp};
 
+use crate::core::keys::sealing::Sealer;
 use crate::secret::Secret;
+
+/// The HKDF label of the TOTP secrets' sealing key.
+const SEAL_LABEL: &[u8] = b"authql totp secret seal v1";
+
+/// The sealer of TOTP secrets, keyed from `jwt_secret` (see
+/// `crate::core::factors` on what it protects).
+pub(crate) fn sealer(jwt_secret: &Secret) -> Sealer {
+    Sealer::new(jwt_secret, SEAL_LABEL)
+}
 
 /// Seconds per step, digits per code, steps accepted on either side.
 const STEP_SECS: u64 = 30;

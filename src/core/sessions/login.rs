@@ -11,7 +11,7 @@ use crate::core::app::App;
 use crate::core::client::ClientInfo;
 use crate::core::factors::second_step::{self, FirstStep};
 use crate::core::metrics::LoginOutcome;
-use crate::core::sessions::{self, IssuedTokens, SignIn, SignInMethod};
+use crate::core::sessions::{self, Delivery, IssuedTokens, SignIn, SignInMethod};
 use crate::core::{credentials, input};
 use crate::error::{AppError, InternalCause};
 use crate::secret::{ExposeSecret, Secret};
@@ -26,34 +26,6 @@ pub(crate) struct LoginRequest {
     pub device_info: Option<String>,
     /// Where the refresh token goes; kept for a second step.
     pub delivery: Delivery,
-}
-
-/// Where a login's refresh token goes: the answer's body or the refresh
-/// cookie.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum Delivery {
-    #[default]
-    Body,
-    Cookie,
-}
-
-impl Delivery {
-    /// As a second step keeps it.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Body => "BODY",
-            Delivery::Cookie => "COOKIE",
-        }
-    }
-
-    /// What [`Delivery::as_str`] wrote; the body for anything else.
-    pub(crate) fn parse(stored: &str) -> Delivery {
-        if stored == "COOKIE" {
-            Delivery::Cookie
-        } else {
-            Delivery::Body
-        }
-    }
 }
 
 /// Checks the credentials and opens a session. Unknown user names cost the

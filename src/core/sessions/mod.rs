@@ -90,6 +90,34 @@ pub(crate) fn mint_access(
     Ok(Secret::from(token))
 }
 
+/// Where a login's refresh token goes: the answer's body or the refresh
+/// cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Delivery {
+    #[default]
+    Body,
+    Cookie,
+}
+
+impl Delivery {
+    /// As a second step keeps it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Body => "BODY",
+            Delivery::Cookie => "COOKIE",
+        }
+    }
+
+    /// What [`Delivery::as_str`] wrote; the body for anything else.
+    pub(crate) fn parse(stored: &str) -> Delivery {
+        if stored == "COOKIE" {
+            Delivery::Cookie
+        } else {
+            Delivery::Body
+        }
+    }
+}
+
 /// Mints both tokens for `generation` of a session.
 pub(crate) fn issue_tokens(
     app: &App,
