@@ -185,6 +185,26 @@ pub async fn window(conn: &mut DbConn, key: &str) -> QueryResult<Option<Window>>
 /// mail locks): judged stale by the longer cutoff of [`stale_keys`].
 const HOUR_WINDOW_KEYS: [&str; 2] = ["signup:%", "mail:%"];
 
+/// Stale, as a statement's filter: the window began before `cutoff` (before
+/// `hour_cutoff` for keys of [`HOUR_WINDOW_KEYS`]) and no check is under
+/// way since `cutoff`. The one rule of [`stale_keys`] and [`delete_stale`].
+#[diesel::dsl::auto_type]
+fn stale(cutoff: NaiveDateTime, hour_cutoff: NaiveDateTime) -> _ {
+    let hour_keys_a: &'static str = HOUR_WINDOW_KEYS[0];
+    let hour_keys_b: &'static str = HOUR_WINDOW_KEYS[1];
+    throttle::window_started_at
+        .lt(hour_cutoff)
+        .or(throttle::window_started_at
+            .lt(cutoff)
+            .and(throttle::throttle_key.not_like(hour_keys_a))
+            .and(throttle::throttle_key.not_like(hour_keys_b)))
+        .and(
+            throttle::checking
+                .eq(0_i32)
+                .or(throttle::checking_since.lt(cutoff)),
+        )
+}
+
 /// Up to `limit` keys whose window began before `cutoff` (before
 /// `hour_cutoff` for keys of [`HOUR_WINDOW_KEYS`]), with no check under way
 /// since then.
@@ -196,19 +216,7 @@ pub(crate) async fn stale_keys(
 ) -> QueryResult<Vec<String>> {
     with_conn!(conn, |c| {
         throttle::table
-            .filter(
-                throttle::window_started_at
-                    .lt(hour_cutoff)
-                    .or(throttle::window_started_at
-                        .lt(cutoff)
-                        .and(throttle::throttle_key.not_like(HOUR_WINDOW_KEYS[0]))
-                        .and(throttle::throttle_key.not_like(HOUR_WINDOW_KEYS[1]))),
-            )
-            .filter(
-                throttle::checking
-                    .eq(0)
-                    .or(throttle::checking_since.lt(cutoff)),
-            )
+            .filter(stale(cutoff, hour_cutoff))
             .select(throttle::throttle_key)
             .limit(limit)
             .load::<String>(c)
@@ -227,19 +235,7 @@ pub(crate) async fn delete_stale(
         diesel::delete(
             throttle::table
                 .filter(throttle::throttle_key.eq_any(keys))
-                .filter(
-                    throttle::window_started_at
-                        .lt(hour_cutoff)
-                        .or(throttle::window_started_at
-                            .lt(cutoff)
-                            .and(throttle::throttle_key.not_like(HOUR_WINDOW_KEYS[0]))
-                            .and(throttle::throttle_key.not_like(HOUR_WINDOW_KEYS[1]))),
-                )
-                .filter(
-                    throttle::checking
-                        .eq(0)
-                        .or(throttle::checking_since.lt(cutoff)),
-                ),
+                .filter(stale(cutoff, hour_cutoff)),
         )
         .execute(c)
         .await
