@@ -1,4 +1,4 @@
-//! Documents whose fragments expand far past every bound (issue 25): a real
+//! Documents whose fragments expand far past every bound: a real
 //! `authql serve` refuses them through POST and GET at once, answers at most
 //! 100 errors, and keeps answering `/healthz` while they arrive.
 

@@ -44,7 +44,7 @@ impl User {
     /// The user's second factors.
     async fn mfa(&self, ctx: &Context<'_>) -> async_graphql::Result<MfaStatus> {
         let (app, _) = parts(ctx)?;
-        let status = factors::status(app, &self.0.id).await.extend()?;
+        let status = factors::status(app, &self.0).await.extend()?;
         Ok(MfaStatus(status))
     }
 }

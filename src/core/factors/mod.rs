@@ -30,6 +30,7 @@ pub(crate) mod totp;
 use crate::core::app::App;
 use crate::error::AppError;
 use crate::store::factors as factor_rows;
+use crate::store::users::UserRecord;
 
 /// What `User.mfa` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,15 +39,13 @@ pub(crate) struct MfaStatus {
     pub recovery_codes_left: i64,
 }
 
-/// The user's second factors as `User.mfa` shows them.
-pub(crate) async fn status(app: &App, user_id: &str) -> Result<MfaStatus, AppError> {
+/// The user's second factors as `User.mfa` shows them: whether TOTP is on
+/// comes with the user's row; only the count of codes is read.
+pub(crate) async fn status(app: &App, user: &UserRecord) -> Result<MfaStatus, AppError> {
     let mut conn = app.pool.get().await?;
-    let totp = factor_rows::totp_of(&mut conn, user_id)
-        .await?
-        .is_some_and(|row| row.totp_enabled_at.is_some());
-    let recovery_codes_left = factor_rows::recovery_codes_left(&mut conn, user_id).await?;
+    let recovery_codes_left = factor_rows::recovery_codes_left(&mut conn, &user.id).await?;
     Ok(MfaStatus {
-        totp,
+        totp: user.has_totp(),
         recovery_codes_left,
     })
 }
