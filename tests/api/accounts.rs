@@ -18,8 +18,9 @@ use authql_testkit::{
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
-/// How long a mail may take to arrive (the contract's 5 s, and room).
-const MAIL_WAIT: Duration = Duration::from_secs(15);
+/// How long a test waits for a mail: a bound on liveness on a loaded machine,
+/// not a speed target (the benchmark has those).
+const MAIL_WAIT: Duration = Duration::from_secs(30);
 
 /// A server with mail on, in `mode`, and its SMTP server.
 async fn with_mail(backend: Backend, mode: SignupMode) -> (MailServer, TestServer) {
@@ -221,7 +222,7 @@ async fn sign_ups_per_client_address_are_limited(backend: Backend) {
         assert!(!answer.has_errors(), "sign-up {n}: {}", answer.text());
     }
     let eleventh = sign_up(&server, new_account("u10", "u10@example.com")).await;
-    assert_eq!(eleventh.code(), "TOO_MANY_ATTEMPTS");
+    assert_eq!(eleventh.code(), "TOO_MANY_ATTEMPTS", "{}", eleventh.text());
     let retry_after = eleventh.body["errors"][0]["extensions"]["retryAfter"]
         .as_u64()
         .expect("retryAfter");
@@ -229,9 +230,16 @@ async fn sign_ups_per_client_address_are_limited(backend: Backend) {
     // Pruning (which forgets login counters after their 15 minutes) keeps
     // the sign-ups' hour.
     server.advance(chrono::TimeDelta::minutes(20));
-    authql::core::prune::prune_once(&server.app).await.unwrap();
+    if let Err(error) = authql::core::prune::prune_once(&server.app).await {
+        panic!("prune: {}", error.detail());
+    }
     let still = sign_up(&server, new_account("u10", "u10@example.com")).await;
-    assert_eq!(still.code(), "TOO_MANY_ATTEMPTS", "pruned within the hour");
+    assert_eq!(
+        still.code(),
+        "TOO_MANY_ATTEMPTS",
+        "pruned within the hour: {}",
+        still.text()
+    );
     let elsewhere = server
         .call(SIGN_UP)
         .variables(json!({ "input": new_account("u10", "u10@example.com") }))
@@ -584,7 +592,10 @@ async fn mail_to_one_address_is_limited_per_kind(backend: Backend) {
     mail.wait_for(1, MAIL_WAIT).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(mail.mails().await.len(), 1, "one a minute");
-    for _ in 0..6 {
+    // A minute apart, each mail in the outbox before the next request (as
+    // for a person asking again): the mail is written after the answer, and
+    // two writes racing could land in either order.
+    for sent_before in 1..=6 {
         server.advance(chrono::TimeDelta::seconds(61));
         call_bool(
             &server,
@@ -592,8 +603,10 @@ async fn mail_to_one_address_is_limited_per_kind(backend: Backend) {
             json!({ "email": "yara@example.com" }),
         )
         .await;
+        if sent_before < 5 {
+            mail.wait_for(sent_before + 1, MAIL_WAIT).await;
+        }
     }
-    mail.wait_for(5, MAIL_WAIT).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let all = mail.mails().await;
     assert_eq!(all.len(), 5, "five an hour: {:#?}", server.outbox().await);
