@@ -97,6 +97,11 @@ pub enum AppError {
     /// message about the code rather than the password.
     #[error("this code is wrong, expired or already used")]
     InvalidCode,
+    /// A passkey answer that does not verify (an unknown credential, a bad
+    /// signature, another origin, a counter that went backwards): the
+    /// contract's `INVALID_CREDENTIALS`.
+    #[error("this passkey could not be verified")]
+    InvalidPasskey,
     #[error("this account is disabled")]
     AccountDisabled,
     #[error("too many failed login attempts; try again in {retry_after_secs} seconds")]
@@ -160,7 +165,9 @@ impl AppError {
             AppError::Unauthenticated => Code::Unauthenticated,
             AppError::TokenExpired => Code::TokenExpired,
             AppError::SessionRevoked => Code::SessionRevoked,
-            AppError::InvalidCredentials | AppError::InvalidCode => Code::InvalidCredentials,
+            AppError::InvalidCredentials | AppError::InvalidCode | AppError::InvalidPasskey => {
+                Code::InvalidCredentials
+            }
             AppError::AccountDisabled => Code::AccountDisabled,
             AppError::TooManyAttempts { .. } => Code::TooManyAttempts,
             AppError::InvalidRefreshToken => Code::InvalidRefreshToken,

@@ -36,6 +36,7 @@ pub mod factors;
 pub mod http;
 pub mod keys;
 pub mod live;
+pub mod passkeys;
 pub mod store;
 mod vars;
 
@@ -126,6 +127,8 @@ pub struct Config {
     pub accounts: AccountSettings,
     /// TOTP's issuer name.
     pub factors: FactorSettings,
+    /// The passkeys' relying-party id and origins.
+    pub passkeys: passkeys::PasskeySettings,
 }
 
 /// A variable that is set to something unusable.
@@ -167,6 +170,14 @@ impl Config {
                 vars.parse("JWT_SECRET_FILE", "authql-jwt-secret".into())?,
             ),
         };
+        let browsers = browser::browser_settings(&vars)?;
+        let accounts = accounts::account_settings(&vars)?;
+        // Their defaults are the app's URL and the CORS origins.
+        let passkeys = passkeys::passkey_settings(
+            &vars,
+            accounts.public_app_url.as_deref(),
+            &browsers.allowed_origins,
+        )?;
         let config = Config {
             database_url: vars.parse("DATABASE_URL", DatabaseUrl::Sqlite("authql.db".into()))?,
             listen_addr: vars.parse("LISTEN_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
@@ -245,7 +256,7 @@ impl Config {
                 1,
                 10_000,
             )?),
-            browsers: browser::browser_settings(&vars)?,
+            browsers,
             live: LiveSettings {
                 // At most a second, so that an event reaches its sockets
                 // within the contract's 2 s (an expiry, announced late
@@ -261,8 +272,9 @@ impl Config {
                 init_timeout: vars.timer("WS_INIT_TIMEOUT_SECS", 10, 1)?,
                 max_messages_per_sec: vars.positive("WS_MAX_MESSAGES_PER_SEC", 20)?,
             },
-            accounts: accounts::account_settings(&vars)?,
+            accounts,
             factors: factors::factor_settings(&vars)?,
+            passkeys,
         };
         Ok(config)
     }

@@ -36,6 +36,8 @@ pub struct App {
     pub mail: Mailer,
     /// Seals TOTP secrets at rest (see `crate::core::factors`).
     pub(crate) totp_seal: crate::core::keys::sealing::Sealer,
+    /// The passkeys' relying party and the key that seals their ceremonies.
+    pub(crate) passkeys: crate::core::passkeys::RelyingParty,
     /// Token writes made after the answer (see `accounts::deferred`).
     pub(crate) deferred_writes: crate::core::accounts::deferred::DeferredWrites,
     /// Where every service reads "now"; tests move it.
@@ -80,6 +82,7 @@ impl App {
             refresh_tokens: RefreshTokens::new(&keys.jwt_secret),
             mail: Mailer::new(&keys.jwt_secret),
             totp_seal: crate::core::factors::totp::sealer(&keys.jwt_secret),
+            passkeys: crate::core::passkeys::RelyingParty::new(&config, &keys.jwt_secret),
             deferred_writes: Default::default(),
             passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
                 .map_err(StartError::HashThreads)?,

@@ -17,6 +17,7 @@ pub mod keys;
 pub mod live;
 pub mod mail;
 pub(crate) mod metrics;
+pub(crate) mod passkeys;
 pub mod prune;
 pub mod sessions;
 pub mod tokens;

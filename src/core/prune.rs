@@ -11,7 +11,7 @@
 use crate::core::app::{App, AppState};
 use crate::core::clock;
 use crate::error::AppError;
-use crate::store::{accounts, factors, outbox, sessions, throttle};
+use crate::store::{accounts, factors, outbox, passkeys, sessions, throttle};
 
 /// Rows deleted per statement: small enough not to hold locks for long.
 const BATCH_SIZE: i64 = 500;
@@ -25,7 +25,8 @@ pub struct PruneReport {
     pub unverified_accounts: usize,
     /// Mail tokens spent or expired a day ago or more.
     pub mail_tokens: usize,
-    /// Second steps of logins (`mfaToken`s) expired an hour ago or more.
+    /// Second steps of logins (`mfaToken`s) expired an hour ago or more, and
+    /// passkey ceremonies tried that have expired since.
     pub sign_in_challenges: usize,
     pub mails: usize,
 }
@@ -82,6 +83,8 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
         clock::earlier(now, chrono::TimeDelta::hours(1)),
     )
     .await?;
+    // A spent ceremony's row only has to outlive the ceremony.
+    report.sign_in_challenges += passkeys::delete_spent_ceremonies(&mut conn, now).await?;
     loop {
         let ids = outbox::finished_before(&mut conn, mail_cutoff, BATCH_SIZE).await?;
         if !ids.is_empty() {

@@ -47,6 +47,7 @@ mod galera;
 pub mod migrate;
 mod normalise_names;
 pub(crate) mod outbox;
+pub(crate) mod passkeys;
 pub mod schema;
 pub(crate) mod session_ends;
 pub mod sessions;

@@ -59,6 +59,7 @@ diesel::joinable!(user_login_sessions -> users (user_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(mfa_challenges -> users (user_id));
+diesel::joinable!(passkeys -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_login_sessions,
@@ -66,7 +67,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
     mail_outbox,
     recovery_codes,
-    mfa_challenges
+    mfa_challenges,
+    passkeys,
+    passkey_ceremonies_used
 );
 
 diesel::table! {
@@ -136,5 +139,35 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Users' passkeys (WebAuthn credentials), by id; unique by the SHA-256
+    /// of the credential id.
+    passkeys (id) {
+        id -> Varchar,
+        user_id -> Varchar,
+        /// SHA-256 (hex) of the credential id.
+        credential_key -> Varchar,
+        /// The credential as the WebAuthn library keeps it (JSON).
+        credential -> Text,
+        label -> Varchar,
+        /// The signature counter last accepted.
+        sign_count -> BigInt,
+        backed_up -> Bool,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        /// When a counter that went backwards was last refused.
+        counter_refused_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Passkey ceremonies finished or tried, by the SHA-256 of their
+    /// `challengeId`, until they would have expired.
+    passkey_ceremonies_used (ceremony_hash) {
+        ceremony_hash -> Varchar,
+        expires_at -> Timestamp,
     }
 }

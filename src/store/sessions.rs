@@ -13,6 +13,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
+use crate::store::passkeys::PasskeyUse;
 use crate::store::schema::{user_login_sessions as sessions, users};
 pub(crate) use crate::store::session_ends::{Ending, end, end_statement, open_at};
 use crate::store::users::UserRecord;
@@ -152,6 +153,20 @@ pub(crate) enum Opening {
     /// The hash is still the one verified, but the user is disabled now:
     /// nothing was stored.
     UserDisabled,
+    /// The passkey is no longer the user's, or its counter did not rise
+    /// (another sign-in with the same counter, or a cloned authenticator):
+    /// nothing was stored.
+    PasskeyRefused,
+}
+
+/// What a sign-in proved, checked again in the transaction that opens its
+/// session.
+pub(crate) enum StillProved<'a> {
+    /// The stored password hash is still this one (and the user active).
+    PasswordHash(&'a str),
+    /// This passkey is still the user's and its counter rises (and the user
+    /// is active); its use is recorded.
+    Passkey(&'a PasskeyUse),
 }
 
 /// Opens a login's session: a compare-and-set on what the login proved, in
@@ -173,22 +188,34 @@ pub(crate) enum Opening {
 pub(crate) async fn open(
     conn: &mut DbConn,
     new_session: &NewSession<'_>,
-    verified_hash: &str,
+    proved: &StillProved<'_>,
     cap: Option<usize>,
     now: NaiveDateTime,
 ) -> QueryResult<Opening> {
     let user_id = new_session.user_id;
     with_conn!(conn, |c| {
         c.transaction(async |c| {
-            let still_proved = diesel::update(
-                users::table
-                    .filter(users::id.eq(user_id))
-                    .filter(users::password_hash.eq(verified_hash))
-                    .filter(users::status.eq(UserStatus::Active)),
-            )
-            .set(users::updated_at.eq(now))
-            .execute(c)
-            .await?;
+            let verified_hash = match proved {
+                StillProved::PasswordHash(hash) => Some(*hash),
+                StillProved::Passkey(_) => None,
+            };
+            let active = users::table
+                .filter(users::id.eq(user_id))
+                .filter(users::status.eq(UserStatus::Active));
+            let still_proved = match verified_hash {
+                Some(hash) => {
+                    diesel::update(active.filter(users::password_hash.eq(hash)))
+                        .set(users::updated_at.eq(now))
+                        .execute(c)
+                        .await?
+                }
+                None => {
+                    diesel::update(active)
+                        .set(users::updated_at.eq(now))
+                        .execute(c)
+                        .await?
+                }
+            };
             if still_proved == 0 {
                 // What a login starting now would be told: a changed hash
                 // first (the password given is wrong now, and a wrong
@@ -199,10 +226,16 @@ pub(crate) async fn open(
                     .first::<String>(c)
                     .await
                     .optional()?;
-                return Ok(match stored {
-                    Some(hash) if hash == verified_hash => Opening::UserDisabled,
+                return Ok(match (stored, verified_hash) {
+                    (Some(_), None) => Opening::UserDisabled,
+                    (Some(hash), Some(verified)) if hash == verified => Opening::UserDisabled,
                     _ => Opening::PasswordChangedSince,
                 });
+            }
+            if let StillProved::Passkey(used) = proved
+                && !crate::use_passkey!(c, *used, now)?
+            {
+                return Ok(Opening::PasskeyRefused);
             }
             let mut evicted = Vec::new();
             if let Some(cap) = cap {

@@ -7,6 +7,7 @@ use async_graphql::{Context, InputObject, Object, ResultExt, SimpleObject};
 
 use crate::api::graphql::context::{caller, parts};
 use crate::api::graphql::cookie_delivery::{self, RefreshTokenDelivery};
+use crate::api::graphql::passkeys::FinishPasskeyLoginInput;
 use crate::api::graphql::types::{AuthPayload, Session};
 use crate::core::factors::enrolment;
 use crate::core::factors::proof::SecondFactor;
@@ -34,10 +35,11 @@ pub(crate) struct CompleteLoginInput {
 /// A credential proved again in the current session.
 #[derive(InputObject)]
 pub(crate) struct ReauthenticateInput {
-    /// Give exactly one of password, code and recoveryCode.
+    /// Give exactly one of password, code, recoveryCode and passkey.
     pub password: Option<String>,
     pub code: Option<String>,
     pub recovery_code: Option<String>,
+    pub passkey: Option<FinishPasskeyLoginInput>,
 }
 
 /// What `reauthenticate` answers.
@@ -126,15 +128,26 @@ impl FactorMutations {
     ) -> async_graphql::Result<ReauthPayload> {
         let (app, auth) = caller(ctx).await?;
         let (_, request) = parts(ctx)?;
-        let proof = match (input.password, input.code, input.recovery_code) {
-            (Some(password), None, None) => Proof::Password(Secret::from(password)),
-            (None, Some(code), None) => Proof::Factor(SecondFactor::Code(Secret::from(code))),
-            (None, None, Some(code)) => {
+        let proof = match (
+            input.password,
+            input.code,
+            input.recovery_code,
+            input.passkey,
+        ) {
+            (Some(password), None, None, None) => Proof::Password(Secret::from(password)),
+            (None, Some(code), None, None) => Proof::Factor(SecondFactor::Code(Secret::from(code))),
+            (None, None, Some(code), None) => {
                 Proof::Factor(SecondFactor::RecoveryCode(Secret::from(code)))
             }
+            // The sign-in input's deviceInfo and delivery mean nothing here:
+            // the session is the caller's.
+            (None, None, None, Some(passkey)) => Proof::Passkey {
+                challenge_id: passkey.challenge_id.0,
+                credential_json: passkey.credential,
+            },
             _ => {
                 return Err(AppError::BadUserInput(
-                    "give exactly one of password, code and recoveryCode".into(),
+                    "give exactly one of password, code, recoveryCode and passkey".into(),
                 ))
                 .extend();
             }

@@ -12,6 +12,7 @@ pub(crate) mod mutation;
 pub(crate) mod nesting;
 pub(crate) mod operation;
 pub(crate) mod parsed_documents;
+pub(crate) mod passkeys;
 pub(crate) mod password_fields;
 pub(crate) mod query;
 pub(crate) mod scalars;

@@ -7,6 +7,7 @@ use crate::api::graphql::accounts::AccountMutations;
 use crate::api::graphql::context::{RefreshCookie, caller, parts};
 use crate::api::graphql::cookie_delivery::{self, RefreshTokenDelivery};
 use crate::api::graphql::factors::FactorMutations;
+use crate::api::graphql::passkeys::PasskeyMutations;
 use crate::api::graphql::types::AuthPayload;
 use crate::core::credentials::change_password::{PasswordChange, change_password};
 use crate::core::sessions::login::{self, LoginRequest};
@@ -18,7 +19,12 @@ use async_graphql::ResultExt;
 /// Every mutation field: the sessions' (here), the accounts' and the
 /// second factors'.
 #[derive(MergedObject, Default)]
-pub struct Mutation(SessionMutations, AccountMutations, FactorMutations);
+pub struct Mutation(
+    SessionMutations,
+    AccountMutations,
+    FactorMutations,
+    PasskeyMutations,
+);
 
 /// Login, refresh, the ways to end sessions, and the password change.
 #[derive(Default)]

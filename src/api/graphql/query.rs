@@ -1,9 +1,11 @@
-//! Query fields: `me` and `mySessions`.
+//! Query fields: `me`, `mySessions` and `myPasskeys`.
 
 use async_graphql::{Context, Object, ResultExt};
 
 use crate::api::graphql::context::caller;
+use crate::api::graphql::passkeys::Passkey;
 use crate::api::graphql::types::{Session, User};
+use crate::core::passkeys::manage;
 use crate::core::sessions;
 
 #[derive(Default)]
@@ -31,5 +33,12 @@ impl Query {
                 user: auth.user.clone(),
             })
             .collect())
+    }
+
+    /// The signed-in user's passkeys, newest first. Needs a bearer token.
+    async fn my_passkeys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Passkey>> {
+        let (app, auth) = caller(ctx).await?;
+        let passkeys = manage::list(app, &auth.user.id).await.extend()?;
+        Ok(passkeys.into_iter().map(Passkey).collect())
     }
 }

@@ -63,6 +63,11 @@ impl MfaStatus {
     async fn recovery_codes_left(&self) -> i32 {
         i32::try_from(self.0.recovery_codes_left).unwrap_or(i32::MAX)
     }
+
+    /// How many passkeys the user has.
+    async fn passkeys(&self) -> i32 {
+        i32::try_from(self.0.passkeys).unwrap_or(i32::MAX)
+    }
 }
 
 /// One device's login, with its user (which every request that shows a

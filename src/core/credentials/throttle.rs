@@ -106,7 +106,8 @@ fn retry_after(window: Window, length: TimeDelta, now: NaiveDateTime) -> u64 {
 #[derive(Debug)]
 #[must_use = "a check holds its slots until it is ended"]
 pub(crate) struct PasswordCheck {
-    name_key: String,
+    /// None for a check that names no user (a passkey sign-in).
+    name_key: Option<String>,
     address_key: Option<String>,
 }
 
@@ -131,7 +132,25 @@ pub(crate) async fn begin_check(
         return Err(refused);
     }
     Ok(PasswordCheck {
-        name_key,
+        name_key: Some(name_key),
+        address_key,
+    })
+}
+
+/// Takes a slot of the client address alone, for a check that names no
+/// user until it has passed (a passkey's assertion): `TOO_MANY_ATTEMPTS`
+/// once the address's failures fill its window, or at the deadline.
+pub(crate) async fn begin_address_check(
+    app: &App,
+    ip: Option<IpAddr>,
+    deadline: Instant,
+) -> Result<PasswordCheck, AppError> {
+    let address_key = ip.map(address_key);
+    if let Some(key) = &address_key {
+        take_slot(app, key, address_rule(app), deadline).await?;
+    }
+    Ok(PasswordCheck {
+        name_key: None,
         address_key,
     })
 }
@@ -177,7 +196,9 @@ async fn take_slot(app: &App, key: &str, rule: Rule, deadline: Instant) -> Resul
 /// slot then stays taken until it is stale, which errs on the side of fewer
 /// guesses.
 pub(crate) async fn end_check(app: &App, check: PasswordCheck, end: CheckEnd) {
-    release(app, &check.name_key, end, name_rule(app)).await;
+    if let Some(key) = &check.name_key {
+        release(app, key, end, name_rule(app)).await;
+    }
     if let Some(key) = &check.address_key {
         let end = match end {
             CheckEnd::Failed => CheckEnd::Failed,

@@ -43,6 +43,16 @@ impl Amr {
         amr
     }
 
+    /// A passkey's methods: `hwk`, and `mfa` when the authenticator verified
+    /// its user (a PIN or biometric on the device: two factors in one).
+    pub(crate) fn passkey(user_verified: bool) -> Amr {
+        if user_verified {
+            Amr::of(&[Method::Hwk, Method::Mfa])
+        } else {
+            Amr::of(&[Method::Hwk])
+        }
+    }
+
     /// As the session row keeps it (comma-separated, in a fixed order);
     /// names it does not know are dropped.
     pub(crate) fn from_column(column: &str) -> Amr {

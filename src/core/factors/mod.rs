@@ -37,16 +37,21 @@ use crate::store::users::UserRecord;
 pub(crate) struct MfaStatus {
     pub totp: bool,
     pub recovery_codes_left: i64,
+    pub passkeys: i64,
 }
 
 /// The user's second factors as `User.mfa` shows them: whether TOTP is on
-/// comes with the user's row; only the count of codes is read.
+/// comes with the user's row; only the counts of codes and passkeys are
+/// read.
 pub(crate) async fn status(app: &App, user: &UserRecord) -> Result<MfaStatus, AppError> {
-    let mut conn = app.pool.get().await?;
-    let recovery_codes_left = factor_rows::recovery_codes_left(&mut conn, &user.id).await?;
+    let recovery_codes_left = {
+        let mut conn = app.pool.get().await?;
+        factor_rows::recovery_codes_left(&mut conn, &user.id).await?
+    };
     Ok(MfaStatus {
         totp: user.has_totp(),
         recovery_codes_left,
+        passkeys: crate::core::passkeys::manage::count(app, &user.id).await?,
     })
 }
 

@@ -20,9 +20,10 @@ use crate::core::credentials;
 use crate::core::factors::amr::{Amr, Method};
 use crate::core::factors::proof::{self, SecondFactor};
 use crate::core::sessions::{self, Authenticated};
-use crate::core::{clock, input};
+use crate::core::{clock, input, passkeys};
 use crate::error::AppError;
 use crate::secret::{ExposeSecret, Secret};
+use crate::store::passkeys as passkey_rows;
 use crate::store::sessions::{self as session_rows, SessionRecord};
 use crate::store::users::UserRecord;
 
@@ -37,18 +38,18 @@ pub(crate) enum Need {
 }
 
 /// The level an operation needs of this user's sessions.
-fn required_level(user: &UserRecord, need: Need) -> i32 {
-    match need {
+async fn required_level(app: &App, user: &UserRecord, need: Need) -> Result<i32, AppError> {
+    Ok(match need {
         Need::RecentAtLevelTwo => 2,
-        Need::Recent if has_second_factor(user) => 2,
+        Need::Recent if has_second_factor(app, user).await? => 2,
         Need::Recent => 1,
-    }
+    })
 }
 
-/// Whether the account has a second factor (the password alone then
-/// proves too little).
-fn has_second_factor(user: &UserRecord) -> bool {
-    user.has_totp()
+/// Whether the account has a second factor, TOTP or a passkey (the
+/// password alone then proves too little).
+async fn has_second_factor(app: &App, user: &UserRecord) -> Result<bool, AppError> {
+    Ok(user.has_totp() || passkeys::manage::count(app, &user.id).await? > 0)
 }
 
 fn refusal(app: &App, required_aal: i32) -> AppError {
@@ -62,7 +63,7 @@ fn refusal(app: &App, required_aal: i32) -> AppError {
 /// proved a credential recently enough and at the level `need` asks.
 pub(crate) async fn require(app: &App, auth: &Authenticated, need: Need) -> Result<(), AppError> {
     let (session, user) = current(app, &auth.session.id).await?;
-    let required = required_level(&user, need);
+    let required = required_level(app, &user, need).await?;
     let oldest = clock::earlier(app.clock.now(), app.config.accounts.reauth_max_age);
     if session.authenticated_at < oldest || session.aal < required {
         return Err(refusal(app, required));
@@ -135,6 +136,37 @@ pub(crate) async fn raise(
 pub(crate) enum Proof {
     Password(Secret),
     Factor(SecondFactor),
+    /// A passkey's answer to a `beginPasskeyLogin` ceremony.
+    Passkey {
+        challenge_id: String,
+        credential_json: String,
+    },
+}
+
+/// A passkey of the caller's, verified and its use recorded: `hwk`, with
+/// `mfa` when the authenticator verified its user. Another user's passkey
+/// is as wrong as a bad signature.
+async fn prove_passkey(
+    app: &App,
+    auth: &Authenticated,
+    challenge_id: &str,
+    credential_json: &str,
+    client_ip: Option<IpAddr>,
+) -> Result<Vec<Method>, AppError> {
+    let asserted = passkeys::sign_in::verify(app, challenge_id, credential_json, client_ip).await?;
+    if asserted.used.user_id != auth.user.id {
+        tracing::info!(user_id = %auth.user.id, "re-authentication refused: another user's passkey");
+        return Err(AppError::InvalidPasskey);
+    }
+    let mut conn = app.pool.get().await?;
+    if !passkey_rows::record_use(&mut conn, &asserted.used, app.clock.now()).await? {
+        return Err(AppError::InvalidPasskey);
+    }
+    Ok(if asserted.user_verified {
+        vec![Method::Hwk, Method::Mfa]
+    } else {
+        vec![Method::Hwk]
+    })
 }
 
 /// What `reauthenticate` answers: a fresh access token for the raised session.
@@ -145,7 +177,8 @@ pub(crate) struct Reauthenticated {
 }
 
 /// Proves `proof` in the caller's session: `authenticated_at` becomes now,
-/// and a code or recovery code raises it to `aal` 2. A wrong credential is
+/// and a code, a recovery code or a passkey with user verification raises
+/// it to `aal` 2. A wrong credential is
 /// `INVALID_CREDENTIALS` and counts for the throttle; a password for an
 /// account with a second factor is refused unchecked
 /// (`REAUTHENTICATION_REQUIRED` at level 2).
@@ -158,7 +191,7 @@ pub(crate) async fn reauthenticate(
     let proved = match proof {
         Proof::Password(password) => {
             input::check_password(password.expose_secret())?;
-            if has_second_factor(&auth.user) {
+            if has_second_factor(app, &auth.user).await? {
                 return Err(refusal(app, 2));
             }
             let name_key = input::fold_user_name(&auth.user.user_name);
@@ -167,16 +200,20 @@ pub(crate) async fn reauthenticate(
                 // The name now belongs to someone else (renamed since).
                 return Err(AppError::InvalidCredentials);
             }
-            Method::Pwd
+            vec![Method::Pwd]
         }
         Proof::Factor(factor) => {
             // Without TOTP every code is wrong, and counted as such.
             proof::prove(app, &auth.user, &factor, client_ip).await?;
-            Method::Otp
+            vec![Method::Otp]
         }
+        Proof::Passkey {
+            challenge_id,
+            credential_json,
+        } => prove_passkey(app, auth, &challenge_id, &credential_json, client_ip).await?,
     };
-    let session = raise(app, &auth.session.id, &[proved]).await?;
-    tracing::info!(user_id = %auth.user.id, session_id = %session.id, method = proved.as_str(), "re-authenticated");
+    let session = raise(app, &auth.session.id, &proved).await?;
+    tracing::info!(user_id = %auth.user.id, session_id = %session.id, amr = %session.amr, "re-authenticated");
     let now = app.clock.now();
     let access_token = sessions::mint_access(app, &session, &auth.user, now)?;
     Ok(Reauthenticated {

@@ -12,7 +12,10 @@ use crate::core::factors::amr::{Amr, Method};
 use crate::core::sessions::{EndReason, IssuedTokens, issue_tokens, record};
 use crate::core::{clock, ids, input};
 use crate::error::AppError;
-use crate::store::sessions::{self as session_rows, NewSession, Opening, SessionRecord};
+use crate::store::passkeys::PasskeyUse;
+use crate::store::sessions::{
+    self as session_rows, NewSession, Opening, SessionRecord, StillProved,
+};
 use crate::store::users::UserRecord;
 
 /// Who signed in, and how. No `Debug`: a method may hold a password hash,
@@ -31,6 +34,13 @@ pub(crate) enum SignInMethod {
     /// A password verified against this hash at a login's first step, then
     /// a TOTP code or a recovery code (`completeLogin`).
     PasswordAndCode { verified_hash: String },
+    /// A passkey whose assertion verified: the session opens only while it
+    /// is still the user's and its counter rises (`use` records it), at
+    /// `aal` 2 when the authenticator verified the user.
+    Passkey {
+        used: PasskeyUse,
+        user_verified: bool,
+    },
 }
 
 impl SignInMethod {
@@ -39,14 +49,18 @@ impl SignInMethod {
         match self {
             SignInMethod::Password { .. } => "password",
             SignInMethod::PasswordAndCode { .. } => "password and code",
+            SignInMethod::Passkey { .. } => "passkey",
         }
     }
 
-    /// The stored hash the session's opening is conditional on.
-    fn verified_hash(&self) -> &str {
+    /// What the session's opening is conditional on.
+    fn still_proved(&self) -> StillProved<'_> {
         match self {
             SignInMethod::Password { verified_hash }
-            | SignInMethod::PasswordAndCode { verified_hash } => verified_hash,
+            | SignInMethod::PasswordAndCode { verified_hash } => {
+                StillProved::PasswordHash(verified_hash)
+            }
+            SignInMethod::Passkey { used, .. } => StillProved::Passkey(used),
         }
     }
 
@@ -55,6 +69,7 @@ impl SignInMethod {
         match self {
             SignInMethod::Password { .. } => Amr::of(&[Method::Pwd]),
             SignInMethod::PasswordAndCode { .. } => Amr::of(&[Method::Pwd, Method::Otp]),
+            SignInMethod::Passkey { user_verified, .. } => Amr::passkey(*user_verified),
         }
     }
 }
@@ -122,8 +137,8 @@ pub(crate) async fn open(
         0 => None,
         cap => Some(usize::try_from(cap).unwrap_or(usize::MAX)),
     };
-    let verified_hash = method.verified_hash();
-    match session_rows::open(&mut conn, &new_session, verified_hash, cap, now).await? {
+    let proved = method.still_proved();
+    match session_rows::open(&mut conn, &new_session, &proved, cap, now).await? {
         Opening::Opened { evicted } => {
             for session_id in &evicted {
                 let reason = EndReason::Evicted;
@@ -134,6 +149,13 @@ pub(crate) async fn open(
             tracing::info!(
                 user_id = %user.id,
                 "login refused: the password changed since it was checked"
+            );
+            return Err(AppError::InvalidCredentials);
+        }
+        Opening::PasskeyRefused => {
+            tracing::warn!(
+                user_id = %user.id,
+                "passkey sign-in refused: the passkey is gone or its counter did not rise"
             );
             return Err(AppError::InvalidCredentials);
         }
