@@ -38,6 +38,7 @@ mod nginx;
 mod operations;
 mod operator;
 mod outage;
+mod passkey_kit;
 mod password_fields;
 mod passwords;
 mod pool;

@@ -12,6 +12,11 @@
 //! - [`MailServer`]: a real SMTP server process (maildev) the tests read
 //!   mails from; `TestServer::builder().with_mail(&mail_server)` sends there.
 //! - [`totp_code`]: the code an authenticator app shows, by otplib.
+//! - [`SoftAuthenticator`]: a software passkey authenticator answering
+//!   WebAuthn options JSON as a browser would, with knobs for attacks;
+//!   [`simplewebauthn_verify_registration`] and
+//!   [`simplewebauthn_verify_authentication`] check ceremonies with an
+//!   independent relying party (@simplewebauthn/server).
 //!
 //! A test of a new operation: write `documents/invite_user.graphql`, add
 //! `INVITE_USER = "invite_user.graphql";` to the list in
@@ -37,6 +42,8 @@ mod database;
 pub mod documents;
 mod mail;
 mod outbox;
+mod passkey;
+mod passkey_check;
 mod server;
 mod totp;
 
@@ -46,5 +53,10 @@ pub use database::{Backend, TestDb, mysql_server_url};
 pub use documents::{access_token, refresh_token, session_id};
 pub use mail::{MailServer, ReceivedMail};
 pub use outbox::OutboxRow;
+pub use passkey::{AuthenticatorError, Flags, SoftAuthenticator, Tampering};
+pub use passkey_check::{
+    Expected, Refused, StoredPasskey, Verified, simplewebauthn_verify_authentication,
+    simplewebauthn_verify_registration,
+};
 pub use server::{Builder, DEFAULT_PEER, TEST_APP_URL, TEST_JWT_SECRET, TestServer, join_answers};
 pub use totp::{TotpReading, read_totp, totp_code};
