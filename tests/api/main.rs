@@ -39,6 +39,7 @@ mod operations;
 mod operator;
 mod outage;
 mod passkey_kit;
+mod passkeys;
 mod password_fields;
 mod passwords;
 mod pool;

@@ -82,12 +82,16 @@ impl Amr {
         if self.0.contains(&Method::Mfa) { 2 } else { 1 }
     }
 
-    /// Adds `mfa` when something the user knows and something the user
-    /// has are both there.
+    /// Adds `mfa` when two kinds of factor are there: a password, a code
+    /// (TOTP or recovery) and a passkey are each a kind of their own, so a
+    /// code proved in a passkey's session raises it as it raises a
+    /// password's.
     fn settle(&mut self) {
-        let knows = self.0.contains(&Method::Pwd);
-        let has = self.0.contains(&Method::Otp) || self.0.contains(&Method::Hwk);
-        if knows && has {
+        let kinds = [Method::Pwd, Method::Otp, Method::Hwk]
+            .iter()
+            .filter(|method| self.0.contains(method))
+            .count();
+        if kinds >= 2 {
             self.0.insert(Method::Mfa);
         }
     }
@@ -118,6 +122,13 @@ mod tests {
         let verified = Amr::of(&[Method::Hwk, Method::Mfa]);
         assert_eq!(verified.aal(), 2);
         assert_eq!(verified.names(), ["hwk", "mfa"]);
+    }
+
+    #[test]
+    fn a_code_in_a_passkey_session_makes_mfa() {
+        let amr = Amr::passkey(false).with(&[Method::Otp]);
+        assert_eq!(amr.names(), ["otp", "hwk", "mfa"]);
+        assert_eq!(amr.aal(), 2);
     }
 
     #[test]

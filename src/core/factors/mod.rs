@@ -55,7 +55,12 @@ pub(crate) async fn status(app: &App, user: &UserRecord) -> Result<MfaStatus, Ap
     })
 }
 
-/// The factors a login's second step takes, as `MFA_REQUIRED` lists them.
-pub(crate) fn factors_offered() -> Vec<&'static str> {
-    vec!["TOTP", "RECOVERY_CODE"]
+/// The factors `MFA_REQUIRED` lists: what the second step takes, and
+/// `PASSKEY` when the user has one (a passkey sign-in instead).
+pub(crate) fn factors_offered(has_passkey: bool) -> Vec<&'static str> {
+    let mut factors = vec!["TOTP", "RECOVERY_CODE"];
+    if has_passkey {
+        factors.push("PASSKEY");
+    }
+    factors
 }

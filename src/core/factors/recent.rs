@@ -153,11 +153,14 @@ async fn prove_passkey(
     credential_json: &str,
     client_ip: Option<IpAddr>,
 ) -> Result<Vec<Method>, AppError> {
-    let asserted = passkeys::sign_in::verify(app, challenge_id, credential_json, client_ip).await?;
-    if asserted.used.user_id != auth.user.id {
-        tracing::info!(user_id = %auth.user.id, "re-authentication refused: another user's passkey");
-        return Err(AppError::InvalidPasskey);
-    }
+    let asserted = passkeys::sign_in::verify(
+        app,
+        challenge_id,
+        credential_json,
+        Some(&auth.user.id),
+        client_ip,
+    )
+    .await?;
     let mut conn = app.pool.get().await?;
     if !passkey_rows::record_use(&mut conn, &asserted.used, app.clock.now()).await? {
         return Err(AppError::InvalidPasskey);

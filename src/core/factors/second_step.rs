@@ -22,6 +22,7 @@ use crate::core::sessions::{self, Delivery, IssuedTokens, SignIn, SignInMethod};
 use crate::error::AppError;
 use crate::secret::{ExposeSecret, Secret};
 use crate::store::factors::{self as factor_rows, NewChallenge};
+use crate::store::passkeys as passkey_rows;
 use crate::store::users::{self, UserRecord};
 use crate::vocabulary::UserStatus;
 
@@ -56,16 +57,17 @@ pub(crate) async fn begin(app: &App, first: FirstStep<'_>) -> AppError {
     let stored = async {
         let mut conn = app.pool.get().await?;
         factor_rows::insert_challenge(&mut conn, &challenge).await?;
-        Ok::<(), AppError>(())
+        Ok::<bool, AppError>(passkey_rows::count_of_user(&mut conn, &first.user.id).await? > 0)
     }
     .await;
-    if let Err(error) = stored {
-        return error;
-    }
+    let has_passkey = match stored {
+        Ok(has_passkey) => has_passkey,
+        Err(error) => return error,
+    };
     tracing::info!(user_id = %first.user.id, "login needs a second factor");
     AppError::MfaRequired {
         mfa_token: token.value,
-        factors: factors_offered(),
+        factors: factors_offered(has_passkey),
     }
 }
 

@@ -6,10 +6,11 @@
 //! at `aal` 1 (`["hwk"]`).
 //!
 //! The assertion's check ([`verify`]) is shared with `reauthenticate`. It
-//! holds a slot of the client address's throttle, and every failure (an
-//! unknown credential, a user handle that is not the credential's, a bad
-//! signature, origin or relying-party id, a counter that went backwards)
-//! counts there as a wrong password does. The counter is raised by a
+//! holds a slot of the client address's throttle, and every failure (a
+//! ceremony unknown, used or expired, an unknown credential, a user handle
+//! that is not the credential's, a bad signature, origin or relying-party
+//! id, a counter that went backwards, another user's passkey in
+//! `reauthenticate`) counts there as a wrong password does. The counter is raised by a
 //! compare-and-set in the transaction that opens the session, so of two
 //! sign-ins racing with one assertion's counter only one opens.
 
@@ -68,12 +69,16 @@ pub(crate) struct Asserted {
 }
 
 /// Spends the ceremony and verifies the assertion `credential_json`
-/// against the stored passkey it names, in a slot of the client address's
-/// throttle. Nothing is recorded yet: the caller records the use.
+/// against the stored passkey it names (one of `expected_user`'s, when
+/// given), in a slot of the client address's throttle, where every
+/// failure counts: a ceremony that is not one (`INVALID_TOKEN`) as a
+/// passkey that does not verify (`INVALID_CREDENTIALS`). Nothing is
+/// recorded yet: the caller records the use.
 pub(crate) async fn verify(
     app: &App,
     challenge_id: &str,
     credential_json: &str,
+    expected_user: Option<&str>,
     ip: Option<IpAddr>,
 ) -> Result<Asserted, AppError> {
     if credential_json.len() > MAX_CREDENTIAL_CHARS {
@@ -84,13 +89,23 @@ pub(crate) async fn verify(
     let answer: PublicKeyCredential = serde_json::from_str(credential_json).map_err(|_| {
         AppError::BadUserInput("credential is not an AuthenticationResponseJSON".into())
     })?;
-    let spent = ceremony::spend::<AuthenticationState>(app, Kind::SignIn, challenge_id).await?;
     let deadline = Instant::now() + app.config.password_check_wait;
     let slot = throttle::begin_address_check(app, ip, deadline).await?;
-    let result = check(app, &answer, spent.state).await;
+    let result = async {
+        let spent = ceremony::spend::<AuthenticationState>(app, Kind::SignIn, challenge_id).await?;
+        let asserted = check(app, &answer, spent.state).await?;
+        match expected_user {
+            Some(user_id) if user_id != asserted.used.user_id => {
+                tracing::info!(%user_id, "passkey refused: another user's");
+                Err(AppError::InvalidPasskey)
+            }
+            _ => Ok(asserted),
+        }
+    }
+    .await;
     let end = match &result {
         Ok(_) => CheckEnd::Succeeded,
-        Err(AppError::InvalidPasskey) => CheckEnd::Failed,
+        Err(AppError::InvalidPasskey | AppError::InvalidToken) => CheckEnd::Failed,
         Err(_) => CheckEnd::Abandoned,
     };
     throttle::end_check(app, slot, end).await;
@@ -170,6 +185,7 @@ pub(crate) async fn finish(
         app,
         &request.challenge_id,
         &request.credential_json,
+        None,
         client.ip_address,
     )
     .await?;

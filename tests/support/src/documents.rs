@@ -69,6 +69,20 @@ documents! {
     REGENERATE_RECOVERY_CODES = "regenerate_recovery_codes.graphql";
     /// `me { mfa }` and the sessions' assurance.
     ASSURANCE = "assurance.graphql";
+    /// `beginPasskeyRegistration`.
+    BEGIN_PASSKEY_REGISTRATION = "begin_passkey_registration.graphql";
+    /// `finishPasskeyRegistration`. Variables: `input`.
+    FINISH_PASSKEY_REGISTRATION = "finish_passkey_registration.graphql";
+    /// `beginPasskeyLogin`.
+    BEGIN_PASSKEY_LOGIN = "begin_passkey_login.graphql";
+    /// `finishPasskeyLogin`, every field of the payload. Variables: `input`.
+    FINISH_PASSKEY_LOGIN = "finish_passkey_login.graphql";
+    /// `myPasskeys` and `me { mfa { totp passkeys } }`.
+    MY_PASSKEYS = "my_passkeys.graphql";
+    /// `renamePasskey`. Variables: `id`, `label`.
+    RENAME_PASSKEY = "rename_passkey.graphql";
+    /// `removePasskey`. Variables: `id`.
+    REMOVE_PASSKEY = "remove_passkey.graphql";
 }
 
 /// The access token of an `AuthPayload`.
