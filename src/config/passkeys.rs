@@ -34,7 +34,8 @@ pub(super) fn passkey_settings<F: Fn(&str) -> Option<String>>(
             .as_ref()
             .map_or_else(|| "localhost".to_owned(), |origin| origin.host.clone()),
     };
-    let origins = match vars.raw("WEBAUTHN_ORIGINS") {
+    let given_origins = vars.raw("WEBAUTHN_ORIGINS");
+    let origins = match &given_origins {
         Some(list) => list
             .split(',')
             .map(str::trim)
@@ -66,10 +67,13 @@ pub(super) fn passkey_settings<F: Fn(&str) -> Option<String>>(
         });
     }
     // A browser refuses a ceremony whose rp id is not the page's host or a
-    // parent of it: say so at start rather than at every sign-in.
+    // parent of it: origins given for passkeys must fit, said at start
+    // rather than at every sign-in. The defaults (CORS's origins, which a
+    // server without passkeys sets for other reasons) are taken as they
+    // are: one that does not fit is simply never used by a browser.
     if let Some(outside) = origins
         .iter()
-        .find(|origin| !within_rp_id(&origin.host, &rp_id))
+        .find(|origin| given_origins.is_some() && !within_rp_id(&origin.host, &rp_id))
     {
         return Err(ConfigError {
             variable: "WEBAUTHN_ORIGINS",
@@ -141,13 +145,14 @@ mod tests {
         .unwrap();
         assert_eq!(found.rp_id, "app.example.com");
         assert_eq!(found.origins.len(), 2);
-        let err = settings(
+        // CORS origins outside the rp id are kept as defaults, not refused.
+        let wide = settings(
             &[],
             Some("https://app.example.com"),
             &["https://other.test"],
         )
-        .unwrap_err();
-        assert_eq!(err.variable, "WEBAUTHN_ORIGINS");
+        .unwrap();
+        assert_eq!(wide.origins.len(), 2);
         let alone = settings(&[], None, &[]).unwrap();
         assert_eq!(alone.rp_id, "localhost");
         assert_eq!(alone.origins[0].to_string(), LOCAL_ORIGIN);
@@ -168,7 +173,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(found.origins.len(), 2);
-        for bad in ["https://example.com", "example.com:443", ""] {
+        for bad in ["https://example.com", "example.com:443", "a b"] {
             assert_eq!(
                 settings(&[("WEBAUTHN_RP_ID", bad)], None, &[])
                     .unwrap_err()
