@@ -65,7 +65,6 @@ pub(crate) struct PasskeyUse {
 /// without a counter send); false when it went backwards, stayed, or the
 /// passkey is gone.
 #[macro_export]
-#[doc(hidden)]
 macro_rules! use_passkey {
     ($c:expr, $use:expr, $now:expr) => {{
         use ::diesel::prelude::*;

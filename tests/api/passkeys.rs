@@ -129,6 +129,27 @@ async fn user_with_passkey(
     token
 }
 
+/// The error code of a sign-in with `authenticator`'s passkey.
+async fn code_of_sign_in(
+    server: &TestServer,
+    authenticator: &mut SoftAuthenticator,
+    flags: Flags,
+) -> String {
+    sign_in(server, authenticator, flags)
+        .await
+        .code()
+        .to_owned()
+}
+
+/// `reauthenticate`'s input with a passkey's answer to a fresh ceremony.
+async fn passkey_proof(server: &TestServer, authenticator: &mut SoftAuthenticator) -> Value {
+    let begun = begin_login(server).await;
+    let answer = authenticator
+        .sign_in(&begun.options, ORIGIN, Flags::VERIFIED)
+        .expect("an assertion");
+    json!({ "passkey": { "challengeId": begun.challenge_id, "credential": answer } })
+}
+
 fn sorted_amr(session: &Value) -> Vec<String> {
     let mut amr: Vec<String> = session["amr"]
         .as_array()
@@ -281,17 +302,13 @@ async fn assertions_that_do_not_verify_are_invalid_credentials(backend: Backend)
         ..Tampering::default()
     };
     assert_eq!(
-        sign_in(&server, &mut elsewhere, Flags::VERIFIED)
-            .await
-            .code(),
+        code_of_sign_in(&server, &mut elsewhere, Flags::VERIFIED).await,
         "INVALID_CREDENTIALS"
     );
     // Another key for the same credential id.
     let mut impostor = authenticator.with_wrong_keys();
     assert_eq!(
-        sign_in(&server, &mut impostor, Flags::VERIFIED)
-            .await
-            .code(),
+        code_of_sign_in(&server, &mut impostor, Flags::VERIFIED).await,
         "INVALID_CREDENTIALS"
     );
     // Another user's handle on this credential.
@@ -328,9 +345,7 @@ async fn assertions_that_do_not_verify_are_invalid_credentials(backend: Backend)
         .register(&foreign, ORIGIN, Flags::VERIFIED)
         .expect("a credential");
     assert_eq!(
-        sign_in(&server, &mut stranger, Flags::VERIFIED)
-            .await
-            .code(),
+        code_of_sign_in(&server, &mut stranger, Flags::VERIFIED).await,
         "INVALID_CREDENTIALS"
     );
     // Five failures from this address so far; a sixth fills the window, and
@@ -452,9 +467,7 @@ async fn a_counter_that_goes_backwards_is_refused(backend: Backend) {
     let id = authenticator.credential_ids()[0].clone();
     authenticator.set_counter(&id, 0);
     assert_eq!(
-        sign_in(&server, &mut authenticator, Flags::VERIFIED)
-            .await
-            .code(),
+        code_of_sign_in(&server, &mut authenticator, Flags::VERIFIED).await,
         "INVALID_CREDENTIALS"
     );
     authenticator.set_counter(&id, 10);
@@ -493,17 +506,13 @@ async fn a_disabled_account_gets_its_login_code(backend: Backend) {
         .await
         .expect("disable");
     assert_eq!(
-        sign_in(&server, &mut authenticator, Flags::VERIFIED)
-            .await
-            .code(),
+        code_of_sign_in(&server, &mut authenticator, Flags::VERIFIED).await,
         "ACCOUNT_DISABLED"
     );
     // It tells a stranger nothing: a wrong key is still INVALID_CREDENTIALS.
     let mut impostor = authenticator.with_wrong_keys();
     assert_eq!(
-        sign_in(&server, &mut impostor, Flags::VERIFIED)
-            .await
-            .code(),
+        code_of_sign_in(&server, &mut impostor, Flags::VERIFIED).await,
         "INVALID_CREDENTIALS"
     );
     authql::core::users::enable_user(&server.app.pool, "amy")
@@ -556,21 +565,13 @@ async fn passkeys_reauthenticate_and_guard_their_own_removal(backend: Backend) {
     );
 
     // Another user's passkey proves nothing here.
-    let begun = begin_login(&server).await;
-    let answer = other
-        .sign_in(&begun.options, ORIGIN, Flags::VERIFIED)
-        .unwrap();
-    let input = json!({ "passkey": { "challengeId": begun.challenge_id, "credential": answer } });
+    let input = passkey_proof(&server, &mut other).await;
     assert_eq!(
         reauthenticate(&server, &token, input).await.code(),
         "INVALID_CREDENTIALS"
     );
 
-    let begun = begin_login(&server).await;
-    let answer = authenticator
-        .sign_in(&begun.options, ORIGIN, Flags::VERIFIED)
-        .unwrap();
-    let input = json!({ "passkey": { "challengeId": begun.challenge_id, "credential": answer } });
+    let input = passkey_proof(&server, &mut authenticator).await;
     let raised = reauthenticate(&server, &token, input).await;
     let session = &raised.data("reauthenticate")["session"];
     assert_eq!(session["aal"], 2);
@@ -628,9 +629,7 @@ async fn passkeys_reauthenticate_and_guard_their_own_removal(backend: Backend) {
     assert_eq!(listed.data("me")["mfa"]["passkeys"], 0);
     // The removed passkey signs in no more.
     assert_eq!(
-        sign_in(&server, &mut authenticator, Flags::VERIFIED)
-            .await
-            .code(),
+        code_of_sign_in(&server, &mut authenticator, Flags::VERIFIED).await,
         "INVALID_CREDENTIALS"
     );
 }

@@ -120,21 +120,14 @@ pub(crate) async fn begin_check(
     ip: Option<IpAddr>,
     deadline: Instant,
 ) -> Result<PasswordCheck, AppError> {
-    let address_key = ip.map(address_key);
-    if let Some(key) = &address_key {
-        take_slot(app, key, address_rule(app), deadline).await?;
-    }
+    let mut check = begin_address_check(app, ip, deadline).await?;
     let name_key = name_key(user_name_key);
     if let Err(refused) = take_slot(app, &name_key, name_rule(app), deadline).await {
-        if let Some(key) = &address_key {
-            release(app, key, CheckEnd::Abandoned, address_rule(app)).await;
-        }
+        end_check(app, check, CheckEnd::Abandoned).await;
         return Err(refused);
     }
-    Ok(PasswordCheck {
-        name_key: Some(name_key),
-        address_key,
-    })
+    check.name_key = Some(name_key);
+    Ok(check)
 }
 
 /// Takes a slot of the client address alone, for a check that names no
