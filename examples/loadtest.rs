@@ -65,6 +65,8 @@
 )]
 
 // The crate root is this file, so its modules live in `loadtest/` by path.
+#[path = "loadtest/accounts.rs"]
+mod accounts;
 #[path = "loadtest/client.rs"]
 mod client;
 #[path = "loadtest/costs.rs"]
