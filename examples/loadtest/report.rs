@@ -321,12 +321,12 @@ const MY_SESSIONS_P99_VS_P50: f64 = 4.0;
 const RESET_P99_VS_ME: f64 = 2.0;
 
 /// `completeLogin`'s authql CPU per request over `login`'s, in the same
-/// round, at most. A login's cost is its Argon2id verify (about 40 ms of
-/// CPU here); the second step reads the token, spends a recovery code and
-/// opens the session, and hashes no password, so it costs a few hundred
-/// microseconds: 2.6 % (MySQL) and 4.3 % (SQLite) of a login when the line
-/// was set. A hash at the server's cost in the second step would put it
-/// near 100 %.
+/// round, at most. A login's cost is its Argon2id verify (20-25 ms of CPU
+/// per login here); the second step reads the token, spends a recovery
+/// code and opens the session, and hashes no password, so it costs about a
+/// millisecond: medians of 2.8 % (MySQL) and 7.2 % (SQLite, rounds 4.8-7.9
+/// %) on a busy machine when the line was set (see README, Performance). A
+/// hash at the server's cost in the second step would put it near 100 %.
 const COMPLETE_LOGIN_CPU_VS_LOGIN: f64 = 0.10;
 
 /// RSS peak with one hashing thread.
