@@ -23,7 +23,10 @@
 //! Scenarios: `baseline` (`{ __typename }`, no token), `me` (each worker its
 //! own session), `mySessions` (a user with 10 sessions), `refresh` (each worker
 //! rotating its own sessions' refresh tokens), `login` (right passwords, spread
-//! over several user names), `me_during_login_flood` (`me` while other
+//! over several user names), `completeLogin` (the second step of a TOTP
+//! sign-in with a recovery code, each `mfaToken` made by a login before a
+//! window of its own, 1 s; see `loadtest/complete_login.rs`),
+//! `me_during_login_flood` (`me` while other
 //! workers flood `login`), `revocation` (`me` for one session on every
 //! worker while it is logged out half way: an answer other than
 //! `SESSION_REVOKED` to a request sent after the logout is an error),
@@ -65,10 +68,16 @@
 )]
 
 // The crate root is this file, so its modules live in `loadtest/` by path.
+#[path = "loadtest/accounts.rs"]
+mod accounts;
 #[path = "loadtest/client.rs"]
 mod client;
+#[path = "loadtest/complete_login.rs"]
+mod complete_login;
 #[path = "loadtest/costs.rs"]
 mod costs;
+#[path = "loadtest/enrolment.rs"]
+mod enrolment;
 #[path = "loadtest/enumeration.rs"]
 mod enumeration;
 #[path = "loadtest/floods.rs"]
@@ -346,6 +355,7 @@ fn run_sockets(args: &Args, count: usize) -> Result<sockets::SocketsReport, BoxE
             },
             window_opened: std::sync::Mutex::new(None),
             reset: None,
+            complete_login: None,
         };
         let report = runtime.block_on(sockets::run(
             &plan,
@@ -406,9 +416,18 @@ fn bench(
     } else {
         None
     };
+    let runs_complete_login = args.scenarios.contains(&Scenario::CompleteLogin);
+    if runs_complete_login {
+        setup = setup.with_vars(&complete_login::SERVER_VARS);
+    }
     eprintln!("migrating a fresh {} database", args.backend.name());
     setup.migrate()?;
     let users = create_users(&setup, args)?;
+    let complete_login = if runs_complete_login {
+        Some(Arc::new(runtime.block_on(complete_login::prepare(&setup))?))
+    } else {
+        None
+    };
     let reset = match mailbox {
         Some(mailbox) => Some(Arc::new(runtime.block_on(reset::prepare(
             &setup,
@@ -444,6 +463,7 @@ fn bench(
         },
         window_opened: std::sync::Mutex::new(None),
         reset,
+        complete_login,
     };
     let mut rounds = Vec::with_capacity(args.rounds);
     for round in 1..=args.rounds {
@@ -531,6 +551,7 @@ fn run_flood(
         },
         window_opened: std::sync::Mutex::new(None),
         reset: None,
+        complete_login: None,
     };
     let outcome = runtime.block_on(scenarios::run(scenario, &flood_plan))?;
     server.check_alive()?;

@@ -320,6 +320,15 @@ const MY_SESSIONS_P99_VS_P50: f64 = 4.0;
 /// SMTP server must not show here.
 const RESET_P99_VS_ME: f64 = 2.0;
 
+/// `completeLogin`'s authql CPU per request over `login`'s, in the same
+/// round, at most. A login's cost is its Argon2id verify (20-25 ms of CPU
+/// per login here); the second step reads the token, spends a recovery
+/// code and opens the session, and hashes no password, so it costs about a
+/// millisecond: medians of 2.8 % (MySQL) and 7.2 % (SQLite, rounds 4.8-7.9
+/// %) on a busy machine when the line was set (see README, Performance). A
+/// hash at the server's cost in the second step would put it near 100 %.
+const COMPLETE_LOGIN_CPU_VS_LOGIN: f64 = 0.10;
+
 /// RSS peak with one hashing thread.
 const RSS_PEAK_MB: f64 = 64.0;
 /// What each further hashing thread may add: its Argon2id working memory
@@ -386,6 +395,19 @@ fn budget(
             ratio,
             true,
             0.90,
+            Unit::Ratio,
+        ));
+    }
+    let authql_cpu = |name: &str| find(name).and_then(|r| r.costs).map(|c| c.authql_cpu_us);
+    if let (Some(second), Some(first)) = (
+        authql_cpu("completeLogin"),
+        authql_cpu("login").filter(|us| *us > 0.0),
+    ) {
+        lines.push(BudgetLine::new(
+            "completeLogin CPU / login's",
+            second / first,
+            false,
+            COMPLETE_LOGIN_CPU_VS_LOGIN,
             Unit::Ratio,
         ));
     }

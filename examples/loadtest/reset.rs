@@ -14,22 +14,18 @@
 //! addresses are new at every ask. A mail that does not arrive, a second
 //! mail to one address, or a mail to an unknown address is an error.
 //!
-//! The known accounts are made before the server starts, through
-//! `authql::core::users::add_user` with a throwaway Argon2 cost (they never
-//! log in), so that hundreds of them take a second, not a hash each.
+//! The known accounts are made before the server starts, at a throwaway
+//! Argon2 cost (they never log in; see `accounts.rs`), so that hundreds of
+//! them take a second, not a hash each.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use authql::config::{Argon2Cost, Config};
-use authql::core::app::App;
-use authql::core::keys::Keys;
-use authql::secret::Secret;
-use futures::{StreamExt, TryStreamExt};
 use hyper::body::Bytes;
 use serde::Deserialize;
 
 use crate::BoxError;
+use crate::accounts::{self, NewAccount};
 use crate::client::{self, Failure, GqlRequest};
 use crate::costs::Probe;
 use crate::mailbox::{Asked, MailCheck, Mailbox};
@@ -53,15 +49,6 @@ const QUIET: Duration = Duration::from_secs(1);
 const QUIET_STATEMENTS: f64 = 2.0;
 /// How long the wait for the writes may last before the run stops.
 const MOST_WAIT_FOR_WRITES: Duration = Duration::from_secs(600);
-/// Accounts made at once.
-const CREATED_AT_ONCE: usize = 8;
-/// The Argon2 cost of the known accounts' passwords: the least the crate
-/// takes, since nobody logs in with them.
-const THROWAWAY_COST: Argon2Cost = Argon2Cost {
-    memory_kib: 8,
-    iterations: 1,
-    parallelism: 1,
-};
 
 /// The SMTP server and the known addresses of a run.
 pub struct ResetSetup {
@@ -145,29 +132,16 @@ pub async fn prepare(
     })
 }
 
-/// `add_user` with a verified address for each of `accounts`, on an App of
-/// the benchmark's own over the server's database.
-async fn create_accounts(setup: &ServerSetup, accounts: &[&KnownAccount]) -> Result<(), BoxError> {
-    let mut config = Config::from_lookup(|name| setup.var(name))?;
-    config.argon2_cost = THROWAWAY_COST;
-    let app = App::new(config, &Keys::unused())?;
-    let password = Secret::from(crate::PASSWORD);
-    let made = futures::stream::iter(accounts)
-        .map(|account| {
-            authql::core::users::add_user(
-                &app,
-                &account.user_name,
-                &password,
-                "user",
-                Some(&account.email),
-            )
+/// The accounts, each with its verified address.
+async fn create_accounts(setup: &ServerSetup, known: &[&KnownAccount]) -> Result<(), BoxError> {
+    let accounts: Vec<NewAccount<'_>> = known
+        .iter()
+        .map(|account| NewAccount {
+            user_name: &account.user_name,
+            email: Some(&account.email),
         })
-        .buffer_unordered(CREATED_AT_ONCE)
-        .try_collect::<Vec<_>>()
-        .await;
-    app.pool.close();
-    made.map_err(|error| format!("cannot create a known account: {error}"))?;
-    Ok(())
+        .collect();
+    accounts::create(setup, &accounts).await
 }
 
 /// Runs the scenario: the asking, then the wait for the mails it owes.

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::BoxError;
 use crate::client::{self, Connection, Failure, GqlRequest};
+use crate::complete_login::{self, CompleteLoginSetup};
 use crate::costs::{Costs, Probe, Sample};
 use crate::floods::{self, FloodNumbers};
 use crate::mailbox::MailCheck;
@@ -59,6 +60,10 @@ pub enum Scenario {
     /// `login` with the right password, spread over several user names.
     #[value(name = "login")]
     Login,
+    /// `completeLogin` with an `mfaToken` and a recovery code, each pair
+    /// once: the second step of a TOTP sign-in (see `complete_login.rs`).
+    #[value(name = "completeLogin")]
+    CompleteLogin,
     /// `me` while other workers flood `login`.
     #[value(name = "me_during_login_flood")]
     MeDuringLoginFlood,
@@ -94,13 +99,14 @@ impl Scenario {
     /// The default list: every scenario but the floods, which run only when
     /// named, since each needs a server of its own and, on a server without
     /// the flood defences, fails and can keep it busy for minutes.
-    pub const ALL: [Scenario; 10] = [
+    pub const ALL: [Scenario; 11] = [
         Scenario::Baseline,
         Scenario::Me,
         Scenario::Verify,
         Scenario::MySessions,
         Scenario::Refresh,
         Scenario::Login,
+        Scenario::CompleteLogin,
         Scenario::MeDuringLoginFlood,
         Scenario::Disconnects,
         Scenario::Revocation,
@@ -115,6 +121,7 @@ impl Scenario {
             Scenario::MySessions => "mySessions",
             Scenario::Refresh => "refresh",
             Scenario::Login => "login",
+            Scenario::CompleteLogin => "completeLogin",
             Scenario::MeDuringLoginFlood => "me_during_login_flood",
             Scenario::Disconnects => "disconnects",
             Scenario::Revocation => "revocation",
@@ -172,6 +179,8 @@ pub struct Plan {
     pub window_opened: std::sync::Mutex<Option<Window>>,
     /// The SMTP server and known addresses of `reset`, when it runs.
     pub reset: Option<Arc<ResetSetup>>,
+    /// The accounts of `completeLogin`, when it runs.
+    pub complete_login: Option<Arc<CompleteLoginSetup>>,
 }
 
 /// What one scenario measured; `beside` is the load that ran beside it (the
@@ -255,6 +264,7 @@ async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxErr
         Scenario::MySessions => (run_my_sessions(plan).await?, None, None, None),
         Scenario::Refresh => (run_refresh(plan).await?, None, None, None),
         Scenario::Login => (run_login(plan).await?, None, None, None),
+        Scenario::CompleteLogin => (complete_login::run(plan).await?, None, None, None),
         Scenario::MeDuringLoginFlood => {
             let (me, logins) = run_me_during_login_flood(plan).await?;
             (me, Some(("login flood", logins)), None, None)
@@ -512,7 +522,13 @@ pub fn login_request(user_name: &str, password: &str) -> Result<GqlRequest, BoxE
 impl Plan {
     /// The measured window of a scenario, announced to the cost probe.
     pub fn window(&self) -> Window {
-        let window = Window::after_warmup(self.warmup, self.duration);
+        self.window_of(self.warmup, self.duration)
+    }
+
+    /// A window of a scenario's own length (one whose requests are made
+    /// before it, a pool that bounds it), announced to the cost probe.
+    pub fn window_of(&self, warmup: Duration, duration: Duration) -> Window {
+        let window = Window::after_warmup(warmup, duration);
         if let Ok(mut opened) = self.window_opened.lock() {
             *opened = Some(window);
         }

@@ -119,6 +119,15 @@ impl ServerSetup {
         self
     }
 
+    /// `vars` set for every command, over any earlier value.
+    pub fn with_vars(mut self, vars: &[(&'static str, &str)]) -> ServerSetup {
+        self.vars.extend(
+            vars.iter()
+                .map(|(name, value)| (*name, (*value).to_owned())),
+        );
+        self
+    }
+
     /// The value this setup gives variable `name`, if it sets it.
     pub fn var(&self, name: &str) -> Option<String> {
         self.vars

@@ -1,0 +1,48 @@
+//! Accounts made in bulk before the server starts, through
+//! `authql::core::users::add_user` on an App of the benchmark's own over the
+//! server's database, with a throwaway Argon2 cost: hundreds of them take a
+//! second, not a hash each. An account that logs in has its hash upgraded
+//! to the server's cost by its first login (see `core::sessions::login`),
+//! so from then on its logins cost what any other's do.
+
+use authql::config::{Argon2Cost, Config};
+use authql::core::app::App;
+use authql::core::keys::Keys;
+use authql::secret::Secret;
+use futures::{StreamExt, TryStreamExt};
+
+use crate::BoxError;
+use crate::server::ServerSetup;
+
+/// Accounts made at once.
+const CREATED_AT_ONCE: usize = 8;
+/// The Argon2 cost of the accounts' passwords: the least the crate takes.
+const THROWAWAY_COST: Argon2Cost = Argon2Cost {
+    memory_kib: 8,
+    iterations: 1,
+    parallelism: 1,
+};
+
+/// An account to make: its name and, when it has one, its verified address.
+pub struct NewAccount<'a> {
+    pub user_name: &'a str,
+    pub email: Option<&'a str>,
+}
+
+/// Makes each of `accounts` (active, role `user`, the benchmark's password).
+pub async fn create(setup: &ServerSetup, accounts: &[NewAccount<'_>]) -> Result<(), BoxError> {
+    let mut config = Config::from_lookup(|name| setup.var(name))?;
+    config.argon2_cost = THROWAWAY_COST;
+    let app = App::new(config, &Keys::unused())?;
+    let password = Secret::from(crate::PASSWORD);
+    let made = futures::stream::iter(accounts)
+        .map(|account| {
+            authql::core::users::add_user(&app, account.user_name, &password, "user", account.email)
+        })
+        .buffer_unordered(CREATED_AT_ONCE)
+        .try_collect::<Vec<_>>()
+        .await;
+    app.pool.close();
+    made.map_err(|error| format!("cannot create an account: {error}"))?;
+    Ok(())
+}
