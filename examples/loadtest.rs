@@ -152,6 +152,10 @@ struct Args {
     /// enumeration timing.
     #[arg(long, default_value_t = 200, value_parser = at_least_one)]
     enumeration_addresses: usize,
+    /// mfaTokens made per round for `completeLogin` (each costs a login
+    /// before the window) [default: enough for 3,000 requests/s].
+    #[arg(long, value_parser = at_least_one)]
+    mfa_tokens: Option<usize>,
     /// Connections flooding `login` in `me_during_login_flood`.
     #[arg(long, default_value_t = 8, value_parser = at_least_one)]
     flood_connections: usize,
@@ -424,7 +428,13 @@ fn bench(
     setup.migrate()?;
     let users = create_users(&setup, args)?;
     let complete_login = if runs_complete_login {
-        Some(Arc::new(runtime.block_on(complete_login::prepare(&setup))?))
+        Some(Arc::new(
+            runtime.block_on(complete_login::prepare(
+                &setup,
+                args.mfa_tokens
+                    .unwrap_or_else(complete_login::default_tokens),
+            ))?,
+        ))
     } else {
         None
     };

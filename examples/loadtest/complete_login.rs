@@ -70,15 +70,16 @@ pub struct CompleteLoginSetup {
     enrolled: Mutex<Vec<Enrolled>>,
 }
 
-/// How many accounts the pool needs: one token per code, ten codes each.
-fn account_count() -> usize {
-    let tokens = (MOST_PER_SEC * (WARMUP + WINDOW).as_secs_f64()).ceil() as usize;
-    tokens.div_ceil(CODES_PER_ACCOUNT)
+/// The pool's default size: enough tokens for `MOST_PER_SEC` through the
+/// warm-up and the window (`--mfa-tokens` changes it).
+pub fn default_tokens() -> usize {
+    (MOST_PER_SEC * (WARMUP + WINDOW).as_secs_f64()).ceil() as usize
 }
 
-/// Makes the scenario's accounts, before the server starts.
-pub async fn prepare(setup: &ServerSetup) -> Result<CompleteLoginSetup, BoxError> {
-    let user_names: Vec<String> = (0..account_count())
+/// Makes the scenario's accounts, before the server starts: enough for
+/// `tokens` tokens a round, one per code, ten codes each.
+pub async fn prepare(setup: &ServerSetup, tokens: usize) -> Result<CompleteLoginSetup, BoxError> {
+    let user_names: Vec<String> = (0..tokens.div_ceil(CODES_PER_ACCOUNT))
         .map(|i| format!("mfa_user_{i:04}"))
         .collect();
     eprintln!("creating {} accounts for completeLogin", user_names.len());

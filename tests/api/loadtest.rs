@@ -110,6 +110,51 @@ fn every_scenario_runs_on_mysql() {
     }
 }
 
+/// `completeLogin`, which runs only when named: no errors, and its budget
+/// line. One connection to the debug server answers about 150 a second
+/// here: 600 tokens leave the 1.25 s window three times the room (a pool
+/// that runs out is an error), for some 15 s of logins to make them.
+fn complete_login_smoke(backend: &str, extra: &[&str]) {
+    let output = Command::new(loadtest_binary())
+        .args([
+            "--backend",
+            backend,
+            "--duration-secs",
+            "1",
+            "--connections",
+            "1",
+        ])
+        .args([
+            "--rounds",
+            "1",
+            "--scenarios",
+            "login,completeLogin",
+            "--mfa-tokens",
+            "600",
+        ])
+        .args(["--server-bin", env!("CARGO_BIN_EXE_authql")])
+        .args(extra)
+        .output()
+        .expect("run the load benchmark");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "loadtest failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|line| line.starts_with("completeLogin CPU / login")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_complete_login_scenario_runs_on_sqlite() {
+    complete_login_smoke("sqlite", &[]);
+}
+
 /// The live-events check, small: sockets open, idle reads within the
 /// budget, and every ended session's sockets closed.
 fn sockets_smoke(backend: &str, extra: &[&str]) {
