@@ -52,7 +52,10 @@ export function offerPasskeyAutofill(): void {
       if (!(await autofillWorks())) return;
       answer = await provePasskey(now.client, { mediation: "conditional", signal: controller.signal });
     } catch (error) {
-      if (!controller.signal.aborted && !isAbort(error)) say(explainPasskeyRefusal(error));
+      // The autofill is an offer, not something the person asked for: a
+      // browser that refuses it (a page off the relying party's domain, a
+      // request given up) says nothing on the page.
+      if (!controller.signal.aborted && !isAbort(error)) console.info("no passkey autofill:", error);
       return;
     } finally {
       if (autofill === controller) autofill = null;
