@@ -3,14 +3,17 @@
 //! here) from its own origin against a real authql socket, attacks it from
 //! an unlisted origin and from another site, opens GraphiQL with every
 //! request to another host blocked, and goes through the accounts' pages
-//! with the mails a real SMTP server (maildev) received, and through
-//! two-factor authentication with codes computed by otplib. Screenshots go
-//! to `target/browser/`.
+//! with the mails a real SMTP server (maildev) received, through
+//! two-factor authentication with codes computed by otplib, and through
+//! passkeys with Chromium's virtual authenticator. Screenshots go to
+//! `target/browser/`.
 //!
 //! This side serves what the browser needs: authql itself (open sign-up,
 //! mail to maildev, links to the app's origin; a second server on the same
 //! database with `GRAPHIQL_ASSETS_DIR`), the built app with a `config.json`
-//! naming authql and its pages' paths, the attackers' empty pages, and
+//! naming authql (on the host the page was loaded from: `localhost` for the
+//! passkeys step, since a relying-party id cannot be an IP address) and its
+//! pages' paths, the attackers' empty pages, and
 //! control routes: one moves authql's clock (an access token expires
 //! without waiting for it), one tells its time (TOTP codes are computed
 //! for it), one lists the mails received, one invites an address as
@@ -93,13 +96,28 @@ const APP_PAGES: [&str; 5] = [
 /// control routes.
 #[derive(Clone)]
 struct Site {
-    graphql_url: String,
+    /// authql's port: the app asks for it on its own page's host.
+    api_port: u16,
     authql: Arc<TestServer>,
     mail: Arc<MailServer>,
 }
 
-async fn app_config(State(site): State<Site>) -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({ "graphqlUrl": site.graphql_url }))
+/// authql's URL on the host the page was loaded from (`127.0.0.1` or
+/// `localhost`), so that the app and authql are one site either way and the
+/// refresh cookie is first-party.
+async fn app_config(
+    State(site): State<Site>,
+    headers: axum::http::HeaderMap,
+) -> axum::Json<serde_json::Value> {
+    let page_host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .and_then(|host| host.rsplit_once(':'))
+        .map(|(name, _port)| name)
+        .filter(|name| *name == "localhost")
+        .unwrap_or("127.0.0.1");
+    let url = format!("http://{page_host}:{}/graphql", site.api_port);
+    axum::Json(serde_json::json!({ "graphqlUrl": url }))
 }
 
 #[derive(serde::Deserialize)]
@@ -162,8 +180,23 @@ async fn in_chromium(backend: Backend, steps: &str) {
     }
     let (app_listener, app_addr) = bind().await;
     let (other_listener, other_addr) = bind().await;
+    // authql's ports are bound first: the passkeys' origins name them.
+    let (api_listener, api) = bind().await;
+    let (local_listener, local_api) = bind().await;
     let app_origin = format!("http://{app_addr}");
     let allowed: Origin = app_origin.parse().expect("an origin");
+    // The passkeys step opens the app, and GraphiQL, on `localhost`: the
+    // relying-party id, which an IP address cannot be.
+    let passkey_app = format!("http://localhost:{}", app_addr.port());
+    let passkey_origins: Vec<Origin> = [app_addr.port(), api.port(), local_api.port()]
+        .iter()
+        .map(|port| {
+            format!("http://localhost:{port}")
+                .parse()
+                .expect("an origin")
+        })
+        .collect();
+    let app_on_localhost = passkey_origins[0].clone();
     let mail = Arc::new(MailServer::start().await);
     let links_to = app_origin.clone();
     let authql = Arc::new(
@@ -171,7 +204,9 @@ async fn in_chromium(backend: Backend, steps: &str) {
             .backend(backend)
             .with_mail(&mail)
             .with_config(move |c| {
-                c.browsers.allowed_origins = vec![allowed.clone()];
+                c.browsers.allowed_origins = vec![allowed.clone(), app_on_localhost.clone()];
+                c.passkeys.rp_id = "localhost".into();
+                c.passkeys.origins = passkey_origins.clone();
                 c.access_token_ttl = chrono::TimeDelta::seconds(60);
                 c.accounts.signup_mode = SignupMode::Open;
                 // After the mail settings: links lead to the app served here.
@@ -183,16 +218,18 @@ async fn in_chromium(backend: Backend, steps: &str) {
     authql.add_user("june", "pw-of-june").await;
     // The factors step turns TOTP on for this one.
     authql.add_user("otto", "pw-of-otto").await;
-    let api = authql.listen().await;
+    // The passkeys step adds one to this one.
+    authql.add_user("pia", "pw-of-pia").await;
+    authql.listen_on(api_listener);
     let assets = repo("examples/graphiql-assets/node_modules");
     let local_dir = assets.clone();
     let local = authql.second_server_with(move |c| {
         c.browsers.graphiql_assets_dir = Some(local_dir.clone());
     });
-    let local_api = local.listen().await;
+    local.listen_on(local_listener);
 
     let site = Site {
-        graphql_url: format!("http://{api}/graphql"),
+        api_port: api.port(),
         authql: authql.clone(),
         mail: mail.clone(),
     };
@@ -237,7 +274,18 @@ async fn in_chromium(backend: Backend, steps: &str) {
         .env("USER_NAME", "june")
         .env("PASSWORD", "pw-of-june")
         .env("FACTORS_USER_NAME", "otto")
-        .env("FACTORS_PASSWORD", "pw-of-otto");
+        .env("FACTORS_PASSWORD", "pw-of-otto")
+        .env("PASSKEY_APP_URL", &passkey_app)
+        .env(
+            "PASSKEY_API_URL",
+            format!("http://localhost:{}", api.port()),
+        )
+        .env(
+            "PASSKEY_LOCAL_API_URL",
+            format!("http://localhost:{}", local_api.port()),
+        )
+        .env("PASSKEY_USER_NAME", "pia")
+        .env("PASSKEY_PASSWORD", "pw-of-pia");
     // Off the runtime's threads: the servers the browser talks to run on them.
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
@@ -253,12 +301,12 @@ async fn in_chromium(backend: Backend, steps: &str) {
     assert!(stdout.contains("all steps passed"), "{stdout}");
 }
 
-/// Every step on SQLite; the sessions, accounts and factors steps on MySQL
-/// too.
+/// Every step on SQLite; the sessions, accounts, factors and passkeys
+/// steps on MySQL too.
 async fn the_example_app_and_graphiql_in_chromium(backend: Backend) {
     let steps = match backend {
         Backend::Sqlite => "all",
-        Backend::Mysql => "sessions accounts factors",
+        Backend::Mysql => "sessions accounts factors passkeys",
     };
     in_chromium(backend, steps).await;
 }

@@ -23,6 +23,13 @@ const PASSWORD = env("PASSWORD");
 // The factors step's user (browser.rs adds it), who turns TOTP on.
 const FACTORS_USER = env("FACTORS_USER_NAME");
 const FACTORS_PASSWORD = env("FACTORS_PASSWORD");
+// The passkeys step: the app and authql on `localhost` (the relying-party
+// id; an IP address cannot be one), and its user, who adds a passkey.
+const PASSKEY_APP = env("PASSKEY_APP_URL");
+const PASSKEY_API = env("PASSKEY_API_URL");
+const PASSKEY_LOCAL_API = env("PASSKEY_LOCAL_API_URL");
+const PASSKEY_USER = env("PASSKEY_USER_NAME");
+const PASSKEY_PASSWORD = env("PASSKEY_PASSWORD");
 const SCREENSHOTS = env("SCREENSHOTS");
 const SUFFIX = env("SCREENSHOT_SUFFIX");
 // "all", or the names of the steps to run, such as "sessions accounts".
@@ -40,23 +47,26 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", `--host-resolver-rules=MAP evil.test 127.0.0.1`],
 });
 
-/** A browser context with the app open, its API traffic recorded. */
-async function openApp() {
+/** A browser context with the app open (at `app`, calling authql at
+ *  `api`), its API traffic recorded; `beforeLoad` runs first (it may add a
+ *  script to the page). */
+async function openApp(app = APP, api = API, beforeLoad = async () => {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  await beforeLoad(context, page);
   // Bearer tokens sent, error codes and operations answered (`log`: each
   // answer as "Operation:CODES", for failure messages), page errors.
   const seen = { tokens: new Set(), codes: [], operations: [], log: [], events: [] };
   page.on("pageerror", (error) => seen.events.push(`error ${error}`));
   page.on("request", (request) => {
-    if (!request.url().startsWith(API)) return;
+    if (!request.url().startsWith(api)) return;
     const auth = request.headers()["authorization"];
     if (auth) seen.tokens.add(auth.replace(/^Bearer /, ""));
     const body = request.postData();
     if (body) seen.operations.push(JSON.parse(body).query.match(/(mutation|query) (\w+)/)?.[2]);
   });
   page.on("response", async (response) => {
-    if (!response.url().startsWith(API) || response.request().method() !== "POST") return;
+    if (!response.url().startsWith(api) || response.request().method() !== "POST") return;
     try {
       const answer = await response.json();
       for (const error of answer.errors ?? []) seen.codes.push(error.extensions?.code);
@@ -66,7 +76,7 @@ async function openApp() {
       // Not JSON (a preflight): nothing to record.
     }
   });
-  await page.goto(APP);
+  await page.goto(app);
   return { context, page, seen };
 }
 
@@ -102,8 +112,8 @@ function accountAnswered(page) {
   );
 }
 
-async function refreshCookie(context) {
-  const host = new URL(API).hostname;
+async function refreshCookie(context, api = API) {
+  const host = new URL(api).hostname;
   const cookies = await context.cookies();
   return cookies.find((cookie) => cookie.name === "authql_refresh" && cookie.domain === host);
 }
@@ -863,6 +873,174 @@ async function factorsStep() {
   console.log(`ok totp off: turned off from the settings; the password alone signs in again (factors steps took ${Date.now() - began} ms)`);
 }
 
+/** Chromium's virtual authenticator in `page` (over CDP): a platform
+ *  authenticator that keeps discoverable credentials and verifies its user
+ *  at once, as a fingerprint reader would. */
+async function virtualAuthenticator(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    async credentials() {
+      return (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials;
+    },
+    /** Puts `credentials` (with their signature counters) in this one, in
+     *  place of its own: the same passkey, as a synced one would be. */
+    async hold(credentials) {
+      await cdp.send("WebAuthn.clearCredentials", { authenticatorId });
+      for (const credential of credentials) await cdp.send("WebAuthn.addCredential", { authenticatorId, credential });
+    },
+  };
+}
+
+/** The passkey rows of the settings, as {name, used}. */
+function passkeyRows(page) {
+  return page.$$eval("#passkey-list tr", (rows) =>
+    rows.map((row) => ({
+      name: row.querySelector(".passkey-name").textContent,
+      used: row.querySelector(".passkey-used").textContent,
+    })),
+  );
+}
+
+async function passkeysStep() {
+  const began = Date.now();
+  const shot = (page, name) =>
+    page.screenshot({ path: path.join(SCREENSHOTS, `app-passkey-${name}-${SUFFIX}.png`), fullPage: true });
+  // Chromium's virtual authenticator answers the autofill's (conditional)
+  // request by itself, at once, as if the person had picked the passkey:
+  // here the autofill is turned off, so that the button is what signs in;
+  // another context below leaves it on.
+  let authenticator;
+  const laptop = await openApp(PASSKEY_APP, PASSKEY_API, async (context, page) => {
+    authenticator = await virtualAuthenticator(context, page);
+    await page.addInitScript(() => {
+      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    });
+  });
+  const { page } = laptop;
+  check(
+    (await page.getAttribute("#user", "autocomplete")) === "username webauthn",
+    "the user-name field offers passkeys in the autofill",
+  );
+
+  // Adding one: a fresh sign-in is recent enough, and the account has no
+  // second factor yet, so no prompt.
+  await signIn(laptop, "Laptop", PASSKEY_USER, PASSKEY_PASSWORD);
+  await page.locator("#passkeys-none").waitFor({ state: "visible", timeout: TIMEOUT });
+  await page.fill("#passkey-label", "Work laptop");
+  await page.click("#passkey-add button[type=submit]");
+  await noticeSays(page, "is added");
+  await page.locator("#passkey-list tr").waitFor({ timeout: TIMEOUT });
+  let rows = await passkeyRows(page);
+  check(rows.length === 1 && rows[0].name.startsWith("Work laptop") && rows[0].used === "never", `one passkey listed: ${JSON.stringify(rows)}`);
+  check((await authenticator.credentials()).length === 1, "the authenticator holds the passkey");
+  // Renaming needs no prompt.
+  await page.click(".passkey-rename");
+  await page.fill(".passkey-new-label", "Fingerprint");
+  await page.click(".passkey-save");
+  await page.waitForFunction(() => document.querySelector(".passkey-name")?.textContent.startsWith("Fingerprint"), null, { timeout: TIMEOUT });
+  await shot(page, "added");
+  console.log("ok passkey added: registered with Chromium's virtual authenticator, listed, renamed");
+
+  // Signing in: no user name, no password; the session is at aal 2 (the
+  // authenticator verified its user) and its cookie survives a reload.
+  await signOut(laptop);
+  const logged = laptop.seen.log.length;
+  await page.click("#signin-passkey");
+  await page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+  check((await page.textContent("#me-name")) === PASSKEY_USER, "signed in as the passkey's owner");
+  check((await page.inputValue("#password")) === "", "no password typed");
+  const calls = callsSince(laptop.seen, logged);
+  check(calls === "BeginPasskeyLogin: FinishPasskeyLogin:", `signed in by the passkey alone: ${calls}`);
+  check((await page.getAttribute('tr[data-current="true"]', "data-aal")) === "2", "the passkey session is at aal 2");
+  check(await refreshCookie(laptop.context, PASSKEY_API), "finishPasskeyLogin set the refresh cookie");
+  await page.reload();
+  await page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+  rows = await passkeyRows(page);
+  check(rows[0].used !== "never", `its last use is shown: ${JSON.stringify(rows)}`);
+  await shot(page, "signed-in");
+  console.log("ok passkey sign-in: the button signed in with no user name or password; the session is at aal 2 and survives a reload");
+
+  // GraphiQL's sign-in bar (the same passkey, as a synced one would be in
+  // another browser); its counter goes back to the app's authenticator.
+  const graphiql = await isolatedPage(PASSKEY_LOCAL_API);
+  const other = await virtualAuthenticator(graphiql.context, graphiql.page);
+  await other.hold(await authenticator.credentials());
+  await graphiql.page.locator("#authql-passkey").waitFor({ timeout: TIMEOUT });
+  await graphiql.page.click("#authql-passkey");
+  await graphiql.page.locator("#authql-who").waitFor({ timeout: TIMEOUT });
+  check((await graphiql.page.textContent("#authql-who")).includes(PASSKEY_USER), "GraphiQL is signed in as the owner");
+  // Its bearer token goes with the query.
+  await graphiql.page.locator(".graphiql-execute-button").waitFor({ timeout: TIMEOUT });
+  await graphiql.page.click(".graphiql-execute-button");
+  await graphiql.page.waitForFunction(
+    (user) => document.querySelector(".graphiql-response")?.textContent.includes(`"userName": "${user}"`),
+    PASSKEY_USER,
+    { timeout: TIMEOUT },
+  );
+  await graphiql.page.screenshot({ path: path.join(SCREENSHOTS, `graphiql-passkey-${SUFFIX}.png`) });
+  const synced = await other.credentials();
+  await graphiql.context.close();
+  console.log("ok graphiql passkey: the sign-in bar's Passkey button signed in, and { me } ran as the passkey's owner");
+
+  // The browser's autofill: with conditional mediation on, the sign-in
+  // form offers the passkey at once; the virtual authenticator picks it, so
+  // the app signs in with nothing clicked or typed.
+  let phoneAuthenticator;
+  const phone = await openApp(PASSKEY_APP, PASSKEY_API, async (context, page) => {
+    phoneAuthenticator = await virtualAuthenticator(context, page);
+    await phoneAuthenticator.hold(synced);
+  });
+  check(await phone.page.evaluate(() => PublicKeyCredential.isConditionalMediationAvailable()), "conditional mediation is available");
+  await phone.page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
+  const autofilled = callsSince(phone.seen, 0);
+  check(autofilled === "BeginPasskeyLogin: FinishPasskeyLogin:", `the autofill signed in: ${autofilled}`);
+  check((await phone.page.getAttribute('tr[data-current="true"]', "data-aal")) === "2", "the autofill's session is at aal 2");
+  await authenticator.hold(await phoneAuthenticator.credentials());
+  await phone.context.close();
+  console.log("ok passkey autofill: the sign-in form's conditional request, answered by the authenticator, signed in with nothing typed");
+
+  // Removing it, past REAUTH_MAX_AGE_SECS: the prompt offers the passkey
+  // (the only way at aal 2 for an account without TOTP), then the same
+  // call goes through.
+  await advanceClock(301);
+  const before = laptop.seen.log.length;
+  await page.click(".passkey-remove");
+  await page.locator("#reauthenticate").waitFor({ state: "visible", timeout: TIMEOUT });
+  check(await page.isVisible("#reauthenticate-passkey"), "the prompt offers the passkey");
+  check(!(await page.isVisible("#reauthenticate-code")), "no code field for an account without TOTP");
+  await shot(page, "reauthenticate");
+  await page.click("#reauthenticate-passkey");
+  await page.locator("#passkeys-none").waitFor({ state: "visible", timeout: TIMEOUT });
+  check(!(await page.isVisible("#reauthenticate")), "the prompt closed");
+  const removal = callsSince(laptop.seen, before);
+  check(
+    removal === "RemovePasskey:REAUTHENTICATION_REQUIRED BeginPasskeyLogin: Reauthenticate: RemovePasskey:",
+    `refused, re-authenticated with the passkey, sent again: ${removal}`,
+  );
+  console.log("ok passkey removed: past REAUTH_MAX_AGE_SECS the prompt took the passkey, and the same call removed it");
+
+  // The authenticator still holds it, but authql no longer knows it.
+  await signOut(laptop);
+  await page.click("#signin-passkey");
+  await noticeSays(page, "INVALID_CREDENTIALS");
+  check(await page.isVisible("#signin"), "still at the sign-in form");
+  await shot(page, "refused");
+  check(laptop.seen.events.length === 0, `no page error: ${laptop.seen.events}`);
+  await laptop.context.close();
+  console.log(`ok passkey refused: the removed passkey's sign-in says INVALID_CREDENTIALS (passkeys step took ${Date.now() - began} ms)`);
+}
+
 try {
   if (wanted("sessions")) {
     const laptop = await sessionsStep();
@@ -875,6 +1053,7 @@ try {
   }
   if (wanted("accounts")) await accountsStep();
   if (wanted("factors")) await factorsStep();
+  if (wanted("passkeys")) await passkeysStep();
   console.log("all steps passed");
 } catch (error) {
   console.error(error);

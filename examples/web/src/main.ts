@@ -3,17 +3,22 @@
 // this session is ended from another device (live session events). The
 // account pages (sign-up and the links of mails, accounts.ts) are picked
 // by the path; the settings change the email address and turn two-factor
-// authentication on or off (factors.ts). A login that answers MFA_REQUIRED
-// goes on to its second step (second-step.ts); any call that answers
-// REAUTHENTICATION_REQUIRED opens the re-authentication prompt
-// (reauthenticate.ts) and is sent again once it succeeds.
+// authentication on or off (factors.ts) and list, add, rename and remove
+// passkeys (passkey-settings.ts). The sign-in form takes a passkey too,
+// from its button or the browser's autofill (passkey-sign-in.ts). A login
+// that answers MFA_REQUIRED goes on to its second step (second-step.ts);
+// any call that answers REAUTHENTICATION_REQUIRED opens the
+// re-authentication prompt (reauthenticate.ts) and is sent again once it
+// succeeds.
 import { openAccountPage, wireAccountPages } from "./accounts";
 import { ApiError, AuthqlClient } from "./client";
 import { forgetFactors, showFactors, wireFactors } from "./factors";
 import { watchSessions } from "./live";
 import type { AccountQuery } from "./gql/graphql";
 import { Account, ChangeEmail, EndAll, EndSession, Login, Logout, RefreshFromCookie } from "./operations";
-import { reauthenticator } from "./reauthenticate";
+import { showPasskeys, wirePasskeySettings } from "./passkey-settings";
+import { offerPasskeyAutofill, stopPasskeyAutofill, wirePasskeySignIn } from "./passkey-sign-in";
+import { type Factors, reauthenticator } from "./reauthenticate";
 import { askForSecondFactor, forgetSecondStep, wireSecondStep } from "./second-step";
 import { element, field, goTo, say, show } from "./ui";
 import { explain, signedOutBecause } from "./words";
@@ -36,7 +41,9 @@ async function graphqlUrl(): Promise<string> {
 
 const apiUrl = await graphqlUrl();
 const client = new AuthqlClient(apiUrl, RefreshFromCookie);
-client.reauthenticator = reauthenticator(client);
+// The signed-in account's factors, for the re-authentication prompt.
+let factors: Factors = { totp: false, passkeys: 0 };
+client.reauthenticator = reauthenticator(client, () => factors);
 let stopWatching: (() => void) | null = null;
 
 /** Opens (or reopens) the live-events socket with the current token. */
@@ -60,9 +67,11 @@ function showSignIn(message: string | null): void {
   stopWatching = null;
   client.forget();
   forgetFactors();
+  factors = { totp: false, passkeys: 0 };
   forgetSecondStep();
   show("signin");
   say(message);
+  offerPasskeyAutofill();
 }
 
 function showAccount(data: AccountQuery): void {
@@ -74,6 +83,8 @@ function showAccount(data: AccountQuery): void {
   state.dataset.verified = String(data.me.emailVerified);
   state.hidden = data.me.email === null;
   showFactors(data.me);
+  factors = { totp: data.me.mfa.totp, passkeys: data.me.mfa.passkeys };
+  showPasskeys(data.myPasskeys);
   sessionRows.replaceChildren(
     ...data.mySessions.map((session) => {
       const row = document.createElement("tr");
@@ -118,6 +129,7 @@ async function loadAccount(): Promise<void> {
 
 /** Enters the app with the access token of a new session. */
 async function signedIn(accessToken: string): Promise<void> {
+  stopPasskeyAutofill();
   client.useToken(accessToken);
   say(null);
   await loadAccount();
@@ -220,7 +232,9 @@ async function resume(message: string | null): Promise<void> {
 const pages = { client, act, showSignIn, signedIn, resume };
 wireAccountPages(pages);
 wireSecondStep(pages);
+wirePasskeySignIn(pages);
 wireFactors({ client, act, reload: loadAccount });
+wirePasskeySettings({ client, act, reload: loadAccount });
 if (!openAccountPage(location.pathname, pages)) {
   goTo("/");
   await resume(null);

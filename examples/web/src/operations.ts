@@ -30,7 +30,15 @@ export const Account = graphql(`
       mfa {
         totp
         recoveryCodesLeft
+        passkeys
       }
+    }
+    myPasskeys {
+      id
+      label
+      createdAt
+      lastUsedAt
+      backedUp
     }
     mySessions {
       id
@@ -159,5 +167,58 @@ export const DisableTotp = graphql(`
 export const RegenerateRecoveryCodes = graphql(`
   mutation RegenerateRecoveryCodes {
     regenerateRecoveryCodes
+  }
+`);
+
+// Passkeys: sign-in (a ceremony begun, then the authenticator's answer),
+// and adding, renaming and removing them in the settings.
+
+export const BeginPasskeyLogin = graphql(`
+  mutation BeginPasskeyLogin {
+    beginPasskeyLogin {
+      challengeId
+      options
+    }
+  }
+`);
+
+export const FinishPasskeyLogin = graphql(`
+  mutation FinishPasskeyLogin($input: FinishPasskeyLoginInput!) {
+    finishPasskeyLogin(input: $input) {
+      accessToken
+    }
+  }
+`);
+
+export const BeginPasskeyRegistration = graphql(`
+  mutation BeginPasskeyRegistration {
+    beginPasskeyRegistration {
+      challengeId
+      options
+    }
+  }
+`);
+
+export const FinishPasskeyRegistration = graphql(`
+  mutation FinishPasskeyRegistration($input: FinishPasskeyRegistrationInput!) {
+    finishPasskeyRegistration(input: $input) {
+      id
+      label
+    }
+  }
+`);
+
+export const RenamePasskey = graphql(`
+  mutation RenamePasskey($id: ID!, $label: String!) {
+    renamePasskey(id: $id, label: $label) {
+      id
+      label
+    }
+  }
+`);
+
+export const RemovePasskey = graphql(`
+  mutation RemovePasskey($id: ID!) {
+    removePasskey(id: $id)
   }
 `);

@@ -50,3 +50,24 @@ const reasons: Record<string, string> = {
 export function signedOutBecause(reason: string): string {
   return `${reasons[reason] ?? "You were signed out on another device."} (${reason})`;
 }
+
+/** Why a passkey did not work, in a sentence: the browser's refusals (the
+ *  prompt closed, no passkey for this site) and the server's. */
+export function explainPasskeyRefusal(error: unknown): string {
+  if (error instanceof DOMException) {
+    if (error.name === "NotAllowedError") {
+      return `No passkey was used: the prompt was closed or timed out, or this device has none for this site (${error.name}).`;
+    }
+    if (error.name === "InvalidStateError") {
+      return `This device has a passkey for this account already (${error.name}).`;
+    }
+    return `The browser refused the passkey: ${error.message} (${error.name}).`;
+  }
+  if (error instanceof ApiError && error.code === "INVALID_CREDENTIALS") {
+    return `That passkey was not accepted: it was removed from this account, or is not one of this site's (${error.code}).`;
+  }
+  if (error instanceof ApiError && error.code === "INVALID_TOKEN") {
+    return `The passkey took too long to answer: try again (${error.code}).`;
+  }
+  return explain(error);
+}

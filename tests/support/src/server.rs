@@ -375,6 +375,13 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
+        self.listen_on(listener)
+    }
+
+    /// Serves the router on `listener` until the test ends; returns its
+    /// address. For a test whose configuration names the server's own port
+    /// (an origin), so the port is bound before the server is built.
+    pub fn listen_on(&self, listener: tokio::net::TcpListener) -> SocketAddr {
         let addr = listener.local_addr().expect("local address");
         let service = self
             .router

@@ -17,7 +17,7 @@ import * as types from './graphql';
 type Documents = {
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": typeof types.LoginDocument,
     "\n  mutation RefreshFromCookie {\n    refreshToken {\n      accessToken\n    }\n  }\n": typeof types.RefreshFromCookieDocument,
-    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n      }\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": typeof types.AccountDocument,
+    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n    }\n    myPasskeys {\n      id\n      label\n      createdAt\n      lastUsedAt\n      backedUp\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": typeof types.AccountDocument,
     "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": typeof types.EndSessionDocument,
     "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": typeof types.EndAllDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
@@ -34,11 +34,17 @@ type Documents = {
     "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n": typeof types.ConfirmTotpDocument,
     "\n  mutation DisableTotp {\n    disableTotp\n  }\n": typeof types.DisableTotpDocument,
     "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
+    "\n  mutation BeginPasskeyLogin {\n    beginPasskeyLogin {\n      challengeId\n      options\n    }\n  }\n": typeof types.BeginPasskeyLoginDocument,
+    "\n  mutation FinishPasskeyLogin($input: FinishPasskeyLoginInput!) {\n    finishPasskeyLogin(input: $input) {\n      accessToken\n    }\n  }\n": typeof types.FinishPasskeyLoginDocument,
+    "\n  mutation BeginPasskeyRegistration {\n    beginPasskeyRegistration {\n      challengeId\n      options\n    }\n  }\n": typeof types.BeginPasskeyRegistrationDocument,
+    "\n  mutation FinishPasskeyRegistration($input: FinishPasskeyRegistrationInput!) {\n    finishPasskeyRegistration(input: $input) {\n      id\n      label\n    }\n  }\n": typeof types.FinishPasskeyRegistrationDocument,
+    "\n  mutation RenamePasskey($id: ID!, $label: String!) {\n    renamePasskey(id: $id, label: $label) {\n      id\n      label\n    }\n  }\n": typeof types.RenamePasskeyDocument,
+    "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n": typeof types.RemovePasskeyDocument,
 };
 const documents: Documents = {
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": types.LoginDocument,
     "\n  mutation RefreshFromCookie {\n    refreshToken {\n      accessToken\n    }\n  }\n": types.RefreshFromCookieDocument,
-    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n      }\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": types.AccountDocument,
+    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n    }\n    myPasskeys {\n      id\n      label\n      createdAt\n      lastUsedAt\n      backedUp\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": types.AccountDocument,
     "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": types.EndSessionDocument,
     "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": types.EndAllDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
@@ -55,6 +61,12 @@ const documents: Documents = {
     "\n  mutation ConfirmTotp($code: String!) {\n    confirmTotp(code: $code)\n  }\n": types.ConfirmTotpDocument,
     "\n  mutation DisableTotp {\n    disableTotp\n  }\n": types.DisableTotpDocument,
     "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes\n  }\n": types.RegenerateRecoveryCodesDocument,
+    "\n  mutation BeginPasskeyLogin {\n    beginPasskeyLogin {\n      challengeId\n      options\n    }\n  }\n": types.BeginPasskeyLoginDocument,
+    "\n  mutation FinishPasskeyLogin($input: FinishPasskeyLoginInput!) {\n    finishPasskeyLogin(input: $input) {\n      accessToken\n    }\n  }\n": types.FinishPasskeyLoginDocument,
+    "\n  mutation BeginPasskeyRegistration {\n    beginPasskeyRegistration {\n      challengeId\n      options\n    }\n  }\n": types.BeginPasskeyRegistrationDocument,
+    "\n  mutation FinishPasskeyRegistration($input: FinishPasskeyRegistrationInput!) {\n    finishPasskeyRegistration(input: $input) {\n      id\n      label\n    }\n  }\n": types.FinishPasskeyRegistrationDocument,
+    "\n  mutation RenamePasskey($id: ID!, $label: String!) {\n    renamePasskey(id: $id, label: $label) {\n      id\n      label\n    }\n  }\n": types.RenamePasskeyDocument,
+    "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n": types.RemovePasskeyDocument,
 };
 
 /**
@@ -68,7 +80,7 @@ export function graphql(source: "\n  mutation RefreshFromCookie {\n    refreshTo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n      }\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n"): typeof import('./graphql').AccountDocument;
+export function graphql(source: "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n    }\n    myPasskeys {\n      id\n      label\n      createdAt\n      lastUsedAt\n      backedUp\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n"): typeof import('./graphql').AccountDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -133,6 +145,30 @@ export function graphql(source: "\n  mutation DisableTotp {\n    disableTotp\n  
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes\n  }\n"): typeof import('./graphql').RegenerateRecoveryCodesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BeginPasskeyLogin {\n    beginPasskeyLogin {\n      challengeId\n      options\n    }\n  }\n"): typeof import('./graphql').BeginPasskeyLoginDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FinishPasskeyLogin($input: FinishPasskeyLoginInput!) {\n    finishPasskeyLogin(input: $input) {\n      accessToken\n    }\n  }\n"): typeof import('./graphql').FinishPasskeyLoginDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BeginPasskeyRegistration {\n    beginPasskeyRegistration {\n      challengeId\n      options\n    }\n  }\n"): typeof import('./graphql').BeginPasskeyRegistrationDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FinishPasskeyRegistration($input: FinishPasskeyRegistrationInput!) {\n    finishPasskeyRegistration(input: $input) {\n      id\n      label\n    }\n  }\n"): typeof import('./graphql').FinishPasskeyRegistrationDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RenamePasskey($id: ID!, $label: String!) {\n    renamePasskey(id: $id, label: $label) {\n      id\n      label\n    }\n  }\n"): typeof import('./graphql').RenamePasskeyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n"): typeof import('./graphql').RemovePasskeyDocument;
 
 
 export function graphql(source: string) {

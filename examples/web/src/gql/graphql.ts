@@ -58,6 +58,23 @@ export type CompleteLoginInput = {
   recoveryCode?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The authenticator's answer to a sign-in. */
+export type FinishPasskeyLoginInput = {
+  challengeId: Scalars['ID']['input'];
+  /** JSON text of the AuthenticationResponseJSON (credential.toJSON()). */
+  credential: Scalars['String']['input'];
+  deviceInfo?: InputMaybe<Scalars['String']['input']>;
+  refreshTokenDelivery?: RefreshTokenDelivery;
+};
+
+/** The authenticator's answer to a registration. */
+export type FinishPasskeyRegistrationInput = {
+  challengeId: Scalars['ID']['input'];
+  /** JSON text of the RegistrationResponseJSON (credential.toJSON()). */
+  credential: Scalars['String']['input'];
+  label?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** The credentials and device label of a login. */
 export type LoginInput = {
   /** A label the client chooses for this device, such as "Firefox on Linux". */
@@ -70,6 +87,8 @@ export type LoginInput = {
 
 export type MfaStatus = {
   __typename?: 'MfaStatus';
+  /** How many passkeys the user has. */
+  passkeys: Scalars['Int']['output'];
   /** How many recovery codes are still unused. */
   recoveryCodesLeft: Scalars['Int']['output'];
   /** Whether TOTP is on: signing in then takes a code too. */
@@ -82,6 +101,16 @@ export type MfaStatus = {
  */
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Starts a sign-in with a passkey (discoverable credentials: no user
+   * name). Needs no bearer token.
+   */
+  beginPasskeyLogin: PasskeyOptions;
+  /**
+   * Starts registering a passkey for the signed-in user. Needs recent
+   * authentication.
+   */
+  beginPasskeyRegistration: PasskeyOptions;
   /**
    * Starts changing the signed-in user's address: a verification mail goes to
    * the new one, which replaces the old once verified. Needs recent
@@ -111,6 +140,10 @@ export type Mutation = {
   disableTotp: Scalars['Boolean']['output'];
   /** Starts adding a TOTP authenticator app. Needs recent authentication. */
   enrollTotp: TotpEnrollment;
+  /** Finishes a passkey sign-in and opens a session. */
+  finishPasskeyLogin: AuthPayload;
+  /** Finishes a registration with the authenticator's answer. */
+  finishPasskeyRegistration: Passkey;
   /**
    * Checks a user name and password and opens a new session for this device.
    * Other sessions of the same user stay open.
@@ -145,6 +178,13 @@ export type Mutation = {
    * authentication at assurance level 2.
    */
   regenerateRecoveryCodes: Array<Scalars['String']['output']>;
+  /**
+   * Deletes one of the signed-in user's passkeys. Needs recent
+   * authentication.
+   */
+  removePasskey: Scalars['Boolean']['output'];
+  /** Renames one of the signed-in user's passkeys. */
+  renamePasskey: Passkey;
   /**
    * Sends the verification mail again, when an unverified account has this
    * address. Always true for a well-formed address.
@@ -210,6 +250,24 @@ export type MutationConfirmTotpArgs = {
  * Every mutation field: the sessions' (here), the accounts' and the
  * second factors'.
  */
+export type MutationFinishPasskeyLoginArgs = {
+  input: FinishPasskeyLoginInput;
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
+export type MutationFinishPasskeyRegistrationArgs = {
+  input: FinishPasskeyRegistrationInput;
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationLoginArgs = {
   input: LoginInput;
 };
@@ -248,6 +306,25 @@ export type MutationReauthenticateArgs = {
  */
 export type MutationRefreshTokenArgs = {
   refreshToken?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
+export type MutationRemovePasskeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
+export type MutationRenamePasskeyArgs = {
+  id: Scalars['ID']['input'];
+  label: Scalars['String']['input'];
 };
 
 
@@ -295,10 +372,35 @@ export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
 };
 
+export type Passkey = {
+  __typename?: 'Passkey';
+  /** True when the authenticator says the credential is backed up (synced). */
+  backedUp: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  label: Scalars['String']['output'];
+  /** The last sign-in or re-authentication with it. */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A ceremony begun: its id and the options for the browser. */
+export type PasskeyOptions = {
+  __typename?: 'PasskeyOptions';
+  /** Names this ceremony; it is single use and expires after five minutes. */
+  challengeId: Scalars['ID']['output'];
+  /**
+   * JSON text: PublicKeyCredentialCreationOptionsJSON (registration) or
+   * PublicKeyCredentialRequestOptionsJSON (sign-in) of WebAuthn Level 3.
+   */
+  options: Scalars['String']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** The signed-in user. Needs `Authorization: Bearer <accessToken>`. */
   me: User;
+  /** The signed-in user's passkeys, newest first. Needs a bearer token. */
+  myPasskeys: Array<Passkey>;
   /**
    * The signed-in user's sessions that have not ended, the most recently
    * active first. Needs a bearer token.
@@ -317,7 +419,8 @@ export type ReauthPayload = {
 /** A credential proved again in the current session. */
 export type ReauthenticateInput = {
   code?: InputMaybe<Scalars['String']['input']>;
-  /** Give exactly one of password, code and recoveryCode. */
+  passkey?: InputMaybe<FinishPasskeyLoginInput>;
+  /** Give exactly one of password, code, recoveryCode and passkey. */
   password?: InputMaybe<Scalars['String']['input']>;
   recoveryCode?: InputMaybe<Scalars['String']['input']>;
 };
@@ -483,7 +586,7 @@ export type RefreshFromCookieMutation = { __typename?: 'Mutation', refreshToken:
 export type AccountQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type AccountQuery = { __typename?: 'Query', me: { __typename?: 'User', id: string, userName: string, role: string, email?: string | null, emailVerified: boolean, mfa: { __typename?: 'MfaStatus', totp: boolean, recoveryCodesLeft: number } }, mySessions: Array<{ __typename?: 'Session', id: string, current: boolean, aal: number, deviceInfo?: string | null, ipAddress?: string | null, userAgent?: string | null, lastActiveAt: string }> };
+export type AccountQuery = { __typename?: 'Query', me: { __typename?: 'User', id: string, userName: string, role: string, email?: string | null, emailVerified: boolean, mfa: { __typename?: 'MfaStatus', totp: boolean, recoveryCodesLeft: number, passkeys: number } }, myPasskeys: Array<{ __typename?: 'Passkey', id: string, label: string, createdAt: string, lastUsedAt?: string | null, backedUp: boolean }>, mySessions: Array<{ __typename?: 'Session', id: string, current: boolean, aal: number, deviceInfo?: string | null, ipAddress?: string | null, userAgent?: string | null, lastActiveAt: string }> };
 
 export type EndSessionMutationVariables = Exact<{
   sessionId: Scalars['ID']['input'];
@@ -587,6 +690,45 @@ export type RegenerateRecoveryCodesMutationVariables = Exact<{ [key: string]: ne
 
 export type RegenerateRecoveryCodesMutation = { __typename?: 'Mutation', regenerateRecoveryCodes: Array<string> };
 
+export type BeginPasskeyLoginMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type BeginPasskeyLoginMutation = { __typename?: 'Mutation', beginPasskeyLogin: { __typename?: 'PasskeyOptions', challengeId: string, options: string } };
+
+export type FinishPasskeyLoginMutationVariables = Exact<{
+  input: FinishPasskeyLoginInput;
+}>;
+
+
+export type FinishPasskeyLoginMutation = { __typename?: 'Mutation', finishPasskeyLogin: { __typename?: 'AuthPayload', accessToken: string } };
+
+export type BeginPasskeyRegistrationMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type BeginPasskeyRegistrationMutation = { __typename?: 'Mutation', beginPasskeyRegistration: { __typename?: 'PasskeyOptions', challengeId: string, options: string } };
+
+export type FinishPasskeyRegistrationMutationVariables = Exact<{
+  input: FinishPasskeyRegistrationInput;
+}>;
+
+
+export type FinishPasskeyRegistrationMutation = { __typename?: 'Mutation', finishPasskeyRegistration: { __typename?: 'Passkey', id: string, label: string } };
+
+export type RenamePasskeyMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  label: Scalars['String']['input'];
+}>;
+
+
+export type RenamePasskeyMutation = { __typename?: 'Mutation', renamePasskey: { __typename?: 'Passkey', id: string, label: string } };
+
+export type RemovePasskeyMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type RemovePasskeyMutation = { __typename?: 'Mutation', removePasskey: boolean };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -632,7 +774,15 @@ export const AccountDocument = new TypedDocumentString(`
     mfa {
       totp
       recoveryCodesLeft
+      passkeys
     }
+  }
+  myPasskeys {
+    id
+    label
+    createdAt
+    lastUsedAt
+    backedUp
   }
   mySessions {
     id
@@ -742,3 +892,47 @@ export const RegenerateRecoveryCodesDocument = new TypedDocumentString(`
   regenerateRecoveryCodes
 }
     `) as unknown as TypedDocumentString<RegenerateRecoveryCodesMutation, RegenerateRecoveryCodesMutationVariables>;
+export const BeginPasskeyLoginDocument = new TypedDocumentString(`
+    mutation BeginPasskeyLogin {
+  beginPasskeyLogin {
+    challengeId
+    options
+  }
+}
+    `) as unknown as TypedDocumentString<BeginPasskeyLoginMutation, BeginPasskeyLoginMutationVariables>;
+export const FinishPasskeyLoginDocument = new TypedDocumentString(`
+    mutation FinishPasskeyLogin($input: FinishPasskeyLoginInput!) {
+  finishPasskeyLogin(input: $input) {
+    accessToken
+  }
+}
+    `) as unknown as TypedDocumentString<FinishPasskeyLoginMutation, FinishPasskeyLoginMutationVariables>;
+export const BeginPasskeyRegistrationDocument = new TypedDocumentString(`
+    mutation BeginPasskeyRegistration {
+  beginPasskeyRegistration {
+    challengeId
+    options
+  }
+}
+    `) as unknown as TypedDocumentString<BeginPasskeyRegistrationMutation, BeginPasskeyRegistrationMutationVariables>;
+export const FinishPasskeyRegistrationDocument = new TypedDocumentString(`
+    mutation FinishPasskeyRegistration($input: FinishPasskeyRegistrationInput!) {
+  finishPasskeyRegistration(input: $input) {
+    id
+    label
+  }
+}
+    `) as unknown as TypedDocumentString<FinishPasskeyRegistrationMutation, FinishPasskeyRegistrationMutationVariables>;
+export const RenamePasskeyDocument = new TypedDocumentString(`
+    mutation RenamePasskey($id: ID!, $label: String!) {
+  renamePasskey(id: $id, label: $label) {
+    id
+    label
+  }
+}
+    `) as unknown as TypedDocumentString<RenamePasskeyMutation, RenamePasskeyMutationVariables>;
+export const RemovePasskeyDocument = new TypedDocumentString(`
+    mutation RemovePasskey($id: ID!) {
+  removePasskey(id: $id)
+}
+    `) as unknown as TypedDocumentString<RemovePasskeyMutation, RemovePasskeyMutationVariables>;

@@ -3,7 +3,8 @@
 // either way), else a small built-in console. Both share a sign-in bar that keeps the
 // access token in this page's memory and sends it as the bearer header (for
 // an account with two-factor authentication, after a second step that
-// takes a code or a recovery code), and both run subscriptions
+// takes a code or a recovery code; or with a passkey, in one step), and
+// both run subscriptions
 // (sessionEvents) over a WebSocket at the same path.
 (function () {
   "use strict";
@@ -173,6 +174,33 @@
     return /^[0-9]{6}$/.test(compact) ? { code: compact } : { recoveryCode: typed.trim() };
   }
 
+  // Whether this browser reads WebAuthn's JSON options itself (Level 3):
+  // the passkey button needs no library then.
+  function passkeysWork() {
+    return typeof PublicKeyCredential !== "undefined" &&
+      typeof PublicKeyCredential.parseRequestOptionsFromJSON === "function";
+  }
+
+  // A passkey sign-in: beginPasskeyLogin, the browser's passkey prompt
+  // (any of this site's passkeys: the options name no account), then
+  // finishPasskeyLogin with the answer's JSON. Resolves to the answer of
+  // finishPasskeyLogin, or of beginPasskeyLogin when that failed.
+  function passkeySignIn() {
+    return post({ query: "mutation { beginPasskeyLogin { challengeId options } }" }).then(function (begun) {
+      if (!begun.data) return begun;
+      var ceremony = begun.data.beginPasskeyLogin;
+      var publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(JSON.parse(ceremony.options));
+      return navigator.credentials.get({ publicKey: publicKey }).then(function (credential) {
+        return post({
+          query: "mutation ($input: FinishPasskeyLoginInput!) { finishPasskeyLogin(input: $input) " +
+            "{ accessToken user { userName } } }",
+          variables: { input: { challengeId: ceremony.challengeId,
+            credential: JSON.stringify(credential.toJSON()), deviceInfo: "authql playground" } },
+        });
+      });
+    });
+  }
+
   function signInBar(onChange) {
     var bar = el("form", { id: "authql-signin", "aria-label": "Sign in" });
     function enter(auth) {
@@ -240,8 +268,21 @@
       var pass = el("input", { id: "authql-password", type: "password", placeholder: "password",
         autocomplete: "current-password" });
       var status = el("span", { id: "authql-signin-status" });
+      var passkey = el("button", { type: "button", id: "authql-passkey", text: "Passkey",
+        title: "Sign in with a passkey (no user name or password)" });
+      passkey.hidden = !passkeysWork();
+      passkey.addEventListener("click", function () {
+        status.textContent = "…";
+        passkeySignIn().then(function (answer) {
+          if (answer.data && answer.data.finishPasskeyLogin) enter(answer.data.finishPasskeyLogin);
+          else status.textContent = refusal(answer);
+        }, function (error) {
+          // The browser's refusal: the prompt closed, or no passkey here.
+          status.textContent = "no passkey was used (" + ((error && error.name) || error) + ")";
+        });
+      });
       bar.append(el("strong", { text: "authql" }), name, pass,
-        el("button", { type: "submit", text: "Sign in" }), status);
+        el("button", { type: "submit", text: "Sign in" }), passkey, status);
       bar.onsubmit = function (event) {
         event.preventDefault();
         status.textContent = "…";
