@@ -278,7 +278,7 @@ async fn without_user_verification_a_passkey_is_one_factor(backend: Backend) {
 async fn assertions_that_do_not_verify_are_invalid_credentials(backend: Backend) {
     let server = TestServer::builder()
         .backend(backend)
-        .with_config(|c| c.login_ip_max_failures = 6)
+        .with_config(|c| c.login_ip_max_failures = 7)
         .start()
         .await;
     let mut authenticator = SoftAuthenticator::new();
@@ -348,8 +348,18 @@ async fn assertions_that_do_not_verify_are_invalid_credentials(backend: Backend)
         code_of_sign_in(&server, &mut stranger, Flags::VERIFIED).await,
         "INVALID_CREDENTIALS"
     );
-    // Five failures from this address so far; a sixth fills the window, and
-    // then the right passkey is refused too.
+    // No one touched the authenticator (user presence not asserted).
+    let absent = Flags {
+        user_present: false,
+        user_verified: false,
+        ..Flags::VERIFIED
+    };
+    assert_eq!(
+        code_of_sign_in(&server, &mut authenticator, absent).await,
+        "INVALID_CREDENTIALS"
+    );
+    // Six failures from this address so far; a seventh fills the window,
+    // and then the right passkey is refused too.
     let begun = begin_login(&server).await;
     let answer = authenticator
         .sign_in(&begun.options, "http://evil.test:8080", Flags::VERIFIED)
