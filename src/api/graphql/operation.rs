@@ -6,7 +6,7 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-pub(crate) const KNOWN_ROOT_FIELDS: [&str; 24] = [
+pub(crate) const KNOWN_ROOT_FIELDS: [&str; 31] = [
     "login",
     "changePassword",
     "signUp",
@@ -21,12 +21,19 @@ pub(crate) const KNOWN_ROOT_FIELDS: [&str; 24] = [
     "confirmTotp",
     "disableTotp",
     "regenerateRecoveryCodes",
+    "beginPasskeyRegistration",
+    "finishPasskeyRegistration",
+    "beginPasskeyLogin",
+    "finishPasskeyLogin",
+    "renamePasskey",
+    "removePasskey",
     "refreshToken",
     "logout",
     "logoutSession",
     "logoutAll",
     "me",
     "mySessions",
+    "myPasskeys",
     "sessionEvents",
     "__typename",
     "__schema",
