@@ -1,6 +1,7 @@
 //! Recent authentication: the one guard of the operations the contract
 //! lists (`enrollTotp`, `disableTotp`, `regenerateRecoveryCodes`,
-//! `changeEmail`, and those of the passkeys and admin sections to come), the
+//! `changeEmail`, `beginPasskeyRegistration`, `removePasskey`, and the admin
+//! section's to come), the
 //! `aal` 2 that `changePassword` needs for an account with TOTP, and
 //! `reauthenticate`, which proves a credential again inside a session.
 //!
@@ -9,8 +10,8 @@
 //! whatever token it holds. Recency is the last proved credential
 //! (`authenticated_at`), not the session's activity, so a session kept busy
 //! for days is still asked (better-auth#7472's "fresh" window is activity).
-//! For an account with a second factor, the password alone does not
-//! re-authenticate: a stolen session plus the password cannot turn TOTP off
+//! For an account with a second factor (TOTP or a passkey), the password
+//! alone does not re-authenticate: a stolen session plus the password cannot turn TOTP off
 //! or enrol another app (supabase/auth#1615).
 
 use std::net::IpAddr;
