@@ -1,9 +1,9 @@
 //! Recent authentication: the one guard of the operations the contract
 //! lists (`enrollTotp`, `disableTotp`, `regenerateRecoveryCodes`,
 //! `changeEmail`, `beginPasskeyRegistration`, `removePasskey`, and the admin
-//! section's to come), the
-//! `aal` 2 that `changePassword` needs for an account with TOTP, and
-//! `reauthenticate`, which proves a credential again inside a session.
+//! section's to come), the `aal` 2 that `changePassword` needs for an
+//! account with TOTP, and `reauthenticate`, which proves a credential again
+//! inside a session.
 //!
 //! The guard reads the session's row, not the token's claims: a session
 //! raised a moment ago passes at once, and one whose proof is old fails
@@ -11,8 +11,8 @@
 //! (`authenticated_at`), not the session's activity, so a session kept busy
 //! for days is still asked (better-auth#7472's "fresh" window is activity).
 //! For an account with a second factor (TOTP or a passkey), the password
-//! alone does not re-authenticate: a stolen session plus the password cannot turn TOTP off
-//! or enrol another app (supabase/auth#1615).
+//! alone does not re-authenticate: a stolen session plus the password cannot
+//! turn TOTP off or enrol another app (supabase/auth#1615).
 
 use std::net::IpAddr;
 
