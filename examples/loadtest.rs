@@ -38,7 +38,11 @@
 //! from `tests/mail`, holds each mail 1 s; every mail owed must arrive, and
 //! one that does not is an error; once per run it also times known against
 //! unknown addresses one at a time; see `loadtest/reset.rs` and
-//! `loadtest/enumeration.rs`). The flood scenarios, run only when named,
+//! `loadtest/enumeration.rs`). `passkey` sends `beginPasskeyLogin` then
+//! `finishPasskeyLogin` with the test kit's software authenticator's
+//! assertion, the pair counted as one sign-in, each worker one user's
+//! passkey registered before the first window (see `loadtest/passkey.rs`).
+//! The flood scenarios, run only when named,
 //! `login_amplification`, `login_junk_flood` and `socket_flood`, each on a
 //! server of its own: right logins from one client address while another
 //! floods, with the server's RSS and descriptors; see `loadtest/floods.rs`.
@@ -86,6 +90,8 @@ mod floods;
 mod hashing;
 #[path = "loadtest/mailbox.rs"]
 mod mailbox;
+#[path = "loadtest/passkey.rs"]
+mod passkey;
 #[path = "loadtest/report.rs"]
 mod report;
 #[path = "loadtest/reset.rs"]
@@ -360,6 +366,7 @@ fn run_sockets(args: &Args, count: usize) -> Result<sockets::SocketsReport, BoxE
             window_opened: std::sync::Mutex::new(None),
             reset: None,
             complete_login: None,
+            passkey: None,
         };
         let report = runtime.block_on(sockets::run(
             &plan,
@@ -449,6 +456,13 @@ fn bench(
         ))?)),
         None => None,
     };
+    let passkey = if args.scenarios.contains(&Scenario::Passkey) {
+        Some(Arc::new(
+            runtime.block_on(passkey::prepare(&setup, args.connections))?,
+        ))
+    } else {
+        None
+    };
     let hashing = measure_hashing(hash_concurrency)?;
 
     eprintln!("starting authql serve");
@@ -474,6 +488,7 @@ fn bench(
         window_opened: std::sync::Mutex::new(None),
         reset,
         complete_login,
+        passkey,
     };
     let mut rounds = Vec::with_capacity(args.rounds);
     for round in 1..=args.rounds {
@@ -562,6 +577,7 @@ fn run_flood(
         window_opened: std::sync::Mutex::new(None),
         reset: None,
         complete_login: None,
+        passkey: None,
     };
     let outcome = runtime.block_on(scenarios::run(scenario, &flood_plan))?;
     server.check_alive()?;

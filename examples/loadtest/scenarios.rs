@@ -18,6 +18,7 @@ use crate::complete_login::{self, CompleteLoginSetup};
 use crate::costs::{Costs, Probe, Sample};
 use crate::floods::{self, FloodNumbers};
 use crate::mailbox::MailCheck;
+use crate::passkey::{self, PasskeySetup};
 use crate::reset::{self, ResetSetup};
 use crate::stats::{Recorder, Summary, Window};
 
@@ -64,6 +65,10 @@ pub enum Scenario {
     /// once: the second step of a TOTP sign-in (see `complete_login.rs`).
     #[value(name = "completeLogin")]
     CompleteLogin,
+    /// `beginPasskeyLogin` then `finishPasskeyLogin`, counted as one
+    /// sign-in, each worker one user's passkey (see `passkey.rs`).
+    #[value(name = "passkey")]
+    Passkey,
     /// `me` while other workers flood `login`.
     #[value(name = "me_during_login_flood")]
     MeDuringLoginFlood,
@@ -101,13 +106,14 @@ impl Scenario {
     /// the flood defences, fails and can keep it busy for minutes; and but
     /// `completeLogin`, whose set-up spends a login per `mfaToken` (a minute
     /// or two per round at its default pool).
-    pub const ALL: [Scenario; 10] = [
+    pub const ALL: [Scenario; 11] = [
         Scenario::Baseline,
         Scenario::Me,
         Scenario::Verify,
         Scenario::MySessions,
         Scenario::Refresh,
         Scenario::Login,
+        Scenario::Passkey,
         Scenario::MeDuringLoginFlood,
         Scenario::Disconnects,
         Scenario::Revocation,
@@ -123,6 +129,7 @@ impl Scenario {
             Scenario::Refresh => "refresh",
             Scenario::Login => "login",
             Scenario::CompleteLogin => "completeLogin",
+            Scenario::Passkey => "passkey",
             Scenario::MeDuringLoginFlood => "me_during_login_flood",
             Scenario::Disconnects => "disconnects",
             Scenario::Revocation => "revocation",
@@ -182,6 +189,8 @@ pub struct Plan {
     pub reset: Option<Arc<ResetSetup>>,
     /// The accounts of `completeLogin`, when it runs.
     pub complete_login: Option<Arc<CompleteLoginSetup>>,
+    /// The users and authenticators of `passkey`, when it runs.
+    pub passkey: Option<Arc<PasskeySetup>>,
 }
 
 /// What one scenario measured; `beside` is the load that ran beside it (the
@@ -266,6 +275,7 @@ async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxErr
         Scenario::Refresh => (run_refresh(plan).await?, None, None, None),
         Scenario::Login => (run_login(plan).await?, None, None, None),
         Scenario::CompleteLogin => (complete_login::run(plan).await?, None, None, None),
+        Scenario::Passkey => (passkey::run(plan).await?, None, None, None),
         Scenario::MeDuringLoginFlood => {
             let (me, logins) = run_me_during_login_flood(plan).await?;
             (me, Some(("login flood", logins)), None, None)
