@@ -595,7 +595,7 @@ async function accountsStep() {
   await phone.page.click("#reauthenticate-form button[type=submit]");
   await noticeSays(phone.page, "We sent a link to nora.third@example.com");
   check(!(await phone.page.isVisible("#reauthenticate")), "the prompt closed");
-  const after = callsSince(phone.seen, logged);
+  const after = await callsSettled(phone.seen, logged, "Reauthenticate: ChangeEmail:");
   check(after === "Reauthenticate: ChangeEmail:", `reauthenticated, then the change sent again: ${after}`);
   console.log("ok recent sign-in: changeEmail past REAUTH_MAX_AGE_SECS opened the prompt; cancelled it said REAUTHENTICATION_REQUIRED; a wrong password was refused in the prompt; the right one sent the change again");
 
@@ -632,6 +632,20 @@ function callsSince(seen, from) {
     .slice(from)
     .filter((entry) => !entry.endsWith(":TOKEN_EXPIRED") && !/^(RefreshFromCookie|Account):/.test(entry))
     .join(" ");
+}
+
+/** `callsSince`, once the page's answers have all been read: an answer is
+ *  logged when Node has read its body, which can come after the page has
+ *  shown it (seen on a loaded CI machine). Waits up to TIMEOUT for
+ *  `expected`, then returns what the log holds. */
+async function callsSettled(seen, from, expected) {
+  const until = Date.now() + TIMEOUT;
+  let calls = callsSince(seen, from);
+  while (calls !== expected && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    calls = callsSince(seen, from);
+  }
+  return calls;
 }
 
 /** Waits for the re-authentication prompt, asking for the password
@@ -827,7 +841,7 @@ async function factorsStep() {
   check(!(await page.isVisible("#reauthenticate")), "the prompt closed");
   check(fresh.length === 10 && fresh.every((code) => !codes.includes(code)), `ten new codes: ${fresh}`);
   await page.waitForFunction(() => document.querySelector("#mfa-codes-left").dataset.left === "10", null, { timeout: TIMEOUT });
-  const calls = callsSince(laptop.seen, logged);
+  const calls = await callsSettled(laptop.seen, logged, "RegenerateRecoveryCodes:REAUTHENTICATION_REQUIRED Reauthenticate: RegenerateRecoveryCodes:");
   check(
     calls === "RegenerateRecoveryCodes:REAUTHENTICATION_REQUIRED Reauthenticate: RegenerateRecoveryCodes:",
     `refused, re-authenticated, sent again: ${calls}`,
@@ -960,7 +974,7 @@ async function passkeysStep() {
   await page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
   check((await page.textContent("#me-name")) === PASSKEY_USER, "signed in as the passkey's owner");
   check((await page.inputValue("#password")) === "", "no password typed");
-  const calls = callsSince(laptop.seen, logged);
+  const calls = await callsSettled(laptop.seen, logged, "BeginPasskeyLogin: FinishPasskeyLogin:");
   check(calls === "BeginPasskeyLogin: FinishPasskeyLogin:", `signed in by the passkey alone: ${calls}`);
   check((await page.getAttribute('tr[data-current="true"]', "data-aal")) === "2", "the passkey session is at aal 2");
   check(await refreshCookie(laptop.context, PASSKEY_API), "finishPasskeyLogin set the refresh cookie");
@@ -1003,7 +1017,7 @@ async function passkeysStep() {
   });
   check(await phone.page.evaluate(() => PublicKeyCredential.isConditionalMediationAvailable()), "conditional mediation is available");
   await phone.page.locator("#account").waitFor({ state: "visible", timeout: TIMEOUT });
-  const autofilled = callsSince(phone.seen, 0);
+  const autofilled = await callsSettled(phone.seen, 0, "BeginPasskeyLogin: FinishPasskeyLogin:");
   check(autofilled === "BeginPasskeyLogin: FinishPasskeyLogin:", `the autofill signed in: ${autofilled}`);
   check((await phone.page.getAttribute('tr[data-current="true"]', "data-aal")) === "2", "the autofill's session is at aal 2");
   await authenticator.hold(await phoneAuthenticator.credentials());
@@ -1023,7 +1037,7 @@ async function passkeysStep() {
   await page.click("#reauthenticate-passkey");
   await page.locator("#passkeys-none").waitFor({ state: "visible", timeout: TIMEOUT });
   check(!(await page.isVisible("#reauthenticate")), "the prompt closed");
-  const removal = callsSince(laptop.seen, before);
+  const removal = await callsSettled(laptop.seen, before, "RemovePasskey:REAUTHENTICATION_REQUIRED BeginPasskeyLogin: Reauthenticate: RemovePasskey:");
   check(
     removal === "RemovePasskey:REAUTHENTICATION_REQUIRED BeginPasskeyLogin: Reauthenticate: RemovePasskey:",
     `refused, re-authenticated with the passkey, sent again: ${removal}`,
