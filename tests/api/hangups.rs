@@ -255,11 +255,16 @@ async fn interrupted_requests_never_answer_for_someone_else(backend: Backend) {
     })
     .await;
     slowdown.speed_up().await;
+    // A login against the slow database is refused with a code: its
+    // statement cut by the query timeout (SERVICE_UNAVAILABLE), or, when the
+    // hung-up logins before it still hold the address's turns or the
+    // hashing threads past PASSWORD_CHECK_WAIT on a loaded machine (seen in
+    // CI), TOO_MANY_ATTEMPTS with its retryAfter, as the contract says.
     for body in cut.lock().expect("answers").iter() {
-        assert_eq!(
-            body["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
-            "a login against the slow database: {body}"
-        );
+        let extensions = &body["errors"][0]["extensions"];
+        let refused = extensions["code"] == "SERVICE_UNAVAILABLE"
+            || (extensions["code"] == "TOO_MANY_ATTEMPTS" && extensions["retryAfter"].is_u64());
+        assert!(refused, "a login against the slow database: {body}");
     }
 
     // Everyone else's ordinary requests are all answered, and answered right.
