@@ -197,8 +197,15 @@ pub async fn the_throttle_holds_across_nodes(replicas: &[Replica]) {
             "at most 5 checked in the window: {:?}",
             counts.0
         );
+        // A check whose throttle statements kept meeting certification
+        // conflicts can run past the replicas' 3 s statement timeout and be
+        // answered SERVICE_UNAVAILABLE: a refusal too, checking nothing
+        // (seen once in 30 on a CI machine, and beside a benchmark here).
+        // A few at most; anything else fails.
+        let unavailable = counts.0.get("SERVICE_UNAVAILABLE").copied().unwrap_or(0);
+        assert!(unavailable <= 3, "a few timeouts at most: {:?}", counts.0);
         assert_eq!(
-            checked + counts.0.get("TOO_MANY_ATTEMPTS").copied().unwrap_or(0),
+            checked + counts.0.get("TOO_MANY_ATTEMPTS").copied().unwrap_or(0) + unavailable,
             ATTEMPTS,
             "every answer is a check or a refusal: {:?}",
             counts.0
