@@ -46,3 +46,15 @@ pub async fn create(setup: &ServerSetup, accounts: &[NewAccount<'_>]) -> Result<
     made.map_err(|error| format!("cannot create an account: {error}"))?;
     Ok(())
 }
+
+/// Makes an account for each of `user_names`, without an address.
+pub async fn create_named(setup: &ServerSetup, user_names: &[String]) -> Result<(), BoxError> {
+    let accounts: Vec<NewAccount<'_>> = user_names
+        .iter()
+        .map(|user_name| NewAccount {
+            user_name,
+            email: None,
+        })
+        .collect();
+    create(setup, &accounts).await
+}

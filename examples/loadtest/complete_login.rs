@@ -33,7 +33,7 @@ use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
 use crate::BoxError;
-use crate::accounts::{self, NewAccount};
+use crate::accounts;
 use crate::client::{self, Connection, Failure, GqlRequest};
 use crate::enrolment::{self, Enrolled};
 use crate::scenarios::{Job, Plan, finish, spawn_workers};
@@ -83,14 +83,7 @@ pub async fn prepare(setup: &ServerSetup, tokens: usize) -> Result<CompleteLogin
         .map(|i| format!("mfa_user_{i:04}"))
         .collect();
     eprintln!("creating {} accounts for completeLogin", user_names.len());
-    let new: Vec<NewAccount<'_>> = user_names
-        .iter()
-        .map(|user_name| NewAccount {
-            user_name,
-            email: None,
-        })
-        .collect();
-    accounts::create(setup, &new).await?;
+    accounts::create_named(setup, &user_names).await?;
     Ok(CompleteLoginSetup {
         user_names,
         enrolled: Mutex::new(Vec::new()),

@@ -34,7 +34,7 @@ use serde::de::IgnoredAny;
 use tokio::task::JoinHandle;
 
 use crate::BoxError;
-use crate::accounts::{self, NewAccount};
+use crate::accounts;
 use crate::client::{self, Connection, Failure, GqlRequest};
 use crate::scenarios::{Plan, WRONG_ANSWER, open_sessions};
 use crate::server::ServerSetup;
@@ -66,14 +66,7 @@ pub async fn prepare(setup: &ServerSetup, connections: usize) -> Result<PasskeyS
         .map(|i| format!("bench_passkey_{i:03}"))
         .collect();
     eprintln!("creating {} passkey users", user_names.len());
-    let new: Vec<NewAccount<'_>> = user_names
-        .iter()
-        .map(|user_name| NewAccount {
-            user_name,
-            email: None,
-        })
-        .collect();
-    accounts::create(setup, &new).await?;
+    accounts::create_named(setup, &user_names).await?;
     // With `PUBLIC_APP_URL` set (the `reset` scenario sets it), the server
     // takes its origin as the only one ceremonies may come from.
     let origin = match setup.var("PUBLIC_APP_URL") {
