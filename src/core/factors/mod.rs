@@ -44,14 +44,11 @@ pub(crate) struct MfaStatus {
 /// comes with the user's row; only the counts of codes and passkeys are
 /// read.
 pub(crate) async fn status(app: &App, user: &UserRecord) -> Result<MfaStatus, AppError> {
-    let recovery_codes_left = {
-        let mut conn = app.pool.get().await?;
-        factor_rows::recovery_codes_left(&mut conn, &user.id).await?
-    };
+    let mut conn = app.pool.get().await?;
     Ok(MfaStatus {
         totp: user.has_totp(),
-        recovery_codes_left,
-        passkeys: crate::core::passkeys::manage::count(app, &user.id).await?,
+        recovery_codes_left: factor_rows::recovery_codes_left(&mut conn, &user.id).await?,
+        passkeys: crate::store::passkeys::count_of_user(&mut conn, &user.id).await?,
     })
 }
 
