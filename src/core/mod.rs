@@ -10,6 +10,7 @@ pub(crate) mod bounded_map;
 pub mod client;
 pub mod clock;
 pub mod credentials;
+pub(crate) mod devices;
 pub(crate) mod factors;
 pub mod ids;
 pub(crate) mod input;
