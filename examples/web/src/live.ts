@@ -58,6 +58,10 @@ export function watchSessions(graphqlUrl: string, token: string, on: LiveHandler
   return () => {
     stopped = true;
     unsubscribe();
-    void socket.dispose();
+    // dispose() awaits the socket's connection: when the server closed that
+    // socket before it was acknowledged (a session ended while the tab
+    // was still connecting), the promise rejects with the CloseEvent, which
+    // nothing else would catch. The socket is gone either way.
+    Promise.resolve(socket.dispose()).catch(() => {});
   };
 }
