@@ -2,6 +2,8 @@
 //! that made a request ("Firefox on Linux"), from what the client says of
 //! itself (`deviceInfo`), else its User-Agent and client hints.
 
+pub(crate) mod known;
+
 use crate::core::client::ClientInfo;
 
 /// The name shown when nothing tells what the device is.
@@ -10,7 +12,10 @@ pub(crate) const UNKNOWN_DEVICE: &str = "Unknown device";
 /// The device name the contract gives a session opened by `client`: the
 /// client's own `deviceInfo` when it sent one, else a name read from its
 /// User-Agent and client hints, else "Unknown device".
-#[allow(dead_code, reason = "its callers (sessions, security events) land next; remove this then")]
+#[allow(
+    dead_code,
+    reason = "its callers (sessions, security events) land next; remove this then"
+)]
 pub(crate) fn device_name(device_info: Option<&str>, client: &ClientInfo) -> String {
     if let Some(given) = device_info.map(str::trim).filter(|given| !given.is_empty()) {
         return given.to_owned();
