@@ -11,11 +11,15 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use ipnet::IpNet;
 
+use crate::core::devices::known::DeviceCookie;
+
 /// What the server knows about the device making a request.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ClientInfo {
     pub ip_address: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// The device id of its `authql_device` cookie (see `devices::known`).
+    pub device_cookie: DeviceCookie,
 }
 
 /// The client's address as the contract defines it.

@@ -4,14 +4,15 @@
 //! name and address), mail tokens spent or expired a day ago, logins' second steps
 //! (`mfaToken`s) expired an hour ago, and mails
 //! sent or given up that were queued more than `MAIL_RETENTION_DAYS` ago (a
-//! mail still to send is never pruned), in small batches, so that the
+//! mail still to send is never pruned), and known devices not seen within
+//! their retention (`devices::known::RETENTION`), in small batches, so that the
 //! tables stay bounded by live use. Safe when
 //! several replicas prune at once: each delete re-checks its condition.
 
 use crate::core::app::{App, AppState};
 use crate::core::clock;
 use crate::error::AppError;
-use crate::store::{accounts, factors, outbox, passkeys, sessions, throttle};
+use crate::store::{accounts, factors, known_devices, outbox, passkeys, sessions, throttle};
 
 /// Rows deleted per statement: small enough not to hold locks for long.
 const BATCH_SIZE: i64 = 500;
@@ -29,6 +30,8 @@ pub struct PruneReport {
     /// passkey ceremonies tried that have expired since.
     pub sign_in_challenges: usize,
     pub mails: usize,
+    /// Known devices not seen within their retention.
+    pub known_devices: usize,
 }
 
 /// Deletes everything past retention, batch by batch, until none is left.
@@ -94,6 +97,15 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             break;
         }
     }
+    let device_cutoff = clock::earlier(now, crate::core::devices::known::RETENTION);
+    loop {
+        let deleted =
+            known_devices::delete_unseen_since(&mut conn, device_cutoff, BATCH_SIZE).await?;
+        report.known_devices += deleted;
+        if (deleted as i64) < BATCH_SIZE {
+            break;
+        }
+    }
     if report != PruneReport::default() {
         tracing::info!(
             sessions = report.sessions,
@@ -102,6 +114,7 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             mail_tokens = report.mail_tokens,
             sign_in_challenges = report.sign_in_challenges,
             mails = report.mails,
+            known_devices = report.known_devices,
             "pruned old rows"
         );
     }

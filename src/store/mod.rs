@@ -44,6 +44,7 @@ mod conn;
 pub(crate) mod factors;
 mod failures;
 mod galera;
+pub(crate) mod known_devices;
 pub mod migrate;
 mod normalise_names;
 pub(crate) mod outbox;

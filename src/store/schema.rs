@@ -60,6 +60,7 @@ diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(mfa_challenges -> users (user_id));
 diesel::joinable!(passkeys -> users (user_id));
+diesel::joinable!(known_devices -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_login_sessions,
@@ -69,7 +70,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     mfa_challenges,
     passkeys,
-    passkey_ceremonies_used
+    passkey_ceremonies_used,
+    known_devices
 );
 
 diesel::table! {
@@ -169,5 +171,16 @@ diesel::table! {
     passkey_ceremonies_used (ceremony_hash) {
         ceremony_hash -> Varchar,
         expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Devices that had a successful sign-in of a user, by the SHA-256 (hex)
+    /// of their `authql_device` cookie; one row per user and device.
+    known_devices (user_id, device_hash) {
+        user_id -> Varchar,
+        device_hash -> Varchar,
+        first_seen_at -> Timestamp,
+        last_seen_at -> Timestamp,
     }
 }

@@ -184,15 +184,19 @@ pub(crate) enum StillProved<'a> {
 /// row first, as `change_password` and `set_status` do (and takes SQLite's
 /// write lock at once), so racing logins of one user take turns. Then, with
 /// `cap`, the user's least recently active open sessions are ended so that
-/// no more than `cap` are open with the new one.
+/// no more than `cap` are open with the new one. Last, the device whose
+/// cookie hashes to `device_hash` is noted as known for the user, so that a
+/// session never opens without its device becoming known, nor the reverse.
 pub(crate) async fn open(
     conn: &mut DbConn,
     new_session: &NewSession<'_>,
     proved: &StillProved<'_>,
+    device_hash: &str,
     cap: Option<usize>,
     now: NaiveDateTime,
 ) -> QueryResult<Opening> {
     let user_id = new_session.user_id;
+    let is_mysql = conn.is_mysql();
     with_conn!(conn, |c| {
         c.transaction(async |c| {
             let verified_hash = match proved {
@@ -262,6 +266,7 @@ pub(crate) async fn open(
                 .values(new_session)
                 .execute(c)
                 .await?;
+            crate::note_known_device!(c, is_mysql, user_id, device_hash, now)?;
             Ok(Opening::Opened { evicted })
         })
         .await

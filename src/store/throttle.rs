@@ -106,8 +106,51 @@ pub(crate) async fn end_check(
     end: CheckEnd,
     cutoffs: Cutoffs,
 ) -> QueryResult<()> {
+    record_end(conn, key, end, cutoffs, Slot::Release).await
+}
+
+/// Counts the result of a check of `key` that held no slot of it (a known
+/// device's login, which counts against the user name too): a failure
+/// makes the key's row if needed, a success clears its failures.
+pub(crate) async fn count_unslotted(
+    conn: &mut DbConn,
+    key: &str,
+    end: CheckEnd,
+    cutoffs: Cutoffs,
+) -> QueryResult<()> {
+    if end == CheckEnd::Failed {
+        let insert = ensure_row_sql(conn.is_mysql());
+        with_conn!(conn, |c| {
+            diesel::sql_query(insert)
+                .bind::<Text, _>(key)
+                .bind::<Timestamp, _>(cutoffs.now)
+                .execute(c)
+                .await
+                .map(drop)
+        })?;
+    }
+    record_end(conn, key, end, cutoffs, Slot::NoneHeld).await
+}
+
+/// Whether the check whose end is recorded holds a slot of the key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Release,
+    NoneHeld,
+}
+
+async fn record_end(
+    conn: &mut DbConn,
+    key: &str,
+    end: CheckEnd,
+    cutoffs: Cutoffs,
+    slot: Slot,
+) -> QueryResult<()> {
     let is_mysql = conn.is_mysql();
-    let release = "checking = CASE WHEN checking > 0 THEN checking - 1 ELSE 0 END";
+    let release = match slot {
+        Slot::Release => "checking = CASE WHEN checking > 0 THEN checking - 1 ELSE 0 END",
+        Slot::NoneHeld => "checking = checking",
+    };
     // The first failure of a window (the last one is over, or a success
     // cleared the count) starts a new window now. MySQL's SET sees the
     // failure count just assigned (1 exactly when this one is the first);
@@ -128,6 +171,7 @@ pub(crate) async fn end_check(
         CheckEnd::Succeeded => {
             format!("UPDATE login_throttle SET failure_count = 0, {release} WHERE throttle_key = ?")
         }
+        CheckEnd::Abandoned if slot == Slot::NoneHeld => return Ok(()),
         CheckEnd::Abandoned => {
             format!("UPDATE login_throttle SET {release} WHERE throttle_key = ?")
         }

@@ -225,6 +225,19 @@ async fn a_passkey_registers_and_signs_in_without_a_password(backend: Backend) {
     let signed_in = finish_login(&server, &login, &assertion).await;
     let payload = signed_in.data("finishPasskeyLogin");
     assert_eq!(payload["user"]["userName"], "pia");
+    // A passkey's sign-in sets the device cookie, as every sign-in does.
+    let device_cookie = signed_in
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("authql_device="))
+        .map(str::to_owned);
+    assert!(
+        device_cookie.is_some_and(|c| c.contains("HttpOnly") && c.contains("SameSite=Lax")),
+        "{:?}",
+        signed_in.headers
+    );
     assert_eq!(payload["session"]["aal"], 2);
     assert_eq!(payload["session"]["deviceInfo"], "passkey device");
     assert_eq!(sorted_amr(&payload["session"]), ["hwk", "mfa"]);

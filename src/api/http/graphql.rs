@@ -24,6 +24,7 @@ use crate::api::graphql::error_codes::{error_response, finish, with_code};
 use crate::api::graphql::parsed_documents::{Validation, ValidationWatch};
 use crate::api::graphql::{RequestContext, admission, password_fields};
 use crate::api::http::detached::Saturated;
+use crate::core::devices::known::{DeviceCookie, DeviceId};
 use crate::error::{Code, Outcome};
 use crate::secret::Secret;
 
@@ -413,18 +414,25 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// What every operation of the request is given: its bearer header, the
 /// client, and its refresh cookie as the cross-site rule lets it be used.
 fn request_inputs(state: &HttpState, parts: &axum::http::request::Parts) -> RequestInputs {
-    let client = client_info(state, parts);
+    let mut client = client_info(state, parts);
     let browsers = &state.app.config.browsers;
+    let may_use_cookies = || {
+        let own_scheme = own_scheme(state, parts);
+        may_use_cookie(&parts.headers, &browsers.allowed_origins, own_scheme)
+    };
     let refresh_cookie = match cookie::read(&parts.headers) {
         None => RefreshCookie::Absent,
-        Some(token) => {
-            let own_scheme = own_scheme(state, parts);
-            if may_use_cookie(&parts.headers, &browsers.allowed_origins, own_scheme) {
-                RefreshCookie::Usable(Secret::from(token))
-            } else {
-                RefreshCookie::CrossSite
-            }
-        }
+        Some(token) if may_use_cookies() => RefreshCookie::Usable(Secret::from(token)),
+        Some(_) => RefreshCookie::CrossSite,
+    };
+    // Junk in the device cookie (malformed, over-long) is no device at all.
+    client.device_cookie = match cookie::read_device(&parts.headers)
+        .as_deref()
+        .and_then(DeviceId::parse)
+    {
+        None => DeviceCookie::Absent,
+        Some(device_id) if may_use_cookies() => DeviceCookie::Usable(device_id),
+        Some(device_id) => DeviceCookie::CrossSite(device_id),
     };
     RequestInputs {
         authorization: authorization(&parts.headers),

@@ -10,6 +10,7 @@ use axum::http::header;
 use super::state::HttpState;
 use crate::api::browser::origin::Scheme;
 use crate::core::client::{ClientInfo, client_address, is_trusted_proxy};
+use crate::core::devices::known::DeviceCookie;
 
 /// Largest request body accepted, and largest WebSocket message.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -58,5 +59,7 @@ pub(crate) fn client_info(state: &HttpState, parts: &axum::http::request::Parts)
         user_agent: parts.headers.get(header::USER_AGENT).map(|value| {
             crate::core::input::cut_user_agent(&String::from_utf8_lossy(value.as_bytes()))
         }),
+        // Only `/graphql` reads it, under the cookies' cross-site rule.
+        device_cookie: DeviceCookie::Absent,
     }
 }

@@ -56,6 +56,9 @@ pub(crate) async fn change_password(
         &user_name_key,
         &change.current_password,
         client.ip_address,
+        // A password change proves the owner by its session, not its
+        // device: the name's lockout holds as it did.
+        None,
     )
     .await?;
     if user.id != auth.user.id {

@@ -22,6 +22,7 @@ use tokio::time::Instant;
 
 use crate::core::app::App;
 use crate::core::credentials::password::Verification;
+use crate::core::devices::known::DeviceId;
 use crate::error::{AppError, InternalCause};
 use crate::secret::Secret;
 use crate::store::throttle::CheckEnd;
@@ -46,12 +47,15 @@ pub(crate) struct Checked {
 /// `INVALID_CREDENTIALS` (counted as a failure for the name and the address)
 /// for an unknown name or a wrong password, `TOO_MANY_ATTEMPTS` when the
 /// throttle refuses or the check cannot start in time. The user may be
-/// disabled: the caller decides.
+/// disabled: the caller decides. A login passes the device id of its usable
+/// `authql_device` cookie as `device`: a device known for the user is held
+/// to its own failures rather than the name's (see `throttle`).
 pub(crate) async fn check(
     app: &App,
     user_name_key: &str,
     password: &Secret,
     ip: Option<IpAddr>,
+    device: Option<&DeviceId>,
 ) -> Result<Checked, AppError> {
     let deadline = Instant::now() + app.config.password_check_wait;
     let _turn = match ip {
@@ -61,7 +65,7 @@ pub(crate) async fn check(
         })?),
         None => None,
     };
-    let slot = throttle::begin_check(app, user_name_key, ip, deadline).await?;
+    let slot = throttle::begin_check(app, user_name_key, ip, device, deadline).await?;
     // A check that waits this long for a hashing thread is abandoned, well
     // before its slot could be taken for stale and handed to another guess.
     let checked = tokio::time::timeout(

@@ -25,6 +25,17 @@
 //! An IPv6 address counts as its /64 (one host's allotment), an IPv4-mapped
 //! one as its IPv4 address.
 //!
+//! A known device is spared the user name's lockout, so that strangers
+//! guessing a name cannot keep its owner out: a check from a request whose
+//! `authql_device` cookie had a successful sign-in of the named user takes
+//! a slot of that device (for that user) instead of the name's, under the
+//! same rule (`LOGIN_MAX_FAILURES` in `LOGIN_LOCKOUT_SECS`), so that a
+//! stolen cookie buys no more guesses than that. Its result still counts
+//! for the name, without a slot: a failure is one more for the name (and
+//! locks strangers out sooner), a success clears the name's failures, as
+//! any successful login does. The address's slot is taken first, as ever:
+//! no cookie lifts the per-address limit.
+//!
 //! Waiting for slots shares the check's one deadline (see
 //! `credentials::check`): past it the attempt is refused with
 //! `TOO_MANY_ATTEMPTS`.
@@ -38,6 +49,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::core::app::App;
 use crate::core::clock;
+use crate::core::devices::known::{self, DeviceId};
 use crate::error::AppError;
 use crate::store::throttle::{self, CheckEnd, Cutoffs, Window};
 
@@ -50,6 +62,12 @@ const LONGEST_PAUSE: Duration = Duration::from_millis(200);
 /// The throttle key of a user name (its folded form).
 pub(crate) fn name_key(user_name_key: &str) -> String {
     format!("name:{user_name_key}")
+}
+
+/// The throttle key of a device known for a user: its failures for that
+/// user alone (the device may be known for others too).
+fn device_key(user_id: &str, device: &DeviceId) -> String {
+    format!("device:{user_id}:{}", device.hash())
 }
 
 /// The address's throttle key: an IPv6 address as its /64, an IPv4-mapped
@@ -75,6 +93,14 @@ fn name_rule(app: &App) -> Rule {
         max_failures: app.config.login_max_failures,
         window: app.config.login_lockout,
         what: "this user name",
+    }
+}
+
+/// A known device's own rule: the name's limits, counted for it alone.
+fn device_rule(app: &App) -> Rule {
+    Rule {
+        what: "this known device",
+        ..name_rule(app)
     }
 }
 
@@ -106,28 +132,78 @@ fn retry_after(window: Window, length: TimeDelta, now: NaiveDateTime) -> u64 {
 #[derive(Debug)]
 #[must_use = "a check holds its slots until it is ended"]
 pub(crate) struct PasswordCheck {
-    /// None for a check that names no user (a passkey sign-in).
-    name_key: Option<String>,
+    /// Whose slot the check holds besides its address's; None for a check
+    /// that names no user (a passkey sign-in).
+    judged_by: Option<JudgedBy>,
     address_key: Option<String>,
 }
 
-/// Takes a slot of the client address, then one of `user_name_key`, waiting
-/// while checks under way hold them all, until `deadline`; `TOO_MANY_ATTEMPTS`
-/// once the window's failures alone fill either, or at the deadline.
+/// Which limit on guesses for a user a check is held to.
+#[derive(Debug)]
+enum JudgedBy {
+    /// The user name's: it holds a slot of this name key.
+    Name(String),
+    /// A known device's: it holds a slot of `device_key`, and its result
+    /// counts for `name_key` too.
+    KnownDevice {
+        device_key: String,
+        name_key: String,
+    },
+}
+
+/// Takes a slot of the client address, then one of `user_name_key` (of the
+/// known device instead, when `device` had a successful sign-in of that
+/// user), waiting while checks under way hold them all, until `deadline`;
+/// `TOO_MANY_ATTEMPTS` once the window's failures alone fill either, or at
+/// the deadline. Pass as `device` only the id of a cookie the request may
+/// use (the cross-site rule).
 pub(crate) async fn begin_check(
     app: &App,
     user_name_key: &str,
     ip: Option<IpAddr>,
+    device: Option<&DeviceId>,
     deadline: Instant,
 ) -> Result<PasswordCheck, AppError> {
     let mut check = begin_address_check(app, ip, deadline).await?;
-    let name_key = name_key(user_name_key);
-    if let Err(refused) = take_slot(app, &name_key, name_rule(app), deadline).await {
+    let judged_by = match judge(app, user_name_key, device).await {
+        Ok(judged_by) => judged_by,
+        Err(error) => {
+            end_check(app, check, CheckEnd::Abandoned).await;
+            return Err(error);
+        }
+    };
+    let (key, rule) = match &judged_by {
+        JudgedBy::KnownDevice { device_key, .. } => (device_key.as_str(), device_rule(app)),
+        JudgedBy::Name(name_key) => (name_key.as_str(), name_rule(app)),
+    };
+    if let Err(refused) = take_slot(app, key, rule, deadline).await {
         end_check(app, check, CheckEnd::Abandoned).await;
         return Err(refused);
     }
-    check.name_key = Some(name_key);
+    check.judged_by = Some(judged_by);
     Ok(check)
+}
+
+/// Whose limit a check for `user_name_key` from `device` is held to: the
+/// device's when it is known for the user of that name, else the name's.
+async fn judge(
+    app: &App,
+    user_name_key: &str,
+    device: Option<&DeviceId>,
+) -> Result<JudgedBy, AppError> {
+    let name_key = name_key(user_name_key);
+    let Some(device) = device else {
+        return Ok(JudgedBy::Name(name_key));
+    };
+    Ok(
+        match known::user_knowing(app, user_name_key, device).await? {
+            Some(user_id) => JudgedBy::KnownDevice {
+                device_key: device_key(&user_id, device),
+                name_key,
+            },
+            None => JudgedBy::Name(name_key),
+        },
+    )
 }
 
 /// Takes a slot of the client address alone, for a check that names no
@@ -143,7 +219,7 @@ pub(crate) async fn begin_address_check(
         take_slot(app, key, address_rule(app), deadline).await?;
     }
     Ok(PasswordCheck {
-        name_key: None,
+        judged_by: None,
         address_key,
     })
 }
@@ -183,14 +259,23 @@ async fn take_slot(app: &App, key: &str, rule: Rule, deadline: Instant) -> Resul
     }
 }
 
-/// Ends a check, counting a failure against the user name and the client
-/// address, or clearing the user name's failures after a success (an
-/// address's failures are never cleared). A failure to record is logged: the
-/// slot then stays taken until it is stale, which errs on the side of fewer
-/// guesses.
+/// Ends a check, counting a failure against the user name (and the known
+/// device that held the slot instead, if one did) and the client address,
+/// or clearing the user name's (and the device's) failures after a success
+/// (an address's failures are never cleared). A failure to record is
+/// logged: the slot then stays taken until it is stale, which errs on the
+/// side of fewer guesses.
 pub(crate) async fn end_check(app: &App, check: PasswordCheck, end: CheckEnd) {
-    if let Some(key) = &check.name_key {
-        release(app, key, end, name_rule(app)).await;
+    match &check.judged_by {
+        Some(JudgedBy::Name(name_key)) => release(app, name_key, end, name_rule(app)).await,
+        Some(JudgedBy::KnownDevice {
+            device_key,
+            name_key,
+        }) => {
+            release(app, device_key, end, device_rule(app)).await;
+            count_for_name(app, name_key, end).await;
+        }
+        None => {}
     }
     if let Some(key) = &check.address_key {
         let end = match end {
@@ -198,6 +283,21 @@ pub(crate) async fn end_check(app: &App, check: PasswordCheck, end: CheckEnd) {
             CheckEnd::Succeeded | CheckEnd::Abandoned => CheckEnd::Abandoned,
         };
         release(app, key, end, address_rule(app)).await;
+    }
+}
+
+/// Counts a known device's result for the user name it was spared.
+async fn count_for_name(app: &App, name_key: &str, end: CheckEnd) {
+    let result = async {
+        let now = app.clock.now();
+        let mut conn = app.pool.get().await?;
+        let cutoffs = cutoffs(now, name_rule(app).window);
+        throttle::count_unslotted(&mut conn, name_key, end, cutoffs).await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    if let Err(error) = result {
+        tracing::warn!(error = %error.detail(), ?end, "cannot count a known device's check for its user name");
     }
 }
 

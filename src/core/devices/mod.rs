@@ -2,6 +2,8 @@
 //! that made a request ("Firefox on Linux"), from what the client says of
 //! itself (`deviceInfo`), else its User-Agent and client hints.
 
+pub(crate) mod known;
+
 use crate::core::client::ClientInfo;
 
 /// The name shown when nothing tells what the device is.

@@ -53,7 +53,7 @@ pub(crate) async fn confirm(
 ) -> Result<Vec<Secret>, AppError> {
     SecondFactor::Code(code.clone()).check_bounds()?;
     let (codes, hashes) = recovery_codes::new_set();
-    proof::throttled(app, &auth.user, client_ip, async || {
+    proof::throttled(app, &auth.user, client_ip, None, async || {
         let mut conn = app.pool.get().await?;
         let row = factor_rows::totp_of(&mut conn, &auth.user.id)
             .await?

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use crate::core::app::App;
 use crate::core::credentials::throttle;
+use crate::core::devices::known::DeviceId;
 use crate::core::factors::recovery_codes;
 use crate::core::factors::totp::{self, TotpSecret};
 use crate::core::{clock, input};
@@ -92,16 +93,20 @@ pub(crate) fn seal_secret(app: &App, user_id: &str, secret: &TotpSecret) -> Stri
 /// client address: a slot is taken first (`TOO_MANY_ATTEMPTS` when the
 /// window's failures are used up), a wrong code from `check`
 /// (`AppError::InvalidCode`, the contract's `INVALID_CREDENTIALS`) counts
-/// as a failure, and success clears the name's failures.
+/// as a failure, and success clears the name's failures. A login's second
+/// step passes its usable device id as `device`, which a known device
+/// holds to its own failures instead of the name's (see
+/// `credentials::throttle`).
 pub(crate) async fn throttled<T>(
     app: &App,
     user: &UserRecord,
     ip: Option<IpAddr>,
+    device: Option<&DeviceId>,
     check: impl AsyncFnOnce() -> Result<T, AppError>,
 ) -> Result<T, AppError> {
     let deadline = Instant::now() + app.config.password_check_wait;
     let name_key = input::fold_user_name(&user.user_name);
-    let slot = throttle::begin_check(app, &name_key, ip, deadline).await?;
+    let slot = throttle::begin_check(app, &name_key, ip, device, deadline).await?;
     let result = check().await;
     let end = match &result {
         Ok(_) => CheckEnd::Succeeded,
@@ -115,17 +120,19 @@ pub(crate) async fn throttled<T>(
     result
 }
 
-/// Proves `factor` for `user` (TOTP on), throttled: `INVALID_CREDENTIALS`
-/// for a wrong code, one at or before the last step accepted, or a recovery
-/// code that is unknown or used.
+/// Proves `factor` for `user` (TOTP on), throttled (by the known `device`'s
+/// failures instead of the name's when one is given, see [`throttled`]):
+/// `INVALID_CREDENTIALS` for a wrong code, one at or before the last step
+/// accepted, or a recovery code that is unknown or used.
 pub(crate) async fn prove(
     app: &App,
     user: &UserRecord,
     factor: &SecondFactor,
     ip: Option<IpAddr>,
+    device: Option<&DeviceId>,
 ) -> Result<(), AppError> {
     factor.check_bounds()?;
-    throttled(app, user, ip, async || match factor {
+    throttled(app, user, ip, device, async || match factor {
         SecondFactor::Code(code) => prove_code(app, user, code.expose_secret()).await,
         SecondFactor::RecoveryCode(code) => {
             let hash = recovery_codes::hash_of(code.expose_secret());

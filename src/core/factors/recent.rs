@@ -199,7 +199,7 @@ pub(crate) async fn reauthenticate(
                 return Err(refusal(app, 2));
             }
             let name_key = input::fold_user_name(&auth.user.user_name);
-            let checked = credentials::check(app, &name_key, &password, client_ip).await?;
+            let checked = credentials::check(app, &name_key, &password, client_ip, None).await?;
             if checked.user.id != auth.user.id {
                 // The name now belongs to someone else (renamed since).
                 return Err(AppError::InvalidCredentials);
@@ -208,7 +208,7 @@ pub(crate) async fn reauthenticate(
         }
         Proof::Factor(factor) => {
             // Without TOTP every code is wrong, and counted as such.
-            proof::prove(app, &auth.user, &factor, client_ip).await?;
+            proof::prove(app, &auth.user, &factor, client_ip, None).await?;
             vec![Method::Otp]
         }
         Proof::Passkey {

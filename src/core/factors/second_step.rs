@@ -115,7 +115,15 @@ pub(crate) async fn complete_login(
         UserStatus::Disabled => return Err(AppError::AccountDisabled),
         UserStatus::Unverified => return Err(AppError::EmailNotVerified),
     }
-    if let Err(error) = proof::prove(app, &user, &request.factor, client.ip_address).await {
+    if let Err(error) = proof::prove(
+        app,
+        &user,
+        &request.factor,
+        client.ip_address,
+        client.device_cookie.usable(),
+    )
+    .await
+    {
         if matches!(error, AppError::InvalidCode) {
             let mut conn = app.pool.get().await?;
             factor_rows::count_challenge_failure(&mut conn, &hash).await?;

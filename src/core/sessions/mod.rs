@@ -34,6 +34,7 @@ pub(crate) use self::end::{
 pub(crate) use self::open::{SignIn, SignInMethod, open};
 use crate::core::app::App;
 use crate::core::clock;
+use crate::core::devices::known::DeviceId;
 use crate::core::factors::amr::Amr;
 use crate::core::tokens::access_token::TokenAssurance;
 use crate::error::AppError;
@@ -62,6 +63,9 @@ pub(crate) struct IssuedTokens {
     pub expires_in_secs: i64,
     pub session: SessionRecord,
     pub user: UserRecord,
+    /// The device id a sign-in sets the `authql_device` cookie to (the
+    /// device's own, else a new one); None for a refresh, which sets none.
+    pub device_id: Option<DeviceId>,
 }
 
 /// An access token for the session as it is now (its assurance included).
@@ -137,6 +141,7 @@ pub(crate) fn issue_tokens(
         expires_in_secs: app.access_tokens.ttl.num_seconds(),
         session,
         user,
+        device_id: None,
     })
 }
 

@@ -76,8 +76,9 @@ impl SignInMethod {
 
 /// Opens a session for `sign_in` on the client's device (`device_info` as
 /// the client describes itself), ending the user's least recently active
-/// sessions past `MAX_SESSIONS_PER_USER` (`EVICTED`), and issues its
-/// tokens. Refused, with nothing stored, when what the sign-in proved no
+/// sessions past `MAX_SESSIONS_PER_USER` (`EVICTED`), notes the device as
+/// known for the user (the id its cookie brought, else a new one, handed
+/// back for the cookie), and issues its tokens. Refused, with nothing stored, when what the sign-in proved no
 /// longer holds: the password changed since it was checked
 /// (`INVALID_CREDENTIALS`) or the user was disabled (`ACCOUNT_DISABLED`).
 pub(crate) async fn open(
@@ -138,7 +139,9 @@ pub(crate) async fn open(
         cap => Some(usize::try_from(cap).unwrap_or(usize::MAX)),
     };
     let proved = method.still_proved();
-    match session_rows::open(&mut conn, &new_session, &proved, cap, now).await? {
+    let device_id = client.device_cookie.id_to_set();
+    let device_hash = device_id.hash();
+    match session_rows::open(&mut conn, &new_session, &proved, &device_hash, cap, now).await? {
         Opening::Opened { evicted } => {
             for session_id in &evicted {
                 let reason = EndReason::Evicted;
@@ -168,5 +171,7 @@ pub(crate) async fn open(
         }
     }
     record::opened(&app.metrics, &user.id, &session.id, &method);
-    issue_tokens(app, session, user, now)
+    let mut issued = issue_tokens(app, session, user, now)?;
+    issued.device_id = Some(device_id);
+    Ok(issued)
 }
