@@ -16,6 +16,10 @@ use ipnet::IpNet;
 pub(crate) struct ClientInfo {
     pub ip_address: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// `Sec-CH-UA` as sent: the browser's brands (see `core::devices`).
+    pub brands_hint: Option<String>,
+    /// `Sec-CH-UA-Platform` as sent: the browser's operating system.
+    pub platform_hint: Option<String>,
 }
 
 /// The client's address as the contract defines it.
