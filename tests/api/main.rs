@@ -17,6 +17,7 @@ mod cli;
 mod coalescing;
 mod connection_places;
 mod cors;
+mod devices;
 mod documents;
 mod expansion;
 mod factors;
