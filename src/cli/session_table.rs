@@ -8,7 +8,8 @@ use chrono::NaiveDateTime;
 use crate::store::sessions::SessionView;
 
 const HEADERS: [&str; 5] = ["ID", "DEVICE", "ADDRESS", "LAST ACTIVE", "EXPIRES"];
-/// Longest device label shown; longer ones end in an ellipsis.
+/// Longest device name shown (`Session.deviceName`, the client's label or
+/// a name read from its User-Agent); longer ones end in an ellipsis.
 const DEVICE_WIDTH: usize = 40;
 
 /// The table, or a line saying there is nothing to list.
@@ -21,7 +22,7 @@ pub(super) fn render(sessions: &[SessionView]) -> String {
         .map(|session| {
             [
                 session.id.clone(),
-                shown(session.device_info.as_deref(), DEVICE_WIDTH),
+                shown(Some(&session.device_name), DEVICE_WIDTH),
                 shown(session.ip_address.as_deref(), 45),
                 time(session.last_active_at),
                 time(session.expires_at),

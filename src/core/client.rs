@@ -20,6 +20,10 @@ pub(crate) struct ClientInfo {
     pub user_agent: Option<String>,
     /// The device id of its `authql_device` cookie (see `devices::known`).
     pub device_cookie: DeviceCookie,
+    /// `Sec-CH-UA` as sent: the browser's brands (see `core::devices`).
+    pub brands_hint: Option<String>,
+    /// `Sec-CH-UA-Platform` as sent: the browser's operating system.
+    pub platform_hint: Option<String>,
 }
 
 /// The client's address as the contract defines it.

@@ -19,6 +19,9 @@ pub(crate) use crate::config::credentials::PASSWORD_MAX_BYTES;
 pub(crate) const DEVICE_INFO_MAX_CHARS: usize = 255;
 /// A longer `User-Agent` is cut to this many characters.
 pub(crate) const USER_AGENT_MAX_CHARS: usize = 512;
+/// A longer `Sec-CH-UA` or `Sec-CH-UA-Platform` is cut to this many
+/// characters (a browser's brand list is under 120).
+pub(crate) const CLIENT_HINT_MAX_CHARS: usize = 256;
 
 /// Longest role, in characters.
 pub(crate) const ROLE_MAX_CHARS: usize = 64;
@@ -123,6 +126,11 @@ pub(crate) fn check_device_info(device_info: Option<&str>) -> Result<(), AppErro
 /// The first 512 characters of a `User-Agent`.
 pub(crate) fn cut_user_agent(user_agent: &str) -> String {
     user_agent.chars().take(USER_AGENT_MAX_CHARS).collect()
+}
+
+/// The first 256 characters of a client hint.
+pub(crate) fn cut_client_hint(hint: &str) -> String {
+    hint.chars().take(CLIENT_HINT_MAX_CHARS).collect()
 }
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ diesel::table! {
         amr -> Varchar,
         /// When a credential was last proved in this session.
         authenticated_at -> Timestamp,
+        /// `Session.deviceName`, set when the session opens (`core::devices`).
+        device_name -> Varchar,
     }
 }
 

@@ -42,6 +42,7 @@ pub struct SessionRecord {
     pub aal: i32,
     pub amr: String,
     pub authenticated_at: NaiveDateTime,
+    pub device_name: String,
 }
 
 impl SessionRecord {
@@ -71,6 +72,7 @@ impl SessionRecord {
             aal: self.aal,
             amr: self.amr.clone(),
             authenticated_at: self.authenticated_at,
+            device_name: self.device_name.clone(),
         }
     }
 }
@@ -120,6 +122,7 @@ pub struct SessionView {
     pub aal: i32,
     pub amr: String,
     pub authenticated_at: NaiveDateTime,
+    pub device_name: String,
 }
 
 /// A row to insert at login.
@@ -139,6 +142,7 @@ pub(crate) struct NewSession<'a> {
     pub aal: i32,
     pub amr: &'a str,
     pub authenticated_at: NaiveDateTime,
+    pub device_name: &'a str,
 }
 
 /// How [`open`] ended.

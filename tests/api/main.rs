@@ -18,6 +18,7 @@ mod coalescing;
 mod connection_places;
 mod cors;
 mod device_cookie;
+mod devices;
 mod documents;
 mod expansion;
 mod factors;

@@ -235,7 +235,6 @@ const NOT_BUILT_YET: &[(&str, &str)] = &[
         "SecurityEventKind.TOTP_ENABLED",
         "Devices and security history",
     ),
-    ("Session.deviceName", "Devices and security history"),
     (
         "SessionEndReason.REPORTED_BY_USER",
         "Devices and security history",

@@ -124,6 +124,12 @@ impl Session {
         User(self.user.clone())
     }
 
+    /// deviceInfo when the client gave one, else a name made from the
+    /// User-Agent (and client hints), such as "Firefox on Linux".
+    async fn device_name(&self) -> &str {
+        &self.record.device_name
+    }
+
     /// Authenticator assurance level: 2 when two kinds of factor (or a passkey
     /// with user verification) proved this session, else 1.
     async fn aal(&self) -> i32 {

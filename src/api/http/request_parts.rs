@@ -1,6 +1,6 @@
 //! What a request's head says about its client, read the same way by every
 //! route that needs it: the client's address (through trusted proxies), its
-//! User-Agent, and the scheme it reached authql over.
+//! User-Agent and client hints, and the scheme it reached authql over.
 
 use std::net::SocketAddr;
 
@@ -11,6 +11,7 @@ use super::state::HttpState;
 use crate::api::browser::origin::Scheme;
 use crate::core::client::{ClientInfo, client_address, is_trusted_proxy};
 use crate::core::devices::known::DeviceCookie;
+use crate::core::input;
 
 /// Largest request body accepted, and largest WebSocket message.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -49,16 +50,22 @@ pub(crate) fn client_info(state: &HttpState, parts: &axum::http::request::Parts)
         .filter_map(|value| value.to_str().ok())
         .collect();
     let forwarded_for = (!forwarded_for.is_empty()).then(|| forwarded_for.join(","));
+    // Agents may send UTF-8 (or worse); keep what can be shown, cut short.
+    let header_text = |name: &str, cut: fn(&str) -> String| {
+        parts
+            .headers
+            .get(name)
+            .map(|value| cut(&String::from_utf8_lossy(value.as_bytes())))
+    };
     ClientInfo {
         ip_address: client_address(
             peer,
             forwarded_for.as_deref(),
             &state.app.config.trusted_proxies,
         ),
-        // Agents may send UTF-8 (or worse); keep what can be shown.
-        user_agent: parts.headers.get(header::USER_AGENT).map(|value| {
-            crate::core::input::cut_user_agent(&String::from_utf8_lossy(value.as_bytes()))
-        }),
+        user_agent: header_text(header::USER_AGENT.as_str(), input::cut_user_agent),
+        brands_hint: header_text("sec-ch-ua", input::cut_client_hint),
+        platform_hint: header_text("sec-ch-ua-platform", input::cut_client_hint),
         // Only `/graphql` reads it, under the cookies' cross-site rule.
         device_cookie: DeviceCookie::Absent,
     }

@@ -10,7 +10,7 @@ use crate::core::app::App;
 use crate::core::client::ClientInfo;
 use crate::core::factors::amr::{Amr, Method};
 use crate::core::sessions::{EndReason, IssuedTokens, issue_tokens, record};
-use crate::core::{clock, ids, input};
+use crate::core::{clock, devices, ids, input};
 use crate::error::AppError;
 use crate::store::passkeys::PasskeyUse;
 use crate::store::sessions::{
@@ -101,6 +101,9 @@ pub(crate) async fn open(
     let amr = method.amr();
     let ip_address = client.ip_address.map(|ip| ip.to_string());
     let user_agent = client.user_agent.as_deref().map(input::cut_user_agent);
+    // Named once, at opening: a later request from another browser with
+    // this session's refresh token does not rename the device.
+    let device_name = devices::device_name(device_info.as_deref(), client);
     let session = SessionRecord {
         id: ids::new_id(),
         user_id: user.id.clone(),
@@ -118,6 +121,7 @@ pub(crate) async fn open(
         aal: amr.aal(),
         amr: amr.to_column(),
         authenticated_at: now,
+        device_name,
     };
     let new_session = NewSession {
         id: &session.id,
@@ -133,6 +137,7 @@ pub(crate) async fn open(
         aal: session.aal,
         amr: &session.amr,
         authenticated_at: session.authenticated_at,
+        device_name: &session.device_name,
     };
     let cap = match app.config.max_sessions_per_user {
         0 => None,

@@ -1,0 +1,1 @@
+ALTER TABLE user_login_sessions DROP COLUMN device_name;
