@@ -60,6 +60,7 @@ diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(mfa_challenges -> users (user_id));
 diesel::joinable!(passkeys -> users (user_id));
+diesel::joinable!(security_events -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_login_sessions,
@@ -69,7 +70,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     mfa_challenges,
     passkeys,
-    passkey_ceremonies_used
+    passkey_ceremonies_used,
+    security_events
 );
 
 diesel::table! {
@@ -169,5 +171,26 @@ diesel::table! {
     passkey_ceremonies_used (ceremony_hash) {
         ceremony_hash -> Varchar,
         expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// What happened to an account, for its owner's timeline, ordered by
+    /// (`at`, `seq`, `id`) (see `crate::core::security_events`).
+    security_events (id) {
+        id -> Varchar,
+        user_id -> Varchar,
+        kind -> Varchar,
+        at -> Timestamp,
+        /// Raised by the writing process for every event: the order of
+        /// events of the same instant.
+        seq -> BigInt,
+        ip_address -> Nullable<Varchar>,
+        device_name -> Nullable<Varchar>,
+        session_id -> Nullable<Varchar>,
+        /// For a session's end: why (`EndReason`).
+        end_reason -> Nullable<Varchar>,
+        /// For a sign-in: its `amr`, space-separated. Never a secret.
+        detail -> Nullable<Varchar>,
     }
 }

@@ -15,7 +15,8 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::store::passkeys::PasskeyUse;
 use crate::store::schema::{user_login_sessions as sessions, users};
-pub(crate) use crate::store::session_ends::{Ending, end, end_statement, open_at};
+use crate::store::security_events::NewSecurityEvent;
+pub(crate) use crate::store::session_ends::{Ending, end, open_at};
 use crate::store::users::UserRecord;
 use crate::store::{DbConn, expect_key};
 use crate::vocabulary::{EndReason, UserStatus};
@@ -185,11 +186,15 @@ pub(crate) enum StillProved<'a> {
 /// write lock at once), so racing logins of one user take turns. Then, with
 /// `cap`, the user's least recently active open sessions are ended so that
 /// no more than `cap` are open with the new one.
+///
+/// The evictions are recorded as they happen (`end_sessions!`), then
+/// `signed_in`, the new session's `SIGNED_IN` event, with the insert.
 pub(crate) async fn open(
     conn: &mut DbConn,
     new_session: &NewSession<'_>,
     proved: &StillProved<'_>,
     cap: Option<usize>,
+    signed_in: &NewSecurityEvent,
     now: NaiveDateTime,
 ) -> QueryResult<Opening> {
     let user_id = new_session.user_id;
@@ -254,14 +259,18 @@ pub(crate) async fn open(
                 evicted = open.into_iter().take(surplus).collect();
             }
             if !evicted.is_empty() {
-                end_statement(Ending::These(&evicted), EndReason::Evicted, now)
-                    .execute(c)
-                    .await?;
+                crate::end_sessions!(c, Ending::These(&evicted), EndReason::Evicted, now);
             }
             diesel::insert_into(sessions::table)
                 .values(new_session)
                 .execute(c)
                 .await?;
+            // After the evictions' events, in the order they happened.
+            let signed_in = NewSecurityEvent {
+                seq: crate::store::security_events::next_seq(),
+                ..signed_in.clone()
+            };
+            crate::insert_security_event!(c, &signed_in)?;
             Ok(Opening::Opened { evicted })
         })
         .await

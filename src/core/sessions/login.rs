@@ -58,7 +58,7 @@ async fn check_and_open(
         user,
         verification,
         verified_hash,
-    } = credentials::check(app, &user_name_key, &request.password, client.ip_address).await?;
+    } = credentials::check(app, &user_name_key, &request.password, client).await?;
     match user.status {
         UserStatus::Active => {}
         UserStatus::Disabled => {

@@ -1,6 +1,7 @@
 //! Opening a session, whatever way the user came in: the row, the cap of
 //! `MAX_SESSIONS_PER_USER`, the compare-and-set on what the sign-in proved,
-//! the tokens, and the recording.
+//! the tokens, and the recording (its `SIGNED_IN` event is stored with the
+//! row).
 //!
 //! How the user proved who they are arrives as one [`SignIn`], so that a
 //! new way in (an invitation, a passkey, a second factor) adds a
@@ -8,15 +9,18 @@
 
 use crate::core::app::App;
 use crate::core::client::ClientInfo;
+use crate::core::devices::device_name;
 use crate::core::factors::amr::{Amr, Method};
 use crate::core::sessions::{EndReason, IssuedTokens, issue_tokens, record};
 use crate::core::{clock, ids, input};
 use crate::error::AppError;
 use crate::store::passkeys::PasskeyUse;
+use crate::store::security_events::NewSecurityEvent;
 use crate::store::sessions::{
     self as session_rows, NewSession, Opening, SessionRecord, StillProved,
 };
 use crate::store::users::UserRecord;
+use crate::vocabulary::SecurityEventKind;
 
 /// Who signed in, and how. No `Debug`: a method may hold a password hash,
 /// which no log line should.
@@ -138,7 +142,15 @@ pub(crate) async fn open(
         cap => Some(usize::try_from(cap).unwrap_or(usize::MAX)),
     };
     let proved = method.still_proved();
-    match session_rows::open(&mut conn, &new_session, &proved, cap, now).await? {
+    let signed_in = NewSecurityEvent {
+        ip_address: session.ip_address.clone(),
+        // INTEGRATION: the session's stored `device_name` once it has one.
+        device_name: Some(device_name(session.device_info.as_deref(), client)),
+        session_id: Some(session.id.clone()),
+        detail: Some(amr.names().join(" ")),
+        ..NewSecurityEvent::new(SecurityEventKind::SignedIn, &user.id, now)
+    };
+    match session_rows::open(&mut conn, &new_session, &proved, cap, &signed_in, now).await? {
         Opening::Opened { evicted } => {
             for session_id in &evicted {
                 let reason = EndReason::Evicted;
