@@ -16,6 +16,7 @@ pub(crate) mod passkeys;
 pub(crate) mod password_fields;
 pub(crate) mod query;
 pub(crate) mod scalars;
+pub(crate) mod security_events;
 pub(crate) mod session_event;
 pub(crate) mod subscription;
 pub(crate) mod types;
@@ -37,7 +38,7 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_COMPLEXITY: usize = 256;
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query, Mutation::default(), Subscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(error_codes::ErrorCodes)
