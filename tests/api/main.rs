@@ -47,6 +47,7 @@ mod proxy;
 mod refresh;
 mod refresh_cookie;
 mod schema;
+mod security_events;
 mod served;
 mod session_cap;
 mod sessions;
