@@ -1,5 +1,5 @@
-//! The service's closed vocabularies as enums: why a session ended, and
-//! whether a user may log in. Each is one type from the services to its database column and its metric
+//! The service's closed vocabularies as enums: why a session ended,
+//! whether a user may log in, and what a security event records. Each is one type from the services to its database column and its metric
 //! label (the GraphQL layer mirrors it as a remote enum); the text form
 //! appears only at those edges.
 //!
@@ -72,6 +72,50 @@ pub enum UserStatus {
     Unverified,
 }
 
+/// What a security event records, as `SecurityEventKind` shows it and the
+/// `kind` column keeps it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumIter,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    AsExpression,
+    FromSqlRow,
+)]
+#[strum(serialize_all = "snake_case")]
+#[diesel(sql_type = Text)]
+pub enum SecurityEventKind {
+    /// A session opened; `detail` holds its `amr`.
+    SignedIn,
+    /// A wrong password or code for an existing account.
+    SignInFailed,
+    /// A session ended; `end_reason` says why.
+    SessionEnded,
+    PasswordChanged,
+    PasswordReset,
+    EmailVerified,
+    EmailChanged,
+    TotpEnabled,
+    TotpDisabled,
+    RecoveryCodeUsed,
+    RecoveryCodesRegenerated,
+    PasskeyAdded,
+    PasskeyRemoved,
+    /// A used-up refresh token was presented after the grace window.
+    RefreshTokenReused,
+    /// A new-device alert was mailed (written by the alerts, to come).
+    NewDeviceAlertSent,
+    /// The owner reported a sign-in (`reportSignIn`, to come).
+    SignInReported,
+    /// An admin changed the account (the admin mutations, to come).
+    AdminAction,
+}
+
 /// The text form of a vocabulary enum, for columns, labels and logs.
 macro_rules! text_column {
     ($ty:ty) => {
@@ -114,6 +158,7 @@ macro_rules! text_column {
 
 text_column!(EndReason);
 text_column!(UserStatus);
+text_column!(SecurityEventKind);
 
 #[cfg(test)]
 mod tests {
@@ -131,6 +176,10 @@ mod tests {
             "ended_by_other_session"
         );
         assert_eq!(EndReason::RefreshReuse.as_str(), "refresh_reuse");
+        for kind in SecurityEventKind::iter() {
+            assert_eq!(kind.as_str().parse::<SecurityEventKind>(), Ok(kind));
+        }
+        assert_eq!(SecurityEventKind::SignInFailed.as_str(), "sign_in_failed");
         assert_eq!(UserStatus::Active.as_str(), "active");
         assert_eq!(UserStatus::Disabled.as_str(), "disabled");
     }

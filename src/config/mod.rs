@@ -10,7 +10,7 @@
 //! `HTTP_HEADER_TIMEOUT_SECS`, `HTTP_BODY_TIMEOUT_SECS`, `HTTP_MAX_CONNECTIONS`,
 //! `CORS_ALLOWED_ORIGINS`, `CORS_ALLOWED_HEADERS`, `COOKIE_SECURE`, `COOKIE_SAMESITE`, `COOKIE_DOMAIN`,
 //! `GRAPHIQL_ASSETS_DIR`, `SIGNUP_MODE`, `PUBLIC_APP_URL`, `SMTP_URL`, `MAIL_FROM`,
-//! `RUST_LOG` (read by the log setup in `main`).
+//! `SECURITY_EVENT_RETENTION_DAYS`, `RUST_LOG` (read by the log setup in `main`).
 //!
 //! Ours: `LOGIN_IP_MAX_FAILURES`, `LOGIN_IP_LOCKOUT_SECS`, `LOG_FORMAT`,
 //! `SESSION_RETENTION_DAYS`, `PRUNE_INTERVAL_SECS`, `SHUTDOWN_TIMEOUT_SECS`, `JWT_SECRET_FILE`,
@@ -99,6 +99,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Ended or expired sessions are deleted this long after they ended.
     pub session_retention: TimeDelta,
+    /// Security events are deleted this long after they were recorded.
+    pub security_event_retention: TimeDelta,
     /// How often the server prunes old rows.
     pub prune_interval: Duration,
     /// How long a shutdown waits for in-flight requests.
@@ -222,6 +224,12 @@ impl Config {
                 "SESSION_RETENTION_DAYS",
                 30,
                 0,
+                MAX_DAYS,
+            )?)),
+            security_event_retention: TimeDelta::days(i64::from(vars.bounded::<u32>(
+                "SECURITY_EVENT_RETENTION_DAYS",
+                90,
+                1,
                 MAX_DAYS,
             )?)),
             prune_interval: vars.timer("PRUNE_INTERVAL_SECS", 3600, 1)?,

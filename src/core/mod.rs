@@ -20,6 +20,7 @@ pub mod mail;
 pub(crate) mod metrics;
 pub(crate) mod passkeys;
 pub mod prune;
+pub(crate) mod security_events;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -4,15 +4,19 @@
 //! name and address), mail tokens spent or expired a day ago, logins' second steps
 //! (`mfaToken`s) expired an hour ago, and mails
 //! sent or given up that were queued more than `MAIL_RETENTION_DAYS` ago (a
-//! mail still to send is never pruned), and known devices not seen within
-//! their retention (`devices::known::RETENTION`), in small batches, so that the
+//! mail still to send is never pruned), known devices not seen within
+//! their retention (`devices::known::RETENTION`), and security events
+//! recorded more than `SECURITY_EVENT_RETENTION_DAYS` ago, in small
+//! batches, so that the
 //! tables stay bounded by live use. Safe when
 //! several replicas prune at once: each delete re-checks its condition.
 
 use crate::core::app::{App, AppState};
 use crate::core::clock;
 use crate::error::AppError;
-use crate::store::{accounts, factors, known_devices, outbox, passkeys, sessions, throttle};
+use crate::store::{
+    accounts, factors, known_devices, outbox, passkeys, security_events, sessions, throttle,
+};
 
 /// Rows deleted per statement: small enough not to hold locks for long.
 const BATCH_SIZE: i64 = 500;
@@ -32,6 +36,7 @@ pub struct PruneReport {
     pub mails: usize,
     /// Known devices not seen within their retention.
     pub known_devices: usize,
+    pub security_events: usize,
 }
 
 /// Deletes everything past retention, batch by batch, until none is left.
@@ -106,6 +111,17 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             break;
         }
     }
+    let event_cutoff = clock::earlier(now, config.security_event_retention);
+    loop {
+        let ids = security_events::recorded_before(&mut conn, event_cutoff, BATCH_SIZE).await?;
+        if !ids.is_empty() {
+            report.security_events +=
+                security_events::delete_recorded_before(&mut conn, &ids, event_cutoff).await?;
+        }
+        if (ids.len() as i64) < BATCH_SIZE {
+            break;
+        }
+    }
     if report != PruneReport::default() {
         tracing::info!(
             sessions = report.sessions,
@@ -115,6 +131,7 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             sign_in_challenges = report.sign_in_challenges,
             mails = report.mails,
             known_devices = report.known_devices,
+            security_events = report.security_events,
             "pruned old rows"
         );
     }

@@ -11,10 +11,11 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::store::outbox::{NewOutboxMail, recipient_lock};
 use crate::store::schema::{account_tokens as tokens, login_throttle, users};
-use crate::store::session_ends::{Ending, end_statement};
+use crate::store::security_events::NewSecurityEvent;
+use crate::store::session_ends::Ending;
 use crate::store::users::{NewUser, UserRecord};
 use crate::store::{DbConn, expect_key};
-use crate::vocabulary::{EndReason, UserStatus};
+use crate::vocabulary::{EndReason, SecurityEventKind, UserStatus};
 use crate::{lock_key, queue_mail, with_conn};
 
 /// Unused and unexpired at `now`, as a statement's filter: the one rule of
@@ -235,13 +236,16 @@ pub(crate) enum Verified {
 }
 
 /// Spends a verification token and verifies what it names. `old_address_notice`
-/// makes the notice for the old address of a change (from the address).
+/// makes the notice for the old address of a change (from the address);
+/// `event` makes the security event stored with the change (from its kind,
+/// `EMAIL_VERIFIED` or `EMAIL_CHANGED`, and the user's id).
 pub(crate) async fn verify(
     conn: &mut DbConn,
     token_hash: &str,
     kind: &str,
     now: NaiveDateTime,
     old_address_notice: &(dyn Fn(&str) -> NewOutboxMail + Sync),
+    event: &(dyn Fn(SecurityEventKind, &str) -> NewSecurityEvent + Sync),
 ) -> QueryResult<Verified> {
     with_conn!(conn, |c| {
         c.transaction(async |c| {
@@ -300,6 +304,10 @@ pub(crate) async fn verify(
                     ))
                     .execute(c)
                     .await?;
+                crate::insert_security_event!(
+                    c,
+                    &event(SecurityEventKind::EmailVerified, &user_id)
+                )?;
                 return Ok(Verified::Address { user_id });
             }
             let taken = users::table
@@ -324,6 +332,7 @@ pub(crate) async fn verify(
                 let notice = old_address_notice(&old);
                 queue_mail!(c, &notice)?;
             }
+            crate::insert_security_event!(c, &event(SecurityEventKind::EmailChanged, &user_id))?;
             Ok(Verified::Changed { user_id })
         })
         .await
@@ -347,13 +356,15 @@ pub(crate) enum Reset {
 /// Resets a password with a reset token: spends it (a compare-and-set)
 /// and every other reset token of the account, stores the new hash, ends
 /// every session (`PASSWORD_RESET`), and clears the name's throttle row
-/// (`name_throttle_key`), in one transaction.
+/// (`name_throttle_key`), in one transaction, with its `PASSWORD_RESET`
+/// event (`event` makes it from the user's id).
 pub(crate) async fn reset_password(
     conn: &mut DbConn,
     token_hash: &str,
     kind: &str,
     new_hash: &str,
     name_throttle_key: &(dyn Fn(&str) -> String + Sync),
+    event: &(dyn Fn(&str) -> NewSecurityEvent + Sync),
     now: NaiveDateTime,
 ) -> QueryResult<Reset> {
     with_conn!(conn, |c| {
@@ -402,9 +413,8 @@ pub(crate) async fn reset_password(
                 user_id: &user_id,
                 except: None,
             };
-            let ended = end_statement(ending, EndReason::PasswordReset, now)
-                .execute(c)
-                .await?;
+            crate::insert_security_event!(c, &event(&user_id))?;
+            let ended = crate::end_sessions!(c, ending, EndReason::PasswordReset, now);
             diesel::delete(
                 login_throttle::table
                     .filter(login_throttle::throttle_key.eq(name_throttle_key(&name_key))),

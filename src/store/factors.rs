@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::store::schema::{mfa_challenges as challenges, recovery_codes as codes, users};
+use crate::store::security_events::NewSecurityEvent;
 use crate::store::{DbConn, expect_key};
 use crate::with_conn;
 
@@ -112,14 +113,16 @@ pub(crate) async fn accept_step(conn: &mut DbConn, user_id: &str, step: i64) -> 
 
 /// Turns TOTP on with the enrolled secret `pending` (still the one enrolled),
 /// accepting `step`, and replaces the recovery codes with `code_hashes`,
-/// in one transaction. False, with nothing changed, when the enrolled
-/// secret is no longer `pending` or `step` is not later than the last one.
+/// in one transaction, with `event` (`TOTP_ENABLED`). False, with nothing
+/// changed, when the enrolled secret is no longer `pending` or `step` is
+/// not later than the last one.
 pub(crate) async fn confirm_totp(
     conn: &mut DbConn,
     user_id: &str,
     pending: &str,
     step: i64,
     code_hashes: &[String],
+    event: &NewSecurityEvent,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     with_conn!(conn, |c| {
@@ -147,16 +150,19 @@ pub(crate) async fn confirm_totp(
                 return Ok(false);
             }
             replace_codes!(c, user_id, code_hashes, now);
+            crate::insert_security_event!(c, event)?;
             Ok(true)
         })
         .await
     })
 }
 
-/// Turns TOTP off and deletes the recovery codes; false when it was off.
+/// Turns TOTP off and deletes the recovery codes, with `event`
+/// (`TOTP_DISABLED`); false, with no event, when it was off.
 pub(crate) async fn disable_totp(
     conn: &mut DbConn,
     user_id: &str,
+    event: &NewSecurityEvent,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     with_conn!(conn, |c| {
@@ -177,18 +183,23 @@ pub(crate) async fn disable_totp(
             diesel::delete(codes::table.filter(codes::user_id.eq(user_id)))
                 .execute(c)
                 .await?;
+            if changed == 1 {
+                crate::insert_security_event!(c, event)?;
+            }
             Ok(changed == 1)
         })
         .await
     })
 }
 
-/// Replaces the user's recovery codes with `code_hashes` while TOTP is on;
-/// false, with nothing changed, when it is off.
+/// Replaces the user's recovery codes with `code_hashes` while TOTP is on,
+/// with `event` (`RECOVERY_CODES_REGENERATED`); false, with nothing
+/// changed, when it is off.
 pub(crate) async fn regenerate_codes(
     conn: &mut DbConn,
     user_id: &str,
     code_hashes: &[String],
+    event: &NewSecurityEvent,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     with_conn!(conn, |c| {
@@ -208,31 +219,40 @@ pub(crate) async fn regenerate_codes(
                 return Ok(false);
             }
             replace_codes!(c, user_id, code_hashes, now);
+            crate::insert_security_event!(c, event)?;
             Ok(true)
         })
         .await
     })
 }
 
-/// Spends the user's unused recovery code with this hash; false when there
-/// is none (unknown, or used already).
+/// Spends the user's unused recovery code with this hash, with `event`
+/// (`RECOVERY_CODE_USED`); false, with no event, when there is none
+/// (unknown, or used already).
 pub(crate) async fn use_recovery_code(
     conn: &mut DbConn,
     user_id: &str,
     code_hash: &str,
+    event: &NewSecurityEvent,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     with_conn!(conn, |c| {
-        let changed = diesel::update(
-            codes::table
-                .filter(codes::user_id.eq(user_id))
-                .filter(codes::code_hash.eq(code_hash))
-                .filter(codes::used_at.is_null()),
-        )
-        .set(codes::used_at.eq(now))
-        .execute(c)
-        .await?;
-        Ok(changed == 1)
+        c.transaction(async |c| {
+            let changed = diesel::update(
+                codes::table
+                    .filter(codes::user_id.eq(user_id))
+                    .filter(codes::code_hash.eq(code_hash))
+                    .filter(codes::used_at.is_null()),
+            )
+            .set(codes::used_at.eq(now))
+            .execute(c)
+            .await?;
+            if changed == 1 {
+                crate::insert_security_event!(c, event)?;
+            }
+            Ok(changed == 1)
+        })
+        .await
     })
 }
 

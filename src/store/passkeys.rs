@@ -11,9 +11,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::store::schema::{passkey_ceremonies_used as ceremonies, passkeys};
+use crate::store::security_events::NewSecurityEvent;
 use crate::store::{DbConn, expect_key};
 use crate::with_conn;
 
@@ -119,19 +120,31 @@ pub(crate) async fn record_counter_refused(
     })
 }
 
-/// Stores a new passkey; false, with nothing stored, when its credential is
-/// stored already (on this account or another).
-pub(crate) async fn insert(conn: &mut DbConn, passkey: &NewPasskey<'_>) -> QueryResult<bool> {
+/// Stores a new passkey with `event` (`PASSKEY_ADDED`), in one
+/// transaction; false, with nothing stored, when its credential is stored
+/// already (on this account or another).
+pub(crate) async fn insert(
+    conn: &mut DbConn,
+    passkey: &NewPasskey<'_>,
+    event: &NewSecurityEvent,
+) -> QueryResult<bool> {
     with_conn!(conn, |c| {
-        match diesel::insert_into(passkeys::table)
-            .values(passkey)
-            .execute(c)
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-            Err(error) => Err(error),
-        }
+        c.transaction(async |c| {
+            match diesel::insert_into(passkeys::table)
+                .values(passkey)
+                .execute(c)
+                .await
+            {
+                Ok(_) => {}
+                Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                    return Ok(false);
+                }
+                Err(error) => return Err(error),
+            }
+            crate::insert_security_event!(c, event)?;
+            Ok(true)
+        })
+        .await
     })
 }
 
@@ -210,21 +223,29 @@ pub(crate) async fn rename(
     })
 }
 
-/// Deletes one of the user's passkeys; false when it is not one of theirs.
+/// Deletes one of the user's passkeys with `event` (`PASSKEY_REMOVED`), in
+/// one transaction; false, with no event, when it is not one of theirs.
 pub(crate) async fn remove(
     conn: &mut DbConn,
     user_id: &str,
     passkey_id: &str,
+    event: &NewSecurityEvent,
 ) -> QueryResult<bool> {
     with_conn!(conn, |c| {
-        let deleted = diesel::delete(
-            passkeys::table
-                .filter(passkeys::id.eq(passkey_id))
-                .filter(passkeys::user_id.eq(user_id)),
-        )
-        .execute(c)
-        .await?;
-        Ok(deleted == 1)
+        c.transaction(async |c| {
+            let deleted = diesel::delete(
+                passkeys::table
+                    .filter(passkeys::id.eq(passkey_id))
+                    .filter(passkeys::user_id.eq(user_id)),
+            )
+            .execute(c)
+            .await?;
+            if deleted == 1 {
+                crate::insert_security_event!(c, event)?;
+            }
+            Ok(deleted == 1)
+        })
+        .await
     })
 }
 

@@ -63,6 +63,7 @@ diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(mfa_challenges -> users (user_id));
 diesel::joinable!(passkeys -> users (user_id));
 diesel::joinable!(known_devices -> users (user_id));
+diesel::joinable!(security_events -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_login_sessions,
@@ -73,7 +74,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     mfa_challenges,
     passkeys,
     passkey_ceremonies_used,
-    known_devices
+    known_devices,
+    security_events
 );
 
 diesel::table! {
@@ -184,5 +186,26 @@ diesel::table! {
         device_hash -> Varchar,
         first_seen_at -> Timestamp,
         last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// What happened to an account, for its owner's timeline, ordered by
+    /// (`at`, `seq`, `id`) (see `crate::core::security_events`).
+    security_events (id) {
+        id -> Varchar,
+        user_id -> Varchar,
+        kind -> Varchar,
+        at -> Timestamp,
+        /// Raised by the writing process for every event: the order of
+        /// events of the same instant.
+        seq -> BigInt,
+        ip_address -> Nullable<Varchar>,
+        device_name -> Nullable<Varchar>,
+        session_id -> Nullable<Varchar>,
+        /// For a session's end: why (`EndReason`).
+        end_reason -> Nullable<Varchar>,
+        /// For a sign-in: its `amr`, space-separated. Never a secret.
+        detail -> Nullable<Varchar>,
     }
 }

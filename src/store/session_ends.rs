@@ -1,8 +1,10 @@
 //! How sessions end, written once: the one UPDATE that stamps `ended_at`
-//! and `end_reason` ([`end_statement`]), and what "open at `now`" means in a
-//! statement's filter ([`open_at()`]). The sessions table's other queries
-//! and the users table's transactions (a password change, a disable) both
-//! use them, so they live apart from either.
+//! and `end_reason` ([`end_statement`]), run with the `SESSION_ENDED`
+//! security event of every session it ended by [`end_sessions!`], and what
+//! "open at `now`" means in a statement's filter ([`open_at()`]). The
+//! sessions table's other queries and the users table's transactions (a
+//! password change, a disable) both use them, so they live apart from
+//! either.
 
 use chrono::NaiveDateTime;
 use diesel::backend::Backend;
@@ -10,11 +12,11 @@ use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::query_builder::{AsChangeset, BoxedUpdateStatement};
 use diesel::sql_types::{Nullable, Timestamp};
-use diesel_async::RunQueryDsl;
 
 use crate::store::DbConn;
 use crate::store::schema::user_login_sessions as sessions;
-use crate::vocabulary::EndReason;
+use crate::store::security_events::NewSecurityEvent;
+use crate::vocabulary::{EndReason, SecurityEventKind};
 use crate::with_conn;
 
 /// Open at `now`, as a statement's filter: neither ended nor past its
@@ -151,13 +153,145 @@ macro_rules! end_sql_for {
 end_sql_for!(diesel::mysql::Mysql);
 end_sql_for!(diesel::sqlite::Sqlite);
 
-/// Ends the sessions `which` names for `reason` (see [`end_statement`]);
-/// returns how many ended.
+/// What a `SESSION_ENDED` event tells of the session that ended.
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = sessions)]
+#[diesel(check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+pub(crate) struct EndedSession {
+    pub id: String,
+    pub user_id: String,
+    pub device_name: String,
+    pub ip_address: Option<String>,
+}
+
+impl EndedSession {
+    /// The `SESSION_ENDED` event of this session, ended for `reason` at
+    /// `now`: the session's own address and device name, since the event
+    /// is about it (whoever ended it).
+    pub(crate) fn event(&self, reason: EndReason, now: NaiveDateTime) -> NewSecurityEvent {
+        NewSecurityEvent {
+            ip_address: self.ip_address.clone(),
+            device_name: Some(self.device_name.clone()),
+            session_id: Some(self.id.clone()),
+            end_reason: Some(reason),
+            ..NewSecurityEvent::new(SecurityEventKind::SessionEnded, &self.user_id, now)
+        }
+    }
+}
+
+/// Runs [`end_statement`] on a connection of either backend inside the
+/// caller's transaction, and records a `SESSION_ENDED` event for every
+/// session it ended; evaluates to how many ended (`?` on failure, so the
+/// caller's body must return a `QueryResult`). The one way a transaction
+/// ends sessions: no end goes unrecorded.
+///
+/// The sessions it ended are read back after the UPDATE, as the rows of
+/// `which` now stamped with this reason at this time; the UPDATE holds
+/// their locks (SQLite's write lock), so no other end can slip in between.
+/// Only an end by another request in the same microsecond, for the same
+/// reason, of the same user's sessions could be read as this one's too.
+#[macro_export]
+macro_rules! end_sessions {
+    ($c:expr, $which:expr, $reason:expr, $now:expr) => {{
+        use ::diesel::prelude::*;
+        // Statements run fully qualified: the caller may have either
+        // `RunQueryDsl` in scope, and this block brings diesel's own.
+        use $crate::store::schema::user_login_sessions as sessions;
+        use $crate::store::session_ends::{EndedSession, Ending, end_statement};
+        let which: Ending<'_> = $which;
+        let reason: $crate::vocabulary::EndReason = $reason;
+        let now: ::chrono::NaiveDateTime = $now;
+        let ended =
+            ::diesel_async::RunQueryDsl::execute(end_statement(which, reason, now), $c).await?;
+        if ended > 0 {
+            let stamped = sessions::table
+                .filter(sessions::end_reason.eq(reason))
+                .select(EndedSession::as_select());
+            let rows: Vec<EndedSession> = match which {
+                Ending::One {
+                    session_id,
+                    user_id,
+                } => {
+                    ::diesel_async::RunQueryDsl::load(
+                        stamped
+                            .filter(sessions::id.eq(session_id))
+                            .filter(sessions::user_id.eq(user_id))
+                            .filter(sessions::ended_at.eq(now)),
+                        $c,
+                    )
+                    .await?
+                }
+                Ending::AllOfUser {
+                    user_id,
+                    except: Some(except),
+                } => {
+                    ::diesel_async::RunQueryDsl::load(
+                        stamped
+                            .filter(sessions::user_id.eq(user_id))
+                            .filter(sessions::id.ne(except))
+                            .filter(sessions::ended_at.eq(now)),
+                        $c,
+                    )
+                    .await?
+                }
+                Ending::AllOfUser {
+                    user_id,
+                    except: None,
+                } => {
+                    ::diesel_async::RunQueryDsl::load(
+                        stamped
+                            .filter(sessions::user_id.eq(user_id))
+                            .filter(sessions::ended_at.eq(now)),
+                        $c,
+                    )
+                    .await?
+                }
+                Ending::These(session_ids) => {
+                    ::diesel_async::RunQueryDsl::load(
+                        stamped
+                            .filter(sessions::id.eq_any(session_ids))
+                            .filter(sessions::ended_at.eq(now)),
+                        $c,
+                    )
+                    .await?
+                }
+                Ending::PastExpiry { session_id } => {
+                    ::diesel_async::RunQueryDsl::load(
+                        stamped
+                            .filter(sessions::id.eq(session_id))
+                            .filter(sessions::ended_at.eq(sessions::expires_at.nullable())),
+                        $c,
+                    )
+                    .await?
+                }
+            };
+            for row in &rows {
+                $crate::insert_security_event!($c, &row.event(reason, now))?;
+            }
+        }
+        ended
+    }};
+}
+
+/// Ends the sessions `which` names for `reason` (see [`end_statement`]),
+/// with their events (see [`end_sessions!`]) and `also`, an event the end
+/// belongs to (a refresh token's reuse), in one transaction; returns how
+/// many ended.
 pub(crate) async fn end(
     conn: &mut DbConn,
     which: Ending<'_>,
     reason: EndReason,
     now: NaiveDateTime,
+    also: Option<&NewSecurityEvent>,
 ) -> QueryResult<usize> {
-    with_conn!(conn, |c| end_statement(which, reason, now).execute(c).await)
+    use diesel_async::AsyncConnection;
+    with_conn!(conn, |c| {
+        c.transaction(async |c| {
+            if let Some(event) = also {
+                crate::insert_security_event!(c, event)?;
+            }
+            Ok(crate::end_sessions!(c, which, reason, now))
+        })
+        .await
+    })
 }

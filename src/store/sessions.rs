@@ -15,7 +15,8 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::store::passkeys::PasskeyUse;
 use crate::store::schema::{user_login_sessions as sessions, users};
-pub(crate) use crate::store::session_ends::{Ending, end, end_statement, open_at};
+use crate::store::security_events::NewSecurityEvent;
+pub(crate) use crate::store::session_ends::{Ending, end, open_at};
 use crate::store::users::UserRecord;
 use crate::store::{DbConn, expect_key};
 use crate::vocabulary::{EndReason, UserStatus};
@@ -188,15 +189,20 @@ pub(crate) enum StillProved<'a> {
 /// row first, as `change_password` and `set_status` do (and takes SQLite's
 /// write lock at once), so racing logins of one user take turns. Then, with
 /// `cap`, the user's least recently active open sessions are ended so that
-/// no more than `cap` are open with the new one. Last, the device whose
-/// cookie hashes to `device_hash` is noted as known for the user, so that a
-/// session never opens without its device becoming known, nor the reverse.
+/// no more than `cap` are open with the new one.
+///
+/// The evictions are recorded as they happen (`end_sessions!`), then
+/// `signed_in`, the new session's `SIGNED_IN` event, with the insert. Last,
+/// the device whose cookie hashes to `device_hash` is noted as known for
+/// the user, so that a session never opens without its device becoming
+/// known, nor the reverse.
 pub(crate) async fn open(
     conn: &mut DbConn,
     new_session: &NewSession<'_>,
     proved: &StillProved<'_>,
     device_hash: &str,
     cap: Option<usize>,
+    signed_in: &NewSecurityEvent,
     now: NaiveDateTime,
 ) -> QueryResult<Opening> {
     let user_id = new_session.user_id;
@@ -262,14 +268,18 @@ pub(crate) async fn open(
                 evicted = open.into_iter().take(surplus).collect();
             }
             if !evicted.is_empty() {
-                end_statement(Ending::These(&evicted), EndReason::Evicted, now)
-                    .execute(c)
-                    .await?;
+                crate::end_sessions!(c, Ending::These(&evicted), EndReason::Evicted, now);
             }
             diesel::insert_into(sessions::table)
                 .values(new_session)
                 .execute(c)
                 .await?;
+            // After the evictions' events, in the order they happened.
+            let signed_in = NewSecurityEvent {
+                seq: crate::store::security_events::next_seq(),
+                ..signed_in.clone()
+            };
+            crate::insert_security_event!(c, &signed_in)?;
             crate::note_known_device!(c, is_mysql, user_id, device_hash, now)?;
             Ok(Opening::Opened { evicted })
         })

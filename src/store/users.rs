@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::store::schema::{user_login_sessions, users};
-use crate::store::session_ends::{Ending, end_statement, open_at};
+use crate::store::security_events::NewSecurityEvent;
+use crate::store::session_ends::{Ending, open_at};
 use crate::store::{DbConn, expect_key};
 use crate::vocabulary::{EndReason, UserStatus};
 use crate::with_conn;
@@ -178,7 +179,7 @@ pub(crate) async fn set_status(
                     user_id: &user_id,
                     except: None,
                 };
-                sessions_ended = end_statement(ending, end_reason, now).execute(c).await?;
+                sessions_ended = crate::end_sessions!(c, ending, end_reason, now);
             }
             Ok(Some(StatusChange {
                 user_id,
@@ -211,12 +212,14 @@ pub(crate) async fn find_by_name_key(
 
 /// Replaces a user's password hash and ends every session of the user
 /// (`PASSWORD_CHANGED`), in one transaction: either both happen or neither.
-/// Returns how many sessions ended. Unconditional: for an operator's `user
-/// set-password`; a user's own change is [`change_password`].
+/// Returns how many sessions ended. `event` (its `PASSWORD_CHANGED`) is
+/// stored with it. Unconditional: for an operator's `user set-password`; a
+/// user's own change is [`change_password`].
 pub(crate) async fn replace_password(
     conn: &mut DbConn,
     user_id: &str,
     password_hash: &str,
+    event: &NewSecurityEvent,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     with_conn!(conn, |c| {
@@ -228,13 +231,17 @@ pub(crate) async fn replace_password(
                 ))
                 .execute(c)
                 .await?;
+            crate::insert_security_event!(c, event)?;
             let ending = Ending::AllOfUser {
                 user_id,
                 except: None,
             };
-            end_statement(ending, EndReason::PasswordChanged, now)
-                .execute(c)
-                .await
+            Ok(crate::end_sessions!(
+                c,
+                ending,
+                EndReason::PasswordChanged,
+                now
+            ))
         })
         .await
     })
@@ -251,6 +258,8 @@ pub(crate) struct PasswordSwap<'a> {
     pub new_hash: &'a str,
     /// End every other open session of the user (`PASSWORD_CHANGED`).
     pub end_other_sessions: bool,
+    /// Its `PASSWORD_CHANGED` event, stored when the change is.
+    pub event: &'a NewSecurityEvent,
 }
 
 /// How a [`change_password`] ended.
@@ -290,6 +299,7 @@ pub(crate) async fn change_password(
         verified_hash,
         new_hash,
         end_other_sessions,
+        event,
     } = swap;
     let outcome = with_conn!(conn, |c| {
         c.transaction(async |c| {
@@ -329,6 +339,7 @@ pub(crate) async fn change_password(
                 // Undoes the new hash.
                 return Err(diesel::result::Error::RollbackTransaction);
             }
+            crate::insert_security_event!(c, event)?;
             if !end_other_sessions {
                 return Ok(SwapOutcome::Swapped { ended: 0 });
             }
@@ -336,9 +347,7 @@ pub(crate) async fn change_password(
                 user_id,
                 except: Some(session_id),
             };
-            let ended = end_statement(others, EndReason::PasswordChanged, now)
-                .execute(c)
-                .await?;
+            let ended = crate::end_sessions!(c, others, EndReason::PasswordChanged, now);
             Ok(SwapOutcome::Swapped { ended })
         })
         .await

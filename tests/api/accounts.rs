@@ -20,10 +20,10 @@ use tokio::sync::Barrier;
 
 /// How long a test waits for a mail: a bound on liveness on a loaded machine,
 /// not a speed target (the benchmark has those).
-const MAIL_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const MAIL_WAIT: Duration = Duration::from_secs(30);
 
 /// A server with mail on, in `mode`, and its SMTP server.
-async fn with_mail(backend: Backend, mode: SignupMode) -> (MailServer, TestServer) {
+pub(crate) async fn with_mail(backend: Backend, mode: SignupMode) -> (MailServer, TestServer) {
     let mail = MailServer::start().await;
     let server = TestServer::builder()
         .backend(backend)
@@ -46,7 +46,7 @@ fn new_account(name: &str, email: &str) -> Value {
 }
 
 /// An active user with a verified address, as `authql user add --email` makes.
-async fn add_user_with_email(server: &TestServer, name: &str, email: &str) -> String {
+pub(crate) async fn add_user_with_email(server: &TestServer, name: &str, email: &str) -> String {
     authql::core::users::add_user(
         &server.app,
         name,
@@ -59,7 +59,7 @@ async fn add_user_with_email(server: &TestServer, name: &str, email: &str) -> St
 }
 
 /// The one mail to `to` among `mails`.
-fn mail_to<'a>(mails: &'a [ReceivedMail], to: &str) -> &'a ReceivedMail {
+pub(crate) fn mail_to<'a>(mails: &'a [ReceivedMail], to: &str) -> &'a ReceivedMail {
     let found: Vec<_> = mails
         .iter()
         .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)))
@@ -68,7 +68,7 @@ fn mail_to<'a>(mails: &'a [ReceivedMail], to: &str) -> &'a ReceivedMail {
     found[0]
 }
 
-fn token_of(mail: &ReceivedMail, page: &str) -> String {
+pub(crate) fn token_of(mail: &ReceivedMail, page: &str) -> String {
     let link = mail.link().expect("a link");
     assert!(
         link.starts_with(&format!("{TEST_APP_URL}/{page}#token=")),
@@ -77,7 +77,7 @@ fn token_of(mail: &ReceivedMail, page: &str) -> String {
     mail.token().expect("a token").to_owned()
 }
 
-async fn call_bool(server: &TestServer, document: &str, variables: Value) -> Answer {
+pub(crate) async fn call_bool(server: &TestServer, document: &str, variables: Value) -> Answer {
     server.call(document).variables(variables).await
 }
 

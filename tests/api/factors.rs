@@ -26,7 +26,7 @@ use crate::mail::{Logs, with_captured_logs};
 const PASSWORD: &str = "first-password";
 
 /// One TOTP step: codes of the next step are new to the replay rule.
-fn next_step(server: &TestServer) {
+pub(crate) fn next_step(server: &TestServer) {
     server.advance(TimeDelta::seconds(30));
 }
 
@@ -36,7 +36,12 @@ fn claims(token: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON")
 }
 
-async fn call(server: &TestServer, token: &str, document: &str, variables: Value) -> Answer {
+pub(crate) async fn call(
+    server: &TestServer,
+    token: &str,
+    document: &str,
+    variables: Value,
+) -> Answer {
     server
         .call(document)
         .bearer(token)
@@ -46,14 +51,14 @@ async fn call(server: &TestServer, token: &str, document: &str, variables: Value
 
 /// A user whose TOTP is on, with its otpauth URI, its recovery codes and
 /// the session that turned it on (at aal 2).
-struct WithTotp {
-    uri: String,
-    recovery_codes: Vec<String>,
-    session: Value,
+pub(crate) struct WithTotp {
+    pub(crate) uri: String,
+    pub(crate) recovery_codes: Vec<String>,
+    pub(crate) session: Value,
 }
 
 /// Adds `name` and turns TOTP on through a fresh session.
-async fn user_with_totp(server: &TestServer, name: &str) -> WithTotp {
+pub(crate) async fn user_with_totp(server: &TestServer, name: &str) -> WithTotp {
     server.add_user(name, PASSWORD).await;
     let session = server.login(name, PASSWORD).await;
     let token = access_token(&session);
@@ -80,7 +85,7 @@ async fn user_with_totp(server: &TestServer, name: &str) -> WithTotp {
 
 /// Logs in with the right password of an account with TOTP on: the
 /// `mfaToken` of its `MFA_REQUIRED`.
-async fn first_step(server: &TestServer, name: &str, device: &str) -> String {
+pub(crate) async fn first_step(server: &TestServer, name: &str, device: &str) -> String {
     let answer = server.login_answer(name, PASSWORD, Some(device)).await;
     assert_eq!(answer.code(), "MFA_REQUIRED", "{}", answer.text());
     answer.body["errors"][0]["extensions"]["mfaToken"]
@@ -89,7 +94,7 @@ async fn first_step(server: &TestServer, name: &str, device: &str) -> String {
         .to_owned()
 }
 
-async fn complete(server: &TestServer, mfa_token: &str, factor: Value) -> Answer {
+pub(crate) async fn complete(server: &TestServer, mfa_token: &str, factor: Value) -> Answer {
     let mut input = json!({ "mfaToken": mfa_token });
     if let (Some(input), Some(factor)) = (input.as_object_mut(), factor.as_object()) {
         input.extend(factor.clone());

@@ -51,6 +51,7 @@ mod proxy;
 mod refresh;
 mod refresh_cookie;
 mod schema;
+mod security_events;
 mod served;
 mod session_cap;
 mod sessions;

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 const ORIGIN: &str = "http://localhost:8080";
 const PASSWORD: &str = "first-password";
 
-async fn call(
+pub(crate) async fn call(
     server: &TestServer,
     token: Option<&str>,
     document: &str,
@@ -38,12 +38,12 @@ async fn call(
 }
 
 /// A ceremony begun: its id and its options (JSON text).
-struct Ceremony {
+pub(crate) struct Ceremony {
     challenge_id: String,
     options: String,
 }
 
-fn ceremony(answer: &Answer, field: &str) -> Ceremony {
+pub(crate) fn ceremony(answer: &Answer, field: &str) -> Ceremony {
     let begun = answer.data(field);
     Ceremony {
         challenge_id: begun["challengeId"]
@@ -76,14 +76,18 @@ async fn finish_registration(
     .await
 }
 
-async fn begin_login(server: &TestServer) -> Ceremony {
+pub(crate) async fn begin_login(server: &TestServer) -> Ceremony {
     ceremony(
         &call(server, None, BEGIN_PASSKEY_LOGIN, json!({})).await,
         "beginPasskeyLogin",
     )
 }
 
-async fn finish_login(server: &TestServer, begun: &Ceremony, credential: &str) -> Answer {
+pub(crate) async fn finish_login(
+    server: &TestServer,
+    begun: &Ceremony,
+    credential: &str,
+) -> Answer {
     let input = json!({ "challengeId": begun.challenge_id, "credential": credential, "deviceInfo": "passkey device" });
     call(
         server,
@@ -95,7 +99,7 @@ async fn finish_login(server: &TestServer, begun: &Ceremony, credential: &str) -
 }
 
 /// A sign-in with `authenticator`'s passkey, from a fresh ceremony.
-async fn sign_in(
+pub(crate) async fn sign_in(
     server: &TestServer,
     authenticator: &mut SoftAuthenticator,
     flags: Flags,
@@ -109,7 +113,7 @@ async fn sign_in(
 
 /// A user signed in with a password, who then adds a passkey on
 /// `authenticator`; returns the password session's access token.
-async fn user_with_passkey(
+pub(crate) async fn user_with_passkey(
     server: &TestServer,
     name: &str,
     authenticator: &mut SoftAuthenticator,

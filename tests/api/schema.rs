@@ -142,99 +142,12 @@ const NOT_BUILT_YET: &[(&str, &str)] = &[
     ("Query.auditLog", "Admin"),
     ("Query.auditLog(before)", "Admin"),
     ("Query.auditLog(first)", "Admin"),
-    ("Query.mySecurityEvents", "Devices and security history"),
-    (
-        "Query.mySecurityEvents(before)",
-        "Devices and security history",
-    ),
-    (
-        "Query.mySecurityEvents(first)",
-        "Devices and security history",
-    ),
     ("Query.user", "Admin"),
     ("Query.user(id)", "Admin"),
     ("Query.users", "Admin"),
     ("Query.users(after)", "Admin"),
     ("Query.users(first)", "Admin"),
     ("Query.users(query)", "Admin"),
-    ("SecurityEvent", "Devices and security history"),
-    ("SecurityEvent.at", "Devices and security history"),
-    ("SecurityEvent.detail", "Devices and security history"),
-    ("SecurityEvent.deviceName", "Devices and security history"),
-    ("SecurityEvent.id", "Devices and security history"),
-    ("SecurityEvent.ipAddress", "Devices and security history"),
-    ("SecurityEvent.kind", "Devices and security history"),
-    ("SecurityEvent.reason", "Devices and security history"),
-    ("SecurityEvent.sessionId", "Devices and security history"),
-    ("SecurityEventKind", "Devices and security history"),
-    (
-        "SecurityEventKind.ADMIN_ACTION",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.EMAIL_CHANGED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.EMAIL_VERIFIED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.NEW_DEVICE_ALERT_SENT",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.PASSKEY_ADDED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.PASSKEY_REMOVED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.PASSWORD_CHANGED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.PASSWORD_RESET",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.RECOVERY_CODES_REGENERATED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.RECOVERY_CODE_USED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.REFRESH_TOKEN_REUSED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.SESSION_ENDED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.SIGNED_IN",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.SIGN_IN_FAILED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.SIGN_IN_REPORTED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.TOTP_DISABLED",
-        "Devices and security history",
-    ),
-    (
-        "SecurityEventKind.TOTP_ENABLED",
-        "Devices and security history",
-    ),
     (
         "SessionEndReason.REPORTED_BY_USER",
         "Devices and security history",

@@ -85,8 +85,10 @@ impl AccountMutations {
     /// Follows the link of a verification mail (sign-up or changeEmail).
     /// Returns true; the address is then verified.
     async fn verify_email(&self, ctx: &Context<'_>, token: String) -> async_graphql::Result<bool> {
-        let (app, _) = parts(ctx)?;
-        verification::verify_email(app, &token).await.extend()
+        let (app, request) = parts(ctx)?;
+        verification::verify_email(app, &token, &request.client)
+            .await
+            .extend()
     }
 
     /// Sends the verification mail again, when an unverified account has this
@@ -120,9 +122,9 @@ impl AccountMutations {
         ctx: &Context<'_>,
         input: ResetPasswordInput,
     ) -> async_graphql::Result<bool> {
-        let (app, _) = parts(ctx)?;
+        let (app, request) = parts(ctx)?;
         let new_password = Secret::from(input.new_password);
-        recovery::reset_password(app, &input.token, &new_password)
+        recovery::reset_password(app, &input.token, &new_password, &request.client)
             .await
             .extend()
     }

@@ -152,7 +152,7 @@ impl FactorMutations {
                 .extend();
             }
         };
-        let done = recent::reauthenticate(app, auth, proof, request.client.ip_address)
+        let done = recent::reauthenticate(app, auth, proof, &request.client)
             .await
             .extend()?;
         Ok(ReauthPayload {
@@ -185,7 +185,7 @@ impl FactorMutations {
     ) -> async_graphql::Result<Vec<String>> {
         let (app, auth) = caller(ctx).await?;
         let (_, request) = parts(ctx)?;
-        let codes = enrolment::confirm(app, auth, Secret::from(code), request.client.ip_address)
+        let codes = enrolment::confirm(app, auth, Secret::from(code), &request.client)
             .await
             .extend()?;
         Ok(shown(codes))
@@ -195,7 +195,10 @@ impl FactorMutations {
     /// authentication at assurance level 2.
     async fn disable_totp(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let (app, auth) = caller(ctx).await?;
-        enrolment::disable(app, auth).await.extend()
+        let (_, request) = parts(ctx)?;
+        enrolment::disable(app, auth, &request.client)
+            .await
+            .extend()
     }
 
     /// Replaces the recovery codes with ten new ones. Needs recent
@@ -205,7 +208,10 @@ impl FactorMutations {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<String>> {
         let (app, auth) = caller(ctx).await?;
-        let codes = enrolment::regenerate_codes(app, auth).await.extend()?;
+        let (_, request) = parts(ctx)?;
+        let codes = enrolment::regenerate_codes(app, auth, &request.client)
+            .await
+            .extend()?;
         Ok(shown(codes))
     }
 }

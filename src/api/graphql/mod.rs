@@ -18,6 +18,7 @@ pub(crate) mod password_fields;
 pub(crate) mod persisted_queries;
 pub(crate) mod query;
 pub(crate) mod scalars;
+pub(crate) mod security_events;
 pub(crate) mod session_event;
 pub(crate) mod subscription;
 pub(crate) mod types;
@@ -39,7 +40,7 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_COMPLEXITY: usize = 256;
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query, Mutation::default(), Subscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(error_codes::ErrorCodes)

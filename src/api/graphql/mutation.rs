@@ -85,7 +85,9 @@ impl SessionMutations {
     ) -> async_graphql::Result<AuthPayload> {
         let (app, request) = parts(ctx)?;
         if let Some(token) = refresh_token {
-            let issued = refresh::refresh(app, &token).await.extend()?;
+            let issued = refresh::refresh(app, &token, &request.client)
+                .await
+                .extend()?;
             return Ok(AuthPayload::with_refresh_token(issued));
         }
         let token = match &request.refresh_cookie {
@@ -98,7 +100,7 @@ impl SessionMutations {
                 return Err(refresh::refused(app, "cookie from another site")).extend();
             }
         };
-        match refresh::refresh(app, token.expose_secret()).await {
+        match refresh::refresh(app, token.expose_secret(), &request.client).await {
             Ok(issued) => {
                 cookie_delivery::deliver(ctx, app, issued, RefreshTokenDelivery::Cookie).extend()
             }

@@ -6,7 +6,7 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-pub(crate) const KNOWN_ROOT_FIELDS: [&str; 32] = [
+pub(crate) const KNOWN_ROOT_FIELDS: [&str; 33] = [
     "login",
     "changePassword",
     "signUp",
@@ -35,6 +35,7 @@ pub(crate) const KNOWN_ROOT_FIELDS: [&str; 32] = [
     "mySessions",
     "myPasskeys",
     "node",
+    "mySecurityEvents",
     "sessionEvents",
     "__typename",
     "__schema",

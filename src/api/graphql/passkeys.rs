@@ -104,12 +104,15 @@ impl PasskeyMutations {
         input: FinishPasskeyRegistrationInput,
     ) -> async_graphql::Result<Passkey> {
         let (app, auth) = caller(ctx).await?;
+        let (_, request) = parts(ctx)?;
         let finish = registration::Finish {
             challenge_id: input.challenge_id.0,
             credential_json: input.credential,
             label: input.label,
         };
-        let passkey = registration::finish(app, auth, finish).await.extend()?;
+        let passkey = registration::finish(app, auth, finish, &request.client)
+            .await
+            .extend()?;
         Ok(Passkey(passkey))
     }
 
@@ -159,6 +162,9 @@ impl PasskeyMutations {
     /// authentication.
     async fn remove_passkey(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let (app, auth) = caller(ctx).await?;
-        manage::remove(app, auth, &id).await.extend()
+        let (_, request) = parts(ctx)?;
+        manage::remove(app, auth, &id, &request.client)
+            .await
+            .extend()
     }
 }

@@ -1,19 +1,27 @@
-//! Query fields: `me`, `mySessions`, `node` and `myPasskeys`.
+//! Query fields: `me`, `mySessions`, `node` and `myPasskeys`, merged with
+//! the security events' (`security_events`).
 
-use async_graphql::{Context, ID, Object, ResultExt};
+use async_graphql::{Context, ID, MergedObject, Object, ResultExt};
 
 use crate::api::graphql::context::caller;
 use crate::api::graphql::node::{self, Node};
 use crate::api::graphql::passkeys::Passkey;
+use crate::api::graphql::security_events::SecurityEventsQuery;
 use crate::api::graphql::types::{Session, User};
 use crate::core::passkeys::manage;
 use crate::core::sessions;
 
+/// Every query field: the user's and sessions' (here) and the security
+/// events'.
+#[derive(MergedObject, Default)]
+pub struct Query(UserQuery, SecurityEventsQuery);
+
+/// The signed-in user, their sessions and passkeys.
 #[derive(Default)]
-pub struct Query;
+pub(crate) struct UserQuery;
 
 #[Object]
-impl Query {
+impl UserQuery {
     /// The signed-in user. Needs `Authorization: Bearer <accessToken>`.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let (_, auth) = caller(ctx).await?;

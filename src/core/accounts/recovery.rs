@@ -8,7 +8,9 @@ use crate::core::accounts::deferred::TokenMail;
 use crate::core::accounts::mail_tokens::{self, TokenKind};
 use crate::core::accounts::{mail_enabled, mails};
 use crate::core::app::{App, AppState};
+use crate::core::client::ClientInfo;
 use crate::core::mail::MailKind;
+use crate::core::security_events::Source;
 use crate::core::{clock, input, sessions};
 use crate::error::AppError;
 use crate::secret::{ExposeSecret, Secret};
@@ -64,6 +66,7 @@ pub(crate) async fn reset_password(
     app: &App,
     token: &str,
     new_password: &Secret,
+    client: &ClientInfo,
 ) -> Result<bool, AppError> {
     input::check_password(new_password.expose_secret())?;
     input::check_new_password(new_password.expose_secret(), app.config.password_min_length)?;
@@ -85,6 +88,7 @@ pub(crate) async fn reset_password(
             retry_after_secs: app.config.password_check_wait.as_secs().max(1),
         });
     };
-    sessions::reset_password(app, &token_hash, kind, &new_hash).await?;
+    let source = Source::request(client, None);
+    sessions::reset_password(app, &token_hash, kind, &new_hash, &source).await?;
     Ok(true)
 }

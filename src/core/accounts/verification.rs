@@ -8,9 +8,11 @@ use crate::core::accounts::deferred::TokenMail;
 use crate::core::accounts::mail_tokens::{self, TokenKind};
 use crate::core::accounts::{mail_enabled, mails};
 use crate::core::app::{App, AppState};
+use crate::core::client::ClientInfo;
 use crate::core::clock;
 use crate::core::factors::recent::{self, Need};
 use crate::core::mail::MailKind;
+use crate::core::security_events::{self, Source};
 use crate::core::sessions::Authenticated;
 use crate::error::AppError;
 use crate::store::accounts::{self as account_rows, NewAccountToken, Verified};
@@ -18,7 +20,11 @@ use crate::vocabulary::UserStatus;
 
 /// Follows a verification link: the address it names is the account's,
 /// verified (an unverified account may sign in from now on).
-pub(crate) async fn verify_email(app: &App, token: &str) -> Result<bool, AppError> {
+pub(crate) async fn verify_email(
+    app: &App,
+    token: &str,
+    client: &ClientInfo,
+) -> Result<bool, AppError> {
     if !mail_tokens::looks_like_token(token) {
         return Err(AppError::InvalidToken);
     }
@@ -29,9 +35,11 @@ pub(crate) async fn verify_email(app: &App, token: &str) -> Result<bool, AppErro
         app.mail
             .outbox_row(&mails::email_changed(old_address, app_url), now)
     };
+    let source = Source::request(client, None);
+    let event = |kind, user_id: &str| security_events::event(kind, user_id, now, &source);
     let mut conn = app.pool.get().await?;
     let kind = TokenKind::Verification.as_str();
-    match account_rows::verify(&mut conn, &token_hash, kind, now, &notice).await? {
+    match account_rows::verify(&mut conn, &token_hash, kind, now, &notice, &event).await? {
         Verified::Address { user_id } => {
             tracing::info!(%user_id, "email address verified");
             Ok(true)

@@ -18,11 +18,13 @@
 use crate::core::app::App;
 use crate::core::client::ClientInfo;
 use crate::core::factors::recent;
+use crate::core::security_events::{self, Source};
 use crate::core::sessions::{self, Authenticated};
 use crate::core::{credentials, input};
 use crate::error::{AppError, InternalCause};
 use crate::secret::{ExposeSecret, Secret};
 use crate::store::users::PasswordSwap;
+use crate::vocabulary::SecurityEventKind;
 
 /// What a client sends to change its password.
 #[derive(Debug)]
@@ -55,7 +57,7 @@ pub(crate) async fn change_password(
         app,
         &user_name_key,
         &change.current_password,
-        client.ip_address,
+        client,
         // A password change proves the owner by its session, not its
         // device: the name's lockout holds as it did.
         None,
@@ -77,7 +79,15 @@ pub(crate) async fn change_password(
             retry_after_secs: app.config.password_check_wait.as_secs().max(1),
         });
     };
+    let source = Source::in_session(client, &auth.session.id);
+    let changed = security_events::event(
+        SecurityEventKind::PasswordChanged,
+        &user.id,
+        app.clock.now(),
+        &source,
+    );
     let swap = PasswordSwap {
+        event: &changed,
         user_id: &user.id,
         session_id: &auth.session.id,
         verified_hash: &verified_hash,

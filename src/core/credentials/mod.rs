@@ -16,13 +16,13 @@ pub(crate) mod hash_workers;
 pub mod password;
 pub(crate) mod throttle;
 
-use std::net::IpAddr;
-
 use tokio::time::Instant;
 
 use crate::core::app::App;
+use crate::core::client::ClientInfo;
 use crate::core::credentials::password::Verification;
 use crate::core::devices::known::DeviceId;
+use crate::core::security_events;
 use crate::error::{AppError, InternalCause};
 use crate::secret::Secret;
 use crate::store::throttle::CheckEnd;
@@ -54,9 +54,10 @@ pub(crate) async fn check(
     app: &App,
     user_name_key: &str,
     password: &Secret,
-    ip: Option<IpAddr>,
+    client: &ClientInfo,
     device: Option<&DeviceId>,
 ) -> Result<Checked, AppError> {
+    let ip = client.ip_address;
     let deadline = Instant::now() + app.config.password_check_wait;
     let _turn = match ip {
         Some(ip) => Some(app.address_gates.enter(ip, deadline).await.map_err(|_| {
@@ -70,7 +71,7 @@ pub(crate) async fn check(
     // before its slot could be taken for stale and handed to another guess.
     let checked = tokio::time::timeout(
         CHECK_DEADLINE,
-        verify(app, user_name_key, password, ip, deadline),
+        verify(app, user_name_key, password, client, deadline),
     )
     .await
     .unwrap_or_else(|_| {
@@ -107,9 +108,10 @@ async fn verify(
     app: &App,
     user_name_key: &str,
     password: &Secret,
-    ip: Option<IpAddr>,
+    client: &ClientInfo,
     deadline: Instant,
 ) -> Result<Checked, AppError> {
+    let ip = client.ip_address;
     let credentials = {
         let mut conn = app.pool.get().await?;
         users::find_credentials(&mut conn, user_name_key).await?
@@ -137,7 +139,8 @@ async fn verify(
             // Never the name typed: people type passwords into name fields.
             match &credentials {
                 Some((user, _)) => {
-                    tracing::info!(user_id = %user.id, ip = ?ip, "login failed: wrong password")
+                    tracing::info!(user_id = %user.id, ip = ?ip, "login failed: wrong password");
+                    security_events::sign_in_failed(app, &user.id, client);
                 }
                 None => tracing::info!(ip = ?ip, "login failed: unknown user name"),
             }

@@ -9,16 +9,19 @@
 //! authentication at `aal` 2.
 
 use crate::core::app::App;
+use crate::core::client::ClientInfo;
 use crate::core::clock;
 use crate::core::factors::amr::Method;
 use crate::core::factors::proof::{self, SecondFactor, SecretInUse};
 use crate::core::factors::recent::{self, Need};
 use crate::core::factors::recovery_codes;
 use crate::core::factors::totp::TotpSecret;
+use crate::core::security_events::{self, Source};
 use crate::core::sessions::Authenticated;
 use crate::error::AppError;
 use crate::secret::{ExposeSecret, Secret};
 use crate::store::factors as factor_rows;
+use crate::vocabulary::SecurityEventKind;
 
 /// A secret just enrolled: shown once.
 pub(crate) struct Enrolment {
@@ -49,11 +52,12 @@ pub(crate) async fn confirm(
     app: &App,
     auth: &Authenticated,
     code: Secret,
-    client_ip: Option<std::net::IpAddr>,
+    client: &ClientInfo,
 ) -> Result<Vec<Secret>, AppError> {
     SecondFactor::Code(code.clone()).check_bounds()?;
     let (codes, hashes) = recovery_codes::new_set();
-    proof::throttled(app, &auth.user, client_ip, None, async || {
+    let source = Source::in_session(client, &auth.session.id);
+    proof::throttled(app, &auth.user, client, None, async || {
         let mut conn = app.pool.get().await?;
         let row = factor_rows::totp_of(&mut conn, &auth.user.id)
             .await?
@@ -70,8 +74,18 @@ pub(crate) async fn confirm(
         let step = secret
             .matching_step(code.expose_secret().trim(), clock::unix_secs(now))
             .ok_or(AppError::InvalidCode)?;
-        if !factor_rows::confirm_totp(&mut conn, &auth.user.id, &pending, step, &hashes, now)
-            .await?
+        let enabled =
+            security_events::event(SecurityEventKind::TotpEnabled, &auth.user.id, now, &source);
+        if !factor_rows::confirm_totp(
+            &mut conn,
+            &auth.user.id,
+            &pending,
+            step,
+            &hashes,
+            &enabled,
+            now,
+        )
+        .await?
         {
             // A code at or before the last step accepted, or another
             // confirmation or enrolment won meanwhile.
@@ -86,10 +100,18 @@ pub(crate) async fn confirm(
 }
 
 /// Turns TOTP off and deletes the recovery codes.
-pub(crate) async fn disable(app: &App, auth: &Authenticated) -> Result<bool, AppError> {
+pub(crate) async fn disable(
+    app: &App,
+    auth: &Authenticated,
+    client: &ClientInfo,
+) -> Result<bool, AppError> {
     recent::require(app, auth, Need::RecentAtLevelTwo).await?;
     let mut conn = app.pool.get().await?;
-    let was_on = factor_rows::disable_totp(&mut conn, &auth.user.id, app.clock.now()).await?;
+    let now = app.clock.now();
+    let source = Source::in_session(client, &auth.session.id);
+    let kind = SecurityEventKind::TotpDisabled;
+    let disabled = security_events::event(kind, &auth.user.id, now, &source);
+    let was_on = factor_rows::disable_totp(&mut conn, &auth.user.id, &disabled, now).await?;
     if was_on {
         tracing::info!(user_id = %auth.user.id, "TOTP turned off");
     }
@@ -100,11 +122,16 @@ pub(crate) async fn disable(app: &App, auth: &Authenticated) -> Result<bool, App
 pub(crate) async fn regenerate_codes(
     app: &App,
     auth: &Authenticated,
+    client: &ClientInfo,
 ) -> Result<Vec<Secret>, AppError> {
     recent::require(app, auth, Need::RecentAtLevelTwo).await?;
     let (codes, hashes) = recovery_codes::new_set();
     let mut conn = app.pool.get().await?;
-    if !factor_rows::regenerate_codes(&mut conn, &auth.user.id, &hashes, app.clock.now()).await? {
+    let now = app.clock.now();
+    let source = Source::in_session(client, &auth.session.id);
+    let kind = SecurityEventKind::RecoveryCodesRegenerated;
+    let regenerated = security_events::event(kind, &auth.user.id, now, &source);
+    if !factor_rows::regenerate_codes(&mut conn, &auth.user.id, &hashes, &regenerated, now).await? {
         return Err(AppError::BadUserInput(
             "TOTP is off: recovery codes come with it".into(),
         ));

@@ -9,21 +9,22 @@
 //! failures, and no more wrong codes than `LOGIN_MAX_FAILURES` can be tried
 //! in a window, on any number of replicas.
 
-use std::net::IpAddr;
-
 use tokio::time::Instant;
 
 use crate::core::app::App;
+use crate::core::client::ClientInfo;
 use crate::core::credentials::throttle;
 use crate::core::devices::known::DeviceId;
 use crate::core::factors::recovery_codes;
 use crate::core::factors::totp::{self, TotpSecret};
+use crate::core::security_events::{self, Source};
 use crate::core::{clock, input};
 use crate::error::AppError;
 use crate::secret::{ExposeSecret, Secret};
 use crate::store::factors::{self as factor_rows, TotpRow};
 use crate::store::throttle::CheckEnd;
 use crate::store::users::UserRecord;
+use crate::vocabulary::SecurityEventKind;
 
 /// Longest code input taken (a six-digit code, or a recovery code with its
 /// separators and some room); longer is `BAD_USER_INPUT`.
@@ -93,17 +94,18 @@ pub(crate) fn seal_secret(app: &App, user_id: &str, secret: &TotpSecret) -> Stri
 /// client address: a slot is taken first (`TOO_MANY_ATTEMPTS` when the
 /// window's failures are used up), a wrong code from `check`
 /// (`AppError::InvalidCode`, the contract's `INVALID_CREDENTIALS`) counts
-/// as a failure, and success clears the name's failures. A login's second
-/// step passes its usable device id as `device`, which a known device
-/// holds to its own failures instead of the name's (see
-/// `credentials::throttle`).
+/// as a failure (and a `SIGN_IN_FAILED` event), and success clears the
+/// name's failures. A login's second step passes its usable device id as
+/// `device`, which a known device holds to its own failures instead of the
+/// name's (see `credentials::throttle`).
 pub(crate) async fn throttled<T>(
     app: &App,
     user: &UserRecord,
-    ip: Option<IpAddr>,
+    client: &ClientInfo,
     device: Option<&DeviceId>,
     check: impl AsyncFnOnce() -> Result<T, AppError>,
 ) -> Result<T, AppError> {
+    let ip = client.ip_address;
     let deadline = Instant::now() + app.config.password_check_wait;
     let name_key = input::fold_user_name(&user.user_name);
     let slot = throttle::begin_check(app, &name_key, ip, device, deadline).await?;
@@ -116,6 +118,7 @@ pub(crate) async fn throttled<T>(
     throttle::end_check(app, slot, end).await;
     if matches!(result, Err(AppError::InvalidCode)) {
         tracing::info!(user_id = %user.id, ip = ?ip, "second factor refused: wrong or used code");
+        security_events::sign_in_failed(app, &user.id, client);
     }
     result
 }
@@ -123,22 +126,26 @@ pub(crate) async fn throttled<T>(
 /// Proves `factor` for `user` (TOTP on), throttled (by the known `device`'s
 /// failures instead of the name's when one is given, see [`throttled`]):
 /// `INVALID_CREDENTIALS` for a wrong code, one at or before the last step
-/// accepted, or a recovery code that is unknown or used.
+/// accepted, or a recovery code that is unknown or used. A recovery code
+/// spent is recorded (`RECOVERY_CODE_USED`, from `source`) as it is spent.
 pub(crate) async fn prove(
     app: &App,
     user: &UserRecord,
     factor: &SecondFactor,
-    ip: Option<IpAddr>,
+    client: &ClientInfo,
     device: Option<&DeviceId>,
+    source: &Source,
 ) -> Result<(), AppError> {
     factor.check_bounds()?;
-    throttled(app, user, ip, device, async || match factor {
+    throttled(app, user, client, device, async || match factor {
         SecondFactor::Code(code) => prove_code(app, user, code.expose_secret()).await,
         SecondFactor::RecoveryCode(code) => {
             let hash = recovery_codes::hash_of(code.expose_secret());
             let mut conn = app.pool.get().await?;
             let now = app.clock.now();
-            if factor_rows::use_recovery_code(&mut conn, &user.id, &hash, now).await? {
+            let used =
+                security_events::event(SecurityEventKind::RecoveryCodeUsed, &user.id, now, source);
+            if factor_rows::use_recovery_code(&mut conn, &user.id, &hash, &used, now).await? {
                 tracing::info!(user_id = %user.id, "recovery code used");
                 Ok(())
             } else {

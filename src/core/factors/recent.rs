@@ -17,9 +17,11 @@
 use std::net::IpAddr;
 
 use crate::core::app::App;
+use crate::core::client::ClientInfo;
 use crate::core::credentials;
 use crate::core::factors::amr::{Amr, Method};
 use crate::core::factors::proof::{self, SecondFactor};
+use crate::core::security_events::Source;
 use crate::core::sessions::{self, Authenticated};
 use crate::core::{clock, input, passkeys};
 use crate::error::AppError;
@@ -190,8 +192,9 @@ pub(crate) async fn reauthenticate(
     app: &App,
     auth: &Authenticated,
     proof: Proof,
-    client_ip: Option<IpAddr>,
+    client: &ClientInfo,
 ) -> Result<Reauthenticated, AppError> {
+    let client_ip = client.ip_address;
     let proved = match proof {
         Proof::Password(password) => {
             input::check_password(password.expose_secret())?;
@@ -199,7 +202,7 @@ pub(crate) async fn reauthenticate(
                 return Err(refusal(app, 2));
             }
             let name_key = input::fold_user_name(&auth.user.user_name);
-            let checked = credentials::check(app, &name_key, &password, client_ip, None).await?;
+            let checked = credentials::check(app, &name_key, &password, client, None).await?;
             if checked.user.id != auth.user.id {
                 // The name now belongs to someone else (renamed since).
                 return Err(AppError::InvalidCredentials);
@@ -208,7 +211,8 @@ pub(crate) async fn reauthenticate(
         }
         Proof::Factor(factor) => {
             // Without TOTP every code is wrong, and counted as such.
-            proof::prove(app, &auth.user, &factor, client_ip, None).await?;
+            let source = Source::in_session(client, &auth.session.id);
+            proof::prove(app, &auth.user, &factor, client, None, &source).await?;
             vec![Method::Otp]
         }
         Proof::Passkey {

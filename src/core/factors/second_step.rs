@@ -18,6 +18,7 @@ use crate::core::app::App;
 use crate::core::client::ClientInfo;
 use crate::core::factors::factors_offered;
 use crate::core::factors::proof::{self, SecondFactor};
+use crate::core::security_events::Source;
 use crate::core::sessions::{self, Delivery, IssuedTokens, SignIn, SignInMethod};
 use crate::error::AppError;
 use crate::secret::{ExposeSecret, Secret};
@@ -115,15 +116,9 @@ pub(crate) async fn complete_login(
         UserStatus::Disabled => return Err(AppError::AccountDisabled),
         UserStatus::Unverified => return Err(AppError::EmailNotVerified),
     }
-    if let Err(error) = proof::prove(
-        app,
-        &user,
-        &request.factor,
-        client.ip_address,
-        client.device_cookie.usable(),
-    )
-    .await
-    {
+    let source = Source::request(client, challenge.device_info.as_deref());
+    let device = client.device_cookie.usable();
+    if let Err(error) = proof::prove(app, &user, &request.factor, client, device, &source).await {
         if matches!(error, AppError::InvalidCode) {
             let mut conn = app.pool.get().await?;
             factor_rows::count_challenge_failure(&mut conn, &hash).await?;

@@ -4,11 +4,14 @@
 //! stolen session cannot take away the owner's way back in).
 
 use crate::core::app::App;
+use crate::core::client::ClientInfo;
 use crate::core::factors::recent::{self, Need};
 use crate::core::passkeys::PasskeyView;
+use crate::core::security_events::{self, Source};
 use crate::core::sessions::Authenticated;
 use crate::error::AppError;
 use crate::store::passkeys as passkey_rows;
+use crate::vocabulary::SecurityEventKind;
 
 /// Longest label, in characters.
 const MAX_LABEL_CHARS: usize = 64;
@@ -58,10 +61,14 @@ pub(crate) async fn remove(
     app: &App,
     auth: &Authenticated,
     passkey_id: &str,
+    client: &ClientInfo,
 ) -> Result<bool, AppError> {
     recent::require(app, auth, Need::Recent).await?;
+    let source = Source::in_session(client, &auth.session.id);
+    let kind = SecurityEventKind::PasskeyRemoved;
+    let removed = security_events::event(kind, &auth.user.id, app.clock.now(), &source);
     let mut conn = app.pool.get().await?;
-    if !passkey_rows::remove(&mut conn, &auth.user.id, passkey_id).await? {
+    if !passkey_rows::remove(&mut conn, &auth.user.id, passkey_id, &removed).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(user_id = %auth.user.id, %passkey_id, "passkey removed");

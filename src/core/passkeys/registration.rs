@@ -14,14 +14,17 @@ use webauthn_rs_core::proto::{
 };
 
 use crate::core::app::App;
+use crate::core::client::ClientInfo;
 use crate::core::factors::recent::{self, Need};
 use crate::core::ids;
 use crate::core::passkeys::ceremony::{self, Kind};
 use crate::core::passkeys::manage::check_label;
 use crate::core::passkeys::{MAX_CREDENTIAL_CHARS, PasskeyView, credential_key, credential_of};
+use crate::core::security_events::{self, Source};
 use crate::core::sessions::Authenticated;
 use crate::error::AppError;
 use crate::store::passkeys::{self as passkey_rows, NewPasskey};
+use crate::vocabulary::SecurityEventKind;
 
 /// The label of a passkey added without one.
 const DEFAULT_LABEL: &str = "Passkey";
@@ -98,6 +101,7 @@ pub(crate) async fn finish(
     app: &App,
     auth: &Authenticated,
     request: Finish,
+    client: &ClientInfo,
 ) -> Result<PasskeyView, AppError> {
     let label = match request.label.as_deref() {
         Some(label) => check_label(label)?,
@@ -143,8 +147,11 @@ pub(crate) async fn finish(
         backed_up: credential.backup_state,
         created_at: now,
     };
+    let source = Source::in_session(client, &auth.session.id);
+    let added =
+        security_events::event(SecurityEventKind::PasskeyAdded, &auth.user.id, now, &source);
     let mut conn = app.pool.get().await?;
-    if !passkey_rows::insert(&mut conn, &row).await? {
+    if !passkey_rows::insert(&mut conn, &row, &added).await? {
         return Err(AppError::BadUserInput(
             "this passkey is registered already".into(),
         ));

@@ -2,21 +2,24 @@
 //! `logout` mutations over it), or along with another change in one
 //! transaction (a password change, an operator's new password, a disable).
 //! Either way the sessions end through the one statement of
-//! `crate::store::sessions::end_statement` (only sessions open at that
-//! moment, so an end never rewrites an earlier one), and what ended is
-//! recorded by [`record::ended`].
+//! `crate::store::session_ends::end_statement` (only sessions open at that
+//! moment, so an end never rewrites an earlier one), run by `end_sessions!`
+//! with a `SESSION_ENDED` security event per session ended, in the same
+//! transaction; what ended is counted and logged by [`record::ended`].
 
 use chrono::NaiveDateTime;
 
 use crate::core::app::App;
 use crate::core::clock::Clock;
+use crate::core::security_events::{self, Source};
 use crate::core::sessions::{Authenticated, EndReason, Ending, record};
 use crate::error::AppError;
 use crate::store::accounts::{self as account_rows, Reset};
+use crate::store::security_events::NewSecurityEvent;
 use crate::store::sessions as session_rows;
 use crate::store::users::{self as user_rows, PasswordSwap, SwapOutcome};
 use crate::store::{DbConn, DbPool};
-use crate::vocabulary::UserStatus;
+use crate::vocabulary::{SecurityEventKind, UserStatus};
 
 /// Ends the sessions of `user_id` that `which` names for `reason`; returns
 /// how many ended (none when they had all ended already).
@@ -39,7 +42,22 @@ pub(crate) async fn end_on(
     reason: EndReason,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    let ended = session_rows::end(conn, which, reason, now).await?;
+    end_recorded(app, conn, user_id, which, reason, now, None).await
+}
+
+/// [`end_on`], storing `also` (an event the end belongs to: a refresh
+/// token's reuse) in the same transaction. Every end writes the
+/// `SESSION_ENDED` events of the sessions it ended (`end_sessions!`).
+pub(crate) async fn end_recorded(
+    app: &App,
+    conn: &mut DbConn,
+    user_id: &str,
+    which: Ending<'_>,
+    reason: EndReason,
+    now: NaiveDateTime,
+    also: Option<&NewSecurityEvent>,
+) -> Result<usize, AppError> {
+    let ended = session_rows::end(conn, which, reason, now, also).await?;
     let session_id = match which {
         Ending::One { session_id, .. } | Ending::PastExpiry { session_id } => Some(session_id),
         Ending::AllOfUser { .. } | Ending::These(_) => None,
@@ -103,7 +121,17 @@ pub(crate) async fn logout_all(
 /// another change won meanwhile: nothing changed either way.
 pub(crate) async fn change_password(app: &App, swap: PasswordSwap<'_>) -> Result<usize, AppError> {
     let mut conn = app.pool.get().await?;
-    match user_rows::change_password(&mut conn, swap, app.clock.now()).await? {
+    let now = app.clock.now();
+    // The change's event at the change's instant, with the ends it causes.
+    let event = NewSecurityEvent {
+        at: now,
+        ..swap.event.clone()
+    };
+    let swap = PasswordSwap {
+        event: &event,
+        ..swap
+    };
+    match user_rows::change_password(&mut conn, swap, now).await? {
         SwapOutcome::Swapped { ended } => {
             tracing::info!(user_id = %swap.user_id, session_id = %swap.session_id, ended, "password changed");
             let reason = EndReason::PasswordChanged;
@@ -138,8 +166,11 @@ pub(crate) async fn replace_password(
     password_hash: &str,
 ) -> Result<usize, AppError> {
     let mut conn = app.pool.get().await?;
+    let now = app.clock.now();
+    let kind = SecurityEventKind::PasswordChanged;
+    let changed = security_events::event(kind, user_id, now, &Source::operator());
     let ended =
-        user_rows::replace_password(&mut conn, user_id, password_hash, app.clock.now()).await?;
+        user_rows::replace_password(&mut conn, user_id, password_hash, &changed, now).await?;
     let reason = EndReason::PasswordChanged;
     record::ended(Some(&app.metrics), user_id, None, reason, ended);
     Ok(ended)
@@ -179,16 +210,22 @@ pub(crate) async fn reset_password(
     token_hash: &str,
     kind: &str,
     password_hash: &str,
+    source: &Source,
 ) -> Result<usize, AppError> {
     let mut conn = app.pool.get().await?;
     let name_key = crate::core::credentials::throttle::name_key;
+    let now = app.clock.now();
+    let event = |user_id: &str| {
+        security_events::event(SecurityEventKind::PasswordReset, user_id, now, source)
+    };
     let reset = account_rows::reset_password(
         &mut conn,
         token_hash,
         kind,
         password_hash,
         &name_key,
-        app.clock.now(),
+        &event,
+        now,
     )
     .await?;
     match reset {

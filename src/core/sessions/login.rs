@@ -62,7 +62,7 @@ async fn check_and_open(
         app,
         &user_name_key,
         &request.password,
-        client.ip_address,
+        client,
         client.device_cookie.usable(),
     )
     .await?;

@@ -28,8 +28,8 @@ pub(crate) mod refresh;
 use chrono::NaiveDateTime;
 
 pub(crate) use self::end::{
-    change_password, end, end_on, logout, logout_all, logout_session, replace_password,
-    reset_password, set_user_status,
+    change_password, end, end_on, end_recorded, logout, logout_all, logout_session,
+    replace_password, reset_password, set_user_status,
 };
 pub(crate) use self::open::{SignIn, SignInMethod, open};
 use crate::core::app::App;

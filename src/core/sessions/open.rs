@@ -1,6 +1,7 @@
 //! Opening a session, whatever way the user came in: the row, the cap of
 //! `MAX_SESSIONS_PER_USER`, the compare-and-set on what the sign-in proved,
-//! the tokens, and the recording.
+//! the tokens, and the recording (its `SIGNED_IN` event is stored with the
+//! row).
 //!
 //! How the user proved who they are arrives as one [`SignIn`], so that a
 //! new way in (an invitation, a passkey, a second factor) adds a
@@ -13,10 +14,12 @@ use crate::core::sessions::{EndReason, IssuedTokens, issue_tokens, record};
 use crate::core::{clock, devices, ids, input};
 use crate::error::AppError;
 use crate::store::passkeys::PasskeyUse;
+use crate::store::security_events::NewSecurityEvent;
 use crate::store::sessions::{
     self as session_rows, NewSession, Opening, SessionRecord, StillProved,
 };
 use crate::store::users::UserRecord;
+use crate::vocabulary::SecurityEventKind;
 
 /// Who signed in, and how. No `Debug`: a method may hold a password hash,
 /// which no log line should.
@@ -146,7 +149,23 @@ pub(crate) async fn open(
     let proved = method.still_proved();
     let device_id = client.device_cookie.id_to_set();
     let device_hash = device_id.hash();
-    match session_rows::open(&mut conn, &new_session, &proved, &device_hash, cap, now).await? {
+    let signed_in = NewSecurityEvent {
+        ip_address: session.ip_address.clone(),
+        device_name: Some(session.device_name.clone()),
+        session_id: Some(session.id.clone()),
+        detail: Some(amr.names().join(" ")),
+        ..NewSecurityEvent::new(SecurityEventKind::SignedIn, &user.id, now)
+    };
+    let opened = session_rows::open(
+        &mut conn,
+        &new_session,
+        &proved,
+        &device_hash,
+        cap,
+        &signed_in,
+        now,
+    );
+    match opened.await? {
         Opening::Opened { evicted } => {
             for session_id in &evicted {
                 let reason = EndReason::Evicted;

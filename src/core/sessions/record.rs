@@ -1,7 +1,10 @@
 //! Recording what the sessions service did: the metrics and log lines of
 //! every session opened and ended, written here and nowhere else, so that
-//! a new way in or out (and the security events to come) is recorded like
-//! the others by going through the service.
+//! a new way in or out is recorded like the others by going through the
+//! service. Its security events (`SIGNED_IN`, `SESSION_ENDED`) are not
+//! written here but in the transaction of the open or end itself
+//! (`crate::store::sessions::open`, `end_sessions!`), so that they commit
+//! with it.
 //!
 //! `metrics` is None for an operator's command run with a bare pool (`user
 //! disable`, `user enable`): it serves no metrics, so only the log line is

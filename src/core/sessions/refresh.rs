@@ -6,24 +6,33 @@
 //! - `g` is the one before, used up within the grace window: answer with the
 //!   current token, recomputed, so racing tabs all get the same next token and
 //!   the session never forks into two chains.
-//! - otherwise a used-up token: the session ends (`REFRESH_TOKEN_REUSED`).
+//! - otherwise a used-up token: the session ends (`REFRESH_TOKEN_REUSED`),
+//!   recorded as a `REFRESH_TOKEN_REUSED` event then its `SESSION_ENDED`,
+//!   in one transaction. The first two cases write no event.
 //!
 //! A token whose MAC does not check ends nothing.
 
 use crate::core::app::App;
+use crate::core::client::ClientInfo;
 use crate::core::clock;
 use crate::core::metrics::RefreshOutcome;
 use crate::core::sessions::{self, EndReason, Ending, IssuedTokens, issue_tokens};
 use crate::error::AppError;
+use crate::store::security_events::NewSecurityEvent;
 use crate::store::sessions as session_rows;
+use crate::vocabulary::SecurityEventKind;
 
 /// Compare-and-set attempts before giving up; each lost race means another
 /// caller rotated, which the next read sees as the grace case.
 const MAX_ATTEMPTS: usize = 4;
 
 /// Trades a refresh token for new tokens.
-pub(crate) async fn refresh(app: &App, presented_token: &str) -> Result<IssuedTokens, AppError> {
-    let result = exchange(app, presented_token).await;
+pub(crate) async fn refresh(
+    app: &App,
+    presented_token: &str,
+    client: &ClientInfo,
+) -> Result<IssuedTokens, AppError> {
+    let result = exchange(app, presented_token, client).await;
     if let Err(error) = &result {
         app.metrics.refresh(RefreshOutcome::Failed(error.code()));
     }
@@ -41,7 +50,11 @@ pub(crate) fn refused(app: &App, why: &'static str) -> AppError {
 }
 
 /// The rules of the module doc; `refresh` counts the outcome.
-async fn exchange(app: &App, presented_token: &str) -> Result<IssuedTokens, AppError> {
+async fn exchange(
+    app: &App,
+    presented_token: &str,
+    client: &ClientInfo,
+) -> Result<IssuedTokens, AppError> {
     let presented = app
         .refresh_tokens
         .parse(presented_token)
@@ -97,7 +110,15 @@ async fn exchange(app: &App, presented_token: &str) -> Result<IssuedTokens, AppE
             user_id: &user.id,
         };
         let reason = EndReason::RefreshReuse;
-        sessions::end_on(app, &mut conn, &user.id, which, reason, now).await?;
+        // Who presented the used-up token, on the session's device: its
+        // address is the one worth seeing.
+        let reused = NewSecurityEvent {
+            ip_address: client.ip_address.map(|ip| ip.to_string()),
+            device_name: Some(session.device_name.clone()),
+            session_id: Some(session.id.clone()),
+            ..NewSecurityEvent::new(SecurityEventKind::RefreshTokenReused, &user.id, now)
+        };
+        sessions::end_recorded(app, &mut conn, &user.id, which, reason, now, Some(&reused)).await?;
         tracing::warn!(user_id = %user.id, session_id = %session.id, "refresh token reuse detected: session ended");
         app.metrics.refresh_reuse_detected.inc();
         return Err(AppError::RefreshTokenReused);

@@ -79,6 +79,8 @@ documents! {
     FINISH_PASSKEY_LOGIN = "finish_passkey_login.graphql";
     /// `myPasskeys` and `me { mfa { totp passkeys } }`.
     MY_PASSKEYS = "my_passkeys.graphql";
+    /// `mySecurityEvents` with every field. Variables: `first`, `before`.
+    MY_SECURITY_EVENTS = "my_security_events.graphql";
     /// `renamePasskey`. Variables: `id`, `label`.
     RENAME_PASSKEY = "rename_passkey.graphql";
     /// `removePasskey`. Variables: `id`.

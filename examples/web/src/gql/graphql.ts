@@ -400,12 +400,22 @@ export type PasskeyOptions = {
   options: Scalars['String']['output'];
 };
 
+/**
+ * Every query field: the user's and sessions' (here) and the security
+ * events'.
+ */
 export type Query = {
   __typename?: 'Query';
   /** The signed-in user. Needs `Authorization: Bearer <accessToken>`. */
   me: User;
   /** The signed-in user's passkeys, newest first. Needs a bearer token. */
   myPasskeys: Array<Passkey>;
+  /**
+   * The signed-in user's security events, newest first: at most `first`
+   * (1 to 200), older than the event `before` when given. Needs a bearer
+   * token.
+   */
+  mySecurityEvents: Array<SecurityEvent>;
   /**
    * The signed-in user's sessions that have not ended, the most recently
    * active first. Needs a bearer token.
@@ -420,6 +430,20 @@ export type Query = {
 };
 
 
+/**
+ * Every query field: the user's and sessions' (here) and the security
+ * events'.
+ */
+export type QueryMySecurityEventsArgs = {
+  before?: InputMaybe<Scalars['ID']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+
+/**
+ * Every query field: the user's and sessions' (here) and the security
+ * events'.
+ */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
@@ -454,6 +478,46 @@ export type ResetPasswordInput = {
   token: Scalars['String']['input'];
 };
 
+export type SecurityEvent = {
+  __typename?: 'SecurityEvent';
+  at: Scalars['DateTime']['output'];
+  /**
+   * For SIGNED_IN: "pwd", "pwd otp", "hwk"... ; for ADMIN_ACTION: what the
+   * admin did. Never a secret.
+   */
+  detail?: Maybe<Scalars['String']['output']>;
+  deviceName?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  ipAddress?: Maybe<Scalars['String']['output']>;
+  kind: SecurityEventKind;
+  /** For SESSION_ENDED: why. */
+  reason?: Maybe<SessionEndReason>;
+  sessionId?: Maybe<Scalars['ID']['output']>;
+};
+
+/**
+ * What a security event records (the schema's mirror of the vocabulary's
+ * enum, converted variant by variant).
+ */
+export type SecurityEventKind =
+  | 'ADMIN_ACTION'
+  | 'EMAIL_CHANGED'
+  | 'EMAIL_VERIFIED'
+  | 'NEW_DEVICE_ALERT_SENT'
+  | 'PASSKEY_ADDED'
+  | 'PASSKEY_REMOVED'
+  | 'PASSWORD_CHANGED'
+  | 'PASSWORD_RESET'
+  | 'RECOVERY_CODES_REGENERATED'
+  | 'RECOVERY_CODE_USED'
+  | 'REFRESH_TOKEN_REUSED'
+  | 'SESSION_ENDED'
+  | 'SIGNED_IN'
+  | 'SIGN_IN_FAILED'
+  | 'SIGN_IN_REPORTED'
+  | 'TOTP_DISABLED'
+  | 'TOTP_ENABLED';
+
 export type Session = Node & {
   __typename?: 'Session';
   /**
@@ -476,6 +540,11 @@ export type Session = Node & {
   /** True for the session of the bearer token that made this request. */
   current: Scalars['Boolean']['output'];
   deviceInfo?: Maybe<Scalars['String']['output']>;
+  /**
+   * deviceInfo when the client gave one, else a name made from the
+   * User-Agent (and client hints), such as "Firefox on Linux".
+   */
+  deviceName: Scalars['String']['output'];
   /** When the session ends if its refresh token is not used before then. */
   expiresAt: Scalars['DateTime']['output'];
   /** Opaque and unguessable; never a counter. */
