@@ -1,8 +1,10 @@
 //! The browser test: Debian's Chromium, driven by `playwright-core`
 //! (`tests/browser/run.mjs`), uses the example app (`examples/web`, built
-//! here) from its own origin against a real authql socket, attacks it from
-//! an unlisted origin and from another site, opens GraphiQL with every
-//! request to another host blocked, and goes through the accounts' pages
+//! here) from its own origin against a real authql socket, sends a
+//! `traceparent` header that `CORS_ALLOWED_HEADERS` allows (and an unlisted
+//! one that it does not), attacks it from an unlisted origin and from
+//! another site, opens GraphiQL with every request to another host
+//! blocked, and goes through the accounts' pages
 //! with the mails a real SMTP server (maildev) received, through
 //! two-factor authentication with codes computed by otplib, and through
 //! passkeys with Chromium's virtual authenticator. Screenshots go to
@@ -203,6 +205,8 @@ async fn in_chromium(backend: Backend, steps: &str) {
         TestServer::builder()
             .backend(backend)
             .with_mail(&mail)
+            // The page sends OpenTelemetry's header with a call.
+            .with_var("CORS_ALLOWED_HEADERS", "traceparent")
             .with_config(move |c| {
                 c.browsers.allowed_origins = vec![allowed.clone(), app_on_localhost.clone()];
                 c.passkeys.rp_id = "localhost".into();
