@@ -50,6 +50,7 @@ pub enum Code {
     EmailNotVerified,
     ReauthenticationRequired,
     MfaRequired,
+    PersistedQueryNotFound,
 }
 
 impl Code {

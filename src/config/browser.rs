@@ -1,5 +1,5 @@
 //! What browsers need: `CORS_ALLOWED_ORIGINS` (origins in one normal form),
-//! the refresh cookie's attributes (`COOKIE_SECURE`, `COOKIE_SAMESITE`,
+//! `CORS_ALLOWED_HEADERS` (request headers their pages may send), the refresh cookie's attributes (`COOKIE_SECURE`, `COOKIE_SAMESITE`,
 //! `COOKIE_DOMAIN`) and `GRAPHIQL_ASSETS_DIR`.
 //!
 //! Origins are compared in one normal form: scheme and host in lower case,
@@ -18,6 +18,10 @@ pub struct BrowserSettings {
     /// `CORS_ALLOWED_ORIGINS`: origins whose pages may call `/graphql` with
     /// credentials.
     pub allowed_origins: Vec<Origin>,
+    /// `CORS_ALLOWED_HEADERS`: request headers those pages may send besides
+    /// `Content-Type` and `Authorization` (tracing and client-awareness
+    /// headers), in lower case.
+    pub allowed_headers: Vec<axum::http::HeaderName>,
     /// `COOKIE_SECURE`, `COOKIE_SAMESITE`, `COOKIE_DOMAIN`.
     pub cookie: CookieSettings,
     /// `GRAPHIQL_ASSETS_DIR`: GraphiQL's files on disk instead of the CDN.
@@ -174,7 +178,30 @@ impl fmt::Display for Origin {
     }
 }
 
-/// `CORS_ALLOWED_ORIGINS`, the cookie's attributes and `GRAPHIQL_ASSETS_DIR`.
+/// `CORS_ALLOWED_HEADERS`: comma-separated header names, each once, without
+/// the two that are always allowed.
+fn allowed_headers(listed: String) -> Result<Vec<axum::http::HeaderName>, ConfigError> {
+    use axum::http::{HeaderName, header};
+    let mut names: Vec<HeaderName> = Vec::new();
+    for name in listed
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| ConfigError {
+            variable: "CORS_ALLOWED_HEADERS",
+            problem: format!("{name:?} is not a header name"),
+        })?;
+        let always = name == header::CONTENT_TYPE || name == header::AUTHORIZATION;
+        if !always && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// `CORS_ALLOWED_ORIGINS`, `CORS_ALLOWED_HEADERS`, the cookie's attributes
+/// and `GRAPHIQL_ASSETS_DIR`.
 pub(super) fn browser_settings<F: Fn(&str) -> Option<String>>(
     vars: &Vars<'_, F>,
 ) -> Result<BrowserSettings, ConfigError> {
@@ -191,6 +218,7 @@ pub(super) fn browser_settings<F: Fn(&str) -> Option<String>>(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let allowed_headers = allowed_headers(vars.raw("CORS_ALLOWED_HEADERS").unwrap_or_default())?;
     let cookie = CookieSettings {
         secure: vars.parse("COOKIE_SECURE", true)?,
         same_site: vars.parse("COOKIE_SAMESITE", SameSite::Lax)?,
@@ -210,6 +238,7 @@ pub(super) fn browser_settings<F: Fn(&str) -> Option<String>>(
     }
     Ok(BrowserSettings {
         allowed_origins,
+        allowed_headers,
         cookie,
         graphiql_assets_dir: vars.raw("GRAPHIQL_ASSETS_DIR").map(|d| d.trim().into()),
     })

@@ -8,7 +8,7 @@
 //! `PASSWORD_MIN_LENGTH`, `MAX_SESSIONS_PER_USER`, `JWT_ALGORITHM`,
 //! `JWT_PRIVATE_KEY_FILE`, `JWT_PREVIOUS_PUBLIC_KEY_FILES`,
 //! `HTTP_HEADER_TIMEOUT_SECS`, `HTTP_BODY_TIMEOUT_SECS`, `HTTP_MAX_CONNECTIONS`,
-//! `CORS_ALLOWED_ORIGINS`, `COOKIE_SECURE`, `COOKIE_SAMESITE`, `COOKIE_DOMAIN`,
+//! `CORS_ALLOWED_ORIGINS`, `CORS_ALLOWED_HEADERS`, `COOKIE_SECURE`, `COOKIE_SAMESITE`, `COOKIE_DOMAIN`,
 //! `GRAPHIQL_ASSETS_DIR`, `SIGNUP_MODE`, `PUBLIC_APP_URL`, `SMTP_URL`, `MAIL_FROM`,
 //! `RUST_LOG` (read by the log setup in `main`).
 //!
@@ -393,5 +393,33 @@ mod tests {
         assert!(
             config.trusted_proxies[1].contains(&"192.168.1.7".parse::<std::net::IpAddr>().unwrap())
         );
+    }
+
+    #[test]
+    fn cors_allowed_headers_are_header_names_listed_once() {
+        let config = config_with(&[(
+            "CORS_ALLOWED_HEADERS",
+            " traceparent, Sentry-Trace,baggage, traceparent, content-type, ",
+        )])
+        .expect("valid header names");
+        let names: Vec<&str> = config
+            .browsers
+            .allowed_headers
+            .iter()
+            .map(|name| name.as_str())
+            .collect();
+        // Content-Type and Authorization are always allowed: not listed again.
+        assert_eq!(names, ["traceparent", "sentry-trace", "baggage"]);
+        assert!(
+            config_with(&[])
+                .expect("defaults")
+                .browsers
+                .allowed_headers
+                .is_empty()
+        );
+        let refused = config_with(&[("CORS_ALLOWED_HEADERS", "traceparent, x trace")])
+            .expect_err("a space is not allowed in a header name");
+        assert_eq!(refused.variable, "CORS_ALLOWED_HEADERS");
+        assert!(refused.problem.contains("x trace"), "{}", refused.problem);
     }
 }

@@ -44,6 +44,20 @@ impl From<diesel::result::Error> for UserCommandError {
     }
 }
 
+/// The role that may use the admin API.
+pub(crate) const ADMIN_ROLE: &str = "admin";
+
+/// Whether `user` holds the admin role (as read with its session's check).
+pub(crate) fn is_admin(user: &UserRecord) -> bool {
+    user.role == ADMIN_ROLE
+}
+
+/// The user with this id, whoever asks: callers decide who may see it.
+pub(crate) async fn find(app: &App, user_id: &str) -> Result<Option<UserRecord>, AppError> {
+    let mut conn = app.pool.get().await?;
+    Ok(users::find_by_id(&mut conn, user_id).await?)
+}
+
 /// Creates an active user, its name kept in NFC; returns its id.
 pub async fn add_user(
     app: &App,

@@ -363,6 +363,28 @@ pub async fn list_open(
     })
 }
 
+/// One open session, whoever's, and its user: what `node(id:)` shows.
+pub(crate) async fn find_open_with_user(
+    conn: &mut DbConn,
+    session_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(SessionView, UserRecord)>> {
+    with_conn!(conn, |c| {
+        let found = sessions::table
+            .inner_join(users::table)
+            .filter(sessions::id.eq(session_id))
+            .filter(open_at(now))
+            .select((SessionView::as_select(), UserRecord::as_select()))
+            .first::<(SessionView, UserRecord)>(c)
+            .await
+            .optional()?;
+        if let Some((session, user)) = &found {
+            expect_session_and_user(session_id, &session.id, &session.user_id, &user.id)?;
+        }
+        Ok(found)
+    })
+}
+
 /// A session row as live session events read it: what `Session` shows,
 /// and how it ended.
 #[derive(Clone, Debug)]

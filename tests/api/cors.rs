@@ -155,7 +155,62 @@ async fn nothing_is_listed_by_default(backend: Backend) {
     assert_eq!(allow_headers(&preflight), Vec::<String>::new());
 }
 
+/// `CORS_ALLOWED_HEADERS` lets a listed origin's page send tracing and
+/// client headers; the preflight names them, and an unlisted header is not
+/// named (the browser then refuses to send the request).
+async fn listed_request_headers_pass_the_preflight(backend: Backend) {
+    let app = TestServer::builder()
+        .backend(backend)
+        .with_var("CORS_ALLOWED_ORIGINS", APP)
+        .with_var("CORS_ALLOWED_HEADERS", "traceparent, Sentry-Trace, baggage")
+        .start()
+        .await;
+    let asking = |headers: &'static str| {
+        vec![
+            ("origin", APP),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", headers),
+        ]
+    };
+    let preflight = app
+        .request(
+            "OPTIONS",
+            "/graphql",
+            &asking("content-type,authorization,traceparent,sentry-trace"),
+        )
+        .await;
+    assert_eq!(preflight.status, 204);
+    let allowed: Vec<String> = preflight
+        .header("access-control-allow-headers")
+        .split(',')
+        .map(|name| name.trim().to_ascii_lowercase())
+        .collect();
+    for name in [
+        "content-type",
+        "authorization",
+        "traceparent",
+        "sentry-trace",
+        "baggage",
+    ] {
+        assert!(allowed.iter().any(|a| a == name), "{name} in {allowed:?}");
+    }
+    assert!(
+        !allowed.iter().any(|a| a == "x-unlisted"),
+        "only what is listed: {allowed:?}"
+    );
+    // Without the variable, only the two the contract names.
+    let plain = start(backend).await;
+    let preflight = plain
+        .request("OPTIONS", "/graphql", &asking("traceparent"))
+        .await;
+    let allowed = preflight
+        .header("access-control-allow-headers")
+        .to_ascii_lowercase();
+    assert!(!allowed.contains("traceparent"), "{allowed}");
+}
+
 both_backends!(
+    listed_request_headers_pass_the_preflight,
     listed_origin_preflight_is_204_with_the_contract_headers,
     listed_origin_answers_carry_the_cors_headers,
     unlisted_origins_get_no_allow_headers,

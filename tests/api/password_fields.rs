@@ -116,7 +116,49 @@ async fn logins_through_fragments_are_counted(backend: Backend) {
     }
 }
 
+/// A persisted query's hash stands for its document: a batch of hash-only
+/// logins is counted as the logins it runs, and refused whole.
+async fn a_batch_of_hashed_logins_is_refused_whole(backend: Backend) {
+    let app = TestServer::start(backend).await;
+    let user_id = app.add_user("kit", "right").await;
+    let hash = hex_sha256(LOGIN);
+    let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    // Another name registers the document (its wrong password is counted
+    // there, not against kit).
+    let registered = app
+        .post_json(
+            json!({ "query": LOGIN, "extensions": persisted, "variables": { "input": { "userName": "nobody", "password": "x" } } }),
+            &[],
+            DEFAULT_PEER,
+        )
+        .await;
+    assert_eq!(
+        registered.code(),
+        "INVALID_CREDENTIALS",
+        "{}",
+        registered.body
+    );
+    let hashed = |password: &str| json!({ "extensions": persisted, "variables": { "input": { "userName": "kit", "password": password } } });
+    let batch: Vec<Value> = (0..4)
+        .map(|i| hashed(if i % 2 == 0 { "right" } else { "wrong" }))
+        .collect();
+    let answer = app.post_json(Value::Array(batch), &[], DEFAULT_PEER).await;
+    assert_refused_whole(&app, &answer, &user_id, "kit").await;
+    // One hashed login runs.
+    let answer = app.post_json(hashed("right"), &[], DEFAULT_PEER).await;
+    assert!(answer.data("login")["accessToken"].is_string());
+}
+
+fn hex_sha256(document: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(document.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 both_backends!(
+    a_batch_of_hashed_logins_is_refused_whole,
     hundreds_of_aliased_logins_are_refused_whole,
     a_batch_of_single_logins_is_refused_whole,
     logins_through_fragments_are_counted,

@@ -6,7 +6,7 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-pub(crate) const KNOWN_ROOT_FIELDS: [&str; 31] = [
+pub(crate) const KNOWN_ROOT_FIELDS: [&str; 32] = [
     "login",
     "changePassword",
     "signUp",
@@ -34,6 +34,7 @@ pub(crate) const KNOWN_ROOT_FIELDS: [&str; 31] = [
     "me",
     "mySessions",
     "myPasskeys",
+    "node",
     "sessionEvents",
     "__typename",
     "__schema",

@@ -1,8 +1,9 @@
-//! Query fields: `me`, `mySessions` and `myPasskeys`.
+//! Query fields: `me`, `mySessions`, `node` and `myPasskeys`.
 
-use async_graphql::{Context, Object, ResultExt};
+use async_graphql::{Context, ID, Object, ResultExt};
 
 use crate::api::graphql::context::caller;
+use crate::api::graphql::node::{self, Node};
 use crate::api::graphql::passkeys::Passkey;
 use crate::api::graphql::types::{Session, User};
 use crate::core::passkeys::manage;
@@ -33,6 +34,13 @@ impl Query {
                 user: auth.user.clone(),
             })
             .collect())
+    }
+
+    /// The signed-in user, one of their open sessions, or (for an admin) any
+    /// user or open session with this id; null for anything else. Needs a
+    /// bearer token.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        node::find(ctx, &id).await
     }
 
     /// The signed-in user's passkeys, newest first. Needs a bearer token.

@@ -16,7 +16,8 @@ pub(crate) struct User(pub UserRecord);
 
 #[Object]
 impl User {
-    async fn id(&self) -> ID {
+    // Visible to the `Node` interface, which resolves `id` through it.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
@@ -81,7 +82,7 @@ pub(crate) struct Session {
 #[Object]
 impl Session {
     /// Opaque and unguessable; never a counter.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.record.id.clone())
     }
 

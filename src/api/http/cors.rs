@@ -32,14 +32,20 @@ pub(crate) struct Cors {
 }
 
 impl Cors {
-    pub(crate) fn new(listed: &[Origin]) -> Cors {
+    /// CORS for pages on the `listed` origins, which may send `extra_headers`
+    /// besides `Content-Type` and `Authorization`.
+    pub(crate) fn new(listed: &[Origin], extra_headers: &[header::HeaderName]) -> Cors {
+        let allowed_headers = [header::CONTENT_TYPE, header::AUTHORIZATION]
+            .into_iter()
+            .chain(extra_headers.iter().cloned())
+            .collect::<Vec<_>>();
         let layer = CorsLayer::new()
             // Only listed origins reach the layer (see `gate`), so sending
             // the request's own origin back is sending a listed one.
             .allow_origin(AllowOrigin::mirror_request())
             .allow_credentials(true)
             .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+            .allow_headers(allowed_headers)
             .max_age(PREFLIGHT_MAX_AGE);
         Cors {
             listed: listed.into(),

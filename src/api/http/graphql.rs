@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 
 use super::HttpState;
+use super::media_type::AnswerType;
 use super::request_parts::{MAX_BODY_BYTES, client_info, own_scheme};
 use crate::api::browser::cookie;
 use crate::api::browser::origin::may_use_cookie;
@@ -35,6 +36,7 @@ pub(crate) async fn post_graphql(
     request: axum::extract::Request,
 ) -> HttpResponse {
     let (parts, body) = request.into_parts();
+    let answer_type = AnswerType::asked_by(&parts.headers);
     if !is_json(&parts.headers) {
         return (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -65,12 +67,20 @@ pub(crate) async fn post_graphql(
                 "the body is not a GraphQL request in JSON",
                 Code::GraphqlParseFailed,
             );
-            return (StatusCode::BAD_REQUEST, GraphQLResponse::from(error)).into_response();
+            let answer = (StatusCode::BAD_REQUEST, GraphQLResponse::from(error)).into_response();
+            return answer_type.apply(answer);
         }
     };
     let inputs = request_inputs(&state, &parts);
-    GraphQLResponse::from(run_to_completion(&state, batch, inputs, Kinds::Any).await)
-        .into_response()
+    answer(
+        answer_type,
+        run_to_completion(&state, batch, inputs, Kinds::Any).await,
+    )
+}
+
+/// A GraphQL answer in the media type the client asked for.
+fn answer(answer_type: AnswerType, response: impl Into<GraphQLResponse>) -> HttpResponse {
+    answer_type.apply(response.into().into_response())
 }
 
 /// Which operations a transport runs.
@@ -122,6 +132,10 @@ async fn run_batch(
 ) -> BatchResponse {
     match batch {
         BatchRequest::Single(request) => {
+            let request = match state.persisted.resolve(request) {
+                Ok(request) => request,
+                Err(refused) => return BatchResponse::Single(Response::from_errors(vec![refused])),
+            };
             let mut requests = match password_fields_checked(vec![request]).await {
                 Ok(requests) => requests,
                 Err(refused) => return BatchResponse::Single(Response::from_errors(vec![refused])),
@@ -143,13 +157,34 @@ async fn run_batch(
             ))
         }
         BatchRequest::Batch(requests) => {
-            let requests = match password_fields_checked(requests).await {
-                Ok(requests) => requests,
+            // Each operation's persisted query first, so that the password
+            // fields are counted in the documents that will run; one that
+            // does not resolve answers its own place in the batch.
+            let mut refusals = Vec::with_capacity(requests.len());
+            let mut runnable = Vec::with_capacity(requests.len());
+            for request in requests {
+                match state.persisted.resolve(request) {
+                    Ok(request) => {
+                        refusals.push(None);
+                        runnable.push(request);
+                    }
+                    Err(refused) => refusals.push(Some(Response::from_errors(vec![refused]))),
+                }
+            }
+            let mut runnable = match password_fields_checked(runnable).await {
+                Ok(requests) => requests.into_iter(),
                 Err(refused) => return BatchResponse::Single(Response::from_errors(vec![refused])),
             };
-            let mut responses = Vec::with_capacity(requests.len());
-            for request in requests {
-                responses.push(execute(state, request, inputs, kinds).await);
+            let mut responses = Vec::with_capacity(refusals.len());
+            for refusal in refusals {
+                let response = match refusal {
+                    Some(refused) => refused,
+                    None => match runnable.next() {
+                        Some(request) => execute(state, request, inputs, kinds).await,
+                        None => error_response("internal server error", Code::InternalServerError),
+                    },
+                };
+                responses.push(response);
             }
             BatchResponse::Batch(responses)
         }
@@ -190,6 +225,8 @@ pub(crate) struct GetParams {
     #[serde(rename = "operationName")]
     operation_name: Option<String>,
     variables: Option<String>,
+    /// JSON, as the request body's `extensions` (a persisted query's hash).
+    extensions: Option<String>,
 }
 
 /// GET: GraphiQL for a browser, or a query (never a mutation) from `?query=`
@@ -199,24 +236,40 @@ pub(crate) async fn get_graphql(
     Query(params): Query<GetParams>,
     request: axum::extract::Request,
 ) -> HttpResponse {
-    let Some(query) = params.query else {
+    // A hash-only persisted query comes with `extensions` and no `query`.
+    if params.query.is_none() && params.extensions.is_none() {
         return super::graphiql::page(&state);
-    };
+    }
     let (parts, _) = request.into_parts();
-    let mut graphql_request = Request::new(query);
+    let answer_type = AnswerType::asked_by(&parts.headers);
+    let mut graphql_request = Request::new(params.query.unwrap_or_default());
+    if let Some(extensions) = params.extensions {
+        match serde_json::from_str(&extensions) {
+            Ok(extensions) => graphql_request.extensions = extensions,
+            Err(_) => {
+                let error = error_response("extensions must be a JSON object", Code::BadUserInput);
+                return answer(answer_type, error);
+            }
+        }
+    }
     if let Some(name) = params.operation_name {
         graphql_request = graphql_request.operation_name(name);
     }
     if let Some(variables) = params.variables {
         match serde_json::from_str(&variables) {
             Ok(variables) => graphql_request = graphql_request.variables(variables),
-            Err(_) => return single_error("variables must be a JSON object", Code::BadUserInput),
+            Err(_) => {
+                let error = error_response("variables must be a JSON object", Code::BadUserInput);
+                return answer(answer_type, error);
+            }
         }
     }
     let inputs = request_inputs(&state, &parts);
     let batch = BatchRequest::Single(graphql_request);
-    GraphQLResponse::from(run_to_completion(&state, batch, inputs, Kinds::QueriesOnly).await)
-        .into_response()
+    answer(
+        answer_type,
+        run_to_completion(&state, batch, inputs, Kinds::QueriesOnly).await,
+    )
 }
 
 /// Runs one operation with its own request context, and
@@ -331,10 +384,6 @@ fn record(
         outcome = outcome.as_str(),
         "graphql request"
     );
-}
-
-fn single_error(message: &str, code: Code) -> HttpResponse {
-    GraphQLResponse::from(error_response(message, code)).into_response()
 }
 
 /// Whether the operation a request would run is a mutation or subscription.

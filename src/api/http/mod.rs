@@ -11,6 +11,7 @@ pub(crate) mod graphql;
 pub(crate) mod head_deadline;
 pub(crate) mod health;
 pub(crate) mod jwks;
+pub(crate) mod media_type;
 pub(crate) mod request_parts;
 pub(crate) mod server;
 pub(crate) mod socket;
@@ -35,7 +36,10 @@ impl HttpState {
     /// The routes, their limits and CORS, on this state.
     pub fn router(&self) -> Router {
         let config = &self.app.config;
-        let cors = cors::Cors::new(&config.browsers.allowed_origins);
+        let cors = cors::Cors::new(
+            &config.browsers.allowed_origins,
+            &config.browsers.allowed_headers,
+        );
         Router::new()
             .route(
                 "/graphql",

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::api::browser::graphiql_assets::{AssetsError, LocalAssets};
 use crate::api::graphql::Schemas;
 use crate::api::graphql::parsed_documents::ParsedDocuments;
+use crate::api::graphql::persisted_queries::PersistedQueries;
 use crate::api::http::detached::DetachedWork;
 use crate::api::http::socket::sockets::Sockets;
 use crate::core::app::AppState;
@@ -19,6 +20,8 @@ pub struct HttpState {
     pub app: AppState,
     pub schemas: Arc<Schemas>,
     pub(crate) documents: Arc<ParsedDocuments>,
+    /// The documents clients sent under a hash (automatic persisted queries).
+    pub(crate) persisted: Arc<PersistedQueries>,
     /// The requests running on tasks of their own, bounded; a shutdown
     /// drains them before closing the pool.
     pub(crate) detached: DetachedWork,
@@ -44,6 +47,7 @@ impl HttpState {
         Ok(HttpState {
             schemas: Arc::new(Schemas::build(app.clone())),
             documents: Arc::default(),
+            persisted: Arc::default(),
             detached: DetachedWork::default(),
             sockets: Sockets::default(),
             session_feed: SessionFeed::default(),

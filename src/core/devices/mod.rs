@@ -10,7 +10,10 @@ pub(crate) const UNKNOWN_DEVICE: &str = "Unknown device";
 /// The device name the contract gives a session opened by `client`: the
 /// client's own `deviceInfo` when it sent one, else a name read from its
 /// User-Agent and client hints, else "Unknown device".
-#[allow(dead_code, reason = "its callers (sessions, security events) land next; remove this then")]
+#[allow(
+    dead_code,
+    reason = "its callers (sessions, security events) land next; remove this then"
+)]
 pub(crate) fn device_name(device_info: Option<&str>, client: &ClientInfo) -> String {
     if let Some(given) = device_info.map(str::trim).filter(|given| !given.is_empty()) {
         return given.to_owned();

@@ -261,6 +261,16 @@ pub(crate) async fn recheck(app: &App, session_id: &str) -> Result<Liveness, App
     })
 }
 
+/// The open session `session_id` and its user, whoever's it is: callers
+/// decide who may see it.
+pub(crate) async fn find_open(
+    app: &App,
+    session_id: &str,
+) -> Result<Option<(SessionView, UserRecord)>, AppError> {
+    let mut conn = app.pool.get().await?;
+    Ok(session_rows::find_open_with_user(&mut conn, session_id, app.clock.now()).await?)
+}
+
 /// The user's open sessions, the most recently active first.
 pub(crate) async fn list_open(app: &App, user_id: &str) -> Result<Vec<SessionView>, AppError> {
     let mut conn = app.pool.get().await?;

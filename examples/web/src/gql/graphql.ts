@@ -372,6 +372,11 @@ export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
 };
 
+/** An object with an id unique across every type. */
+export type Node = {
+  id: Scalars['ID']['output'];
+};
+
 export type Passkey = {
   __typename?: 'Passkey';
   /** True when the authenticator says the credential is backed up (synced). */
@@ -406,6 +411,17 @@ export type Query = {
    * active first. Needs a bearer token.
    */
   mySessions: Array<Session>;
+  /**
+   * The signed-in user, one of their open sessions, or (for an admin) any
+   * user or open session with this id; null for anything else. Needs a
+   * bearer token.
+   */
+  node?: Maybe<Node>;
+};
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** What `reauthenticate` answers. */
@@ -438,7 +454,7 @@ export type ResetPasswordInput = {
   token: Scalars['String']['input'];
 };
 
-export type Session = {
+export type Session = Node & {
   __typename?: 'Session';
   /**
    * Authenticator assurance level: 2 when two kinds of factor (or a passkey
@@ -558,7 +574,7 @@ export type TotpEnrollment = {
   secret: Scalars['String']['output'];
 };
 
-export type User = {
+export type User = Node & {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
   /** Null for an account created without one. */
