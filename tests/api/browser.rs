@@ -28,6 +28,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::extract::{Query, State};
+use axum::http::HeaderName;
 use axum::routing::{get, post};
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -205,10 +206,10 @@ async fn in_chromium(backend: Backend, steps: &str) {
         TestServer::builder()
             .backend(backend)
             .with_mail(&mail)
-            // The page sends OpenTelemetry's header with a call.
-            .with_var("CORS_ALLOWED_HEADERS", "traceparent")
             .with_config(move |c| {
                 c.browsers.allowed_origins = vec![allowed.clone(), app_on_localhost.clone()];
+                // The page sends OpenTelemetry's header with a call.
+                c.browsers.allowed_headers = vec![HeaderName::from_static("traceparent")];
                 c.passkeys.rp_id = "localhost".into();
                 c.passkeys.origins = passkey_origins.clone();
                 c.access_token_ttl = chrono::TimeDelta::seconds(60);
