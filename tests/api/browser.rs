@@ -1,8 +1,10 @@
 //! The browser test: Debian's Chromium, driven by `playwright-core`
 //! (`tests/browser/run.mjs`), uses the example app (`examples/web`, built
-//! here) from its own origin against a real authql socket, attacks it from
-//! an unlisted origin and from another site, opens GraphiQL with every
-//! request to another host blocked, and goes through the accounts' pages
+//! here) from its own origin against a real authql socket, sends a
+//! `traceparent` header that `CORS_ALLOWED_HEADERS` allows (and an unlisted
+//! one that it does not), attacks it from an unlisted origin and from
+//! another site, opens GraphiQL with every request to another host
+//! blocked, and goes through the accounts' pages
 //! with the mails a real SMTP server (maildev) received, through
 //! two-factor authentication with codes computed by otplib, and through
 //! passkeys with Chromium's virtual authenticator. Screenshots go to
@@ -26,6 +28,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::extract::{Query, State};
+use axum::http::HeaderName;
 use axum::routing::{get, post};
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -205,6 +208,8 @@ async fn in_chromium(backend: Backend, steps: &str) {
             .with_mail(&mail)
             .with_config(move |c| {
                 c.browsers.allowed_origins = vec![allowed.clone(), app_on_localhost.clone()];
+                // The page sends OpenTelemetry's header with a call.
+                c.browsers.allowed_headers = vec![HeaderName::from_static("traceparent")];
                 c.passkeys.rp_id = "localhost".into();
                 c.passkeys.origins = passkey_origins.clone();
                 c.access_token_ttl = chrono::TimeDelta::seconds(60);

@@ -14,6 +14,7 @@ mod accounts;
 mod address_limits;
 mod browser;
 mod cli;
+mod clients;
 mod coalescing;
 mod connection_places;
 mod cors;

@@ -200,6 +200,30 @@ async function expiryStep(laptop) {
   console.log("ok expiry: TOKEN_EXPIRED refreshed by the app itself; the refresh token rotated");
 }
 
+/** CORS_ALLOWED_HEADERS (browser.rs allows `traceparent`): the app's page
+ *  may send it with a call, as OpenTelemetry's fetch instrumentation does;
+ *  an unlisted header fails the preflight, so the call is never sent. */
+async function preflightStep({ page }) {
+  const outcome = await page.evaluate(async (api) => {
+    const send = async (header) => {
+      try {
+        const response = await fetch(`${api}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json", [header]: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+          body: JSON.stringify({ query: "{ __typename }" }),
+        });
+        return (await response.json()).data?.__typename ?? "no data";
+      } catch (error) {
+        return `blocked: ${error}`;
+      }
+    };
+    return { listed: await send("traceparent"), unlisted: await send("x-unlisted") };
+  }, API);
+  check(outcome.listed === "Query", `a call with traceparent went through: ${outcome.listed}`);
+  check(outcome.unlisted.startsWith("blocked"), `a call with x-unlisted was refused at preflight: ${outcome.unlisted}`);
+  console.log("ok preflight: traceparent (listed in CORS_ALLOWED_HEADERS) allowed; x-unlisted refused");
+}
+
 async function attackStep(laptop) {
   const before = (await refreshCookie(laptop.context)).value;
   for (const origin of [OTHER_ORIGIN, OTHER_SITE]) {
@@ -1061,6 +1085,7 @@ try {
     if (STEPS === "all") {
       await reloadStep(laptop);
       await expiryStep(laptop);
+      await preflightStep(laptop);
       await attackStep(laptop);
       await graphiqlStep();
     }
