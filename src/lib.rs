@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod error;
+pub mod ids;
 pub mod secret;
 pub mod store;
 pub(crate) mod user_name;

@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use ipnet::IpNet;
 
-use crate::core::devices::known::DeviceCookie;
+use crate::core::devices::cookie::DeviceCookie;
 
 /// What the server knows about the device making a request.
 #[derive(Clone, Debug, Default)]

@@ -42,7 +42,7 @@ impl NewSecurityEvent {
     /// next [`next_seq`]; the other fields are the caller's to fill.
     pub(crate) fn new(kind: SecurityEventKind, user_id: &str, at: NaiveDateTime) -> Self {
         NewSecurityEvent {
-            id: crate::core::ids::new_id(),
+            id: crate::ids::new_id(),
             user_id: user_id.to_owned(),
             kind,
             at,

@@ -11,7 +11,7 @@ use async_graphql::{Context, Enum};
 
 use crate::api::graphql::types::AuthPayload;
 use crate::core::app::App;
-use crate::core::devices::known::{self, DeviceId};
+use crate::core::devices::cookie::{self, DeviceId};
 use crate::core::sessions::IssuedTokens;
 use crate::error::{AppError, InternalCause};
 use crate::secret::ExposeSecret;
@@ -78,7 +78,7 @@ pub(crate) fn clear(ctx: &Context<'_>, app: &App) {
 /// Sets the device cookie of a sign-in, whatever the client (its 400 days
 /// start over when the device brought it).
 fn set_device_cookie(ctx: &Context<'_>, app: &App, device_id: &DeviceId) -> Result<(), AppError> {
-    let max_age = known::COOKIE_LIFETIME.num_seconds();
+    let max_age = cookie::COOKIE_LIFETIME.num_seconds();
     let header = app
         .config
         .browsers

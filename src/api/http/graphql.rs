@@ -24,7 +24,7 @@ use crate::api::graphql::error_codes::{error_response, finish, with_code};
 use crate::api::graphql::parsed_documents::{Validation, ValidationWatch};
 use crate::api::graphql::{RequestContext, admission, password_fields};
 use crate::api::http::detached::Saturated;
-use crate::core::devices::known::{DeviceCookie, DeviceId};
+use crate::core::devices::cookie::{DeviceCookie, DeviceId};
 use crate::error::{Code, Outcome};
 use crate::secret::Secret;
 

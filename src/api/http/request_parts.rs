@@ -10,7 +10,7 @@ use axum::http::header;
 use super::state::HttpState;
 use crate::api::browser::origin::Scheme;
 use crate::core::client::{ClientInfo, client_address, is_trusted_proxy};
-use crate::core::devices::known::DeviceCookie;
+use crate::core::devices::cookie::DeviceCookie;
 use crate::core::input;
 
 /// Largest request body accepted, and largest WebSocket message.

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use crate::core::app::App;
 use crate::core::client::ClientInfo;
 use crate::core::credentials::password::Verification;
-use crate::core::devices::known::DeviceId;
+use crate::core::devices::cookie::DeviceId;
 use crate::core::security_events;
 use crate::error::{AppError, InternalCause};
 use crate::secret::Secret;

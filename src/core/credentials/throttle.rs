@@ -49,7 +49,8 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::core::app::App;
 use crate::core::clock;
-use crate::core::devices::known::{self, DeviceId};
+use crate::core::devices::cookie::DeviceId;
+use crate::core::devices::known;
 use crate::error::AppError;
 use crate::store::throttle::{self, CheckEnd, Cutoffs, Window};
 

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use crate::core::app::App;
 use crate::core::client::ClientInfo;
 use crate::core::credentials::throttle;
-use crate::core::devices::known::DeviceId;
+use crate::core::devices::cookie::DeviceId;
 use crate::core::factors::recovery_codes;
 use crate::core::factors::totp::{self, TotpSecret};
 use crate::core::security_events::{self, Source};

@@ -34,7 +34,7 @@ pub(crate) use self::end::{
 pub(crate) use self::open::{SignIn, SignInMethod, open};
 use crate::core::app::App;
 use crate::core::clock;
-use crate::core::devices::known::DeviceId;
+use crate::core::devices::cookie::DeviceId;
 use crate::core::factors::amr::Amr;
 use crate::core::tokens::access_token::TokenAssurance;
 use crate::error::AppError;
