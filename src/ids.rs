@@ -12,6 +12,9 @@ pub fn new_id() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
 }
 
+/// Length of every secret this module makes (32 random bytes, base64url).
+pub const SECRET_LEN: usize = 43;
+
 /// A new 256-bit random secret, base64url without padding.
 pub fn new_secret() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
@@ -19,7 +22,16 @@ pub fn new_secret() -> String {
 
 /// Whether `candidate` has the shape of an id made by [`new_id`].
 pub fn looks_like_id(candidate: &str) -> bool {
-    candidate.len() == ID_LEN
+    is_base64url_of_len(candidate, ID_LEN)
+}
+
+/// Whether `candidate` has the shape of a secret made by [`new_secret`].
+pub fn looks_like_secret(candidate: &str) -> bool {
+    is_base64url_of_len(candidate, SECRET_LEN)
+}
+
+fn is_base64url_of_len(candidate: &str, len: usize) -> bool {
+    candidate.len() == len
         && candidate
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -37,6 +49,7 @@ mod tests {
         assert!(looks_like_id(&a) && looks_like_id(&b));
         assert!(!looks_like_id("1"));
         assert!(!looks_like_id("abcdefghijklmnopqrstu+"));
-        assert_eq!(new_secret().len(), 43);
+        assert_eq!(new_secret().len(), SECRET_LEN);
+        assert!(looks_like_secret(&new_secret()) && !looks_like_secret(&a));
     }
 }

@@ -9,7 +9,9 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 const ME: &str = "query Me { me { userName } }";
 
-fn hex_sha256(document: &str) -> String {
+/// A document's persisted-query hash, as clients write it: SHA-256 in
+/// lower-case hex (also used by the password-field tests).
+pub(crate) fn hex_sha256(document: &str) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(document.as_bytes())
         .iter()

@@ -26,7 +26,7 @@ mod factors;
 mod forward_auth;
 mod fuzz;
 mod graphiql;
-mod graphql_over_http;
+pub(crate) mod graphql_over_http;
 mod guard;
 mod hangups;
 mod http;

@@ -2,6 +2,7 @@
 //! aliases, batches and fragments cannot turn one request into many
 //! password checks (or many sessions), and a refused request runs nothing.
 
+use crate::graphql_over_http::hex_sha256;
 use authql_testkit::documents::LOGIN;
 use authql_testkit::{Answer, Backend, DEFAULT_PEER, TestServer, both_backends};
 use serde_json::{Value, json};
@@ -147,14 +148,6 @@ async fn a_batch_of_hashed_logins_is_refused_whole(backend: Backend) {
     // One hashed login runs.
     let answer = app.post_json(hashed("right"), &[], DEFAULT_PEER).await;
     assert!(answer.data("login")["accessToken"].is_string());
-}
-
-fn hex_sha256(document: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(document.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 both_backends!(

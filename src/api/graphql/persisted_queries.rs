@@ -29,6 +29,7 @@ use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
 
 use crate::api::graphql::error_codes::with_code;
+use crate::core::mail::seal::hex;
 use crate::error::Code;
 
 /// Most documents a replica keeps.
@@ -130,8 +131,7 @@ fn refusal(message: &str, code: Code) -> ServerError {
 
 /// A document's SHA-256 as Apollo's clients write it: lower-case hex.
 fn sha256_hex(document: &str) -> String {
-    let digest = Sha256::digest(document.as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex(&Sha256::digest(document.as_bytes()))
 }
 
 #[cfg(test)]

@@ -14,16 +14,14 @@ use crate::secret::{ExposeSecret, Secret};
 /// keeps a cookie), set again at every sign-in.
 pub(crate) const COOKIE_LIFETIME: TimeDelta = TimeDelta::days(400);
 
-/// Length of a device id: 32 random bytes in base64url without padding.
-const DEVICE_ID_LEN: usize = 43;
-
 /// The random id a device's cookie holds. No `Debug` of the value: whoever
 /// holds it passes for the device.
 #[derive(Clone, Debug)]
 pub(crate) struct DeviceId(Secret);
 
 impl DeviceId {
-    /// A new id, for a device that brought none.
+    /// A new id (a secret of `ids::new_secret`), for a device that brought
+    /// none.
     pub(crate) fn new() -> DeviceId {
         DeviceId(Secret::from(ids::new_secret()))
     }
@@ -31,11 +29,7 @@ impl DeviceId {
     /// The id a cookie's value holds, when it has the shape of one made by
     /// [`DeviceId::new`]; None for anything else (junk is no device).
     pub(crate) fn parse(value: &str) -> Option<DeviceId> {
-        let well_formed = value.len() == DEVICE_ID_LEN
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        well_formed.then(|| DeviceId(Secret::from(value.to_owned())))
+        ids::looks_like_secret(value).then(|| DeviceId(Secret::from(value.to_owned())))
     }
 
     /// The value the cookie carries.
