@@ -19,6 +19,7 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use authql::config::Config;
 use authql::store::DbPool;
@@ -96,9 +97,15 @@ pub async fn prepare(setup: &ServerSetup) -> Result<(), BoxError> {
     let seeded = seeded_events(user_id, Utc::now().naive_utc().trunc_subsecs(6));
     let config = Config::from_lookup(|name| setup.var(name))?;
     let pool = DbPool::new(&config.database_url, config.pool)?;
+    let started = Instant::now();
     let written = write(&pool, &seeded).await;
     pool.close();
-    written
+    written?;
+    eprintln!(
+        "  {EVENTS} events written in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn write(pool: &DbPool, seeded: &[SeededEvent]) -> Result<(), BoxError> {
