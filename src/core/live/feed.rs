@@ -268,11 +268,7 @@ impl SessionFeed {
     /// own session's end always; its own opening never (the socket signed in
     /// with it); anything else stamped after the socket subscribed.
     fn hand_out(&self, app: &App, event: Arc<SessionEvent>) {
-        let mut watchers = self.shared.lock();
-        let Some(list) = watchers.get_mut(&event.user_id) else {
-            return;
-        };
-        list.retain_mut(|watcher| {
+        self.for_sockets_of(&event.user_id, |watcher| {
             let own = watcher.session_id == event.session_id;
             let wanted = match event.kind {
                 SessionEventKind::Ended if own => {
@@ -289,46 +285,28 @@ impl SessionFeed {
                 SessionEventKind::Opened if own => false,
                 _ => event.at >= watcher.since,
             };
-            if !wanted {
-                return true;
-            }
-            match watcher.sender.try_send(FeedItem::Session(event.clone())) {
-                Ok(()) => {
-                    app.metrics.session_events_delivered.inc();
-                    true
-                }
-                // Too far behind, or gone: the socket closes when its
-                // receiver finds the channel closed.
-                Err(_) => false,
-            }
+            !wanted || queue(app, watcher, FeedItem::Session(event.clone()))
         });
-        if list.is_empty() {
-            watchers.remove(&event.user_id);
-        }
     }
 
     /// Gives a security event to every socket of its user that subscribed
     /// before it was recorded.
     fn hand_out_security(&self, app: &App, event: Arc<SecurityEventRecord>) {
+        self.for_sockets_of(&event.user_id, |watcher| {
+            event.at < watcher.since || queue(app, watcher, FeedItem::Security(event.clone()))
+        });
+    }
+
+    /// Runs `keep` for each socket of `user_id` here, letting go of those
+    /// it answers false for.
+    fn for_sockets_of(&self, user_id: &str, mut keep: impl FnMut(&mut Watcher) -> bool) {
         let mut watchers = self.shared.lock();
-        let Some(list) = watchers.get_mut(&event.user_id) else {
+        let Some(list) = watchers.get_mut(user_id) else {
             return;
         };
-        list.retain_mut(|watcher| {
-            if event.at < watcher.since {
-                return true;
-            }
-            match watcher.sender.try_send(FeedItem::Security(event.clone())) {
-                Ok(()) => {
-                    app.metrics.session_events_delivered.inc();
-                    true
-                }
-                // As for session events: the socket closes.
-                Err(_) => false,
-            }
-        });
+        list.retain_mut(|watcher| keep(watcher));
         if list.is_empty() {
-            watchers.remove(&event.user_id);
+            watchers.remove(user_id);
         }
     }
 
@@ -340,6 +318,18 @@ impl SessionFeed {
             }
         }
         watchers.clear();
+    }
+}
+
+/// Queues `item` for a socket; false when the socket is too far behind or
+/// gone (it closes when its receiver finds the channel closed).
+fn queue(app: &App, watcher: &Watcher, item: FeedItem) -> bool {
+    match watcher.sender.try_send(item) {
+        Ok(()) => {
+            app.metrics.session_events_delivered.inc();
+            true
+        }
+        Err(_) => false,
     }
 }
 
