@@ -40,10 +40,13 @@
 //! a connection is recycled).
 
 pub(crate) mod accounts;
+pub(crate) mod admin;
+pub(crate) mod audit_log;
 mod conn;
 pub(crate) mod factors;
 mod failures;
 mod galera;
+pub(crate) mod directory;
 pub(crate) mod known_devices;
 pub mod migrate;
 mod normalise_names;

@@ -12,6 +12,7 @@
 mod abuse;
 mod accounts;
 mod address_limits;
+mod admin;
 mod browser;
 mod cli;
 mod clients;

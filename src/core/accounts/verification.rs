@@ -165,6 +165,6 @@ async fn queue_verification(
         created_at: now,
         expires_at: clock::later(now, TokenKind::Verification.lifetime()),
     };
-    let queued = account_rows::store_token_with_mail(conn, &row, &mail).await?;
+    let queued = account_rows::store_token_with_mail(conn, &row, &mail, None).await?;
     Ok(queued.then_some(MailKind::Verification))
 }
