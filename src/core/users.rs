@@ -4,10 +4,10 @@
 //! one service of both.
 
 use crate::core::accounts::address::EmailAddress;
-use crate::core::app::App;
-use crate::core::input;
 use crate::core::admin::{self, Actor};
+use crate::core::app::App;
 use crate::core::clock::Clock;
+use crate::core::input;
 use crate::core::sessions;
 use crate::error::AppError;
 use crate::secret::{ExposeSecret, Secret};

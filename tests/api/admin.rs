@@ -33,10 +33,8 @@ const SET_ROLE: &str = "mutation Role($userId: ID!, $role: String!) { \
     setUserRole(userId: $userId, role: $role) { id role } }";
 const END_SESSIONS: &str = "mutation End($userId: ID!, $sessionId: ID) { \
     endUserSessions(userId: $userId, sessionId: $sessionId) }";
-const RESET_FACTORS: &str =
-    "mutation Reset($userId: ID!) { resetUserFactors(userId: $userId) }";
-const SEND_RESET: &str =
-    "mutation SendReset($userId: ID!) { sendPasswordReset(userId: $userId) }";
+const RESET_FACTORS: &str = "mutation Reset($userId: ID!) { resetUserFactors(userId: $userId) }";
+const SEND_RESET: &str = "mutation SendReset($userId: ID!) { sendPasswordReset(userId: $userId) }";
 const INVITE: &str = "mutation Invite($email: String!, $role: String! = \"user\") { \
     inviteUser(email: $email, role: $role) }";
 const ME_ROLE: &str = "{ me { id role } }";
@@ -99,7 +97,10 @@ async fn refusals_come_in_the_contracts_order(backend: Backend) {
     let unverified = json!({ "userId": bob, "status": "UNVERIFIED" });
 
     // No token: the guard's code, for queries and mutations alike.
-    assert_eq!(server.graphql(USERS, json!({})).await.code(), "UNAUTHENTICATED");
+    assert_eq!(
+        server.graphql(USERS, json!({})).await.code(),
+        "UNAUTHENTICATED"
+    );
     let anonymous = server.graphql(SET_STATUS, unverified.clone()).await;
     assert_eq!(anonymous.code(), "UNAUTHENTICATED");
     // Not an admin: FORBIDDEN, before the input is looked at.
@@ -151,35 +152,70 @@ async fn refusals_come_in_the_contracts_order(backend: Backend) {
     // Then the input.
     let input = [
         (SET_STATUS, unverified.clone(), "BAD_USER_INPUT"),
-        (SET_STATUS, json!({ "userId": "nobody", "status": "DISABLED" }), "NOT_FOUND"),
+        (
+            SET_STATUS,
+            json!({ "userId": "nobody", "status": "DISABLED" }),
+            "NOT_FOUND",
+        ),
         (
             SET_STATUS,
             json!({ "userId": authql::core::ids::new_id(), "status": "DISABLED" }),
             "NOT_FOUND",
         ),
-        (SET_ROLE, json!({ "userId": bob, "role": "no spaces" }), "BAD_USER_INPUT"),
-        (SET_ROLE, json!({ "userId": authql::core::ids::new_id(), "role": "x" }), "NOT_FOUND"),
-        (END_SESSIONS, json!({ "userId": authql::core::ids::new_id() }), "NOT_FOUND"),
-        (RESET_FACTORS, json!({ "userId": authql::core::ids::new_id() }), "NOT_FOUND"),
+        (
+            SET_ROLE,
+            json!({ "userId": bob, "role": "no spaces" }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            SET_ROLE,
+            json!({ "userId": authql::core::ids::new_id(), "role": "x" }),
+            "NOT_FOUND",
+        ),
+        (
+            END_SESSIONS,
+            json!({ "userId": authql::core::ids::new_id() }),
+            "NOT_FOUND",
+        ),
+        (
+            RESET_FACTORS,
+            json!({ "userId": authql::core::ids::new_id() }),
+            "NOT_FOUND",
+        ),
         (USERS, json!({ "first": 0 }), "BAD_USER_INPUT"),
         (USERS, json!({ "first": 201 }), "BAD_USER_INPUT"),
         (USERS, json!({ "after": "not-a-cursor" }), "BAD_USER_INPUT"),
         (USERS, json!({ "after": "" }), "BAD_USER_INPUT"),
         (AUDIT_LOG, json!({ "first": 201 }), "BAD_USER_INPUT"),
-        (AUDIT_LOG, json!({ "before": authql::core::ids::new_id() }), "BAD_USER_INPUT"),
+        (
+            AUDIT_LOG,
+            json!({ "before": authql::core::ids::new_id() }),
+            "BAD_USER_INPUT",
+        ),
     ];
     for (document, variables, code) in input {
         let answer = call(&server, &ada_token, document, variables.clone()).await;
-        assert_eq!(answer.code(), code, "{document} {variables}: {}", answer.text());
+        assert_eq!(
+            answer.code(),
+            code,
+            "{document} {variables}: {}",
+            answer.text()
+        );
     }
     // A session that is not one of that user's open ones: NOT_FOUND, and
     // the session named stays open.
     let adas_own = session_id(&server.login("ada", PASSWORD).await);
     let other = json!({ "userId": bob, "sessionId": adas_own });
-    assert_eq!(call(&server, &ada_token, END_SESSIONS, other).await.code(), "NOT_FOUND");
+    assert_eq!(
+        call(&server, &ada_token, END_SESSIONS, other).await.code(),
+        "NOT_FOUND"
+    );
     assert_eq!(server.open_session_count(&ada).await, 2);
     // An unknown or malformed id is no user: null.
-    assert_eq!(seen(&server, &ada_token, &authql::core::ids::new_id()).await, Value::Null);
+    assert_eq!(
+        seen(&server, &ada_token, &authql::core::ids::new_id()).await,
+        Value::Null
+    );
     assert_eq!(seen(&server, &ada_token, "?").await, Value::Null);
     // Nothing refused was written.
     assert_eq!(audit(&server, &ada_token).await, Vec::<Value>::new());
@@ -192,12 +228,21 @@ async fn status_changes_end_sessions_and_are_audited(backend: Backend) {
     let laptop = server.login("bob", PASSWORD).await;
     let phone = server.login("bob", PASSWORD).await;
 
-    let disabled = call(&server, &token, SET_STATUS, json!({ "userId": bob, "status": "DISABLED" })).await;
+    let disabled = call(
+        &server,
+        &token,
+        SET_STATUS,
+        json!({ "userId": bob, "status": "DISABLED" }),
+    )
+    .await;
     assert_eq!(disabled.data("setUserStatus")["status"], "DISABLED");
     for session in [&laptop, &phone] {
         assert!(!server.is_live(&access_token(session)).await);
         let stored = server.stored_session(&session_id(session)).await;
-        assert_eq!(stored.end_reason, Some(authql::vocabulary::EndReason::UserDisabled));
+        assert_eq!(
+            stored.end_reason,
+            Some(authql::vocabulary::EndReason::UserDisabled)
+        );
     }
     let login = server.login_answer("bob", PASSWORD, None).await;
     assert_eq!(login.code(), "ACCOUNT_DISABLED");
@@ -223,14 +268,34 @@ async fn status_changes_end_sessions_and_are_audited(backend: Backend) {
         .count();
     assert_eq!(ends, 2);
 
-    let enabled = call(&server, &token, SET_STATUS, json!({ "userId": bob, "status": "ACTIVE" })).await;
+    let enabled = call(
+        &server,
+        &token,
+        SET_STATUS,
+        json!({ "userId": bob, "status": "ACTIVE" }),
+    )
+    .await;
     assert_eq!(enabled.data("setUserStatus")["status"], "ACTIVE");
-    assert!(!server.is_live(&access_token(&laptop)).await, "ended sessions stay ended");
-    assert!(!server.login_answer("bob", PASSWORD, None).await.has_errors());
+    assert!(
+        !server.is_live(&access_token(&laptop)).await,
+        "ended sessions stay ended"
+    );
+    assert!(
+        !server
+            .login_answer("bob", PASSWORD, None)
+            .await
+            .has_errors()
+    );
     let entries = audit(&server, &token).await;
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["detail"], "ACTIVE", "newest first");
-    let older = call(&server, &token, AUDIT_LOG, json!({ "first": 1, "before": entries[0]["id"] })).await;
+    let older = call(
+        &server,
+        &token,
+        AUDIT_LOG,
+        json!({ "first": 1, "before": entries[0]["id"] }),
+    )
+    .await;
     assert_eq!(older.data("auditLog")[0]["id"], entries[1]["id"]);
 }
 
@@ -242,27 +307,60 @@ async fn roles_and_statuses_hold_through_another_replica_at_once(backend: Backen
     let bob_token = access_token(&replica.login("bob", PASSWORD).await);
     assert_eq!(verified_role(&replica, &bob_token).await, "user");
 
-    let changed = call(&server, &ada_token, SET_ROLE, json!({ "userId": bob, "role": "editor" })).await;
+    let changed = call(
+        &server,
+        &ada_token,
+        SET_ROLE,
+        json!({ "userId": bob, "role": "editor" }),
+    )
+    .await;
     assert_eq!(changed.data("setUserRole")["role"], "editor");
     // The token still says "user"; the other replica reads the row.
     let me = call(&replica, &bob_token, ME_ROLE, json!({})).await;
     assert_eq!(me.data("me")["role"], "editor");
     assert_eq!(verified_role(&replica, &bob_token).await, "editor");
-    assert_eq!(call(&replica, &bob_token, USERS, json!({})).await.code(), "FORBIDDEN");
+    assert_eq!(
+        call(&replica, &bob_token, USERS, json!({})).await.code(),
+        "FORBIDDEN"
+    );
 
-    call(&server, &ada_token, SET_ROLE, json!({ "userId": bob, "role": "admin" })).await;
+    call(
+        &server,
+        &ada_token,
+        SET_ROLE,
+        json!({ "userId": bob, "role": "admin" }),
+    )
+    .await;
     let listed = call(&replica, &bob_token, USERS, json!({})).await;
     assert_eq!(listed.data("users")["totalCount"], 2);
     // Bob, an admin now, demotes ada through the replica: her next request
     // through the first replica is no admin's.
-    let demoted = call(&replica, &bob_token, SET_ROLE, json!({ "userId": ada, "role": "user" })).await;
+    let demoted = call(
+        &replica,
+        &bob_token,
+        SET_ROLE,
+        json!({ "userId": ada, "role": "user" }),
+    )
+    .await;
     assert_eq!(demoted.data("setUserRole")["role"], "user");
-    assert_eq!(call(&server, &ada_token, USERS, json!({})).await.code(), "FORBIDDEN");
+    assert_eq!(
+        call(&server, &ada_token, USERS, json!({})).await.code(),
+        "FORBIDDEN"
+    );
     assert_eq!(verified_role(&server, &ada_token).await, "user");
 
     // A disable through one replica refuses the token through the other.
-    call(&replica, &bob_token, SET_STATUS, json!({ "userId": ada, "status": "DISABLED" })).await;
-    assert_eq!(server.graphql_as(&ada_token, ME).await.code(), "SESSION_REVOKED");
+    call(
+        &replica,
+        &bob_token,
+        SET_STATUS,
+        json!({ "userId": ada, "status": "DISABLED" }),
+    )
+    .await;
+    assert_eq!(
+        server.graphql_as(&ada_token, ME).await.code(),
+        "SESSION_REVOKED"
+    );
     let header = format!("Bearer {ada_token}");
     let verify = server
         .request("GET", "/auth/verify", &[("authorization", &header)])
@@ -278,7 +376,13 @@ async fn a_disabled_users_socket_closes_4403(backend: Backend) {
     let bob_token = access_token(&replica.login("bob", PASSWORD).await);
     let addr = replica.listen().await;
     let mut socket = Socket::subscribed(addr, &bob_token).await;
-    let disabled = call(&server, &ada_token, SET_STATUS, json!({ "userId": bob, "status": "DISABLED" })).await;
+    let disabled = call(
+        &server,
+        &ada_token,
+        SET_STATUS,
+        json!({ "userId": bob, "status": "DISABLED" }),
+    )
+    .await;
     assert!(!disabled.has_errors(), "{}", disabled.text());
     let ended = socket.event().await;
     assert_eq!(ended["kind"], "ENDED");
@@ -296,20 +400,49 @@ async fn the_last_active_admin_stays_one(backend: Backend) {
         let answer = call(&server, &ada_token, document, variables).await;
         assert_eq!(answer.code(), "BAD_USER_INPUT", "{document}");
     }
-    assert_eq!(call(&server, &ada_token, ME_ROLE, json!({})).await.data("me")["role"], "admin");
-    assert!(audit(&server, &ada_token).await.is_empty(), "a refusal is not audited");
+    assert_eq!(
+        call(&server, &ada_token, ME_ROLE, json!({}))
+            .await
+            .data("me")["role"],
+        "admin"
+    );
+    assert!(
+        audit(&server, &ada_token).await.is_empty(),
+        "a refusal is not audited"
+    );
 
     // With another active admin, an admin may demote themselves.
     let (bob, bob_token) = admin(&server, "bob").await;
-    let demoted = call(&server, &ada_token, SET_ROLE, json!({ "userId": ada, "role": "user" })).await;
+    let demoted = call(
+        &server,
+        &ada_token,
+        SET_ROLE,
+        json!({ "userId": ada, "role": "user" }),
+    )
+    .await;
     assert_eq!(demoted.data("setUserRole")["role"], "user");
-    assert_eq!(call(&server, &ada_token, USERS, json!({})).await.code(), "FORBIDDEN");
-    let alone = call(&server, &bob_token, SET_STATUS, json!({ "userId": bob, "status": "DISABLED" })).await;
+    assert_eq!(
+        call(&server, &ada_token, USERS, json!({})).await.code(),
+        "FORBIDDEN"
+    );
+    let alone = call(
+        &server,
+        &bob_token,
+        SET_STATUS,
+        json!({ "userId": bob, "status": "DISABLED" }),
+    )
+    .await;
     assert_eq!(alone.code(), "BAD_USER_INPUT");
 
     // Two admins removing each other at once: exactly one wins, whatever
     // the change, and an active admin remains.
-    let promoted = call(&server, &bob_token, SET_ROLE, json!({ "userId": ada, "role": "admin" })).await;
+    let promoted = call(
+        &server,
+        &bob_token,
+        SET_ROLE,
+        json!({ "userId": ada, "role": "admin" }),
+    )
+    .await;
     assert!(!promoted.has_errors(), "{}", promoted.text());
     for round in 0..6 {
         let ada_token = access_token(&server.login("ada", PASSWORD).await);
@@ -349,7 +482,11 @@ async fn the_last_active_admin_stays_one(backend: Backend) {
         // The winner's target lost the role (or the account); the other
         // is still an active admin.
         let target = won[0].data(field)["id"].as_str().expect("an id").to_owned();
-        let (survivor, survivor_name) = if target == bob { (&ada, "ada") } else { (&bob, "bob") };
+        let (survivor, survivor_name) = if target == bob {
+            (&ada, "ada")
+        } else {
+            (&bob, "bob")
+        };
         let survivor_token = access_token(&server.login(survivor_name, PASSWORD).await);
         let survivor_seen = seen(&server, &survivor_token, survivor).await;
         assert_eq!(survivor_seen["role"], "admin", "round {round}");
@@ -369,7 +506,10 @@ async fn sessions_and_factors_are_ended_and_reset(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (_, token) = admin(&server, "ada").await;
     let carl = user_with_totp(&server, "carl").await;
-    let carl_id = carl.session["user"]["id"].as_str().expect("an id").to_owned();
+    let carl_id = carl.session["user"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
     let second = server.login_answer("carl", PASSWORD, None).await;
     assert_eq!(second.code(), "MFA_REQUIRED");
 
@@ -381,20 +521,39 @@ async fn sessions_and_factors_are_ended_and_reset(backend: Backend) {
     assert_eq!(before["sessions"][0]["current"], false);
 
     let one = json!({ "userId": carl_id, "sessionId": first_session });
-    assert_eq!(call(&server, &token, END_SESSIONS, one.clone()).await.data("endUserSessions"), 1);
+    assert_eq!(
+        call(&server, &token, END_SESSIONS, one.clone())
+            .await
+            .data("endUserSessions"),
+        1
+    );
     assert!(!server.is_live(&access_token(&carl.session)).await);
     let stored = server.stored_session(&first_session).await;
-    assert_eq!(stored.end_reason, Some(authql::vocabulary::EndReason::EndedByAdmin));
+    assert_eq!(
+        stored.end_reason,
+        Some(authql::vocabulary::EndReason::EndedByAdmin)
+    );
     // Ended already: not one of the user's open sessions.
-    assert_eq!(call(&server, &token, END_SESSIONS, one).await.code(), "NOT_FOUND");
+    assert_eq!(
+        call(&server, &token, END_SESSIONS, one).await.code(),
+        "NOT_FOUND"
+    );
     let all = json!({ "userId": carl_id });
-    assert_eq!(call(&server, &token, END_SESSIONS, all).await.data("endUserSessions"), 0);
+    assert_eq!(
+        call(&server, &token, END_SESSIONS, all)
+            .await
+            .data("endUserSessions"),
+        0
+    );
 
     // Reset: TOTP and recovery codes go; the password alone signs in.
     let reset = call(&server, &token, RESET_FACTORS, json!({ "userId": carl_id })).await;
     assert_eq!(reset.data("resetUserFactors"), true);
     let after = seen(&server, &token, &carl_id).await;
-    assert_eq!(after["mfa"], json!({ "totp": false, "recoveryCodesLeft": 0, "passkeys": 0 }));
+    assert_eq!(
+        after["mfa"],
+        json!({ "totp": false, "recoveryCodesLeft": 0, "passkeys": 0 })
+    );
     let fresh = server.login_answer("carl", PASSWORD, None).await;
     assert!(!fresh.has_errors(), "{}", fresh.text());
     let fresh = fresh.data("login").clone();
@@ -402,7 +561,10 @@ async fn sessions_and_factors_are_ended_and_reset(backend: Backend) {
     assert_eq!(reset_again.data("resetUserFactors"), true);
     assert!(!server.is_live(&access_token(&fresh)).await);
     let stored = server.stored_session(&session_id(&fresh)).await;
-    assert_eq!(stored.end_reason, Some(authql::vocabulary::EndReason::EndedByAdmin));
+    assert_eq!(
+        stored.end_reason,
+        Some(authql::vocabulary::EndReason::EndedByAdmin)
+    );
 
     let actions: Vec<String> = audit(&server, &token)
         .await
@@ -411,7 +573,12 @@ async fn sessions_and_factors_are_ended_and_reset(backend: Backend) {
         .collect();
     assert_eq!(
         actions,
-        ["resetUserFactors", "resetUserFactors", "endUserSessions", "endUserSessions"]
+        [
+            "resetUserFactors",
+            "resetUserFactors",
+            "endUserSessions",
+            "endUserSessions"
+        ]
     );
     let admin_events = seen(&server, &token, &carl_id).await["securityEvents"]
         .as_array()
@@ -460,7 +627,13 @@ async fn the_directory_searches_plain_text_and_pages_stably(backend: Backend) {
     let mut after: Option<String> = None;
     let mut added = 0;
     loop {
-        let answer = call(&server, &token, USERS, json!({ "first": 2, "after": after })).await;
+        let answer = call(
+            &server,
+            &token,
+            USERS,
+            json!({ "first": 2, "after": after }),
+        )
+        .await;
         let page = answer.data("users").clone();
         for node in page["nodes"].as_array().expect("nodes") {
             seen_names.push(node["userName"].as_str().unwrap_or("").to_owned());
@@ -477,28 +650,58 @@ async fn the_directory_searches_plain_text_and_pages_stably(backend: Backend) {
     }
     assert_eq!(
         seen_names,
-        ["ada", "al%ice", "bob_smith", "bobXsmith", "Dora!x", "eve", "frank", "late0", "late1"]
+        [
+            "ada",
+            "al%ice",
+            "bob_smith",
+            "bobXsmith",
+            "Dora!x",
+            "eve",
+            "frank",
+            "late0",
+            "late1"
+        ]
     );
-    let empty = call(&server, &token, USERS, json!({ "query": "nobody-has-this" })).await;
+    let empty = call(
+        &server,
+        &token,
+        USERS,
+        json!({ "query": "nobody-has-this" }),
+    )
+    .await;
     assert_eq!(
         empty.data("users"),
         &json!({ "totalCount": 0, "hasNextPage": false, "endCursor": null, "nodes": [] })
     );
 
     // lastSignInAt: the latest session opened; a refresh does not move it.
-    let eve = call(&server, &token, USERS, json!({ "query": "eve" })).await.data("users")["nodes"][0].clone();
+    let eve = call(&server, &token, USERS, json!({ "query": "eve" }))
+        .await
+        .data("users")["nodes"][0]
+        .clone();
     assert_eq!(eve["lastSignInAt"], Value::Null);
     let signed_in = server.login("eve", PASSWORD).await;
-    let first_at = call(&server, &token, USERS, json!({ "query": "eve" })).await.data("users")["nodes"][0]["lastSignInAt"].clone();
+    let first_at = call(&server, &token, USERS, json!({ "query": "eve" }))
+        .await
+        .data("users")["nodes"][0]["lastSignInAt"]
+        .clone();
     assert!(first_at.is_string(), "{first_at}");
     server.advance(TimeDelta::seconds(120));
-    let refreshed = server.refresh(signed_in["refreshToken"].as_str().expect("a token")).await;
+    let refreshed = server
+        .refresh(signed_in["refreshToken"].as_str().expect("a token"))
+        .await;
     assert!(!refreshed.has_errors(), "{}", refreshed.text());
     let eve_id = eve["id"].as_str().expect("an id");
-    assert_eq!(seen(&server, &token, eve_id).await["lastSignInAt"], first_at);
+    assert_eq!(
+        seen(&server, &token, eve_id).await["lastSignInAt"],
+        first_at
+    );
     server.advance(TimeDelta::seconds(120));
     server.login("eve", PASSWORD).await;
-    assert_ne!(seen(&server, &token, eve_id).await["lastSignInAt"], first_at);
+    assert_ne!(
+        seen(&server, &token, eve_id).await["lastSignInAt"],
+        first_at
+    );
 }
 
 async fn admins_invite_and_send_reset_links(backend: Backend) {
@@ -507,25 +710,46 @@ async fn admins_invite_and_send_reset_links(backend: Backend) {
     let gil = add_user_with_email(&server, "gil", "gil@example.com").await;
     let hal = add(&server, "hal", "user").await;
 
-    let invited = call(&server, &token, INVITE, json!({ "email": "new@example.com", "role": "editor" })).await;
+    let invited = call(
+        &server,
+        &token,
+        INVITE,
+        json!({ "email": "new@example.com", "role": "editor" }),
+    )
+    .await;
     assert_eq!(invited.data("inviteUser"), true);
     let sent = call(&server, &token, SEND_RESET, json!({ "userId": gil })).await;
     assert_eq!(sent.data("sendPasswordReset"), true);
     let no_address = call(&server, &token, SEND_RESET, json!({ "userId": hal })).await;
     assert_eq!(no_address.code(), "BAD_USER_INPUT");
-    call(&server, &token, SET_STATUS, json!({ "userId": gil, "status": "DISABLED" })).await;
+    call(
+        &server,
+        &token,
+        SET_STATUS,
+        json!({ "userId": gil, "status": "DISABLED" }),
+    )
+    .await;
     let disabled = call(&server, &token, SEND_RESET, json!({ "userId": gil })).await;
     assert_eq!(disabled.code(), "BAD_USER_INPUT");
     let unknown = json!({ "userId": authql::core::ids::new_id() });
-    assert_eq!(call(&server, &token, SEND_RESET, unknown).await.code(), "NOT_FOUND");
+    assert_eq!(
+        call(&server, &token, SEND_RESET, unknown).await.code(),
+        "NOT_FOUND"
+    );
 
     let mails = mail.wait_for(2, MAIL_WAIT).await;
     token_of(mail_to(&mails, "new@example.com"), "accept-invite");
     let reset = token_of(mail_to(&mails, "gil@example.com"), "reset-password");
     assert!(!reset.is_empty());
     let entries = audit(&server, &token).await;
-    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap_or("")).collect();
-    assert_eq!(actions, ["setUserStatus", "sendPasswordReset", "inviteUser"]);
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        actions,
+        ["setUserStatus", "sendPasswordReset", "inviteUser"]
+    );
     assert_eq!(entries[2]["targetUserId"], Value::Null);
     assert_eq!(entries[2]["detail"], "new@example.com as editor");
     for entry in &entries {
@@ -554,12 +778,23 @@ async fn enabling_an_unverified_account_verifies_it(backend: Backend) {
     let found = call(&server, &token, USERS, json!({ "query": "ivy" })).await;
     let ivy = found.data("users")["nodes"][0].clone();
     assert_eq!(ivy["status"], "UNVERIFIED");
-    let enabled = call(&server, &token, SET_STATUS, json!({ "userId": ivy["id"], "status": "ACTIVE" })).await;
+    let enabled = call(
+        &server,
+        &token,
+        SET_STATUS,
+        json!({ "userId": ivy["id"], "status": "ACTIVE" }),
+    )
+    .await;
     assert_eq!(
         enabled.data("setUserStatus"),
         &json!({ "id": ivy["id"], "status": "ACTIVE", "emailVerified": true })
     );
-    assert!(!server.login_answer("ivy", PASSWORD, None).await.has_errors());
+    assert!(
+        !server
+            .login_answer("ivy", PASSWORD, None)
+            .await
+            .has_errors()
+    );
 }
 
 both_backends!(

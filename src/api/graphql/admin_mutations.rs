@@ -80,10 +80,9 @@ impl AdminMutations {
     ) -> async_graphql::Result<i32> {
         let (app, admin) = admin_caller(ctx).await?;
         let session_id = session_id.as_ref().map(|id| id.as_str());
-        let ended =
-            admin::sessions::end_sessions(app, Actor::Admin(&admin), &user_id, session_id)
-                .await
-                .extend()?;
+        let ended = admin::sessions::end_sessions(app, Actor::Admin(&admin), &user_id, session_id)
+            .await
+            .extend()?;
         Ok(i32::try_from(ended).unwrap_or(i32::MAX))
     }
 

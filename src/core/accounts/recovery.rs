@@ -108,7 +108,9 @@ pub(crate) async fn send_reset_mail(
     action: &AdminAction,
 ) -> Result<bool, AppError> {
     let Some(shown) = user.email.as_deref() else {
-        return Err(AppError::BadUserInput("the user has no email address".into()));
+        return Err(AppError::BadUserInput(
+            "the user has no email address".into(),
+        ));
     };
     let now = app.clock.now();
     let token = mail_tokens::new_token();

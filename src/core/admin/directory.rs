@@ -135,7 +135,7 @@ pub(crate) async fn user(app: &App, user_id: &str) -> Result<Option<Listed>, App
     let Some(user) = crate::store::users::find_by_id(&mut conn, user_id).await? else {
         return Ok(None);
     };
-    let last_sign_in_at = directory_rows::last_sign_ins(&mut conn, &[user.id.clone()])
+    let last_sign_in_at = directory_rows::last_sign_ins(&mut conn, std::slice::from_ref(&user.id))
         .await?
         .into_iter()
         .map(|(_, at)| at)

@@ -20,7 +20,13 @@ pub(crate) async fn reset_factors(app: &App, admin: &Admin, user_id: &str) -> Re
     let mut conn = app.pool.get().await?;
     let outcome = admin_rows::reset_factors(&mut conn, user_id, &action, now).await?;
     let ended = settled(outcome, "")?;
-    record::ended(Some(&app.metrics), user_id, None, EndReason::EndedByAdmin, ended);
+    record::ended(
+        Some(&app.metrics),
+        user_id,
+        None,
+        EndReason::EndedByAdmin,
+        ended,
+    );
     tracing::info!(%user_id, ended, "second factors reset by an admin");
     Ok(())
 }

@@ -20,7 +20,13 @@ pub(crate) async fn invite(
     let action = match actor {
         Actor::Admin(admin) => {
             let detail = Some(format!("{email} as {role}"));
-            Some(audit::action(admin, "inviteUser", None, detail, app.clock.now()))
+            Some(audit::action(
+                admin,
+                "inviteUser",
+                None,
+                detail,
+                app.clock.now(),
+            ))
         }
         Actor::Operator => None,
     };
@@ -52,7 +58,13 @@ pub(crate) async fn send_password_reset(
             "the user has no verified email address".into(),
         ));
     }
-    let action = audit::action(admin, "sendPasswordReset", Some(user_id), None, app.clock.now());
+    let action = audit::action(
+        admin,
+        "sendPasswordReset",
+        Some(user_id),
+        None,
+        app.clock.now(),
+    );
     let queued = recovery::send_reset_mail(app, &user, &action).await?;
     tracing::info!(%user_id, queued, "password reset mailed by an admin");
     Ok(true)

@@ -3,8 +3,8 @@
 //! once, on every replica); tokens already issued keep their old `role`
 //! claim until they expire, and nothing here trusts that claim.
 
-use crate::core::admin::{ADMIN_ROLE, Admin, audit, check_user_id, reread, settled};
 use crate::core::admin::directory::Listed;
+use crate::core::admin::{ADMIN_ROLE, Admin, audit, check_user_id, reread, settled};
 use crate::core::app::App;
 use crate::core::input;
 use crate::error::AppError;
@@ -22,7 +22,13 @@ pub(crate) async fn set_role(
     input::check_role(role)?;
     check_user_id(user_id)?;
     let now = app.clock.now();
-    let action = audit::action(admin, "setUserRole", Some(user_id), Some(role.to_owned()), now);
+    let action = audit::action(
+        admin,
+        "setUserRole",
+        Some(user_id),
+        Some(role.to_owned()),
+        now,
+    );
     let keep = KeepAnAdmin {
         admin_role: ADMIN_ROLE,
     };

@@ -8,8 +8,8 @@
 
 use chrono::NaiveDateTime;
 
-use crate::core::admin::{Actor, Admin, audit, check_user_id, reread, settled};
 use crate::core::admin::directory::Listed;
+use crate::core::admin::{Actor, Admin, audit, check_user_id, reread, settled};
 use crate::core::app::App;
 use crate::core::metrics::Metrics;
 use crate::core::sessions::{EndReason, record};
@@ -46,18 +46,18 @@ pub(crate) async fn set_status(
         Actor::Operator => None,
     };
     let mut conn = pool.get().await?;
-    let outcome = admin_rows::set_status(
-        &mut conn,
-        user,
-        status,
-        actor.keep_an_admin(),
-        audited,
-        now,
-    )
-    .await?;
+    let outcome =
+        admin_rows::set_status(&mut conn, user, status, actor.keep_an_admin(), audited, now)
+            .await?;
     let change = settled(outcome, "the last active admin cannot be disabled")?;
     let reason = EndReason::UserDisabled;
-    record::ended(metrics, &change.user_id, None, reason, change.sessions_ended);
+    record::ended(
+        metrics,
+        &change.user_id,
+        None,
+        reason,
+        change.sessions_ended,
+    );
     tracing::info!(user_id = %change.user_id, status = %status, "status set");
     Ok(change)
 }

@@ -14,11 +14,11 @@ use crate::core::app::App;
 use crate::core::security_events::{self, Source};
 use crate::core::sessions::{Authenticated, EndReason, Ending, record};
 use crate::error::AppError;
+use crate::store::DbConn;
 use crate::store::accounts::{self as account_rows, Reset};
 use crate::store::security_events::NewSecurityEvent;
 use crate::store::sessions as session_rows;
 use crate::store::users::{self as user_rows, PasswordSwap, SwapOutcome};
-use crate::store::DbConn;
 use crate::vocabulary::SecurityEventKind;
 
 /// Ends the sessions of `user_id` that `which` names for `reason`; returns

@@ -29,8 +29,8 @@ pub(crate) mod refresh;
 use chrono::NaiveDateTime;
 
 pub(crate) use self::end::{
-    change_password, end_on, end_recorded, logout, logout_all, logout_session,
-    replace_password, reset_password,
+    change_password, end_on, end_recorded, logout, logout_all, logout_session, replace_password,
+    reset_password,
 };
 pub(crate) use self::open::{SignIn, SignInMethod, open};
 use crate::core::app::App;
