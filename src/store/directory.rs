@@ -13,9 +13,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::store::DbConn;
 use crate::store::schema::{user_login_sessions as sessions, users};
 use crate::store::users::UserRecord;
+use crate::store::{DbConn, expect_key};
 use crate::with_conn;
 
 /// The escape character of search patterns: not a backslash, which MySQL
@@ -37,7 +37,7 @@ pub(crate) fn contains_pattern(text: &str) -> String {
 }
 
 /// What a search looks for: the pattern for folded names and the one for
-/// lower-case addresses (see [`contains_pattern`]); None lists everyone.
+/// lower-case addresses (see [`contains_pattern`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Search {
     pub name_pattern: String,
@@ -62,9 +62,9 @@ pub(crate) struct Page {
     pub total: i64,
 }
 
-/// The users matching `search`, oldest first (by `created_at`, then id),
-/// at most `first`, after `after` when given, with the count of every
-/// match. A user created after the search began sorts after every earlier
+/// The users matching `search` (everyone without one), oldest first (by
+/// `created_at`, then id), at most `first`, after `after` when given, with
+/// the count of every match. A user created after the search began sorts after every earlier
 /// one, so pages already read never shift.
 pub(crate) async fn page(
     conn: &mut DbConn,
@@ -89,20 +89,37 @@ pub(crate) async fn page(
             }
         };
         let total = matching().count().get_result::<i64>(c).await?;
-        let mut query = matching()
-            .select(UserRecord::as_select())
+        // The page's ids first, which the index alone answers (in order,
+        // stopping at the page's end), then their rows by key: one query
+        // for both would read every matching row of the table to sort.
+        let mut ids = matching()
+            .select(users::id)
             .order((users::created_at.asc(), users::id.asc()))
             .limit(first.saturating_add(1));
         if let Some(after) = after {
-            query = query.filter(
+            ids = ids.filter(
                 users::created_at.gt(after.created_at).or(users::created_at
                     .eq(after.created_at)
                     .and(users::id.gt(after.id.clone()))),
             );
         }
-        let mut found = query.load::<UserRecord>(c).await?;
-        let has_next = found.len() as i64 > first;
-        found.truncate(usize::try_from(first).unwrap_or(0));
+        let mut ids = ids.load::<String>(c).await?;
+        let has_next = ids.len() as i64 > first;
+        ids.truncate(usize::try_from(first).unwrap_or(0));
+        let mut found = users::table
+            .filter(users::id.eq_any(&ids))
+            .select(UserRecord::as_select())
+            .load::<UserRecord>(c)
+            .await?;
+        for user in &found {
+            // No row the page did not ask for: "" stands in, so that the
+            // check fails and names the row.
+            let asked = ids.iter().find(|id| **id == user.id);
+            expect_key("user", asked.map_or("", String::as_str), &user.id)?;
+        }
+        // A user deleted between the two reads (an unverified account
+        // pruned) is left out; the others keep the page's order.
+        found.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(Page {
             users: found,
             has_next,
