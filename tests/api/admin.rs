@@ -797,6 +797,33 @@ async fn enabling_an_unverified_account_verifies_it(backend: Backend) {
     );
 }
 
+async fn audit_entries_are_pruned_with_security_events(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, token) = admin(&server, "ada").await;
+    let bob = add(&server, "bob", "user").await;
+    let role = json!({ "userId": bob, "role": "editor" });
+    assert!(!call(&server, &token, SET_ROLE, role).await.has_errors());
+    assert_eq!(audit(&server, &token).await.len(), 1);
+    let retention = server.app.config.security_event_retention;
+    server.advance(retention - TimeDelta::hours(1));
+    authql::core::prune::prune_once(&server.app)
+        .await
+        .expect("prune");
+    let token = access_token(&server.login("ada", PASSWORD).await);
+    assert_eq!(
+        audit(&server, &token).await.len(),
+        1,
+        "kept within the retention"
+    );
+    server.advance(TimeDelta::hours(2));
+    let report = authql::core::prune::prune_once(&server.app)
+        .await
+        .expect("prune");
+    assert_eq!(report.audit_entries, 1);
+    let token = access_token(&server.login("ada", PASSWORD).await);
+    assert!(audit(&server, &token).await.is_empty());
+}
+
 both_backends!(
     refusals_come_in_the_contracts_order,
     status_changes_end_sessions_and_are_audited,
@@ -807,4 +834,5 @@ both_backends!(
     the_directory_searches_plain_text_and_pages_stably,
     admins_invite_and_send_reset_links,
     enabling_an_unverified_account_verifies_it,
+    audit_entries_are_pruned_with_security_events,
 );
