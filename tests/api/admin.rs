@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::accounts::{MAIL_WAIT, add_user_with_email, mail_to, token_of, with_mail};
 use crate::factors::user_with_totp;
 use crate::live::Socket;
+use crate::passkeys::{sign_in as passkey_sign_in, user_with_passkey};
 
 const PASSWORD: &str = "first-password";
 
@@ -589,6 +590,29 @@ async fn sessions_and_factors_are_ended_and_reset(backend: Backend) {
     assert_eq!(admin_events, 4);
 }
 
+async fn resetting_factors_removes_passkeys(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, token) = admin(&server, "ada").await;
+    let mut authenticator = authql_testkit::SoftAuthenticator::new();
+    let flags = authql_testkit::Flags::VERIFIED;
+    let dee_token = user_with_passkey(&server, "dee", &mut authenticator, flags).await;
+    let dee = call(&server, &dee_token, ME, json!({})).await.data("me")["id"].clone();
+    let dee = dee.as_str().expect("an id");
+    assert_eq!(seen(&server, &token, dee).await["mfa"]["passkeys"], 1);
+    assert!(
+        !passkey_sign_in(&server, &mut authenticator, flags)
+            .await
+            .has_errors()
+    );
+
+    let reset = call(&server, &token, RESET_FACTORS, json!({ "userId": dee })).await;
+    assert_eq!(reset.data("resetUserFactors"), true);
+    assert_eq!(seen(&server, &token, dee).await["mfa"]["passkeys"], 0);
+    assert!(!server.is_live(&dee_token).await);
+    let refused = passkey_sign_in(&server, &mut authenticator, flags).await;
+    assert_eq!(refused.code(), "INVALID_CREDENTIALS");
+}
+
 async fn the_directory_searches_plain_text_and_pages_stably(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (_, token) = admin(&server, "ada").await;
@@ -831,6 +855,7 @@ both_backends!(
     a_disabled_users_socket_closes_4403,
     the_last_active_admin_stays_one,
     sessions_and_factors_are_ended_and_reset,
+    resetting_factors_removes_passkeys,
     the_directory_searches_plain_text_and_pages_stably,
     admins_invite_and_send_reset_links,
     enabling_an_unverified_account_verifies_it,
