@@ -114,6 +114,9 @@ pub enum AppError {
     RefreshTokenReused,
     #[error("no such open session")]
     NotFound,
+    /// An admin's `userId` that is no user: the contract's `NOT_FOUND`.
+    #[error("no such user")]
+    UnknownUser,
     #[error("{0}")]
     BadUserInput(String),
     #[error("the database is unavailable; nothing was changed")]
@@ -180,7 +183,7 @@ impl AppError {
             AppError::TooManyAttempts { .. } => Code::TooManyAttempts,
             AppError::InvalidRefreshToken => Code::InvalidRefreshToken,
             AppError::RefreshTokenReused => Code::RefreshTokenReused,
-            AppError::NotFound => Code::NotFound,
+            AppError::NotFound | AppError::UnknownUser => Code::NotFound,
             AppError::BadUserInput(_) => Code::BadUserInput,
             AppError::ServiceUnavailable(_) => Code::ServiceUnavailable,
             AppError::Internal(_) => Code::InternalServerError,

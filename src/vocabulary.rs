@@ -114,7 +114,7 @@ pub enum SecurityEventKind {
     NewDeviceAlertSent,
     /// The owner reported a sign-in (`reportSignIn`, to come).
     SignInReported,
-    /// An admin changed the account (the admin mutations, to come).
+    /// An admin changed the account (an admin mutation); `detail` says what.
     AdminAction,
 }
 

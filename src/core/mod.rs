@@ -5,6 +5,7 @@
 //! below it.
 
 pub(crate) mod accounts;
+pub(crate) mod admin;
 pub mod app;
 pub(crate) mod bounded_map;
 pub mod client;

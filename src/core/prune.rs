@@ -5,8 +5,8 @@
 //! (`mfaToken`s) expired an hour ago, and mails
 //! sent or given up that were queued more than `MAIL_RETENTION_DAYS` ago (a
 //! mail still to send is never pruned), known devices not seen within
-//! their retention (`devices::known::RETENTION`), and security events
-//! recorded more than `SECURITY_EVENT_RETENTION_DAYS` ago, in small
+//! their retention (`devices::known::RETENTION`), and security events and
+//! audit entries recorded more than `SECURITY_EVENT_RETENTION_DAYS` ago, in small
 //! batches, so that the
 //! tables stay bounded by live use. Safe when
 //! several replicas prune at once: each delete re-checks its condition.
@@ -15,7 +15,8 @@ use crate::core::app::{App, AppState};
 use crate::core::clock;
 use crate::error::AppError;
 use crate::store::{
-    accounts, factors, known_devices, outbox, passkeys, security_events, sessions, throttle,
+    accounts, audit_log, factors, known_devices, outbox, passkeys, security_events, sessions,
+    throttle,
 };
 
 /// Rows deleted per statement: small enough not to hold locks for long.
@@ -37,6 +38,8 @@ pub struct PruneReport {
     /// Known devices not seen within their retention.
     pub known_devices: usize,
     pub security_events: usize,
+    /// Audit entries, kept as long as security events.
+    pub audit_entries: usize,
 }
 
 /// Deletes everything past retention, batch by batch, until none is left.
@@ -122,6 +125,17 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             break;
         }
     }
+    // The audit log is kept as long as the security events it sits beside.
+    loop {
+        let ids = audit_log::recorded_before(&mut conn, event_cutoff, BATCH_SIZE).await?;
+        if !ids.is_empty() {
+            report.audit_entries +=
+                audit_log::delete_recorded_before(&mut conn, &ids, event_cutoff).await?;
+        }
+        if (ids.len() as i64) < BATCH_SIZE {
+            break;
+        }
+    }
     if report != PruneReport::default() {
         tracing::info!(
             sessions = report.sessions,
@@ -132,6 +146,7 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             mails = report.mails,
             known_devices = report.known_devices,
             security_events = report.security_events,
+            audit_entries = report.audit_entries,
             "pruned old rows"
         );
     }

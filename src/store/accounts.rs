@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
+use crate::store::audit_log::AdminAction;
 use crate::store::outbox::{NewOutboxMail, recipient_lock};
 use crate::store::schema::{account_tokens as tokens, login_throttle, users};
 use crate::store::security_events::NewSecurityEvent;
@@ -96,15 +97,22 @@ pub(crate) async fn find_by_email_key(
 
 /// Stores `token` and queues `mail` (which carries it) in one transaction,
 /// unless the address had its most mails of that kind already: then
-/// neither is stored. Returns whether they were.
+/// neither is stored. Returns whether they were. An admin's request is
+/// audited (`action`) in the same transaction, whether or not the mail
+/// was queued.
 pub(crate) async fn store_token_with_mail(
     conn: &mut DbConn,
     token: &NewAccountToken<'_>,
     mail: &NewOutboxMail,
+    action: Option<&AdminAction>,
 ) -> QueryResult<bool> {
     with_conn!(conn, |c| {
         c.transaction(async |c| {
-            if !queue_mail!(c, mail)? {
+            let queued = queue_mail!(c, mail)?;
+            if let Some(action) = action {
+                crate::record_admin_action!(c, action);
+            }
+            if !queued {
                 return Ok(false);
             }
             diesel::insert_into(tokens::table)

@@ -40,7 +40,10 @@
 //! a connection is recycled).
 
 pub(crate) mod accounts;
+pub(crate) mod admin;
+pub(crate) mod audit_log;
 mod conn;
+pub(crate) mod directory;
 pub(crate) mod factors;
 mod failures;
 mod galera;

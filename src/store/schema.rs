@@ -78,7 +78,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     passkeys,
     passkey_ceremonies_used,
     known_devices,
-    security_events
+    security_events,
+    audit_log
 );
 
 diesel::table! {
@@ -212,5 +213,25 @@ diesel::table! {
         end_reason -> Nullable<Varchar>,
         /// For a sign-in: its `amr`, space-separated. Never a secret.
         detail -> Nullable<Varchar>,
+    }
+}
+
+diesel::table! {
+    /// What admins did, newest first by (`at`, `seq`, `id`) (see
+    /// `crate::core::admin::audit`). No foreign keys: entries outlive the
+    /// rows they name.
+    audit_log (id) {
+        id -> Varchar,
+        at -> Timestamp,
+        /// Raised by the writing process for every entry, as security
+        /// events' `seq`.
+        seq -> BigInt,
+        actor_id -> Varchar,
+        /// The admin mutation's name, such as `setUserStatus`.
+        action -> Varchar,
+        target_user_id -> Nullable<Varchar>,
+        /// What changed; never a secret.
+        detail -> Nullable<Varchar>,
+        ip_address -> Nullable<Varchar>,
     }
 }

@@ -29,7 +29,7 @@ enum Said {
     Closed(u16, String),
 }
 
-struct Socket(WebSocketStream<MaybeTlsStream<TcpStream>>);
+pub(crate) struct Socket(WebSocketStream<MaybeTlsStream<TcpStream>>);
 
 impl Socket {
     async fn open(addr: SocketAddr, origin: Option<&str>) -> Result<Socket, tungstenite::Error> {
@@ -113,7 +113,7 @@ impl Socket {
     }
 
     /// Opens a socket for `access_token` with `sessionEvents` subscribed.
-    async fn subscribed(addr: SocketAddr, access_token: &str) -> Socket {
+    pub(crate) async fn subscribed(addr: SocketAddr, access_token: &str) -> Socket {
         let mut socket = Socket::open(addr, None).await.expect("handshake");
         socket.init(Some(access_token)).await;
         match socket.next().await {
@@ -149,7 +149,7 @@ impl Socket {
     }
 
     /// The next `sessionEvents` payload.
-    async fn event(&mut self) -> Value {
+    pub(crate) async fn event(&mut self) -> Value {
         match self.next().await {
             Said::Json(message) if message["type"] == "next" => {
                 message["payload"]["data"]["sessionEvents"].clone()
@@ -158,7 +158,7 @@ impl Socket {
         }
     }
 
-    async fn closed(&mut self) -> (u16, String) {
+    pub(crate) async fn closed(&mut self) -> (u16, String) {
         loop {
             match self.next().await {
                 Said::Closed(code, reason) => return (code, reason),

@@ -12,6 +12,7 @@
 mod abuse;
 mod accounts;
 mod address_limits;
+mod admin;
 mod alerts;
 mod browser;
 mod cli;

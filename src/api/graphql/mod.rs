@@ -2,6 +2,8 @@
 //! limits every query is held to.
 
 pub(crate) mod accounts;
+pub(crate) mod admin;
+pub(crate) mod admin_mutations;
 pub(crate) mod admission;
 pub(crate) mod context;
 pub(crate) mod cookie_delivery;

@@ -1,9 +1,11 @@
 //! Mutation fields: login, refresh and the ways to end sessions, merged
-//! with the accounts' (`accounts`) and the second factors' (`factors`).
+//! with the accounts' (`accounts`), the second factors' (`factors`), the
+//! passkeys' and the admin's (`admin_mutations`).
 
 use async_graphql::{Context, ID, InputObject, MergedObject, Object};
 
 use crate::api::graphql::accounts::AccountMutations;
+use crate::api::graphql::admin_mutations::AdminMutations;
 use crate::api::graphql::context::{RefreshCookie, caller, parts};
 use crate::api::graphql::cookie_delivery::{self, RefreshTokenDelivery};
 use crate::api::graphql::factors::FactorMutations;
@@ -26,6 +28,7 @@ pub struct Mutation(
     FactorMutations,
     PasskeyMutations,
     ReportMutations,
+    AdminMutations,
 );
 
 /// Login, refresh, the ways to end sessions, and the password change.

@@ -6,7 +6,7 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-pub(crate) const KNOWN_ROOT_FIELDS: [&str; 35] = [
+pub(crate) const KNOWN_ROOT_FIELDS: [&str; 44] = [
     "login",
     "changePassword",
     "signUp",
@@ -37,6 +37,15 @@ pub(crate) const KNOWN_ROOT_FIELDS: [&str; 35] = [
     "myPasskeys",
     "node",
     "mySecurityEvents",
+    "users",
+    "user",
+    "auditLog",
+    "inviteUser",
+    "setUserStatus",
+    "setUserRole",
+    "endUserSessions",
+    "resetUserFactors",
+    "sendPasswordReset",
     "sessionEvents",
     "securityEvents",
     "__typename",

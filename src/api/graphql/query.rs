@@ -1,8 +1,9 @@
 //! Query fields: `me`, `mySessions`, `node` and `myPasskeys`, merged with
-//! the security events' (`security_events`).
+//! the security events' (`security_events`) and the admin's (`admin`).
 
 use async_graphql::{Context, ID, MergedObject, Object, ResultExt};
 
+use crate::api::graphql::admin::AdminQuery;
 use crate::api::graphql::context::caller;
 use crate::api::graphql::node::{self, Node};
 use crate::api::graphql::passkeys::Passkey;
@@ -11,10 +12,10 @@ use crate::api::graphql::types::{Session, User};
 use crate::core::passkeys::manage;
 use crate::core::sessions;
 
-/// Every query field: the user's and sessions' (here) and the security
-/// events'.
+/// Every query field: the user's and sessions' (here), the security
+/// events' and the admin's.
 #[derive(MergedObject, Default)]
-pub struct Query(UserQuery, SecurityEventsQuery);
+pub struct Query(UserQuery, SecurityEventsQuery, AdminQuery);
 
 /// The signed-in user, their sessions and passkeys.
 #[derive(Default)]

@@ -51,7 +51,7 @@ impl User {
 }
 
 /// A user's second factors.
-pub(crate) struct MfaStatus(factors::MfaStatus);
+pub(crate) struct MfaStatus(pub(crate) factors::MfaStatus);
 
 #[Object]
 impl MfaStatus {

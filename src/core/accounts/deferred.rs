@@ -127,7 +127,7 @@ impl DeferredWrites {
             };
             let stored = async {
                 let mut conn = pool.get().await?;
-                account_rows::store_token_with_mail(&mut conn, &token, &write.mail)
+                account_rows::store_token_with_mail(&mut conn, &token, &write.mail, None)
                     .await
                     .map_err(crate::error::AppError::from)
             }

@@ -11,10 +11,17 @@ use crate::core::mail::MailKind;
 use crate::core::{clock, input};
 use crate::error::AppError;
 use crate::store::accounts::{self as account_rows, NewAccountToken};
+use crate::store::audit_log::AdminAction;
 
 /// Stores an invitation to `email` with `role` and queues its mail; false
-/// when the address had its most invitations for now (nothing stored).
-pub(crate) async fn invite(app: &App, email: &str, role: &str) -> Result<bool, AppError> {
+/// when the address had its most invitations for now (nothing stored). An
+/// admin's invitation is audited (`action`) in the same transaction.
+pub(crate) async fn invite(
+    app: &App,
+    email: &str,
+    role: &str,
+    action: Option<&AdminAction>,
+) -> Result<bool, AppError> {
     mail_enabled(app)?;
     let address = EmailAddress::parse(email)?;
     input::check_role(role)?;
@@ -36,7 +43,7 @@ pub(crate) async fn invite(app: &App, email: &str, role: &str) -> Result<bool, A
         session_id: None,
     };
     let mut conn = app.pool.get().await?;
-    let queued = account_rows::store_token_with_mail(&mut conn, &row, &mail).await?;
+    let queued = account_rows::store_token_with_mail(&mut conn, &row, &mail, action).await?;
     if queued {
         tracing::info!(role, "invitation queued");
         app.metrics.mail_queued(MailKind::Invitation);

@@ -116,10 +116,12 @@ pub(crate) fn new_device_alert(
     user_name: &str,
     app_url: &str,
     link: &str,
-    opening: &crate::core::devices::alerts::Opening<'_>,
+    device_name: &str,
+    ip_address: Option<&str>,
+    at: chrono::NaiveDateTime,
 ) -> Mail {
-    let address = opening.ip_address.unwrap_or("an unknown address");
-    let at = opening.at.format("%Y-%m-%d %H:%M UTC");
+    let address = ip_address.unwrap_or("an unknown address");
+    let at = at.format("%Y-%m-%d %H:%M UTC");
     Mail {
         kind: MailKind::NewDeviceAlert,
         to: to.to_owned(),
@@ -137,7 +139,7 @@ pub(crate) fn new_device_alert(
              working until you choose a new one at {app_url}/forgot-password. \
              Questions? Reply to this mail or contact the team that runs \
              {app_url}.\n",
-            device = opening.device_name,
+            device = device_name,
         ),
         html: None,
     }

@@ -1,7 +1,8 @@
 //! Password recovery: `requestPasswordReset` mails a link when a verified,
 //! active account has the address (the answer and its time are the same
 //! either way), and `resetPassword` with its token sets a new password and
-//! ends every session of the account.
+//! ends every session of the account. An admin's `sendPasswordReset`
+//! mails the same link at once ([`send_reset_mail`]).
 
 use crate::core::accounts::address::EmailAddress;
 use crate::core::accounts::deferred::TokenMail;
@@ -14,7 +15,9 @@ use crate::core::security_events::Source;
 use crate::core::{clock, input, sessions};
 use crate::error::AppError;
 use crate::secret::{ExposeSecret, Secret};
-use crate::store::accounts as account_rows;
+use crate::store::accounts::{self as account_rows, NewAccountToken};
+use crate::store::audit_log::AdminAction;
+use crate::store::users::UserRecord;
 
 /// Mails a reset link when a verified, active account has `email`.
 pub(crate) async fn request_password_reset(app: &AppState, email: &str) -> Result<bool, AppError> {
@@ -91,4 +94,46 @@ pub(crate) async fn reset_password(
     let source = Source::request(client, None);
     sessions::reset_password(app, &token_hash, kind, &new_hash, &source).await?;
     Ok(true)
+}
+
+/// Mails `user` a reset link now, for an admin's `sendPasswordReset`
+/// (audited with `action` in the transaction that stores the token and
+/// queues the mail); false when the address had its most reset mails for
+/// now (nothing queued). The caller has checked that the user has a
+/// verified address and may sign in: `BAD_USER_INPUT` if the address is
+/// gone meanwhile.
+pub(crate) async fn send_reset_mail(
+    app: &App,
+    user: &UserRecord,
+    action: &AdminAction,
+) -> Result<bool, AppError> {
+    let Some(shown) = user.email.as_deref() else {
+        return Err(AppError::BadUserInput(
+            "the user has no email address".into(),
+        ));
+    };
+    let now = app.clock.now();
+    let token = mail_tokens::new_token();
+    let app_url = app.config.accounts.public_app_url.as_deref().unwrap_or("");
+    let link = mails::link(app_url, TokenKind::PasswordReset, &token.value);
+    let mail = mails::password_reset(shown, &user.user_name, app_url, &link);
+    let row = NewAccountToken {
+        token_hash: &token.hash,
+        kind: TokenKind::PasswordReset.as_str(),
+        user_id: Some(&user.id),
+        email: Some(shown),
+        role: None,
+        created_at: now,
+        expires_at: clock::later(now, TokenKind::PasswordReset.lifetime()),
+        session_id: None,
+    };
+    let outbox_row = app.mail.outbox_row(&mail, now);
+    let mut conn = app.pool.get().await?;
+    let queued =
+        account_rows::store_token_with_mail(&mut conn, &row, &outbox_row, Some(action)).await?;
+    if queued {
+        app.metrics.mail_queued(MailKind::PasswordReset);
+        app.mail.wake();
+    }
+    Ok(queued)
 }

@@ -166,6 +166,6 @@ async fn queue_verification(
         expires_at: clock::later(now, TokenKind::Verification.lifetime()),
         session_id: None,
     };
-    let queued = account_rows::store_token_with_mail(conn, &row, &mail).await?;
+    let queued = account_rows::store_token_with_mail(conn, &row, &mail, None).await?;
     Ok(queued.then_some(MailKind::Verification))
 }

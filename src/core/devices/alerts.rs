@@ -77,7 +77,15 @@ pub(crate) async fn alert_for(
     let token = mail_tokens::new_token();
     let kind = TokenKind::SignInReport;
     let link = mails::link(app_url, kind, &token.value);
-    let mail = mails::new_device_alert(address, &user.user_name, app_url, &link, opening);
+    let mail = mails::new_device_alert(
+        address,
+        &user.user_name,
+        app_url,
+        &link,
+        opening.device_name,
+        opening.ip_address,
+        opening.at,
+    );
     let source = security_events::Source {
         ip_address: opening.ip_address.map(str::to_owned),
         device_name: Some(opening.device_name.to_owned()),

@@ -1,9 +1,9 @@
 //! Recent authentication: the one guard of the operations the contract
 //! lists (`enrollTotp`, `disableTotp`, `regenerateRecoveryCodes`,
-//! `changeEmail`, `beginPasskeyRegistration`, `removePasskey`, and the admin
-//! section's to come), the `aal` 2 that `changePassword` needs for an
-//! account with TOTP, and `reauthenticate`, which proves a credential again
-//! inside a session.
+//! `changeEmail`, `beginPasskeyRegistration`, `removePasskey`, and every
+//! admin mutation, through `core::admin::authorize_change`), the `aal` 2
+//! that `changePassword` needs for an account with TOTP, and
+//! `reauthenticate`, which proves a credential again inside a session.
 //!
 //! The guard reads the session's row, not the token's claims: a session
 //! raised a moment ago passes at once, and one whose proof is old fails

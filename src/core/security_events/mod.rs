@@ -6,7 +6,9 @@
 //! One table (`crate::store::security_events`), written by the sessions
 //! service (a sign-in, every end of a session, a refresh token's reuse) and
 //! by the credential flows (password, address, TOTP, recovery codes,
-//! passkeys), each in the transaction of the change it records, so that
+//! passkeys) and by the admin's changes (`ADMIN_ACTION`, with the audit
+//! entry: `crate::store::admin`), each in the transaction of the change it
+//! records, so that
 //! neither is ever stored without the other. A wrong password or code is
 //! the one event that records no change of ours; it is written on its own
 //! ([`record`]), after the throttle has counted it. `me`, the bearer

@@ -1,6 +1,7 @@
 //! Ending sessions, for any [`EndReason`]: on their own ([`end`] and the
 //! `logout` mutations over it), or along with another change in one
-//! transaction (a password change, an operator's new password, a disable).
+//! transaction (a password change, an operator's new password; a disable
+//! and the admin's ends are `crate::core::admin`'s, over the same macro).
 //! Either way the sessions end through the one statement of
 //! `crate::store::session_ends::end_statement` (only sessions open at that
 //! moment, so an end never rewrites an earlier one), run by `end_sessions!`
@@ -10,16 +11,15 @@
 use chrono::NaiveDateTime;
 
 use crate::core::app::App;
-use crate::core::clock::Clock;
 use crate::core::security_events::{self, Source};
 use crate::core::sessions::{Authenticated, EndReason, Ending, record};
 use crate::error::AppError;
+use crate::store::DbConn;
 use crate::store::accounts::{self as account_rows, Reset};
 use crate::store::security_events::NewSecurityEvent;
 use crate::store::sessions as session_rows;
 use crate::store::users::{self as user_rows, PasswordSwap, SwapOutcome};
-use crate::store::{DbConn, DbPool};
-use crate::vocabulary::{SecurityEventKind, UserStatus};
+use crate::vocabulary::SecurityEventKind;
 
 /// Ends the sessions of `user_id` that `which` names for `reason`; returns
 /// how many ended (none when they had all ended already).
@@ -174,30 +174,6 @@ pub(crate) async fn replace_password(
     let reason = EndReason::PasswordChanged;
     record::ended(Some(&app.metrics), user_id, None, reason, ended);
     Ok(ended)
-}
-
-/// Sets the status of the user whose name folds to `user_name_key`; a
-/// disable ends every open session of the user (`USER_DISABLED`) in the
-/// same transaction. False when no user has that name.
-///
-/// It takes the pool rather than the [`App`] (an operator's command needs
-/// neither keys nor hashing threads), so it reads the system's clock and
-/// counts no metric: such a process serves none.
-pub(crate) async fn set_user_status(
-    pool: &DbPool,
-    user_name_key: &str,
-    status: UserStatus,
-) -> Result<bool, AppError> {
-    let mut conn = pool.get().await?;
-    let now = crate::core::clock::SystemClock.now();
-    let reason = EndReason::UserDisabled;
-    let Some(changed) =
-        user_rows::set_status(&mut conn, user_name_key, status, reason, now).await?
-    else {
-        return Ok(false);
-    };
-    record::ended(None, &changed.user_id, None, reason, changed.sessions_ended);
-    Ok(true)
 }
 
 /// Resets a password with the token of a reset mail (`token_hash`, of

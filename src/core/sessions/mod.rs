@@ -9,7 +9,8 @@
 //! - `refresh::refresh` rotates its refresh token;
 //! - `end()` ends sessions for any `EndReason`, and the transactions that
 //!   end sessions along with another change (`change_password`,
-//!   `replace_password`, `set_user_status`) share its statement;
+//!   `replace_password`, and the operators' changes of `core::admin`)
+//!   share its statement;
 //! - `list_open` lists them.
 //!
 //! Liveness is one predicate, `is_live` (over `SessionState::is_open`,
@@ -22,15 +23,15 @@ pub(crate) mod checks;
 mod end;
 pub(crate) mod login;
 mod open;
-mod record;
+pub(crate) mod record;
 pub(crate) mod refresh;
 pub(crate) mod report;
 
 use chrono::NaiveDateTime;
 
 pub(crate) use self::end::{
-    change_password, end, end_on, end_recorded, logout, logout_all, logout_session,
-    replace_password, reset_password, set_user_status,
+    change_password, end_on, end_recorded, logout, logout_all, logout_session, replace_password,
+    reset_password,
 };
 pub(crate) use self::open::{SignIn, SignInMethod, open};
 use crate::core::app::App;

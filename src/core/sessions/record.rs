@@ -24,7 +24,7 @@ pub(super) fn opened(metrics: &Metrics, user_id: &str, session_id: &str, method:
 /// `session_id` names the one session the end was about, when it was about
 /// one. Nothing is written when none ended (another request ended them
 /// first, and recorded them).
-pub(super) fn ended(
+pub(crate) fn ended(
     metrics: Option<&Metrics>,
     user_id: &str,
     session_id: Option<&str>,

@@ -18,6 +18,61 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
 };
 
+/**
+ * Whether a user may sign in (the schema's mirror of the vocabulary's
+ * enum, converted variant by variant).
+ */
+export type AccountStatus =
+  | 'ACTIVE'
+  | 'DISABLED'
+  /** Signed up; the address is not verified yet. */
+  | 'UNVERIFIED';
+
+export type AdminUser = {
+  __typename?: 'AdminUser';
+  createdAt: Scalars['DateTime']['output'];
+  email?: Maybe<Scalars['String']['output']>;
+  emailVerified: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  /**
+   * When the user's latest session opened (any way of signing in;
+   * refreshes do not move it). Null when none is on record.
+   */
+  lastSignInAt?: Maybe<Scalars['DateTime']['output']>;
+  mfa: MfaStatus;
+  role: Scalars['String']['output'];
+  /**
+   * The user's security events, newest first: at most `first` (1 to
+   * 200), older than the event `before` when given.
+   */
+  securityEvents: Array<SecurityEvent>;
+  /** Open sessions, the most recently active first. */
+  sessions: Array<Session>;
+  status: AccountStatus;
+  userName: Scalars['String']['output'];
+};
+
+
+export type AdminUserSecurityEventsArgs = {
+  before?: InputMaybe<Scalars['ID']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  /** The admin mutation's name, such as "setUserStatus". */
+  action: Scalars['String']['output'];
+  actorId: Scalars['ID']['output'];
+  /** The admin's user name (empty when that account no longer exists). */
+  actorName: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  /** What changed, such as "DISABLED"; never a secret. */
+  detail?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  ipAddress?: Maybe<Scalars['String']['output']>;
+  targetUserId?: Maybe<Scalars['ID']['output']>;
+};
+
 export type AuthPayload = {
   __typename?: 'AuthPayload';
   /** A signed JWT to send as `Authorization: Bearer <accessToken>`. */
@@ -138,12 +193,19 @@ export type Mutation = {
    * authentication at assurance level 2.
    */
   disableTotp: Scalars['Boolean']['output'];
+  /**
+   * Admin only: ends one session of a user, or all of them. Returns how many
+   * ended.
+   */
+  endUserSessions: Scalars['Int']['output'];
   /** Starts adding a TOTP authenticator app. Needs recent authentication. */
   enrollTotp: TotpEnrollment;
   /** Finishes a passkey sign-in and opens a session. */
   finishPasskeyLogin: AuthPayload;
   /** Finishes a registration with the authenticator's answer. */
   finishPasskeyRegistration: Passkey;
+  /** Admin only: mails an invitation to create an account with this role. */
+  inviteUser: Scalars['Boolean']['output'];
   /**
    * Checks a user name and password and opens a new session for this device.
    * Other sessions of the same user stay open.
@@ -206,6 +268,17 @@ export type Mutation = {
    * of the account. Returns true; the user then signs in.
    */
   resetPassword: Scalars['Boolean']['output'];
+  /**
+   * Admin only: removes the user's TOTP, recovery codes and passkeys, and ends
+   * every session of the user.
+   */
+  resetUserFactors: Scalars['Boolean']['output'];
+  /** Admin only: mails the user a password-reset link. */
+  sendPasswordReset: Scalars['Boolean']['output'];
+  /** Admin only: changes a user's role; it takes effect on the next request. */
+  setUserRole: AdminUser;
+  /** Admin only: enables or disables a user; disabling ends every session. */
+  setUserStatus: AdminUser;
   /** Creates an account, as SIGNUP_MODE allows. See API.md, Accounts. */
   signUp: SignUpPayload;
   /**
@@ -256,6 +329,16 @@ export type MutationConfirmTotpArgs = {
  * Every mutation field: the sessions' (here), the accounts' and the
  * second factors'.
  */
+export type MutationEndUserSessionsArgs = {
+  sessionId?: InputMaybe<Scalars['ID']['input']>;
+  userId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationFinishPasskeyLoginArgs = {
   input: FinishPasskeyLoginInput;
 };
@@ -267,6 +350,16 @@ export type MutationFinishPasskeyLoginArgs = {
  */
 export type MutationFinishPasskeyRegistrationArgs = {
   input: FinishPasskeyRegistrationInput;
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
+export type MutationInviteUserArgs = {
+  email: Scalars['String']['input'];
+  role?: Scalars['String']['input'];
 };
 
 
@@ -374,6 +467,44 @@ export type MutationResetPasswordArgs = {
  * Every mutation field: the sessions' (here), the accounts' and the
  * second factors'.
  */
+export type MutationResetUserFactorsArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
+export type MutationSendPasswordResetArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
+export type MutationSetUserRoleArgs = {
+  role: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
+export type MutationSetUserStatusArgs = {
+  status: AccountStatus;
+  userId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
 export type MutationSignUpArgs = {
   input: SignUpInput;
 };
@@ -416,11 +547,16 @@ export type PasskeyOptions = {
 };
 
 /**
- * Every query field: the user's and sessions' (here) and the security
- * events'.
+ * Every query field: the user's and sessions' (here), the security
+ * events' and the admin's.
  */
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Admin only: what admins did, newest first; `before` is the id of the last
+   * entry of the previous page.
+   */
+  auditLog: Array<AuditEntry>;
   /** The signed-in user. Needs `Authorization: Bearer <accessToken>`. */
   me: User;
   /** The signed-in user's passkeys, newest first. Needs a bearer token. */
@@ -442,12 +578,29 @@ export type Query = {
    * bearer token.
    */
   node?: Maybe<Node>;
+  /** Admin only: one user, or null when no user has this id. */
+  user?: Maybe<AdminUser>;
+  /**
+   * Admin only: users whose name or email contains `query` (any letter case),
+   * oldest first; `after` is the previous page's endCursor.
+   */
+  users: UserPage;
 };
 
 
 /**
- * Every query field: the user's and sessions' (here) and the security
- * events'.
+ * Every query field: the user's and sessions' (here), the security
+ * events' and the admin's.
+ */
+export type QueryAuditLogArgs = {
+  before?: InputMaybe<Scalars['ID']['input']>;
+  first?: Scalars['Int']['input'];
+};
+
+
+/**
+ * Every query field: the user's and sessions' (here), the security
+ * events' and the admin's.
  */
 export type QueryMySecurityEventsArgs = {
   before?: InputMaybe<Scalars['ID']['input']>;
@@ -456,11 +609,31 @@ export type QueryMySecurityEventsArgs = {
 
 
 /**
- * Every query field: the user's and sessions' (here) and the security
- * events'.
+ * Every query field: the user's and sessions' (here), the security
+ * events' and the admin's.
  */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Every query field: the user's and sessions' (here), the security
+ * events' and the admin's.
+ */
+export type QueryUserArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Every query field: the user's and sessions' (here), the security
+ * events' and the admin's.
+ */
+export type QueryUsersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: Scalars['Int']['input'];
+  query?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** What `reauthenticate` answers. */
@@ -677,6 +850,19 @@ export type User = Node & {
   mfa: MfaStatus;
   role: Scalars['String']['output'];
   userName: Scalars['String']['output'];
+};
+
+export type UserPage = {
+  __typename?: 'UserPage';
+  /**
+   * The cursor to pass as `after` for the next page; null for an empty
+   * page.
+   */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  nodes: Array<AdminUser>;
+  /** How many users match, on every page together. */
+  totalCount: Scalars['Int']['output'];
 };
 
 export type LoginMutationVariables = Exact<{
