@@ -44,9 +44,8 @@ export const Account = graphql(`
       id
       current
       aal
-      deviceInfo
+      deviceName
       ipAddress
-      userAgent
       lastActiveAt
     }
   }
@@ -78,6 +77,29 @@ export const SessionEvents = graphql(`
       current
       reason
     }
+  }
+`);
+
+// The security timeline: one page of events, newest first, older than
+// `before` (the oldest shown) when given.
+
+export const MySecurityEvents = graphql(`
+  query MySecurityEvents($first: Int!, $before: ID) {
+    mySecurityEvents(first: $first, before: $before) {
+      ...TimelineEvent
+    }
+  }
+`);
+
+export const TimelineEvent = graphql(`
+  fragment TimelineEvent on SecurityEvent {
+    id
+    kind
+    at
+    ipAddress
+    deviceName
+    reason
+    detail
   }
 `);
 
