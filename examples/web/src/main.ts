@@ -19,8 +19,16 @@ import { Account, ChangeEmail, EndAll, EndSession, Login, Logout, RefreshFromCoo
 import { showPasskeys, wirePasskeySettings } from "./passkey-settings";
 import { offerPasskeyAutofill, stopPasskeyAutofill, wirePasskeySignIn } from "./passkey-sign-in";
 import { type Factors, reauthenticator } from "./reauthenticate";
+import { wireReportPage } from "./report-sign-in";
 import { askForSecondFactor, forgetSecondStep, wireSecondStep } from "./second-step";
-import { forgetSecurity, isSecurityPath, openSecurity, securityShown, wireSecurity } from "./security";
+import {
+  addSecurityEvent,
+  forgetSecurity,
+  isSecurityPath,
+  openSecurity,
+  securityShown,
+  wireSecurity,
+} from "./security";
 import { element, field, goTo, say, show } from "./ui";
 import { explain, signedOutBecause } from "./words";
 
@@ -54,8 +62,11 @@ function watch(): void {
   if (!token) return;
   stopWatching = watchSessions(apiUrl, token, {
     signedOut: (reason) => showSignIn(signedOutBecause(reason)),
-    // The page showing is the one brought up to date.
-    changed: () => void act(() => (securityShown() ? openSecurity(client) : loadAccount())),
+    changed: () => {
+      // The Security page stays where it is: going back loads the account.
+      if (!securityShown()) void act(loadAccount);
+    },
+    securityEvent: addSecurityEvent,
     refused: () =>
       void act(async () => {
         await client.refresh();
@@ -238,6 +249,7 @@ async function resume(message: string | null): Promise<void> {
 
 const pages = { client, act, showSignIn, signedIn, resume };
 wireAccountPages(pages);
+wireReportPage(pages);
 wireSecondStep(pages);
 wirePasskeySignIn(pages);
 wireFactors({ client, act, reload: loadAccount });

@@ -81,11 +81,19 @@ export const SessionEvents = graphql(`
 `);
 
 // The security timeline: one page of events, newest first, older than
-// `before` (the oldest shown) when given.
+// `before` (the oldest shown) when given, and each new one as it happens.
 
 export const MySecurityEvents = graphql(`
   query MySecurityEvents($first: Int!, $before: ID) {
     mySecurityEvents(first: $first, before: $before) {
+      ...TimelineEvent
+    }
+  }
+`);
+
+export const SecurityEvents = graphql(`
+  subscription SecurityEvents {
+    securityEvents {
       ...TimelineEvent
     }
   }
@@ -100,6 +108,14 @@ export const TimelineEvent = graphql(`
     deviceName
     reason
     detail
+  }
+`);
+
+// The "this wasn't me" link of a new-device alert.
+
+export const ReportSignIn = graphql(`
+  mutation ReportSignIn($token: String!) {
+    reportSignIn(token: $token)
   }
 `);
 

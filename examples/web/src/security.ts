@@ -1,8 +1,8 @@
 // The Security page (/security): the signed-in user's own timeline of
 // security events (mySecurityEvents), newest first, a page at a time: "More"
-// asks for the events before the oldest one shown. While it shows, the live
-// socket's news opens it again from the top (main.ts), so that a sign-in
-// elsewhere or a report shows here without a reload.
+// asks for the events before the oldest one shown. While it shows, each
+// new event the live socket brings (live.ts) goes on top, so that a
+// sign-in elsewhere or a report shows here without a reload.
 import type { AuthqlClient } from "./client";
 import type { TimelineEventFragment } from "./gql/graphql";
 import { MySecurityEvents } from "./operations";
@@ -17,7 +17,8 @@ export interface SecurityPages {
 }
 
 const PATH = "/security";
-const PAGE_SIZE = 10;
+// Small, so that a few days of use already show the paging.
+const PAGE_SIZE = 5;
 const timeline = element<HTMLTableSectionElement>("timeline");
 const more = element<HTMLButtonElement>("timeline-more");
 const empty = element("timeline-empty");
@@ -75,6 +76,15 @@ export function isSecurityPath(path: string): boolean {
 /** Whether the page is the one showing. */
 export function securityShown(): boolean {
   return !view.hidden;
+}
+
+/** Puts a new event on top of the page while it shows (else the page
+ *  loads it when it opens). */
+export function addSecurityEvent(event: TimelineEventFragment): void {
+  if (view.hidden || shownIds.includes(event.id)) return;
+  timeline.prepend(row(event));
+  shownIds.unshift(event.id);
+  empty.hidden = true;
 }
 
 /** Clears the page (signed out): the next user must not see these events. */

@@ -23,7 +23,9 @@ type Documents = {
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
     "\n  subscription SessionEvents {\n    sessionEvents {\n      kind\n      sessionId\n      current\n      reason\n    }\n  }\n": typeof types.SessionEventsDocument,
     "\n  query MySecurityEvents($first: Int!, $before: ID) {\n    mySecurityEvents(first: $first, before: $before) {\n      ...TimelineEvent\n    }\n  }\n": typeof types.MySecurityEventsDocument,
+    "\n  subscription SecurityEvents {\n    securityEvents {\n      ...TimelineEvent\n    }\n  }\n": typeof types.SecurityEventsDocument,
     "\n  fragment TimelineEvent on SecurityEvent {\n    id\n    kind\n    at\n    ipAddress\n    deviceName\n    reason\n    detail\n  }\n": typeof types.TimelineEventFragmentDoc,
+    "\n  mutation ReportSignIn($token: String!) {\n    reportSignIn(token: $token)\n  }\n": typeof types.ReportSignInDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      verificationSent\n      auth {\n        accessToken\n      }\n    }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": typeof types.VerifyEmailDocument,
     "\n  mutation RequestEmailVerification($email: String!) {\n    requestEmailVerification(email: $email)\n  }\n": typeof types.RequestEmailVerificationDocument,
@@ -52,7 +54,9 @@ const documents: Documents = {
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
     "\n  subscription SessionEvents {\n    sessionEvents {\n      kind\n      sessionId\n      current\n      reason\n    }\n  }\n": types.SessionEventsDocument,
     "\n  query MySecurityEvents($first: Int!, $before: ID) {\n    mySecurityEvents(first: $first, before: $before) {\n      ...TimelineEvent\n    }\n  }\n": types.MySecurityEventsDocument,
+    "\n  subscription SecurityEvents {\n    securityEvents {\n      ...TimelineEvent\n    }\n  }\n": types.SecurityEventsDocument,
     "\n  fragment TimelineEvent on SecurityEvent {\n    id\n    kind\n    at\n    ipAddress\n    deviceName\n    reason\n    detail\n  }\n": types.TimelineEventFragmentDoc,
+    "\n  mutation ReportSignIn($token: String!) {\n    reportSignIn(token: $token)\n  }\n": types.ReportSignInDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      verificationSent\n      auth {\n        accessToken\n      }\n    }\n  }\n": types.SignUpDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": types.VerifyEmailDocument,
     "\n  mutation RequestEmailVerification($email: String!) {\n    requestEmailVerification(email: $email)\n  }\n": types.RequestEmailVerificationDocument,
@@ -108,7 +112,15 @@ export function graphql(source: "\n  query MySecurityEvents($first: Int!, $befor
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  subscription SecurityEvents {\n    securityEvents {\n      ...TimelineEvent\n    }\n  }\n"): typeof import('./graphql').SecurityEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  fragment TimelineEvent on SecurityEvent {\n    id\n    kind\n    at\n    ipAddress\n    deviceName\n    reason\n    detail\n  }\n"): typeof import('./graphql').TimelineEventFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReportSignIn($token: String!) {\n    reportSignIn(token: $token)\n  }\n"): typeof import('./graphql').ReportSignInDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

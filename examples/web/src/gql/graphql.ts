@@ -185,6 +185,7 @@ export type Mutation = {
   removePasskey: Scalars['Boolean']['output'];
   /** Renames one of the signed-in user's passkeys. */
   renamePasskey: Passkey;
+  reportSignIn: Scalars['Boolean']['output'];
   /**
    * Sends the verification mail again, when an unverified account has this
    * address. Always true for a well-formed address.
@@ -325,6 +326,15 @@ export type MutationRemovePasskeyArgs = {
 export type MutationRenamePasskeyArgs = {
   id: Scalars['ID']['input'];
   label: Scalars['String']['input'];
+};
+
+
+/**
+ * Every mutation field: the sessions' (here), the accounts' and the
+ * second factors'.
+ */
+export type MutationReportSignInArgs = {
+  token: Scalars['String']['input'];
 };
 
 
@@ -626,6 +636,7 @@ export type SignUpPayload = {
 
 export type Subscription = {
   __typename?: 'Subscription';
+  securityEvents: SecurityEvent;
   /**
    * Pushes an event whenever a session of the signed-in user opens or ends,
    * through whichever server replica it happened on. Over WebSocket
@@ -705,7 +716,19 @@ export type MySecurityEventsQueryVariables = Exact<{
 
 export type MySecurityEventsQuery = { __typename?: 'Query', mySecurityEvents: Array<{ __typename?: 'SecurityEvent', id: string, kind: SecurityEventKind, at: string, ipAddress?: string | null, deviceName?: string | null, reason?: SessionEndReason | null, detail?: string | null }> };
 
+export type SecurityEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SecurityEventsSubscription = { __typename?: 'Subscription', securityEvents: { __typename?: 'SecurityEvent', id: string, kind: SecurityEventKind, at: string, ipAddress?: string | null, deviceName?: string | null, reason?: SessionEndReason | null, detail?: string | null } };
+
 export type TimelineEventFragment = { __typename?: 'SecurityEvent', id: string, kind: SecurityEventKind, at: string, ipAddress?: string | null, deviceName?: string | null, reason?: SessionEndReason | null, detail?: string | null };
+
+export type ReportSignInMutationVariables = Exact<{
+  token: Scalars['String']['input'];
+}>;
+
+
+export type ReportSignInMutation = { __typename?: 'Mutation', reportSignIn: boolean };
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -939,6 +962,26 @@ export const MySecurityEventsDocument = new TypedDocumentString(`
   reason
   detail
 }`) as unknown as TypedDocumentString<MySecurityEventsQuery, MySecurityEventsQueryVariables>;
+export const SecurityEventsDocument = new TypedDocumentString(`
+    subscription SecurityEvents {
+  securityEvents {
+    ...TimelineEvent
+  }
+}
+    fragment TimelineEvent on SecurityEvent {
+  id
+  kind
+  at
+  ipAddress
+  deviceName
+  reason
+  detail
+}`) as unknown as TypedDocumentString<SecurityEventsSubscription, SecurityEventsSubscriptionVariables>;
+export const ReportSignInDocument = new TypedDocumentString(`
+    mutation ReportSignIn($token: String!) {
+  reportSignIn(token: $token)
+}
+    `) as unknown as TypedDocumentString<ReportSignInMutation, ReportSignInMutationVariables>;
 export const SignUpDocument = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {
