@@ -51,6 +51,7 @@ pub enum Code {
     ReauthenticationRequired,
     MfaRequired,
     PersistedQueryNotFound,
+    PasswordResetRequired,
 }
 
 impl Code {
@@ -138,6 +139,12 @@ pub enum AppError {
         mfa_token: crate::secret::Secret,
         factors: Vec<&'static str>,
     },
+    /// The right password of an account whose sign-in was reported as not
+    /// the user's (`reportSignIn`): only a reset lifts it.
+    #[error(
+        "a sign-in to this account was reported as not yours: reset the password (requestPasswordReset) before signing in"
+    )]
+    PasswordResetRequired,
 }
 
 /// The detail behind an internal error, for the log only.
@@ -183,6 +190,7 @@ impl AppError {
             AppError::EmailNotVerified => Code::EmailNotVerified,
             AppError::ReauthenticationRequired { .. } => Code::ReauthenticationRequired,
             AppError::MfaRequired { .. } => Code::MfaRequired,
+            AppError::PasswordResetRequired => Code::PasswordResetRequired,
         }
     }
 

@@ -48,6 +48,8 @@ pub enum EndReason {
     Expired,
     /// resetPassword with the token of a reset mail.
     PasswordReset,
+    /// reportSignIn: the user said a sign-in was not theirs.
+    ReportedByUser,
 }
 
 /// Whether a user may log in, as the `status` column keeps it.

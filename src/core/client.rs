@@ -88,6 +88,34 @@ pub(crate) fn throttle_bucket(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The network the new-device rule compares (the contract's "Devices"): an
+/// IPv4 address's /24, an IPv6 address's /48 (a site's usual allotment,
+/// where a /64 would change with every network of one home or office), an
+/// IPv4-mapped one as its IPv4 address.
+pub(crate) fn alert_network(ip: IpAddr) -> IpNet {
+    let prefix = match canonical(ip) {
+        IpAddr::V4(_) => 24,
+        IpAddr::V6(_) => 48,
+    };
+    // Both prefixes are within their family's length, so `new` cannot fail.
+    IpNet::new(canonical(ip), prefix).map_or(IpNet::from(canonical(ip)), |net| net.trunc())
+}
+
+/// Whether two stored client addresses are in one network
+/// ([`alert_network`]). Two unknown addresses count as one network (a
+/// server that is told no addresses compares device names only); an
+/// unknown and a known one, or text that is no address, do not.
+pub(crate) fn same_network(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => match (a.parse::<IpAddr>(), b.parse::<IpAddr>()) {
+            (Ok(a), Ok(b)) => alert_network(a) == alert_network(b),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) shown as plain IPv4.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -102,6 +130,28 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn networks_are_ipv4_slash_24_and_ipv6_slash_48() {
+        let same = |a, b| same_network(Some(a), Some(b));
+        assert!(same("203.0.113.7", "203.0.113.250"));
+        assert!(!same("203.0.113.7", "203.0.114.7"));
+        assert!(same("::ffff:203.0.113.7", "203.0.113.9"));
+        assert!(same("2001:db8:1:aaaa::1", "2001:db8:1:bbbb::2"));
+        assert!(!same("2001:db8:1::1", "2001:db8:2::1"));
+        assert!(!same("203.0.113.7", "2001:db8::1"));
+        assert!(!same("203.0.113.7", "not an address"));
+        assert!(same_network(None, None));
+        assert!(!same_network(Some("203.0.113.7"), None));
+        assert_eq!(
+            alert_network(ip("198.51.100.77")).to_string(),
+            "198.51.100.0/24"
+        );
+        assert_eq!(
+            alert_network(ip("2001:db8:5:6::7")).to_string(),
+            "2001:db8:5::/48"
+        );
     }
 
     fn nets(list: &[&str]) -> Vec<IpNet> {

@@ -27,12 +27,13 @@ pub enum LoginOutcome {
 
 impl LoginOutcome {
     /// The codes a login can fail with.
-    const FAILURES: [Code; 7] = [
+    const FAILURES: [Code; 8] = [
         Code::BadUserInput,
         Code::TooManyAttempts,
         Code::InvalidCredentials,
         Code::AccountDisabled,
         Code::EmailNotVerified,
+        Code::PasswordResetRequired,
         Code::ServiceUnavailable,
         Code::InternalServerError,
     ];

@@ -36,6 +36,8 @@ pub(crate) struct NewAccountToken<'a> {
     pub role: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    /// A report token's session (see `core::devices::alerts`).
+    pub session_id: Option<&'a str>,
 }
 
 /// A stored token that is still usable.
@@ -400,8 +402,13 @@ pub(crate) async fn reset_password(
             .set(tokens::used_at.eq(now))
             .execute(c)
             .await?;
+            // A new password lifts a reported sign-in's lock.
             diesel::update(users::table.filter(users::id.eq(&user_id)))
-                .set((users::password_hash.eq(new_hash), users::updated_at.eq(now)))
+                .set((
+                    users::password_hash.eq(new_hash),
+                    users::updated_at.eq(now),
+                    users::password_reset_required_at.eq(None::<NaiveDateTime>),
+                ))
                 .execute(c)
                 .await?;
             let name_key = users::table

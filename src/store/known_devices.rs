@@ -66,6 +66,19 @@ pub(crate) async fn is_known(
     })
 }
 
+/// Whether any device is known for the user `user_id`: whether the user
+/// ever signed in (within the rows' retention), for the rule that an
+/// account's first sign-in sends no alert.
+pub(crate) async fn any_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<bool> {
+    with_conn!(conn, |c| {
+        diesel::select(diesel::dsl::exists(
+            known_devices::table.filter(known_devices::user_id.eq(user_id)),
+        ))
+        .get_result::<bool>(c)
+        .await
+    })
+}
+
 /// The id of the user named `user_name_key` when the device whose cookie
 /// hashes to `device_hash` had a sign-in of that user seen after
 /// `seen_after`; None otherwise (no such user, or not known for it).

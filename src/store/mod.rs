@@ -53,6 +53,7 @@ pub mod schema;
 pub mod security_events;
 pub(crate) mod session_ends;
 pub mod sessions;
+pub(crate) mod sign_in_reports;
 mod sqlite_file;
 pub mod statements;
 pub mod throttle;

@@ -21,11 +21,27 @@ pub(crate) struct NewOutboxMail {
     pub created_at: NaiveDateTime,
     pub due_at: Option<NaiveDateTime>,
     pub attempts: i32,
+    /// How many mails of its kind one address may get (not stored).
+    #[diesel(skip_insertion)]
+    pub limits: MailLimits,
 }
 
-/// At most one mail a minute and five an hour of each kind to one address.
-pub(crate) const PER_MINUTE: i64 = 1;
-pub(crate) const PER_HOUR: i64 = 5;
+/// The most mails of one kind that one address gets in a minute and in an
+/// hour; [`queue_mail!`] queues no more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MailLimits {
+    pub per_minute: i64,
+    pub per_hour: i64,
+}
+
+impl MailLimits {
+    /// One mail a minute and five an hour: for mails that anyone who knows
+    /// an address can cause.
+    pub(crate) const ASKED_FOR: MailLimits = MailLimits {
+        per_minute: 1,
+        per_hour: 5,
+    };
+}
 
 /// Takes the row lock of `$key` (any text) on `$c` inside a transaction,
 /// as its first write: concurrent transactions that take the same key run
@@ -95,9 +111,7 @@ macro_rules! queue_mail {
             .load($c)
             .await?;
         let last_minute = recent.iter().filter(|at| **at > minute_ago).count() as i64;
-        if recent.len() as i64 >= $crate::store::outbox::PER_HOUR
-            || last_minute >= $crate::store::outbox::PER_MINUTE
-        {
+        if recent.len() as i64 >= row.limits.per_hour || last_minute >= row.limits.per_minute {
             Ok::<bool, ::diesel::result::Error>(false)
         } else {
             ::diesel::insert_into(outbox::table)

@@ -26,6 +26,9 @@ diesel::table! {
         totp_enabled_at -> Nullable<Timestamp>,
         /// The last TOTP time step accepted: codes at or before it are refused.
         totp_last_step -> Nullable<BigInt>,
+        /// When a sign-in was reported as not the user's: while set, the
+        /// right password answers `PASSWORD_RESET_REQUIRED`.
+        password_reset_required_at -> Nullable<Timestamp>,
     }
 }
 
@@ -102,6 +105,8 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        /// For a new-device alert's report token: the session it is about.
+        session_id -> Nullable<Varchar>,
     }
 }
 

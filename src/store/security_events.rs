@@ -159,6 +159,34 @@ pub(crate) async fn page(
     })
 }
 
+/// Most addresses [`sign_in_addresses`] reads: the user's sign-ins from one
+/// device name within the retention come from a handful of networks; past
+/// this many, the rest are not compared (and the device may count as new).
+pub(crate) const SIGN_IN_ADDRESSES_READ: i64 = 256;
+
+/// The client addresses of the user's sign-ins (`SIGNED_IN`: one per
+/// session opened) named `device_name` and recorded after `since`, each
+/// once, for the new-device rule.
+pub(crate) async fn sign_in_addresses(
+    conn: &mut DbConn,
+    user_id: &str,
+    device_name: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<Option<String>>> {
+    with_conn!(conn, |c| {
+        events::table
+            .filter(events::user_id.eq(user_id))
+            .filter(events::at.gt(since))
+            .filter(events::kind.eq(SecurityEventKind::SignedIn))
+            .filter(events::device_name.eq(device_name))
+            .select(events::ip_address)
+            .distinct()
+            .limit(SIGN_IN_ADDRESSES_READ)
+            .load::<Option<String>>(c)
+            .await
+    })
+}
+
 /// How many events are stored, whoever's: for tests and operators' checks
 /// (an event must never be written for a name without an account).
 pub async fn count_all(conn: &mut DbConn) -> QueryResult<i64> {

@@ -13,8 +13,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
+use crate::store::accounts::NewAccountToken;
+use crate::store::outbox::NewOutboxMail;
 use crate::store::passkeys::PasskeyUse;
-use crate::store::schema::{user_login_sessions as sessions, users};
+use crate::store::schema::{account_tokens, user_login_sessions as sessions, users};
 use crate::store::security_events::NewSecurityEvent;
 pub(crate) use crate::store::session_ends::{Ending, end, open_at};
 use crate::store::users::UserRecord;
@@ -150,8 +152,13 @@ pub(crate) struct NewSession<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Opening {
     /// The session is stored; these sessions of the user were ended
-    /// (`EVICTED`) to keep within the cap.
-    Opened { evicted: Vec<String> },
+    /// (`EVICTED`) to keep within the cap; the new-device alert given was
+    /// queued (`alerted`), or none was given, or its address had the most
+    /// alerts the limits allow.
+    Opened { evicted: Vec<String>, alerted: bool },
+    /// A sign-in of the user was reported as not theirs since the password
+    /// was checked (`reportSignIn`): nothing was stored.
+    PasswordResetRequired,
     /// The stored hash is no longer the one the login verified (the password
     /// changed, or the user is gone): nothing was stored.
     PasswordChangedSince,
@@ -162,6 +169,18 @@ pub(crate) enum Opening {
     /// (another sign-in with the same counter, or a cloned authenticator):
     /// nothing was stored.
     PasskeyRefused,
+}
+
+/// A new-device alert, queued with the opening of the session it is about
+/// (see `core::devices::alerts`): its mail, the report token its link
+/// carries (stored as its hash, of `token_kind`, naming the session), and
+/// its `NEW_DEVICE_ALERT_SENT` event.
+pub(crate) struct NewDeviceAlert {
+    pub mail: NewOutboxMail,
+    pub token_hash: String,
+    pub token_kind: &'static str,
+    pub token_expires_at: NaiveDateTime,
+    pub event: NewSecurityEvent,
 }
 
 /// What a sign-in proved, checked again in the transaction that opens its
@@ -195,7 +214,17 @@ pub(crate) enum StillProved<'a> {
 /// `signed_in`, the new session's `SIGNED_IN` event, with the insert. Last,
 /// the device whose cookie hashes to `device_hash` is noted as known for
 /// the user, so that a session never opens without its device becoming
-/// known, nor the reverse.
+/// known, nor the reverse, and `alert`, when given, is queued with its
+/// token and event (unless its address had the most alerts the limits
+/// allow: the session opens all the same).
+///
+/// A user whose sign-in was reported (`password_reset_required_at`) opens
+/// no session here either: the report's transaction writes the same row,
+/// so a sign-in checked before a report commits cannot open after it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one transaction's parts, each built by a different rule"
+)]
 pub(crate) async fn open(
     conn: &mut DbConn,
     new_session: &NewSession<'_>,
@@ -203,6 +232,7 @@ pub(crate) async fn open(
     device_hash: &str,
     cap: Option<usize>,
     signed_in: &NewSecurityEvent,
+    alert: Option<&NewDeviceAlert>,
     now: NaiveDateTime,
 ) -> QueryResult<Opening> {
     let user_id = new_session.user_id;
@@ -215,7 +245,8 @@ pub(crate) async fn open(
             };
             let active = users::table
                 .filter(users::id.eq(user_id))
-                .filter(users::status.eq(UserStatus::Active));
+                .filter(users::status.eq(UserStatus::Active))
+                .filter(users::password_reset_required_at.is_null());
             let still_proved = match verified_hash {
                 Some(hash) => {
                     diesel::update(active.filter(users::password_hash.eq(hash)))
@@ -236,14 +267,21 @@ pub(crate) async fn open(
                 // password for a disabled user is no ACCOUNT_DISABLED).
                 let stored = users::table
                     .filter(users::id.eq(user_id))
-                    .select(users::password_hash)
-                    .first::<String>(c)
+                    .select((
+                        users::password_hash,
+                        users::status,
+                        users::password_reset_required_at,
+                    ))
+                    .first::<(String, UserStatus, Option<NaiveDateTime>)>(c)
                     .await
                     .optional()?;
                 return Ok(match (stored, verified_hash) {
-                    (Some(_), None) => Opening::UserDisabled,
-                    (Some(hash), Some(verified)) if hash == verified => Opening::UserDisabled,
-                    _ => Opening::PasswordChangedSince,
+                    (Some((hash, _, _)), Some(verified)) if hash != verified => {
+                        Opening::PasswordChangedSince
+                    }
+                    (Some((_, UserStatus::Active, Some(_))), _) => Opening::PasswordResetRequired,
+                    (Some(_), _) => Opening::UserDisabled,
+                    (None, _) => Opening::PasswordChangedSince,
                 });
             }
             if let StillProved::Passkey(used) = proved
@@ -281,7 +319,32 @@ pub(crate) async fn open(
             };
             crate::insert_security_event!(c, &signed_in)?;
             crate::note_known_device!(c, is_mysql, user_id, device_hash, now)?;
-            Ok(Opening::Opened { evicted })
+            let mut alerted = false;
+            if let Some(alert) = alert
+                && crate::queue_mail!(c, &alert.mail)?
+            {
+                let token = NewAccountToken {
+                    token_hash: &alert.token_hash,
+                    kind: alert.token_kind,
+                    user_id: Some(user_id),
+                    email: None,
+                    role: None,
+                    created_at: now,
+                    expires_at: alert.token_expires_at,
+                    session_id: Some(new_session.id),
+                };
+                diesel::insert_into(account_tokens::table)
+                    .values(&token)
+                    .execute(c)
+                    .await?;
+                let sent = NewSecurityEvent {
+                    seq: crate::store::security_events::next_seq(),
+                    ..alert.event.clone()
+                };
+                crate::insert_security_event!(c, &sent)?;
+                alerted = true;
+            }
+            Ok(Opening::Opened { evicted, alerted })
         })
         .await
     })

@@ -27,6 +27,8 @@ pub struct UserRecord {
     pub email_verified_at: Option<NaiveDateTime>,
     /// When TOTP was turned on; None while it is off.
     pub totp_enabled_at: Option<NaiveDateTime>,
+    /// When a sign-in was reported as not the user's; None otherwise.
+    pub password_reset_required_at: Option<NaiveDateTime>,
 }
 
 impl UserRecord {
@@ -38,6 +40,12 @@ impl UserRecord {
     /// Whether signing in needs a second factor.
     pub fn has_totp(&self) -> bool {
         self.totp_enabled_at.is_some()
+    }
+
+    /// Whether the password must be reset before it signs in again (a
+    /// sign-in was reported as not the user's).
+    pub fn must_reset_password(&self) -> bool {
+        self.password_reset_required_at.is_some()
     }
 }
 
@@ -212,8 +220,8 @@ pub(crate) async fn find_by_name_key(
 
 /// Replaces a user's password hash and ends every session of the user
 /// (`PASSWORD_CHANGED`), in one transaction: either both happen or neither.
-/// Returns how many sessions ended. `event` (its `PASSWORD_CHANGED`) is
-/// stored with it. Unconditional: for an operator's `user set-password`; a
+/// Returns how many sessions ended, and lifts a reported sign-in's lock.
+/// `event` (its `PASSWORD_CHANGED`) is stored with it. Unconditional: for an operator's `user set-password`; a
 /// user's own change is [`change_password`].
 pub(crate) async fn replace_password(
     conn: &mut DbConn,
@@ -228,6 +236,9 @@ pub(crate) async fn replace_password(
                 .set((
                     users::password_hash.eq(password_hash),
                     users::updated_at.eq(now),
+                    // An operator's new password lifts a reported
+                    // sign-in's lock, as a reset does.
+                    users::password_reset_required_at.eq(None::<NaiveDateTime>),
                 ))
                 .execute(c)
                 .await?;

@@ -12,6 +12,7 @@
 mod abuse;
 mod accounts;
 mod address_limits;
+mod alerts;
 mod browser;
 mod cli;
 mod clients;

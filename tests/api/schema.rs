@@ -124,11 +124,6 @@ const NOT_BUILT_YET: &[(&str, &str)] = &[
     ("Mutation.inviteUser", "Admin"),
     ("Mutation.inviteUser(email)", "Admin"),
     ("Mutation.inviteUser(role)", "Admin"),
-    ("Mutation.reportSignIn", "Devices and security history"),
-    (
-        "Mutation.reportSignIn(token)",
-        "Devices and security history",
-    ),
     ("Mutation.resetUserFactors", "Admin"),
     ("Mutation.resetUserFactors(userId)", "Admin"),
     ("Mutation.sendPasswordReset", "Admin"),
@@ -148,10 +143,6 @@ const NOT_BUILT_YET: &[(&str, &str)] = &[
     ("Query.users(after)", "Admin"),
     ("Query.users(first)", "Admin"),
     ("Query.users(query)", "Admin"),
-    (
-        "SessionEndReason.REPORTED_BY_USER",
-        "Devices and security history",
-    ),
     ("UserPage", "Admin"),
     ("UserPage.endCursor", "Admin"),
     ("UserPage.hasNextPage", "Admin"),

@@ -8,6 +8,7 @@ use crate::api::graphql::context::{RefreshCookie, caller, parts};
 use crate::api::graphql::cookie_delivery::{self, RefreshTokenDelivery};
 use crate::api::graphql::factors::FactorMutations;
 use crate::api::graphql::passkeys::PasskeyMutations;
+use crate::api::graphql::security_events::ReportMutations;
 use crate::api::graphql::types::AuthPayload;
 use crate::core::credentials::change_password::{PasswordChange, change_password};
 use crate::core::sessions::login::{self, LoginRequest};
@@ -24,6 +25,7 @@ pub struct Mutation(
     AccountMutations,
     FactorMutations,
     PasskeyMutations,
+    ReportMutations,
 );
 
 /// Login, refresh, the ways to end sessions, and the password change.

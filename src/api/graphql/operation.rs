@@ -6,7 +6,7 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-pub(crate) const KNOWN_ROOT_FIELDS: [&str; 33] = [
+pub(crate) const KNOWN_ROOT_FIELDS: [&str; 34] = [
     "login",
     "changePassword",
     "signUp",
@@ -15,6 +15,7 @@ pub(crate) const KNOWN_ROOT_FIELDS: [&str; 33] = [
     "requestPasswordReset",
     "resetPassword",
     "changeEmail",
+    "reportSignIn",
     "completeLogin",
     "reauthenticate",
     "enrollTotp",

@@ -1,13 +1,15 @@
-//! `SecurityEvent` and `SecurityEventKind` as the schema shows them, and
+//! `SecurityEvent` and `SecurityEventKind` as the schema shows them,
 //! `mySecurityEvents`: the caller's own events, newest first (the paging
-//! rules live in `crate::core::security_events`).
+//! rules live in `crate::core::security_events`), and `reportSignIn`, the
+//! new-device alert's link (`crate::core::sessions::report`).
 
 use async_graphql::{Context, Enum, ID, Object, ResultExt};
 
-use crate::api::graphql::context::caller;
+use crate::api::graphql::context::{caller, parts};
 use crate::api::graphql::scalars::DateTime;
 use crate::api::graphql::session_event::SessionEndReason;
 use crate::core::security_events;
+use crate::core::sessions::report;
 use crate::store::security_events::SecurityEventRecord;
 use crate::vocabulary;
 
@@ -97,5 +99,27 @@ impl SecurityEventsQuery {
             .await
             .extend()?;
         Ok(events.into_iter().map(SecurityEvent).collect())
+    }
+}
+
+/// The mutation field of this module, merged into `Mutation`.
+#[derive(Default)]
+pub(crate) struct ReportMutations;
+
+#[Object]
+impl ReportMutations {
+    /// With the token of a new-device alert's link: ends that session and those
+    /// opened since from the same device name and network, and requires a
+    /// password reset before the password signs in again. Needs no bearer token.
+    async fn report_sign_in(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> async_graphql::Result<bool> {
+        let (app, request) = parts(ctx)?;
+        report::report_sign_in(app, &token, &request.client)
+            .await
+            .map(|_| true)
+            .extend()
     }
 }

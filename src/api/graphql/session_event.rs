@@ -43,6 +43,8 @@ pub(crate) enum SessionEndReason {
     Expired,
     /// resetPassword with the token of a reset mail.
     PasswordReset,
+    /// reportSignIn: the user said a sign-in was not theirs.
+    ReportedByUser,
 }
 
 /// `SessionEvent` for one subscriber: the event, whether it is about the

@@ -123,6 +123,7 @@ impl DeferredWrites {
                 role: None,
                 created_at: write.created_at,
                 expires_at: write.expires_at,
+                session_id: None,
             };
             let stored = async {
                 let mut conn = pool.get().await?;

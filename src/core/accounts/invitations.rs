@@ -33,6 +33,7 @@ pub(crate) async fn invite(app: &App, email: &str, role: &str) -> Result<bool, A
         role: Some(role),
         created_at: now,
         expires_at: clock::later(now, TokenKind::Invitation.lifetime()),
+        session_id: None,
     };
     let mut conn = app.pool.get().await?;
     let queued = account_rows::store_token_with_mail(&mut conn, &row, &mail).await?;

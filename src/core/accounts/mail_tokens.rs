@@ -20,6 +20,8 @@ pub(crate) enum TokenKind {
     PasswordReset,
     /// Creates an account.
     Invitation,
+    /// Reports a sign-in as not the user's (a new-device alert's link).
+    SignInReport,
 }
 
 impl TokenKind {
@@ -33,6 +35,8 @@ impl TokenKind {
             TokenKind::Verification => TimeDelta::hours(24),
             TokenKind::PasswordReset => TimeDelta::minutes(30),
             TokenKind::Invitation => TimeDelta::days(7),
+            // As long as an invitation: an alert may be read days later.
+            TokenKind::SignInReport => TimeDelta::days(7),
         }
     }
 
@@ -42,6 +46,7 @@ impl TokenKind {
             TokenKind::Verification => "verify-email",
             TokenKind::PasswordReset => "reset-password",
             TokenKind::Invitation => "accept-invite",
+            TokenKind::SignInReport => "report-sign-in",
         }
     }
 }

@@ -106,3 +106,39 @@ pub(crate) fn email_changed(to: &str, app_url: &str) -> Mail {
         html: None,
     }
 }
+
+/// To the owner, after a sign-in from a device that is not known
+/// (`core::devices::alerts`): what signed in, from where and when, and the
+/// link that reports it. The device's name is what the device called
+/// itself, so it is quoted as such.
+pub(crate) fn new_device_alert(
+    to: &str,
+    user_name: &str,
+    app_url: &str,
+    link: &str,
+    opening: &crate::core::devices::alerts::Opening<'_>,
+) -> Mail {
+    let address = opening.ip_address.unwrap_or("an unknown address");
+    let at = opening.at.format("%Y-%m-%d %H:%M UTC");
+    Mail {
+        kind: MailKind::NewDeviceAlert,
+        to: to.to_owned(),
+        subject: "New sign-in to your account".into(),
+        text: format!(
+            "Hello {user_name},\n\n\
+             Your account was just signed in to from a device not seen \
+             before:\n\n\
+             \x20 Device (as it names itself): \"{device}\"\n\
+             \x20 From: {address}\n\
+             \x20 When: {at}\n\n\
+             If this was you, there is nothing to do.\n\n\
+             If this was not you, open this link within 7 days:\n\n{link}\n\n\
+             It signs that device out at once, and your password stops \
+             working until you choose a new one at {app_url}/forgot-password. \
+             Questions? Reply to this mail or contact the team that runs \
+             {app_url}.\n",
+            device = opening.device_name,
+        ),
+        html: None,
+    }
+}

@@ -175,6 +175,7 @@ async fn open_sign_up(
                 role: None,
                 created_at: now,
                 expires_at: clock::later(now, TokenKind::Verification.lifetime()),
+                session_id: None,
             },
             &verification,
         )),
@@ -291,6 +292,7 @@ async fn accept_invitation(
         email: Some(address.shown.clone()),
         email_verified_at: Some(now),
         totp_enabled_at: None,
+        password_reset_required_at: None,
     };
     let sign_in = SignIn {
         user,

@@ -164,6 +164,7 @@ async fn queue_verification(
         role: None,
         created_at: now,
         expires_at: clock::later(now, TokenKind::Verification.lifetime()),
+        session_id: None,
     };
     let queued = account_rows::store_token_with_mail(conn, &row, &mail).await?;
     Ok(queued.then_some(MailKind::Verification))

@@ -45,7 +45,8 @@ pub(crate) struct Checked {
 
 /// The user with this name key and password, and what the hash check found;
 /// `INVALID_CREDENTIALS` (counted as a failure for the name and the address)
-/// for an unknown name or a wrong password, `TOO_MANY_ATTEMPTS` when the
+/// for an unknown name or a wrong password, `PASSWORD_RESET_REQUIRED` for
+/// the right password of an account whose sign-in was reported, `TOO_MANY_ATTEMPTS` when the
 /// throttle refuses or the check cannot start in time. The user may be
 /// disabled: the caller decides. A login passes the device id of its usable
 /// `authql_device` cookie as `device`: a device known for the user is held
@@ -130,6 +131,12 @@ async fn verify(
         return Err(could_not_start(app));
     };
     match credentials {
+        // A reported sign-in locks the right password until a reset; a
+        // wrong one is told as ever.
+        Some((user, _)) if verification.matches && user.must_reset_password() => {
+            tracing::info!(user_id = %user.id, "sign-in refused: the password must be reset first");
+            Err(AppError::PasswordResetRequired)
+        }
         Some((user, verified_hash)) if verification.matches => Ok(Checked {
             user,
             verification,

@@ -16,7 +16,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use crate::core::app::App;
 use crate::core::devices::cookie::{COOKIE_LIFETIME, DeviceId};
 use crate::error::AppError;
-use crate::store::known_devices;
+use crate::store::{DbConn, known_devices};
 
 /// Known devices are forgotten once unseen this long: as long as the cookie
 /// that names them lives. (When `SECURITY_EVENT_RETENTION_DAYS` lands, the
@@ -28,27 +28,22 @@ fn seen_after(now: NaiveDateTime) -> NaiveDateTime {
     crate::core::clock::earlier(now, RETENTION)
 }
 
-/// Whether `device` is known for the user `user_id`: a sign-in of that user
-/// succeeded on it (carried or set its cookie) within the retention.
+/// Whether `device` is known for the user `user_id` at `now`: a sign-in
+/// of that user succeeded on it (carried or set its cookie) within the
+/// retention, read on `conn`.
 ///
-/// For the new-device rule (an alert mail for a sign-in from a device that
-/// is not known), which asks it before the sign-in's own session opens —
-/// that sign-in notes the device as known in its own transaction. Pass the
-/// request's [`DeviceCookie::usable`](crate::core::devices::cookie::DeviceCookie::usable) id: a cross-site request proves no
-/// device. The rule's other half (a recent session with the same device
-/// name and network) is not asked here.
-#[expect(
-    dead_code,
-    reason = "the new-device alert is its first caller; remove this then"
-)]
-pub(crate) async fn is_known(
-    app: &App,
+/// For the new-device rule (`super::alerts`), which asks it before the
+/// sign-in's own session opens (that sign-in notes the device as known in
+/// its own transaction). Pass the request's
+/// [`DeviceCookie::usable`](crate::core::devices::cookie::DeviceCookie::usable)
+/// id: a cross-site request proves no device.
+pub(crate) async fn is_known_on(
+    conn: &mut DbConn,
     user_id: &str,
     device: &DeviceId,
+    now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    let now = app.clock.now();
-    let mut conn = app.pool.get().await?;
-    Ok(known_devices::is_known(&mut conn, user_id, &device.hash(), seen_after(now)).await?)
+    Ok(known_devices::is_known(conn, user_id, &device.hash(), seen_after(now)).await?)
 }
 
 /// The id of the user named `user_name_key` when `device` is known for that

@@ -34,6 +34,7 @@
 mod client_hints;
 mod user_agent;
 
+pub(crate) mod alerts;
 pub(crate) mod cookie;
 pub(crate) mod known;
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::secret::Secret;
-use crate::store::outbox::NewOutboxMail;
+use crate::store::outbox::{MailLimits, NewOutboxMail};
 use seal::MailSeal;
 
 /// What a mail is about: the outbox's `kind` column, the per-address limit
@@ -43,12 +43,30 @@ pub enum MailKind {
     AddressInUse,
     /// To the old address, once a new one is verified.
     EmailChanged,
+    /// To the owner, after a sign-in from a device that is not known, with
+    /// a link to report it.
+    NewDeviceAlert,
 }
 
 impl MailKind {
     /// The column's text and the metrics' label.
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// How many of this kind one address may get. New-device alerts follow
+    /// successful sign-ins only, which a stranger cannot cause: several new
+    /// devices in a minute must each be told (an attacker's sign-in right
+    /// after the owner's included), so they have a minute's limit of their
+    /// own and a larger hour's.
+    pub(crate) fn limits(self) -> MailLimits {
+        match self {
+            MailKind::NewDeviceAlert => MailLimits {
+                per_minute: 10,
+                per_hour: 30,
+            },
+            _ => MailLimits::ASKED_FOR,
+        }
     }
 }
 
@@ -88,6 +106,7 @@ impl Mailer {
             created_at: now,
             due_at: Some(now),
             attempts: 0,
+            limits: mail.kind.limits(),
         }
     }
 

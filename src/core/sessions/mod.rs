@@ -24,6 +24,7 @@ pub(crate) mod login;
 mod open;
 mod record;
 pub(crate) mod refresh;
+pub(crate) mod report;
 
 use chrono::NaiveDateTime;
 

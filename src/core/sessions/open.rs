@@ -9,7 +9,9 @@
 
 use crate::core::app::App;
 use crate::core::client::ClientInfo;
+use crate::core::devices::alerts;
 use crate::core::factors::amr::{Amr, Method};
+use crate::core::mail::MailKind;
 use crate::core::sessions::{EndReason, IssuedTokens, issue_tokens, record};
 use crate::core::{clock, devices, ids, input};
 use crate::error::AppError;
@@ -81,7 +83,8 @@ impl SignInMethod {
 /// the client describes itself), ending the user's least recently active
 /// sessions past `MAX_SESSIONS_PER_USER` (`EVICTED`), notes the device as
 /// known for the user (the id its cookie brought, else a new one, handed
-/// back for the cookie), and issues its tokens. Refused, with nothing stored, when what the sign-in proved no
+/// back for the cookie), queues a new-device alert when the device is not
+/// known (`devices::alerts`), and issues its tokens. Refused, with nothing stored, when what the sign-in proved no
 /// longer holds: the password changed since it was checked
 /// (`INVALID_CREDENTIALS`) or the user was disabled (`ACCOUNT_DISABLED`).
 pub(crate) async fn open(
@@ -156,6 +159,13 @@ pub(crate) async fn open(
         detail: Some(amr.names().join(" ")),
         ..NewSecurityEvent::new(SecurityEventKind::SignedIn, &user.id, now)
     };
+    let opening = alerts::Opening {
+        session_id: &session.id,
+        device_name: &session.device_name,
+        ip_address: session.ip_address.as_deref(),
+        at: now,
+    };
+    let alert = alerts::alert_for(app, &mut conn, &user, client, &opening).await?;
     let opened = session_rows::open(
         &mut conn,
         &new_session,
@@ -163,14 +173,27 @@ pub(crate) async fn open(
         &device_hash,
         cap,
         &signed_in,
+        alert.as_ref(),
         now,
     );
     match opened.await? {
-        Opening::Opened { evicted } => {
+        Opening::Opened { evicted, alerted } => {
             for session_id in &evicted {
                 let reason = EndReason::Evicted;
                 record::ended(Some(&app.metrics), &user.id, Some(session_id), reason, 1);
             }
+            if alerted {
+                tracing::info!(user_id = %user.id, session_id = %session.id, "new-device alert queued");
+                app.metrics.mail_queued(MailKind::NewDeviceAlert);
+                app.mail.wake();
+            }
+        }
+        Opening::PasswordResetRequired => {
+            tracing::info!(
+                user_id = %user.id,
+                "sign-in refused: a sign-in was reported; the password must be reset"
+            );
+            return Err(AppError::PasswordResetRequired);
         }
         Opening::PasswordChangedSince => {
             tracing::info!(

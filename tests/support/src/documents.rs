@@ -53,6 +53,8 @@ documents! {
     RESET_PASSWORD = "reset_password.graphql";
     /// `changeEmail`. Variables: `newEmail`.
     CHANGE_EMAIL = "change_email.graphql";
+    /// `reportSignIn`. Variables: `token`.
+    REPORT_SIGN_IN = "report_sign_in.graphql";
     /// `me` with its address.
     ACCOUNT = "account.graphql";
     /// `completeLogin`. Variables: `input`.

@@ -187,6 +187,12 @@ export type Mutation = {
   renamePasskey: Passkey;
   reportSignIn: Scalars['Boolean']['output'];
   /**
+   * With the token of a new-device alert's link: ends that session and those
+   * opened since from the same device name and network, and requires a
+   * password reset before the password signs in again. Needs no bearer token.
+   */
+  reportSignIn: Scalars['Boolean']['output'];
+  /**
    * Sends the verification mail again, when an unverified account has this
    * address. Always true for a well-formed address.
    */
@@ -590,6 +596,8 @@ export type SessionEndReason =
   | 'PASSWORD_RESET'
   /** A used-up refresh token was presented after the grace window. */
   | 'REFRESH_REUSE'
+  /** reportSignIn: the user said a sign-in was not theirs. */
+  | 'REPORTED_BY_USER'
   /** The user was disabled (`authql user disable`). */
   | 'USER_DISABLED';
 
