@@ -1227,6 +1227,7 @@ async function devicesStep() {
   check(await laptop.page.isVisible("#timeline-more"), "a More button under a full page");
   await laptop.page.click("#timeline-more");
   await laptop.page.waitForFunction(() => document.querySelectorAll("#timeline tr").length > 5, null, { timeout: TIMEOUT });
+  check(!(await laptop.page.isVisible("#timeline-more")), "no More button under the last page");
   const all = await timelineKinds(laptop.page);
   for (const kind of ["SIGNED_IN", "NEW_DEVICE_ALERT_SENT", "SESSION_ENDED", "SIGN_IN_REPORTED", "PASSWORD_RESET"]) {
     check(all.includes(kind), `the timeline has ${kind}: ${all}`);

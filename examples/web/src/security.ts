@@ -51,12 +51,14 @@ function row(event: TimelineEventFragment): HTMLTableRowElement {
  *  page when none is). */
 async function loadOlder(client: AuthqlClient): Promise<void> {
   const before = shownIds.at(-1) ?? null;
-  const data = await client.call(MySecurityEvents, { first: PAGE_SIZE, before });
-  const fresh = data.mySecurityEvents.filter((event) => !shownIds.includes(event.id));
+  // One more than shown: whether there is a next page, without a click
+  // that finds nothing.
+  const data = await client.call(MySecurityEvents, { first: PAGE_SIZE + 1, before });
+  const page = data.mySecurityEvents.slice(0, PAGE_SIZE);
+  const fresh = page.filter((event) => !shownIds.includes(event.id));
   timeline.append(...fresh.map(row));
   shownIds.push(...fresh.map((event) => event.id));
-  // A short page is the last one.
-  more.hidden = data.mySecurityEvents.length < PAGE_SIZE;
+  more.hidden = data.mySecurityEvents.length <= PAGE_SIZE;
   empty.hidden = shownIds.length > 0;
 }
 
