@@ -21,7 +21,10 @@
 //! A smoke run (seconds): `--duration-secs 1 --connections 4`.
 //!
 //! Scenarios: `baseline` (`{ __typename }`, no token), `me` (each worker its
-//! own session), `mySessions` (a user with 10 sessions), `refresh` (each worker
+//! own session), `mySessions` (a user with 10 sessions), `mySecurityEvents`
+//! (the first page, 50 events, of a user with 10,000 security events written
+//! into the database before the server starts; see
+//! `loadtest/security_events.rs`), `refresh` (each worker
 //! rotating its own sessions' refresh tokens), `login` (right passwords, spread
 //! over several user names), `completeLogin` (the second step of a TOTP
 //! sign-in with a recovery code, each `mfaToken` made by a login before a
@@ -98,6 +101,8 @@ mod report;
 mod reset;
 #[path = "loadtest/scenarios.rs"]
 mod scenarios;
+#[path = "loadtest/security_events.rs"]
+mod security_events;
 #[path = "loadtest/server.rs"]
 mod server;
 #[path = "loadtest/soak.rs"]
@@ -456,6 +461,9 @@ fn bench(
         ))?)),
         None => None,
     };
+    if args.scenarios.contains(&Scenario::MySecurityEvents) {
+        runtime.block_on(security_events::prepare(&setup))?;
+    }
     let passkey = if args.scenarios.contains(&Scenario::Passkey) {
         Some(Arc::new(
             runtime.block_on(passkey::prepare(&setup, args.connections))?,

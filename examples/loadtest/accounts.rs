@@ -29,8 +29,12 @@ pub struct NewAccount<'a> {
     pub email: Option<&'a str>,
 }
 
-/// Makes each of `accounts` (active, role `user`, the benchmark's password).
-pub async fn create(setup: &ServerSetup, accounts: &[NewAccount<'_>]) -> Result<(), BoxError> {
+/// Makes each of `accounts` (active, role `user`, the benchmark's password);
+/// their ids, in the same order.
+pub async fn create(
+    setup: &ServerSetup,
+    accounts: &[NewAccount<'_>],
+) -> Result<Vec<String>, BoxError> {
     let mut config = Config::from_lookup(|name| setup.var(name))?;
     config.argon2_cost = THROWAWAY_COST;
     let app = App::new(config, &Keys::unused())?;
@@ -39,16 +43,19 @@ pub async fn create(setup: &ServerSetup, accounts: &[NewAccount<'_>]) -> Result<
         .map(|account| {
             authql::core::users::add_user(&app, account.user_name, &password, "user", account.email)
         })
-        .buffer_unordered(CREATED_AT_ONCE)
+        .buffered(CREATED_AT_ONCE)
         .try_collect::<Vec<_>>()
         .await;
     app.pool.close();
-    made.map_err(|error| format!("cannot create an account: {error}"))?;
-    Ok(())
+    Ok(made.map_err(|error| format!("cannot create an account: {error}"))?)
 }
 
-/// Makes an account for each of `user_names`, without an address.
-pub async fn create_named(setup: &ServerSetup, user_names: &[String]) -> Result<(), BoxError> {
+/// Makes an account for each of `user_names`, without an address; their
+/// ids, in the same order.
+pub async fn create_named(
+    setup: &ServerSetup,
+    user_names: &[String],
+) -> Result<Vec<String>, BoxError> {
     let accounts: Vec<NewAccount<'_>> = user_names
         .iter()
         .map(|user_name| NewAccount {

@@ -141,7 +141,8 @@ async fn create_accounts(setup: &ServerSetup, known: &[&KnownAccount]) -> Result
             email: Some(&account.email),
         })
         .collect();
-    accounts::create(setup, &accounts).await
+    accounts::create(setup, &accounts).await?;
+    Ok(())
 }
 
 /// Runs the scenario: the asking, then the wait for the mails it owes.

@@ -20,6 +20,7 @@ use crate::floods::{self, FloodNumbers};
 use crate::mailbox::MailCheck;
 use crate::passkey::{self, PasskeySetup};
 use crate::reset::{self, ResetSetup};
+use crate::security_events::{self, PageCheck};
 use crate::stats::{Recorder, Summary, Window};
 
 const BASELINE: &str = "{ __typename }";
@@ -55,6 +56,10 @@ pub enum Scenario {
     /// `mySessions` of a user holding 10 sessions.
     #[value(name = "mySessions")]
     MySessions,
+    /// The first page of `mySecurityEvents` of a user holding 10,000
+    /// events (see `security_events.rs`).
+    #[value(name = "mySecurityEvents")]
+    MySecurityEvents,
     /// `refreshToken`, each worker rotating its own sessions' tokens.
     #[value(name = "refresh")]
     Refresh,
@@ -106,11 +111,12 @@ impl Scenario {
     /// the flood defences, fails and can keep it busy for minutes; and but
     /// `completeLogin`, whose set-up spends a login per `mfaToken` (a minute
     /// or two per round at its default pool).
-    pub const ALL: [Scenario; 11] = [
+    pub const ALL: [Scenario; 12] = [
         Scenario::Baseline,
         Scenario::Me,
         Scenario::Verify,
         Scenario::MySessions,
+        Scenario::MySecurityEvents,
         Scenario::Refresh,
         Scenario::Login,
         Scenario::Passkey,
@@ -126,6 +132,7 @@ impl Scenario {
             Scenario::Me => "me",
             Scenario::Verify => "verify",
             Scenario::MySessions => "mySessions",
+            Scenario::MySecurityEvents => "mySecurityEvents",
             Scenario::Refresh => "refresh",
             Scenario::Login => "login",
             Scenario::CompleteLogin => "completeLogin",
@@ -205,6 +212,8 @@ pub struct Outcome {
     pub costs: Option<Costs>,
     /// What the SMTP server received of the mails `reset` asked for.
     pub mail: Option<MailCheck>,
+    /// What `mySecurityEvents` read of its first page before its window.
+    pub events_page: Option<PageCheck>,
 }
 
 /// Sets up and runs one scenario, reading the costs around its window.
@@ -267,11 +276,17 @@ async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxErr
             None,
         )
     };
+    let mut events_page = None;
     let (summary, beside, flood, mail) = match scenario {
         Scenario::Baseline => (run_baseline(plan).await?, None, None, None),
         Scenario::Me => (run_me(plan).await?, None, None, None),
         Scenario::Verify => (run_verify(plan).await?, None, None, None),
         Scenario::MySessions => (run_my_sessions(plan).await?, None, None, None),
+        Scenario::MySecurityEvents => {
+            let (summary, page) = security_events::run(plan).await?;
+            events_page = Some(page);
+            (summary, None, None, None)
+        }
         Scenario::Refresh => (run_refresh(plan).await?, None, None, None),
         Scenario::Login => (run_login(plan).await?, None, None, None),
         Scenario::CompleteLogin => (complete_login::run(plan).await?, None, None, None),
@@ -302,6 +317,7 @@ async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxErr
         flood,
         costs: None,
         mail,
+        events_page,
     })
 }
 

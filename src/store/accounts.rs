@@ -21,7 +21,7 @@ use crate::{lock_key, queue_mail, with_conn};
 /// Unused and unexpired at `now`, as a statement's filter: the one rule of
 /// a usable token, for every lookup and every spend.
 #[diesel::dsl::auto_type]
-fn usable_at(now: NaiveDateTime) -> _ {
+pub(crate) fn usable_at(now: NaiveDateTime) -> _ {
     tokens::used_at.is_null().and(tokens::expires_at.gt(now))
 }
 

@@ -193,6 +193,26 @@ pub async fn count_all(conn: &mut DbConn) -> QueryResult<i64> {
     with_conn!(conn, |c| events::table.count().get_result::<i64>(c).await)
 }
 
+/// Every event recorded at `since` or later, whoever's, oldest first: for
+/// the live feed's read (`core::live::feed`), through the index on `at`.
+/// `now` is the read's own time: an event stamped later by a replica whose
+/// clock runs ahead is left to the next read, as session changes are.
+pub(crate) async fn recorded_between(
+    conn: &mut DbConn,
+    since: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<SecurityEventRecord>> {
+    with_conn!(conn, |c| {
+        events::table
+            .filter(events::at.ge(since))
+            .filter(events::at.le(now))
+            .order((events::at.asc(), events::seq.asc(), events::id.asc()))
+            .select(SecurityEventRecord::as_select())
+            .load::<SecurityEventRecord>(c)
+            .await
+    })
+}
+
 /// Up to `limit` ids of events recorded before `cutoff`.
 pub(crate) async fn recorded_before(
     conn: &mut DbConn,

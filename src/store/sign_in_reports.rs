@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
+use crate::store::accounts::usable_at;
 use crate::store::schema::{account_tokens as tokens, user_login_sessions as sessions, users};
 use crate::store::security_events::{NewSecurityEvent, next_seq};
 use crate::store::session_ends::open_at;
@@ -51,8 +52,7 @@ pub(crate) async fn report(
                 tokens::table
                     .filter(tokens::token_hash.eq(token_hash))
                     .filter(tokens::kind.eq(kind))
-                    .filter(tokens::used_at.is_null())
-                    .filter(tokens::expires_at.gt(now)),
+                    .filter(usable_at(now)),
             )
             .set(tokens::used_at.eq(now))
             .execute(c)

@@ -15,13 +15,14 @@ use authql_testkit::documents::{
     RESET_PASSWORD,
 };
 use authql_testkit::{
-    Answer, Backend, MailServer, ReceivedMail, TEST_APP_URL, TestServer, access_token,
-    both_backends, session_id,
+    Answer, Backend, Flags, MailServer, ReceivedMail, SoftAuthenticator, TEST_APP_URL, TestServer,
+    access_token, both_backends, session_id,
 };
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
 use crate::accounts::{MAIL_WAIT, add_user_with_email, call_bool, mail_to, token_of};
+use crate::passkeys::{self, add_passkey};
 
 const PASSWORD: &str = "first-password";
 /// The proxy every request comes through.
@@ -234,6 +235,14 @@ async fn a_report_ends_the_reported_device_and_locks_the_password(backend: Backe
         cookie: None,
     };
     let (owner, _) = sign_in(&server, "vera", &owner_device).await;
+    let mut authenticator = SoftAuthenticator::new();
+    add_passkey(
+        &server,
+        &access_token(&owner),
+        &mut authenticator,
+        Flags::VERIFIED,
+    )
+    .await;
     let attacker = Device {
         user_agent: CHROME_ON_WINDOWS,
         address: "100.64.5.9",
@@ -312,6 +321,14 @@ async fn a_report_ends_the_reported_device_and_locks_the_password(backend: Backe
             "currentPassword": PASSWORD, "newPassword": "changed-password" } }))
         .await;
     assert_eq!(change.code(), "PASSWORD_RESET_REQUIRED", "{}", change.body);
+    // A passkey's sign-in waits for the reset too.
+    let by_passkey = passkeys::sign_in(&server, &mut authenticator, Flags::VERIFIED).await;
+    assert_eq!(
+        by_passkey.code(),
+        "PASSWORD_RESET_REQUIRED",
+        "{}",
+        by_passkey.body
+    );
 
     let owner_token = access_token(&owner);
     let reports = events_of(&server, &owner_token, "SIGN_IN_REPORTED").await;
@@ -348,6 +365,8 @@ async fn a_report_ends_the_reported_device_and_locks_the_password(backend: Backe
     assert_eq!(reset.data("resetPassword"), true, "{}", reset.body);
     let after = login_from(&server, "vera", "second-password", &owner_device).await;
     assert!(!after.has_errors(), "{}", after.body);
+    let by_passkey = passkeys::sign_in(&server, &mut authenticator, Flags::VERIFIED).await;
+    assert!(!by_passkey.has_errors(), "{}", by_passkey.body);
 }
 
 both_backends!(new_devices_are_alerted_and_known_ones_are_not);

@@ -491,6 +491,59 @@ async fn events_cross_replicas(backend: Backend) {
     assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
 }
 
+/// The `securityEvents` subscription's document.
+const SECURITY_EVENTS: &str = "subscription { securityEvents { id kind sessionId reason } }";
+
+impl Socket {
+    /// The next `securityEvents` payload.
+    async fn security_event(&mut self) -> Value {
+        match self.next().await {
+            Said::Json(message) if message["type"] == "next" => {
+                message["payload"]["data"]["securityEvents"].clone()
+            }
+            other => panic!("expected a security event, got {other:?}"),
+        }
+    }
+}
+
+async fn security_events_are_pushed_from_any_replica(backend: Backend) {
+    let (app, _, first) = signed_in(backend, |_| {}).await;
+    app.add_user("kim", PASSWORD).await;
+    // A socket hears events stamped up to a second before it subscribed
+    // (replica clocks disagree): the first sign-in is made older than that.
+    app.advance(chrono::TimeDelta::seconds(2));
+    let replica = app.second_server();
+    let replica_addr = replica.listen().await;
+    let mut socket = Socket::acked(replica_addr, &access_token(&first)).await;
+    socket.subscribe("7", SECURITY_EVENTS).await;
+    // Another user's events are not this socket's; the first sign-in's
+    // was recorded before it subscribed.
+    let _ = app.login_answer("kim", "a-guess", None).await;
+    app.login("kim", PASSWORD).await;
+    let wrong = app.login_answer("june", "a-guess", None).await;
+    assert_eq!(wrong.code(), "INVALID_CREDENTIALS");
+    let failed = socket.security_event().await;
+    assert_eq!(failed["kind"], "SIGN_IN_FAILED", "{failed}");
+    let second = app.login("june", PASSWORD).await;
+    let signed_in = socket.security_event().await;
+    assert_eq!(signed_in["kind"], "SIGNED_IN", "{signed_in}");
+    assert_eq!(signed_in["sessionId"], session_id(&second).as_str());
+    app.graphql_as(&access_token(&second), LOGOUT_ALL).await;
+    let mut ends = Vec::new();
+    for _ in 0..2 {
+        let event = socket.security_event().await;
+        assert_eq!(event["kind"], "SESSION_ENDED", "{event}");
+        assert_eq!(event["reason"], "LOGOUT_ALL", "{event}");
+        ends.push(event["sessionId"].as_str().unwrap_or("").to_owned());
+    }
+    ends.sort();
+    let mut expected = vec![session_id(&first), session_id(&second)];
+    expected.sort();
+    assert_eq!(ends, expected);
+    // The socket's own session ended with the others: it closes.
+    assert_eq!(socket.closed().await, (4403, "SESSION_REVOKED".to_owned()));
+}
+
 async fn sockets_per_user_are_bounded(backend: Backend) {
     let (_app, addr, first) = signed_in(backend, |c| c.live.max_sockets_per_user = 2).await;
     let token = access_token(&first);
@@ -890,6 +943,7 @@ both_backends!(
     the_own_expiry_is_told_at_the_sessions_time,
     a_subscribe_before_connection_init_is_refused_4403,
     events_cross_replicas,
+    security_events_are_pushed_from_any_replica,
     sockets_per_user_are_bounded,
     a_socket_that_never_initialises_is_closed_4408,
     a_flooding_client_is_closed_1008,

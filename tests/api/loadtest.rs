@@ -52,6 +52,7 @@ fn smoke(backend: &str, extra: &[&str]) {
         "me",
         "verify",
         "mySessions",
+        "mySecurityEvents",
         "refresh",
         "login",
         "me_during_login_flood",
@@ -69,6 +70,15 @@ fn smoke(backend: &str, extra: &[&str]) {
         "mail: 20 known addresses asked, 20 mails owed, 20 delivered (0 lost,",
         "reset p99 / me p99",
         "enumeration timing: requestPasswordReset one at a time, 20 known and 20 unknown",
+    ] {
+        assert!(stdout.contains(expected), "{expected} reported:\n{stdout}");
+    }
+    // `mySecurityEvents`: its user's 10,000 events were written, the first
+    // page read before the window held 50 of them newest first (a wrong
+    // page stops the run), and its p99 is reported against the target.
+    for expected in [
+        "first page: 50 of 10000+ events, newest first",
+        "mySecurityEvents: first page p99",
     ] {
         assert!(stdout.contains(expected), "{expected} reported:\n{stdout}");
     }

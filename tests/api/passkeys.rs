@@ -121,16 +121,27 @@ pub(crate) async fn user_with_passkey(
 ) -> String {
     server.add_user(name, PASSWORD).await;
     let token = access_token(&server.login(name, PASSWORD).await);
+    add_passkey(server, &token, authenticator, flags).await;
+    token
+}
+
+/// Adds a passkey on `authenticator` in the session of `token` (signed in
+/// recently enough).
+pub(crate) async fn add_passkey(
+    server: &TestServer,
+    token: &str,
+    authenticator: &mut SoftAuthenticator,
+    flags: Flags,
+) {
     let begun = ceremony(
-        &begin_registration(server, &token).await,
+        &begin_registration(server, token).await,
         "beginPasskeyRegistration",
     );
     let credential = authenticator
         .register(&begun.options, ORIGIN, flags)
         .expect("a credential");
-    let added = finish_registration(server, &token, &begun, &credential, Some("Laptop")).await;
+    let added = finish_registration(server, token, &begun, &credential, Some("Laptop")).await;
     assert!(!added.has_errors(), "{}", added.text());
-    token
 }
 
 /// The error code of a sign-in with `authenticator`'s passkey.

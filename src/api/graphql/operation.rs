@@ -6,7 +6,7 @@ use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition, Selection};
 
 /// Root fields the schema has; anything else is labelled "unknown".
-pub(crate) const KNOWN_ROOT_FIELDS: [&str; 34] = [
+pub(crate) const KNOWN_ROOT_FIELDS: [&str; 35] = [
     "login",
     "changePassword",
     "signUp",
@@ -38,6 +38,7 @@ pub(crate) const KNOWN_ROOT_FIELDS: [&str; 34] = [
     "node",
     "mySecurityEvents",
     "sessionEvents",
+    "securityEvents",
     "__typename",
     "__schema",
     "__type",

@@ -1,5 +1,5 @@
-//! Subscription fields: `sessionEvents`, served over WebSocket only (see
-//! `crate::core::live`).
+//! Subscription fields: `sessionEvents` and `securityEvents`, served over
+//! WebSocket only (see `crate::core::live`).
 
 use std::sync::Arc;
 
@@ -7,9 +7,11 @@ use async_graphql::{Context, ErrorExtensions, Subscription as SubscriptionRoot};
 use futures_util::Stream;
 use tokio::sync::broadcast;
 
+use crate::api::graphql::security_events::SecurityEvent;
 use crate::api::graphql::session_event::SessionEventView;
 use crate::core::live::event::SessionEvent;
 use crate::error::AppError;
+use crate::store::security_events::SecurityEventRecord;
 use crate::store::users::UserRecord;
 
 #[derive(Default)]
@@ -20,8 +22,10 @@ pub struct Subscription;
 pub(crate) struct SocketSession {
     pub user: UserRecord,
     pub session_id: String,
-    /// The socket's events, as its feed hands them out.
+    /// The socket's session events, as its feed hands them out.
     pub events: broadcast::Sender<Arc<SessionEvent>>,
+    /// The socket's security events, as its feed hands them out.
+    pub security_events: broadcast::Sender<Arc<SecurityEventRecord>>,
 }
 
 #[SubscriptionRoot]
@@ -53,6 +57,32 @@ impl Subscription {
                         }
                         // The socket is closed for being too far behind
                         // before a subscription could lag this far.
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
+            },
+        ))
+    }
+
+    /// Pushes each security event of the signed-in user as it is recorded (what
+    /// mySecurityEvents lists), through whichever server replica recorded it.
+    /// Over WebSocket (graphql-transport-ws), beside sessionEvents.
+    async fn security_events(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = SecurityEvent>> {
+        let Some(socket) = ctx.data_opt::<Arc<SocketSession>>() else {
+            return Err(AppError::Unauthenticated.extend());
+        };
+        Ok(futures_util::stream::unfold(
+            socket.security_events.subscribe(),
+            |mut receiver| async move {
+                loop {
+                    match receiver.recv().await {
+                        Ok(event) => {
+                            return Some((SecurityEvent(event.as_ref().clone()), receiver));
+                        }
                         Err(broadcast::error::RecvError::Lagged(_)) => continue,
                         Err(broadcast::error::RecvError::Closed) => return None,
                     }

@@ -1,5 +1,6 @@
-//! The replica's one reader of session changes, and the sockets' places it
-//! hands them to (see the module above for the design). The sockets
+//! The replica's one reader of session changes and security events, and
+//! the sockets' places it hands them to (see the module above for the
+//! design). The sockets
 //! themselves (their tasks, the stop, those awaiting `connection_init`)
 //! belong to the HTTP layer: `api::http::socket::sockets`.
 
@@ -17,6 +18,7 @@ use tokio::time::Instant;
 use crate::core::app::App;
 use crate::core::live::event::{SessionEvent, SessionEventKind, expiry_announced_after};
 use crate::error::AppError;
+use crate::store::security_events::{self as event_rows, SecurityEventRecord};
 use crate::store::sessions as session_rows;
 
 /// How long reads may fail, or hang, before every socket is closed.
@@ -40,6 +42,14 @@ pub(crate) fn lookback(app: &App) -> TimeDelta {
     let pool = &app.config.pool;
     TimeDelta::from_std(pool.wait_timeout + pool.query_timeout + CLOCK_SKEW)
         .unwrap_or(TimeDelta::seconds(17))
+}
+
+/// What the feed hands a socket: a session of its user opened or ended, or
+/// a security event of its user was recorded.
+#[derive(Debug, Clone)]
+pub(crate) enum FeedItem {
+    Session(Arc<SessionEvent>),
+    Security(Arc<SecurityEventRecord>),
 }
 
 /// The feed's last word to a socket, which never waits behind a full
@@ -73,7 +83,7 @@ struct Watcher {
     session_id: String,
     /// Changes stamped before this are older than the socket.
     since: NaiveDateTime,
-    sender: mpsc::Sender<Arc<SessionEvent>>,
+    sender: mpsc::Sender<FeedItem>,
     last_word: Option<oneshot::Sender<LastWord>>,
 }
 
@@ -83,7 +93,7 @@ pub(crate) struct TooManySockets;
 
 /// A socket's place in the feed; dropping it leaves.
 pub(crate) struct Watch {
-    pub receiver: mpsc::Receiver<Arc<SessionEvent>>,
+    pub receiver: mpsc::Receiver<FeedItem>,
     pub last_word: oneshot::Receiver<LastWord>,
     feed: SessionFeed,
     user_id: String,
@@ -170,6 +180,8 @@ impl SessionFeed {
         };
         let mut since: Option<NaiveDateTime> = None;
         let mut handed_out: HashMap<(String, SessionEventKind), NaiveDateTime> = HashMap::new();
+        // Security events handed out, by id, with their time.
+        let mut events_handed_out: HashMap<String, NaiveDateTime> = HashMap::new();
         let mut last_ok = Instant::now();
         // The read in flight (when it started, and its task). Each read runs
         // on a task of its own so that giving up on it never cuts a
@@ -189,6 +201,7 @@ impl SessionFeed {
                 // goes to the sockets that want it, like any read's.
                 since = None;
                 handed_out.clear();
+                events_handed_out.clear();
                 self.shared.first_socket.notified().await;
                 last_ok = Instant::now();
                 continue;
@@ -209,10 +222,24 @@ impl SessionFeed {
             // failing: the sockets must hear within UNAVAILABLE_AFTER. Only
             // the wait is given up; the read goes on.
             let error = match tokio::time::timeout(UNAVAILABLE_AFTER, &mut reading).await {
-                Ok(Ok(Ok(events))) => {
+                Ok(Ok(Ok(Read {
+                    session_events,
+                    security_events,
+                }))) => {
                     last_ok = Instant::now();
                     since = Some(started - lookback);
-                    for event in events {
+                    // Security events first: a socket whose own session
+                    // ended closes on that end, after what is queued
+                    // before it (its own end's SESSION_ENDED included).
+                    for event in security_events {
+                        if events_handed_out
+                            .insert(event.id.clone(), event.at)
+                            .is_none()
+                        {
+                            self.hand_out_security(&app, Arc::new(event));
+                        }
+                    }
+                    for event in session_events {
                         let key = (event.session_id.clone(), event.kind);
                         if handed_out.insert(key, event.at).is_none() {
                             self.hand_out(&app, Arc::new(event));
@@ -220,6 +247,7 @@ impl SessionFeed {
                     }
                     let keep_from = started - lookback - lookback;
                     handed_out.retain(|_, at| *at >= keep_from);
+                    events_handed_out.retain(|_, at| *at >= keep_from);
                     continue;
                 }
                 Ok(Ok(Err(error))) => error.detail(),
@@ -240,11 +268,7 @@ impl SessionFeed {
     /// own session's end always; its own opening never (the socket signed in
     /// with it); anything else stamped after the socket subscribed.
     fn hand_out(&self, app: &App, event: Arc<SessionEvent>) {
-        let mut watchers = self.shared.lock();
-        let Some(list) = watchers.get_mut(&event.user_id) else {
-            return;
-        };
-        list.retain_mut(|watcher| {
+        self.for_sockets_of(&event.user_id, |watcher| {
             let own = watcher.session_id == event.session_id;
             let wanted = match event.kind {
                 SessionEventKind::Ended if own => {
@@ -261,21 +285,28 @@ impl SessionFeed {
                 SessionEventKind::Opened if own => false,
                 _ => event.at >= watcher.since,
             };
-            if !wanted {
-                return true;
-            }
-            match watcher.sender.try_send(event.clone()) {
-                Ok(()) => {
-                    app.metrics.session_events_delivered.inc();
-                    true
-                }
-                // Too far behind, or gone: the socket closes when its
-                // receiver finds the channel closed.
-                Err(_) => false,
-            }
+            !wanted || queue(app, watcher, FeedItem::Session(event.clone()))
         });
+    }
+
+    /// Gives a security event to every socket of its user that subscribed
+    /// before it was recorded.
+    fn hand_out_security(&self, app: &App, event: Arc<SecurityEventRecord>) {
+        self.for_sockets_of(&event.user_id, |watcher| {
+            event.at < watcher.since || queue(app, watcher, FeedItem::Security(event.clone()))
+        });
+    }
+
+    /// Runs `keep` for each socket of `user_id` here, letting go of those
+    /// it answers false for.
+    fn for_sockets_of(&self, user_id: &str, mut keep: impl FnMut(&mut Watcher) -> bool) {
+        let mut watchers = self.shared.lock();
+        let Some(list) = watchers.get_mut(user_id) else {
+            return;
+        };
+        list.retain_mut(|watcher| keep(watcher));
         if list.is_empty() {
-            watchers.remove(&event.user_id);
+            watchers.remove(user_id);
         }
     }
 
@@ -290,21 +321,41 @@ impl SessionFeed {
     }
 }
 
-/// A read on its own task.
-type Reading = JoinHandle<Result<Vec<SessionEvent>, AppError>>;
+/// Queues `item` for a socket; false when the socket is too far behind or
+/// gone (it closes when its receiver finds the channel closed).
+fn queue(app: &App, watcher: &Watcher, item: FeedItem) -> bool {
+    match watcher.sender.try_send(item) {
+        Ok(()) => {
+            app.metrics.session_events_delivered.inc();
+            true
+        }
+        Err(_) => false,
+    }
+}
 
-/// One read of what changed between `since` and `now`, on its own task.
-async fn read(
-    app: Arc<App>,
-    since: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<Vec<SessionEvent>, AppError> {
+/// What one read found.
+struct Read {
+    session_events: Vec<SessionEvent>,
+    security_events: Vec<SecurityEventRecord>,
+}
+
+/// A read on its own task.
+type Reading = JoinHandle<Result<Read, AppError>>;
+
+/// One read of what changed between `since` and `now`, on its own task:
+/// the sessions opened or ended, and the security events recorded (two
+/// indexed statements on one connection, whatever the number of sockets).
+async fn read(app: Arc<App>, since: NaiveDateTime, now: NaiveDateTime) -> Result<Read, AppError> {
     let mut conn = app.pool.get().await?;
     let changes = session_rows::changed_since(&mut conn, since, now).await?;
+    let security_events = event_rows::recorded_between(&mut conn, since, now).await?;
     app.metrics.session_event_polls.inc();
     let announced_after = expiry_announced_after(app.config.live.poll_interval);
-    Ok(changes
-        .into_iter()
-        .flat_map(|change| SessionEvent::from_change(change, since, now, announced_after))
-        .collect())
+    Ok(Read {
+        session_events: changes
+            .into_iter()
+            .flat_map(|change| SessionEvent::from_change(change, since, now, announced_after))
+            .collect(),
+        security_events,
+    })
 }

@@ -1,5 +1,6 @@
 //! Live session events: the `sessionEvents` subscription over WebSocket,
-//! and sockets that close the moment their own session ends.
+//! and sockets that close the moment their own session ends; beside it,
+//! `securityEvents`, the user's security events as they are recorded.
 //!
 //! Design:
 //! - **Where events come from.** The sessions table itself: a session row
@@ -12,7 +13,12 @@
 //!   session opened or ended since a moment (`SESSION_EVENTS_POLL_MS`, 500 ms
 //!   by default), whoever's: one indexed statement, whatever the number of
 //!   sockets, and none while no socket is open. It hands each change to the
-//!   sockets of that user on this replica.
+//!   sockets of that user on this replica. The same read also takes the
+//!   security events recorded since then (a second indexed statement on
+//!   the same connection, by `at`), deduplicated by id, for
+//!   `securityEvents`; they are handed out before the session changes of
+//!   the read, so a socket closed by its own session's end has first been
+//!   given that end's `SESSION_ENDED` event.
 //! - **Where a replica left off.** Each read reaches back
 //!   [`feed::lookback`] (17 s with the defaults) before the start of the
 //!   last read that succeeded, and changes already handed out are

@@ -646,6 +646,12 @@ export type Subscription = {
   __typename?: 'Subscription';
   securityEvents: SecurityEvent;
   /**
+   * Pushes each security event of the signed-in user as it is recorded (what
+   * mySecurityEvents lists), through whichever server replica recorded it.
+   * Over WebSocket (graphql-transport-ws), beside sessionEvents.
+   */
+  securityEvents: SecurityEvent;
+  /**
    * Pushes an event whenever a session of the signed-in user opens or ends,
    * through whichever server replica it happened on. Over WebSocket
    * (graphql-transport-ws); see API.md, Live session events.

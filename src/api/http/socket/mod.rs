@@ -62,9 +62,10 @@ use crate::api::http::socket::subscriptions::{MAX_PER_SOCKET as MAX_SUBSCRIPTION
 use crate::api::http::state::HttpState;
 use crate::core::app::App;
 use crate::core::live::event::SessionEvent;
-use crate::core::live::feed::{LastWord, SessionFeed, TooManySockets, Watch};
+use crate::core::live::feed::{FeedItem, LastWord, SessionFeed, TooManySockets, Watch};
 use crate::core::sessions::{self, Authenticated, Liveness, authenticate};
 use crate::error::AppError;
+use crate::store::security_events::SecurityEventRecord;
 use crate::vocabulary::EndReason;
 
 /// Read and write buffer of one socket.
@@ -172,6 +173,7 @@ struct Established {
     auth: Authenticated,
     watch: Watch,
     events: broadcast::Sender<Arc<SessionEvent>>,
+    security_events: broadcast::Sender<Arc<SecurityEventRecord>>,
 }
 
 async fn serve(state: HttpState, socket: WebSocket, waiting: Waiting) {
@@ -520,10 +522,12 @@ async fn connection_init(
             other => (4403, refusal_code(&other)),
         })?;
     let (events, _) = broadcast::channel(SUBSCRIPTION_BACKLOG);
+    let (security_events, _) = broadcast::channel(SUBSCRIPTION_BACKLOG);
     let session = Arc::new(SocketSession {
         user: auth.user.clone(),
         session_id: auth.session.id.clone(),
         events: events.clone(),
+        security_events: security_events.clone(),
     });
     let mut data = Data::default();
     data.insert(session);
@@ -532,6 +536,7 @@ async fn connection_init(
             auth,
             watch,
             events,
+            security_events,
         },
         data,
     ))
@@ -594,7 +599,7 @@ async fn recheck(app: &Arc<App>, established: &mut Option<Established>) -> Reche
 
 /// What the feed has for a socket next.
 enum FeedNews {
-    Event(Arc<SessionEvent>),
+    Event(FeedItem),
     /// The feed's last word; None when the feed let the socket go for
     /// being too far behind.
     Last(Option<LastWord>),
@@ -614,11 +619,18 @@ async fn next_from_feed(established: &mut Option<Established>) -> FeedNews {
     }
 }
 
-/// Hands an event to the socket's subscriptions; none yet is not an error:
-/// the event simply has no reader.
-fn pass_on(established: &Option<Established>, event: Arc<SessionEvent>) {
+/// Hands an event to the socket's subscriptions of its kind; none yet is
+/// not an error: the event simply has no reader.
+fn pass_on(established: &Option<Established>, item: FeedItem) {
     if let Some(current) = established {
-        let _ = current.events.send(event);
+        match item {
+            FeedItem::Session(event) => {
+                let _ = current.events.send(event);
+            }
+            FeedItem::Security(event) => {
+                let _ = current.security_events.send(event);
+            }
+        }
     }
 }
 
@@ -635,12 +647,13 @@ async fn end_of_own_session<S>(
 where
     S: futures_util::Stream<Item = WsMessage> + Unpin,
 {
-    if let Some(current) = established.as_mut() {
-        while let Ok(queued) = current.watch.receiver.try_recv() {
-            let _ = current.events.send(queued);
-        }
-        let _ = current.events.send(event);
+    while let Some(queued) = established
+        .as_mut()
+        .and_then(|current| current.watch.receiver.try_recv().ok())
+    {
+        pass_on(established, queued);
     }
+    pass_on(established, FeedItem::Session(event));
     // Every subscription's stream now holds the events: send what the
     // protocol has ready before closing.
     tokio::task::yield_now().await;
