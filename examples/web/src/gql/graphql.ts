@@ -185,7 +185,6 @@ export type Mutation = {
   removePasskey: Scalars['Boolean']['output'];
   /** Renames one of the signed-in user's passkeys. */
   renamePasskey: Passkey;
-  reportSignIn: Scalars['Boolean']['output'];
   /**
    * With the token of a new-device alert's link: ends that session and those
    * opened since from the same device name and network, and requires a
@@ -644,7 +643,6 @@ export type SignUpPayload = {
 
 export type Subscription = {
   __typename?: 'Subscription';
-  securityEvents: SecurityEvent;
   /**
    * Pushes each security event of the signed-in user as it is recorded (what
    * mySecurityEvents lists), through whichever server replica recorded it.
