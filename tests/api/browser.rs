@@ -6,9 +6,10 @@
 //! another site, opens GraphiQL with every request to another host
 //! blocked, and goes through the accounts' pages
 //! with the mails a real SMTP server (maildev) received, through
-//! two-factor authentication with codes computed by otplib, and through
-//! passkeys with Chromium's virtual authenticator. Screenshots go to
-//! `target/browser/`.
+//! two-factor authentication with codes computed by otplib, through
+//! passkeys with Chromium's virtual authenticator, and through a sign-in
+//! from a second browser that the owner reports from its new-device alert.
+//! Screenshots go to `target/browser/`.
 //!
 //! This side serves what the browser needs: authql itself (open sign-up,
 //! mail to maildev, links to the app's origin; a second server on the same
@@ -34,6 +35,7 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use authql::api::browser::origin::Origin;
 use authql::config::SignupMode;
+use authql::secret::Secret;
 use authql_testkit::{Backend, MailServer, TestServer, both_backends};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -85,14 +87,16 @@ fn prepared() -> Option<&'static ()> {
         .as_ref()
 }
 
-/// The app's paths besides `/` (mails link to the first three): each is
+/// The app's paths besides `/` (mails link to the first four): each is
 /// the app's `index.html`, which shows the page the path names.
-const APP_PAGES: [&str; 5] = [
+const APP_PAGES: [&str; 7] = [
     "/verify-email",
     "/reset-password",
     "/accept-invite",
+    "/report-sign-in",
     "/forgot-password",
     "/sign-up",
+    "/security",
 ];
 
 /// Serves the built app, with `config.json` pointing at authql, and the
@@ -225,6 +229,17 @@ async fn in_chromium(backend: Backend, steps: &str) {
     authql.add_user("otto", "pw-of-otto").await;
     // The passkeys step adds one to this one.
     authql.add_user("pia", "pw-of-pia").await;
+    // The devices step: an address (verified, as `authql user add --email`
+    // makes it) for the new-device alert to go to.
+    authql::core::users::add_user(
+        &authql.app,
+        "rita",
+        &Secret::from("pw-of-rita"),
+        "user",
+        Some("rita@example.com"),
+    )
+    .await
+    .expect("add rita");
     authql.listen_on(api_listener);
     let assets = repo("examples/graphiql-assets/node_modules");
     let local_dir = assets.clone();
@@ -290,7 +305,10 @@ async fn in_chromium(backend: Backend, steps: &str) {
             format!("http://localhost:{}", local_api.port()),
         )
         .env("PASSKEY_USER_NAME", "pia")
-        .env("PASSKEY_PASSWORD", "pw-of-pia");
+        .env("PASSKEY_PASSWORD", "pw-of-pia")
+        .env("DEVICES_USER_NAME", "rita")
+        .env("DEVICES_PASSWORD", "pw-of-rita")
+        .env("DEVICES_EMAIL", "rita@example.com");
     // Off the runtime's threads: the servers the browser talks to run on them.
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
@@ -306,12 +324,12 @@ async fn in_chromium(backend: Backend, steps: &str) {
     assert!(stdout.contains("all steps passed"), "{stdout}");
 }
 
-/// Every step on SQLite; the sessions, accounts, factors and passkeys
-/// steps on MySQL too.
+/// Every step on SQLite; the sessions, accounts, factors, passkeys and
+/// devices steps on MySQL too.
 async fn the_example_app_and_graphiql_in_chromium(backend: Backend) {
     let steps = match backend {
         Backend::Sqlite => "all",
-        Backend::Mysql => "sessions accounts factors passkeys",
+        Backend::Mysql => "sessions accounts factors passkeys devices",
     };
     in_chromium(backend, steps).await;
 }

@@ -30,6 +30,10 @@ const PASSKEY_API = env("PASSKEY_API_URL");
 const PASSKEY_LOCAL_API = env("PASSKEY_LOCAL_API_URL");
 const PASSKEY_USER = env("PASSKEY_USER_NAME");
 const PASSKEY_PASSWORD = env("PASSKEY_PASSWORD");
+// The devices step's user, with a verified address for the alert.
+const DEVICES_USER = env("DEVICES_USER_NAME");
+const DEVICES_PASSWORD = env("DEVICES_PASSWORD");
+const DEVICES_EMAIL = env("DEVICES_EMAIL");
 const SCREENSHOTS = env("SCREENSHOTS");
 const SUFFIX = env("SCREENSHOT_SUFFIX");
 // "all", or the names of the steps to run, such as "sessions accounts".
@@ -1079,6 +1083,168 @@ async function passkeysStep() {
   console.log(`ok passkey refused: the removed passkey's sign-in says INVALID_CREDENTIALS (passkeys step took ${Date.now() - began} ms)`);
 }
 
+/** Makes `page` another browser: Edge on Windows, with the User-Agent and
+ *  the client hints Edge sends (Chromium sends its own hints for any
+ *  User-Agent it is given, so both are set together). */
+async function edgeOnWindows(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Emulation.setUserAgentOverride", {
+    userAgent:
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+    userAgentMetadata: {
+      brands: [
+        { brand: "Microsoft Edge", version: "131" },
+        { brand: "Chromium", version: "131" },
+        { brand: "Not_A Brand", version: "24" },
+      ],
+      platform: "Windows",
+      platformVersion: "15.0.0",
+      architecture: "x86",
+      model: "",
+      mobile: false,
+    },
+  });
+}
+
+/** The rows of the sessions list, as {current, device}. */
+function sessionRows(page) {
+  return page.$$eval("#sessions tr", (rows) =>
+    rows.map((row) => ({ current: row.dataset.current === "true", device: row.cells[0].textContent })),
+  );
+}
+
+/** The kinds of the Security page's rows, top (newest) first. */
+function timelineKinds(page) {
+  return page.$$eval("#timeline tr", (rows) => rows.map((row) => row.dataset.kind));
+}
+
+/** The mails to `to` with a link to the app's `page`. */
+async function mailsLinkingTo(to, page) {
+  const mails = await (await fetch(`${APP}/__test/mails`)).json();
+  return mails.filter(
+    (mail) =>
+      mail.to.some((address) => address.toLowerCase() === to.toLowerCase()) &&
+      mail.text.includes(`${APP}/${page}#token=`),
+  );
+}
+
+async function devicesStep() {
+  const began = Date.now();
+  const shot = (page, name) =>
+    page.screenshot({ path: path.join(SCREENSHOTS, `app-devices-${name}-${SUFFIX}.png`), fullPage: true });
+  // The owner's browser as it is (Chromium on Linux), nothing typed in
+  // "This device": the names come from the browsers. The account's first
+  // sign-in, so no alert.
+  const laptop = await openApp();
+  await signIn(laptop, "", DEVICES_USER, DEVICES_PASSWORD);
+  const deviceCookie = (await laptop.context.cookies()).find((cookie) => cookie.name === "authql_device");
+  check(deviceCookie?.httpOnly, "the sign-in set the HttpOnly authql_device cookie");
+
+  // Another browser, with no authql_device cookie and another device name:
+  // a new device.
+  const stranger = await openApp(APP, API, edgeOnWindows);
+  await signIn(stranger, "", DEVICES_USER, DEVICES_PASSWORD);
+  await laptop.page.waitForFunction(() => document.querySelectorAll("#sessions tr").length === 2, null, { timeout: TIMEOUT });
+  const rows = await sessionRows(laptop.page);
+  const own = rows.filter((row) => row.current);
+  const other = rows.filter((row) => !row.current);
+  check(own.length === 1 && own[0].device.startsWith("Chromium on Linux") && own[0].device.includes("this device"),
+    `this browser is "Chromium on Linux", marked: ${JSON.stringify(rows)}`);
+  check(other.length === 1 && other[0].device.startsWith("Edge on Windows") && !other[0].device.includes("this device"),
+    `the other is "Edge on Windows", not marked: ${JSON.stringify(rows)}`);
+  await shot(laptop.page, "two-devices");
+  console.log(`ok device names: the list shows ${JSON.stringify(rows.map((row) => row.device))}, this device marked`);
+
+  // The owner keeps the Security page open in this tab while the report is
+  // made from the alert in another tab of the same browser.
+  await laptop.page.click("#open-security");
+  await laptop.page.locator("#security").waitFor({ state: "visible", timeout: TIMEOUT });
+  check(new URL(laptop.page.url()).pathname === "/security", `on /security: ${laptop.page.url()}`);
+
+  // One alert, for the second browser's sign-in only.
+  const link = await mailedLink(DEVICES_EMAIL, "report-sign-in");
+  const alerts = await mailsLinkingTo(DEVICES_EMAIL, "report-sign-in");
+  check(alerts.length === 1, `one alert mail: ${JSON.stringify(alerts.map((mail) => mail.subject))}`);
+  check(alerts[0].text.includes("Edge on Windows"), `the alert names the device: ${alerts[0].text}`);
+  await laptop.page.waitForFunction(
+    () => [...document.querySelectorAll("#timeline tr")].some((row) => row.dataset.kind === "NEW_DEVICE_ALERT_SENT"),
+    null,
+    { timeout: TIMEOUT },
+  );
+
+  const report = await laptop.context.newPage();
+  await report.goto(link);
+  await report.locator("#report-sign-in").waitFor({ state: "visible", timeout: TIMEOUT });
+  checkTokenGone(report);
+  await shot(report, "report");
+  await report.click("#report-sign-in button[type=submit]");
+  const reportedAt = Date.now();
+  // The second browser signs itself out, over its live socket.
+  await stranger.page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
+  const tookMs = Date.now() - reportedAt;
+  await noticeSays(stranger.page, "REPORTED_BY_USER");
+  await shot(stranger.page, "signed-out-by-report");
+  await noticeSays(report, "signed out");
+  check(await report.isVisible("#forgot-password"), "the report page offers the reset");
+  await shot(report, "reported");
+  // The owner's Security page shows the report without a reload.
+  await laptop.page.waitForFunction(
+    () => [...document.querySelectorAll("#timeline tr")].some((row) => row.dataset.kind === "SIGN_IN_REPORTED"),
+    null,
+    { timeout: TIMEOUT },
+  );
+  const kinds = await timelineKinds(laptop.page);
+  check(kinds[0] === "SIGN_IN_REPORTED", `the report is the newest event: ${kinds}`);
+  check(await laptop.page.isVisible("#security"), "the owner is still signed in, on the Security page");
+  await shot(laptop.page, "security-reported");
+  await report.close();
+  console.log(`ok report: the alert's link, "This wasn't me", and the second browser signed itself out ${tookMs} ms later (REPORTED_BY_USER); the owner's Security page showed SIGN_IN_REPORTED live: ${kinds}`);
+
+  // The right password no longer works: the reset form is offered.
+  await sendSignIn(stranger, "", DEVICES_USER, DEVICES_PASSWORD);
+  await noticeSays(stranger.page, "PASSWORD_RESET_REQUIRED");
+  check(await stranger.page.isVisible("#forgot-password"), "the reset form is offered");
+  await shot(stranger.page, "password-reset-required");
+  console.log("ok locked: the right password is answered PASSWORD_RESET_REQUIRED, shown with the reset form");
+
+  // The reset (asked for from the owner's first tab) ends every session and
+  // lifts the lock; the new password signs in.
+  const newPassword = "new-pw-of-rita";
+  await stranger.page.fill("#forgot-email", DEVICES_EMAIL);
+  await stranger.page.click("#forgot-password button[type=submit]");
+  await noticeSays(stranger.page, "is on its way");
+  await laptop.page.goto(await mailedLink(DEVICES_EMAIL, "reset-password"));
+  await laptop.page.locator("#reset-password").waitFor({ state: "visible", timeout: TIMEOUT });
+  await laptop.page.fill("#reset-password-new", newPassword);
+  await laptop.page.click("#reset-password button[type=submit]");
+  await noticeSays(laptop.page, "Your password is set");
+  await signIn(laptop, "", DEVICES_USER, newPassword);
+
+  // The timeline pages: five, then the older ones, newest first throughout.
+  await laptop.page.click("#open-security");
+  await laptop.page.locator("#security").waitFor({ state: "visible", timeout: TIMEOUT });
+  await laptop.page.waitForFunction(() => document.querySelectorAll("#timeline tr").length === 5, null, { timeout: TIMEOUT });
+  check(await laptop.page.isVisible("#timeline-more"), "a More button under a full page");
+  await laptop.page.click("#timeline-more");
+  await laptop.page.waitForFunction(() => document.querySelectorAll("#timeline tr").length > 5, null, { timeout: TIMEOUT });
+  check(!(await laptop.page.isVisible("#timeline-more")), "no More button under the last page");
+  const all = await timelineKinds(laptop.page);
+  for (const kind of ["SIGNED_IN", "NEW_DEVICE_ALERT_SENT", "SESSION_ENDED", "SIGN_IN_REPORTED", "PASSWORD_RESET"]) {
+    check(all.includes(kind), `the timeline has ${kind}: ${all}`);
+  }
+  check(all[0] === "SIGNED_IN", `the new sign-in is on top: ${all}`);
+  check(all.indexOf("PASSWORD_RESET") < all.indexOf("SIGN_IN_REPORTED") && all.indexOf("SIGN_IN_REPORTED") < all.lastIndexOf("NEW_DEVICE_ALERT_SENT"),
+    `newest first: ${all}`);
+  await shot(laptop.page, "security-timeline");
+  // A reload stays on the page.
+  await laptop.page.reload();
+  await laptop.page.locator("#security").waitFor({ state: "visible", timeout: TIMEOUT });
+  check(laptop.seen.events.length + stranger.seen.events.length === 0, `no page error: ${laptop.seen.events} ${stranger.seen.events}`);
+  await laptop.context.close();
+  await stranger.context.close();
+  console.log(`ok devices timeline: after the reset the new password signs in; the Security page pages with More: ${all} (devices step took ${Date.now() - began} ms)`);
+}
+
 try {
   if (wanted("sessions")) {
     const laptop = await sessionsStep();
@@ -1093,6 +1259,7 @@ try {
   if (wanted("accounts")) await accountsStep();
   if (wanted("factors")) await factorsStep();
   if (wanted("passkeys")) await passkeysStep();
+  if (wanted("devices")) await devicesStep();
   console.log("all steps passed");
 } catch (error) {
   console.error(error);

@@ -1,6 +1,7 @@
 // The pages a signed-out visitor reaches, most from a link in a mail:
 // /sign-up, /verify-email#token=T, /forgot-password,
-// /reset-password#token=T and /accept-invite#token=T. The token travels
+// /reset-password#token=T, /accept-invite#token=T and
+// /report-sign-in#token=T (report-sign-in.ts). The token travels
 // after `#`, so it never reaches a server's log; it is read once and taken
 // out of the address bar.
 import type { AuthqlClient } from "./client";
@@ -11,6 +12,7 @@ import {
   SignUp,
   VerifyEmail,
 } from "./operations";
+import { REPORT_PATH, openReportPage } from "./report-sign-in";
 import { element, field, goTo, say, show } from "./ui";
 import { explain } from "./words";
 
@@ -60,6 +62,9 @@ export function openAccountPage(path: string, pages: AccountPages): boolean {
       } else {
         say("This page needs the link from an invitation mail.");
       }
+      return true;
+    case REPORT_PATH:
+      openReportPage(token);
       return true;
     default:
       return false;

@@ -1,9 +1,11 @@
-// Live session events: one socket per tab that says at once when this
-// tab's session ends on another device (the server closes it with 4403,
-// reason SESSION_REVOKED, after the ENDED event), and when another of the
-// user's sessions opens or ends.
+// Live events: one socket per tab that says at once when this tab's
+// session ends on another device (the server closes it with 4403, reason
+// SESSION_REVOKED, after the ENDED event), when another of the user's
+// sessions opens or ends, and each new event of the user's security
+// timeline (two subscriptions on the one socket).
 import { type Client, createClient } from "graphql-ws";
-import { SessionEvents } from "./operations";
+import type { TimelineEventFragment } from "./gql/graphql";
+import { SecurityEvents, SessionEvents } from "./operations";
 
 export interface LiveHandlers {
   /** This tab's session has ended: `reason` is the session's end reason
@@ -12,6 +14,8 @@ export interface LiveHandlers {
   signedOut(reason: string): void;
   /** Another session of the user opened or ended. */
   changed(): void;
+  /** A new event of the user's security timeline. */
+  securityEvent(event: TimelineEventFragment): void;
   /** The socket's token was refused for another reason (an expired access
    *  token, say): refresh it and watch again. */
   refused(reason: string): void;
@@ -21,7 +25,8 @@ function isClose(event: unknown): event is CloseEvent {
   return typeof event === "object" && event !== null && "code" in event && "reason" in event;
 }
 
-/** Watches the user's sessions with `token` until the returned function is called. */
+/** Watches the user's sessions and security timeline with `token` until
+ *  the returned function is called. */
 export function watchSessions(graphqlUrl: string, token: string, on: LiveHandlers): () => void {
   let stopped = false;
   let endReason: string | null = null;
@@ -55,9 +60,21 @@ export function watchSessions(graphqlUrl: string, token: string, on: LiveHandler
       complete: () => {},
     },
   );
+  const unsubscribeTimeline = socket.subscribe(
+    { query: SecurityEvents.toString() },
+    {
+      next: ({ data }) => {
+        const event = data?.securityEvents as TimelineEventFragment | undefined;
+        if (event) on.securityEvent(event);
+      },
+      error: () => {},
+      complete: () => {},
+    },
+  );
   return () => {
     stopped = true;
     unsubscribe();
+    unsubscribeTimeline();
     // dispose() awaits the socket's connection: when the server closed that
     // socket before it was acknowledged (a session ended while the tab
     // was still connecting), the promise rejects with the CloseEvent, which

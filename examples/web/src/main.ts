@@ -9,7 +9,7 @@
 // that answers MFA_REQUIRED goes on to its second step (second-step.ts);
 // any call that answers REAUTHENTICATION_REQUIRED opens the
 // re-authentication prompt (reauthenticate.ts) and is sent again once it
-// succeeds.
+// succeeds. The Security page (security.ts) shows the account's timeline.
 import { openAccountPage, wireAccountPages } from "./accounts";
 import { ApiError, AuthqlClient } from "./client";
 import { forgetFactors, showFactors, wireFactors } from "./factors";
@@ -19,7 +19,16 @@ import { Account, ChangeEmail, EndAll, EndSession, Login, Logout, RefreshFromCoo
 import { showPasskeys, wirePasskeySettings } from "./passkey-settings";
 import { offerPasskeyAutofill, stopPasskeyAutofill, wirePasskeySignIn } from "./passkey-sign-in";
 import { type Factors, reauthenticator } from "./reauthenticate";
+import { wireReportPage } from "./report-sign-in";
 import { askForSecondFactor, forgetSecondStep, wireSecondStep } from "./second-step";
+import {
+  addSecurityEvent,
+  forgetSecurity,
+  isSecurityPath,
+  openSecurity,
+  securityShown,
+  wireSecurity,
+} from "./security";
 import { element, field, goTo, say, show } from "./ui";
 import { explain, signedOutBecause } from "./words";
 
@@ -53,7 +62,11 @@ function watch(): void {
   if (!token) return;
   stopWatching = watchSessions(apiUrl, token, {
     signedOut: (reason) => showSignIn(signedOutBecause(reason)),
-    changed: () => void act(loadAccount),
+    changed: () => {
+      // The Security page stays where it is: going back loads the account.
+      if (!securityShown()) void act(loadAccount);
+    },
+    securityEvent: addSecurityEvent,
     refused: () =>
       void act(async () => {
         await client.refresh();
@@ -69,6 +82,7 @@ function showSignIn(message: string | null): void {
   forgetFactors();
   factors = { totp: false, passkeys: 0 };
   forgetSecondStep();
+  forgetSecurity();
   show("signin");
   say(message);
   offerPasskeyAutofill();
@@ -92,7 +106,7 @@ function showAccount(data: AccountQuery): void {
       row.dataset.current = String(session.current);
       row.dataset.aal = String(session.aal);
       const device = document.createElement("td");
-      device.textContent = session.deviceInfo ?? session.userAgent ?? "unknown device";
+      device.textContent = session.deviceName;
       if (session.aal >= 2) {
         const badge = document.createElement("span");
         badge.className = "badge two-factor";
@@ -153,6 +167,10 @@ async function act(action: () => Promise<void>): Promise<void> {
     } else if (error instanceof ApiError && error.code === "EMAIL_NOT_VERIFIED") {
       say(explain(error));
       show("resend-verification");
+    } else if (error instanceof ApiError && error.code === "PASSWORD_RESET_REQUIRED") {
+      // The way out is a reset: its form, under the reason.
+      say(explain(error));
+      show("forgot-password");
     } else {
       say(explain(error));
     }
@@ -231,11 +249,15 @@ async function resume(message: string | null): Promise<void> {
 
 const pages = { client, act, showSignIn, signedIn, resume };
 wireAccountPages(pages);
+wireReportPage(pages);
 wireSecondStep(pages);
 wirePasskeySignIn(pages);
 wireFactors({ client, act, reload: loadAccount });
 wirePasskeySettings({ client, act, reload: loadAccount });
+wireSecurity({ client, act, reload: loadAccount });
 if (!openAccountPage(location.pathname, pages)) {
+  const security = isSecurityPath(location.pathname);
   goTo("/");
   await resume(null);
+  if (security && client.signedIn) await act(() => openSecurity(client));
 }

@@ -44,9 +44,8 @@ export const Account = graphql(`
       id
       current
       aal
-      deviceInfo
+      deviceName
       ipAddress
-      userAgent
       lastActiveAt
     }
   }
@@ -78,6 +77,45 @@ export const SessionEvents = graphql(`
       current
       reason
     }
+  }
+`);
+
+// The security timeline: one page of events, newest first, older than
+// `before` (the oldest shown) when given, and each new one as it happens.
+
+export const MySecurityEvents = graphql(`
+  query MySecurityEvents($first: Int!, $before: ID) {
+    mySecurityEvents(first: $first, before: $before) {
+      ...TimelineEvent
+    }
+  }
+`);
+
+export const SecurityEvents = graphql(`
+  subscription SecurityEvents {
+    securityEvents {
+      ...TimelineEvent
+    }
+  }
+`);
+
+export const TimelineEvent = graphql(`
+  fragment TimelineEvent on SecurityEvent {
+    id
+    kind
+    at
+    ipAddress
+    deviceName
+    reason
+    detail
+  }
+`);
+
+// The "this wasn't me" link of a new-device alert.
+
+export const ReportSignIn = graphql(`
+  mutation ReportSignIn($token: String!) {
+    reportSignIn(token: $token)
   }
 `);
 

@@ -2,6 +2,7 @@
 // the person in front of the page. The code itself follows in brackets, so
 // that a developer (and the browser test) can tell which answer it was.
 import { ApiError } from "./client";
+import type { SecurityEventKind } from "./gql/graphql";
 
 const codes: Record<string, string> = {
   BAD_USER_INPUT: "That was not accepted",
@@ -11,6 +12,8 @@ const codes: Record<string, string> = {
   EMAIL_NOT_VERIFIED:
     "Your address is not verified yet: follow the link in the mail we sent you, or ask for a new one below.",
   ACCOUNT_DISABLED: "This account is disabled: ask an administrator.",
+  PASSWORD_RESET_REQUIRED:
+    "This password is locked because a sign-in to this account was reported as not the owner's: set a new one through the link we mail you.",
   TOO_MANY_ATTEMPTS: "Too many attempts: wait a while, then try again.",
   FORBIDDEN: "This server does not allow that.",
   REAUTHENTICATION_REQUIRED:
@@ -44,11 +47,39 @@ const reasons: Record<string, string> = {
   PASSWORD_CHANGED: "You were signed out: the password of this account was changed.",
   USER_DISABLED: "You were signed out: this account was disabled.",
   EXPIRED: "You were signed out: the session expired.",
+  REPORTED_BY_USER: "You were signed out: the account's owner reported this sign-in as not theirs.",
 };
 
 /** Why this tab's session ended, in a sentence. */
 export function signedOutBecause(reason: string): string {
   return `${reasons[reason] ?? "You were signed out on another device."} (${reason})`;
+}
+
+// Every kind is here (tsc checks it against the schema's enum), so that a
+// new kind cannot show up unexplained.
+const eventKinds: Record<SecurityEventKind, string> = {
+  SIGNED_IN: "Signed in",
+  SIGN_IN_FAILED: "A sign-in was refused: wrong password or code",
+  SESSION_ENDED: "A session ended",
+  PASSWORD_CHANGED: "Password changed",
+  PASSWORD_RESET: "Password set through a reset link",
+  EMAIL_VERIFIED: "Email address verified",
+  EMAIL_CHANGED: "Email address changed",
+  TOTP_ENABLED: "Two-factor authentication turned on",
+  TOTP_DISABLED: "Two-factor authentication turned off",
+  RECOVERY_CODE_USED: "A recovery code was used",
+  RECOVERY_CODES_REGENERATED: "New recovery codes were made",
+  PASSKEY_ADDED: "Passkey added",
+  PASSKEY_REMOVED: "Passkey removed",
+  REFRESH_TOKEN_REUSED: "A used refresh token came back (a stolen copy?): its session was ended",
+  NEW_DEVICE_ALERT_SENT: "Mailed you about a sign-in from a new device",
+  SIGN_IN_REPORTED: "You reported a sign-in as not yours",
+  ADMIN_ACTION: "An administrator changed the account",
+};
+
+/** What a security event of `kind` records, in a few words. */
+export function describeEvent(kind: SecurityEventKind): string {
+  return eventKinds[kind];
 }
 
 /** Why a passkey did not work, in a sentence: the browser's refusals (the

@@ -17,11 +17,15 @@ import * as types from './graphql';
 type Documents = {
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": typeof types.LoginDocument,
     "\n  mutation RefreshFromCookie {\n    refreshToken {\n      accessToken\n    }\n  }\n": typeof types.RefreshFromCookieDocument,
-    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n    }\n    myPasskeys {\n      id\n      label\n      createdAt\n      lastUsedAt\n      backedUp\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": typeof types.AccountDocument,
+    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n    }\n    myPasskeys {\n      id\n      label\n      createdAt\n      lastUsedAt\n      backedUp\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceName\n      ipAddress\n      lastActiveAt\n    }\n  }\n": typeof types.AccountDocument,
     "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": typeof types.EndSessionDocument,
     "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": typeof types.EndAllDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
     "\n  subscription SessionEvents {\n    sessionEvents {\n      kind\n      sessionId\n      current\n      reason\n    }\n  }\n": typeof types.SessionEventsDocument,
+    "\n  query MySecurityEvents($first: Int!, $before: ID) {\n    mySecurityEvents(first: $first, before: $before) {\n      ...TimelineEvent\n    }\n  }\n": typeof types.MySecurityEventsDocument,
+    "\n  subscription SecurityEvents {\n    securityEvents {\n      ...TimelineEvent\n    }\n  }\n": typeof types.SecurityEventsDocument,
+    "\n  fragment TimelineEvent on SecurityEvent {\n    id\n    kind\n    at\n    ipAddress\n    deviceName\n    reason\n    detail\n  }\n": typeof types.TimelineEventFragmentDoc,
+    "\n  mutation ReportSignIn($token: String!) {\n    reportSignIn(token: $token)\n  }\n": typeof types.ReportSignInDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      verificationSent\n      auth {\n        accessToken\n      }\n    }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": typeof types.VerifyEmailDocument,
     "\n  mutation RequestEmailVerification($email: String!) {\n    requestEmailVerification(email: $email)\n  }\n": typeof types.RequestEmailVerificationDocument,
@@ -44,11 +48,15 @@ type Documents = {
 const documents: Documents = {
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": types.LoginDocument,
     "\n  mutation RefreshFromCookie {\n    refreshToken {\n      accessToken\n    }\n  }\n": types.RefreshFromCookieDocument,
-    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n    }\n    myPasskeys {\n      id\n      label\n      createdAt\n      lastUsedAt\n      backedUp\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n": types.AccountDocument,
+    "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n    }\n    myPasskeys {\n      id\n      label\n      createdAt\n      lastUsedAt\n      backedUp\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceName\n      ipAddress\n      lastActiveAt\n    }\n  }\n": types.AccountDocument,
     "\n  mutation EndSession($sessionId: ID!) {\n    logoutSession(sessionId: $sessionId)\n  }\n": types.EndSessionDocument,
     "\n  mutation EndAll($exceptCurrent: Boolean!) {\n    logoutAll(exceptCurrent: $exceptCurrent)\n  }\n": types.EndAllDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
     "\n  subscription SessionEvents {\n    sessionEvents {\n      kind\n      sessionId\n      current\n      reason\n    }\n  }\n": types.SessionEventsDocument,
+    "\n  query MySecurityEvents($first: Int!, $before: ID) {\n    mySecurityEvents(first: $first, before: $before) {\n      ...TimelineEvent\n    }\n  }\n": types.MySecurityEventsDocument,
+    "\n  subscription SecurityEvents {\n    securityEvents {\n      ...TimelineEvent\n    }\n  }\n": types.SecurityEventsDocument,
+    "\n  fragment TimelineEvent on SecurityEvent {\n    id\n    kind\n    at\n    ipAddress\n    deviceName\n    reason\n    detail\n  }\n": types.TimelineEventFragmentDoc,
+    "\n  mutation ReportSignIn($token: String!) {\n    reportSignIn(token: $token)\n  }\n": types.ReportSignInDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      verificationSent\n      auth {\n        accessToken\n      }\n    }\n  }\n": types.SignUpDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": types.VerifyEmailDocument,
     "\n  mutation RequestEmailVerification($email: String!) {\n    requestEmailVerification(email: $email)\n  }\n": types.RequestEmailVerificationDocument,
@@ -80,7 +88,7 @@ export function graphql(source: "\n  mutation RefreshFromCookie {\n    refreshTo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n    }\n    myPasskeys {\n      id\n      label\n      createdAt\n      lastUsedAt\n      backedUp\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceInfo\n      ipAddress\n      userAgent\n      lastActiveAt\n    }\n  }\n"): typeof import('./graphql').AccountDocument;
+export function graphql(source: "\n  query Account {\n    me {\n      id\n      userName\n      role\n      email\n      emailVerified\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n    }\n    myPasskeys {\n      id\n      label\n      createdAt\n      lastUsedAt\n      backedUp\n    }\n    mySessions {\n      id\n      current\n      aal\n      deviceName\n      ipAddress\n      lastActiveAt\n    }\n  }\n"): typeof import('./graphql').AccountDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -97,6 +105,22 @@ export function graphql(source: "\n  mutation Logout {\n    logout\n  }\n"): typ
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription SessionEvents {\n    sessionEvents {\n      kind\n      sessionId\n      current\n      reason\n    }\n  }\n"): typeof import('./graphql').SessionEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MySecurityEvents($first: Int!, $before: ID) {\n    mySecurityEvents(first: $first, before: $before) {\n      ...TimelineEvent\n    }\n  }\n"): typeof import('./graphql').MySecurityEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription SecurityEvents {\n    securityEvents {\n      ...TimelineEvent\n    }\n  }\n"): typeof import('./graphql').SecurityEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment TimelineEvent on SecurityEvent {\n    id\n    kind\n    at\n    ipAddress\n    deviceName\n    reason\n    detail\n  }\n"): typeof import('./graphql').TimelineEventFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReportSignIn($token: String!) {\n    reportSignIn(token: $token)\n  }\n"): typeof import('./graphql').ReportSignInDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

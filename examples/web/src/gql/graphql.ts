@@ -880,7 +880,7 @@ export type RefreshFromCookieMutation = { __typename?: 'Mutation', refreshToken:
 export type AccountQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type AccountQuery = { __typename?: 'Query', me: { __typename?: 'User', id: string, userName: string, role: string, email?: string | null, emailVerified: boolean, mfa: { __typename?: 'MfaStatus', totp: boolean, recoveryCodesLeft: number, passkeys: number } }, myPasskeys: Array<{ __typename?: 'Passkey', id: string, label: string, createdAt: string, lastUsedAt?: string | null, backedUp: boolean }>, mySessions: Array<{ __typename?: 'Session', id: string, current: boolean, aal: number, deviceInfo?: string | null, ipAddress?: string | null, userAgent?: string | null, lastActiveAt: string }> };
+export type AccountQuery = { __typename?: 'Query', me: { __typename?: 'User', id: string, userName: string, role: string, email?: string | null, emailVerified: boolean, mfa: { __typename?: 'MfaStatus', totp: boolean, recoveryCodesLeft: number, passkeys: number } }, myPasskeys: Array<{ __typename?: 'Passkey', id: string, label: string, createdAt: string, lastUsedAt?: string | null, backedUp: boolean }>, mySessions: Array<{ __typename?: 'Session', id: string, current: boolean, aal: number, deviceName: string, ipAddress?: string | null, lastActiveAt: string }> };
 
 export type EndSessionMutationVariables = Exact<{
   sessionId: Scalars['ID']['input'];
@@ -905,6 +905,28 @@ export type SessionEventsSubscriptionVariables = Exact<{ [key: string]: never; }
 
 
 export type SessionEventsSubscription = { __typename?: 'Subscription', sessionEvents: { __typename?: 'SessionEvent', kind: SessionEventKind, sessionId: string, current: boolean, reason?: SessionEndReason | null } };
+
+export type MySecurityEventsQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  before?: InputMaybe<Scalars['ID']['input']>;
+}>;
+
+
+export type MySecurityEventsQuery = { __typename?: 'Query', mySecurityEvents: Array<{ __typename?: 'SecurityEvent', id: string, kind: SecurityEventKind, at: string, ipAddress?: string | null, deviceName?: string | null, reason?: SessionEndReason | null, detail?: string | null }> };
+
+export type SecurityEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SecurityEventsSubscription = { __typename?: 'Subscription', securityEvents: { __typename?: 'SecurityEvent', id: string, kind: SecurityEventKind, at: string, ipAddress?: string | null, deviceName?: string | null, reason?: SessionEndReason | null, detail?: string | null } };
+
+export type TimelineEventFragment = { __typename?: 'SecurityEvent', id: string, kind: SecurityEventKind, at: string, ipAddress?: string | null, deviceName?: string | null, reason?: SessionEndReason | null, detail?: string | null };
+
+export type ReportSignInMutationVariables = Exact<{
+  token: Scalars['String']['input'];
+}>;
+
+
+export type ReportSignInMutation = { __typename?: 'Mutation', reportSignIn: boolean };
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -1041,7 +1063,17 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const TimelineEventFragmentDoc = new TypedDocumentString(`
+    fragment TimelineEvent on SecurityEvent {
+  id
+  kind
+  at
+  ipAddress
+  deviceName
+  reason
+  detail
+}
+    `, {"fragmentName":"TimelineEvent"}) as unknown as TypedDocumentString<TimelineEventFragment, unknown>;
 export const LoginDocument = new TypedDocumentString(`
     mutation Login($input: LoginInput!) {
   login(input: $input) {
@@ -1082,9 +1114,8 @@ export const AccountDocument = new TypedDocumentString(`
     id
     current
     aal
-    deviceInfo
+    deviceName
     ipAddress
-    userAgent
     lastActiveAt
   }
 }
@@ -1114,6 +1145,41 @@ export const SessionEventsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SessionEventsSubscription, SessionEventsSubscriptionVariables>;
+export const MySecurityEventsDocument = new TypedDocumentString(`
+    query MySecurityEvents($first: Int!, $before: ID) {
+  mySecurityEvents(first: $first, before: $before) {
+    ...TimelineEvent
+  }
+}
+    fragment TimelineEvent on SecurityEvent {
+  id
+  kind
+  at
+  ipAddress
+  deviceName
+  reason
+  detail
+}`) as unknown as TypedDocumentString<MySecurityEventsQuery, MySecurityEventsQueryVariables>;
+export const SecurityEventsDocument = new TypedDocumentString(`
+    subscription SecurityEvents {
+  securityEvents {
+    ...TimelineEvent
+  }
+}
+    fragment TimelineEvent on SecurityEvent {
+  id
+  kind
+  at
+  ipAddress
+  deviceName
+  reason
+  detail
+}`) as unknown as TypedDocumentString<SecurityEventsSubscription, SecurityEventsSubscriptionVariables>;
+export const ReportSignInDocument = new TypedDocumentString(`
+    mutation ReportSignIn($token: String!) {
+  reportSignIn(token: $token)
+}
+    `) as unknown as TypedDocumentString<ReportSignInMutation, ReportSignInMutationVariables>;
 export const SignUpDocument = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {
