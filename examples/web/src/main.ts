@@ -63,8 +63,15 @@ function watch(): void {
   stopWatching = watchSessions(apiUrl, token, {
     signedOut: (reason) => showSignIn(signedOutBecause(reason)),
     changed: () => {
-      // The Security page stays where it is: going back loads the account.
-      if (!securityShown()) void act(loadAccount);
+      // The Security page stays where it is (going back loads the account),
+      // also when it opened while this account was being read: a reload on
+      // /security hears the sign-in just before it, and that news must not
+      // pull the page back.
+      if (securityShown()) return;
+      void act(async () => {
+        const account = await client.call(Account, {});
+        if (!securityShown()) showAccount(account);
+      });
     },
     securityEvent: addSecurityEvent,
     refused: () =>
