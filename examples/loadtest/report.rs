@@ -321,7 +321,7 @@ const REFRESH_CPU_VS_DATABASE: f64 = 0.95;
 const MY_SESSIONS_P99_VS_P50: f64 = 4.0;
 
 /// `mySecurityEvents`' first page (50 of 10,000 events) p99 at most this
-/// many ms (issue 30's line): the page is one range read of the timeline
+/// many ms (the devices and history line): the page is one range read of the timeline
 /// index, newest first, whatever the user's history holds, so its latency
 /// must not grow with the events a user has. An absolute figure, unlike the
 /// ratios above: at 32 connections on a shared machine it holds the
