@@ -16,12 +16,17 @@
 //! the server's greeting and its answer to each mail's data for a while (a
 //! slow SMTP server; maildev has no such option). Received mails are kept
 //! in a folder of maildev's, so they survive a restart.
+//!
+//! A free port is only free until someone binds it, and tests in other
+//! processes pick ports at the same time: a maildev that exits because its
+//! port was taken (`EADDRINUSE`) is started again on new ports, which the
+//! relay follows, so authql's `SMTP_URL` never changes.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -67,7 +72,8 @@ impl ReceivedMail {
 
 /// A maildev process behind a relay of ours: see the module doc.
 pub struct MailServer {
-    smtp_port: u16,
+    /// maildev's SMTP port, which the relay reads for each connection.
+    smtp_port: Arc<AtomicU16>,
     web_port: u16,
     relay_addr: SocketAddr,
     delay_millis: Arc<AtomicU64>,
@@ -86,14 +92,14 @@ impl MailServer {
     /// Starts maildev on free loopback ports, and the relay in front of it.
     pub async fn start() -> MailServer {
         let mail_dir = tempfile::tempdir().expect("a folder for maildev");
-        let smtp_port = free_port();
+        let smtp_port = Arc::new(AtomicU16::new(free_port()));
         let web_port = free_port();
         let delay_millis = Arc::new(AtomicU64::new(0));
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the relay");
         let relay_addr = listener.local_addr().expect("the relay's address");
-        let relay = tokio::spawn(relay(listener, smtp_port, delay_millis.clone()));
+        let relay = tokio::spawn(relay(listener, smtp_port.clone(), delay_millis.clone()));
         let mut server = MailServer {
             smtp_port,
             web_port,
@@ -121,14 +127,32 @@ impl MailServer {
         }
     }
 
-    /// Starts maildev again on the same ports, with the mails it had.
+    /// Starts maildev again, with the mails it had: on the same ports, or
+    /// on new ones when another process took one meanwhile.
     pub async fn start_again(&mut self) {
         assert!(self.process.is_none(), "maildev is running already");
+        const ATTEMPTS: usize = 5;
+        for attempt in 1..=ATTEMPTS {
+            match self.launch().await {
+                Ok(()) => return,
+                Err(log) if attempt < ATTEMPTS && log.contains("EADDRINUSE") => {
+                    self.smtp_port.store(free_port(), Ordering::SeqCst);
+                    self.web_port = free_port();
+                }
+                Err(log) => panic!("maildev exited: {log}"),
+            }
+        }
+    }
+
+    /// Runs maildev on the current ports until it answers both; its log when
+    /// it exits first.
+    async fn launch(&mut self) -> Result<(), String> {
+        let smtp_port = self.smtp_port.load(Ordering::SeqCst);
         let log = std::fs::File::create(self.mail_dir.path().join("maildev.log"))
             .expect("maildev's log file");
         let process = Command::new(maildev_bin())
             .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1"])
-            .args(["--smtp", &self.smtp_port.to_string()])
+            .args(["--smtp", &smtp_port.to_string()])
             .args(["--web", &self.web_port.to_string()])
             .arg("--mail-directory")
             .arg(self.mail_dir.path().join("mails"))
@@ -145,16 +169,15 @@ impl MailServer {
         self.process = Some(process);
         let began = Instant::now();
         loop {
-            let smtp_up = TcpStream::connect(("127.0.0.1", self.smtp_port))
-                .await
-                .is_ok();
+            let smtp_up = TcpStream::connect(("127.0.0.1", smtp_port)).await.is_ok();
             if smtp_up && self.get("/email").await.is_ok() {
-                return;
+                return Ok(());
             }
             if let Some(process) = &mut self.process
                 && let Ok(Some(status)) = process.try_wait()
             {
-                panic!("maildev exited ({status}): {}", self.log());
+                self.process = None;
+                return Err(format!("{status}: {}", self.log()));
             }
             assert!(
                 began.elapsed() < Duration::from_secs(30),
@@ -290,9 +313,10 @@ fn received(mail: &Value) -> ReceivedMail {
 
 /// Relays connections to maildev's SMTP port, holding the server's greeting
 /// and its answer to each mail's data for the delay set then.
-async fn relay(listener: TcpListener, smtp_port: u16, delay_millis: Arc<AtomicU64>) {
+async fn relay(listener: TcpListener, smtp_port: Arc<AtomicU16>, delay_millis: Arc<AtomicU64>) {
     while let Ok((client, _)) = listener.accept().await {
         let delay = Duration::from_millis(delay_millis.load(Ordering::SeqCst));
+        let smtp_port = smtp_port.load(Ordering::SeqCst);
         tokio::spawn(async move {
             // maildev stopped: the client's connection closes at once.
             let Ok(server) = TcpStream::connect(("127.0.0.1", smtp_port)).await else {
