@@ -246,9 +246,15 @@ async fn in_chromium(backend: Backend, steps: &str) {
     // The admin step: the admin (the only one: the last-admin rule), and
     // the user the admin acts on, with a verified address for the reset
     // mail.
-    authql::core::users::add_user(&authql.app, "ada", &Secret::from("pw-of-ada"), "admin", None)
-        .await
-        .expect("add ada");
+    authql::core::users::add_user(
+        &authql.app,
+        "ada",
+        &Secret::from("pw-of-ada"),
+        "admin",
+        None,
+    )
+    .await
+    .expect("add ada");
     authql::core::users::add_user(
         &authql.app,
         "uma",

@@ -1406,8 +1406,10 @@ async function adminStep() {
   await page.waitForFunction((name) => document.querySelector("#admin-user-name").textContent === name, ADMIN_USER, { timeout: TIMEOUT });
   await page.fill("#admin-role", "user");
   await page.click("#admin-role-form button[type=submit]");
-  await noticeSays(page, "the last active admin cannot lose the admin role");
+  await noticeSays(page, "the last active admin cannot lose the admin role. Make another user an admin first");
   check((await page.textContent("#admin-user-role")) === "admin", "still an admin");
+  check((await rowData(page, "#admin-user-sessions")).some((row) => row.current === "true" && row.device === "Desk"),
+    "the admin's own session is marked on their own page");
   await shot(page, "last-admin");
   console.log("ok admin refusals: a reset mail for a disabled user and the only admin's demotion were refused in plain words; the role, the factors reset and the enable went through");
 
