@@ -8,7 +8,9 @@
 //! with the mails a real SMTP server (maildev) received, through
 //! two-factor authentication with codes computed by otplib, through
 //! passkeys with Chromium's virtual authenticator, and through a sign-in
-//! from a second browser that the owner reports from its new-device alert.
+//! from a second browser that the owner reports from its new-device alert,
+//! and through the admin pages, where an admin ends a user's session and
+//! disables the user while the user's browsers are signed in.
 //! Screenshots go to `target/browser/`.
 //!
 //! This side serves what the browser needs: authql itself (open sign-up,
@@ -89,7 +91,7 @@ fn prepared() -> Option<&'static ()> {
 
 /// The app's paths besides `/` (mails link to the first four): each is
 /// the app's `index.html`, which shows the page the path names.
-const APP_PAGES: [&str; 7] = [
+const APP_PAGES: [&str; 8] = [
     "/verify-email",
     "/reset-password",
     "/accept-invite",
@@ -97,6 +99,7 @@ const APP_PAGES: [&str; 7] = [
     "/forgot-password",
     "/sign-up",
     "/security",
+    "/admin",
 ];
 
 /// Serves the built app, with `config.json` pointing at authql, and the
@@ -240,6 +243,27 @@ async fn in_chromium(backend: Backend, steps: &str) {
     )
     .await
     .expect("add rita");
+    // The admin step: the admin (the only one: the last-admin rule), and
+    // the user the admin acts on, with a verified address for the reset
+    // mail.
+    authql::core::users::add_user(
+        &authql.app,
+        "ada",
+        &Secret::from("pw-of-ada"),
+        "admin",
+        None,
+    )
+    .await
+    .expect("add ada");
+    authql::core::users::add_user(
+        &authql.app,
+        "uma",
+        &Secret::from("pw-of-uma"),
+        "user",
+        Some("uma@example.com"),
+    )
+    .await
+    .expect("add uma");
     authql.listen_on(api_listener);
     let assets = repo("examples/graphiql-assets/node_modules");
     let local_dir = assets.clone();
@@ -308,7 +332,12 @@ async fn in_chromium(backend: Backend, steps: &str) {
         .env("PASSKEY_PASSWORD", "pw-of-pia")
         .env("DEVICES_USER_NAME", "rita")
         .env("DEVICES_PASSWORD", "pw-of-rita")
-        .env("DEVICES_EMAIL", "rita@example.com");
+        .env("DEVICES_EMAIL", "rita@example.com")
+        .env("ADMIN_USER_NAME", "ada")
+        .env("ADMIN_PASSWORD", "pw-of-ada")
+        .env("MANAGED_USER_NAME", "uma")
+        .env("MANAGED_PASSWORD", "pw-of-uma")
+        .env("MANAGED_EMAIL", "uma@example.com");
     // Off the runtime's threads: the servers the browser talks to run on them.
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
@@ -324,12 +353,12 @@ async fn in_chromium(backend: Backend, steps: &str) {
     assert!(stdout.contains("all steps passed"), "{stdout}");
 }
 
-/// Every step on SQLite; the sessions, accounts, factors, passkeys and
-/// devices steps on MySQL too.
+/// Every step on SQLite; the sessions, accounts, factors, passkeys,
+/// devices and admin steps on MySQL too.
 async fn the_example_app_and_graphiql_in_chromium(backend: Backend) {
     let steps = match backend {
         Backend::Sqlite => "all",
-        Backend::Mysql => "sessions accounts factors passkeys devices",
+        Backend::Mysql => "sessions accounts factors passkeys devices admin",
     };
     in_chromium(backend, steps).await;
 }

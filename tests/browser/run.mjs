@@ -34,6 +34,13 @@ const PASSKEY_PASSWORD = env("PASSKEY_PASSWORD");
 const DEVICES_USER = env("DEVICES_USER_NAME");
 const DEVICES_PASSWORD = env("DEVICES_PASSWORD");
 const DEVICES_EMAIL = env("DEVICES_EMAIL");
+// The admin step: the only admin, and the user the admin acts on (with a
+// verified address for the reset mail).
+const ADMIN_USER = env("ADMIN_USER_NAME");
+const ADMIN_PASSWORD = env("ADMIN_PASSWORD");
+const MANAGED_USER = env("MANAGED_USER_NAME");
+const MANAGED_PASSWORD = env("MANAGED_PASSWORD");
+const MANAGED_EMAIL = env("MANAGED_EMAIL");
 const SCREENSHOTS = env("SCREENSHOTS");
 const SUFFIX = env("SCREENSHOT_SUFFIX");
 // "all", or the names of the steps to run, such as "sessions accounts".
@@ -1245,6 +1252,203 @@ async function devicesStep() {
   console.log(`ok devices timeline: after the reset the new password signs in; the Security page pages with More: ${all} (devices step took ${Date.now() - began} ms)`);
 }
 
+/** The rows of a table body `selector`, as their `data-*` attributes. */
+function rowData(page, selector) {
+  return page.$$eval(`${selector} tr`, (rows) => rows.map((row) => ({ ...row.dataset })));
+}
+
+/** Waits until `selector` (a table body) has `count` rows; gives them back. */
+async function rowsAre(page, selector, count, what) {
+  try {
+    await page.waitForFunction(
+      ([selector, count]) => document.querySelectorAll(`${selector} tr`).length === count,
+      [selector, count],
+      { timeout: TIMEOUT },
+    );
+  } catch (error) {
+    throw new Error(`${what}: not ${count} rows in ${selector}: ${JSON.stringify(await rowData(page, selector))}: ${error}`);
+  }
+  return rowData(page, selector);
+}
+
+/** Waits until the user page's status says `status`. */
+async function statusIs(page, status) {
+  await page.waitForFunction(
+    (status) => document.querySelector("#admin-user-status").dataset.status === status,
+    status,
+    { timeout: TIMEOUT },
+  );
+}
+
+async function adminStep() {
+  const began = Date.now();
+  const shot = (page, name) =>
+    page.screenshot({ path: path.join(SCREENSHOTS, `app-admin-${name}-${SUFFIX}.png`), fullPage: true });
+
+  // The user, signed in on two devices; no Administration button for them.
+  const laptop = await openApp();
+  await signIn(laptop, "Laptop", MANAGED_USER, MANAGED_PASSWORD);
+  const phone = await openApp();
+  await signIn(phone, "Phone", MANAGED_USER, MANAGED_PASSWORD);
+  check(!(await laptop.page.isVisible("#open-admin")), "no Administration button for a user");
+
+  // The admin: the button opens the directory, a page of five and More.
+  const desk = await openApp();
+  const { page } = desk;
+  await signIn(desk, "Desk", ADMIN_USER, ADMIN_PASSWORD);
+  await page.click("#open-admin");
+  await page.locator("#admin").waitFor({ state: "visible", timeout: TIMEOUT });
+  check(new URL(page.url()).pathname === "/admin", `on /admin: ${page.url()}`);
+  await page.waitForFunction(() => document.querySelector("#admin-total").dataset.total !== "", null, { timeout: TIMEOUT });
+  const total = Number(await page.getAttribute("#admin-total", "data-total"));
+  check(total >= 7, `every user counted: ${total}`);
+  await rowsAre(page, "#admin-users", 5, "the first page");
+  check(await page.isVisible("#admin-users-more"), "a More button under the first page");
+  while (await page.isVisible("#admin-users-more")) {
+    const shown = await page.locator("#admin-users tr").count();
+    await page.click("#admin-users-more");
+    await page.waitForFunction((shown) => document.querySelectorAll("#admin-users tr").length > shown, shown, { timeout: TIMEOUT });
+  }
+  const everyone = await rowData(page, "#admin-users");
+  check(everyone.length === total && new Set(everyone.map((row) => row.userId)).size === total,
+    `More listed each of the ${total} users once: ${everyone.map((row) => row.userName)}`);
+  await shot(page, "users");
+
+  // A search by a part of the address (any letter case) finds the user.
+  await page.fill("#admin-query", MANAGED_EMAIL.slice(0, 4).toUpperCase());
+  await page.click("#admin-search button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#admin-total").dataset.total === "1", null, { timeout: TIMEOUT });
+  const found = await rowsAre(page, "#admin-users", 1, "the search");
+  check(found[0].userName === MANAGED_USER && found[0].status === "ACTIVE", `the search found the user: ${JSON.stringify(found)}`);
+  await page.click("#admin-users .admin-open");
+  await page.locator("#admin-user").waitFor({ state: "visible", timeout: TIMEOUT });
+  check((await page.textContent("#admin-user-name")) === MANAGED_USER, "the user's page");
+  await statusIs(page, "ACTIVE");
+  check((await page.textContent("#admin-user-email")).includes(MANAGED_EMAIL), "the address is shown");
+  const devices = (await rowsAre(page, "#admin-user-sessions", 2, "the user's sessions")).map((row) => row.device).sort();
+  check(JSON.stringify(devices) === '["Laptop","Phone"]', `both sessions listed: ${devices}`);
+  // The address keeps the user: a reload shows the same page.
+  await page.reload();
+  await page.locator("#admin-user").waitFor({ state: "visible", timeout: TIMEOUT });
+  check((await page.textContent("#admin-user-name")) === MANAGED_USER, `a reload stays on the user's page: ${page.url()}`);
+  await shot(page, "user");
+  console.log(`ok admin directory: the Administration button (admins only) lists ${total} users five at a time with More; the address search found ${MANAGED_USER}, whose page lists both sessions and survives a reload`);
+
+  // Ending one session: that browser signs itself out at once over its
+  // socket; the other stays signed in and hears of the end.
+  await page.click('#admin-user-sessions tr[data-device="Phone"] .admin-end-session');
+  const endedAt = Date.now();
+  await phone.page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
+  const endTookMs = Date.now() - endedAt;
+  check(endTookMs < 5_000, `the phone signed itself out within seconds: ${endTookMs} ms`);
+  await noticeSays(phone.page, "ENDED_BY_ADMIN");
+  await shot(phone.page, "signed-out");
+  const left = await rowsAre(page, "#admin-user-sessions", 1, "after ending one");
+  check(left[0].device === "Laptop", `the laptop's session is still listed: ${JSON.stringify(left)}`);
+  await laptop.page.waitForFunction(() => document.querySelectorAll("#sessions tr").length === 1, null, { timeout: TIMEOUT });
+  const answered = accountAnswered(laptop.page);
+  await laptop.page.click("#reload-sessions");
+  await answered;
+  check(await laptop.page.isVisible("#account"), "the laptop is still signed in and its calls work");
+  console.log(`ok admin end session: the phone signed itself out ${endTookMs} ms after End (ENDED_BY_ADMIN); the laptop's session is still listed and working`);
+
+  // A reset link for the user, by mail.
+  await page.click("#admin-send-reset");
+  await noticeSays(page, "is on its way");
+  await mailedLink(MANAGED_EMAIL, "reset-password");
+
+  // Disabling, past REAUTH_MAX_AGE_SECS: the prompt asks for the admin's
+  // password, then the same call goes through; the laptop signs itself out.
+  await advanceClock(301);
+  const logged = desk.seen.log.length;
+  await page.click("#admin-disable");
+  await promptOpens(page, 1);
+  await page.fill("#reauthenticate-password", ADMIN_PASSWORD);
+  await shot(page, "reauthenticate");
+  await page.click("#reauthenticate-form button[type=submit]");
+  const disabledAt = Date.now();
+  await laptop.page.locator("#signin").waitFor({ state: "visible", timeout: TIMEOUT });
+  const disableTookMs = Date.now() - disabledAt;
+  await noticeSays(laptop.page, "USER_DISABLED");
+  await statusIs(page, "DISABLED");
+  check(!(await page.isVisible("#reauthenticate")), "the prompt closed");
+  await rowsAre(page, "#admin-user-sessions", 0, "after the disable");
+  // The page reads the user again after the change: left out here, as
+  // Node may log that answer before the change's.
+  const disabling = "SetUserStatus:REAUTHENTICATION_REQUIRED Reauthenticate: SetUserStatus:";
+  const settled = Date.now() + TIMEOUT;
+  let calls;
+  do {
+    calls = callsSince(desk.seen, logged).split(" ").filter((call) => !call.startsWith("AdminUser:")).join(" ");
+    if (calls !== disabling) await new Promise((resolve) => setTimeout(resolve, 50));
+  } while (calls !== disabling && Date.now() < settled);
+  check(calls === disabling, `refused, re-authenticated, sent again: ${calls}`);
+  await sendSignIn(laptop, "Laptop", MANAGED_USER, MANAGED_PASSWORD);
+  await noticeSays(laptop.page, "ACCOUNT_DISABLED");
+  await shot(laptop.page, "disabled");
+  console.log(`ok admin disable: past REAUTH_MAX_AGE_SECS the prompt took the admin's password and the same call disabled the user; the laptop signed itself out ${disableTookMs} ms after the confirm (USER_DISABLED); its sign-in is refused ACCOUNT_DISABLED`);
+
+  // Refusals in plain words: no reset mail for a disabled user, and the
+  // only admin cannot lose the role.
+  await page.click("#admin-send-reset");
+  await noticeSays(page, "the user is disabled");
+  await page.fill("#admin-role", "editor");
+  await page.click("#admin-role-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#admin-user-role").textContent === "editor", null, { timeout: TIMEOUT });
+  await page.click("#admin-reset-factors");
+  await noticeSays(page, "recovery codes and passkeys are removed");
+  await page.click("#admin-enable");
+  await statusIs(page, "ACTIVE");
+  const events = (await rowData(page, "#admin-user-events")).map((row) => row.kind);
+  check(events[0] === "ADMIN_ACTION" && events.filter((kind) => kind === "ADMIN_ACTION").length >= 5,
+    `the user's events show the admin's actions, newest first: ${events}`);
+  await page.click("#admin-user-back");
+  await page.locator("#admin").waitFor({ state: "visible", timeout: TIMEOUT });
+  await page.fill("#admin-query", ADMIN_USER);
+  await page.click("#admin-search button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#admin-total").dataset.total === "1", null, { timeout: TIMEOUT });
+  await page.click("#admin-users .admin-open");
+  await page.waitForFunction((name) => document.querySelector("#admin-user-name").textContent === name, ADMIN_USER, { timeout: TIMEOUT });
+  await page.fill("#admin-role", "user");
+  await page.click("#admin-role-form button[type=submit]");
+  await noticeSays(page, "the last active admin cannot lose the admin role. Make another user an admin first");
+  check((await page.textContent("#admin-user-role")) === "admin", "still an admin");
+  check((await rowData(page, "#admin-user-sessions")).some((row) => row.current === "true" && row.device === "Desk"),
+    "the admin's own session is marked on their own page");
+  await shot(page, "last-admin");
+  console.log("ok admin refusals: a reset mail for a disabled user and the only admin's demotion were refused in plain words; the role, the factors reset and the enable went through");
+
+  // An invitation from the directory, by mail.
+  const invitee = `invitee-${SUFFIX}@example.com`;
+  await page.click("#admin-user-back");
+  await page.locator("#admin").waitFor({ state: "visible", timeout: TIMEOUT });
+  await page.fill("#admin-invite-email", invitee);
+  await page.click("#admin-invite button[type=submit]");
+  await noticeSays(page, `on its way to ${invitee}`);
+  await mailedLink(invitee, "accept-invite");
+
+  // The audit log: newest first, five at a time.
+  await page.click("#open-audit");
+  await page.locator("#admin-audit").waitFor({ state: "visible", timeout: TIMEOUT });
+  await rowsAre(page, "#admin-audit-log", 5, "the audit log's first page");
+  await page.click("#admin-audit-more");
+  await page.waitForFunction(() => document.querySelectorAll("#admin-audit-log tr").length > 5, null, { timeout: TIMEOUT });
+  const actions = (await rowData(page, "#admin-audit-log")).map((row) => row.action);
+  const expected = ["inviteUser", "setUserStatus", "resetUserFactors", "setUserRole", "setUserStatus", "sendPasswordReset", "endUserSessions"];
+  check(JSON.stringify(actions) === JSON.stringify(expected), `the audit log, newest first: ${actions}`);
+  check(!(await page.isVisible("#admin-audit-more")), "no More button under the last page");
+  const disable = await page.textContent('#admin-audit-log tr[data-action="setUserStatus"]:nth-child(5)');
+  check(disable.includes(ADMIN_USER) && disable.includes("DISABLED"), `the disable names its admin and what it set: ${disable}`);
+  await shot(page, "audit");
+
+  // The user signs in again (enabled, the same password).
+  await signIn(laptop, "Laptop", MANAGED_USER, MANAGED_PASSWORD);
+  const errors = [desk, laptop, phone].flatMap((app) => app.seen.events);
+  check(errors.length === 0, `no page error: ${errors}`);
+  for (const app of [desk, laptop, phone]) await app.context.close();
+  console.log(`ok admin audit: ${actions.join(", ")}, newest first over two pages; enabled again, the user signs in (admin step took ${Date.now() - began} ms)`);
+}
+
 try {
   if (wanted("sessions")) {
     const laptop = await sessionsStep();
@@ -1260,6 +1464,7 @@ try {
   if (wanted("factors")) await factorsStep();
   if (wanted("passkeys")) await passkeysStep();
   if (wanted("devices")) await devicesStep();
+  if (wanted("admin")) await adminStep();
   console.log("all steps passed");
 } catch (error) {
   console.error(error);

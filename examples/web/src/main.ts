@@ -9,7 +9,9 @@
 // that answers MFA_REQUIRED goes on to its second step (second-step.ts);
 // any call that answers REAUTHENTICATION_REQUIRED opens the
 // re-authentication prompt (reauthenticate.ts) and is sent again once it
-// succeeds. The Security page (security.ts) shows the account's timeline.
+// succeeds. The Security page (security.ts) shows the account's timeline;
+// an admin's Administration button opens the admin pages (admin.ts).
+import { adminShown, forgetAdmin, isAdminPath, wireAdmin } from "./admin";
 import { openAccountPage, wireAccountPages } from "./accounts";
 import { ApiError, AuthqlClient } from "./client";
 import { forgetFactors, showFactors, wireFactors } from "./factors";
@@ -67,10 +69,11 @@ function watch(): void {
       // also when it opened while this account was being read: a reload on
       // /security hears the sign-in just before it, and that news must not
       // pull the page back.
-      if (securityShown()) return;
+      // The admin pages likewise.
+      if (securityShown() || adminShown()) return;
       void act(async () => {
         const account = await client.call(Account, {});
-        if (!securityShown()) showAccount(account);
+        if (!securityShown() && !adminShown()) showAccount(account);
       });
     },
     securityEvent: addSecurityEvent,
@@ -90,6 +93,7 @@ function showSignIn(message: string | null): void {
   factors = { totp: false, passkeys: 0 };
   forgetSecondStep();
   forgetSecurity();
+  forgetAdmin();
   show("signin");
   say(message);
   offerPasskeyAutofill();
@@ -98,6 +102,8 @@ function showSignIn(message: string | null): void {
 function showAccount(data: AccountQuery): void {
   element("me-name").textContent = data.me.userName;
   element("me-role").textContent = data.me.role;
+  // Only a hint: the server refuses the admin pages' calls to anyone else.
+  element("open-admin").hidden = data.me.role !== "admin";
   element("me-email").textContent = data.me.email ?? "none";
   const state = element("me-email-state");
   state.textContent = data.me.emailVerified ? "verified" : "not verified";
@@ -262,9 +268,12 @@ wirePasskeySignIn(pages);
 wireFactors({ client, act, reload: loadAccount });
 wirePasskeySettings({ client, act, reload: loadAccount });
 wireSecurity({ client, act, reload: loadAccount });
+const openAdmin = wireAdmin({ client, act, reload: loadAccount });
 if (!openAccountPage(location.pathname, pages)) {
   const security = isSecurityPath(location.pathname);
+  const admin = isAdminPath(location.pathname) ? location.search : null;
   goTo("/");
   await resume(null);
   if (security && client.signedIn) await act(() => openSecurity(client));
+  if (admin !== null && client.signedIn) await act(() => openAdmin(admin));
 }

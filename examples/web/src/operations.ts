@@ -260,3 +260,113 @@ export const RemovePasskey = graphql(`
     removePasskey(id: $id)
   }
 `);
+
+// The admin pages (admin-*.ts): the directory, one user, the audit log,
+// and the admin mutations. Each mutation needs a recent sign-in: the client
+// opens the re-authentication prompt when the server asks for one.
+
+export const AdminUsers = graphql(`
+  query AdminUsers($query: String, $first: Int!, $after: String) {
+    users(query: $query, first: $first, after: $after) {
+      totalCount
+      endCursor
+      hasNextPage
+      nodes {
+        id
+        userName
+        email
+        role
+        status
+        lastSignInAt
+      }
+    }
+  }
+`);
+
+export const AdminUser = graphql(`
+  query AdminUser($id: ID!, $events: Int!) {
+    user(id: $id) {
+      id
+      userName
+      email
+      emailVerified
+      role
+      status
+      createdAt
+      lastSignInAt
+      mfa {
+        totp
+        recoveryCodesLeft
+        passkeys
+      }
+      sessions {
+        id
+        current
+        deviceName
+        ipAddress
+        createdAt
+        lastActiveAt
+        aal
+      }
+      securityEvents(first: $events) {
+        ...TimelineEvent
+      }
+    }
+  }
+`);
+
+export const AuditLog = graphql(`
+  query AuditLog($first: Int!, $before: ID) {
+    auditLog(first: $first, before: $before) {
+      id
+      at
+      actorName
+      action
+      targetUserId
+      detail
+      ipAddress
+    }
+  }
+`);
+
+export const InviteUser = graphql(`
+  mutation InviteUser($email: String!, $role: String!) {
+    inviteUser(email: $email, role: $role)
+  }
+`);
+
+export const SetUserStatus = graphql(`
+  mutation SetUserStatus($userId: ID!, $status: AccountStatus!) {
+    setUserStatus(userId: $userId, status: $status) {
+      id
+      status
+    }
+  }
+`);
+
+export const SetUserRole = graphql(`
+  mutation SetUserRole($userId: ID!, $role: String!) {
+    setUserRole(userId: $userId, role: $role) {
+      id
+      role
+    }
+  }
+`);
+
+export const EndUserSessions = graphql(`
+  mutation EndUserSessions($userId: ID!, $sessionId: ID) {
+    endUserSessions(userId: $userId, sessionId: $sessionId)
+  }
+`);
+
+export const ResetUserFactors = graphql(`
+  mutation ResetUserFactors($userId: ID!) {
+    resetUserFactors(userId: $userId)
+  }
+`);
+
+export const SendPasswordReset = graphql(`
+  mutation SendPasswordReset($userId: ID!) {
+    sendPasswordReset(userId: $userId)
+  }
+`);

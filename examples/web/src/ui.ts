@@ -1,5 +1,5 @@
-// The page's few shared parts: finding elements, the notice line, and
-// showing one view at a time.
+// The page's few shared parts: finding elements, table cells, the notice
+// line, and showing one view at a time.
 
 export function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -10,6 +10,18 @@ export function element<T extends HTMLElement>(id: string): T {
 /** The value of an input, as typed. */
 export function field(id: string): string {
   return element<HTMLInputElement>(id).value;
+}
+
+/** A table cell holding `text`. */
+export function cell(text: string): HTMLTableCellElement {
+  const td = document.createElement("td");
+  td.textContent = text;
+  return td;
+}
+
+/** A date-time of the API in the reader's own words; `none` when null. */
+export function when(at: string | null | undefined, none = "never"): string {
+  return at ? new Date(at).toLocaleString() : none;
 }
 
 const notice = element<HTMLParagraphElement>("notice");

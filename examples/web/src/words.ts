@@ -19,6 +19,7 @@ const codes: Record<string, string> = {
   REAUTHENTICATION_REQUIRED:
     "This change needs you to confirm who you are (a recent sign-in), and that was not done: nothing was changed.",
   SERVICE_UNAVAILABLE: "The service is unavailable for a moment: nothing was changed, try again.",
+  NOT_FOUND: "That user or session is not there any more: nothing was changed.",
 };
 
 /** What went wrong, in a sentence, with the code after it. */
@@ -48,6 +49,7 @@ const reasons: Record<string, string> = {
   USER_DISABLED: "You were signed out: this account was disabled.",
   EXPIRED: "You were signed out: the session expired.",
   REPORTED_BY_USER: "You were signed out: the account's owner reported this sign-in as not theirs.",
+  ENDED_BY_ADMIN: "You were signed out by an administrator.",
 };
 
 /** Why this tab's session ended, in a sentence. */
@@ -82,6 +84,17 @@ export function describeEvent(kind: SecurityEventKind): string {
   return eventKinds[kind];
 }
 
+// The kinds worded for the account's owner ("you"), as an admin reads them.
+const eventKindsToAdmin: Partial<Record<SecurityEventKind, string>> = {
+  NEW_DEVICE_ALERT_SENT: "Mailed the user about a sign-in from a new device",
+  SIGN_IN_REPORTED: "The user reported a sign-in as not theirs",
+};
+
+/** `describeEvent`, for an admin reading another user's events. */
+export function describeEventToAdmin(kind: SecurityEventKind): string {
+  return eventKindsToAdmin[kind] ?? eventKinds[kind];
+}
+
 /** Why a passkey did not work, in a sentence: the browser's refusals (the
  *  prompt closed, no passkey for this site) and the server's. */
 export function explainPasskeyRefusal(error: unknown): string {
@@ -101,4 +114,33 @@ export function explainPasskeyRefusal(error: unknown): string {
     return `The passkey took too long to answer: try again (${error.code}).`;
   }
   return explain(error);
+}
+
+/** Why an admin call was refused, in a sentence: as `explain`, but
+ *  FORBIDDEN there means no longer an admin (a role read on every
+ *  request), or a mail this server cannot send; and the last-admin rule
+ *  says what to do instead. */
+export function explainAdminRefusal(error: unknown): string {
+  if (!(error instanceof ApiError)) return explain(error);
+  if (error.code === "FORBIDDEN") {
+    return `Refused: only an administrator may do that (is your role still admin?), and mails need a server that sends mail (${error.code}).`;
+  }
+  if (error.code === "BAD_USER_INPUT" && error.message.includes("last active admin")) {
+    return `Refused: ${error.message}. Make another user an admin first, then try again (${error.code}).`;
+  }
+  return explain(error);
+}
+
+const auditActions: Record<string, string> = {
+  inviteUser: "Invited",
+  setUserStatus: "Set the status",
+  setUserRole: "Set the role",
+  endUserSessions: "Ended sessions",
+  resetUserFactors: "Reset the second factors",
+  sendPasswordReset: "Mailed a password reset link",
+};
+
+/** What an admin did, from the audit entry's action (the mutation's name). */
+export function describeAuditAction(action: string): string {
+  return auditActions[action] ?? action;
 }

@@ -44,6 +44,15 @@ type Documents = {
     "\n  mutation FinishPasskeyRegistration($input: FinishPasskeyRegistrationInput!) {\n    finishPasskeyRegistration(input: $input) {\n      id\n      label\n    }\n  }\n": typeof types.FinishPasskeyRegistrationDocument,
     "\n  mutation RenamePasskey($id: ID!, $label: String!) {\n    renamePasskey(id: $id, label: $label) {\n      id\n      label\n    }\n  }\n": typeof types.RenamePasskeyDocument,
     "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n": typeof types.RemovePasskeyDocument,
+    "\n  query AdminUsers($query: String, $first: Int!, $after: String) {\n    users(query: $query, first: $first, after: $after) {\n      totalCount\n      endCursor\n      hasNextPage\n      nodes {\n        id\n        userName\n        email\n        role\n        status\n        lastSignInAt\n      }\n    }\n  }\n": typeof types.AdminUsersDocument,
+    "\n  query AdminUser($id: ID!, $events: Int!) {\n    user(id: $id) {\n      id\n      userName\n      email\n      emailVerified\n      role\n      status\n      createdAt\n      lastSignInAt\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n      sessions {\n        id\n        current\n        deviceName\n        ipAddress\n        createdAt\n        lastActiveAt\n        aal\n      }\n      securityEvents(first: $events) {\n        ...TimelineEvent\n      }\n    }\n  }\n": typeof types.AdminUserDocument,
+    "\n  query AuditLog($first: Int!, $before: ID) {\n    auditLog(first: $first, before: $before) {\n      id\n      at\n      actorName\n      action\n      targetUserId\n      detail\n      ipAddress\n    }\n  }\n": typeof types.AuditLogDocument,
+    "\n  mutation InviteUser($email: String!, $role: String!) {\n    inviteUser(email: $email, role: $role)\n  }\n": typeof types.InviteUserDocument,
+    "\n  mutation SetUserStatus($userId: ID!, $status: AccountStatus!) {\n    setUserStatus(userId: $userId, status: $status) {\n      id\n      status\n    }\n  }\n": typeof types.SetUserStatusDocument,
+    "\n  mutation SetUserRole($userId: ID!, $role: String!) {\n    setUserRole(userId: $userId, role: $role) {\n      id\n      role\n    }\n  }\n": typeof types.SetUserRoleDocument,
+    "\n  mutation EndUserSessions($userId: ID!, $sessionId: ID) {\n    endUserSessions(userId: $userId, sessionId: $sessionId)\n  }\n": typeof types.EndUserSessionsDocument,
+    "\n  mutation ResetUserFactors($userId: ID!) {\n    resetUserFactors(userId: $userId)\n  }\n": typeof types.ResetUserFactorsDocument,
+    "\n  mutation SendPasswordReset($userId: ID!) {\n    sendPasswordReset(userId: $userId)\n  }\n": typeof types.SendPasswordResetDocument,
 };
 const documents: Documents = {
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n    }\n  }\n": types.LoginDocument,
@@ -75,6 +84,15 @@ const documents: Documents = {
     "\n  mutation FinishPasskeyRegistration($input: FinishPasskeyRegistrationInput!) {\n    finishPasskeyRegistration(input: $input) {\n      id\n      label\n    }\n  }\n": types.FinishPasskeyRegistrationDocument,
     "\n  mutation RenamePasskey($id: ID!, $label: String!) {\n    renamePasskey(id: $id, label: $label) {\n      id\n      label\n    }\n  }\n": types.RenamePasskeyDocument,
     "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n": types.RemovePasskeyDocument,
+    "\n  query AdminUsers($query: String, $first: Int!, $after: String) {\n    users(query: $query, first: $first, after: $after) {\n      totalCount\n      endCursor\n      hasNextPage\n      nodes {\n        id\n        userName\n        email\n        role\n        status\n        lastSignInAt\n      }\n    }\n  }\n": types.AdminUsersDocument,
+    "\n  query AdminUser($id: ID!, $events: Int!) {\n    user(id: $id) {\n      id\n      userName\n      email\n      emailVerified\n      role\n      status\n      createdAt\n      lastSignInAt\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n      sessions {\n        id\n        current\n        deviceName\n        ipAddress\n        createdAt\n        lastActiveAt\n        aal\n      }\n      securityEvents(first: $events) {\n        ...TimelineEvent\n      }\n    }\n  }\n": types.AdminUserDocument,
+    "\n  query AuditLog($first: Int!, $before: ID) {\n    auditLog(first: $first, before: $before) {\n      id\n      at\n      actorName\n      action\n      targetUserId\n      detail\n      ipAddress\n    }\n  }\n": types.AuditLogDocument,
+    "\n  mutation InviteUser($email: String!, $role: String!) {\n    inviteUser(email: $email, role: $role)\n  }\n": types.InviteUserDocument,
+    "\n  mutation SetUserStatus($userId: ID!, $status: AccountStatus!) {\n    setUserStatus(userId: $userId, status: $status) {\n      id\n      status\n    }\n  }\n": types.SetUserStatusDocument,
+    "\n  mutation SetUserRole($userId: ID!, $role: String!) {\n    setUserRole(userId: $userId, role: $role) {\n      id\n      role\n    }\n  }\n": types.SetUserRoleDocument,
+    "\n  mutation EndUserSessions($userId: ID!, $sessionId: ID) {\n    endUserSessions(userId: $userId, sessionId: $sessionId)\n  }\n": types.EndUserSessionsDocument,
+    "\n  mutation ResetUserFactors($userId: ID!) {\n    resetUserFactors(userId: $userId)\n  }\n": types.ResetUserFactorsDocument,
+    "\n  mutation SendPasswordReset($userId: ID!) {\n    sendPasswordReset(userId: $userId)\n  }\n": types.SendPasswordResetDocument,
 };
 
 /**
@@ -193,6 +211,42 @@ export function graphql(source: "\n  mutation RenamePasskey($id: ID!, $label: St
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RemovePasskey($id: ID!) {\n    removePasskey(id: $id)\n  }\n"): typeof import('./graphql').RemovePasskeyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminUsers($query: String, $first: Int!, $after: String) {\n    users(query: $query, first: $first, after: $after) {\n      totalCount\n      endCursor\n      hasNextPage\n      nodes {\n        id\n        userName\n        email\n        role\n        status\n        lastSignInAt\n      }\n    }\n  }\n"): typeof import('./graphql').AdminUsersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminUser($id: ID!, $events: Int!) {\n    user(id: $id) {\n      id\n      userName\n      email\n      emailVerified\n      role\n      status\n      createdAt\n      lastSignInAt\n      mfa {\n        totp\n        recoveryCodesLeft\n        passkeys\n      }\n      sessions {\n        id\n        current\n        deviceName\n        ipAddress\n        createdAt\n        lastActiveAt\n        aal\n      }\n      securityEvents(first: $events) {\n        ...TimelineEvent\n      }\n    }\n  }\n"): typeof import('./graphql').AdminUserDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditLog($first: Int!, $before: ID) {\n    auditLog(first: $first, before: $before) {\n      id\n      at\n      actorName\n      action\n      targetUserId\n      detail\n      ipAddress\n    }\n  }\n"): typeof import('./graphql').AuditLogDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation InviteUser($email: String!, $role: String!) {\n    inviteUser(email: $email, role: $role)\n  }\n"): typeof import('./graphql').InviteUserDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetUserStatus($userId: ID!, $status: AccountStatus!) {\n    setUserStatus(userId: $userId, status: $status) {\n      id\n      status\n    }\n  }\n"): typeof import('./graphql').SetUserStatusDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetUserRole($userId: ID!, $role: String!) {\n    setUserRole(userId: $userId, role: $role) {\n      id\n      role\n    }\n  }\n"): typeof import('./graphql').SetUserRoleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EndUserSessions($userId: ID!, $sessionId: ID) {\n    endUserSessions(userId: $userId, sessionId: $sessionId)\n  }\n"): typeof import('./graphql').EndUserSessionsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetUserFactors($userId: ID!) {\n    resetUserFactors(userId: $userId)\n  }\n"): typeof import('./graphql').ResetUserFactorsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SendPasswordReset($userId: ID!) {\n    sendPasswordReset(userId: $userId)\n  }\n"): typeof import('./graphql').SendPasswordResetDocument;
 
 
 export function graphql(source: string) {

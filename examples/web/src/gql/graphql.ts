@@ -1045,6 +1045,77 @@ export type RemovePasskeyMutationVariables = Exact<{
 
 export type RemovePasskeyMutation = { __typename?: 'Mutation', removePasskey: boolean };
 
+export type AdminUsersQueryVariables = Exact<{
+  query?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type AdminUsersQuery = { __typename?: 'Query', users: { __typename?: 'UserPage', totalCount: number, endCursor?: string | null, hasNextPage: boolean, nodes: Array<{ __typename?: 'AdminUser', id: string, userName: string, email?: string | null, role: string, status: AccountStatus, lastSignInAt?: string | null }> } };
+
+export type AdminUserQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+  events: Scalars['Int']['input'];
+}>;
+
+
+export type AdminUserQuery = { __typename?: 'Query', user?: { __typename?: 'AdminUser', id: string, userName: string, email?: string | null, emailVerified: boolean, role: string, status: AccountStatus, createdAt: string, lastSignInAt?: string | null, mfa: { __typename?: 'MfaStatus', totp: boolean, recoveryCodesLeft: number, passkeys: number }, sessions: Array<{ __typename?: 'Session', id: string, current: boolean, deviceName: string, ipAddress?: string | null, createdAt: string, lastActiveAt: string, aal: number }>, securityEvents: Array<{ __typename?: 'SecurityEvent', id: string, kind: SecurityEventKind, at: string, ipAddress?: string | null, deviceName?: string | null, reason?: SessionEndReason | null, detail?: string | null }> } | null };
+
+export type AuditLogQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  before?: InputMaybe<Scalars['ID']['input']>;
+}>;
+
+
+export type AuditLogQuery = { __typename?: 'Query', auditLog: Array<{ __typename?: 'AuditEntry', id: string, at: string, actorName: string, action: string, targetUserId?: string | null, detail?: string | null, ipAddress?: string | null }> };
+
+export type InviteUserMutationVariables = Exact<{
+  email: Scalars['String']['input'];
+  role: Scalars['String']['input'];
+}>;
+
+
+export type InviteUserMutation = { __typename?: 'Mutation', inviteUser: boolean };
+
+export type SetUserStatusMutationVariables = Exact<{
+  userId: Scalars['ID']['input'];
+  status: AccountStatus;
+}>;
+
+
+export type SetUserStatusMutation = { __typename?: 'Mutation', setUserStatus: { __typename?: 'AdminUser', id: string, status: AccountStatus } };
+
+export type SetUserRoleMutationVariables = Exact<{
+  userId: Scalars['ID']['input'];
+  role: Scalars['String']['input'];
+}>;
+
+
+export type SetUserRoleMutation = { __typename?: 'Mutation', setUserRole: { __typename?: 'AdminUser', id: string, role: string } };
+
+export type EndUserSessionsMutationVariables = Exact<{
+  userId: Scalars['ID']['input'];
+  sessionId?: InputMaybe<Scalars['ID']['input']>;
+}>;
+
+
+export type EndUserSessionsMutation = { __typename?: 'Mutation', endUserSessions: number };
+
+export type ResetUserFactorsMutationVariables = Exact<{
+  userId: Scalars['ID']['input'];
+}>;
+
+
+export type ResetUserFactorsMutation = { __typename?: 'Mutation', resetUserFactors: boolean };
+
+export type SendPasswordResetMutationVariables = Exact<{
+  userId: Scalars['ID']['input'];
+}>;
+
+
+export type SendPasswordResetMutation = { __typename?: 'Mutation', sendPasswordReset: boolean };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1296,3 +1367,108 @@ export const RemovePasskeyDocument = new TypedDocumentString(`
   removePasskey(id: $id)
 }
     `) as unknown as TypedDocumentString<RemovePasskeyMutation, RemovePasskeyMutationVariables>;
+export const AdminUsersDocument = new TypedDocumentString(`
+    query AdminUsers($query: String, $first: Int!, $after: String) {
+  users(query: $query, first: $first, after: $after) {
+    totalCount
+    endCursor
+    hasNextPage
+    nodes {
+      id
+      userName
+      email
+      role
+      status
+      lastSignInAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AdminUsersQuery, AdminUsersQueryVariables>;
+export const AdminUserDocument = new TypedDocumentString(`
+    query AdminUser($id: ID!, $events: Int!) {
+  user(id: $id) {
+    id
+    userName
+    email
+    emailVerified
+    role
+    status
+    createdAt
+    lastSignInAt
+    mfa {
+      totp
+      recoveryCodesLeft
+      passkeys
+    }
+    sessions {
+      id
+      current
+      deviceName
+      ipAddress
+      createdAt
+      lastActiveAt
+      aal
+    }
+    securityEvents(first: $events) {
+      ...TimelineEvent
+    }
+  }
+}
+    fragment TimelineEvent on SecurityEvent {
+  id
+  kind
+  at
+  ipAddress
+  deviceName
+  reason
+  detail
+}`) as unknown as TypedDocumentString<AdminUserQuery, AdminUserQueryVariables>;
+export const AuditLogDocument = new TypedDocumentString(`
+    query AuditLog($first: Int!, $before: ID) {
+  auditLog(first: $first, before: $before) {
+    id
+    at
+    actorName
+    action
+    targetUserId
+    detail
+    ipAddress
+  }
+}
+    `) as unknown as TypedDocumentString<AuditLogQuery, AuditLogQueryVariables>;
+export const InviteUserDocument = new TypedDocumentString(`
+    mutation InviteUser($email: String!, $role: String!) {
+  inviteUser(email: $email, role: $role)
+}
+    `) as unknown as TypedDocumentString<InviteUserMutation, InviteUserMutationVariables>;
+export const SetUserStatusDocument = new TypedDocumentString(`
+    mutation SetUserStatus($userId: ID!, $status: AccountStatus!) {
+  setUserStatus(userId: $userId, status: $status) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<SetUserStatusMutation, SetUserStatusMutationVariables>;
+export const SetUserRoleDocument = new TypedDocumentString(`
+    mutation SetUserRole($userId: ID!, $role: String!) {
+  setUserRole(userId: $userId, role: $role) {
+    id
+    role
+  }
+}
+    `) as unknown as TypedDocumentString<SetUserRoleMutation, SetUserRoleMutationVariables>;
+export const EndUserSessionsDocument = new TypedDocumentString(`
+    mutation EndUserSessions($userId: ID!, $sessionId: ID) {
+  endUserSessions(userId: $userId, sessionId: $sessionId)
+}
+    `) as unknown as TypedDocumentString<EndUserSessionsMutation, EndUserSessionsMutationVariables>;
+export const ResetUserFactorsDocument = new TypedDocumentString(`
+    mutation ResetUserFactors($userId: ID!) {
+  resetUserFactors(userId: $userId)
+}
+    `) as unknown as TypedDocumentString<ResetUserFactorsMutation, ResetUserFactorsMutationVariables>;
+export const SendPasswordResetDocument = new TypedDocumentString(`
+    mutation SendPasswordReset($userId: ID!) {
+  sendPasswordReset(userId: $userId)
+}
+    `) as unknown as TypedDocumentString<SendPasswordResetMutation, SendPasswordResetMutationVariables>;
