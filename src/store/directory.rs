@@ -1,47 +1,44 @@
-//! The user directory of the admin API: users found by a part of their
-//! name or address, a page at a time in the order they were created, and
-//! when each last signed in.
+//! The user directory of the admin API: users found by the beginning of a
+//! word of their name or address, a page at a time in the order they were
+//! created, and when each last signed in.
 //!
-//! A search matches the lower-case keys (`user_name_key`, `email_key`)
-//! with `LIKE '%part%'`, the part's own `%`, `_` and the escape character
-//! escaped, so that what an admin types is plain text on both backends.
-//! No B-tree seeks to a substring: the `users_directory` index holds every
-//! column a search reads, in page order, so a search scans that narrow
-//! index rather than the table (see migration 000012).
+//! A search reads the `user_search_terms` index (see `store::search_terms`):
+//! the users with a term in the range of the searched text, on its primary
+//! key. At most [`FEW`] of them are read whole, and sorted and paged here;
+//! a text that matches more is counted and paged by the database, in the
+//! index's range only. The count of everyone is the sum of `user_counts`.
+//! No statement reads every user.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::store::schema::{user_login_sessions as sessions, users};
+use crate::store::schema::{
+    user_counts, user_login_sessions as sessions, user_search_terms, users,
+};
+use crate::store::search_terms::prefix_end;
 use crate::store::users::UserRecord;
 use crate::store::{DbConn, expect_key};
 use crate::with_conn;
 
-/// The escape character of search patterns: not a backslash, which MySQL
-/// reads as an escape inside the statement's own string literal too.
-const ESCAPE: char = '!';
+/// Matches of a search read whole and paged here; past this many, the
+/// database counts and pages them.
+const FEW: i64 = 1_000;
 
-/// `%text%` with the pattern characters of `text` escaped.
-pub(crate) fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for ch in text.chars() {
-        if matches!(ch, '%' | '_' | ESCAPE) {
-            pattern.push(ESCAPE);
-        }
-        pattern.push(ch);
-    }
-    pattern.push('%');
-    pattern
-}
-
-/// What a search looks for: the pattern for folded names and the one for
-/// lower-case addresses (see [`contains_pattern`]).
+/// What a search looks for: the text folded as user names are, and in
+/// lower case as addresses are (the forms the terms were made from).
 #[derive(Debug, Clone)]
 pub(crate) struct Search {
-    pub name_pattern: String,
-    pub email_pattern: String,
+    pub name_text: String,
+    pub email_text: String,
+}
+
+/// The range of terms that begin with `text`: from it to the least text
+/// after all of them. A text of nothing but U+10FFFF (a noncharacter, in
+/// no name or address) ends at itself followed by one more.
+fn term_range(text: &str) -> (String, String) {
+    let end = prefix_end(text).unwrap_or_else(|| format!("{text}\u{10FFFF}"));
+    (text.to_owned(), end)
 }
 
 /// A position in the directory's order: after the user created at `at`
@@ -50,6 +47,12 @@ pub(crate) struct Search {
 pub(crate) struct Position {
     pub created_at: NaiveDateTime,
     pub id: String,
+}
+
+impl Position {
+    fn is_before(&self, created_at: NaiveDateTime, id: &str) -> bool {
+        (self.created_at, self.id.as_str()) < (created_at, id)
+    }
 }
 
 /// One page of a search.
@@ -64,46 +67,100 @@ pub(crate) struct Page {
 
 /// The users matching `search` (everyone without one), oldest first (by
 /// `created_at`, then id), at most `first`, after `after` when given, with
-/// the count of every match. A user created after the search began sorts after every earlier
-/// one, so pages already read never shift.
+/// the count of every match. A user created after the search began sorts
+/// after every earlier one, so pages already read never shift.
 pub(crate) async fn page(
     conn: &mut DbConn,
     search: Option<&Search>,
     after: Option<&Position>,
     first: i64,
 ) -> QueryResult<Page> {
+    let wanted = first.saturating_add(1);
     with_conn!(conn, |c| {
-        let matching = || {
-            let query = users::table.into_boxed();
-            match search {
-                Some(search) => query.filter(
-                    users::user_name_key
-                        .like(search.name_pattern.clone())
-                        .escape(ESCAPE)
-                        .or(users::email_key
-                            .like(search.email_pattern.clone())
-                            .escape(ESCAPE)
-                            .assume_not_null()),
-                ),
-                None => query,
+        let (total, mut ids) = match search {
+            None => {
+                let shards = user_counts::table
+                    .select(user_counts::users)
+                    .load::<i64>(c)
+                    .await?;
+                let mut ids = users::table
+                    .select(users::id)
+                    .order((users::created_at.asc(), users::id.asc()))
+                    .limit(wanted)
+                    .into_boxed();
+                if let Some(after) = after {
+                    ids = ids.filter(
+                        users::created_at.gt(after.created_at).or(users::created_at
+                            .eq(after.created_at)
+                            .and(users::id.gt(after.id.clone()))),
+                    );
+                }
+                (shards.into_iter().sum(), ids.load::<String>(c).await?)
+            }
+            Some(search) => {
+                let (name_from, name_to) = term_range(&search.name_text);
+                let (email_from, email_to) = term_range(&search.email_text);
+                let matching = || {
+                    user_search_terms::table
+                        .filter(
+                            user_search_terms::term
+                                .ge(name_from.clone())
+                                .and(user_search_terms::term.lt(name_to.clone()))
+                                .or(user_search_terms::term
+                                    .ge(email_from.clone())
+                                    .and(user_search_terms::term.lt(email_to.clone()))),
+                        )
+                        .into_boxed()
+                };
+                let mut found = matching()
+                    .select((user_search_terms::created_at, user_search_terms::user_id))
+                    .distinct()
+                    .limit(FEW + 1)
+                    .load::<(NaiveDateTime, String)>(c)
+                    .await?;
+                if found.len() as i64 <= FEW {
+                    found.sort();
+                    found.dedup();
+                    let total = found.len() as i64;
+                    let ids = found
+                        .into_iter()
+                        .filter(|(at, id)| after.is_none_or(|after| after.is_before(*at, id)))
+                        .take(usize::try_from(wanted).unwrap_or(usize::MAX))
+                        .map(|(_, id)| id)
+                        .collect();
+                    (total, ids)
+                } else {
+                    let total = matching()
+                        .select(diesel::dsl::count(user_search_terms::user_id).aggregate_distinct())
+                        .get_result::<i64>(c)
+                        .await?;
+                    let mut page = matching()
+                        .select((user_search_terms::created_at, user_search_terms::user_id))
+                        .distinct()
+                        .order((
+                            user_search_terms::created_at.asc(),
+                            user_search_terms::user_id.asc(),
+                        ))
+                        .limit(wanted);
+                    if let Some(after) = after {
+                        page = page.filter(
+                            user_search_terms::created_at.gt(after.created_at).or(
+                                user_search_terms::created_at
+                                    .eq(after.created_at)
+                                    .and(user_search_terms::user_id.gt(after.id.clone())),
+                            ),
+                        );
+                    }
+                    let ids = page
+                        .load::<(NaiveDateTime, String)>(c)
+                        .await?
+                        .into_iter()
+                        .map(|(_, id)| id)
+                        .collect();
+                    (total, ids)
+                }
             }
         };
-        let total = matching().count().get_result::<i64>(c).await?;
-        // The page's ids first, which the index alone answers (in order,
-        // stopping at the page's end), then their rows by key: one query
-        // for both would read every matching row of the table to sort.
-        let mut ids = matching()
-            .select(users::id)
-            .order((users::created_at.asc(), users::id.asc()))
-            .limit(first.saturating_add(1));
-        if let Some(after) = after {
-            ids = ids.filter(
-                users::created_at.gt(after.created_at).or(users::created_at
-                    .eq(after.created_at)
-                    .and(users::id.gt(after.id.clone()))),
-            );
-        }
-        let mut ids = ids.load::<String>(c).await?;
         let has_next = ids.len() as i64 > first;
         ids.truncate(usize::try_from(first).unwrap_or(0));
         let mut found = users::table

@@ -643,6 +643,11 @@ async fn the_directory_searches_plain_text_and_pages_stably(backend: Backend) {
     assert_eq!(search("BOB").await.0, 2);
     assert_eq!(search("dORA").await.1, vec!["Dora!x".to_owned()]);
     assert_eq!(search("@example.org").await, (1, vec!["frank".to_owned()]));
+    // Found where a word (or a separator) begins, not in a word's middle.
+    assert_eq!(search("smith").await, (1, vec!["bob_smith".to_owned()]));
+    assert_eq!(search("mith").await, (0, vec![]));
+    assert_eq!(search("BOSS").await, (1, vec!["frank".to_owned()]));
+    assert_eq!(search("ice").await, (1, vec!["al%ice".to_owned()]));
     assert_eq!(search("").await.0, 7);
 
     // Pages of two, oldest first, with users created between pages: each
@@ -726,6 +731,127 @@ async fn the_directory_searches_plain_text_and_pages_stably(backend: Backend) {
         seen(&server, &token, eve_id).await["lastSignInAt"],
         first_at
     );
+}
+
+/// The directory's totals and search terms follow every way an account is
+/// made, changes its address or goes: a sign-up, a changed address, an
+/// unverified account pruned, and a user whose terms are missing (a
+/// replica of an older version made it) found again after a restart.
+async fn the_directory_follows_sign_ups_address_changes_and_pruning(backend: Backend) {
+    let (mail, server) = with_mail(backend, authql::config::SignupMode::Open).await;
+    let (_, token) = admin(&server, "ada").await;
+    let search = |query: Option<&str>| {
+        let (server, token) = (&server, &token);
+        let variables = json!({ "query": query });
+        async move {
+            let page = call(server, token, USERS, variables)
+                .await
+                .data("users")
+                .clone();
+            let names: Vec<String> = page["nodes"]
+                .as_array()
+                .expect("nodes")
+                .iter()
+                .map(|n| n["userName"].as_str().unwrap_or("").to_owned())
+                .collect();
+            (page["totalCount"].as_i64().unwrap_or(-1), names)
+        }
+    };
+    for (name, email) in [("cleo", "cleo@first.example"), ("dan", "dan@x.example")] {
+        let signed_up = server
+            .call(authql_testkit::documents::SIGN_UP)
+            .variables(
+                json!({ "input": { "userName": name, "email": email, "password": PASSWORD } }),
+            )
+            .await;
+        assert!(!signed_up.has_errors(), "{}", signed_up.text());
+    }
+    assert_eq!(search(None).await.0, 3, "both sign-ups counted");
+    assert_eq!(
+        search(Some("first.example")).await,
+        (1, vec!["cleo".to_owned()])
+    );
+    assert_eq!(
+        search(Some("leo")).await.0,
+        0,
+        "not in the middle of a word"
+    );
+
+    // dan proves his address, then changes it.
+    let mails = mail.wait_for(2, MAIL_WAIT).await;
+    let verified = server
+        .call(authql_testkit::documents::VERIFY_EMAIL)
+        .variables(json!({ "token": token_of(mail_to(&mails, "dan@x.example"), "verify-email") }))
+        .await;
+    assert!(!verified.has_errors(), "{}", verified.text());
+    let dan = access_token(&server.login("dan", PASSWORD).await);
+    let changed = server
+        .call(authql_testkit::documents::CHANGE_EMAIL)
+        .bearer(&dan)
+        .variables(json!({ "newEmail": "Dan@Second.example" }))
+        .await;
+    assert!(!changed.has_errors(), "{}", changed.text());
+    let mails = mail.wait_for(3, MAIL_WAIT).await;
+    let verified = server
+        .call(authql_testkit::documents::VERIFY_EMAIL)
+        .variables(
+            json!({ "token": token_of(mail_to(&mails, "dan@second.example"), "verify-email") }),
+        )
+        .await;
+    assert!(!verified.has_errors(), "{}", verified.text());
+    assert_eq!(search(Some("SECOND")).await, (1, vec!["dan".to_owned()]));
+    assert_eq!(
+        search(Some("x.example")).await.0,
+        0,
+        "the old address is gone"
+    );
+
+    // cleo never verified: pruned after seven days, and no longer counted.
+    server.advance(TimeDelta::days(7) + TimeDelta::seconds(1));
+    let report = authql::core::prune::prune_once(&server.app)
+        .await
+        .expect("prune");
+    assert_eq!(report.unverified_accounts, 1);
+    let token = access_token(&server.login("ada", PASSWORD).await);
+    let everyone = call(&server, &token, USERS, json!({})).await;
+    assert_eq!(
+        everyone.data("users")["totalCount"],
+        2,
+        "{}",
+        everyone.text()
+    );
+    let cleo = call(&server, &token, USERS, json!({ "query": "cleo" })).await;
+    assert_eq!(cleo.data("users")["totalCount"], 0);
+
+    // dan's terms lost (as if an older replica had written him): a start
+    // writes them again.
+    let mut conn = server.app.pool.get().await.expect("connection");
+    let removed = authql::with_conn!(&mut conn, |c| {
+        use authql::store::schema::{user_search_terms as terms, users};
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        diesel::delete(
+            terms::table.filter(
+                terms::user_id.eq_any(
+                    users::table
+                        .filter(users::user_name.eq("dan"))
+                        .select(users::id),
+                ),
+            ),
+        )
+        .execute(c)
+        .await
+    })
+    .expect("delete dan's terms");
+    drop(conn);
+    assert!(removed > 0, "dan had terms");
+    let lost = call(&server, &token, USERS, json!({ "query": "dan" })).await;
+    assert_eq!(lost.data("users")["totalCount"], 0);
+    authql::store::migrate::run_pending(&server.db.url)
+        .await
+        .expect("a start's migration step");
+    let found = call(&server, &token, USERS, json!({ "query": "dan" })).await;
+    assert_eq!(found.data("users")["totalCount"], 1, "{}", found.text());
 }
 
 async fn admins_invite_and_send_reset_links(backend: Backend) {
@@ -857,6 +983,7 @@ both_backends!(
     sessions_and_factors_are_ended_and_reset,
     resetting_factors_removes_passkeys,
     the_directory_searches_plain_text_and_pages_stably,
+    the_directory_follows_sign_ups_address_changes_and_pruning,
     admins_invite_and_send_reset_links,
     enabling_an_unverified_account_verifies_it,
     audit_entries_are_pruned_with_security_events,

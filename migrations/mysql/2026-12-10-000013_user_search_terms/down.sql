@@ -1,0 +1,2 @@
+DROP TABLE user_counts;
+DROP TABLE user_search_terms;
