@@ -83,6 +83,8 @@ mod client;
 mod complete_login;
 #[path = "loadtest/costs.rs"]
 mod costs;
+#[path = "loadtest/directory.rs"]
+mod directory;
 #[path = "loadtest/enrolment.rs"]
 mod enrolment;
 #[path = "loadtest/enumeration.rs"]
@@ -167,6 +169,10 @@ struct Args {
     /// before the window) [default: enough for 3,000 requests/s].
     #[arg(long, value_parser = at_least_one)]
     mfa_tokens: Option<usize>,
+    /// Users written into the directory `users` searches, besides the
+    /// benchmark's own.
+    #[arg(long, default_value_t = directory::DEFAULT_USERS, value_parser = at_least_one)]
+    directory_users: usize,
     /// Connections flooding `login` in `me_during_login_flood`.
     #[arg(long, default_value_t = 8, value_parser = at_least_one)]
     flood_connections: usize,
@@ -372,6 +378,7 @@ fn run_sockets(args: &Args, count: usize) -> Result<sockets::SocketsReport, BoxE
             reset: None,
             complete_login: None,
             passkey: None,
+            directory: None,
         };
         let report = runtime.block_on(sockets::run(
             &plan,
@@ -471,6 +478,14 @@ fn bench(
     } else {
         None
     };
+    let directory = if args.scenarios.contains(&Scenario::Users) {
+        Some(Arc::new(runtime.block_on(directory::prepare(
+            &setup,
+            args.directory_users,
+        ))?))
+    } else {
+        None
+    };
     let hashing = measure_hashing(hash_concurrency)?;
 
     eprintln!("starting authql serve");
@@ -497,6 +512,7 @@ fn bench(
         reset,
         complete_login,
         passkey,
+        directory,
     };
     let mut rounds = Vec::with_capacity(args.rounds);
     for round in 1..=args.rounds {
@@ -586,6 +602,7 @@ fn run_flood(
         reset: None,
         complete_login: None,
         passkey: None,
+        directory: None,
     };
     let outcome = runtime.block_on(scenarios::run(scenario, &flood_plan))?;
     server.check_alive()?;

@@ -35,13 +35,30 @@ pub async fn create(
     setup: &ServerSetup,
     accounts: &[NewAccount<'_>],
 ) -> Result<Vec<String>, BoxError> {
+    create_with_role(setup, accounts, "user").await
+}
+
+/// Makes the admin `user_name`, without an address.
+pub async fn create_admin(setup: &ServerSetup, user_name: &str) -> Result<(), BoxError> {
+    let admin = NewAccount {
+        user_name,
+        email: None,
+    };
+    create_with_role(setup, &[admin], "admin").await.map(drop)
+}
+
+async fn create_with_role(
+    setup: &ServerSetup,
+    accounts: &[NewAccount<'_>],
+    role: &str,
+) -> Result<Vec<String>, BoxError> {
     let mut config = Config::from_lookup(|name| setup.var(name))?;
     config.argon2_cost = THROWAWAY_COST;
     let app = App::new(config, &Keys::unused())?;
     let password = Secret::from(crate::PASSWORD);
     let made = futures::stream::iter(accounts)
         .map(|account| {
-            authql::core::users::add_user(&app, account.user_name, &password, "user", account.email)
+            authql::core::users::add_user(&app, account.user_name, &password, role, account.email)
         })
         .buffered(CREATED_AT_ONCE)
         .try_collect::<Vec<_>>()

@@ -16,6 +16,7 @@ use crate::BoxError;
 use crate::client::{self, Connection, Failure, GqlRequest};
 use crate::complete_login::{self, CompleteLoginSetup};
 use crate::costs::{Costs, Probe, Sample};
+use crate::directory::{self, DirectoryCheck, DirectorySetup};
 use crate::floods::{self, FloodNumbers};
 use crate::mailbox::MailCheck;
 use crate::passkey::{self, PasskeySetup};
@@ -60,6 +61,10 @@ pub enum Scenario {
     /// events (see `security_events.rs`).
     #[value(name = "mySecurityEvents")]
     MySecurityEvents,
+    /// An admin's `users` searches over a directory of 100,000 users, on
+    /// two connections (see `directory.rs`).
+    #[value(name = "users")]
+    Users,
     /// `refreshToken`, each worker rotating its own sessions' tokens.
     #[value(name = "refresh")]
     Refresh,
@@ -111,12 +116,13 @@ impl Scenario {
     /// the flood defences, fails and can keep it busy for minutes; and but
     /// `completeLogin`, whose set-up spends a login per `mfaToken` (a minute
     /// or two per round at its default pool).
-    pub const ALL: [Scenario; 12] = [
+    pub const ALL: [Scenario; 13] = [
         Scenario::Baseline,
         Scenario::Me,
         Scenario::Verify,
         Scenario::MySessions,
         Scenario::MySecurityEvents,
+        Scenario::Users,
         Scenario::Refresh,
         Scenario::Login,
         Scenario::Passkey,
@@ -133,6 +139,7 @@ impl Scenario {
             Scenario::Verify => "verify",
             Scenario::MySessions => "mySessions",
             Scenario::MySecurityEvents => "mySecurityEvents",
+            Scenario::Users => "users",
             Scenario::Refresh => "refresh",
             Scenario::Login => "login",
             Scenario::CompleteLogin => "completeLogin",
@@ -198,6 +205,8 @@ pub struct Plan {
     pub complete_login: Option<Arc<CompleteLoginSetup>>,
     /// The users and authenticators of `passkey`, when it runs.
     pub passkey: Option<Arc<PasskeySetup>>,
+    /// The user directory `users` searches, when it runs.
+    pub directory: Option<Arc<DirectorySetup>>,
 }
 
 /// What one scenario measured; `beside` is the load that ran beside it (the
@@ -214,6 +223,8 @@ pub struct Outcome {
     pub mail: Option<MailCheck>,
     /// What `mySecurityEvents` read of its first page before its window.
     pub events_page: Option<PageCheck>,
+    /// What `users` read of each search before its window.
+    pub directory: Option<DirectoryCheck>,
 }
 
 /// Sets up and runs one scenario, reading the costs around its window.
@@ -277,6 +288,7 @@ async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxErr
         )
     };
     let mut events_page = None;
+    let mut directory = None;
     let (summary, beside, flood, mail) = match scenario {
         Scenario::Baseline => (run_baseline(plan).await?, None, None, None),
         Scenario::Me => (run_me(plan).await?, None, None, None),
@@ -285,6 +297,15 @@ async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxErr
         Scenario::MySecurityEvents => {
             let (summary, page) = security_events::run(plan).await?;
             events_page = Some(page);
+            (summary, None, None, None)
+        }
+        Scenario::Users => {
+            let setup = plan
+                .directory
+                .as_ref()
+                .ok_or("the users scenario was not set up")?;
+            let (summary, check) = directory::run(plan, setup).await?;
+            directory = Some(check);
             (summary, None, None, None)
         }
         Scenario::Refresh => (run_refresh(plan).await?, None, None, None),
@@ -318,6 +339,7 @@ async fn run_scenario(scenario: Scenario, plan: &Plan) -> Result<Outcome, BoxErr
         costs: None,
         mail,
         events_page,
+        directory,
     })
 }
 
