@@ -4,12 +4,14 @@
 //!
 //! A search reads the `user_search_terms` index (see `store::search_terms`):
 //! the users with a term in the range of the searched text, on its primary
-//! key. At most [`FEW`] of them are read whole, and sorted and paged here;
-//! a text that matches more is counted and paged by the database, in the
-//! index's range only. The count of everyone is the sum of `user_counts`.
-//! No statement reads every user.
+//! key, counted first. A few thousand of them are read whole, and sorted
+//! and paged here; when more match, the page is found by walking the users
+//! in order, each looked up in the terms, until a page is found (see
+//! [`read_every_match`]). The count of everyone is the sum of
+//! `user_counts`.
 
 use chrono::NaiveDateTime;
+use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -21,9 +23,21 @@ use crate::store::users::UserRecord;
 use crate::store::{DbConn, expect_key};
 use crate::with_conn;
 
-/// Matches of a search read whole and paged here; past this many, the
-/// database counts and pages them.
-const FEW: i64 = 1_000;
+/// How much dearer a user looked up in the terms by its id is than a term
+/// read in a range (measured on both backends: about five times).
+const LOOKUP_VS_READ: i64 = 5;
+
+/// Whether a page of `wanted` among `matches` of `everyone` users is found
+/// sooner by reading every match and sorting (a cost of `matches` reads)
+/// than by walking the users in order, each looked up (about `wanted *
+/// everyone / matches` lookups, the matches spread over the order): at
+/// 100,000 users, up to about 5,000 matches.
+fn read_every_match(matches: i64, wanted: i64, everyone: i64) -> bool {
+    matches.saturating_mul(matches)
+        <= wanted
+            .saturating_mul(everyone)
+            .saturating_mul(LOOKUP_VS_READ)
+}
 
 /// What a search looks for: the text folded as user names are, and in
 /// lower case as addresses are (the forms the terms were made from).
@@ -76,52 +90,80 @@ pub(crate) async fn page(
     first: i64,
 ) -> QueryResult<Page> {
     let wanted = first.saturating_add(1);
+    let ranges = search.map(|search| {
+        (
+            term_range(&search.name_text),
+            term_range(&search.email_text),
+        )
+    });
     with_conn!(conn, |c| {
-        let (total, mut ids) = match search {
-            None => {
-                let shards = user_counts::table
-                    .select(user_counts::users)
-                    .load::<i64>(c)
-                    .await?;
-                let mut ids = users::table
-                    .select(users::id)
-                    .order((users::created_at.asc(), users::id.asc()))
-                    .limit(wanted)
-                    .into_boxed();
-                if let Some(after) = after {
-                    ids = ids.filter(
-                        users::created_at.gt(after.created_at).or(users::created_at
-                            .eq(after.created_at)
-                            .and(users::id.gt(after.id.clone()))),
-                    );
-                }
-                (shards.into_iter().sum(), ids.load::<String>(c).await?)
+        // Users in the directory's order, after the cursor, a page and one.
+        let in_order = || {
+            let mut ids = users::table
+                .select(users::id)
+                .order((users::created_at.asc(), users::id.asc()))
+                .limit(wanted)
+                .into_boxed();
+            if let Some(after) = after {
+                ids = ids.filter(
+                    users::created_at.gt(after.created_at).or(users::created_at
+                        .eq(after.created_at)
+                        .and(users::id.gt(after.id.clone()))),
+                );
             }
-            Some(search) => {
-                let (name_from, name_to) = term_range(&search.name_text);
-                let (email_from, email_to) = term_range(&search.email_text);
+            ids
+        };
+        let everyone: i64 = user_counts::table
+            .select(user_counts::users)
+            .load::<i64>(c)
+            .await?
+            .into_iter()
+            .sum();
+        let (total, mut ids) = match &ranges {
+            None => (everyone, in_order().load::<String>(c).await?),
+            Some(((name_from, name_to), (email_from, email_to))) => {
+                // As a filter of one user's terms: either range.
+                let in_ranges = || {
+                    user_search_terms::term
+                        .ge(name_from.clone())
+                        .and(user_search_terms::term.lt(name_to.clone()))
+                        .or(user_search_terms::term
+                            .ge(email_from.clone())
+                            .and(user_search_terms::term.lt(email_to.clone())))
+                };
+                // As a read of the index: one range, or both when the two
+                // forms of the text differ (an OR of two equal ranges makes
+                // SQLite read the range twice).
                 let matching = || {
-                    user_search_terms::table
+                    let terms = user_search_terms::table
                         .filter(
                             user_search_terms::term
                                 .ge(name_from.clone())
-                                .and(user_search_terms::term.lt(name_to.clone()))
-                                .or(user_search_terms::term
-                                    .ge(email_from.clone())
-                                    .and(user_search_terms::term.lt(email_to.clone()))),
+                                .and(user_search_terms::term.lt(name_to.clone())),
                         )
-                        .into_boxed()
+                        .into_boxed();
+                    if name_from == email_from {
+                        terms
+                    } else {
+                        terms.or_filter(
+                            user_search_terms::term
+                                .ge(email_from.clone())
+                                .and(user_search_terms::term.lt(email_to.clone())),
+                        )
+                    }
                 };
-                let mut found = matching()
-                    .select((user_search_terms::created_at, user_search_terms::user_id))
-                    .distinct()
-                    .limit(FEW + 1)
-                    .load::<(NaiveDateTime, String)>(c)
+                let total = matching()
+                    .select(diesel::dsl::count(user_search_terms::user_id).aggregate_distinct())
+                    .get_result::<i64>(c)
                     .await?;
-                if found.len() as i64 <= FEW {
+                if read_every_match(total, wanted, everyone) {
+                    let mut found = matching()
+                        .select((user_search_terms::created_at, user_search_terms::user_id))
+                        .distinct()
+                        .load::<(NaiveDateTime, String)>(c)
+                        .await?;
                     found.sort();
                     found.dedup();
-                    let total = found.len() as i64;
                     let ids = found
                         .into_iter()
                         .filter(|(at, id)| after.is_none_or(|after| after.is_before(*at, id)))
@@ -130,33 +172,17 @@ pub(crate) async fn page(
                         .collect();
                     (total, ids)
                 } else {
-                    let total = matching()
-                        .select(diesel::dsl::count(user_search_terms::user_id).aggregate_distinct())
-                        .get_result::<i64>(c)
-                        .await?;
-                    let mut page = matching()
-                        .select((user_search_terms::created_at, user_search_terms::user_id))
-                        .distinct()
-                        .order((
-                            user_search_terms::created_at.asc(),
-                            user_search_terms::user_id.asc(),
+                    // Many matches: the users in order, each looked up in
+                    // the terms by its id, until a page is found, rather
+                    // than every match sorted.
+                    let ids = in_order()
+                        .filter(exists(
+                            user_search_terms::table
+                                .filter(user_search_terms::user_id.eq(users::id))
+                                .filter(in_ranges()),
                         ))
-                        .limit(wanted);
-                    if let Some(after) = after {
-                        page = page.filter(
-                            user_search_terms::created_at.gt(after.created_at).or(
-                                user_search_terms::created_at
-                                    .eq(after.created_at)
-                                    .and(user_search_terms::user_id.gt(after.id.clone())),
-                            ),
-                        );
-                    }
-                    let ids = page
-                        .load::<(NaiveDateTime, String)>(c)
-                        .await?
-                        .into_iter()
-                        .map(|(_, id)| id)
-                        .collect();
+                        .load::<String>(c)
+                        .await?;
                     (total, ids)
                 }
             }
@@ -206,4 +232,21 @@ pub(crate) async fn last_sign_ins(
             .filter_map(|(user_id, at)| at.map(|at| (user_id, at)))
             .collect())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_every_match;
+
+    #[test]
+    fn a_few_thousand_matches_are_read_and_more_are_walked() {
+        assert!(read_every_match(2_000, 51, 100_000));
+        assert!(read_every_match(5_000, 51, 100_000));
+        assert!(!read_every_match(10_000, 51, 100_000));
+        // When nearly everyone matches, the walk finds a page at once.
+        assert!(!read_every_match(1_000, 51, 1_000));
+        // A larger directory reads more matches before it walks.
+        assert!(read_every_match(30_000, 51, 10_000_000));
+        assert!(!read_every_match(30_000, 51, 1_000_000));
+    }
 }

@@ -18,7 +18,10 @@
 //! address ([`reindex_user!`]), go with the user (`ON DELETE CASCADE`), and
 //! are written at start for any user that has none (`backfill_on_*`): the
 //! users of a database migrated from before the table, or added by a
-//! replica of an older version during a rolling upgrade.
+//! replica of an older version during a rolling upgrade. A start finds
+//! those through the counts: when they do not add up to the users there
+//! are, it counts again and looks for users without terms; when they do,
+//! it reads nothing else.
 //!
 //! **Counts.** `user_counts` holds how many users there are in 64 shards by
 //! the id's first character ([`count_shard`]), moved in the transaction that
@@ -198,64 +201,98 @@ const BACKFILL_BATCH: i64 = 1_000;
 /// Terms per INSERT at start.
 const BACKFILL_ROWS_PER_INSERT: usize = 500;
 
-/// Writes the terms of every user that has none, a batch at a time, on a
-/// synchronous connection (the migrations'); evaluates to how many users
-/// got terms.
+/// The start's check and repair, on a synchronous connection (the
+/// migrations'): when the counts add up to the users there are (one read of
+/// 64 rows and one count), nothing more; otherwise users were added or
+/// removed by a replica that keeps no counts (an older version during a
+/// rolling upgrade, or this migration's first run): the counts are taken
+/// again with `$recount` (the backend's SQL for a user's shard), and every
+/// user without terms is given them, walking the users by id a batch at a
+/// time. Evaluates to how many users got terms.
 macro_rules! backfill_on {
-    ($conn:expr) => {{
+    ($conn:expr, $recount:expr) => {{
         use diesel::dsl::{exists, not};
-        use $crate::store::schema::users;
+        use $crate::store::schema::{user_counts, users};
+        let counted: i64 = user_counts::table
+            .select(user_counts::users)
+            .load::<i64>($conn)?
+            .into_iter()
+            .sum();
+        let there_are: i64 = users::table.count().get_result($conn)?;
+        if counted == there_are {
+            return Ok(0);
+        }
+        diesel::sql_query($recount).execute($conn)?;
         let mut done = 0;
+        let mut after = String::new();
         loop {
-            let batch = $conn.transaction(|conn| {
-                let missing = users::table
-                    .filter(not(exists(
-                        user_search_terms::table.filter(user_search_terms::user_id.eq(users::id)),
-                    )))
+            let missing = $conn.transaction(|conn| {
+                let batch = users::table
+                    .filter(users::id.gt(&after))
+                    .order(users::id)
+                    .limit(BACKFILL_BATCH)
                     .select((
                         users::id,
                         users::created_at,
                         users::user_name_key,
                         users::email_key,
+                        not(exists(
+                            user_search_terms::table
+                                .filter(user_search_terms::user_id.eq(users::id)),
+                        )),
                     ))
-                    .limit(BACKFILL_BATCH)
-                    .load::<(String, NaiveDateTime, String, Option<String>)>(conn)?;
-                let rows: Vec<SearchTerm> = missing
+                    .load::<(String, NaiveDateTime, String, Option<String>, bool)>(conn)?;
+                let rows: Vec<SearchTerm> = batch
                     .iter()
-                    .flat_map(|(id, created_at, name_key, email_key)| {
+                    .filter(|(.., missing)| *missing)
+                    .flat_map(|(id, created_at, name_key, email_key, _)| {
                         rows_of(id, *created_at, name_key, email_key.as_deref())
                     })
                     .collect();
-                // Many rows a statement where the backend takes them (MySQL;
-                // diesel runs SQLite's one at a time, which costs no round
-                // trip there).
+                // Many rows a statement where the backend takes them
+                // (MySQL; diesel runs SQLite's one at a time, which costs
+                // no round trip there).
                 for chunk in rows.chunks(BACKFILL_ROWS_PER_INSERT) {
                     diesel::insert_into(user_search_terms::table)
                         .values(chunk)
                         .execute(conn)?;
                 }
-                QueryResult::Ok(missing.len())
+                let given = batch.iter().filter(|(.., missing)| *missing).count();
+                QueryResult::Ok((batch.last().map(|row| row.0.clone()), given))
             })?;
-            done += batch;
-            if i64::try_from(batch).unwrap_or(i64::MAX) < BACKFILL_BATCH {
-                break QueryResult::Ok(done);
+            match missing {
+                (Some(last), given) => {
+                    done += given;
+                    after = last;
+                }
+                (None, _) => break QueryResult::Ok(done),
             }
         }
     }};
 }
 
-/// Writes missing search terms on SQLite; returns for how many users.
+/// The start's check and repair on SQLite; returns for how many users
+/// terms were written.
 pub(super) fn backfill_on_sqlite(conn: &mut diesel::SqliteConnection) -> QueryResult<usize> {
-    backfill_on!(conn)
+    backfill_on!(
+        conn,
+        "UPDATE user_counts SET users = (SELECT COUNT(*) FROM users \
+         WHERE unicode(substr(users.id, 1, 1)) % 64 = user_counts.shard)"
+    )
 }
 
-/// Writes missing search terms on MySQL; returns for how many users.
+/// The start's check and repair on MySQL; returns for how many users terms
+/// were written.
 pub(super) fn backfill_on_mysql(
     conn: &mut diesel_async::async_connection_wrapper::AsyncConnectionWrapper<
         diesel_async::AsyncMysqlConnection,
     >,
 ) -> QueryResult<usize> {
-    backfill_on!(conn)
+    backfill_on!(
+        conn,
+        "UPDATE user_counts SET users = (SELECT COUNT(*) FROM users \
+         WHERE ORD(LEFT(users.id, 1)) % 64 = user_counts.shard)"
+    )
 }
 
 #[cfg(test)]
