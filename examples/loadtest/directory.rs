@@ -13,17 +13,9 @@
 //! `{first}.{last}{i}@{domain}`, the first names, last names and domains
 //! taken in turn, so each search below matches a count known in advance:
 //! one person by name or by address, one last name (a fiftieth of the
-//! users), one domain (a twentieth), one first name (a tenth: past the
-//! thousand matches the server sorts itself, so the database counts and
-//! pages them), nothing, and everyone (the admin page's first page, and
-//! its second through the cursor). Every search starts at the beginning of
-//! a word of the name or the address, where the directory finds text.
-//!
-//! The server keeps a count of users and search terms for each user (see
-//! `store::search_terms`), which rows written this way lack: the benchmark
-//! then runs `authql migrate`, whose start-up step finds the counts short
-//! of the users there are, counts them again and writes the terms of every
-//! user that has none, as for users made by a replica of an older version.
+//! users), one domain (a twentieth), one first name (a tenth), nothing,
+//! and everyone (the admin page's first page, and its second through the
+//! cursor).
 //!
 //! Two admin connections search in turn (admins are few; the budget line
 //! is a latency, which 32 connections on two cores would fill with the wait
@@ -194,12 +186,6 @@ pub async fn prepare(setup: &ServerSetup, count: usize) -> Result<DirectorySetup
     written?;
     eprintln!(
         "  {count} users written in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    let started = Instant::now();
-    setup.migrate()?;
-    eprintln!(
-        "  their search terms written by `authql migrate` in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     Ok(DirectorySetup { users: count })

@@ -213,8 +213,6 @@ pub(crate) async fn create(
                 .values(user)
                 .execute(c)
                 .await?;
-            crate::reindex_user!(c, user.id)?;
-            crate::count_users!(c, user.id, 1)?;
             if let Some((token, mail)) = &account.verification {
                 // The first mail to a fresh address is never past its
                 // limits, but a stale outbox row of a pruned account could
@@ -340,7 +338,6 @@ pub(crate) async fn verify(
                 ))
                 .execute(c)
                 .await?;
-            crate::reindex_user!(c, &user_id)?;
             if let (Some(old), Some(_)) = (old_address, old_verified_at) {
                 let notice = old_address_notice(&old);
                 queue_mail!(c, &notice)?;
@@ -470,22 +467,13 @@ pub(crate) async fn prune(
             diesel::delete(tokens::table.filter(tokens::user_id.eq_any(&stale)))
                 .execute(c)
                 .await?;
-            // One at a time, so that the count moves for exactly the
-            // accounts deleted (one verified meanwhile stays, uncounted).
-            let mut accounts = 0;
-            for id in &stale {
-                let deleted = diesel::delete(
-                    users::table
-                        .filter(users::id.eq(id))
-                        .filter(users::status.eq(UserStatus::Unverified)),
-                )
-                .execute(c)
-                .await?;
-                if deleted > 0 {
-                    crate::count_users!(c, id, -1)?;
-                    accounts += deleted;
-                }
-            }
+            let accounts = diesel::delete(
+                users::table
+                    .filter(users::id.eq_any(&stale))
+                    .filter(users::status.eq(UserStatus::Unverified)),
+            )
+            .execute(c)
+            .await?;
             let spent_hashes: Vec<String> = tokens::table
                 .filter(
                     tokens::used_at

@@ -1,7 +1,6 @@
 //! Embedded migrations for each backend, applied by `serve` and `migrate`.
 //! Diesel records what ran, so applying them again does nothing. After them,
-//! stored user names are brought to NFC (`super::normalise_names`), and users
-//! without search terms are given theirs (`super::search_terms`).
+//! stored user names are brought to NFC (`super::normalise_names`).
 
 use diesel::Connection;
 use diesel_async::AsyncMysqlConnection;
@@ -26,8 +25,6 @@ pub enum MigrateError {
     Migration(String),
     #[error("{0}")]
     UserNames(#[from] super::normalise_names::NormaliseError),
-    #[error("cannot write the user directory's search terms: {0}")]
-    SearchTerms(diesel::result::Error),
     #[error("the migration task stopped unexpectedly")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -43,10 +40,6 @@ pub async fn run_pending(url: &DatabaseUrl) -> Result<usize, MigrateError> {
             let mut conn = AsyncConnectionWrapper::<AsyncMysqlConnection>::establish(&url)?;
             let applied = apply(&mut conn, MYSQL_MIGRATIONS)?;
             report_names(super::normalise_names::on_mysql(&mut conn)?);
-            report_terms(
-                super::search_terms::backfill_on_mysql(&mut conn)
-                    .map_err(MigrateError::SearchTerms)?,
-            );
             Ok(applied)
         }
         DatabaseUrl::Sqlite(path) => {
@@ -56,10 +49,6 @@ pub async fn run_pending(url: &DatabaseUrl) -> Result<usize, MigrateError> {
             super::apply_sqlite_pragmas(&mut conn)?;
             let applied = apply(&mut conn, SQLITE_MIGRATIONS)?;
             report_names(super::normalise_names::on_sqlite(&mut conn)?);
-            report_terms(
-                super::search_terms::backfill_on_sqlite(&mut conn)
-                    .map_err(MigrateError::SearchTerms)?,
-            );
             Ok(applied)
         }
     })
@@ -69,12 +58,6 @@ pub async fn run_pending(url: &DatabaseUrl) -> Result<usize, MigrateError> {
 fn report_names(rewritten: usize) {
     if rewritten > 0 {
         tracing::info!(rewritten, "stored user names brought to Unicode NFC");
-    }
-}
-
-fn report_terms(indexed: usize) {
-    if indexed > 0 {
-        tracing::info!(indexed, "users without search terms given theirs");
     }
 }
 

@@ -53,7 +53,6 @@ mod normalise_names;
 pub(crate) mod outbox;
 pub(crate) mod passkeys;
 pub mod schema;
-pub mod search_terms;
 pub mod security_events;
 pub(crate) mod session_ends;
 pub mod sessions;

@@ -19,7 +19,7 @@ use std::fmt;
 
 use diesel::prelude::*;
 
-use crate::store::schema::{user_search_terms, users};
+use crate::store::schema::users;
 use crate::user_name;
 
 /// One stored account, for the message of a clash.
@@ -109,12 +109,6 @@ macro_rules! normalise_on {
                         users::user_name_key.eq(&rewrite.user_name_key),
                     ))
                     .execute(conn)?;
-                // The terms of the old key go; the start's next step
-                // (`search_terms`) writes those of the new one.
-                diesel::delete(
-                    user_search_terms::table.filter(user_search_terms::user_id.eq(&rewrite.id)),
-                )
-                .execute(conn)?;
             }
             Ok::<usize, NormaliseError>(rewrites.len())
         })

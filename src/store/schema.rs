@@ -67,7 +67,6 @@ diesel::joinable!(mfa_challenges -> users (user_id));
 diesel::joinable!(passkeys -> users (user_id));
 diesel::joinable!(known_devices -> users (user_id));
 diesel::joinable!(security_events -> users (user_id));
-diesel::joinable!(user_search_terms -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_login_sessions,
@@ -80,31 +79,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     passkey_ceremonies_used,
     known_devices,
     security_events,
-    audit_log,
-    user_search_terms,
-    user_counts
+    audit_log
 );
-
-diesel::table! {
-    /// The user directory's search index: every suffix of a user's folded
-    /// name and lower-case address that begins a word (see
-    /// `store::search_terms`), with the user's creation time for the pages'
-    /// order.
-    user_search_terms (term, user_id) {
-        term -> Varchar,
-        user_id -> Varchar,
-        created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    /// How many users there are, in 64 shards by the id's first character
-    /// (see `store::search_terms::count_shard`).
-    user_counts (shard) {
-        shard -> Integer,
-        users -> BigInt,
-    }
-}
 
 diesel::table! {
     /// Failed-login counters per user name key or client address, in a

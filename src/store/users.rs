@@ -66,19 +66,14 @@ pub(crate) struct NewUser<'a> {
     pub email_verified_at: Option<NaiveDateTime>,
 }
 
-/// Inserts a user, with its search terms and its count; a taken name fails
-/// with a unique violation.
+/// Inserts a user; a taken name fails with a unique violation.
 pub(crate) async fn insert(conn: &mut DbConn, new_user: &NewUser<'_>) -> QueryResult<()> {
     with_conn!(conn, |c| {
-        c.transaction(async |c| {
-            diesel::insert_into(users::table)
-                .values(new_user)
-                .execute(c)
-                .await?;
-            crate::reindex_user!(c, new_user.id)?;
-            crate::count_users!(c, new_user.id, 1)
-        })
-        .await
+        diesel::insert_into(users::table)
+            .values(new_user)
+            .execute(c)
+            .await
+            .map(|_| ())
     })
 }
 

@@ -80,9 +80,8 @@ fn smoke(backend: &str, extra: &[&str]) {
     // page read before the window held 50 of them newest first (a wrong
     // page stops the run), and its p99 is reported against the target.
     // `users`: the 12,000 users were written and every search's totalCount
-    // checked before the window (a wrong count stops the run), a first
-    // name's 1,200 among them (past the thousand the server sorts itself);
-    // its p99 is reported against the target.
+    // checked before the window (a wrong count stops the run); its p99 is
+    // reported against the target.
     for expected in [
         "first page: 50 of 10000+ events, newest first",
         "mySecurityEvents: first page p99",

@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 use crate::core::app::App;
 use crate::core::input;
 use crate::error::AppError;
-use crate::store::directory::{self as directory_rows, Position, Search};
+use crate::store::directory::{self as directory_rows, Position, Search, contains_pattern};
 use crate::store::users::UserRecord;
 
 /// Fewest and most users one `users` page holds.
@@ -81,14 +81,13 @@ fn search_for(query: Option<&str>) -> Result<Option<Search>, AppError> {
         )));
     }
     Ok(Some(Search {
-        name_text: input::fold_user_name(query),
-        email_text: query.to_lowercase(),
+        name_pattern: contains_pattern(&input::fold_user_name(query)),
+        email_pattern: contains_pattern(&query.to_lowercase()),
     }))
 }
 
-/// Users with a word of the name or address that begins with `query` (any
-/// letter case; see `store::search_terms`), oldest first, `first` (1 to
-/// 200) after the cursor `after`.
+/// Users whose name or address contains `query` (any letter case), oldest
+/// first, `first` (1 to 200) after the cursor `after`.
 pub(crate) async fn users(
     app: &App,
     query: Option<&str>,

@@ -1,2 +1,0 @@
-DROP TABLE user_counts;
-DROP TABLE user_search_terms;
