@@ -19,9 +19,10 @@
 //!
 //! Two admin connections search in turn (admins are few; the budget line
 //! is a latency, which 32 connections on two cores would fill with the wait
-//! for the cores). Before the window one request per search checks its
-//! `totalCount` and page; in the window an answer whose `totalCount` or
-//! page size differs is a wrong answer.
+//! for the cores). Before the window each search is sent twice, the second
+//! time timed alone, and its `totalCount` and page size checked; in the
+//! window an answer whose `totalCount` or page size differs is a wrong
+//! answer.
 
 use std::time::Instant;
 
