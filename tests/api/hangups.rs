@@ -153,7 +153,10 @@ impl Slowdown {
                     use diesel::Connection;
                     use diesel::connection::SimpleConnection;
                     let mut conn = diesel::SqliteConnection::establish(&path).expect("open");
-                    conn.batch_execute("BEGIN IMMEDIATE")
+                    // The server may be writing at this moment (a login's
+                    // session or throttle row): wait for its turn, as the
+                    // server's own connections do, rather than fail at once.
+                    conn.batch_execute("PRAGMA busy_timeout = 10000; BEGIN IMMEDIATE")
                         .expect("take the write lock");
                     locked_tx.send(()).expect("report the lock");
                     let _ = release_rx.recv();
