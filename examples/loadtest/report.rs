@@ -339,8 +339,8 @@ const SECURITY_EVENTS_FIRST_PAGE_P99_MS: f64 = 5.0;
 /// admin connections, not 32.
 const DIRECTORY_SEARCH_P99_MS: f64 = 20.0;
 
-/// `reset`'s p99 at most this many times `me`'s, in the same round (issue
-/// 27's line): a reset reads one row and seals a mail before it answers;
+/// `reset`'s p99 at most this many times `me`'s, in the same round (the
+/// accounts line): a reset reads one row and seals a mail before it answers;
 /// its writes come after the answer and SMTP never enters it, so a slow
 /// SMTP server must not show here.
 const RESET_P99_VS_ME: f64 = 2.0;
