@@ -74,6 +74,24 @@
     reason = "a test, bench or example stops at the first thing that is not as it expects"
 )]
 
+/// Inserts `$rows` into `$table` in one transaction on `$conn`, one INSERT
+/// per row (diesel-async's SQLite connection takes no multi-row INSERT; in
+/// one transaction a row costs a round trip, not a commit): how the
+/// scenarios that seed rows before the server starts write them.
+macro_rules! insert_in_one_transaction {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        authql::with_conn!($conn, |c| {
+            c.transaction(async |c| {
+                for row in $rows {
+                    diesel::insert_into($table).values(row).execute(c).await?;
+                }
+                QueryResult::Ok(())
+            })
+            .await
+        })
+    };
+}
+
 // The crate root is this file, so its modules live in `loadtest/` by path.
 #[path = "loadtest/accounts.rs"]
 mod accounts;

@@ -230,18 +230,7 @@ async fn write(pool: &DbPool, count: usize) -> Result<(), BoxError> {
                 })
             })
             .collect::<Result<_, BoxError>>()?;
-        authql::with_conn!(&mut conn, |c| {
-            c.transaction(async |c| {
-                for row in &rows {
-                    diesel::insert_into(users::table)
-                        .values(row)
-                        .execute(c)
-                        .await?;
-                }
-                QueryResult::Ok(())
-            })
-            .await
-        })?;
+        insert_in_one_transaction!(&mut conn, users::table, &rows)?;
     }
     Ok(())
 }

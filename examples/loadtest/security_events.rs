@@ -111,18 +111,7 @@ pub async fn prepare(setup: &ServerSetup) -> Result<(), BoxError> {
 async fn write(pool: &DbPool, seeded: &[SeededEvent]) -> Result<(), BoxError> {
     let mut conn = pool.get().await?;
     for rows in seeded.chunks(ROWS_PER_TRANSACTION) {
-        authql::with_conn!(&mut conn, |c| {
-            c.transaction(async |c| {
-                for row in rows {
-                    diesel::insert_into(events::table)
-                        .values(row)
-                        .execute(c)
-                        .await?;
-                }
-                QueryResult::Ok(())
-            })
-            .await
-        })?;
+        insert_in_one_transaction!(&mut conn, events::table, rows)?;
     }
     Ok(())
 }
