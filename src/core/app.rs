@@ -42,6 +42,8 @@ pub struct App {
     pub(crate) deferred_writes: crate::core::accounts::deferred::DeferredWrites,
     /// Where every service reads "now"; tests move it.
     pub clock: Arc<dyn Clock>,
+    /// This replica's copy of the user directory, for admins' searches.
+    pub(crate) directory: crate::core::admin::directory_copy::DirectoryCopy,
 }
 
 /// Why the service state could not be built.
@@ -84,6 +86,7 @@ impl App {
             totp_seal: crate::core::factors::totp::sealer(&keys.jwt_secret),
             passkeys: crate::core::passkeys::RelyingParty::new(&config, &keys.jwt_secret),
             deferred_writes: Default::default(),
+            directory: Default::default(),
             passwords: Passwords::new(config.argon2_cost, config.password_hash_concurrency)
                 .map_err(StartError::HashThreads)?,
             address_gates: Default::default(),

@@ -6,7 +6,8 @@
 //! sent or given up that were queued more than `MAIL_RETENTION_DAYS` ago (a
 //! mail still to send is never pruned), known devices not seen within
 //! their retention (`devices::known::RETENTION`), and security events and
-//! audit entries recorded more than `SECURITY_EVENT_RETENTION_DAYS` ago, in small
+//! audit entries recorded more than `SECURITY_EVENT_RETENTION_DAYS` ago, and
+//! the user directory's change log after a day, in small
 //! batches, so that the
 //! tables stay bounded by live use. Safe when
 //! several replicas prune at once: each delete re-checks its condition.
@@ -15,9 +16,12 @@ use crate::core::app::{App, AppState};
 use crate::core::clock;
 use crate::error::AppError;
 use crate::store::{
-    accounts, audit_log, factors, known_devices, outbox, passkeys, security_events, sessions,
-    throttle,
+    accounts, audit_log, directory_changes, factors, known_devices, outbox, passkeys,
+    security_events, sessions, throttle,
 };
+
+/// How long the user directory's change log is kept.
+const DIRECTORY_CHANGE_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
 /// Rows deleted per statement: small enough not to hold locks for long.
 const BATCH_SIZE: i64 = 500;
@@ -40,6 +44,8 @@ pub struct PruneReport {
     pub security_events: usize,
     /// Audit entries, kept as long as security events.
     pub audit_entries: usize,
+    /// Rows of the user directory's change log written a day ago or more.
+    pub directory_changes: usize,
 }
 
 /// Deletes everything past retention, batch by batch, until none is left.
@@ -82,7 +88,7 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
     let token_cutoff = clock::earlier(now, chrono::TimeDelta::days(1));
     loop {
         let (accounts, tokens) =
-            accounts::prune(&mut conn, unverified_cutoff, token_cutoff, BATCH_SIZE).await?;
+            accounts::prune(&mut conn, now, unverified_cutoff, token_cutoff, BATCH_SIZE).await?;
         report.unverified_accounts += accounts;
         report.mail_tokens += tokens;
         if (accounts as i64) < BATCH_SIZE && (tokens as i64) < BATCH_SIZE {
@@ -136,6 +142,16 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             break;
         }
     }
+    // A replica that last searched the directory before this reads all of
+    // it again (see `store::directory_changes`).
+    let change_cutoff = clock::earlier(now, DIRECTORY_CHANGE_RETENTION);
+    loop {
+        let deleted = directory_changes::prune(&mut conn, change_cutoff, BATCH_SIZE).await?;
+        report.directory_changes += deleted;
+        if (deleted as i64) < BATCH_SIZE {
+            break;
+        }
+    }
     if report != PruneReport::default() {
         tracing::info!(
             sessions = report.sessions,
@@ -147,6 +163,7 @@ pub async fn prune_once(app: &App) -> Result<PruneReport, AppError> {
             known_devices = report.known_devices,
             security_events = report.security_events,
             audit_entries = report.audit_entries,
+            directory_changes = report.directory_changes,
             "pruned old rows"
         );
     }

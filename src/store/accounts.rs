@@ -213,6 +213,7 @@ pub(crate) async fn create(
                 .values(user)
                 .execute(c)
                 .await?;
+            crate::note_directory_changes!(c, &[user.id.to_owned()], now)?;
             if let Some((token, mail)) = &account.verification {
                 // The first mail to a fresh address is never past its
                 // limits, but a stale outbox row of a pruned account could
@@ -338,6 +339,7 @@ pub(crate) async fn verify(
                 ))
                 .execute(c)
                 .await?;
+            crate::note_directory_changes!(c, std::slice::from_ref(&user_id), now)?;
             if let (Some(old), Some(_)) = (old_address, old_verified_at) {
                 let notice = old_address_notice(&old);
                 queue_mail!(c, &notice)?;
@@ -451,6 +453,7 @@ pub(crate) async fn reset_password(
 /// At most `batch` of each; returns how many accounts and tokens went.
 pub(crate) async fn prune(
     conn: &mut DbConn,
+    now: NaiveDateTime,
     cutoff: NaiveDateTime,
     token_cutoff: NaiveDateTime,
     batch: i64,
@@ -474,6 +477,11 @@ pub(crate) async fn prune(
             )
             .execute(c)
             .await?;
+            if accounts > 0 {
+                // The ids still unverified were deleted; noting one that was
+                // verified meanwhile only makes replicas read its row again.
+                crate::note_directory_changes!(c, &stale, now)?;
+            }
             let spent_hashes: Vec<String> = tokens::table
                 .filter(
                     tokens::used_at

@@ -44,6 +44,7 @@ pub(crate) mod admin;
 pub(crate) mod audit_log;
 mod conn;
 pub(crate) mod directory;
+pub(crate) mod directory_changes;
 pub(crate) mod factors;
 mod failures;
 mod galera;

@@ -19,7 +19,7 @@ use std::fmt;
 
 use diesel::prelude::*;
 
-use crate::store::schema::users;
+use crate::store::schema::{directory_shards, users};
 use crate::user_name;
 
 /// One stored account, for the message of a clash.
@@ -108,6 +108,13 @@ macro_rules! normalise_on {
                         users::user_name.eq(&rewrite.user_name),
                         users::user_name_key.eq(&rewrite.user_name_key),
                     ))
+                    .execute(conn)?;
+            }
+            if !rewrites.is_empty() {
+                // Every replica reads the whole directory again (see
+                // `store::directory_changes`).
+                diesel::update(directory_shards::table)
+                    .set(directory_shards::version.eq(directory_shards::version + 1))
                     .execute(conn)?;
             }
             Ok::<usize, NormaliseError>(rewrites.len())

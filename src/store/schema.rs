@@ -235,3 +235,22 @@ diesel::table! {
         ip_address -> Nullable<Varchar>,
     }
 }
+
+diesel::table! {
+    /// The user directory's shards: each one's latest version (see
+    /// `store::directory_changes`).
+    directory_shards (shard) {
+        shard -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Which users a directory version added, changed or deleted.
+    directory_changes (shard, version, user_id) {
+        shard -> BigInt,
+        version -> BigInt,
+        user_id -> Varchar,
+        at -> Timestamp,
+    }
+}

@@ -66,14 +66,19 @@ pub(crate) struct NewUser<'a> {
     pub email_verified_at: Option<NaiveDateTime>,
 }
 
-/// Inserts a user; a taken name fails with a unique violation.
+/// Inserts a user, noted in the directory's log; a taken name fails with a
+/// unique violation.
 pub(crate) async fn insert(conn: &mut DbConn, new_user: &NewUser<'_>) -> QueryResult<()> {
+    let ids = [new_user.id.to_owned()];
     with_conn!(conn, |c| {
-        diesel::insert_into(users::table)
-            .values(new_user)
-            .execute(c)
-            .await
-            .map(|_| ())
+        c.transaction(async |c| {
+            diesel::insert_into(users::table)
+                .values(new_user)
+                .execute(c)
+                .await?;
+            crate::note_directory_changes!(c, &ids, new_user.created_at)
+        })
+        .await
     })
 }
 

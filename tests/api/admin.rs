@@ -2,10 +2,12 @@
 //! statuses read live through another replica, a disabled user's socket,
 //! the last admin (a race included), the audit log and the `ADMIN_ACTION`
 //! events, ending sessions and resetting factors, the directory's search
-//! and paging, and the mails an admin sends.
+//! and paging (kept by each replica as changes are made through another),
+//! and the mails an admin sends.
 
+use authql::config::SignupMode;
 use authql::secret::Secret;
-use authql_testkit::documents::{ME, REAUTHENTICATE};
+use authql_testkit::documents::{CHANGE_EMAIL, ME, REAUTHENTICATE, SIGN_UP, VERIFY_EMAIL};
 use authql_testkit::{
     Answer, Backend, DEFAULT_PEER, TestServer, access_token, both_backends, join_answers,
     session_id,
@@ -728,6 +730,92 @@ async fn the_directory_searches_plain_text_and_pages_stably(backend: Backend) {
     );
 }
 
+/// The `totalCount` and the names of the first page of `users(query:)`.
+async fn found(server: &TestServer, token: &str, query: &str) -> (i64, Vec<String>) {
+    let answer = call(server, token, USERS, json!({ "query": query })).await;
+    let page = answer.data("users");
+    let names = page["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|node| node["userName"].as_str().unwrap_or("").to_owned())
+        .collect();
+    (page["totalCount"].as_i64().unwrap_or(-1), names)
+}
+
+async fn the_directory_follows_changes_made_through_another_replica(backend: Backend) {
+    let (mail, server) = with_mail(backend, SignupMode::Open).await;
+    let replica = server.second_server();
+    admin(&server, "ada").await;
+    add_user_with_email(&server, "abe", "abe@example.com").await;
+    let token = access_token(&replica.login("ada", PASSWORD).await);
+    // The replica reads its copy of the directory here.
+    assert_eq!(found(&replica, &token, "").await.0, 2);
+
+    // Each change through the first replica shows through the second at
+    // once: a user added (as `authql user add` does)...
+    add(&server, "cid", "user").await;
+    assert_eq!(
+        found(&replica, &token, "CID").await,
+        (1, vec!["cid".into()])
+    );
+    // ...an account signed up (unverified)...
+    let signed_up = server
+        .call(SIGN_UP)
+        .variables(json!({ "input": {
+            "userName": "Nina", "email": "nina@example.com", "password": PASSWORD
+        } }))
+        .await;
+    assert!(!signed_up.has_errors(), "{}", signed_up.text());
+    assert_eq!(
+        found(&replica, &token, "NINA@").await,
+        (1, vec!["Nina".into()])
+    );
+    // ...an address changed and verified...
+    let abe = access_token(&server.login("abe", PASSWORD).await);
+    let change = server
+        .call(CHANGE_EMAIL)
+        .bearer(&abe)
+        .variables(json!({ "newEmail": "Abe.New@example.com" }))
+        .await;
+    assert_eq!(change.data("changeEmail"), true);
+    let mails = mail.wait_for(2, MAIL_WAIT).await;
+    let link = token_of(mail_to(&mails, "abe.new@example.com"), "verify-email");
+    let verified = server
+        .call(VERIFY_EMAIL)
+        .variables(json!({ "token": link }))
+        .await;
+    assert_eq!(verified.data("verifyEmail"), true);
+    assert_eq!(found(&replica, &token, "abe.new@").await.0, 1);
+    assert_eq!(found(&replica, &token, "abe@example").await.0, 0);
+    // ...and an account never verified, pruned.
+    server.advance(server.app.config.accounts.unverified_account_lifetime + TimeDelta::hours(1));
+    let pruned = authql::core::prune::prune_once(&server.app)
+        .await
+        .expect("prune");
+    assert_eq!(pruned.unverified_accounts, 1);
+    let token = access_token(&replica.login("ada", PASSWORD).await);
+    assert_eq!(found(&replica, &token, "nina").await.0, 0);
+    assert_eq!(found(&replica, &token, "").await.0, 3);
+
+    // A change whose log row was pruned before the replica read it: the
+    // replica finds a version without its row and reads everything again.
+    add(&server, "dan", "user").await;
+    server.advance(TimeDelta::days(2));
+    let pruned = authql::core::prune::prune_once(&server.app)
+        .await
+        .expect("prune");
+    assert!(pruned.directory_changes >= 1, "{pruned:?}");
+    let token = access_token(&replica.login("ada", PASSWORD).await);
+    assert_eq!(
+        found(&replica, &token, "dan").await,
+        (1, vec!["dan".into()])
+    );
+    let everyone = ["ada", "abe", "cid", "dan"].map(String::from).to_vec();
+    assert_eq!(found(&replica, &token, "").await, (4, everyone.clone()));
+    assert_eq!(found(&server, &token, "").await, (4, everyone));
+}
+
 async fn admins_invite_and_send_reset_links(backend: Backend) {
     let (mail, server) = with_mail(backend, authql::config::SignupMode::Closed).await;
     let (_, token) = admin(&server, "ada").await;
@@ -857,6 +945,7 @@ both_backends!(
     sessions_and_factors_are_ended_and_reset,
     resetting_factors_removes_passkeys,
     the_directory_searches_plain_text_and_pages_stably,
+    the_directory_follows_changes_made_through_another_replica,
     admins_invite_and_send_reset_links,
     enabling_an_unverified_account_verifies_it,
     audit_entries_are_pruned_with_security_events,

@@ -14,10 +14,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 
+use crate::core::admin::directory_copy::{Position, Search};
 use crate::core::app::App;
 use crate::core::input;
 use crate::error::AppError;
-use crate::store::directory::{self as directory_rows, Position, Search, contains_pattern};
+use crate::store::directory as directory_rows;
 use crate::store::users::UserRecord;
 
 /// Fewest and most users one `users` page holds.
@@ -80,10 +81,10 @@ fn search_for(query: Option<&str>) -> Result<Option<Search>, AppError> {
             "query must be at most {MAX_QUERY_CHARS} characters"
         )));
     }
-    Ok(Some(Search {
-        name_pattern: contains_pattern(&input::fold_user_name(query)),
-        email_pattern: contains_pattern(&query.to_lowercase()),
-    }))
+    Ok(Some(Search::new(
+        &input::fold_user_name(query),
+        &query.to_lowercase(),
+    )))
 }
 
 /// Users whose name or address contains `query` (any letter case), oldest
@@ -104,19 +105,26 @@ pub(crate) async fn users(
     let after = after.map(position).transpose()?;
     let search = search_for(query)?;
     let mut conn = app.pool.get().await?;
-    let page =
-        directory_rows::page(&mut conn, search.as_ref(), after.as_ref(), i64::from(first)).await?;
-    let ids: Vec<String> = page.users.iter().map(|user| user.id.clone()).collect();
-    let signed_in: HashMap<String, NaiveDateTime> = directory_rows::last_sign_ins(&mut conn, &ids)
-        .await?
-        .into_iter()
-        .collect();
+    let found = app
+        .directory
+        .page(
+            &mut conn,
+            search.as_ref(),
+            after.as_ref(),
+            usize::try_from(first).unwrap_or(0),
+        )
+        .await?;
+    let users = directory_rows::users_in_order(&mut conn, &found.ids).await?;
+    let signed_in: HashMap<String, NaiveDateTime> =
+        directory_rows::last_sign_ins(&mut conn, &found.ids)
+            .await?
+            .into_iter()
+            .collect();
     Ok(UserPage {
-        end_cursor: page.users.last().map(cursor),
-        has_next_page: page.has_next,
-        total_count: page.total,
-        users: page
-            .users
+        end_cursor: users.last().map(cursor),
+        has_next_page: found.has_next,
+        total_count: i64::try_from(found.total).unwrap_or(i64::MAX),
+        users: users
             .into_iter()
             .map(|user| Listed {
                 last_sign_in_at: signed_in.get(&user.id).copied(),

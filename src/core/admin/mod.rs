@@ -28,6 +28,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod directory;
+pub(crate) mod directory_copy;
 pub(crate) mod factors;
 pub(crate) mod mail;
 pub(crate) mod role;
