@@ -477,11 +477,6 @@ pub(crate) async fn prune(
             )
             .execute(c)
             .await?;
-            if accounts > 0 {
-                // The ids still unverified were deleted; noting one that was
-                // verified meanwhile only makes replicas read its row again.
-                crate::note_directory_changes!(c, &stale, now)?;
-            }
             let spent_hashes: Vec<String> = tokens::table
                 .filter(
                     tokens::used_at
@@ -496,6 +491,12 @@ pub(crate) async fn prune(
                 diesel::delete(tokens::table.filter(tokens::token_hash.eq_any(&spent_hashes)))
                     .execute(c)
                     .await?;
+            if accounts > 0 {
+                // Last, so that the shards' rows are held only until the
+                // commit. The ids still unverified were deleted; noting one
+                // verified meanwhile only makes replicas read its row again.
+                crate::note_directory_changes!(c, &stale, now)?;
+            }
             Ok((accounts, spent))
         })
         .await

@@ -103,10 +103,12 @@ pub(crate) async fn shard_versions(conn: &mut DbConn) -> QueryResult<Vec<(i64, i
 }
 
 /// The changes of each `(shard, after, up_to)`: rows with a version above
-/// `after` and at most `up_to`, as `(shard, version, user_id)`.
+/// `after` and at most `up_to`, as `(shard, version, user_id)`; `limit` of
+/// them at most.
 pub(crate) async fn changes_since(
     conn: &mut DbConn,
     ranges: &[(i64, i64, i64)],
+    limit: i64,
 ) -> QueryResult<Vec<(i64, i64, String)>> {
     if ranges.is_empty() {
         return Ok(Vec::new());
@@ -123,7 +125,7 @@ pub(crate) async fn changes_since(
                     .and(changes::version.le(up_to)),
             );
         }
-        query.load(c).await
+        query.limit(limit).load(c).await
     })
 }
 

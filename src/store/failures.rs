@@ -95,14 +95,20 @@ const MAX_CONFLICT_PAUSE_MS: u64 = 200;
 
 /// Whether a statement failed only because it lost a lock conflict with a
 /// concurrent one: an InnoDB deadlock, or (on Galera) a certification
-/// conflict, both error 1213. The server has rolled back the statement, or
-/// the whole transaction it was in, so running the body again is safe.
+/// conflict, both error 1213; or (MariaDB 11.6.2 and later, whose
+/// `innodb_snapshot_isolation` is on by default) error 1020, a row written
+/// by another transaction since this one's snapshot. The server has rolled
+/// back the statement, or the whole transaction it was in, and the body's
+/// transaction is rolled back on the error anyway, so running the body
+/// again is safe.
 pub fn is_lock_conflict(error: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match error {
         Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
         Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
-            info.message().starts_with("Deadlock found")
+            let message = info.message();
+            message.starts_with("Deadlock found")
+                || message.starts_with("Record has changed since last read")
         }
         _ => false,
     }

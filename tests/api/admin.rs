@@ -13,6 +13,7 @@ use authql_testkit::{
     session_id,
 };
 use chrono::TimeDelta;
+use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 
 use crate::accounts::{MAIL_WAIT, add_user_with_email, mail_to, token_of, with_mail};
@@ -814,6 +815,25 @@ async fn the_directory_follows_changes_made_through_another_replica(backend: Bac
     let everyone = ["ada", "abe", "cid", "dan"].map(String::from).to_vec();
     assert_eq!(found(&replica, &token, "").await, (4, everyone.clone()));
     assert_eq!(found(&server, &token, "").await, (4, everyone));
+
+    // A user written without the log (an operator's SQL) is found once the
+    // replica's copy is older than its 10 minutes, and read again whole.
+    let mut conn = server.app.pool.get().await.expect("a connection");
+    authql::with_conn!(&mut conn, |c| diesel::sql_query(
+        "INSERT INTO users (id, user_name, user_name_key, password_hash, role, status, \
+         created_at, updated_at) VALUES ('c3FsLXdyaXR0ZW4tdXNlcg', 'Eli', 'eli', 'none', \
+         'user', 'active', '2020-01-01 00:00:00', '2020-01-01 00:00:00')"
+    )
+    .execute(c)
+    .await)
+    .expect("a user written in SQL");
+    assert_eq!(found(&replica, &token, "eli").await.0, 0, "not logged");
+    server.advance(TimeDelta::minutes(11));
+    let token = access_token(&replica.login("ada", PASSWORD).await);
+    assert_eq!(
+        found(&replica, &token, "eli").await,
+        (1, vec!["Eli".into()])
+    );
 }
 
 async fn admins_invite_and_send_reset_links(backend: Backend) {

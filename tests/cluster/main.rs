@@ -144,6 +144,7 @@ async fn authql_on_a_three_node_galera_cluster() {
     scenarios::me_through_one_node_and_one_server(&replicas[0]).await;
     scenarios::resets_through_every_node_mail_each_once(&replicas, &mail).await;
     scenarios::one_code_through_three_replicas_opens_one_session(&replicas).await;
+    scenarios::users_added_through_every_node_are_found_through_each(&replicas).await;
     scenarios::a_node_killed_under_load(&mut cluster).await;
     eprintln!("cluster: all scenarios passed in {:?}", began.elapsed());
 }

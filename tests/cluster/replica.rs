@@ -111,6 +111,19 @@ impl Replica {
         .expect("add user");
     }
 
+    /// Creates an admin, as `authql user add --role admin`.
+    pub async fn add_admin(&self, user_name: &str, password: &str) {
+        authql::core::users::add_user(
+            &self.server.app,
+            user_name,
+            &authql::secret::Secret::from(password),
+            "admin",
+            None,
+        )
+        .await
+        .expect("add admin");
+    }
+
     /// Creates a user through the same service as `authql user add`.
     pub async fn add_user(&self, user_name: &str, password: &str) {
         self.server.add_user(user_name, password).await;

@@ -104,16 +104,17 @@ pub(crate) async fn users(
     }
     let after = after.map(position).transpose()?;
     let search = search_for(query)?;
-    let mut conn = app.pool.get().await?;
     let found = app
         .directory
         .page(
-            &mut conn,
+            &app.pool,
+            app.clock.now(),
             search.as_ref(),
             after.as_ref(),
             usize::try_from(first).unwrap_or(0),
         )
         .await?;
+    let mut conn = app.pool.get().await?;
     let users = directory_rows::users_in_order(&mut conn, &found.ids).await?;
     let signed_in: HashMap<String, NaiveDateTime> =
         directory_rows::last_sign_ins(&mut conn, &found.ids)
