@@ -305,8 +305,8 @@ struct UserPage {
 pub struct DirectoryCheck {
     /// Users seeded, besides the benchmark's own.
     pub seeded: usize,
-    /// The ms the server's first search took: the one that reads the
-    /// whole directory into its copy.
+    /// The ms the round's first search took: in the first round, the
+    /// server's first, which reads the whole directory into its copy.
     pub first_search_ms: f64,
     /// Each search, the `totalCount` it answered, and the ms its answer
     /// took (one request, before the window: the cost of each kind apart
@@ -324,8 +324,8 @@ impl DirectoryCheck {
             .collect::<Vec<_>>()
             .join(", ");
         format!(
-            "directory: {} seeded users; first search (the whole directory read) {:.1} ms; \
-             totalCount checked: {totals}",
+            "directory: {} seeded users; the round's first search {:.1} ms (the \
+             server's first reads the whole directory); totalCount checked: {totals}",
             self.seeded, self.first_search_ms
         )
     }

@@ -138,8 +138,20 @@ pub(crate) struct Entry {
     pub email_key: Option<String>,
 }
 
-/// Every user (`ids` None), or those of `ids` that still exist.
-pub(crate) async fn entries(conn: &mut DbConn, ids: Option<&[String]>) -> QueryResult<Vec<Entry>> {
+/// Which users [`entries`] reads.
+pub(crate) enum Reading<'a> {
+    /// Those of these ids that still exist.
+    Ids(&'a [String]),
+    /// Up to `limit` users in the directory's order (creation time, then
+    /// id), after the user created at `.0` with id `.1` when given.
+    Page {
+        after: Option<(NaiveDateTime, &'a str)>,
+        limit: i64,
+    },
+}
+
+/// The users `reading` names, as the directory holds them.
+pub(crate) async fn entries(conn: &mut DbConn, reading: Reading<'_>) -> QueryResult<Vec<Entry>> {
     with_conn!(conn, |c| {
         let query = users::table
             .select((
@@ -149,9 +161,23 @@ pub(crate) async fn entries(conn: &mut DbConn, ids: Option<&[String]>) -> QueryR
                 users::email_key,
             ))
             .into_boxed();
-        match ids {
-            Some(ids) => query.filter(users::id.eq_any(ids)).load(c).await,
-            None => query.load(c).await,
+        match reading {
+            Reading::Ids(ids) => query.filter(users::id.eq_any(ids)).load(c).await,
+            Reading::Page { after, limit } => {
+                let query = match after {
+                    Some((created_at, id)) => query.filter(
+                        users::created_at
+                            .gt(created_at)
+                            .or(users::created_at.eq(created_at).and(users::id.gt(id))),
+                    ),
+                    None => query,
+                };
+                query
+                    .order((users::created_at.asc(), users::id.asc()))
+                    .limit(limit)
+                    .load(c)
+                    .await
+            }
         }
     })
 }

@@ -117,11 +117,34 @@ impl DirectoryCopy {
             _ => {
                 // The old copy goes first: never two in memory at once.
                 *held = None;
-                let entries = changes::entries(&mut conn, None).await?;
-                held.insert(HeldDirectory::new(versions, entries, now))
+                let users = read_every_user(&mut conn).await?;
+                held.insert(HeldDirectory::new(versions, users, now))
             }
         };
         Ok(copy.page(search, after, first))
+    }
+}
+
+/// Users read at a time when the whole directory is read: the rows as
+/// loaded take several times the memory of the copy, so a few at a time.
+const USERS_PER_READ: i64 = 5_000;
+
+/// Every user, in the directory's order, a page at a time. A user changed
+/// during the pages is in the log too, and read again at the next search.
+async fn read_every_user(conn: &mut DbConn) -> Result<Vec<HeldUser>, AppError> {
+    let mut users: Vec<HeldUser> = Vec::new();
+    loop {
+        let after = users.last().map(|held| (held.created_at, held.id()));
+        let reading = changes::Reading::Page {
+            after,
+            limit: USERS_PER_READ,
+        };
+        let page = changes::entries(conn, reading).await?;
+        let read = page.len();
+        users.extend(page.into_iter().map(HeldUser::new));
+        if i64::try_from(read).unwrap_or(i64::MAX) < USERS_PER_READ {
+            return Ok(users);
+        }
     }
 }
 
@@ -212,8 +235,9 @@ struct HeldDirectory {
 }
 
 impl HeldDirectory {
-    fn new(versions: Vec<i64>, entries: Vec<Entry>, read_at: NaiveDateTime) -> HeldDirectory {
-        let mut users: Vec<HeldUser> = entries.into_iter().map(HeldUser::new).collect();
+    /// The directory of `users`, put in order (read in order, they cost
+    /// one pass: the order is the copy's own, whatever the database's).
+    fn new(versions: Vec<i64>, mut users: Vec<HeldUser>, read_at: NaiveDateTime) -> HeldDirectory {
         users.sort_by(|a, b| order(a).cmp(&order(b)));
         HeldDirectory {
             versions,
@@ -264,7 +288,7 @@ impl HeldDirectory {
         }
         let touched: HashSet<String> = logged.into_iter().map(|(_, _, id)| id).collect();
         let ids: Vec<String> = touched.iter().cloned().collect();
-        let current = changes::entries(conn, Some(&ids)).await?;
+        let current = changes::entries(conn, changes::Reading::Ids(&ids)).await?;
         Ok(Some(Update { touched, current }))
     }
 
@@ -347,12 +371,15 @@ mod tests {
     fn directory() -> HeldDirectory {
         HeldDirectory::new(
             vec![0; SHARDS],
-            vec![
+            [
                 entry("c", 2, "carol", Some("carol@example.com")),
                 entry("a", 1, "ann", None),
                 entry("b", 2, "bob", Some("robert@example.com")),
                 entry("d", 3, "dora", Some("dora@corp.example")),
-            ],
+            ]
+            .into_iter()
+            .map(HeldUser::new)
+            .collect(),
             NaiveDateTime::default(),
         )
     }
