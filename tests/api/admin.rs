@@ -623,22 +623,7 @@ async fn the_directory_searches_plain_text_and_pages_stably(backend: Backend) {
         add(&server, name, "user").await;
     }
     add_user_with_email(&server, "frank", "Frank.Boss@Example.ORG").await;
-    let search = |query: &str| {
-        let query = query.to_owned();
-        let server = &server;
-        let token = &token;
-        async move {
-            let answer = call(server, token, USERS, json!({ "query": query })).await;
-            let page = answer.data("users").clone();
-            let names: Vec<String> = page["nodes"]
-                .as_array()
-                .expect("nodes")
-                .iter()
-                .map(|n| n["userName"].as_str().unwrap_or("").to_owned())
-                .collect();
-            (page["totalCount"].as_i64().unwrap_or(-1), names)
-        }
-    };
+    let search = |query: &'static str| found(&server, &token, query);
     assert_eq!(search("%").await, (1, vec!["al%ice".to_owned()]));
     assert_eq!(search("_").await, (1, vec!["bob_smith".to_owned()]));
     assert_eq!(search("b_b").await, (0, vec![]));

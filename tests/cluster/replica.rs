@@ -111,6 +111,12 @@ impl Replica {
         .expect("add user");
     }
 
+    /// Bodies this replica ran again after a lock or certification
+    /// conflict, since it started.
+    pub fn conflict_retries(&self) -> u64 {
+        self.server.app.pool.usage().conflict_retries
+    }
+
     /// Creates an admin, as `authql user add --role admin`.
     pub async fn add_admin(&self, user_name: &str, password: &str) {
         authql::core::users::add_user(
