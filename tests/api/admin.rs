@@ -774,25 +774,29 @@ async fn the_directory_follows_changes_made_through_another_replica(backend: Bac
     assert_eq!(verified.data("verifyEmail"), true);
     assert_eq!(found(&replica, &token, "abe.new@").await.0, 1);
     assert_eq!(found(&replica, &token, "abe@example").await.0, 0);
-    // ...and an account never verified, pruned.
+    // ...and an account never verified, pruned. The replica reads the
+    // whole directory again after the clock's jump, before the prune: only
+    // the log tells it of the deletion.
     server.advance(server.app.config.accounts.unverified_account_lifetime + TimeDelta::hours(1));
+    let token = access_token(&replica.login("ada", PASSWORD).await);
+    assert_eq!(found(&replica, &token, "nina").await.0, 1);
     let pruned = authql::core::prune::prune_once(&server.app)
         .await
         .expect("prune");
     assert_eq!(pruned.unverified_accounts, 1);
-    let token = access_token(&replica.login("ada", PASSWORD).await);
     assert_eq!(found(&replica, &token, "nina").await.0, 0);
     assert_eq!(found(&replica, &token, "").await.0, 3);
 
-    // A change whose log row was pruned before the replica read it: the
-    // replica finds a version without its row and reads everything again.
-    add(&server, "dan", "user").await;
-    server.advance(TimeDelta::days(2));
-    let pruned = authql::core::prune::prune_once(&server.app)
-        .await
-        .expect("prune");
-    assert!(pruned.directory_changes >= 1, "{pruned:?}");
-    let token = access_token(&replica.login("ada", PASSWORD).await);
+    // A change whose log row is gone (as after the log's prune) before the
+    // replica read it: the replica finds a version without its row and
+    // reads everything again.
+    let dan = add(&server, "dan", "user").await;
+    sql(
+        &server,
+        "DELETE FROM directory_changes WHERE user_id = ?",
+        &dan,
+    )
+    .await;
     assert_eq!(
         found(&replica, &token, "dan").await,
         (1, vec!["dan".into()])
@@ -819,6 +823,38 @@ async fn the_directory_follows_changes_made_through_another_replica(backend: Bac
         found(&replica, &token, "eli").await,
         (1, vec!["Eli".into()])
     );
+
+    // The log is kept a day.
+    server.advance(TimeDelta::days(2));
+    let pruned = authql::core::prune::prune_once(&server.app)
+        .await
+        .expect("prune");
+    assert!(pruned.directory_changes >= 1, "{pruned:?}");
+    let mut conn = server.app.pool.get().await.expect("a connection");
+    let left = authql::with_conn!(&mut conn, |c| {
+        diesel::sql_query("SELECT COUNT(*) AS n FROM directory_changes")
+            .get_result::<Count>(c)
+            .await
+    })
+    .expect("count the log");
+    assert_eq!(left.n, 0);
+}
+
+/// A count read in SQL.
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Runs `statement` with its one `?` bound to `value`.
+async fn sql(server: &TestServer, statement: &str, value: &str) {
+    let mut conn = server.app.pool.get().await.expect("a connection");
+    authql::with_conn!(&mut conn, |c| diesel::sql_query(statement)
+        .bind::<diesel::sql_types::Text, _>(value)
+        .execute(c)
+        .await)
+    .expect(statement);
 }
 
 async fn admins_invite_and_send_reset_links(backend: Backend) {

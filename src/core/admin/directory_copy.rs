@@ -287,8 +287,12 @@ impl HeldDirectory {
             return Ok(None);
         }
         let touched: HashSet<String> = logged.into_iter().map(|(_, _, id)| id).collect();
-        let ids: Vec<String> = touched.iter().cloned().collect();
-        let current = changes::entries(conn, changes::Reading::Ids(&ids)).await?;
+        let current = if touched.is_empty() {
+            Vec::new()
+        } else {
+            let ids: Vec<String> = touched.iter().cloned().collect();
+            changes::entries(conn, changes::Reading::Ids(&ids)).await?
+        };
         Ok(Some(Update { touched, current }))
     }
 
