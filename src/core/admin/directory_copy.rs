@@ -5,8 +5,9 @@
 //! and counts them all. No index seeks to a substring, so in SQL every
 //! search read every user (p99 78 ms among 100,000 in the load benchmark);
 //! here it is one pass over memory. A trigram index in the database was
-//! the other way: about 2.5 KB per user (250 MB for 100,000 on SQLite, 520
-//! MB on MySQL) and still a read of every match to count a common name.
+//! the other way: 2.5 to 5 KB per user (245 MB on SQLite and 524 MB on
+//! MariaDB for 100,000) and still a read of every match to count a common
+//! name.
 //!
 //! The copy is brought up to date before each search from the change log
 //! (`store::directory_changes`): where each shard's version stands, what
