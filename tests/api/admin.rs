@@ -20,6 +20,7 @@ use crate::accounts::{MAIL_WAIT, add_user_with_email, mail_to, token_of, with_ma
 use crate::factors::user_with_totp;
 use crate::live::Socket;
 use crate::passkeys::{sign_in as passkey_sign_in, user_with_passkey};
+use crate::pool::Number;
 
 const PASSWORD: &str = "first-password";
 
@@ -717,7 +718,7 @@ async fn the_directory_searches_plain_text_and_pages_stably(backend: Backend) {
 }
 
 /// The `totalCount` and the names of the first page of `users(query:)`.
-async fn found(server: &TestServer, token: &str, query: &str) -> (i64, Vec<String>) {
+pub(crate) async fn found(server: &TestServer, token: &str, query: &str) -> (i64, Vec<String>) {
     let answer = call(server, token, USERS, json!({ "query": query })).await;
     let page = answer.data("users");
     let names = page["nodes"]
@@ -807,15 +808,14 @@ async fn the_directory_follows_changes_made_through_another_replica(backend: Bac
 
     // A user written without the log (an operator's SQL) is found once the
     // replica's copy is older than its 10 minutes, and read again whole.
-    let mut conn = server.app.pool.get().await.expect("a connection");
-    authql::with_conn!(&mut conn, |c| diesel::sql_query(
+    sql(
+        &server,
         "INSERT INTO users (id, user_name, user_name_key, password_hash, role, status, \
-         created_at, updated_at) VALUES ('c3FsLXdyaXR0ZW4tdXNlcg', 'Eli', 'eli', 'none', \
-         'user', 'active', '2020-01-01 00:00:00', '2020-01-01 00:00:00')"
+         created_at, updated_at) VALUES (?, 'Eli', 'eli', 'none', 'user', 'active', \
+         '2020-01-01 00:00:00', '2020-01-01 00:00:00')",
+        "c3FsLXdyaXR0ZW4tdXNlcg",
     )
-    .execute(c)
-    .await)
-    .expect("a user written in SQL");
+    .await;
     assert_eq!(found(&replica, &token, "eli").await.0, 0, "not logged");
     server.advance(TimeDelta::minutes(11));
     let token = access_token(&replica.login("ada", PASSWORD).await);
@@ -833,18 +833,11 @@ async fn the_directory_follows_changes_made_through_another_replica(backend: Bac
     let mut conn = server.app.pool.get().await.expect("a connection");
     let left = authql::with_conn!(&mut conn, |c| {
         diesel::sql_query("SELECT COUNT(*) AS n FROM directory_changes")
-            .get_result::<Count>(c)
+            .get_result::<Number>(c)
             .await
     })
     .expect("count the log");
     assert_eq!(left.n, 0);
-}
-
-/// A count read in SQL.
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
 }
 
 /// Runs `statement` with its one `?` bound to `value`.

@@ -10,10 +10,11 @@ use authql_testkit::{Backend, TestServer};
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 
+/// A number read in SQL, as `n`.
 #[derive(diesel::QueryableByName)]
-struct Number {
+pub(crate) struct Number {
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    pub n: i64,
 }
 
 /// Runs `SELECT <n>` and returns what came back.
